@@ -1,0 +1,1174 @@
+//! Amazon EC2: VPCs and subnets, images, security groups, instances, volumes, snapshots, tags.
+//!
+//! The [`Ec2`] trait is implemented by [`SdkEc2`](sdk::SdkEc2) (feature `ec2`), by the
+//! simulator ([`SimCloud`](crate::sim::SimCloud)), by any [`Layered`](crate::layer::Layered)
+//! wrapper, and by `MockEc2` (feature `mock`).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> aws_facade::Result<()> {
+//! use aws_facade::ec2::{DescribeInstancesRequest, RunInstancesRequest};
+//! let cloud = aws_facade::Cloud::sim();
+//! let image = cloud.ec2.describe_images(Default::default()).await?.remove(0);
+//! let req = RunInstancesRequest::builder()
+//!     .image_id(image.id)
+//!     .instance_type("t3.micro".parse()?)
+//!     .count(2)
+//!     .build()?;
+//! let launched = cloud.ec2.run_instances(req).await?;
+//! assert_eq!(launched.len(), 2);
+//! assert!(launched.iter().all(|i| i.http_tokens_required), "IMDSv2 is required by default");
+//! let all = cloud.ec2.describe_instances(DescribeInstancesRequest::default()).await?;
+//! assert_eq!(all.len(), 2);
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "ec2")]
+pub mod sdk;
+
+use std::time::SystemTime;
+
+use bon::Builder;
+use serde::{Deserialize, Serialize};
+
+use crate::Tags;
+use crate::error::{Error, Result, Service};
+use crate::id::{
+    AvailabilityZone, ImageId, InstanceId, InstanceType, SecurityGroupId, SnapshotId, SubnetId,
+    VolumeId, VpcId,
+};
+use crate::macros::{service_trait, validated_builder};
+use crate::validate::{self, Validate};
+
+service_trait! {
+    /// Amazon EC2 operations used by the workflows. Every describe returns all pages.
+    pub trait Ec2 (Service::Ec2, EC2_OPERATIONS) {
+        /// The region's default VPC.
+        fn default_vpc() -> Vpc = "DescribeVpcs";
+        /// The subnets of a VPC.
+        fn describe_subnets(vpc_id: VpcId) -> Vec<Subnet> = "DescribeSubnets";
+        /// Images matching the request (ids, owners, name pattern); newest first.
+        fn describe_images(req: DescribeImagesRequest) -> Vec<Image> = "DescribeImages";
+        /// Creates a security group (with no ingress rules) and returns its id.
+        fn create_security_group(req: CreateSecurityGroupRequest) -> SecurityGroupId = "CreateSecurityGroup";
+        /// Security groups matching the request.
+        fn describe_security_groups(req: DescribeSecurityGroupsRequest) -> Vec<SecurityGroup> = "DescribeSecurityGroups";
+        /// Deletes a security group (`DependencyViolation` while anything uses it).
+        fn delete_security_group(id: SecurityGroupId) -> () = "DeleteSecurityGroup";
+        /// Adds one ingress rule to a security group.
+        fn authorize_ingress(req: AuthorizeIngressRequest) -> () = "AuthorizeSecurityGroupIngress";
+        /// Launches instances; returns them as launched (usually `pending`).
+        fn run_instances(req: RunInstancesRequest) -> Vec<Instance> = "RunInstances";
+        /// Instances matching the request; terminated instances are included unless filtered.
+        fn describe_instances(req: DescribeInstancesRequest) -> Vec<Instance> = "DescribeInstances";
+        /// Terminates instances; returns each one's state change.
+        fn terminate_instances(ids: Vec<InstanceId>) -> Vec<InstanceStateChange> = "TerminateInstances";
+        /// Creates a volume (gp3 and encrypted unless asked otherwise).
+        fn create_volume(req: CreateVolumeRequest) -> Volume = "CreateVolume";
+        /// Volumes matching the request.
+        fn describe_volumes(req: DescribeVolumesRequest) -> Vec<Volume> = "DescribeVolumes";
+        /// Attaches a volume to an instance at a device name.
+        fn attach_volume(req: AttachVolumeRequest) -> VolumeAttachment = "AttachVolume";
+        /// Detaches a volume.
+        fn detach_volume(req: DetachVolumeRequest) -> VolumeAttachment = "DetachVolume";
+        /// Deletes a volume (`VolumeInUse` while attached).
+        fn delete_volume(id: VolumeId) -> () = "DeleteVolume";
+        /// Starts a snapshot of a volume.
+        fn create_snapshot(req: CreateSnapshotRequest) -> Snapshot = "CreateSnapshot";
+        /// Snapshots matching the request.
+        fn describe_snapshots(req: DescribeSnapshotsRequest) -> Vec<Snapshot> = "DescribeSnapshots";
+        /// Deletes a snapshot.
+        fn delete_snapshot(id: SnapshotId) -> () = "DeleteSnapshot";
+        /// Adds or overwrites tags on resources (any EC2 resource ids).
+        fn create_tags(resource_ids: Vec<String>, tags: Tags) -> () = "CreateTags";
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models
+
+/// A VPC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vpc {
+    /// Its id.
+    pub id: VpcId,
+    /// Its IPv4 CIDR block.
+    pub cidr_block: String,
+    /// Whether it is the region's default VPC.
+    pub is_default: bool,
+}
+
+/// A subnet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subnet {
+    /// Its id.
+    pub id: SubnetId,
+    /// The VPC it belongs to.
+    pub vpc_id: VpcId,
+    /// Its Availability Zone.
+    pub availability_zone: AvailabilityZone,
+    /// Its IPv4 CIDR block.
+    pub cidr_block: String,
+    /// Whether it is its zone's default subnet.
+    pub default_for_az: bool,
+}
+
+/// An Amazon Machine Image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Image {
+    /// Its id.
+    pub id: ImageId,
+    /// Its name.
+    pub name: String,
+    /// The owner's account id (or alias such as `amazon`).
+    pub owner_id: String,
+    /// Its creation date as AWS reports it (ISO 8601), used to find the latest image.
+    pub creation_date: String,
+    /// `x86_64` or `arm64`.
+    pub architecture: String,
+    /// `available`, `pending`, ...
+    pub state: String,
+}
+
+/// Which images to describe. All fields are optional filters (combined with AND).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct DescribeImagesRequest {
+    /// Image ids.
+    #[builder(default)]
+    pub image_ids: Vec<ImageId>,
+    /// Owners (`self`, `amazon`, or account ids).
+    #[builder(default)]
+    pub owners: Vec<String>,
+    /// An image name pattern; `*` and `?` are wildcards (the `name` filter).
+    pub name_pattern: Option<String>,
+    /// `x86_64` or `arm64`.
+    pub architecture: Option<String>,
+}
+validated_builder!(
+    DescribeImagesRequest,
+    DescribeImagesRequestBuilder,
+    describe_images_request_builder
+);
+
+impl Validate for DescribeImagesRequest {
+    fn validate(&self) -> Result<()> {
+        if let Some(p) = &self.name_pattern {
+            validate::len_in("name_pattern", p, 1, 128)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where an ingress rule admits traffic from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IngressSource {
+    /// An IPv4 CIDR block such as `203.0.113.0/24`.
+    Cidr(String),
+    /// Another security group (traffic from its members).
+    Group(SecurityGroupId),
+}
+
+/// One ingress rule of a security group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngressRule {
+    /// `tcp`, `udp`, `icmp` or `-1` (all).
+    pub protocol: String,
+    /// First port of the range.
+    pub from_port: u16,
+    /// Last port of the range.
+    pub to_port: u16,
+    /// Where traffic may come from.
+    pub source: IngressSource,
+    /// A description of the rule.
+    pub description: Option<String>,
+}
+
+impl IngressRule {
+    /// Whether the rule admits TCP traffic on `port` from `source`.
+    pub fn admits_tcp(&self, port: u16, source: &IngressSource) -> bool {
+        (self.protocol == "tcp" || self.protocol == "-1")
+            && self.from_port <= port
+            && port <= self.to_port
+            && &self.source == source
+    }
+}
+
+/// A security group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    /// Its id.
+    pub id: SecurityGroupId,
+    /// Its name (unique in its VPC).
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// The VPC it belongs to.
+    pub vpc_id: VpcId,
+    /// Its ingress rules.
+    pub ingress: Vec<IngressRule>,
+    /// Its tags.
+    pub tags: Tags,
+}
+
+/// A request to create a security group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct CreateSecurityGroupRequest {
+    /// The group name: 1-255 characters, unique in the VPC, not starting with `sg-`.
+    pub name: String,
+    /// The description: 1-255 characters.
+    pub description: String,
+    /// The VPC (default: the default VPC).
+    pub vpc_id: Option<VpcId>,
+    /// Tags.
+    #[builder(default)]
+    pub tags: Tags,
+}
+validated_builder!(
+    CreateSecurityGroupRequest,
+    CreateSecurityGroupRequestBuilder,
+    create_security_group_request_builder
+);
+
+impl Validate for CreateSecurityGroupRequest {
+    fn validate(&self) -> Result<()> {
+        // EC2 API reference, CreateSecurityGroup: GroupName and GroupDescription are up to 255
+        // characters; a name cannot start with `sg-`.
+        validate::len_in("name", &self.name, 1, 255)?;
+        if self.name.starts_with("sg-") {
+            return Err(Error::validation("name", "must not start with `sg-`"));
+        }
+        validate::len_in("description", &self.description, 1, 255)?;
+        validate::tags("tags", &self.tags)
+    }
+}
+
+/// Which security groups to describe (filters combined with AND; empty means all).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DescribeSecurityGroupsRequest {
+    /// Group ids.
+    #[builder(default)]
+    pub group_ids: Vec<SecurityGroupId>,
+    /// Group names.
+    #[builder(default)]
+    pub group_names: Vec<String>,
+    /// The VPC.
+    pub vpc_id: Option<VpcId>,
+    /// Tags every group must carry (key = value).
+    #[builder(default)]
+    pub tags: Tags,
+}
+validated_builder!(
+    DescribeSecurityGroupsRequest,
+    DescribeSecurityGroupsRequestBuilder,
+    describe_security_groups_request_builder
+);
+
+impl Validate for DescribeSecurityGroupsRequest {
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A request to add one ingress rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct AuthorizeIngressRequest {
+    /// The group to change.
+    pub group_id: SecurityGroupId,
+    /// `tcp` (default), `udp`, `icmp` or `-1`.
+    #[builder(default = "tcp".to_string())]
+    pub protocol: String,
+    /// First port.
+    pub from_port: u16,
+    /// Last port (default: `from_port`).
+    pub to_port: Option<u16>,
+    /// Where traffic may come from.
+    pub source: IngressSource,
+    /// A description of the rule.
+    pub description: Option<String>,
+    /// Allow a rule that opens SSH (22) or RDP (3389) to `0.0.0.0/0`. Off by default: such a
+    /// rule is rejected as a validation error.
+    #[builder(default)]
+    pub allow_admin_ports_from_anywhere: bool,
+}
+validated_builder!(
+    AuthorizeIngressRequest,
+    AuthorizeIngressRequestBuilder,
+    authorize_ingress_request_builder
+);
+
+impl AuthorizeIngressRequest {
+    /// The rule this request adds.
+    pub fn rule(&self) -> IngressRule {
+        IngressRule {
+            protocol: self.protocol.clone(),
+            from_port: self.from_port,
+            to_port: self.to_port.unwrap_or(self.from_port),
+            source: self.source.clone(),
+            description: self.description.clone(),
+        }
+    }
+}
+
+impl Validate for AuthorizeIngressRequest {
+    fn validate(&self) -> Result<()> {
+        if !["tcp", "udp", "icmp", "-1"].contains(&self.protocol.as_str()) {
+            return Err(Error::validation(
+                "protocol",
+                "must be tcp, udp, icmp or -1",
+            ));
+        }
+        let to = self.to_port.unwrap_or(self.from_port);
+        if to < self.from_port {
+            return Err(Error::validation("to_port", "must not be below from_port"));
+        }
+        if let IngressSource::Cidr(cidr) = &self.source {
+            validate_cidr("source", cidr)?;
+            let world = cidr == "0.0.0.0/0";
+            let admin = [22u16, 3389]
+                .iter()
+                .any(|p| self.from_port <= *p && *p <= to);
+            if world && (admin || self.protocol == "-1") && !self.allow_admin_ports_from_anywhere {
+                return Err(Error::validation(
+                    "source",
+                    "refusing to open SSH/RDP (or all ports) to 0.0.0.0/0; set allow_admin_ports_from_anywhere to insist",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks an IPv4 CIDR block (`a.b.c.d/n`).
+pub fn validate_cidr(field: &str, cidr: &str) -> Result<()> {
+    let bad = || {
+        Error::validation(
+            field,
+            format!("must be an IPv4 CIDR block like 10.0.0.0/16 (got {cidr:?})"),
+        )
+    };
+    let (ip, bits) = cidr.split_once('/').ok_or_else(bad)?;
+    ip.parse::<std::net::Ipv4Addr>().map_err(|_| bad())?;
+    let bits: u8 = bits.parse().map_err(|_| bad())?;
+    if bits > 32 {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// An instance's lifecycle state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceState {
+    /// Launching.
+    Pending,
+    /// Running.
+    Running,
+    /// Terminating.
+    ShuttingDown,
+    /// Gone (visible for a while after termination).
+    Terminated,
+    /// Stopping.
+    Stopping,
+    /// Stopped.
+    Stopped,
+}
+
+impl InstanceState {
+    /// The AWS name (`pending`, `running`, `shutting-down`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InstanceState::Pending => "pending",
+            InstanceState::Running => "running",
+            InstanceState::ShuttingDown => "shutting-down",
+            InstanceState::Terminated => "terminated",
+            InstanceState::Stopping => "stopping",
+            InstanceState::Stopped => "stopped",
+        }
+    }
+
+    /// Parses the AWS name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => InstanceState::Pending,
+            "running" => InstanceState::Running,
+            "shutting-down" => InstanceState::ShuttingDown,
+            "terminated" => InstanceState::Terminated,
+            "stopping" => InstanceState::Stopping,
+            "stopped" => InstanceState::Stopped,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for InstanceState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An EC2 instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    /// Its id.
+    pub id: InstanceId,
+    /// The image it was launched from.
+    pub image_id: ImageId,
+    /// Its type.
+    pub instance_type: InstanceType,
+    /// Its state.
+    pub state: InstanceState,
+    /// Why it is in that state, where AWS says.
+    pub state_reason: Option<String>,
+    /// Its Availability Zone.
+    pub availability_zone: AvailabilityZone,
+    /// Its subnet.
+    pub subnet_id: Option<SubnetId>,
+    /// Its VPC.
+    pub vpc_id: Option<VpcId>,
+    /// Its private IPv4 address.
+    pub private_ip: Option<String>,
+    /// Its public IPv4 address.
+    pub public_ip: Option<String>,
+    /// Its security groups.
+    pub security_groups: Vec<SecurityGroupId>,
+    /// Whether the metadata service requires session tokens (IMDSv2).
+    pub http_tokens_required: bool,
+    /// When it was launched.
+    pub launch_time: Option<SystemTime>,
+    /// Its tags.
+    pub tags: Tags,
+}
+
+/// User data for an instance: at most 16 KB before base64 encoding (EC2 User Guide, "Run
+/// commands when you launch an EC2 instance with user data input"); [`RunInstancesRequest`]
+/// encodes it.
+pub const MAX_USER_DATA_BYTES: usize = 16 * 1024;
+
+/// A request to launch instances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct RunInstancesRequest {
+    /// The image.
+    pub image_id: ImageId,
+    /// The instance type.
+    pub instance_type: InstanceType,
+    /// How many instances (1-1000; launched as MinCount = MaxCount = count).
+    #[builder(default = 1)]
+    pub count: u32,
+    /// The subnet (default: a default subnet chosen by EC2).
+    pub subnet_id: Option<SubnetId>,
+    /// Security groups (default: the VPC's default group).
+    #[builder(default)]
+    pub security_group_ids: Vec<SecurityGroupId>,
+    /// User data as plain text (at most 16 KB); the adapter base64-encodes it.
+    pub user_data: Option<String>,
+    /// Tags for the instances (and their volumes).
+    #[builder(default)]
+    pub tags: Tags,
+    /// Require IMDSv2 session tokens (default `true`: secure by default).
+    #[builder(default = true)]
+    pub require_imdsv2: bool,
+    /// An idempotency token (up to 64 ASCII characters): a retry with the same token launches
+    /// nothing new.
+    pub client_token: Option<String>,
+    /// An IAM instance profile name.
+    pub instance_profile: Option<String>,
+}
+validated_builder!(
+    RunInstancesRequest,
+    RunInstancesRequestBuilder,
+    run_instances_request_builder
+);
+
+impl Validate for RunInstancesRequest {
+    fn validate(&self) -> Result<()> {
+        validate::in_range("count", self.count, 1, 1000)?;
+        if let Some(ud) = &self.user_data
+            && ud.len() > MAX_USER_DATA_BYTES
+        {
+            return Err(Error::validation(
+                "user_data",
+                format!(
+                    "must be at most {MAX_USER_DATA_BYTES} bytes before encoding (got {})",
+                    ud.len()
+                ),
+            ));
+        }
+        if let Some(t) = &self.client_token {
+            validate::len_in("client_token", t, 1, 64)?;
+            if !t.is_ascii() {
+                return Err(Error::validation("client_token", "must be ASCII"));
+            }
+        }
+        validate::tags("tags", &self.tags)
+    }
+}
+
+/// Which instances to describe (filters combined with AND; empty means all).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DescribeInstancesRequest {
+    /// Instance ids.
+    #[builder(default)]
+    pub instance_ids: Vec<InstanceId>,
+    /// Tags every instance must carry (key = value).
+    #[builder(default)]
+    pub tags: Tags,
+    /// Only instances in one of these states.
+    #[builder(default)]
+    pub states: Vec<InstanceState>,
+}
+validated_builder!(
+    DescribeInstancesRequest,
+    DescribeInstancesRequestBuilder,
+    describe_instances_request_builder
+);
+
+impl Validate for DescribeInstancesRequest {
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// An instance's state change (from TerminateInstances).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceStateChange {
+    /// The instance.
+    pub id: InstanceId,
+    /// Its state before.
+    pub previous: InstanceState,
+    /// Its state now.
+    pub current: InstanceState,
+}
+
+/// An EBS volume type, with its limits (EBS User Guide, "Amazon EBS volume types").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum VolumeType {
+    /// General Purpose SSD gp3 (the default).
+    #[default]
+    Gp3,
+    /// General Purpose SSD gp2.
+    Gp2,
+    /// Provisioned IOPS SSD io1.
+    Io1,
+    /// Provisioned IOPS SSD io2 (Block Express).
+    Io2,
+    /// Throughput Optimized HDD.
+    St1,
+    /// Cold HDD.
+    Sc1,
+    /// Magnetic (previous generation).
+    Standard,
+}
+
+impl VolumeType {
+    /// The AWS name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            VolumeType::Gp3 => "gp3",
+            VolumeType::Gp2 => "gp2",
+            VolumeType::Io1 => "io1",
+            VolumeType::Io2 => "io2",
+            VolumeType::St1 => "st1",
+            VolumeType::Sc1 => "sc1",
+            VolumeType::Standard => "standard",
+        }
+    }
+
+    /// Parses the AWS name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "gp3" => VolumeType::Gp3,
+            "gp2" => VolumeType::Gp2,
+            "io1" => VolumeType::Io1,
+            "io2" => VolumeType::Io2,
+            "st1" => VolumeType::St1,
+            "sc1" => VolumeType::Sc1,
+            "standard" => VolumeType::Standard,
+            _ => return None,
+        })
+    }
+
+    /// Size limits in GiB (EBS User Guide, "Amazon EBS volume types": gp2/gp3 1-16,384,
+    /// io1 4-16,384, io2 4-65,536, st1/sc1 125-16,384, standard 1-1,024).
+    pub fn size_range_gib(&self) -> (u32, u32) {
+        match self {
+            VolumeType::Gp3 | VolumeType::Gp2 => (1, 16_384),
+            VolumeType::Io1 => (4, 16_384),
+            VolumeType::Io2 => (4, 65_536),
+            VolumeType::St1 | VolumeType::Sc1 => (125, 16_384),
+            VolumeType::Standard => (1, 1_024),
+        }
+    }
+
+    /// Provisioned IOPS limits and the maximum IOPS per GiB, where IOPS can be set
+    /// (gp3 3,000-16,000 at 500/GiB; io1 100-64,000 at 50/GiB; io2 100-256,000 at 1,000/GiB).
+    pub fn iops_range(&self) -> Option<(u32, u32, u32)> {
+        match self {
+            VolumeType::Gp3 => Some((3_000, 16_000, 500)),
+            VolumeType::Io1 => Some((100, 64_000, 50)),
+            VolumeType::Io2 => Some((100, 256_000, 1_000)),
+            _ => None,
+        }
+    }
+
+    /// Throughput limits in MiB/s where it can be set (gp3: 125-1,000, at most IOPS / 4).
+    pub fn throughput_range(&self) -> Option<(u32, u32)> {
+        match self {
+            VolumeType::Gp3 => Some((125, 1_000)),
+            _ => None,
+        }
+    }
+}
+
+/// A volume's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VolumeState {
+    /// Being created.
+    Creating,
+    /// Ready to attach.
+    Available,
+    /// Attached.
+    InUse,
+    /// Being deleted.
+    Deleting,
+    /// Deleted.
+    Deleted,
+    /// Failed.
+    Error,
+}
+
+impl VolumeState {
+    /// The AWS name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            VolumeState::Creating => "creating",
+            VolumeState::Available => "available",
+            VolumeState::InUse => "in-use",
+            VolumeState::Deleting => "deleting",
+            VolumeState::Deleted => "deleted",
+            VolumeState::Error => "error",
+        }
+    }
+}
+
+/// An attachment's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttachmentState {
+    /// Being attached.
+    Attaching,
+    /// Attached.
+    Attached,
+    /// Being detached.
+    Detaching,
+    /// Detached.
+    Detached,
+    /// Busy.
+    Busy,
+}
+
+/// A volume attachment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VolumeAttachment {
+    /// The volume.
+    pub volume_id: VolumeId,
+    /// The instance.
+    pub instance_id: InstanceId,
+    /// The device name, e.g. `/dev/sdf`.
+    pub device: String,
+    /// The attachment's state.
+    pub state: AttachmentState,
+    /// Whether the volume is deleted when the instance terminates.
+    pub delete_on_termination: bool,
+}
+
+/// An EBS volume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Volume {
+    /// Its id.
+    pub id: VolumeId,
+    /// Size in GiB.
+    pub size_gib: u32,
+    /// Its type.
+    pub volume_type: VolumeType,
+    /// Provisioned IOPS.
+    pub iops: Option<u32>,
+    /// Provisioned throughput in MiB/s (gp3).
+    pub throughput: Option<u32>,
+    /// Whether it is encrypted.
+    pub encrypted: bool,
+    /// The KMS key, where one was named.
+    pub kms_key_id: Option<String>,
+    /// Its Availability Zone.
+    pub availability_zone: AvailabilityZone,
+    /// Its state.
+    pub state: VolumeState,
+    /// The snapshot it was created from.
+    pub snapshot_id: Option<SnapshotId>,
+    /// Its attachments.
+    pub attachments: Vec<VolumeAttachment>,
+    /// Its tags.
+    pub tags: Tags,
+}
+
+/// A request to create a volume. Defaults: gp3, encrypted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct CreateVolumeRequest {
+    /// The Availability Zone (must be the instance's to attach).
+    pub availability_zone: AvailabilityZone,
+    /// Size in GiB (required unless `snapshot_id` is given).
+    pub size_gib: Option<u32>,
+    /// The type (default gp3).
+    #[builder(default)]
+    pub volume_type: VolumeType,
+    /// Provisioned IOPS (gp3, io1, io2).
+    pub iops: Option<u32>,
+    /// Throughput in MiB/s (gp3).
+    pub throughput: Option<u32>,
+    /// Encrypt the volume (default `true`: secure by default).
+    #[builder(default = true)]
+    pub encrypted: bool,
+    /// A KMS key for encryption (default: the account's EBS key).
+    pub kms_key_id: Option<String>,
+    /// Create from this snapshot.
+    pub snapshot_id: Option<SnapshotId>,
+    /// Tags.
+    #[builder(default)]
+    pub tags: Tags,
+    /// An idempotency token.
+    pub client_token: Option<String>,
+}
+validated_builder!(
+    CreateVolumeRequest,
+    CreateVolumeRequestBuilder,
+    create_volume_request_builder
+);
+
+impl Validate for CreateVolumeRequest {
+    fn validate(&self) -> Result<()> {
+        let t = self.volume_type;
+        match (self.size_gib, &self.snapshot_id) {
+            (None, None) => {
+                return Err(Error::validation(
+                    "size_gib",
+                    "is required unless snapshot_id is given",
+                ));
+            }
+            (Some(size), _) => {
+                let (lo, hi) = t.size_range_gib();
+                validate::in_range("size_gib", size, lo, hi)?;
+            }
+            _ => {}
+        }
+        match (self.iops, t.iops_range()) {
+            (Some(_), None) => {
+                return Err(Error::validation(
+                    "iops",
+                    format!("cannot be set for {} volumes", t.as_str()),
+                ));
+            }
+            (Some(iops), Some((lo, hi, per_gib))) => {
+                validate::in_range("iops", iops, lo, hi)?;
+                if let Some(size) = self.size_gib
+                    && iops > size.saturating_mul(per_gib)
+                    && !(t == VolumeType::Gp3 && iops <= 3_000)
+                {
+                    return Err(Error::validation(
+                        "iops",
+                        format!(
+                            "must be at most {per_gib} per GiB for {} ({} for {size} GiB)",
+                            t.as_str(),
+                            size * per_gib
+                        ),
+                    ));
+                }
+            }
+            (None, Some(_)) if matches!(t, VolumeType::Io1 | VolumeType::Io2) => {
+                return Err(Error::validation(
+                    "iops",
+                    format!("is required for {} volumes", t.as_str()),
+                ));
+            }
+            _ => {}
+        }
+        match (self.throughput, t.throughput_range()) {
+            (Some(_), None) => {
+                return Err(Error::validation(
+                    "throughput",
+                    format!("cannot be set for {} volumes", t.as_str()),
+                ));
+            }
+            (Some(tp), Some((lo, hi))) => {
+                validate::in_range("throughput", tp, lo, hi)?;
+                let iops = self.iops.unwrap_or(3_000);
+                // gp3: at most 0.25 MiB/s per provisioned IOPS.
+                if tp > iops / 4 {
+                    return Err(Error::validation(
+                        "throughput",
+                        format!("must be at most iops / 4 = {} MiB/s for gp3", iops / 4),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        if self.kms_key_id.is_some() && !self.encrypted {
+            return Err(Error::validation("kms_key_id", "requires encrypted = true"));
+        }
+        validate::tags("tags", &self.tags)
+    }
+}
+
+/// Which volumes to describe (filters combined with AND; empty means all).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DescribeVolumesRequest {
+    /// Volume ids.
+    #[builder(default)]
+    pub volume_ids: Vec<VolumeId>,
+    /// Tags every volume must carry.
+    #[builder(default)]
+    pub tags: Tags,
+    /// Only volumes attached to this instance.
+    pub attached_to: Option<InstanceId>,
+}
+validated_builder!(
+    DescribeVolumesRequest,
+    DescribeVolumesRequestBuilder,
+    describe_volumes_request_builder
+);
+
+impl Validate for DescribeVolumesRequest {
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A request to attach a volume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct AttachVolumeRequest {
+    /// The volume.
+    pub volume_id: VolumeId,
+    /// The instance.
+    pub instance_id: InstanceId,
+    /// The device name, `/dev/sd[f-p]` or `/dev/xvd[f-p]` style.
+    pub device: String,
+}
+validated_builder!(
+    AttachVolumeRequest,
+    AttachVolumeRequestBuilder,
+    attach_volume_request_builder
+);
+
+impl Validate for AttachVolumeRequest {
+    fn validate(&self) -> Result<()> {
+        let ok = ["/dev/sd", "/dev/xvd"].iter().any(|p| {
+            self.device.strip_prefix(p).is_some_and(|r| {
+                !r.is_empty()
+                    && r.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+        });
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::validation(
+                "device",
+                "must look like /dev/sdf or /dev/xvdf",
+            ))
+        }
+    }
+}
+
+/// A request to detach a volume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DetachVolumeRequest {
+    /// The volume.
+    pub volume_id: VolumeId,
+    /// The instance (optional).
+    pub instance_id: Option<InstanceId>,
+    /// Force detachment (data may be lost).
+    #[builder(default)]
+    pub force: bool,
+}
+validated_builder!(
+    DetachVolumeRequest,
+    DetachVolumeRequestBuilder,
+    detach_volume_request_builder
+);
+
+impl Validate for DetachVolumeRequest {
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A snapshot's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SnapshotState {
+    /// Being taken.
+    Pending,
+    /// Complete.
+    Completed,
+    /// Failed.
+    Error,
+    /// Recoverable (from the recycle bin).
+    Recoverable,
+    /// Being recovered.
+    Recovering,
+}
+
+/// An EBS snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Its id.
+    pub id: SnapshotId,
+    /// The volume it was taken from (absent for snapshots made through the EBS direct APIs).
+    pub volume_id: Option<VolumeId>,
+    /// The volume size in GiB.
+    pub volume_size_gib: u32,
+    /// Its state.
+    pub state: SnapshotState,
+    /// Progress in percent.
+    pub progress: Option<u8>,
+    /// Its description.
+    pub description: Option<String>,
+    /// Whether it is encrypted.
+    pub encrypted: bool,
+    /// When it started.
+    pub start_time: Option<SystemTime>,
+    /// Its tags.
+    pub tags: Tags,
+}
+
+/// A request to snapshot a volume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct CreateSnapshotRequest {
+    /// The volume.
+    pub volume_id: VolumeId,
+    /// A description (at most 255 characters).
+    pub description: Option<String>,
+    /// Tags.
+    #[builder(default)]
+    pub tags: Tags,
+}
+validated_builder!(
+    CreateSnapshotRequest,
+    CreateSnapshotRequestBuilder,
+    create_snapshot_request_builder
+);
+
+impl Validate for CreateSnapshotRequest {
+    fn validate(&self) -> Result<()> {
+        if let Some(d) = &self.description {
+            validate::len_in("description", d, 0, 255)?;
+        }
+        validate::tags("tags", &self.tags)
+    }
+}
+
+/// Which snapshots to describe (filters combined with AND; by default the caller's own).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DescribeSnapshotsRequest {
+    /// Snapshot ids.
+    #[builder(default)]
+    pub snapshot_ids: Vec<SnapshotId>,
+    /// Tags every snapshot must carry.
+    #[builder(default)]
+    pub tags: Tags,
+    /// Only snapshots of this volume.
+    pub volume_id: Option<VolumeId>,
+}
+validated_builder!(
+    DescribeSnapshotsRequest,
+    DescribeSnapshotsRequestBuilder,
+    describe_snapshots_request_builder
+);
+
+impl Validate for DescribeSnapshotsRequest {
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn az() -> AvailabilityZone {
+        "us-east-1a".parse().unwrap()
+    }
+
+    fn field_of(e: Error) -> String {
+        match e {
+            Error::Validation { field, .. } => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn volume_defaults_are_gp3_encrypted() {
+        let v = CreateVolumeRequest::builder()
+            .availability_zone(az())
+            .size_gib(8)
+            .build()
+            .unwrap();
+        assert_eq!(v.volume_type, VolumeType::Gp3);
+        assert!(v.encrypted);
+    }
+
+    #[test]
+    fn volume_limits() {
+        let b = || CreateVolumeRequest::builder().availability_zone(az());
+        assert_eq!(field_of(b().build().unwrap_err()), "size_gib");
+        assert_eq!(field_of(b().size_gib(0).build().unwrap_err()), "size_gib");
+        assert_eq!(
+            field_of(b().size_gib(16_385).build().unwrap_err()),
+            "size_gib"
+        );
+        assert_eq!(
+            field_of(b().size_gib(100).iops(2_000).build().unwrap_err()),
+            "iops"
+        );
+        assert_eq!(
+            field_of(b().size_gib(10).iops(16_000).build().unwrap_err()),
+            "iops"
+        );
+        assert!(b().size_gib(32).iops(16_000).build().is_ok());
+        assert_eq!(
+            field_of(b().size_gib(100).throughput(1_001).build().unwrap_err()),
+            "throughput"
+        );
+        assert_eq!(
+            field_of(b().size_gib(100).throughput(1_000).build().unwrap_err()),
+            "throughput"
+        );
+        assert!(
+            b().size_gib(100)
+                .iops(4_000)
+                .throughput(1_000)
+                .build()
+                .is_ok()
+        );
+        assert_eq!(
+            field_of(
+                b().size_gib(100)
+                    .volume_type(VolumeType::Io2)
+                    .build()
+                    .unwrap_err()
+            ),
+            "iops"
+        );
+        assert_eq!(
+            field_of(
+                b().size_gib(100)
+                    .volume_type(VolumeType::St1)
+                    .build()
+                    .unwrap_err()
+            ),
+            "size_gib"
+        );
+        assert_eq!(
+            field_of(
+                b().size_gib(500)
+                    .volume_type(VolumeType::St1)
+                    .iops(100)
+                    .build()
+                    .unwrap_err()
+            ),
+            "iops"
+        );
+    }
+
+    #[test]
+    fn run_instances_rules() {
+        let b = || {
+            RunInstancesRequest::builder()
+                .image_id("ami-12345678".parse().unwrap())
+                .instance_type("t3.micro".parse().unwrap())
+        };
+        assert!(b().build().unwrap().require_imdsv2);
+        assert_eq!(field_of(b().count(0).build().unwrap_err()), "count");
+        assert_eq!(
+            field_of(
+                b().user_data("x".repeat(16 * 1024 + 1))
+                    .build()
+                    .unwrap_err()
+            ),
+            "user_data"
+        );
+        assert_eq!(
+            field_of(b().client_token("x".repeat(65)).build().unwrap_err()),
+            "client_token"
+        );
+    }
+
+    #[test]
+    fn ssh_to_the_world_is_refused() {
+        let sg: SecurityGroupId = "sg-12345678".parse().unwrap();
+        let b = || AuthorizeIngressRequest::builder().group_id(sg.clone());
+        let e = b()
+            .from_port(22)
+            .source(IngressSource::Cidr("0.0.0.0/0".into()))
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "source");
+        assert!(
+            b().from_port(22)
+                .source(IngressSource::Cidr("10.0.0.0/8".into()))
+                .build()
+                .is_ok()
+        );
+        assert!(
+            b().from_port(80)
+                .source(IngressSource::Cidr("0.0.0.0/0".into()))
+                .build()
+                .is_ok()
+        );
+        assert_eq!(
+            field_of(
+                b().from_port(80)
+                    .source(IngressSource::Cidr("0.0.0.0/33".into()))
+                    .build()
+                    .unwrap_err()
+            ),
+            "source"
+        );
+        assert_eq!(
+            field_of(
+                b().from_port(80)
+                    .to_port(79)
+                    .source(IngressSource::Group(sg.clone()))
+                    .build()
+                    .unwrap_err()
+            ),
+            "to_port"
+        );
+    }
+
+    #[test]
+    fn attach_device_names() {
+        let b = |d: &str| {
+            AttachVolumeRequest::builder()
+                .volume_id("vol-12345678".parse().unwrap())
+                .instance_id("i-12345678".parse().unwrap())
+                .device(d)
+                .build()
+        };
+        assert!(b("/dev/sdf").is_ok());
+        assert!(b("/dev/xvdg").is_ok());
+        assert_eq!(field_of(b("sdf").unwrap_err()), "device");
+    }
+}

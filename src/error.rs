@@ -1,0 +1,573 @@
+//! One error type for the whole crate, and the one place where AWS error codes are classified.
+//!
+//! Every implementation of the service traits (the SDK adapters, the simulator, the wrappers)
+//! produces [`Error`]. AWS error codes are turned into a variant by [`Error::from_api`], so a
+//! `RequestLimitExceeded` from EC2 and a `TooManyRequestsException` from Lambda are both
+//! [`Error::Throttled`], whichever backend answered.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A boxed error source, used by [`Error::Transport`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The AWS service an error (or a journal entry) belongs to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub enum Service {
+    /// Amazon EC2 (instances, images, security groups, volumes, snapshots, tags).
+    Ec2,
+    /// The EBS direct APIs (snapshot blocks).
+    Ebs,
+    /// Elastic Load Balancing v2 (Application Load Balancers).
+    Elbv2,
+    /// Amazon CloudWatch (metrics, alarms, dashboards).
+    CloudWatch,
+    /// AWS Lambda.
+    Lambda,
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Service::Ec2 => "EC2",
+            Service::Ebs => "EBS",
+            Service::Elbv2 => "ELBv2",
+            Service::CloudWatch => "CloudWatch",
+            Service::Lambda => "Lambda",
+        })
+    }
+}
+
+/// What a service answered: its error code, message and request id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The service that answered.
+    pub service: Service,
+    /// The AWS error code, such as `InvalidInstanceID.NotFound`.
+    pub code: String,
+    /// The message the service sent.
+    pub message: String,
+    /// The request id, where the service sent one.
+    pub request_id: Option<String>,
+    /// The HTTP status, where known.
+    pub status: Option<u16>,
+}
+
+impl ApiError {
+    /// An API error with a code and message, and no request id or status.
+    pub fn new(service: Service, code: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError {
+            service,
+            code: code.into(),
+            message: message.into(),
+            request_id: None,
+            status: None,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.service, self.code, self.message)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A coarse classification of an [`Error`], for `match`ing without caring about the details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The request was rejected as invalid (by us before sending it, or by the service).
+    Validation,
+    /// The resource does not exist (or is not yet visible: EC2 is eventually consistent).
+    NotFound,
+    /// The service throttled the request; retry with backoff.
+    Throttled,
+    /// The resource is in a state that conflicts with the request (in use, dependency, duplicate).
+    Conflict,
+    /// The caller is not allowed to make the request, or its credentials are bad.
+    AccessDenied,
+    /// A wait ran out of time.
+    Timeout,
+    /// The service failed (5xx, or an unclassified code).
+    Service,
+    /// The request did not reach the service or no answer came back.
+    Transport,
+    /// A Lambda function ran and returned an error.
+    FunctionError,
+    /// A workflow failed (and was rolled back).
+    Workflow,
+}
+
+/// The crate's error.
+///
+/// Use [`Error::kind`] or the `is_*` helpers to classify it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A request was invalid; nothing was sent.
+    #[error("invalid {field}: {rule}")]
+    Validation {
+        /// The field (or parameter) at fault, e.g. `memory_mb` or `RunInstancesRequest.count`.
+        field: String,
+        /// The rule it broke, e.g. `must be between 128 and 10240`.
+        rule: String,
+    },
+    /// The resource does not exist.
+    #[error("{kind} not found: {id} ({api})")]
+    NotFound {
+        /// The kind of resource, e.g. `instance` or `load balancer`.
+        kind: String,
+        /// The resource id as far as it is known (may be empty).
+        id: String,
+        /// What the service answered.
+        api: Box<ApiError>,
+    },
+    /// The service throttled the request.
+    #[error("throttled: {0}")]
+    Throttled(Box<ApiError>),
+    /// A conflict: the resource is in use, has a dependency, is a duplicate, or is in the wrong state.
+    #[error("conflict: {0}")]
+    Conflict(Box<ApiError>),
+    /// Access denied or bad credentials.
+    #[error("access denied: {0}")]
+    AccessDenied(Box<ApiError>),
+    /// A wait ran out of time.
+    #[error("timed out after {waited:?} waiting for {what}; last state seen: {last_state}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long it was awaited.
+        waited: Duration,
+        /// The last state seen before giving up.
+        last_state: String,
+    },
+    /// Any other service error (including the service's own validation errors and 5xx).
+    #[error("service error: {0}")]
+    Service(Box<ApiError>),
+    /// The request did not reach the service, or its answer could not be read.
+    #[error("transport error talking to {service}: {message}")]
+    Transport {
+        /// The service being called.
+        service: Service,
+        /// What went wrong.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// A Lambda function ran and reported an error.
+    #[error("function {function} failed ({error_type}): {payload}")]
+    FunctionError {
+        /// The function (and qualifier) invoked.
+        function: String,
+        /// The `FunctionError` header value (`Unhandled` or `Handled`).
+        error_type: String,
+        /// The error payload the function returned.
+        payload: String,
+        /// The decoded tail of the execution log, where requested.
+        log_tail: Option<String>,
+    },
+    /// A workflow failed; what it had created was removed.
+    #[error("{0}")]
+    Workflow(Box<WorkflowError>),
+}
+
+/// Details of a failed workflow: the original cause and what the rollback did.
+#[derive(Debug)]
+pub struct WorkflowError {
+    /// The workflow's name (e.g. `web-tier demo`).
+    pub workflow: String,
+    /// The step that failed.
+    pub step: String,
+    /// The original cause.
+    pub cause: Error,
+    /// Resources the rollback removed, in the order removed.
+    pub cleaned_up: Vec<String>,
+    /// Resources the rollback could not remove, with the reason.
+    pub left_behind: Vec<String>,
+}
+
+impl fmt::Display for WorkflowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "workflow {} failed at step {}: {}; rolled back {} resource(s)",
+            self.workflow,
+            self.step,
+            self.cause,
+            self.cleaned_up.len()
+        )?;
+        if !self.left_behind.is_empty() {
+            write!(f, "; LEFT BEHIND: {}", self.left_behind.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    /// A validation error naming the field and the rule it broke.
+    pub fn validation(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+
+    /// A timeout naming what was awaited, how long, and the last state seen.
+    pub fn timeout(
+        what: impl Into<String>,
+        waited: Duration,
+        last_state: impl Into<String>,
+    ) -> Self {
+        Error::Timeout {
+            what: what.into(),
+            waited,
+            last_state: last_state.into(),
+        }
+    }
+
+    /// A transport error.
+    pub fn transport(
+        service: Service,
+        message: impl Into<String>,
+        source: Option<BoxError>,
+    ) -> Self {
+        Error::Transport {
+            service,
+            message: message.into(),
+            source,
+        }
+    }
+
+    /// Classifies an AWS error code: the one place where codes become variants.
+    ///
+    /// Both the SDK adapters and the simulator call this, so a code means the same thing
+    /// whichever backend answered.
+    pub fn from_api(api: ApiError) -> Self {
+        let api = Box::new(api);
+        match classify_code(&api.code, api.status) {
+            ErrorKind::NotFound => Error::NotFound {
+                kind: resource_kind(&api.code).to_string(),
+                id: quoted_id(&api.message).unwrap_or_default(),
+                api,
+            },
+            ErrorKind::Throttled => Error::Throttled(api),
+            ErrorKind::Conflict => Error::Conflict(api),
+            ErrorKind::AccessDenied => Error::AccessDenied(api),
+            _ => Error::Service(api),
+        }
+    }
+
+    /// Shorthand for `Error::from_api(ApiError::new(service, code, message))`.
+    pub fn api(service: Service, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::from_api(ApiError::new(service, code, message))
+    }
+
+    /// The coarse class of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Validation { .. } => ErrorKind::Validation,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Throttled(_) => ErrorKind::Throttled,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::AccessDenied(_) => ErrorKind::AccessDenied,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Service(api) => match classify_code(&api.code, api.status) {
+                ErrorKind::Validation => ErrorKind::Validation,
+                _ => ErrorKind::Service,
+            },
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::FunctionError { .. } => ErrorKind::FunctionError,
+            Error::Workflow(w) => w.cause.kind(),
+        }
+    }
+
+    /// The AWS error code, where the service sent one.
+    pub fn code(&self) -> Option<&str> {
+        self.api_error().map(|a| a.code.as_str())
+    }
+
+    /// What the service answered, where it did.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::NotFound { api, .. }
+            | Error::Throttled(api)
+            | Error::Conflict(api)
+            | Error::AccessDenied(api)
+            | Error::Service(api) => Some(api),
+            Error::Workflow(w) => w.cause.api_error(),
+            _ => None,
+        }
+    }
+
+    /// Whether retrying the same request later may succeed: throttling, transport failures,
+    /// 5xx and the codes AWS documents as transient.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Throttled(_) | Error::Transport { .. } => true,
+            Error::Service(api) => {
+                api.status.is_some_and(|s| s >= 500)
+                    || matches!(
+                        api.code.as_str(),
+                        "InternalError"
+                            | "InternalFailure"
+                            | "InternalServerError"
+                            | "InternalFailureException"
+                            | "ServiceUnavailable"
+                            | "ServiceUnavailableException"
+                            | "ServiceException"
+                            | "Unavailable"
+                            | "InsufficientInstanceCapacity"
+                            | "ConcurrentModificationException"
+                    )
+            }
+            _ => false,
+        }
+    }
+    /// Whether this is [`ErrorKind::Throttled`].
+    pub fn is_throttled(&self) -> bool {
+        self.kind() == ErrorKind::Throttled
+    }
+    /// Whether this is [`ErrorKind::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        self.kind() == ErrorKind::NotFound
+    }
+    /// Whether this is [`ErrorKind::Conflict`] (in use, dependency violation, duplicate, wrong state).
+    pub fn is_conflict(&self) -> bool {
+        self.kind() == ErrorKind::Conflict
+    }
+    /// Whether this is a `DependencyViolation` (a resource still referenced by another).
+    pub fn is_dependency_violation(&self) -> bool {
+        self.code() == Some("DependencyViolation") || self.code() == Some("ResourceInUse")
+    }
+    /// Whether this is [`ErrorKind::AccessDenied`].
+    pub fn is_access_denied(&self) -> bool {
+        self.kind() == ErrorKind::AccessDenied
+    }
+    /// Whether this is [`ErrorKind::Validation`] (ours, or the service's).
+    pub fn is_validation(&self) -> bool {
+        self.kind() == ErrorKind::Validation
+    }
+    /// Whether this is [`ErrorKind::Timeout`].
+    pub fn is_timeout(&self) -> bool {
+        self.kind() == ErrorKind::Timeout
+    }
+}
+
+/// Classifies an AWS error code (all five services).
+fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
+    match code {
+        // Throttling: EC2 query API, ELBv2/CloudWatch (Throttling), Lambda, EBS direct.
+        "RequestLimitExceeded"
+        | "Throttling"
+        | "ThrottlingException"
+        | "ThrottledException"
+        | "TooManyRequestsException"
+        | "RequestThrottled"
+        | "RequestThrottledException"
+        | "SlowDown"
+        | "EC2ThrottledException"
+        | "BandwidthLimitExceeded"
+        | "PriorRequestNotComplete"
+        | "ProvisionedThroughputExceededException" => ErrorKind::Throttled,
+        // Conflicts: in use, dependency, duplicate, wrong state.
+        "DependencyViolation"
+        | "ResourceConflictException"
+        | "ResourceInUse"
+        | "ResourceInUseException"
+        | "IncorrectInstanceState"
+        | "IncorrectState"
+        | "VolumeInUse"
+        | "InvalidVolume.InUse"
+        | "InvalidSnapshot.InUse"
+        | "DuplicateLoadBalancerName"
+        | "DuplicateTargetGroupName"
+        | "DuplicateListener"
+        | "DuplicateTagKeys"
+        | "InvalidGroup.Duplicate"
+        | "InvalidPermission.Duplicate"
+        | "InvalidGroup.InUse"
+        | "IdempotentParameterMismatch"
+        | "IdempotencyException"
+        | "ConflictException"
+        | "ResourceAlreadyExistsException"
+        | "PreconditionFailedException"
+        | "TargetNotRunning"
+        | "InvalidAttachment.NotFound"
+        | "ResourceLimitExceeded"
+        | "ConcurrentAccessException" => ErrorKind::Conflict,
+        // Access.
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "AuthFailure"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "OptInRequired"
+        | "MissingAuthenticationToken" => ErrorKind::AccessDenied,
+        // The service's own validation.
+        "ValidationError"
+        | "ValidationException"
+        | "InvalidParameter"
+        | "InvalidParameterValue"
+        | "InvalidParameterValueException"
+        | "InvalidParameterCombination"
+        | "InvalidParameterException"
+        | "MissingParameter"
+        | "InvalidRequestContentException"
+        | "InvalidConfigurationRequest"
+        | "InvalidInput"
+        | "InvalidTarget"
+        | "InvalidDashboardBody"
+        | "InvalidParameterInput" => ErrorKind::Validation,
+        c if c.ends_with(".Malformed") => ErrorKind::Validation,
+        // Not found: EC2's `Invalid*.NotFound`, ELBv2's `*NotFound`, Lambda's and EBS's
+        // `ResourceNotFoundException`, CloudWatch's `ResourceNotFound`.
+        c if c.ends_with("NotFound")
+            || c.ends_with("NotFoundException")
+            || c.ends_with(".NotFound")
+            || c == "InvalidAMIID.Unavailable" =>
+        {
+            ErrorKind::NotFound
+        }
+        _ => match status {
+            Some(404) => ErrorKind::NotFound,
+            Some(403) => ErrorKind::AccessDenied,
+            Some(429) => ErrorKind::Throttled,
+            Some(409) => ErrorKind::Conflict,
+            _ => ErrorKind::Service,
+        },
+    }
+}
+
+/// The kind of resource a not-found code names.
+fn resource_kind(code: &str) -> &'static str {
+    let c = code.to_ascii_lowercase();
+    let table: &[(&str, &str)] = &[
+        ("instanceid", "instance"),
+        ("amiid", "image"),
+        ("volume", "volume"),
+        ("snapshot", "snapshot"),
+        ("subnet", "subnet"),
+        ("vpc", "vpc"),
+        ("group", "security group"),
+        ("loadbalancer", "load balancer"),
+        ("targetgroup", "target group"),
+        ("listener", "listener"),
+        ("alarm", "alarm"),
+        ("dashboard", "dashboard"),
+        ("function", "function"),
+        ("alias", "alias"),
+    ];
+    table
+        .iter()
+        .find(|(needle, _)| c.contains(needle))
+        .map(|(_, kind)| *kind)
+        .unwrap_or("resource")
+}
+
+/// The first single-quoted token of a message (`The instance ID 'i-1' does not exist` → `i-1`).
+fn quoted_id(message: &str) -> Option<String> {
+    let start = message.find('\'')? + 1;
+    let len = message[start..].find('\'')?;
+    Some(message[start..start + len].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_of(code: &str) -> ErrorKind {
+        Error::api(Service::Ec2, code, "m").kind()
+    }
+
+    #[test]
+    fn codes_are_classified() {
+        let cases = [
+            ("InvalidInstanceID.NotFound", ErrorKind::NotFound),
+            ("InvalidVolume.NotFound", ErrorKind::NotFound),
+            ("InvalidGroup.NotFound", ErrorKind::NotFound),
+            ("LoadBalancerNotFound", ErrorKind::NotFound),
+            ("TargetGroupNotFound", ErrorKind::NotFound),
+            ("ResourceNotFoundException", ErrorKind::NotFound),
+            ("ResourceNotFound", ErrorKind::NotFound),
+            ("RequestLimitExceeded", ErrorKind::Throttled),
+            ("Throttling", ErrorKind::Throttled),
+            ("TooManyRequestsException", ErrorKind::Throttled),
+            ("DependencyViolation", ErrorKind::Conflict),
+            ("ResourceConflictException", ErrorKind::Conflict),
+            ("IncorrectInstanceState", ErrorKind::Conflict),
+            ("DuplicateLoadBalancerName", ErrorKind::Conflict),
+            ("VolumeInUse", ErrorKind::Conflict),
+            ("AccessDenied", ErrorKind::AccessDenied),
+            ("UnauthorizedOperation", ErrorKind::AccessDenied),
+            ("AuthFailure", ErrorKind::AccessDenied),
+            ("InvalidParameterValue", ErrorKind::Validation),
+            ("InvalidInstanceID.Malformed", ErrorKind::Validation),
+            ("ValidationError", ErrorKind::Validation),
+            ("InternalError", ErrorKind::Service),
+        ];
+        for (code, kind) in cases {
+            assert_eq!(kind_of(code), kind, "code {code}");
+        }
+    }
+
+    #[test]
+    fn retryable_is_throttling_transport_and_5xx_only() {
+        assert!(Error::api(Service::Ec2, "RequestLimitExceeded", "slow down").is_retryable());
+        assert!(Error::api(Service::Ec2, "InternalError", "oops").is_retryable());
+        let mut api = ApiError::new(Service::Lambda, "Weird", "x");
+        api.status = Some(503);
+        assert!(Error::from_api(api).is_retryable());
+        assert!(!Error::api(Service::Ec2, "InvalidInstanceID.NotFound", "x").is_retryable());
+        assert!(!Error::api(Service::Ec2, "DependencyViolation", "x").is_retryable());
+        assert!(!Error::validation("count", "must be at least 1").is_retryable());
+        assert!(Error::transport(Service::Ebs, "connection reset", None).is_retryable());
+    }
+
+    #[test]
+    fn not_found_names_kind_and_id() {
+        let e = Error::api(
+            Service::Ec2,
+            "InvalidInstanceID.NotFound",
+            "The instance ID 'i-0123456789abcdef0' does not exist",
+        );
+        match &e {
+            Error::NotFound { kind, id, .. } => {
+                assert_eq!(kind, "instance");
+                assert_eq!(id, "i-0123456789abcdef0");
+            }
+            other => panic!("expected NotFound, got {other:?}"),
+        }
+        assert_eq!(e.code(), Some("InvalidInstanceID.NotFound"));
+        assert!(e.to_string().contains("i-0123456789abcdef0"));
+    }
+
+    #[test]
+    fn unknown_codes_fall_back_to_status() {
+        let mut api = ApiError::new(Service::Ebs, "Whatever", "x");
+        api.status = Some(404);
+        assert!(Error::from_api(api).is_not_found());
+    }
+
+    #[test]
+    fn dependency_violation_is_recognised() {
+        assert!(
+            Error::api(Service::Ec2, "DependencyViolation", "in use").is_dependency_violation()
+        );
+        assert!(!Error::api(Service::Ec2, "VolumeInUse", "in use").is_dependency_violation());
+    }
+}

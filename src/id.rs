@@ -1,0 +1,457 @@
+//! Typed identifiers and names, validated on parse.
+//!
+//! Each type parses with [`FromStr`] (or `TryFrom<String>` / `TryFrom<&str>`), prints with
+//! [`Display`](fmt::Display), and (de)serializes as a plain string through the same validation,
+//! so an invalid id can never be constructed, not even from JSON.
+//!
+//! ```
+//! use aws_facade::id::{InstanceId, LoadBalancerName};
+//! let id: InstanceId = "i-0123456789abcdef0".parse()?;
+//! assert_eq!(id.as_str(), "i-0123456789abcdef0");
+//! assert!("x-123".parse::<InstanceId>().is_err());
+//! assert!("internal-web".parse::<LoadBalancerName>().is_err());
+//! # Ok::<(), aws_facade::Error>(())
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+
+/// Declares a string newtype validated by `$check` (a `fn(&str) -> Result<(), String>`).
+macro_rules! string_id {
+    ($(#[$m:meta])* $name:ident, $what:literal, $check:expr) => {
+        $(#[$m])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// The value as a string slice.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                let check: fn(&str) -> std::result::Result<(), String> = $check;
+                check(s).map_err(|rule| Error::validation($what, format!("{rule} (got {s:?})")))?;
+                Ok($name(s.to_string()))
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = Error;
+            fn try_from(s: String) -> Result<Self> {
+                s.parse()
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = Error;
+            fn try_from(s: &str) -> Result<Self> {
+                s.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+/// `prefix-` followed by 8 or 17 lowercase hex digits: the shape of EC2 resource ids.
+fn ec2_id(prefix: &'static str) -> impl Fn(&str) -> std::result::Result<(), String> {
+    move |s: &str| {
+        let rest = s
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix('-'))
+            .ok_or_else(|| format!("must start with `{prefix}-`"))?;
+        let hex = rest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if (rest.len() == 8 || rest.len() == 17) && hex {
+            Ok(())
+        } else {
+            Err(format!(
+                "must be `{prefix}-` followed by 8 or 17 lowercase hex digits"
+            ))
+        }
+    }
+}
+
+macro_rules! ec2_id {
+    ($(#[$m:meta])* $name:ident, $prefix:literal, $what:literal) => {
+        string_id!($(#[$m])* $name, $what, |s| ec2_id($prefix)(s));
+    };
+}
+
+ec2_id!(
+    /// An EC2 instance id (`i-0123456789abcdef0`).
+    InstanceId, "i", "instance id");
+ec2_id!(
+    /// An Amazon Machine Image id (`ami-0123456789abcdef0`).
+    ImageId, "ami", "image id");
+ec2_id!(
+    /// An EBS volume id (`vol-0123456789abcdef0`).
+    VolumeId, "vol", "volume id");
+ec2_id!(
+    /// An EBS snapshot id (`snap-0123456789abcdef0`).
+    SnapshotId, "snap", "snapshot id");
+ec2_id!(
+    /// A subnet id (`subnet-0123456789abcdef0`).
+    SubnetId, "subnet", "subnet id");
+ec2_id!(
+    /// A VPC id (`vpc-0123456789abcdef0`).
+    VpcId, "vpc", "vpc id");
+ec2_id!(
+    /// A security group id (`sg-0123456789abcdef0`).
+    SecurityGroupId, "sg", "security group id");
+
+string_id!(
+    /// An Availability Zone name such as `us-east-1a`: a region name followed by one letter.
+    AvailabilityZone,
+    "availability zone",
+    |s| {
+        let bytes = s.as_bytes();
+        let ok = s.len() >= 4
+            && s.len() <= 32
+            && bytes[bytes.len() - 1].is_ascii_lowercase()
+            && bytes[bytes.len() - 2].is_ascii_digit()
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.contains('-');
+        if ok { Ok(()) } else { Err("must be a region name followed by a letter, like `us-east-1a`".into()) }
+    }
+);
+
+impl AvailabilityZone {
+    /// The region this zone belongs to (`us-east-1a` → `us-east-1`).
+    pub fn region(&self) -> &str {
+        &self.0[..self.0.len() - 1]
+    }
+}
+
+string_id!(
+    /// An EC2 instance type such as `t3.micro` (family `.` size).
+    InstanceType,
+    "instance type",
+    |s| {
+        let (family, size) = s.split_once('.').ok_or("must be `family.size`, like `t3.micro`")?;
+        let part_ok = |p: &str| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if part_ok(family) && part_ok(size) { Ok(()) } else { Err("must be `family.size`, like `t3.micro`".into()) }
+    }
+);
+
+/// Rules shared by load balancer and target group names (ELBv2 API reference,
+/// `CreateLoadBalancer`/`CreateTargetGroup` `Name`: at most 32 characters, alphanumeric
+/// characters or hyphens, must not begin or end with a hyphen).
+fn elb_name(s: &str) -> std::result::Result<(), String> {
+    if s.is_empty() || s.len() > 32 {
+        return Err("must be 1 to 32 characters".into());
+    }
+    if !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err("may contain only letters, digits and hyphens".into());
+    }
+    if s.starts_with('-') || s.ends_with('-') {
+        return Err("must not begin or end with a hyphen".into());
+    }
+    Ok(())
+}
+
+string_id!(
+    /// An Application Load Balancer name: 1-32 letters, digits and hyphens, not beginning or
+    /// ending with a hyphen, and not beginning with `internal-` (ELBv2 `CreateLoadBalancer`).
+    LoadBalancerName,
+    "load balancer name",
+    |s| {
+        elb_name(s)?;
+        if s.starts_with("internal-") { Err("must not begin with `internal-`".into()) } else { Ok(()) }
+    }
+);
+
+string_id!(
+    /// A target group name: 1-32 letters, digits and hyphens, not beginning or ending with a
+    /// hyphen (ELBv2 `CreateTargetGroup`).
+    TargetGroupName,
+    "target group name",
+    elb_name
+);
+
+/// Splits an ELBv2 ARN `arn:PARTITION:elasticloadbalancing:REGION:ACCOUNT:RESOURCE` and
+/// checks that `RESOURCE` starts with `kind/`.
+fn elb_arn(s: &str, kind: &str, parts_after: usize) -> std::result::Result<(), String> {
+    let mut it = s.splitn(6, ':');
+    let (arn, _partition, service, _region, _account, resource) = (
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+    );
+    if arn != Some("arn") || service != Some("elasticloadbalancing") {
+        return Err("must be an `arn:...:elasticloadbalancing:...` ARN".into());
+    }
+    let resource = resource.ok_or("is missing its resource part")?;
+    let rest = resource
+        .strip_prefix(kind)
+        .and_then(|r| r.strip_prefix('/'))
+        .ok_or_else(|| format!("resource must start with `{kind}/`"))?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    if parts.len() != parts_after || parts.iter().any(|p| p.is_empty()) {
+        return Err(format!(
+            "resource must be `{kind}/` followed by {parts_after} non-empty parts"
+        ));
+    }
+    Ok(())
+}
+
+string_id!(
+    /// An Application Load Balancer ARN (`arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID`).
+    LoadBalancerArn,
+    "load balancer ARN",
+    |s| elb_arn(s, "loadbalancer", 3)
+);
+
+impl LoadBalancerArn {
+    /// The CloudWatch `LoadBalancer` dimension value: the ARN after `loadbalancer/`
+    /// (`app/NAME/ID`).
+    pub fn dimension(&self) -> &str {
+        let i = self.0.find(":loadbalancer/").expect("validated") + ":loadbalancer/".len();
+        &self.0[i..]
+    }
+}
+
+string_id!(
+    /// A target group ARN (`arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID`).
+    TargetGroupArn,
+    "target group ARN",
+    |s| elb_arn(s, "targetgroup", 2)
+);
+
+impl TargetGroupArn {
+    /// The CloudWatch `TargetGroup` dimension value (`targetgroup/NAME/ID`).
+    pub fn dimension(&self) -> &str {
+        let i = self.0.find(":targetgroup/").expect("validated") + 1;
+        &self.0[i..]
+    }
+}
+
+string_id!(
+    /// A listener ARN (`arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/NAME/LBID/ID`).
+    ListenerArn,
+    "listener ARN",
+    |s| elb_arn(s, "listener", 4)
+);
+
+string_id!(
+    /// Any ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`), e.g. an alarm action or a
+    /// certificate.
+    Arn,
+    "ARN",
+    |s| {
+        let parts: Vec<&str> = s.splitn(6, ':').collect();
+        if parts.len() == 6 && parts[0] == "arn" && !parts[1].is_empty() && !parts[2].is_empty() && !parts[5].is_empty() {
+            Ok(())
+        } else {
+            Err("must be `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`".into())
+        }
+    }
+);
+
+string_id!(
+    /// A CloudWatch alarm name: 1-255 characters, no control characters (CloudWatch
+    /// `PutMetricAlarm` `AlarmName`).
+    AlarmName,
+    "alarm name",
+    |s| {
+        if s.is_empty() || s.chars().count() > 255 {
+            Err("must be 1 to 255 characters".into())
+        } else if s.chars().any(char::is_control) {
+            Err("must not contain control characters".into())
+        } else {
+            Ok(())
+        }
+    }
+);
+
+string_id!(
+    /// A Lambda function name: 1-64 letters, digits, hyphens and underscores (Lambda
+    /// `CreateFunction` `FunctionName`, name form).
+    FunctionName,
+    "function name",
+    |s| {
+        if s.is_empty() || s.len() > 64 {
+            Err("must be 1 to 64 characters".into())
+        } else if !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            Err("may contain only letters, digits, hyphens and underscores".into())
+        } else {
+            Ok(())
+        }
+    }
+);
+
+string_id!(
+    /// A Lambda alias name: 1-128 letters, digits, hyphens and underscores, not all digits
+    /// (Lambda `CreateAlias` `Name`: `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`).
+    AliasName,
+    "alias name",
+    |s| {
+        if s.is_empty() || s.len() > 128 {
+            Err("must be 1 to 128 characters".into())
+        } else if !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            Err("may contain only letters, digits, hyphens and underscores".into())
+        } else if s.bytes().all(|b| b.is_ascii_digit()) {
+            Err("must not be all digits (that is a version number)".into())
+        } else {
+            Ok(())
+        }
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn ec2_ids_check_prefix_and_hex() {
+        assert!("i-0123456789abcdef0".parse::<InstanceId>().is_ok());
+        assert!("i-01234567".parse::<InstanceId>().is_ok());
+        assert!("i-0123456".parse::<InstanceId>().is_err());
+        assert!("i-0123456789ABCDEF0".parse::<InstanceId>().is_err());
+        assert!("vol-0123456789abcdef0".parse::<InstanceId>().is_err());
+        let err = "nope".parse::<VolumeId>().unwrap_err();
+        assert!(
+            matches!(&err, Error::Validation { field, .. } if field == "volume id"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn elb_names_follow_aws_rules() {
+        assert!("web-1".parse::<LoadBalancerName>().is_ok());
+        assert!("a".repeat(32).parse::<LoadBalancerName>().is_ok());
+        assert!("a".repeat(33).parse::<LoadBalancerName>().is_err());
+        assert!("-web".parse::<LoadBalancerName>().is_err());
+        assert!("web-".parse::<TargetGroupName>().is_err());
+        assert!("web_1".parse::<TargetGroupName>().is_err());
+        assert!("internal-web".parse::<LoadBalancerName>().is_err());
+        assert!("internal-web".parse::<TargetGroupName>().is_ok());
+    }
+
+    #[test]
+    fn arn_dimensions() {
+        let lb: LoadBalancerArn =
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
+                .parse()
+                .unwrap();
+        assert_eq!(lb.dimension(), "app/web/50dc6c495c0c9188");
+        let tg: TargetGroupArn =
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/6d0ecf831eec9f09"
+                .parse()
+                .unwrap();
+        assert_eq!(tg.dimension(), "targetgroup/web-tg/6d0ecf831eec9f09");
+        assert!(
+            "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/x"
+                .parse::<TargetGroupArn>()
+                .is_err()
+        );
+        assert!(
+            "arn:aws:ec2:us-east-1:1:loadbalancer/app/a/b"
+                .parse::<LoadBalancerArn>()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn lambda_names() {
+        assert!("my_fn-1".parse::<FunctionName>().is_ok());
+        assert!("my fn".parse::<FunctionName>().is_err());
+        assert!("live".parse::<AliasName>().is_ok());
+        assert!("123".parse::<AliasName>().is_err());
+        assert!("".parse::<AlarmName>().is_err());
+        assert!("cpu\nhigh".parse::<AlarmName>().is_err());
+    }
+
+    #[test]
+    fn serde_validates() {
+        let ok: InstanceId = serde_json::from_str("\"i-0123456789abcdef0\"").unwrap();
+        assert_eq!(
+            serde_json::to_string(&ok).unwrap(),
+            "\"i-0123456789abcdef0\""
+        );
+        assert!(serde_json::from_str::<InstanceId>("\"i-xyz\"").is_err());
+        let az: AvailabilityZone = "eu-west-2b".parse().unwrap();
+        assert_eq!(az.region(), "eu-west-2");
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(s in "\\PC*") {
+            let _ = s.parse::<InstanceId>();
+            let _ = s.parse::<LoadBalancerName>();
+            let _ = s.parse::<LoadBalancerArn>();
+            let _ = s.parse::<TargetGroupArn>();
+            let _ = s.parse::<ListenerArn>();
+            let _ = s.parse::<Arn>();
+            let _ = s.parse::<AlarmName>();
+            let _ = s.parse::<FunctionName>();
+            let _ = s.parse::<AliasName>();
+            let _ = s.parse::<AvailabilityZone>();
+            let _ = s.parse::<InstanceType>();
+        }
+
+        #[test]
+        fn instance_ids_round_trip(hex in "[0-9a-f]{17}") {
+            let s = format!("i-{hex}");
+            let id: InstanceId = s.parse().unwrap();
+            prop_assert_eq!(id.to_string(), s.clone());
+            let back: InstanceId = serde_json::from_str(&serde_json::to_string(&id).unwrap()).unwrap();
+            prop_assert_eq!(back, id);
+        }
+
+        #[test]
+        fn elb_names_round_trip(name in "[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?") {
+            let parsed = name.parse::<TargetGroupName>();
+            prop_assert!(parsed.is_ok());
+            prop_assert_eq!(parsed.unwrap().as_str(), name.as_str());
+        }
+    }
+}

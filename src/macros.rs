@@ -1,0 +1,126 @@
+//! The macros that keep the five services in one shape.
+
+/// Declares a service trait from a list of operations, and with it:
+/// - the trait itself (`async_trait`, `Send + Sync`, object safe), with a mockall mock
+///   (`Mock<Trait>`) under the `mock` feature;
+/// - `impl Trait for Arc<T>` for any `T: Trait + ?Sized` (so `Arc<dyn Trait>` is a `Trait`);
+/// - `impl Trait for Layered<S, L>` for any layer `L`, which passes every call through
+///   [`Layer::call`](crate::layer::Layer::call) with the service and the AWS operation name;
+/// - `OPERATIONS`, the AWS operation names of the trait.
+///
+/// Every argument is owned, so mocks match on plain values.
+///
+/// Types are matched as identifiers with at most one generic argument (`VpcId`,
+/// `Vec<Instance>`, `()`), not as `ty` fragments: mockall cannot parse the invisible groups
+/// that `ty` fragments expand to.
+macro_rules! service_trait {
+    (
+        $(#[$tm:meta])*
+        pub trait $tr:ident ($svc:expr, $ops:ident) {
+            $(
+                $(#[$mm:meta])*
+                fn $m:ident ( $($arg:ident : $aty:ident $(<$agen:ident>)?),* $(,)? ) -> $ret:tt $(<$rgen:ident>)? = $op:literal;
+            )*
+        }
+    ) => {
+        $(#[$tm])*
+        #[cfg_attr(feature = "mock", mockall::automock)]
+        #[async_trait::async_trait]
+        pub trait $tr: Send + Sync {
+            $(
+                $(#[$mm])*
+                #[doc = ""]
+                #[doc = concat!("AWS operation: `", $op, "`.")]
+                async fn $m(&self, $($arg: $aty $(<$agen>)?),*) -> $crate::Result<$ret $(<$rgen>)?>;
+            )*
+        }
+
+        #[async_trait::async_trait]
+        impl<T: $tr + ?Sized> $tr for std::sync::Arc<T> {
+            $(
+                async fn $m(&self, $($arg: $aty $(<$agen>)?),*) -> $crate::Result<$ret $(<$rgen>)?> {
+                    (**self).$m($($arg),*).await
+                }
+            )*
+        }
+
+        #[async_trait::async_trait]
+        impl<S: $tr, L: $crate::layer::Layer> $tr for $crate::layer::Layered<S, L> {
+            $(
+                async fn $m(&self, $($arg: $aty $(<$agen>)?),*) -> $crate::Result<$ret $(<$rgen>)?> {
+                    let op = $crate::layer::Op { service: $svc, name: $op };
+                    self.layer().call(op, Box::pin(self.inner().$m($($arg),*))).await
+                }
+            )*
+        }
+
+        #[doc = concat!("The AWS operation names of [`", stringify!($tr), "`], in declaration order.")]
+        pub const $ops: &[&str] = &[$($op),*];
+    };
+}
+
+/// Gives a `bon`-derived request builder a `build()` that validates.
+///
+/// The struct derives `bon::Builder` with `#[builder(finish_fn(name = build_unchecked, vis = ""))]`
+/// and implements [`Validate`](crate::validate::Validate); this adds the public `build()`,
+/// which returns `Err(Error::Validation { .. })` naming the field and the rule.
+macro_rules! validated_builder {
+    ($ty:ident, $builder:ident, $state_mod:ident) => {
+        impl<S: $state_mod::IsComplete> $builder<S> {
+            /// Validates the request and builds it; a bad field is an
+            /// [`Error::Validation`](crate::Error::Validation) naming the field and the rule.
+            pub fn build(self) -> $crate::Result<$ty> {
+                let req = self.build_unchecked();
+                $crate::validate::Validate::validate(&req)?;
+                Ok(req)
+            }
+        }
+    };
+}
+
+pub(crate) use {service_trait, validated_builder};
+
+/// Declares an SDK adapter struct over an `aws-sdk-*` client: `new(&SdkConfig)`,
+/// `from_client(Client)` (for tests with `aws-smithy-mocks`) and `client()`.
+#[cfg(any(
+    feature = "ec2",
+    feature = "ebs",
+    feature = "elbv2",
+    feature = "cloudwatch",
+    feature = "lambda"
+))]
+macro_rules! sdk_adapter {
+    ($(#[$m:meta])* $name:ident, $sdk:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            client: $sdk::Client,
+        }
+
+        impl $name {
+            /// The adapter over a client built from `conf` (credentials, region, endpoint).
+            pub fn new(conf: &aws_types::SdkConfig) -> Self {
+                $name { client: $sdk::Client::new(conf) }
+            }
+
+            /// The adapter over an existing client (e.g. one from `aws_smithy_mocks::mock_client!`).
+            pub fn from_client(client: $sdk::Client) -> Self {
+                $name { client }
+            }
+
+            /// The underlying SDK client, for operations this crate does not cover.
+            pub fn client(&self) -> &$sdk::Client {
+                &self.client
+            }
+        }
+    };
+}
+
+#[cfg(any(
+    feature = "ec2",
+    feature = "ebs",
+    feature = "elbv2",
+    feature = "cloudwatch",
+    feature = "lambda"
+))]
+pub(crate) use sdk_adapter;

@@ -1,0 +1,11 @@
+//! PLACEHOLDER: simulated ELBv2.
+use super::{Inventory, SimCloud, SimState};
+use tokio::time::Instant;
+
+#[derive(Default)]
+pub(crate) struct ElbState {}
+
+pub(crate) fn inventory(_st: &mut SimState, _now: Instant, _inv: &mut Inventory) {}
+
+#[async_trait::async_trait]
+impl crate::elb::Elbv2 for SimCloud {}

@@ -1,0 +1,19 @@
+//! PLACEHOLDER: simulated Lambda.
+use super::{Inventory, SimCloud, SimState};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::time::Instant;
+
+/// A Rust handler for a simulated Lambda function: JSON event in, JSON result or error message out.
+pub type Handler =
+    Arc<dyn Fn(serde_json::Value) -> Result<serde_json::Value, String> + Send + Sync>;
+
+#[derive(Default)]
+pub(crate) struct LambdaState {
+    pub(crate) handlers: HashMap<String, Handler>,
+}
+
+pub(crate) fn inventory(_st: &mut SimState, _now: Instant, _inv: &mut Inventory) {}
+
+#[async_trait::async_trait]
+impl crate::lambda::Lambda for SimCloud {}

@@ -1,0 +1,324 @@
+//! The in-process simulator: EC2, EBS direct, ELBv2, CloudWatch and Lambda over one shared
+//! state, with resource lifecycles on tokio's clock.
+//!
+//! Lifecycles are computed from tokio's [`Instant`]: a resource remembers when it entered a
+//! state, and every call first *settles* the state up to "now". Under
+//! `tokio::time::pause()` (or `#[tokio::test(start_paused = true)]`) waits cost no real time
+//! and runs are deterministic.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> aws_facade::Result<()> {
+//! use aws_facade::sim::SimCloud;
+//! let sim = SimCloud::new();
+//! let cloud = sim.cloud();
+//! let vpc = cloud.ec2.default_vpc().await?;
+//! assert!(cloud.ec2.describe_subnets(vpc.id).await?.len() >= 3);
+//! assert!(sim.inventory().is_empty());
+//! # Ok(()) }
+//! ```
+
+mod cloudwatch;
+mod ebs;
+mod ec2;
+mod elb;
+mod lambda;
+
+pub use lambda::Handler;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+
+use crate::cloud::Cloud;
+use crate::error::{Error, Service};
+
+/// How the simulated region behaves: identity, lifecycle durations, consistency, seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimConfig {
+    /// The region (default `us-east-1`).
+    pub region: String,
+    /// The account id (default `123456789012`).
+    pub account_id: String,
+    /// Seed for ids, weighted routing and any other randomness.
+    pub seed: u64,
+    /// `pending` → `running`.
+    pub instance_boot: Duration,
+    /// `shutting-down` → `terminated`.
+    pub instance_shutdown: Duration,
+    /// How long terminated instances stay visible to DescribeInstances.
+    pub terminated_visible: Duration,
+    /// Volume `creating` → `available`.
+    pub volume_create: Duration,
+    /// Attachment `attaching` → `attached` (and `detaching` → `detached`).
+    pub volume_attach: Duration,
+    /// Snapshot `pending` → `completed` (progress grows linearly).
+    pub snapshot_complete: Duration,
+    /// Load balancer `provisioning` → `active`.
+    pub load_balancer_provision: Duration,
+    /// After a load balancer is deleted, its network interfaces keep its security groups in
+    /// use (deleting them answers `DependencyViolation`) for this long.
+    pub load_balancer_release: Duration,
+    /// Lambda `Pending` → `Active` after CreateFunction.
+    pub lambda_create: Duration,
+    /// Lambda `LastUpdateStatus` `InProgress` → `Successful` after an update.
+    pub lambda_update: Duration,
+    /// Eventual consistency: a new EC2 id answers not-found to describes for this long
+    /// (`None`: visible at once).
+    pub eventual_consistency: Option<Duration>,
+}
+
+impl Default for SimConfig {
+    /// Durations close to what AWS shows: instances boot in ~30 s, ALBs provision in ~2
+    /// minutes, Lambda settles in a few seconds.
+    fn default() -> Self {
+        SimConfig {
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            seed: 0x5eed,
+            instance_boot: Duration::from_secs(30),
+            instance_shutdown: Duration::from_secs(40),
+            terminated_visible: Duration::from_secs(3600),
+            volume_create: Duration::from_secs(5),
+            volume_attach: Duration::from_secs(3),
+            snapshot_complete: Duration::from_secs(60),
+            load_balancer_provision: Duration::from_secs(120),
+            load_balancer_release: Duration::from_secs(60),
+            lambda_create: Duration::from_secs(3),
+            lambda_update: Duration::from_secs(3),
+            eventual_consistency: None,
+        }
+    }
+}
+
+impl SimConfig {
+    /// Every transition is instant (still through the same states, in zero time).
+    pub fn instant() -> Self {
+        SimConfig {
+            instance_boot: Duration::ZERO,
+            instance_shutdown: Duration::ZERO,
+            volume_create: Duration::ZERO,
+            volume_attach: Duration::ZERO,
+            snapshot_complete: Duration::ZERO,
+            load_balancer_provision: Duration::ZERO,
+            load_balancer_release: Duration::ZERO,
+            lambda_create: Duration::ZERO,
+            lambda_update: Duration::ZERO,
+            ..SimConfig::default()
+        }
+    }
+}
+
+/// Every live resource in the simulator, by kind (for leak checks in tests).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inventory {
+    /// Resource ids or names by kind (`instance`, `volume`, `load balancer`, ...).
+    pub resources: BTreeMap<&'static str, Vec<String>>,
+}
+
+impl Inventory {
+    /// Whether nothing is left.
+    pub fn is_empty(&self) -> bool {
+        self.resources.values().all(Vec::is_empty)
+    }
+    /// How many resources of `kind` are live.
+    pub fn count(&self, kind: &str) -> usize {
+        self.resources.get(kind).map_or(0, Vec::len)
+    }
+    /// How many resources are live in all.
+    pub fn total(&self) -> usize {
+        self.resources.values().map(Vec::len).sum()
+    }
+    pub(crate) fn add(&mut self, kind: &'static str, id: impl Into<String>) {
+        self.resources.entry(kind).or_default().push(id.into());
+    }
+}
+
+impl std::fmt::Display for Inventory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut first = true;
+        for (kind, ids) in self.resources.iter().filter(|(_, v)| !v.is_empty()) {
+            if !first {
+                f.write_str("; ")?;
+            }
+            first = false;
+            write!(f, "{kind}: {}", ids.join(", "))?;
+        }
+        if first {
+            f.write_str("(nothing)")?;
+        }
+        Ok(())
+    }
+}
+
+/// The whole simulated region.
+#[derive(Default)]
+pub(crate) struct SimState {
+    next_id: u64,
+    pub(crate) ec2: ec2::Ec2State,
+    pub(crate) ebs: ebs::EbsState,
+    pub(crate) elb: elb::ElbState,
+    pub(crate) cw: cloudwatch::CwState,
+    pub(crate) lambda: lambda::LambdaState,
+}
+
+impl SimState {
+    /// A fresh id counter value.
+    pub(crate) fn next(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: SimConfig,
+    origin: Instant,
+    wall_origin: SystemTime,
+    state: Mutex<SimState>,
+    rng: Mutex<fastrand::Rng>,
+}
+
+/// The simulator. Cheap to clone (clones share one region); implements all five service
+/// traits. [`SimCloud::cloud`] bundles it as a [`Cloud`].
+#[derive(Clone)]
+pub struct SimCloud {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SimCloud {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimCloud")
+            .field("region", &self.inner.config.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SimCloud {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SimCloud {
+    /// A simulator with the default configuration.
+    pub fn new() -> Self {
+        Self::with_config(SimConfig::default())
+    }
+
+    /// A simulator with `config`.
+    pub fn with_config(config: SimConfig) -> Self {
+        let rng = fastrand::Rng::with_seed(config.seed);
+        let sim = SimCloud {
+            inner: Arc::new(Inner {
+                origin: Instant::now(),
+                // A fixed virtual wall clock, so metric timestamps are reproducible.
+                wall_origin: SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600),
+                state: Mutex::new(SimState::default()),
+                rng: Mutex::new(rng),
+                config,
+            }),
+        };
+        {
+            let mut st = sim.lock();
+            ec2::seed_region(&mut st, &sim.inner.config);
+        }
+        sim
+    }
+
+    /// All five service traits over this simulator.
+    pub fn cloud(&self) -> Cloud {
+        let s = Arc::new(self.clone());
+        Cloud::new(s.clone(), s.clone(), s.clone(), s.clone(), s)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SimConfig {
+        &self.inner.config
+    }
+
+    /// Every live resource (not terminated or deleted), settled to now.
+    pub fn inventory(&self) -> Inventory {
+        let now = self.now();
+        let mut inv = Inventory::default();
+        let mut st = self.lock();
+        ec2::inventory(&mut st, now, &mut inv);
+        ebs::inventory(&mut st, now, &mut inv);
+        elb::inventory(&mut st, now, &mut inv);
+        cloudwatch::inventory(&mut st, now, &mut inv);
+        lambda::inventory(&mut st, now, &mut inv);
+        inv
+    }
+
+    /// Registers the Rust handler that runs when Lambda function `function` is invoked
+    /// (any version or alias). Without one, Invoke answers a clear error.
+    pub fn register_handler(&self, function: &str, handler: Handler) {
+        self.lock()
+            .lambda
+            .handlers
+            .insert(function.to_string(), handler);
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, SimState> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// tokio's now (virtual under paused time).
+    pub(crate) fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// The simulated wall clock at tokio instant `at`.
+    pub(crate) fn wall(&self, at: Instant) -> SystemTime {
+        self.inner.wall_origin + at.saturating_duration_since(self.inner.origin)
+    }
+
+    /// The tokio instant for a simulated wall-clock time (clamped to the simulator's start).
+    pub(crate) fn instant_at(&self, t: SystemTime) -> Instant {
+        self.inner.origin + t.duration_since(self.inner.wall_origin).unwrap_or_default()
+    }
+
+    /// A seeded random number in `[0, 1)`.
+    pub(crate) fn random(&self) -> f64 {
+        self.inner.rng.lock().unwrap().f64()
+    }
+
+    /// A fresh EC2-style id: `prefix-` and 17 hex digits, deterministic per simulator.
+    pub(crate) fn new_id(st: &mut SimState, prefix: &str) -> String {
+        let n = st.next();
+        // A bijective mix of the counter so ids look random but never collide.
+        let mixed = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x0123_4567_89ab_cdef;
+        format!("{prefix}-{mixed:017x}")
+    }
+
+    /// The simulated AWS error `code` from `service`.
+    pub(crate) fn err(service: Service, code: &str, message: impl Into<String>) -> Error {
+        let mut api = crate::error::ApiError::new(service, code, message);
+        api.request_id = Some("sim".into());
+        Error::from_api(api)
+    }
+}
+
+/// Pages `items` by an opaque numeric token: returns the page and the next token.
+pub(crate) fn page<T: Clone>(
+    items: &[T],
+    token: Option<&str>,
+    size: usize,
+) -> crate::Result<(Vec<T>, Option<String>)> {
+    let start: usize = match token {
+        None => 0,
+        Some(t) => t
+            .strip_prefix("sim-page-")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| {
+                Error::validation(
+                    "next_token",
+                    format!("is not a token this service issued ({t:?})"),
+                )
+            })?,
+    };
+    let end = (start + size.max(1)).min(items.len());
+    let next = (end < items.len()).then(|| format!("sim-page-{end}"));
+    Ok((items.get(start..end).unwrap_or_default().to_vec(), next))
+}
