@@ -451,7 +451,8 @@ mod tests {
         fn elb_names_round_trip(name in "[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?") {
             let parsed = name.parse::<TargetGroupName>();
             prop_assert!(parsed.is_ok());
-            prop_assert_eq!(parsed.unwrap().as_str(), name.as_str());
+            let parsed = parsed.unwrap();
+            prop_assert_eq!(parsed.as_str(), name.as_str());
         }
     }
 }

@@ -87,3 +87,81 @@ impl crate::ec2::Ec2 for SimCloud {
         todo!("placeholder")
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Contract with the other simulated services (ELBv2, CloudWatch, EBS direct). Signatures are
+// fixed; the EC2 simulator owns the bodies.
+
+/// What ELBv2 and CloudWatch need to know about an instance at `now`.
+#[derive(Debug, Clone)]
+#[allow(dead_code)]
+pub(crate) struct InstanceView {
+    pub state: InstanceState,
+    pub security_groups: Vec<SecurityGroupId>,
+    pub availability_zone: AvailabilityZone,
+    pub vpc_id: VpcId,
+    /// When the instance entered `running` (if it has).
+    pub running_since: Option<Instant>,
+}
+
+/// The instance `id` settled to `now`, or `None` if it does not exist (terminated instances
+/// are returned while they are still visible).
+#[allow(dead_code)]
+pub(crate) fn instance_view(
+    _st: &mut SimState,
+    _cfg: &SimConfig,
+    _id: &InstanceId,
+    _now: Instant,
+) -> Option<InstanceView> {
+    todo!("placeholder")
+}
+
+/// Every instance in state `running` at `now`.
+#[allow(dead_code)]
+pub(crate) fn running_instances(
+    _st: &mut SimState,
+    _cfg: &SimConfig,
+    _now: Instant,
+) -> Vec<InstanceId> {
+    todo!("placeholder")
+}
+
+/// Whether any group in `target_groups` has an ingress rule admitting TCP `port` from any
+/// group in `from_groups`.
+#[allow(dead_code)]
+pub(crate) fn groups_admit(
+    _st: &SimState,
+    _target_groups: &[SecurityGroupId],
+    _port: u16,
+    _from_groups: &[SecurityGroupId],
+) -> bool {
+    todo!("placeholder")
+}
+
+/// The Availability Zone and VPC of a subnet, if it exists.
+#[allow(dead_code)]
+pub(crate) fn subnet_info(_st: &SimState, _id: &SubnetId) -> Option<(AvailabilityZone, VpcId)> {
+    todo!("placeholder")
+}
+
+/// Whether a security group exists.
+#[allow(dead_code)]
+pub(crate) fn group_exists(_st: &SimState, _id: &SecurityGroupId) -> bool {
+    todo!("placeholder")
+}
+
+/// Inserts or updates a snapshot made through the EBS direct APIs, so DescribeSnapshots
+/// shows it (volume id absent) with the given state.
+#[allow(dead_code, clippy::too_many_arguments)]
+pub(crate) fn put_direct_snapshot(
+    _st: &mut SimState,
+    _now: Instant,
+    _id: &SnapshotId,
+    _volume_size_gib: u32,
+    _description: Option<String>,
+    _tags: Tags,
+    _encrypted: bool,
+    _state: SnapshotState,
+) {
+    todo!("placeholder")
+}

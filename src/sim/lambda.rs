@@ -17,3 +17,17 @@ pub(crate) fn inventory(_st: &mut SimState, _now: Instant, _inv: &mut Inventory)
 
 #[async_trait::async_trait]
 impl crate::lambda::Lambda for SimCloud {}
+
+// ---------------------------------------------------------------------------------------------
+// Contract with the simulated CloudWatch: alarm actions that name a Lambda function.
+
+/// Invokes the function named by `function_arn` (an ARN, possibly qualified) asynchronously
+/// with `event`, as CloudWatch does for an alarm action. Returns whether a handler ran.
+#[allow(dead_code)]
+pub(crate) async fn invoke_from_alarm(
+    _sim: &SimCloud,
+    _function_arn: &str,
+    _event: serde_json::Value,
+) -> bool {
+    false
+}
