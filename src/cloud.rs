@@ -102,13 +102,9 @@ mod sdk {
         pub fn for_endpoint(url: &str, region: &str) -> Self {
             let creds = aws_credential_types::Credentials::from_keys("testing", "testing", None);
             let conf = SdkConfig::builder()
-                .behavior_version(
-                    aws_smithy_runtime_api::client::behavior_version::BehaviorVersion::latest(),
-                )
+                .behavior_version(aws_smithy_runtime_api::client::behavior_version::BehaviorVersion::latest())
                 .region(aws_types::region::Region::new(region.to_string()))
-                .credentials_provider(
-                    aws_credential_types::provider::SharedCredentialsProvider::new(creds),
-                )
+                .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
                 .endpoint_url(url)
                 .build();
             Self::from_conf(&conf)

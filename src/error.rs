@@ -15,9 +15,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The AWS service an error (or a journal entry) belongs to.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Service {
     /// Amazon EC2 (instances, images, security groups, volumes, snapshots, tags).
     Ec2,
@@ -224,11 +222,7 @@ impl Error {
     }
 
     /// A timeout naming what was awaited, how long, and the last state seen.
-    pub fn timeout(
-        what: impl Into<String>,
-        waited: Duration,
-        last_state: impl Into<String>,
-    ) -> Self {
+    pub fn timeout(what: impl Into<String>, waited: Duration, last_state: impl Into<String>) -> Self {
         Error::Timeout {
             what: what.into(),
             waited,
@@ -237,11 +231,7 @@ impl Error {
     }
 
     /// A transport error.
-    pub fn transport(
-        service: Service,
-        message: impl Into<String>,
-        source: Option<BoxError>,
-    ) -> Self {
+    pub fn transport(service: Service, message: impl Into<String>, source: Option<BoxError>) -> Self {
         Error::Transport {
             service,
             message: message.into(),
@@ -565,9 +555,7 @@ mod tests {
 
     #[test]
     fn dependency_violation_is_recognised() {
-        assert!(
-            Error::api(Service::Ec2, "DependencyViolation", "in use").is_dependency_violation()
-        );
+        assert!(Error::api(Service::Ec2, "DependencyViolation", "in use").is_dependency_violation());
         assert!(!Error::api(Service::Ec2, "VolumeInUse", "in use").is_dependency_violation());
     }
 }

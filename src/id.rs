@@ -101,15 +101,11 @@ fn ec2_id(prefix: &'static str) -> impl Fn(&str) -> std::result::Result<(), Stri
             .strip_prefix(prefix)
             .and_then(|r| r.strip_prefix('-'))
             .ok_or_else(|| format!("must start with `{prefix}-`"))?;
-        let hex = rest
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let hex = rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if (rest.len() == 8 || rest.len() == 17) && hex {
             Ok(())
         } else {
-            Err(format!(
-                "must be `{prefix}-` followed by 8 or 17 lowercase hex digits"
-            ))
+            Err(format!("must be `{prefix}-` followed by 8 or 17 lowercase hex digits"))
         }
     }
 }
@@ -217,14 +213,8 @@ string_id!(
 /// checks that `RESOURCE` starts with `kind/`.
 fn elb_arn(s: &str, kind: &str, parts_after: usize) -> std::result::Result<(), String> {
     let mut it = s.splitn(6, ':');
-    let (arn, _partition, service, _region, _account, resource) = (
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-    );
+    let (arn, _partition, service, _region, _account, resource) =
+        (it.next(), it.next(), it.next(), it.next(), it.next(), it.next());
     if arn != Some("arn") || service != Some("elasticloadbalancing") {
         return Err("must be an `arn:...:elasticloadbalancing:...` ARN".into());
     }
@@ -413,10 +403,7 @@ mod tests {
     #[test]
     fn serde_validates() {
         let ok: InstanceId = serde_json::from_str("\"i-0123456789abcdef0\"").unwrap();
-        assert_eq!(
-            serde_json::to_string(&ok).unwrap(),
-            "\"i-0123456789abcdef0\""
-        );
+        assert_eq!(serde_json::to_string(&ok).unwrap(), "\"i-0123456789abcdef0\"");
         assert!(serde_json::from_str::<InstanceId>("\"i-xyz\"").is_err());
         let az: AvailabilityZone = "eu-west-2b".parse().unwrap();
         assert_eq!(az.region(), "eu-west-2");

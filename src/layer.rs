@@ -41,19 +41,11 @@ pub struct Op {
 /// Something that wraps every call to a service.
 pub trait Layer: Send + Sync + 'static {
     /// Runs `call` (the inner implementation's future) for `op`, with whatever this layer adds.
-    fn call<'a, T: Send + 'a>(
-        &'a self,
-        op: Op,
-        call: BoxFuture<'a, Result<T>>,
-    ) -> BoxFuture<'a, Result<T>>;
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>>;
 }
 
 impl<L: Layer> Layer for Arc<L> {
-    fn call<'a, T: Send + 'a>(
-        &'a self,
-        op: Op,
-        call: BoxFuture<'a, Result<T>>,
-    ) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>> {
         (**self).call(op, call)
     }
 }
@@ -208,11 +200,7 @@ impl Recording {
 }
 
 impl Layer for Recording {
-    fn call<'a, T: Send + 'a>(
-        &'a self,
-        op: Op,
-        call: BoxFuture<'a, Result<T>>,
-    ) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>> {
         Box::pin(async move {
             let (seq, started) = {
                 let mut s = self.inner.lock().unwrap();
@@ -303,11 +291,7 @@ impl Latency {
 }
 
 impl Layer for Latency {
-    fn call<'a, T: Send + 'a>(
-        &'a self,
-        op: Op,
-        call: BoxFuture<'a, Result<T>>,
-    ) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>> {
         let d = self.delay_for(op.name);
         Box::pin(async move {
             tokio::time::sleep(d).await;
@@ -397,10 +381,7 @@ impl Faults {
                 status: Some(400),
             }));
         }
-        let eligible = self
-            .only_ops
-            .as_ref()
-            .is_none_or(|ops| ops.contains(&op.name));
+        let eligible = self.only_ops.as_ref().is_none_or(|ops| ops.contains(&op.name));
         if eligible && self.probability > 0.0 && s.rng.f64() < self.probability {
             s.injected += 1;
             let throttle = s.rng.bool();
@@ -424,11 +405,7 @@ impl Faults {
 }
 
 impl Layer for Faults {
-    fn call<'a, T: Send + 'a>(
-        &'a self,
-        op: Op,
-        call: BoxFuture<'a, Result<T>>,
-    ) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>> {
         match self.decide(op) {
             Some(err) => Box::pin(async move { Err(err) }),
             None => call,

@@ -36,9 +36,7 @@ where
                 status: Some(status),
             })
         }
-        SdkError::TimeoutError(_) => {
-            Error::transport(service, "request timed out", Some(Box::new(err)))
-        }
+        SdkError::TimeoutError(_) => Error::transport(service, "request timed out", Some(Box::new(err))),
         SdkError::DispatchFailure(ref d) => {
             let msg = format!(
                 "dispatch failure: {}",
@@ -47,10 +45,7 @@ where
             Error::transport(service, msg, Some(Box::new(err)))
         }
         SdkError::ResponseError(_) => {
-            let msg = format!(
-                "unreadable response: {}",
-                describe_chain(&err).unwrap_or_default()
-            );
+            let msg = format!("unreadable response: {}", describe_chain(&err).unwrap_or_default());
             Error::transport(service, msg, Some(Box::new(err)))
         }
         SdkError::ConstructionFailure(_) => {
@@ -96,9 +91,7 @@ pub(crate) fn to_date_time(t: SystemTime) -> aws_smithy_types::DateTime {
 }
 
 /// Builds crate tags from any iterator of optional key/value pairs (SDK tag structs).
-pub(crate) fn tags_from<'a>(
-    pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
-) -> Tags {
+pub(crate) fn tags_from<'a>(pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Tags {
     pairs
         .into_iter()
         .filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string())))
@@ -143,17 +136,9 @@ mod tests {
     }
 
     fn service_error(code: &str, status: u16) -> SdkError<FakeErr, HttpResponse> {
-        let meta = ErrorMetadata::builder()
-            .code(code)
-            .message("it broke")
-            .build();
+        let meta = ErrorMetadata::builder().code(code).message("it broke").build();
         let raw = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
-        SdkError::ServiceError(
-            ServiceError::builder()
-                .source(FakeErr(meta))
-                .raw(raw)
-                .build(),
-        )
+        SdkError::ServiceError(ServiceError::builder().source(FakeErr(meta)).raw(raw).build())
     }
 
     #[test]

@@ -12,12 +12,7 @@ pub trait Validate {
 }
 
 /// Checks `lo <= value <= hi`, naming `field` and the range on failure.
-pub fn in_range<T: PartialOrd + std::fmt::Display>(
-    field: &str,
-    value: T,
-    lo: T,
-    hi: T,
-) -> Result<()> {
+pub fn in_range<T: PartialOrd + std::fmt::Display>(field: &str, value: T, lo: T, hi: T) -> Result<()> {
     if value < lo || value > hi {
         Err(Error::validation(
             field,

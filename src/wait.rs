@@ -286,11 +286,7 @@ mod tests {
                 let k = *g;
                 async move {
                     if k < 3 {
-                        Err(Error::api(
-                            Service::Ec2,
-                            "InvalidInstanceID.NotFound",
-                            "'i-1'",
-                        ))
+                        Err(Error::api(Service::Ec2, "InvalidInstanceID.NotFound", "'i-1'"))
                     } else {
                         Ok(Check::Done(k))
                     }
@@ -312,9 +308,7 @@ mod tests {
         let s2 = seen.clone();
         let mut k = 0;
         Waiter::new("y")
-            .on_progress(Arc::new(move |p: &Progress| {
-                s2.lock().unwrap().push(p.state.clone())
-            }))
+            .on_progress(Arc::new(move |p: &Progress| s2.lock().unwrap().push(p.state.clone())))
             .until(|| {
                 k += 1;
                 let k = k;
@@ -328,10 +322,7 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(
-            *seen.lock().unwrap(),
-            vec!["s1".to_string(), "s2".to_string()]
-        );
+        assert_eq!(*seen.lock().unwrap(), vec!["s1".to_string(), "s2".to_string()]);
     }
 
     #[tokio::test(start_paused = true)]

@@ -34,8 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::Tags;
 use crate::error::{Error, Result, Service};
 use crate::id::{
-    AvailabilityZone, ImageId, InstanceId, InstanceType, SecurityGroupId, SnapshotId, SubnetId,
-    VolumeId, VpcId,
+    AvailabilityZone, ImageId, InstanceId, InstanceType, SecurityGroupId, SnapshotId, SubnetId, VolumeId, VpcId,
 };
 use crate::macros::{service_trait, validated_builder};
 use crate::validate::{self, Validate};
@@ -316,10 +315,7 @@ impl AuthorizeIngressRequest {
 impl Validate for AuthorizeIngressRequest {
     fn validate(&self) -> Result<()> {
         if !["tcp", "udp", "icmp", "-1"].contains(&self.protocol.as_str()) {
-            return Err(Error::validation(
-                "protocol",
-                "must be tcp, udp, icmp or -1",
-            ));
+            return Err(Error::validation("protocol", "must be tcp, udp, icmp or -1"));
         }
         let to = self.to_port.unwrap_or(self.from_port);
         if to < self.from_port {
@@ -328,9 +324,7 @@ impl Validate for AuthorizeIngressRequest {
         if let IngressSource::Cidr(cidr) = &self.source {
             validate_cidr("source", cidr)?;
             let world = cidr == "0.0.0.0/0";
-            let admin = [22u16, 3389]
-                .iter()
-                .any(|p| self.from_port <= *p && *p <= to);
+            let admin = [22u16, 3389].iter().any(|p| self.from_port <= *p && *p <= to);
             if world && (admin || self.protocol == "-1") && !self.allow_admin_ports_from_anywhere {
                 return Err(Error::validation(
                     "source",
@@ -757,10 +751,7 @@ impl Validate for CreateVolumeRequest {
         let t = self.volume_type;
         match (self.size_gib, &self.snapshot_id) {
             (None, None) => {
-                return Err(Error::validation(
-                    "size_gib",
-                    "is required unless snapshot_id is given",
-                ));
+                return Err(Error::validation("size_gib", "is required unless snapshot_id is given"));
             }
             (Some(size), _) => {
                 let (lo, hi) = t.size_range_gib();
@@ -871,19 +862,14 @@ validated_builder!(
 impl Validate for AttachVolumeRequest {
     fn validate(&self) -> Result<()> {
         let ok = ["/dev/sd", "/dev/xvd"].iter().any(|p| {
-            self.device.strip_prefix(p).is_some_and(|r| {
-                !r.is_empty()
-                    && r.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            })
+            self.device
+                .strip_prefix(p)
+                .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
         });
         if ok {
             Ok(())
         } else {
-            Err(Error::validation(
-                "device",
-                "must look like /dev/sdf or /dev/xvdf",
-            ))
+            Err(Error::validation("device", "must look like /dev/sdf or /dev/xvdf"))
         }
     }
 }
@@ -1034,18 +1020,9 @@ mod tests {
         let b = || CreateVolumeRequest::builder().availability_zone(az());
         assert_eq!(field_of(b().build().unwrap_err()), "size_gib");
         assert_eq!(field_of(b().size_gib(0).build().unwrap_err()), "size_gib");
-        assert_eq!(
-            field_of(b().size_gib(16_385).build().unwrap_err()),
-            "size_gib"
-        );
-        assert_eq!(
-            field_of(b().size_gib(100).iops(2_000).build().unwrap_err()),
-            "iops"
-        );
-        assert_eq!(
-            field_of(b().size_gib(10).iops(16_000).build().unwrap_err()),
-            "iops"
-        );
+        assert_eq!(field_of(b().size_gib(16_385).build().unwrap_err()), "size_gib");
+        assert_eq!(field_of(b().size_gib(100).iops(2_000).build().unwrap_err()), "iops");
+        assert_eq!(field_of(b().size_gib(10).iops(16_000).build().unwrap_err()), "iops");
         assert!(b().size_gib(32).iops(16_000).build().is_ok());
         assert_eq!(
             field_of(b().size_gib(100).throughput(1_001).build().unwrap_err()),
@@ -1055,29 +1032,13 @@ mod tests {
             field_of(b().size_gib(100).throughput(1_000).build().unwrap_err()),
             "throughput"
         );
-        assert!(
-            b().size_gib(100)
-                .iops(4_000)
-                .throughput(1_000)
-                .build()
-                .is_ok()
-        );
+        assert!(b().size_gib(100).iops(4_000).throughput(1_000).build().is_ok());
         assert_eq!(
-            field_of(
-                b().size_gib(100)
-                    .volume_type(VolumeType::Io2)
-                    .build()
-                    .unwrap_err()
-            ),
+            field_of(b().size_gib(100).volume_type(VolumeType::Io2).build().unwrap_err()),
             "iops"
         );
         assert_eq!(
-            field_of(
-                b().size_gib(100)
-                    .volume_type(VolumeType::St1)
-                    .build()
-                    .unwrap_err()
-            ),
+            field_of(b().size_gib(100).volume_type(VolumeType::St1).build().unwrap_err()),
             "size_gib"
         );
         assert_eq!(
@@ -1102,11 +1063,7 @@ mod tests {
         assert!(b().build().unwrap().require_imdsv2);
         assert_eq!(field_of(b().count(0).build().unwrap_err()), "count");
         assert_eq!(
-            field_of(
-                b().user_data("x".repeat(16 * 1024 + 1))
-                    .build()
-                    .unwrap_err()
-            ),
+            field_of(b().user_data("x".repeat(16 * 1024 + 1)).build().unwrap_err()),
             "user_data"
         );
         assert_eq!(

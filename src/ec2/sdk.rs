@@ -20,16 +20,10 @@ impl super::Ec2 for SdkEc2 {
     async fn describe_images(&self, _req: DescribeImagesRequest) -> crate::Result<Vec<Image>> {
         todo!("placeholder")
     }
-    async fn create_security_group(
-        &self,
-        _req: CreateSecurityGroupRequest,
-    ) -> crate::Result<SecurityGroupId> {
+    async fn create_security_group(&self, _req: CreateSecurityGroupRequest) -> crate::Result<SecurityGroupId> {
         todo!("placeholder")
     }
-    async fn describe_security_groups(
-        &self,
-        _req: DescribeSecurityGroupsRequest,
-    ) -> crate::Result<Vec<SecurityGroup>> {
+    async fn describe_security_groups(&self, _req: DescribeSecurityGroupsRequest) -> crate::Result<Vec<SecurityGroup>> {
         todo!("placeholder")
     }
     async fn delete_security_group(&self, _id: SecurityGroupId) -> crate::Result<()> {
@@ -41,16 +35,10 @@ impl super::Ec2 for SdkEc2 {
     async fn run_instances(&self, _req: RunInstancesRequest) -> crate::Result<Vec<Instance>> {
         todo!("placeholder")
     }
-    async fn describe_instances(
-        &self,
-        _req: DescribeInstancesRequest,
-    ) -> crate::Result<Vec<Instance>> {
+    async fn describe_instances(&self, _req: DescribeInstancesRequest) -> crate::Result<Vec<Instance>> {
         todo!("placeholder")
     }
-    async fn terminate_instances(
-        &self,
-        _ids: Vec<InstanceId>,
-    ) -> crate::Result<Vec<InstanceStateChange>> {
+    async fn terminate_instances(&self, _ids: Vec<InstanceId>) -> crate::Result<Vec<InstanceStateChange>> {
         todo!("placeholder")
     }
     async fn create_volume(&self, _req: CreateVolumeRequest) -> crate::Result<Volume> {
@@ -71,10 +59,7 @@ impl super::Ec2 for SdkEc2 {
     async fn create_snapshot(&self, _req: CreateSnapshotRequest) -> crate::Result<Snapshot> {
         todo!("placeholder")
     }
-    async fn describe_snapshots(
-        &self,
-        _req: DescribeSnapshotsRequest,
-    ) -> crate::Result<Vec<Snapshot>> {
+    async fn describe_snapshots(&self, _req: DescribeSnapshotsRequest) -> crate::Result<Vec<Snapshot>> {
         todo!("placeholder")
     }
     async fn delete_snapshot(&self, _id: SnapshotId) -> crate::Result<()> {

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use tokio::time::Instant;
 
 /// A Rust handler for a simulated Lambda function: JSON event in, JSON result or error message out.
-pub type Handler =
-    Arc<dyn Fn(serde_json::Value) -> Result<serde_json::Value, String> + Send + Sync>;
+pub type Handler = Arc<dyn Fn(serde_json::Value) -> Result<serde_json::Value, String> + Send + Sync>;
 
 #[derive(Default)]
 pub(crate) struct LambdaState {
@@ -24,10 +23,6 @@ impl crate::lambda::Lambda for SimCloud {}
 /// Invokes the function named by `function_arn` (an ARN, possibly qualified) asynchronously
 /// with `event`, as CloudWatch does for an alarm action. Returns whether a handler ran.
 #[allow(dead_code)]
-pub(crate) async fn invoke_from_alarm(
-    _sim: &SimCloud,
-    _function_arn: &str,
-    _event: serde_json::Value,
-) -> bool {
+pub(crate) async fn invoke_from_alarm(_sim: &SimCloud, _function_arn: &str, _event: serde_json::Value) -> bool {
     false
 }

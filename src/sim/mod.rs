@@ -254,10 +254,7 @@ impl SimCloud {
     /// Registers the Rust handler that runs when Lambda function `function` is invoked
     /// (any version or alias). Without one, Invoke answers a clear error.
     pub fn register_handler(&self, function: &str, handler: Handler) {
-        self.lock()
-            .lambda
-            .handlers
-            .insert(function.to_string(), handler);
+        self.lock().lambda.handlers.insert(function.to_string(), handler);
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, SimState> {
@@ -301,22 +298,13 @@ impl SimCloud {
 }
 
 /// Pages `items` by an opaque numeric token: returns the page and the next token.
-pub(crate) fn page<T: Clone>(
-    items: &[T],
-    token: Option<&str>,
-    size: usize,
-) -> crate::Result<(Vec<T>, Option<String>)> {
+pub(crate) fn page<T: Clone>(items: &[T], token: Option<&str>, size: usize) -> crate::Result<(Vec<T>, Option<String>)> {
     let start: usize = match token {
         None => 0,
         Some(t) => t
             .strip_prefix("sim-page-")
             .and_then(|n| n.parse().ok())
-            .ok_or_else(|| {
-                Error::validation(
-                    "next_token",
-                    format!("is not a token this service issued ({t:?})"),
-                )
-            })?,
+            .ok_or_else(|| Error::validation("next_token", format!("is not a token this service issued ({t:?})")))?,
     };
     let end = (start + size.max(1)).min(items.len());
     let next = (end < items.len()).then(|| format!("sim-page-{end}"));
