@@ -4,8 +4,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::time::Instant;
 
-/// A Rust handler for a simulated Lambda function: JSON event in, JSON result or error message out.
-pub type Handler = Arc<dyn Fn(serde_json::Value) -> Result<serde_json::Value, String> + Send + Sync>;
+/// One invocation as a simulated handler sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    /// The function name.
+    pub function: String,
+    /// The version that runs (`$LATEST`, `1`, `2`, ...), after alias routing.
+    pub version: String,
+    /// The event.
+    pub payload: serde_json::Value,
+}
+
+/// A Rust handler for a simulated Lambda function: the invocation in, a JSON result or an
+/// error message out (an error becomes a function error, `Unhandled`).
+pub type Handler = Arc<dyn Fn(&Invocation) -> Result<serde_json::Value, String> + Send + Sync>;
 
 #[derive(Default)]
 pub(crate) struct LambdaState {

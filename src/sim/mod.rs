@@ -24,7 +24,7 @@ mod ec2;
 mod elb;
 mod lambda;
 
-pub use lambda::Handler;
+pub use lambda::{Handler, Invocation};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
