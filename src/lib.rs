@@ -61,6 +61,7 @@ pub mod layer;
 pub mod sim;
 pub mod validate;
 pub mod wait;
+pub mod workflows;
 
 pub use cloud::Cloud;
 pub use error::{ApiError, Error, ErrorKind, Result, Service};

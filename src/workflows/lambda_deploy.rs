@@ -1,0 +1,573 @@
+//! Deploying a Lambda function: create or update (waiting out every in-progress update, so a
+//! deploy never hits `ResourceConflictException`), publish a version, point an alias at it —
+//! optionally through a canary guarded by CloudWatch alarms — and prune old versions.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> aws_facade::Result<()> {
+//! use aws_facade::workflows::lambda_deploy::{deploy, zip_files, Deployment, Outcome};
+//! let sim = aws_facade::sim::SimCloud::new();
+//! sim.register_handler("greeter", std::sync::Arc::new(|inv: &aws_facade::sim::Invocation| Ok(inv.payload.clone())));
+//! let cloud = sim.cloud();
+//! let spec = Deployment::builder()
+//!     .function("greeter".parse()?)
+//!     .runtime("provided.al2023")
+//!     .role("arn:aws:iam::123456789012:role/lambda-basic".parse()?)
+//!     .build()?;
+//! let zip = zip_files(&[("bootstrap", b"#!/bin/sh\necho hi\n".as_slice())])?;
+//! let first = deploy(&cloud, &spec, zip, None, None).await?;
+//! assert_eq!(first.version, "1");
+//! assert_eq!(first.outcome, Outcome::Created);
+//! # Ok(()) }
+//! ```
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use bon::Builder;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::Cloud;
+use crate::cloudwatch::{AlarmState, DescribeAlarmsRequest};
+use crate::error::{Error, Result};
+use crate::id::{AlarmName, AliasName, Arn, FunctionName};
+use crate::lambda::{
+    AliasRequest, AliasRouting, CreateFunctionRequest, Environment, FunctionConfiguration, FunctionState,
+    InvokeRequest, LastUpdateStatus, Lambda, PublishVersionRequest, UpdateFunctionCodeRequest,
+    UpdateFunctionConfigurationRequest,
+};
+use crate::macros::validated_builder;
+use crate::validate::{self, Validate};
+use crate::wait::{Backoff, Check, Waiter};
+use crate::workflows::plan::{Progress, Run, call_retry, undo};
+use crate::Tags;
+
+/// What to deploy (everything but the code).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct Deployment {
+    /// The function.
+    pub function: FunctionName,
+    /// The runtime, e.g. `provided.al2023` or `python3.12`.
+    pub runtime: String,
+    /// The execution role.
+    pub role: Arn,
+    /// The handler (not needed for `provided.*` runtimes).
+    pub handler: Option<String>,
+    /// Memory, 128-10,240 MB (default 128).
+    #[builder(default = 128)]
+    #[serde(default = "default_memory")]
+    pub memory_mb: u32,
+    /// Timeout, 1-900 s (default 3).
+    #[builder(default = 3)]
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u32,
+    /// Environment variables (values are redacted in `Debug`).
+    #[builder(default)]
+    #[serde(default)]
+    pub environment: Environment,
+    /// A description.
+    pub description: Option<String>,
+    /// The alias that serves traffic (default `live`).
+    #[builder(default = "live".parse().expect("valid"))]
+    #[serde(default = "default_alias")]
+    pub alias: AliasName,
+    /// Published versions to keep besides the aliased ones (default 3).
+    #[builder(default = 3)]
+    #[serde(default = "default_keep")]
+    pub keep_versions: usize,
+    /// Tags for a new function.
+    #[builder(default)]
+    #[serde(default)]
+    pub tags: Tags,
+}
+validated_builder!(Deployment, DeploymentBuilder, deployment_builder);
+
+fn default_memory() -> u32 {
+    128
+}
+fn default_timeout() -> u32 {
+    3
+}
+fn default_alias() -> AliasName {
+    "live".parse().expect("valid")
+}
+fn default_keep() -> usize {
+    3
+}
+
+impl Deployment {
+    fn create_request(&self, zip: Bytes) -> Result<CreateFunctionRequest> {
+        CreateFunctionRequest::builder()
+            .name(self.function.clone())
+            .runtime(self.runtime.clone())
+            .role(self.role.clone())
+            .maybe_handler(self.handler.clone())
+            .code(zip)
+            .maybe_description(self.description.clone())
+            .timeout_secs(self.timeout_secs)
+            .memory_mb(self.memory_mb)
+            .environment(self.environment.clone())
+            .tags(self.tags.clone())
+            .build()
+    }
+}
+
+impl Validate for Deployment {
+    fn validate(&self) -> Result<()> {
+        validate::in_range("keep_versions", self.keep_versions, 1, 100)?;
+        // Runtime, handler, memory, timeout, environment: CreateFunction's own rules.
+        self.create_request(Bytes::from_static(b"PK\x03\x04")).map(|_| ())
+    }
+}
+
+/// A canary: route `weight` of the alias's traffic to the new version for `bake`, watching
+/// `alarms`; any alarm in `ALARM` rolls back, otherwise the new version gets 100 %.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Canary {
+    /// Share of traffic for the new version (0 < weight < 1).
+    pub weight: f64,
+    /// How long to watch.
+    pub bake: Duration,
+    /// The alarms that guard it.
+    pub alarms: Vec<AlarmName>,
+    /// How often to look at the alarms (default 30 s).
+    pub poll: Duration,
+}
+
+impl Canary {
+    /// A canary with a 30 s poll.
+    pub fn new(weight: f64, bake: Duration, alarms: Vec<AlarmName>) -> Self {
+        Canary {
+            weight,
+            bake,
+            alarms,
+            poll: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How a deploy ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// First deploy: the function and alias were created.
+    Created,
+    /// The alias already pointed at this code: nothing changed.
+    Unchanged,
+    /// The new version serves all traffic.
+    Promoted,
+    /// An alarm fired during the canary; the alias points at the previous version again.
+    RolledBack {
+        /// The alarm that fired.
+        alarm: AlarmName,
+    },
+}
+
+/// What a deploy did (serde).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeployOutputs {
+    /// The function's ARN.
+    pub function_arn: Arn,
+    /// The version published (or found) for this code.
+    pub version: String,
+    /// The version the alias pointed at before.
+    pub previous_version: Option<String>,
+    /// The alias's ARN.
+    pub alias_arn: Arn,
+    /// The code's SHA-256 (base64, as Lambda reports it).
+    pub code_sha256: String,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Old versions deleted.
+    pub deleted_versions: Vec<String>,
+}
+
+/// Zips files in memory, deterministically: sorted by name, fixed timestamps and
+/// permissions, so the same files always give the same bytes (and code SHA-256).
+pub fn zip_files(files: &[(&str, &[u8])]) -> Result<Bytes> {
+    let mut sorted: Vec<&(&str, &[u8])> = files.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let zerr = |e: zip::result::ZipError| Error::validation("code", format!("could not zip: {e}"));
+    for (name, data) in sorted {
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default())
+            // Executable for everyone: `bootstrap` of provided.* runtimes must be executable.
+            .unix_permissions(0o755);
+        w.start_file(*name, opts).map_err(zerr)?;
+        w.write_all(data).map_err(|e| Error::validation("code", format!("could not zip: {e}")))?;
+    }
+    Ok(Bytes::from(w.finish().map_err(zerr)?.into_inner()))
+}
+
+/// Zips a directory (recursively, paths relative to it) with [`zip_files`].
+pub fn zip_dir(dir: &Path) -> Result<Bytes> {
+    let mut files = Vec::new();
+    collect(dir, dir, &mut files).map_err(|e| Error::validation("code", format!("cannot read {}: {e}", dir.display())))?;
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    zip_files(&refs)
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(root, &path, out)?;
+        } else {
+            let rel = path.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/");
+            out.push((rel, std::fs::read(&path)?));
+        }
+    }
+    Ok(())
+}
+
+/// Base64 SHA-256 of the code, as Lambda reports `CodeSha256`.
+pub fn code_sha256(zip: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(zip))
+}
+
+/// Deploys `zip` as described by `spec`, with an optional canary.
+///
+/// On failure, a function this deploy created is deleted and an alias it moved is put back.
+pub async fn deploy(
+    cloud: &Cloud,
+    spec: &Deployment,
+    zip: Bytes,
+    canary: Option<Canary>,
+    progress: Option<Progress>,
+) -> Result<DeployOutputs> {
+    spec.validate()?;
+    spec.create_request(zip.clone())?;
+    if let Some(c) = &canary {
+        if !(c.weight > 0.0 && c.weight < 1.0) {
+            return Err(Error::validation("canary.weight", format!("must be strictly between 0 and 1 (got {})", c.weight)));
+        }
+        validate::non_empty("canary.alarms", &c.alarms)?;
+    }
+    let run = Run::new(format!("lambda deploy {}", spec.function), progress);
+    match deploy_in(cloud, spec, zip, canary, &run).await {
+        Ok(o) => {
+            run.commit();
+            Ok(o)
+        }
+        Err(e) => Err(run.fail(e).await),
+    }
+}
+
+async fn deploy_in(cloud: &Cloud, spec: &Deployment, zip: Bytes, canary: Option<Canary>, run: &Run) -> Result<DeployOutputs> {
+    let lambda = cloud.lambda.as_ref();
+    let sha = code_sha256(&zip);
+    let name = spec.function.clone();
+
+    // 1. The function: create, or update code and configuration (one change at a time).
+    let existing = match lambda.get_function_configuration(name.clone(), None).await {
+        Ok(c) => Some(c),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(e),
+    };
+    let function_arn = match existing {
+        None => {
+            run.step("create function", &[], async {
+                let req = spec.create_request(zip.clone())?;
+                let c = call_retry().run(|| lambda.create_function(req.clone())).await?;
+                let l = cloud.lambda.clone();
+                let n = name.clone();
+                run.created(
+                    "function",
+                    c.arn.to_string(),
+                    undo(move || {
+                        let (l, n) = (l.clone(), n.clone());
+                        async move { l.delete_function(n, None).await }
+                    }),
+                );
+                wait_ready(lambda, &name).await?;
+                Ok(c.arn)
+            })
+            .await?
+        }
+        Some(current) => {
+            run.step("update function", &[], async {
+                let current = wait_ready(lambda, &name).await.map(|c| c.unwrap_or(current))?;
+                if current.code_sha256 != sha {
+                    let req = UpdateFunctionCodeRequest::builder().name(name.clone()).zip(zip.clone()).build()?;
+                    call_retry().run(|| lambda.update_function_code(req.clone())).await?;
+                    wait_ready(lambda, &name).await?;
+                }
+                if config_differs(&current, spec) {
+                    let req = UpdateFunctionConfigurationRequest::builder()
+                        .name(name.clone())
+                        .memory_mb(spec.memory_mb)
+                        .timeout_secs(spec.timeout_secs)
+                        .environment(spec.environment.clone())
+                        .maybe_handler(spec.handler.clone())
+                        .runtime(spec.runtime.clone())
+                        .maybe_description(spec.description.clone())
+                        .role(spec.role.clone())
+                        .build()?;
+                    call_retry().run(|| lambda.update_function_configuration(req.clone())).await?;
+                    wait_ready(lambda, &name).await?;
+                }
+                Ok(current.arn)
+            })
+            .await?
+        }
+    };
+
+    // 2. A version for this code (Lambda returns the latest version when nothing changed).
+    let version = run
+        .step("publish version", &["create function", "update function"], async {
+            let req = PublishVersionRequest::builder().name(name.clone()).code_sha256(sha.clone()).build()?;
+            Ok(call_retry().run(|| lambda.publish_version(req.clone())).await?.version)
+        })
+        .await?;
+
+    // 3. The alias.
+    let alias = match lambda.get_alias(name.clone(), spec.alias.clone()).await {
+        Ok(a) => Some(a),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(e),
+    };
+    let (alias_arn, previous, outcome) = match alias {
+        None => {
+            let a = run
+                .step("create alias", &["publish version"], async {
+                    let req = AliasRequest::builder().function(name.clone()).name(spec.alias.clone()).version(version.clone()).build()?;
+                    let a = call_retry().run(|| lambda.create_alias(req.clone())).await?;
+                    let l = cloud.lambda.clone();
+                    let (n, an) = (name.clone(), spec.alias.clone());
+                    run.created(
+                        "alias",
+                        a.arn.to_string(),
+                        undo(move || {
+                            let (l, n, an) = (l.clone(), n.clone(), an.clone());
+                            async move { l.delete_alias(n, an).await }
+                        }),
+                    );
+                    Ok(a)
+                })
+                .await?;
+            (a.arn, None, Outcome::Created)
+        }
+        Some(a) if a.function_version == version && a.routing.is_none() => (a.arn, Some(version.clone()), Outcome::Unchanged),
+        Some(a) => {
+            let previous = a.function_version.clone();
+            // Should anything fail from here on, the alias goes back to the previous version.
+            let l = cloud.lambda.clone();
+            let restore = AliasRequest::builder().function(name.clone()).name(spec.alias.clone()).version(previous.clone()).build()?;
+            run.created(
+                "alias routing",
+                format!("{}:{}", name, spec.alias),
+                undo(move || {
+                    let (l, r) = (l.clone(), restore.clone());
+                    async move { l.update_alias(r).await.map(|_| ()) }
+                }),
+            );
+            let outcome = match &canary {
+                Some(c) => bake(cloud, spec, &name, &previous, &version, c, run).await?,
+                None => Outcome::Promoted,
+            };
+            if outcome == Outcome::Promoted {
+                run.step("promote", &["publish version"], async {
+                    let req = AliasRequest::builder().function(name.clone()).name(spec.alias.clone()).version(version.clone()).build()?;
+                    call_retry().run(|| lambda.update_alias(req.clone())).await
+                })
+                .await?;
+            }
+            (a.arn, Some(previous), outcome)
+        }
+    };
+
+    // 4. Prune old versions (never the aliased ones).
+    let deleted_versions = run.step("prune versions", &["promote"], prune(lambda, &name, spec.keep_versions)).await?;
+
+    Ok(DeployOutputs {
+        function_arn,
+        version,
+        previous_version: previous,
+        alias_arn,
+        code_sha256: sha,
+        outcome,
+        deleted_versions,
+    })
+}
+
+fn config_differs(c: &FunctionConfiguration, spec: &Deployment) -> bool {
+    c.memory_mb != spec.memory_mb
+        || c.timeout_secs != spec.timeout_secs
+        || c.environment != spec.environment
+        || c.handler != spec.handler
+        || c.runtime != spec.runtime
+        || c.role != spec.role
+        || spec.description.as_ref().is_some_and(|d| *d != c.description)
+}
+
+/// Routes the canary weight to `new`, watches the alarms for the bake time, and rolls back
+/// (alias to `previous` only) on the first alarm in `ALARM`.
+async fn bake(
+    cloud: &Cloud,
+    spec: &Deployment,
+    name: &FunctionName,
+    previous: &str,
+    new: &str,
+    c: &Canary,
+    run: &Run,
+) -> Result<Outcome> {
+    let lambda = cloud.lambda.as_ref();
+    run.step("canary", &["publish version"], async {
+        let req = AliasRequest::builder()
+            .function(name.clone())
+            .name(spec.alias.clone())
+            .version(previous.to_string())
+            .routing(AliasRouting { version: new.to_string(), weight: c.weight })
+            .build()?;
+        call_retry().run(|| lambda.update_alias(req.clone())).await
+    })
+    .await?;
+    let fired = run
+        .step("bake", &["canary"], async {
+            let deadline = tokio::time::Instant::now() + c.bake;
+            loop {
+                let req = DescribeAlarmsRequest::builder().names(c.alarms.clone()).build()?;
+                let alarms = call_retry().run(|| cloud.cloudwatch.describe_alarms(req.clone())).await?;
+                if let Some(a) = alarms.iter().find(|a| a.state == AlarmState::Alarm) {
+                    return Ok(Some(a.alarm_name.clone()));
+                }
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                run.note(format!("canary {} % on version {new}: alarms OK, {}s to go", c.weight * 100.0, left.as_secs()));
+                if left.is_zero() {
+                    return Ok(None);
+                }
+                tokio::time::sleep(c.poll.min(left)).await;
+            }
+        })
+        .await?;
+    match fired {
+        Some(alarm) => {
+            run.step("roll back", &["bake"], async {
+                let req = AliasRequest::builder().function(name.clone()).name(spec.alias.clone()).version(previous.to_string()).build()?;
+                call_retry().run(|| lambda.update_alias(req.clone())).await
+            })
+            .await?;
+            run.note(format!("alarm {alarm} fired: alias {} back on version {previous}", spec.alias));
+            Ok(Outcome::RolledBack { alarm })
+        }
+        None => Ok(Outcome::Promoted),
+    }
+}
+
+/// Waits until the function is `Active` and its last update `Successful`; returns the
+/// configuration then (`None` if it could not be read).
+async fn wait_ready(lambda: &dyn Lambda, name: &FunctionName) -> Result<Option<FunctionConfiguration>> {
+    Waiter::new(format!("function {name} ready"))
+        .timeout(Duration::from_secs(300))
+        .backoff(Backoff { initial: Duration::from_secs(1), max: Duration::from_secs(5), multiplier: 1.5, jitter: true })
+        .until(|| async {
+            let c = lambda.get_function_configuration(name.clone(), None).await?;
+            match (c.state, c.last_update_status) {
+                (FunctionState::Failed, _) | (_, LastUpdateStatus::Failed) => Err(Error::api(
+                    crate::Service::Lambda,
+                    "FunctionFailed",
+                    format!("function '{name}' failed: {}", c.state_reason.clone().unwrap_or_default()),
+                )),
+                (FunctionState::Active, LastUpdateStatus::Successful) => Ok(Check::Done(Some(c))),
+                (s, u) => Ok(Check::Pending(format!("{s:?}/{u:?}"))),
+            }
+        })
+        .await
+}
+
+/// Deletes published versions beyond the newest `keep`, sparing any version an alias uses.
+pub async fn prune(lambda: &dyn Lambda, name: &FunctionName, keep: usize) -> Result<Vec<String>> {
+    let versions = call_retry().run(|| lambda.list_versions(name.clone())).await?;
+    let aliases = call_retry().run(|| lambda.list_aliases(name.clone())).await?;
+    let used: Vec<String> = aliases
+        .iter()
+        .flat_map(|a| std::iter::once(a.function_version.clone()).chain(a.routing.iter().map(|r| r.version.clone())))
+        .collect();
+    let mut numbered: Vec<u64> = versions.iter().filter_map(|v| v.version.parse().ok()).collect();
+    numbered.sort_unstable_by(|a, b| b.cmp(a));
+    let mut deleted = Vec::new();
+    for v in numbered.into_iter().skip(keep) {
+        let v = v.to_string();
+        if used.contains(&v) {
+            continue;
+        }
+        call_retry().run(|| lambda.delete_function(name.clone(), Some(v.clone()))).await?;
+        deleted.push(v);
+    }
+    Ok(deleted)
+}
+
+/// Typed invoke: serializes `event`, invokes, and deserializes the response. A function error
+/// becomes [`Error::FunctionError`] with the payload and the decoded log tail.
+pub async fn invoke_json<Req: Serialize, Resp: DeserializeOwned>(
+    lambda: &dyn Lambda,
+    function: &FunctionName,
+    qualifier: Option<&str>,
+    event: &Req,
+) -> Result<Resp> {
+    let payload = serde_json::to_vec(event).map_err(|e| Error::validation("event", format!("cannot serialize: {e}")))?;
+    let req = InvokeRequest::builder()
+        .function(function.clone())
+        .maybe_qualifier(qualifier.map(str::to_string))
+        .payload(Bytes::from(payload))
+        .log_tail(true)
+        .build()?;
+    let out = lambda.invoke(req).await?;
+    if let Some(kind) = out.function_error {
+        return Err(Error::FunctionError {
+            function: match qualifier {
+                Some(q) => format!("{function}:{q}"),
+                None => function.to_string(),
+            },
+            error_type: kind,
+            payload: String::from_utf8_lossy(&out.payload).into_owned(),
+            log_tail: out.log_tail,
+        });
+    }
+    serde_json::from_slice(&out.payload).map_err(|e| {
+        Error::api(crate::Service::Lambda, "InvalidResponse", format!("function '{function}' answered something that is not the expected JSON: {e}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zips_are_deterministic() {
+        let a = zip_files(&[("b.txt", b"two".as_slice()), ("a.txt", b"one".as_slice())]).unwrap();
+        let b = zip_files(&[("a.txt", b"one".as_slice()), ("b.txt", b"two".as_slice())]).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(code_sha256(&a), code_sha256(&b));
+        assert!(a.starts_with(b"PK\x03\x04"));
+        let c = zip_files(&[("a.txt", b"one!".as_slice()), ("b.txt", b"two".as_slice())]).unwrap();
+        assert_ne!(code_sha256(&a), code_sha256(&c));
+    }
+
+    #[test]
+    fn deployment_rules_name_the_field() {
+        let b = || {
+            Deployment::builder()
+                .function("f".parse().unwrap())
+                .runtime("python3.12")
+                .handler("app.handler")
+                .role("arn:aws:iam::123456789012:role/r".parse().unwrap())
+        };
+        assert!(b().build().is_ok());
+        let field = |e: Error| match e {
+            Error::Validation { field, .. } => field,
+            o => panic!("{o:?}"),
+        };
+        assert_eq!(field(b().memory_mb(64).build().unwrap_err()), "memory_mb");
+        assert_eq!(field(b().timeout_secs(901).build().unwrap_err()), "timeout_secs");
+        assert_eq!(field(b().keep_versions(0).build().unwrap_err()), "keep_versions");
+    }
+}

@@ -1,0 +1,328 @@
+//! Publishing metrics in batches: [`MetricsPublisher`] buffers datapoints, folds repeated
+//! values into values-with-counts, and sends as few `PutMetricData` requests as the service
+//! limits allow (1,000 items and 1 MB per request, 150 distinct values per item).
+//!
+//! It flushes when the buffer reaches its size limit ([`MetricsPublisher::record`] returns
+//! `true`, [`MetricsPublisher::record_and_flush`] does it), on an interval
+//! ([`MetricsPublisher::spawn_flusher`]), and on [`MetricsPublisher::flush`]. Nothing is lost
+//! when a flush fails: each request is retried with backoff, and what still could not be sent
+//! goes back into the buffer (see [`MetricsPublisher::pending`] and
+//! [`MetricsPublisher::take_unsent`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> aws_facade::Result<()> {
+//! use aws_facade::cloudwatch::Unit;
+//! use aws_facade::workflows::metrics::MetricsPublisher;
+//! let cloud = aws_facade::Cloud::sim();
+//! let publisher = MetricsPublisher::new(cloud.cloudwatch.clone(), "Shop/Checkout")?;
+//! for ms in [12.0, 12.0, 15.0, 40.0] {
+//!     publisher.record("Latency", &[("Route", "/pay")], ms, Unit::Milliseconds)?;
+//! }
+//! let report = publisher.flush().await?;
+//! assert_eq!((report.requests, report.datums, report.datapoints), (1, 1, 4));
+//! # Ok(()) }
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::cloudwatch::{
+    CloudWatch, Dimension, MAX_METRIC_DATA_PER_REQUEST, MAX_PUT_METRIC_DATA_BYTES, MAX_VALUES_PER_DATUM, MetricDatum,
+    PutMetricDataRequest, Unit,
+};
+use crate::error::{Error, Result};
+use crate::wait::RetryPolicy;
+
+/// How a publisher batches and retries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublisherConfig {
+    /// Buffered datapoints at which `record` asks for a flush (default 20,000).
+    pub max_buffered: usize,
+    /// The interval of [`MetricsPublisher::spawn_flusher`] (default 60 s).
+    pub flush_interval: Duration,
+    /// Items per request (at most 1,000, the service limit).
+    pub max_items_per_request: usize,
+    /// Bytes per request (at most 1 MB, the service limit; estimated conservatively).
+    pub max_request_bytes: usize,
+    /// Datapoints are grouped into buckets of this many seconds (default 60: CloudWatch's
+    /// standard resolution; 1 for high-resolution metrics).
+    pub resolution_secs: u64,
+    /// Retries per request.
+    pub retry: RetryPolicy,
+}
+
+impl Default for PublisherConfig {
+    fn default() -> Self {
+        PublisherConfig {
+            max_buffered: 20_000,
+            flush_interval: Duration::from_secs(60),
+            max_items_per_request: MAX_METRIC_DATA_PER_REQUEST,
+            max_request_bytes: MAX_PUT_METRIC_DATA_BYTES,
+            resolution_secs: 60,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// What one flush sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlushReport {
+    /// PutMetricData requests sent.
+    pub requests: usize,
+    /// Metric data items sent.
+    pub datums: usize,
+    /// Datapoints (counting repeats) sent.
+    pub datapoints: u64,
+}
+
+/// The identity of a buffered series in one time bucket.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct SeriesKey {
+    metric: String,
+    dimensions: Vec<Dimension>,
+    unit: Unit,
+    bucket: u64,
+}
+
+#[derive(Debug, Default)]
+struct Buffer {
+    /// Per series: value (as ordered bits) → count.
+    series: BTreeMap<SeriesKey, BTreeMap<OrderedF64, f64>>,
+    /// Items of a failed flush, sent first next time.
+    unsent: Vec<MetricDatum>,
+    datapoints: usize,
+}
+
+/// An f64 with a total order (values are finite: checked on record).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrderedF64(f64);
+impl Eq for OrderedF64 {}
+impl PartialOrd for OrderedF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for OrderedF64 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// A buffered, batching CloudWatch metrics publisher for one namespace. Cheap to share
+/// (`Arc`); `record` never blocks on the network.
+pub struct MetricsPublisher {
+    cw: Arc<dyn CloudWatch>,
+    namespace: String,
+    config: PublisherConfig,
+    buffer: Mutex<Buffer>,
+    flushing: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for MetricsPublisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsPublisher")
+            .field("namespace", &self.namespace)
+            .field("pending", &self.pending())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MetricsPublisher {
+    /// A publisher for `namespace` (validated like PutMetricData's) with default settings.
+    pub fn new(cw: Arc<dyn CloudWatch>, namespace: &str) -> Result<Self> {
+        Self::with_config(cw, namespace, PublisherConfig::default())
+    }
+
+    /// A publisher with `config`.
+    pub fn with_config(cw: Arc<dyn CloudWatch>, namespace: &str, config: PublisherConfig) -> Result<Self> {
+        // The namespace rules are PutMetricData's: check them with a one-item request.
+        probe_request(namespace, MetricDatum::builder().metric_name("probe").value(0.0).build())?;
+        crate::validate::in_range("max_items_per_request", config.max_items_per_request, 1, MAX_METRIC_DATA_PER_REQUEST)?;
+        crate::validate::in_range("max_request_bytes", config.max_request_bytes, 4_096, MAX_PUT_METRIC_DATA_BYTES)?;
+        crate::validate::in_range("resolution_secs", config.resolution_secs, 1, 3_600)?;
+        Ok(MetricsPublisher {
+            cw,
+            namespace: namespace.to_string(),
+            config,
+            buffer: Mutex::new(Buffer::default()),
+            flushing: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Buffers one datapoint measured now (tokio's clock is not used: metric time is wall time).
+    /// Returns `true` when the buffer is full and should be flushed.
+    pub fn record(&self, metric: &str, dimensions: &[(&str, &str)], value: f64, unit: Unit) -> Result<bool> {
+        self.record_at(metric, dimensions, value, unit, SystemTime::now())
+    }
+
+    /// Buffers one datapoint measured at `at`.
+    pub fn record_at(&self, metric: &str, dimensions: &[(&str, &str)], value: f64, unit: Unit, at: SystemTime) -> Result<bool> {
+        let mut dims: Vec<Dimension> = dimensions.iter().map(|(n, v)| Dimension::new(*n, *v)).collect();
+        dims.sort();
+        // Validate name, dimensions and value with PutMetricData's own rules.
+        probe_request(
+            &self.namespace,
+            MetricDatum::builder().metric_name(metric).dimensions(dims.clone()).value(value).unit(unit).build(),
+        )?;
+        let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let key = SeriesKey {
+            metric: metric.to_string(),
+            dimensions: dims,
+            unit,
+            bucket: secs - secs % self.config.resolution_secs,
+        };
+        let mut b = self.buffer.lock().unwrap();
+        *b.series.entry(key).or_default().entry(OrderedF64(value)).or_insert(0.0) += 1.0;
+        b.datapoints += 1;
+        Ok(b.datapoints >= self.config.max_buffered)
+    }
+
+    /// Records, and flushes when the buffer is full.
+    pub async fn record_and_flush(&self, metric: &str, dimensions: &[(&str, &str)], value: f64, unit: Unit) -> Result<()> {
+        if self.record(metric, dimensions, value, unit)? {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Datapoints buffered (including items of a failed flush).
+    pub fn pending(&self) -> usize {
+        let b = self.buffer.lock().unwrap();
+        b.datapoints + b.unsent.iter().map(datum_points).sum::<u64>() as usize
+    }
+
+    /// Takes the items a failed flush could not send (the caller's to keep or drop).
+    pub fn take_unsent(&self) -> Vec<MetricDatum> {
+        std::mem::take(&mut self.buffer.lock().unwrap().unsent)
+    }
+
+    /// Sends everything buffered in as few requests as the limits allow. On failure, the
+    /// items not yet sent go back into the buffer and the error is returned.
+    pub async fn flush(&self) -> Result<FlushReport> {
+        let _one_at_a_time = self.flushing.lock().await;
+        let datums = self.drain();
+        let batches = self.batches(datums);
+        let mut report = FlushReport::default();
+        let mut iter = batches.into_iter();
+        while let Some(batch) = iter.next() {
+            let req = PutMetricDataRequest::builder().namespace(self.namespace.clone()).data(batch.clone()).build()?;
+            match self.config.retry.run(|| self.cw.put_metric_data(req.clone())).await {
+                Ok(()) => {
+                    report.requests += 1;
+                    report.datums += batch.len();
+                    report.datapoints += batch.iter().map(datum_points).sum::<u64>();
+                }
+                Err(e) => {
+                    let mut b = self.buffer.lock().unwrap();
+                    b.unsent.extend(batch);
+                    for rest in iter {
+                        b.unsent.extend(rest);
+                    }
+                    tracing::warn!(error = %e, unsent = b.unsent.len(), "metrics flush failed; data kept for the next flush");
+                    return Err(e);
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Flushes every `flush_interval` until the returned handle is aborted (or the publisher
+    /// is dropped everywhere else). Errors are logged; the data stays buffered.
+    pub fn spawn_flusher(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let weak = Arc::downgrade(self);
+        let every = self.config.flush_interval;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(p) = weak.upgrade() else { break };
+                if let Err(e) = p.flush().await {
+                    tracing::warn!(error = %e, "interval flush failed");
+                }
+            }
+        })
+    }
+
+    /// Turns the buffer into items: one per series and bucket, with up to 150 distinct values
+    /// each (more values: more items).
+    fn drain(&self) -> Vec<MetricDatum> {
+        let mut b = self.buffer.lock().unwrap();
+        let series = std::mem::take(&mut b.series);
+        b.datapoints = 0;
+        let mut out = std::mem::take(&mut b.unsent);
+        drop(b);
+        for (key, values) in series {
+            let at = UNIX_EPOCH + Duration::from_secs(key.bucket);
+            let pairs: Vec<(f64, f64)> = values.into_iter().map(|(v, c)| (v.0, c)).collect();
+            for chunk in pairs.chunks(MAX_VALUES_PER_DATUM) {
+                let datum = MetricDatum::builder()
+                    .metric_name(key.metric.clone())
+                    .dimensions(key.dimensions.clone())
+                    .timestamp(at)
+                    .values(chunk.iter().map(|p| p.0).collect())
+                    .counts(chunk.iter().map(|p| p.1).collect())
+                    .unit(key.unit)
+                    .maybe_storage_resolution((self.config.resolution_secs < 60).then_some(1))
+                    .build();
+                out.push(datum);
+            }
+        }
+        out
+    }
+
+    /// Packs items into requests within the item and byte limits.
+    fn batches(&self, datums: Vec<MetricDatum>) -> Vec<Vec<MetricDatum>> {
+        let overhead = 200 + self.namespace.len();
+        let mut out: Vec<Vec<MetricDatum>> = Vec::new();
+        let mut size = overhead;
+        for d in datums {
+            let s = d.estimated_size();
+            let full = out.last().is_none_or(|b| b.len() >= self.config.max_items_per_request || size + s > self.config.max_request_bytes);
+            if full {
+                out.push(Vec::new());
+                size = overhead;
+            }
+            size += s;
+            out.last_mut().expect("pushed").push(d);
+        }
+        out
+    }
+}
+
+fn datum_points(d: &MetricDatum) -> u64 {
+    if d.values.is_empty() {
+        1
+    } else if d.counts.is_empty() {
+        d.values.len() as u64
+    } else {
+        d.counts.iter().sum::<f64>() as u64
+    }
+}
+
+fn probe_request(namespace: &str, datum: MetricDatum) -> Result<()> {
+    PutMetricDataRequest::builder().namespace(namespace).data(vec![datum]).build().map(|_| ()).map_err(|e| match e {
+        Error::Validation { field, rule } => Error::validation(field.replace("data[0].", ""), rule),
+        other => other,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_input_names_the_field() {
+        let cloud = crate::Cloud::sim();
+        let e = MetricsPublisher::new(cloud.cloudwatch.clone(), "AWS/EC2").unwrap_err();
+        assert!(matches!(&e, Error::Validation { field, .. } if field == "namespace"), "{e}");
+        let p = MetricsPublisher::new(cloud.cloudwatch, "App").unwrap();
+        let e = p.record("Latency", &[], f64::NAN, Unit::Milliseconds).unwrap_err();
+        assert!(matches!(&e, Error::Validation { field, .. } if field == "value"), "{e}");
+        let e = p.record("", &[], 1.0, Unit::Count).unwrap_err();
+        assert!(matches!(&e, Error::Validation { field, .. } if field == "metric_name"), "{e}");
+        assert_eq!(p.pending(), 0);
+    }
+}
