@@ -12,6 +12,7 @@ use crate::Tags;
 use crate::ec2::*;
 use crate::error::{Error, Service};
 use crate::id::*;
+use crate::validate::Validate;
 use tokio::time::Instant;
 
 /// The owner id of Amazon's own images (Amazon Linux).
