@@ -989,6 +989,24 @@ impl Validate for DescribeSnapshotsRequest {
     }
 }
 
+/// Checks the arguments of TerminateInstances: 1 to 1,000 ids (EC2 API reference,
+/// TerminateInstances: "up to 1000 instance IDs" per request).
+pub(crate) fn validate_instance_ids(ids: &[InstanceId]) -> Result<()> {
+    validate::non_empty("ids", ids)?;
+    validate::at_most("ids", ids, 1000)
+}
+
+/// Checks the arguments of CreateTags: at least one resource (at most 1,000, EC2 API
+/// reference, CreateTags) and 1 to 50 valid tags.
+pub(crate) fn validate_create_tags(resource_ids: &[String], tags: &crate::Tags) -> Result<()> {
+    validate::non_empty("resource_ids", resource_ids)?;
+    validate::at_most("resource_ids", resource_ids, 1000)?;
+    if tags.is_empty() {
+        return Err(Error::validation("tags", "must not be empty"));
+    }
+    validate::tags("tags", tags)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

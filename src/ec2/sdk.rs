@@ -1,71 +1,991 @@
-//! PLACEHOLDER: the Ec2 adapter over `aws_sdk_ec2` (being written).
+//! The [`Ec2`](super::Ec2) adapter over `aws_sdk_ec2`.
+//!
+//! Requests are mapped field by field; every describe follows all pages; every SDK error goes
+//! through [`sdk_err`]; fields missing from responses are `MalformedResponse` errors, never
+//! panics.
+
+use aws_sdk_ec2::types as t;
+use base64::Engine as _;
 
 use super::*;
 use crate::Tags;
 use crate::id::*;
 use crate::macros::sdk_adapter;
+use crate::sdk_util::{parse_id, sdk_err, tags_from, to_system_time};
 
 sdk_adapter!(
     /// [`Ec2`](super::Ec2) over `aws_sdk_ec2`.
     SdkEc2, aws_sdk_ec2);
 
+// ---------------------------------------------------------------------------------------------
+// Request helpers
+
+/// One describe filter.
+fn filter<I, S>(name: &str, values: I) -> t::Filter
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    t::Filter::builder()
+        .name(name)
+        .set_values(Some(values.into_iter().map(Into::into).collect()))
+        .build()
+}
+
+/// The filters of a describe request, built up one by one; `None` when there are none (so no
+/// empty `Filters` list is sent).
+#[derive(Default)]
+struct Filters(Vec<t::Filter>);
+
+impl Filters {
+    /// Adds `name = value` when a value is given.
+    fn opt(mut self, name: &str, value: Option<impl Into<String>>) -> Self {
+        if let Some(v) = value {
+            self.0.push(filter(name, [v]));
+        }
+        self
+    }
+    /// Adds `name in values` when there are values.
+    fn any<S: Into<String>>(mut self, name: &str, values: impl IntoIterator<Item = S>) -> Self {
+        let values: Vec<String> = values.into_iter().map(Into::into).collect();
+        if !values.is_empty() {
+            self.0.push(filter(name, values));
+        }
+        self
+    }
+    /// Adds one `tag:KEY = VALUE` filter per tag.
+    fn tags(mut self, tags: &Tags) -> Self {
+        self.0
+            .extend(tags.iter().map(|(k, v)| filter(&format!("tag:{k}"), [v.clone()])));
+        self
+    }
+    fn build(self) -> Option<Vec<t::Filter>> {
+        (!self.0.is_empty()).then_some(self.0)
+    }
+}
+
+/// Ids as SDK strings, `None` when empty.
+fn ids<T: AsRef<str>>(ids: &[T]) -> Option<Vec<String>> {
+    (!ids.is_empty()).then(|| ids.iter().map(|i| i.as_ref().to_string()).collect())
+}
+
+fn sdk_tags(tags: &Tags) -> Vec<t::Tag> {
+    tags.iter().map(|(k, v)| t::Tag::builder().key(k).value(v).build()).collect()
+}
+
+/// A tag specification for `kind`, `None` when there are no tags (AWS rejects empty ones).
+fn tag_spec(kind: t::ResourceType, tags: &Tags) -> Option<t::TagSpecification> {
+    (!tags.is_empty()).then(|| {
+        t::TagSpecification::builder()
+            .resource_type(kind)
+            .set_tags(Some(sdk_tags(tags)))
+            .build()
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response helpers
+
+fn id<T>(field: &str, value: Option<&str>) -> crate::Result<T>
+where
+    T: std::str::FromStr<Err = Error>,
+{
+    parse_id(Service::Ec2, field, value)
+}
+
+fn opt_id<T>(value: Option<&str>) -> crate::Result<Option<T>>
+where
+    T: std::str::FromStr<Err = Error>,
+{
+    value.map(str::parse).transpose()
+}
+
+fn malformed(what: impl std::fmt::Display) -> Error {
+    Error::api(Service::Ec2, "MalformedResponse", format!("response has {what}"))
+}
+
+fn tags_of(tags: &[t::Tag]) -> Tags {
+    tags_from(tags.iter().map(|t| (t.key(), t.value())))
+}
+
+/// A non-negative SDK integer as `u32` (missing or negative: 0).
+fn u32_of(v: Option<i32>) -> u32 {
+    v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0)
+}
+
+fn port(v: Option<i32>, default: u16) -> u16 {
+    v.and_then(|v| u16::try_from(v).ok()).unwrap_or(default)
+}
+
+fn instance_state(name: Option<&t::InstanceStateName>) -> crate::Result<InstanceState> {
+    let s = name.map(|n| n.as_str()).unwrap_or("");
+    InstanceState::parse(s).ok_or_else(|| malformed(format_args!("unknown instance state {s:?}")))
+}
+
+fn attachment_state(s: Option<&t::VolumeAttachmentState>) -> AttachmentState {
+    match s {
+        Some(t::VolumeAttachmentState::Attaching) => AttachmentState::Attaching,
+        Some(t::VolumeAttachmentState::Attached) => AttachmentState::Attached,
+        Some(t::VolumeAttachmentState::Detaching) => AttachmentState::Detaching,
+        Some(t::VolumeAttachmentState::Detached) => AttachmentState::Detached,
+        _ => AttachmentState::Busy,
+    }
+}
+
+fn volume_state(s: Option<&t::VolumeState>) -> crate::Result<VolumeState> {
+    Ok(match s {
+        Some(t::VolumeState::Creating) => VolumeState::Creating,
+        Some(t::VolumeState::Available) => VolumeState::Available,
+        Some(t::VolumeState::InUse) => VolumeState::InUse,
+        Some(t::VolumeState::Deleting) => VolumeState::Deleting,
+        Some(t::VolumeState::Deleted) => VolumeState::Deleted,
+        Some(t::VolumeState::Error) => VolumeState::Error,
+        other => return Err(malformed(format_args!("unknown volume state {other:?}"))),
+    })
+}
+
+fn snapshot_state(s: Option<&t::SnapshotState>) -> crate::Result<SnapshotState> {
+    Ok(match s {
+        Some(t::SnapshotState::Pending) => SnapshotState::Pending,
+        Some(t::SnapshotState::Completed) => SnapshotState::Completed,
+        Some(t::SnapshotState::Error) => SnapshotState::Error,
+        Some(t::SnapshotState::Recoverable) => SnapshotState::Recoverable,
+        Some(t::SnapshotState::Recovering) => SnapshotState::Recovering,
+        other => return Err(malformed(format_args!("unknown snapshot state {other:?}"))),
+    })
+}
+
+/// An attachment from any SDK shape with the attachment accessors (`VolumeAttachment`,
+/// `AttachVolumeOutput`, `DetachVolumeOutput`).
+macro_rules! attachment_from {
+    ($a:expr) => {{
+        let a = $a;
+        Ok::<_, Error>(VolumeAttachment {
+            volume_id: id("VolumeId", a.volume_id())?,
+            instance_id: id("InstanceId", a.instance_id())?,
+            device: a.device().unwrap_or_default().to_string(),
+            state: attachment_state(a.state()),
+            delete_on_termination: a.delete_on_termination().unwrap_or(false),
+        })
+    }};
+}
+
+/// A volume from `types::Volume` or `CreateVolumeOutput` (same accessors).
+macro_rules! volume_from {
+    ($v:expr) => {{
+        let v = $v;
+        Ok::<_, Error>(Volume {
+            id: id("VolumeId", v.volume_id())?,
+            size_gib: u32_of(v.size()),
+            volume_type: v
+                .volume_type()
+                .and_then(|t| VolumeType::parse(t.as_str()))
+                .unwrap_or_default(),
+            iops: v.iops().map(|i| u32_of(Some(i))),
+            throughput: v.throughput().map(|i| u32_of(Some(i))),
+            encrypted: v.encrypted().unwrap_or(false),
+            kms_key_id: v.kms_key_id().map(str::to_string),
+            availability_zone: id("AvailabilityZone", v.availability_zone())?,
+            state: volume_state(v.state())?,
+            snapshot_id: opt_id(v.snapshot_id().filter(|s| !s.is_empty()))?,
+            attachments: v
+                .attachments()
+                .iter()
+                .map(|a| attachment_from!(a))
+                .collect::<crate::Result<_>>()?,
+            tags: tags_of(v.tags()),
+        })
+    }};
+}
+
+/// A snapshot from `types::Snapshot` or `CreateSnapshotOutput` (same accessors).
+macro_rules! snapshot_from {
+    ($s:expr) => {{
+        let s = $s;
+        Ok::<_, Error>(Snapshot {
+            id: id("SnapshotId", s.snapshot_id())?,
+            // Snapshots not made from a volume (EBS direct APIs, copies) report `vol-ffffffff`.
+            volume_id: opt_id(s.volume_id().filter(|v| *v != "vol-ffffffff" && !v.is_empty()))?,
+            volume_size_gib: u32_of(s.volume_size()),
+            state: snapshot_state(s.state())?,
+            progress: s.progress().and_then(|p| p.trim_end_matches('%').parse().ok()),
+            description: s.description().filter(|d| !d.is_empty()).map(str::to_string),
+            encrypted: s.encrypted().unwrap_or(false),
+            start_time: s.start_time().and_then(to_system_time),
+            tags: tags_of(s.tags()),
+        })
+    }};
+}
+
+fn instance_from(i: &t::Instance) -> crate::Result<Instance> {
+    Ok(Instance {
+        id: id("InstanceId", i.instance_id())?,
+        image_id: id("ImageId", i.image_id())?,
+        instance_type: id("InstanceType", i.instance_type().map(|t| t.as_str()))?,
+        state: instance_state(i.state().and_then(|s| s.name()))?,
+        state_reason: i
+            .state_reason()
+            .and_then(|r| r.message())
+            .map(str::to_string)
+            .or_else(|| i.state_transition_reason().filter(|r| !r.is_empty()).map(str::to_string)),
+        availability_zone: id(
+            "Placement.AvailabilityZone",
+            i.placement().and_then(|p| p.availability_zone()),
+        )?,
+        subnet_id: opt_id(i.subnet_id().filter(|s| !s.is_empty()))?,
+        vpc_id: opt_id(i.vpc_id().filter(|s| !s.is_empty()))?,
+        private_ip: i.private_ip_address().map(str::to_string),
+        public_ip: i.public_ip_address().map(str::to_string),
+        security_groups: i
+            .security_groups()
+            .iter()
+            .map(|g| id("GroupId", g.group_id()))
+            .collect::<crate::Result<_>>()?,
+        http_tokens_required: i
+            .metadata_options()
+            .and_then(|m| m.http_tokens())
+            .is_some_and(|t| *t == t::HttpTokensState::Required),
+        launch_time: i.launch_time().and_then(to_system_time),
+        tags: tags_of(i.tags()),
+    })
+}
+
+fn rules_from(p: &t::IpPermission) -> crate::Result<Vec<IngressRule>> {
+    let protocol = p.ip_protocol().unwrap_or("-1").to_string();
+    // Protocol -1 (all) reports no ports, or -1.
+    let from_port = port(p.from_port(), 0);
+    let to_port = port(p.to_port(), u16::MAX);
+    let rule = |source, description: Option<&str>| IngressRule {
+        protocol: protocol.clone(),
+        from_port,
+        to_port,
+        source,
+        description: description.map(str::to_string),
+    };
+    let mut out = Vec::new();
+    for r in p.ip_ranges() {
+        let cidr = r.cidr_ip().ok_or_else(|| malformed("an IpRange without CidrIp"))?;
+        out.push(rule(IngressSource::Cidr(cidr.to_string()), r.description()));
+    }
+    for g in p.user_id_group_pairs() {
+        out.push(rule(IngressSource::Group(id("GroupId", g.group_id())?), g.description()));
+    }
+    Ok(out)
+}
+
+fn security_group_from(g: &t::SecurityGroup) -> crate::Result<SecurityGroup> {
+    let mut ingress = Vec::new();
+    for p in g.ip_permissions() {
+        ingress.extend(rules_from(p)?);
+    }
+    Ok(SecurityGroup {
+        id: id("GroupId", g.group_id())?,
+        name: g.group_name().unwrap_or_default().to_string(),
+        description: g.description().unwrap_or_default().to_string(),
+        vpc_id: id("VpcId", g.vpc_id())?,
+        ingress,
+        tags: tags_of(g.tags()),
+    })
+}
+
+fn image_from(i: &t::Image) -> crate::Result<Image> {
+    Ok(Image {
+        id: id("ImageId", i.image_id())?,
+        name: i.name().unwrap_or_default().to_string(),
+        owner_id: i.owner_id().unwrap_or_default().to_string(),
+        creation_date: i.creation_date().unwrap_or_default().to_string(),
+        architecture: i.architecture().map(|a| a.as_str().to_string()).unwrap_or_default(),
+        state: i.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+    })
+}
+
+fn volume_type(t: VolumeType) -> t::VolumeType {
+    t::VolumeType::from(t.as_str())
+}
+
+fn i32_of(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+// ---------------------------------------------------------------------------------------------
+
 #[async_trait::async_trait]
 impl super::Ec2 for SdkEc2 {
     async fn default_vpc(&self) -> crate::Result<Vpc> {
-        todo!("placeholder")
+        let vpcs: Vec<t::Vpc> = self
+            .client
+            .describe_vpcs()
+            .set_filters(Filters::default().opt("is-default", Some("true")).build())
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        let v = vpcs.first().ok_or_else(|| {
+            Error::api(
+                Service::Ec2,
+                "InvalidVpcID.NotFound",
+                "no default VPC in this region (DescribeVpcs is-default=true matched nothing)",
+            )
+        })?;
+        Ok(Vpc {
+            id: id("VpcId", v.vpc_id())?,
+            cidr_block: v.cidr_block().unwrap_or_default().to_string(),
+            is_default: v.is_default().unwrap_or(true),
+        })
     }
-    async fn describe_subnets(&self, _vpc_id: VpcId) -> crate::Result<Vec<Subnet>> {
-        todo!("placeholder")
+
+    async fn describe_subnets(&self, vpc_id: VpcId) -> crate::Result<Vec<Subnet>> {
+        let subnets: Vec<t::Subnet> = self
+            .client
+            .describe_subnets()
+            .set_filters(Filters::default().opt("vpc-id", Some(vpc_id.as_str())).build())
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        subnets
+            .iter()
+            .map(|s| {
+                Ok(Subnet {
+                    id: id("SubnetId", s.subnet_id())?,
+                    vpc_id: id("VpcId", s.vpc_id())?,
+                    availability_zone: id("AvailabilityZone", s.availability_zone())?,
+                    cidr_block: s.cidr_block().unwrap_or_default().to_string(),
+                    default_for_az: s.default_for_az().unwrap_or(false),
+                })
+            })
+            .collect()
     }
-    async fn describe_images(&self, _req: DescribeImagesRequest) -> crate::Result<Vec<Image>> {
-        todo!("placeholder")
+
+    async fn describe_images(&self, req: DescribeImagesRequest) -> crate::Result<Vec<Image>> {
+        req.validate()?;
+        let filters = Filters::default()
+            .opt("name", req.name_pattern.as_deref())
+            .opt("architecture", req.architecture.as_deref())
+            .build();
+        let images: Vec<t::Image> = self
+            .client
+            .describe_images()
+            .set_image_ids(ids(&req.image_ids))
+            .set_owners((!req.owners.is_empty()).then(|| req.owners.clone()))
+            .set_filters(filters)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        let mut out = images.iter().map(image_from).collect::<crate::Result<Vec<_>>>()?;
+        // ISO 8601 timestamps in one format sort as strings; newest first.
+        out.sort_by(|a, b| b.creation_date.cmp(&a.creation_date));
+        Ok(out)
     }
-    async fn create_security_group(&self, _req: CreateSecurityGroupRequest) -> crate::Result<SecurityGroupId> {
-        todo!("placeholder")
+
+    async fn create_security_group(&self, req: CreateSecurityGroupRequest) -> crate::Result<SecurityGroupId> {
+        req.validate()?;
+        let out = self
+            .client
+            .create_security_group()
+            .group_name(&req.name)
+            .description(&req.description)
+            .set_vpc_id(req.vpc_id.as_ref().map(|v| v.to_string()))
+            .set_tag_specifications(tag_spec(t::ResourceType::SecurityGroup, &req.tags).map(|s| vec![s]))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        id("GroupId", out.group_id())
     }
-    async fn describe_security_groups(&self, _req: DescribeSecurityGroupsRequest) -> crate::Result<Vec<SecurityGroup>> {
-        todo!("placeholder")
+
+    async fn describe_security_groups(&self, req: DescribeSecurityGroupsRequest) -> crate::Result<Vec<SecurityGroup>> {
+        req.validate()?;
+        let filters = Filters::default()
+            .any("group-name", req.group_names.iter().cloned())
+            .opt("vpc-id", req.vpc_id.as_ref().map(|v| v.to_string()))
+            .tags(&req.tags)
+            .build();
+        let groups: Vec<t::SecurityGroup> = self
+            .client
+            .describe_security_groups()
+            .set_group_ids(ids(&req.group_ids))
+            .set_filters(filters)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        groups.iter().map(security_group_from).collect()
     }
-    async fn delete_security_group(&self, _id: SecurityGroupId) -> crate::Result<()> {
-        todo!("placeholder")
+
+    async fn delete_security_group(&self, id: SecurityGroupId) -> crate::Result<()> {
+        self.client
+            .delete_security_group()
+            .group_id(id.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(())
     }
-    async fn authorize_ingress(&self, _req: AuthorizeIngressRequest) -> crate::Result<()> {
-        todo!("placeholder")
+
+    async fn authorize_ingress(&self, req: AuthorizeIngressRequest) -> crate::Result<()> {
+        req.validate()?;
+        let rule = req.rule();
+        let mut perm = t::IpPermission::builder()
+            .ip_protocol(&rule.protocol)
+            .from_port(i32::from(rule.from_port))
+            .to_port(i32::from(rule.to_port));
+        perm = match &rule.source {
+            IngressSource::Cidr(cidr) => perm.ip_ranges(
+                t::IpRange::builder()
+                    .cidr_ip(cidr)
+                    .set_description(rule.description.clone())
+                    .build(),
+            ),
+            IngressSource::Group(g) => perm.user_id_group_pairs(
+                t::UserIdGroupPair::builder()
+                    .group_id(g.as_str())
+                    .set_description(rule.description.clone())
+                    .build(),
+            ),
+        };
+        self.client
+            .authorize_security_group_ingress()
+            .group_id(req.group_id.as_str())
+            .ip_permissions(perm.build())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(())
     }
-    async fn run_instances(&self, _req: RunInstancesRequest) -> crate::Result<Vec<Instance>> {
-        todo!("placeholder")
+
+    async fn run_instances(&self, req: RunInstancesRequest) -> crate::Result<Vec<Instance>> {
+        req.validate()?;
+        let count = i32_of(req.count);
+        let tag_specs: Vec<t::TagSpecification> = [t::ResourceType::Instance, t::ResourceType::Volume]
+            .into_iter()
+            .filter_map(|kind| tag_spec(kind, &req.tags))
+            .collect();
+        let mut call = self
+            .client
+            .run_instances()
+            .image_id(req.image_id.as_str())
+            .instance_type(t::InstanceType::from(req.instance_type.as_str()))
+            .min_count(count)
+            .max_count(count)
+            .set_subnet_id(req.subnet_id.as_ref().map(|s| s.to_string()))
+            .set_security_group_ids(ids(&req.security_group_ids))
+            // The API takes base64; we encode the plain text ourselves.
+            .set_user_data(
+                req.user_data
+                    .as_ref()
+                    .map(|u| base64::engine::general_purpose::STANDARD.encode(u)),
+            )
+            .set_tag_specifications((!tag_specs.is_empty()).then_some(tag_specs))
+            .set_client_token(req.client_token.clone())
+            .set_iam_instance_profile(
+                req.instance_profile
+                    .as_ref()
+                    .map(|p| t::IamInstanceProfileSpecification::builder().name(p).build()),
+            );
+        if req.require_imdsv2 {
+            call = call.metadata_options(
+                t::InstanceMetadataOptionsRequest::builder()
+                    .http_tokens(t::HttpTokensState::Required)
+                    .http_endpoint(t::InstanceMetadataEndpointState::Enabled)
+                    .build(),
+            );
+        }
+        let out = call.send().await.map_err(sdk_err(Service::Ec2))?;
+        out.instances().iter().map(instance_from).collect()
     }
-    async fn describe_instances(&self, _req: DescribeInstancesRequest) -> crate::Result<Vec<Instance>> {
-        todo!("placeholder")
+
+    async fn describe_instances(&self, req: DescribeInstancesRequest) -> crate::Result<Vec<Instance>> {
+        req.validate()?;
+        let filters = Filters::default()
+            .any("instance-state-name", req.states.iter().map(|s| s.as_str()))
+            .tags(&req.tags)
+            .build();
+        let reservations: Vec<t::Reservation> = self
+            .client
+            .describe_instances()
+            .set_instance_ids(ids(&req.instance_ids))
+            .set_filters(filters)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        reservations
+            .iter()
+            .flat_map(|r| r.instances())
+            .map(instance_from)
+            .collect()
     }
-    async fn terminate_instances(&self, _ids: Vec<InstanceId>) -> crate::Result<Vec<InstanceStateChange>> {
-        todo!("placeholder")
+
+    async fn terminate_instances(&self, ids_: Vec<InstanceId>) -> crate::Result<Vec<InstanceStateChange>> {
+        validate_instance_ids(&ids_)?;
+        let out = self
+            .client
+            .terminate_instances()
+            .set_instance_ids(ids(&ids_))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        out.terminating_instances()
+            .iter()
+            .map(|c| {
+                Ok(InstanceStateChange {
+                    id: id("InstanceId", c.instance_id())?,
+                    previous: instance_state(c.previous_state().and_then(|s| s.name()))?,
+                    current: instance_state(c.current_state().and_then(|s| s.name()))?,
+                })
+            })
+            .collect()
     }
-    async fn create_volume(&self, _req: CreateVolumeRequest) -> crate::Result<Volume> {
-        todo!("placeholder")
+
+    async fn create_volume(&self, req: CreateVolumeRequest) -> crate::Result<Volume> {
+        req.validate()?;
+        let out = self
+            .client
+            .create_volume()
+            .availability_zone(req.availability_zone.as_str())
+            .set_size(req.size_gib.map(i32_of))
+            .volume_type(volume_type(req.volume_type))
+            .set_iops(req.iops.map(i32_of))
+            .set_throughput(req.throughput.map(i32_of))
+            .encrypted(req.encrypted)
+            .set_kms_key_id(req.kms_key_id.clone())
+            .set_snapshot_id(req.snapshot_id.as_ref().map(|s| s.to_string()))
+            .set_tag_specifications(tag_spec(t::ResourceType::Volume, &req.tags).map(|s| vec![s]))
+            .set_client_token(req.client_token.clone())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        volume_from!(&out)
     }
-    async fn describe_volumes(&self, _req: DescribeVolumesRequest) -> crate::Result<Vec<Volume>> {
-        todo!("placeholder")
+
+    async fn describe_volumes(&self, req: DescribeVolumesRequest) -> crate::Result<Vec<Volume>> {
+        req.validate()?;
+        let filters = Filters::default()
+            .opt("attachment.instance-id", req.attached_to.as_ref().map(|i| i.to_string()))
+            .tags(&req.tags)
+            .build();
+        let volumes: Vec<t::Volume> = self
+            .client
+            .describe_volumes()
+            .set_volume_ids(ids(&req.volume_ids))
+            .set_filters(filters)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        volumes.iter().map(|v| volume_from!(v)).collect()
     }
-    async fn attach_volume(&self, _req: AttachVolumeRequest) -> crate::Result<VolumeAttachment> {
-        todo!("placeholder")
+
+    async fn attach_volume(&self, req: AttachVolumeRequest) -> crate::Result<VolumeAttachment> {
+        req.validate()?;
+        let out = self
+            .client
+            .attach_volume()
+            .volume_id(req.volume_id.as_str())
+            .instance_id(req.instance_id.as_str())
+            .device(&req.device)
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        attachment_from!(&out)
     }
-    async fn detach_volume(&self, _req: DetachVolumeRequest) -> crate::Result<VolumeAttachment> {
-        todo!("placeholder")
+
+    async fn detach_volume(&self, req: DetachVolumeRequest) -> crate::Result<VolumeAttachment> {
+        req.validate()?;
+        let out = self
+            .client
+            .detach_volume()
+            .volume_id(req.volume_id.as_str())
+            .set_instance_id(req.instance_id.as_ref().map(|i| i.to_string()))
+            .force(req.force)
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        attachment_from!(&out)
     }
-    async fn delete_volume(&self, _id: VolumeId) -> crate::Result<()> {
-        todo!("placeholder")
+
+    async fn delete_volume(&self, id: VolumeId) -> crate::Result<()> {
+        self.client
+            .delete_volume()
+            .volume_id(id.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(())
     }
-    async fn create_snapshot(&self, _req: CreateSnapshotRequest) -> crate::Result<Snapshot> {
-        todo!("placeholder")
+
+    async fn create_snapshot(&self, req: CreateSnapshotRequest) -> crate::Result<Snapshot> {
+        req.validate()?;
+        let out = self
+            .client
+            .create_snapshot()
+            .volume_id(req.volume_id.as_str())
+            .set_description(req.description.clone())
+            .set_tag_specifications(tag_spec(t::ResourceType::Snapshot, &req.tags).map(|s| vec![s]))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        snapshot_from!(&out)
     }
-    async fn describe_snapshots(&self, _req: DescribeSnapshotsRequest) -> crate::Result<Vec<Snapshot>> {
-        todo!("placeholder")
+
+    async fn describe_snapshots(&self, req: DescribeSnapshotsRequest) -> crate::Result<Vec<Snapshot>> {
+        req.validate()?;
+        let filters = Filters::default()
+            .opt("volume-id", req.volume_id.as_ref().map(|v| v.to_string()))
+            .tags(&req.tags)
+            .build();
+        // Without ids, only our own snapshots (not every public snapshot in the region).
+        let owners = req.snapshot_ids.is_empty().then(|| vec!["self".to_string()]);
+        let snapshots: Vec<t::Snapshot> = self
+            .client
+            .describe_snapshots()
+            .set_snapshot_ids(ids(&req.snapshot_ids))
+            .set_owner_ids(owners)
+            .set_filters(filters)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        snapshots.iter().map(|s| snapshot_from!(s)).collect()
     }
-    async fn delete_snapshot(&self, _id: SnapshotId) -> crate::Result<()> {
-        todo!("placeholder")
+
+    async fn delete_snapshot(&self, id: SnapshotId) -> crate::Result<()> {
+        self.client
+            .delete_snapshot()
+            .snapshot_id(id.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(())
     }
-    async fn create_tags(&self, _resource_ids: Vec<String>, _tags: Tags) -> crate::Result<()> {
-        todo!("placeholder")
+
+    async fn create_tags(&self, resource_ids: Vec<String>, tags: Tags) -> crate::Result<()> {
+        validate_create_tags(&resource_ids, &tags)?;
+        self.client
+            .create_tags()
+            .set_resources(Some(resource_ids))
+            .set_tags(Some(sdk_tags(&tags)))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ec2::Ec2;
+    use aws_sdk_ec2::Client;
+    use aws_sdk_ec2::error::ErrorMetadata;
+    use aws_sdk_ec2::operation::authorize_security_group_ingress::AuthorizeSecurityGroupIngressOutput;
+    use aws_sdk_ec2::operation::create_volume::CreateVolumeOutput;
+    use aws_sdk_ec2::operation::describe_instances::{DescribeInstancesError, DescribeInstancesOutput};
+    use aws_sdk_ec2::operation::run_instances::RunInstancesOutput;
+    use aws_sdk_ec2::operation::terminate_instances::TerminateInstancesError;
+    use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+
+    /// A client answering from `rules` in order (what `mock_client!` builds, without needing
+    /// the SDK's `test-util` feature), with retries off so one rule answers one call.
+    fn client(rules: &[&Rule]) -> SdkEc2 {
+        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::Sequential);
+        for r in rules {
+            interceptor = interceptor.with_rule(r);
+        }
+        let conf = aws_sdk_ec2::Config::builder()
+            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+            .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+            .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
+            .http_client(create_mock_http_client())
+            .interceptor(interceptor)
+            .build();
+        SdkEc2::from_client(Client::from_conf(conf))
+    }
+
+    fn sdk_instance(id: &str, state: t::InstanceStateName) -> t::Instance {
+        t::Instance::builder()
+            .instance_id(id)
+            .image_id("ami-0123456789abcdef0")
+            .instance_type(t::InstanceType::T3Micro)
+            .state(t::InstanceState::builder().name(state).code(16).build())
+            .placement(t::Placement::builder().availability_zone("us-east-1b").build())
+            .subnet_id("subnet-0123456789abcdef0")
+            .vpc_id("vpc-0123456789abcdef0")
+            .private_ip_address("172.31.16.5")
+            .security_groups(t::GroupIdentifier::builder().group_id("sg-0123456789abcdef0").build())
+            .metadata_options(
+                t::InstanceMetadataOptionsResponse::builder()
+                    .http_tokens(t::HttpTokensState::Required)
+                    .build(),
+            )
+            .launch_time(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+            .tags(t::Tag::builder().key("Name").value("web").build())
+            .build()
+    }
+
+    fn has_tag_spec(specs: &[t::TagSpecification], kind: t::ResourceType, key: &str, value: &str) -> bool {
+        specs.iter().any(|s| {
+            s.resource_type() == Some(&kind)
+                && s.tags().iter().any(|t| t.key() == Some(key) && t.value() == Some(value))
+        })
+    }
+
+    #[tokio::test]
+    async fn run_instances_sends_encoded_user_data_imdsv2_token_and_tags() {
+        let rule = mock!(Client::run_instances)
+            .match_requests(|r| {
+                let specs = r.tag_specifications();
+                r.user_data() == Some("IyEvYmluL3NoCmVjaG8gaGk=") // "#!/bin/sh\necho hi"
+                    && r.metadata_options().and_then(|m| m.http_tokens()) == Some(&t::HttpTokensState::Required)
+                    && r.metadata_options().and_then(|m| m.http_endpoint())
+                        == Some(&t::InstanceMetadataEndpointState::Enabled)
+                    && r.client_token() == Some("launch-1")
+                    && r.min_count() == Some(2)
+                    && r.max_count() == Some(2)
+                    && r.image_id() == Some("ami-0123456789abcdef0")
+                    && r.instance_type() == Some(&t::InstanceType::T3Micro)
+                    && r.subnet_id() == Some("subnet-0123456789abcdef0")
+                    && r.security_group_ids() == ["sg-0123456789abcdef0"]
+                    && r.iam_instance_profile().and_then(|p| p.name()) == Some("web-profile")
+                    && has_tag_spec(specs, t::ResourceType::Instance, "Name", "web")
+                    && has_tag_spec(specs, t::ResourceType::Volume, "Name", "web")
+            })
+            .then_output(|| {
+                RunInstancesOutput::builder()
+                    .instances(sdk_instance("i-0123456789abcdef0", t::InstanceStateName::Pending))
+                    .instances(sdk_instance("i-0123456789abcdef1", t::InstanceStateName::Pending))
+                    .build()
+            });
+        let ec2 = client(&[&rule]);
+        let req = RunInstancesRequest::builder()
+            .image_id("ami-0123456789abcdef0".parse().unwrap())
+            .instance_type("t3.micro".parse().unwrap())
+            .count(2)
+            .subnet_id("subnet-0123456789abcdef0".parse().unwrap())
+            .security_group_ids(vec!["sg-0123456789abcdef0".parse().unwrap()])
+            .user_data("#!/bin/sh\necho hi")
+            .client_token("launch-1")
+            .instance_profile("web-profile")
+            .tags([("Name".to_string(), "web".to_string())].into())
+            .build()
+            .unwrap();
+        let out = ec2.run_instances(req).await.unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].state, InstanceState::Pending);
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn instance_output_is_mapped() {
+        let rule = mock!(Client::describe_instances).then_output(|| {
+            DescribeInstancesOutput::builder()
+                .reservations(
+                    t::Reservation::builder()
+                        .instances(sdk_instance("i-0123456789abcdef0", t::InstanceStateName::Running))
+                        .build(),
+                )
+                .build()
+        });
+        let ec2 = client(&[&rule]);
+        let got = ec2.describe_instances(Default::default()).await.unwrap();
+        let i = &got[0];
+        assert_eq!(i.id, "i-0123456789abcdef0");
+        assert_eq!(i.image_id, "ami-0123456789abcdef0");
+        assert_eq!(i.instance_type.as_str(), "t3.micro");
+        assert_eq!(i.state, InstanceState::Running);
+        assert_eq!(i.availability_zone, "us-east-1b");
+        assert_eq!(i.subnet_id.as_ref().unwrap(), "subnet-0123456789abcdef0");
+        assert_eq!(i.vpc_id.as_ref().unwrap(), "vpc-0123456789abcdef0");
+        assert_eq!(i.private_ip.as_deref(), Some("172.31.16.5"));
+        assert_eq!(i.security_groups, vec!["sg-0123456789abcdef0".parse::<SecurityGroupId>().unwrap()]);
+        assert!(i.http_tokens_required);
+        assert_eq!(
+            i.launch_time,
+            Some(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000))
+        );
+        assert_eq!(i.tags.get("Name").map(String::as_str), Some("web"));
+    }
+
+    #[tokio::test]
+    async fn describe_instances_follows_pages_and_sends_filters() {
+        let page1 = mock!(Client::describe_instances)
+            .match_requests(|r| {
+                let f = r.filters();
+                r.next_token().is_none()
+                    && f.iter()
+                        .any(|f| f.name() == Some("instance-state-name") && f.values() == ["running"])
+                    && f.iter().any(|f| f.name() == Some("tag:app") && f.values() == ["web"])
+            })
+            .then_output(|| {
+                DescribeInstancesOutput::builder()
+                    .reservations(
+                        t::Reservation::builder()
+                            .instances(sdk_instance("i-0123456789abcdef0", t::InstanceStateName::Running))
+                            .build(),
+                    )
+                    .next_token("page-2")
+                    .build()
+            });
+        let page2 = mock!(Client::describe_instances)
+            .match_requests(|r| r.next_token() == Some("page-2"))
+            .then_output(|| {
+                DescribeInstancesOutput::builder()
+                    .reservations(
+                        t::Reservation::builder()
+                            .instances(sdk_instance("i-0123456789abcdef1", t::InstanceStateName::Running))
+                            .instances(sdk_instance("i-0123456789abcdef2", t::InstanceStateName::Running))
+                            .build(),
+                    )
+                    .build()
+            });
+        let ec2 = client(&[&page1, &page2]);
+        let req = DescribeInstancesRequest::builder()
+            .states(vec![InstanceState::Running])
+            .tags([("app".to_string(), "web".to_string())].into())
+            .build()
+            .unwrap();
+        let got = ec2.describe_instances(req).await.unwrap();
+        let ids: Vec<&str> = got.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["i-0123456789abcdef0", "i-0123456789abcdef1", "i-0123456789abcdef2"]);
+        assert_eq!((page1.num_calls(), page2.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn create_volume_sends_gp3_encrypted() {
+        let rule = mock!(Client::create_volume)
+            .match_requests(|r| {
+                r.volume_type() == Some(&t::VolumeType::Gp3)
+                    && r.encrypted() == Some(true)
+                    && r.size() == Some(20)
+                    && r.iops() == Some(4000)
+                    && r.throughput() == Some(250)
+                    && r.availability_zone() == Some("us-east-1a")
+                    && r.client_token() == Some("vol-token")
+                    && has_tag_spec(r.tag_specifications(), t::ResourceType::Volume, "app", "db")
+            })
+            .then_output(|| {
+                CreateVolumeOutput::builder()
+                    .volume_id("vol-0123456789abcdef0")
+                    .size(20)
+                    .volume_type(t::VolumeType::Gp3)
+                    .iops(4000)
+                    .throughput(250)
+                    .encrypted(true)
+                    .availability_zone("us-east-1a")
+                    .state(t::VolumeState::Creating)
+                    .tags(t::Tag::builder().key("app").value("db").build())
+                    .build()
+            });
+        let ec2 = client(&[&rule]);
+        let req = CreateVolumeRequest::builder()
+            .availability_zone("us-east-1a".parse().unwrap())
+            .size_gib(20)
+            .iops(4000)
+            .throughput(250)
+            .client_token("vol-token")
+            .tags([("app".to_string(), "db".to_string())].into())
+            .build()
+            .unwrap();
+        let v = ec2.create_volume(req).await.unwrap();
+        assert_eq!(v.id, "vol-0123456789abcdef0");
+        assert_eq!(v.volume_type, VolumeType::Gp3);
+        assert_eq!((v.size_gib, v.iops, v.throughput), (20, Some(4000), Some(250)));
+        assert!(v.encrypted);
+        assert_eq!(v.state, VolumeState::Creating);
+        assert_eq!(v.tags.get("app").map(String::as_str), Some("db"));
+    }
+
+    #[tokio::test]
+    async fn authorize_ingress_sends_one_group_pair() {
+        let rule = mock!(Client::authorize_security_group_ingress)
+            .match_requests(|r| {
+                let [p] = r.ip_permissions() else { return false };
+                let [pair] = p.user_id_group_pairs() else { return false };
+                r.group_id() == Some("sg-0123456789abcdef0")
+                    && p.ip_protocol() == Some("tcp")
+                    && p.from_port() == Some(8080)
+                    && p.to_port() == Some(8080)
+                    && p.ip_ranges().is_empty()
+                    && pair.group_id() == Some("sg-0123456789abcdef1")
+                    && pair.description() == Some("from the load balancer")
+            })
+            .then_output(|| AuthorizeSecurityGroupIngressOutput::builder().r#return(true).build());
+        let ec2 = client(&[&rule]);
+        let req = AuthorizeIngressRequest::builder()
+            .group_id("sg-0123456789abcdef0".parse().unwrap())
+            .from_port(8080)
+            .source(IngressSource::Group("sg-0123456789abcdef1".parse().unwrap()))
+            .description("from the load balancer")
+            .build()
+            .unwrap();
+        ec2.authorize_ingress(req).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn errors_are_mapped_through_the_adapter() {
+        let not_found = mock!(Client::describe_instances).then_error(|| {
+            DescribeInstancesError::generic(
+                ErrorMetadata::builder()
+                    .code("InvalidInstanceID.NotFound")
+                    .message("The instance ID 'i-0123456789abcdef0' does not exist")
+                    .build(),
+            )
+        });
+        let throttled = mock!(Client::terminate_instances).then_error(|| {
+            TerminateInstancesError::generic(
+                ErrorMetadata::builder()
+                    .code("RequestLimitExceeded")
+                    .message("Request limit exceeded.")
+                    .build(),
+            )
+        });
+        let ec2 = client(&[&not_found, &throttled]);
+        let req = DescribeInstancesRequest::builder()
+            .instance_ids(vec!["i-0123456789abcdef0".parse().unwrap()])
+            .build()
+            .unwrap();
+        let e = ec2.describe_instances(req).await.unwrap_err();
+        assert!(e.is_not_found(), "{e:?}");
+        assert_eq!(e.code(), Some("InvalidInstanceID.NotFound"));
+        match &e {
+            Error::NotFound { kind, id, .. } => assert_eq!((kind.as_str(), id.as_str()), ("instance", "i-0123456789abcdef0")),
+            other => panic!("{other:?}"),
+        }
+        let e = ec2
+            .terminate_instances(vec!["i-0123456789abcdef0".parse().unwrap()])
+            .await
+            .unwrap_err();
+        assert!(e.is_throttled(), "{e:?}");
+        assert!(e.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn invalid_requests_are_not_sent() {
+        // No rules: any request reaching the client would fail differently.
+        let ec2 = client(&[]);
+        let e = ec2.terminate_instances(vec![]).await.unwrap_err();
+        assert!(matches!(e, Error::Validation { .. }), "{e:?}");
+        let e = ec2
+            .create_tags(vec!["i-0123456789abcdef0".into()], Tags::new())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Validation { .. }), "{e:?}");
     }
 }

@@ -1,76 +1,1202 @@
-//! PLACEHOLDER: simulated EC2 (being written).
+//! Simulated EC2: the default VPC and its subnets, an image catalogue, security groups,
+//! instances, volumes, snapshots and tags, with AWS's lifecycles, error codes, idempotency
+//! tokens and (optionally) eventual consistency.
+//!
+//! State is settled lazily: records keep the instants they entered a state, and every call
+//! first brings everything up to "now" ([`settle`]).
+
+use std::collections::{BTreeMap, HashMap};
+
 use super::{Inventory, SimCloud, SimConfig, SimState};
 use crate::Tags;
 use crate::ec2::*;
+use crate::error::{Error, Service};
 use crate::id::*;
+use crate::validate::Validate;
 use tokio::time::Instant;
 
+/// The owner id of Amazon's own images (Amazon Linux).
+const AMAZON_OWNER: &str = "137112412989";
+/// The owner id of Canonical's Ubuntu images.
+const CANONICAL_OWNER: &str = "099720109477";
+/// The root device of every simulated instance (Amazon Linux 2023 uses `/dev/xvda`).
+const ROOT_DEVICE: &str = "/dev/xvda";
+
+// ---------------------------------------------------------------------------------------------
+// State
+
 #[derive(Default)]
-pub(crate) struct Ec2State {}
+pub(crate) struct Ec2State {
+    vpcs: Vec<Vpc>,
+    subnets: Vec<Subnet>,
+    images: Vec<Image>,
+    groups: BTreeMap<SecurityGroupId, GroupRec>,
+    instances: BTreeMap<InstanceId, InstanceRec>,
+    volumes: BTreeMap<VolumeId, VolumeRec>,
+    snapshots: BTreeMap<SnapshotId, SnapshotRec>,
+    /// RunInstances client tokens: the request and the instances it launched.
+    run_tokens: HashMap<String, (RunInstancesRequest, Vec<InstanceId>)>,
+    /// CreateVolume client tokens: the request and the volume it created.
+    volume_tokens: HashMap<String, (CreateVolumeRequest, VolumeId)>,
+    /// Launches without a subnet so far (rotates through the default subnets).
+    launches: usize,
+    /// Addresses handed out so far (private per subnet, public overall).
+    next_host: HashMap<SubnetId, u32>,
+    next_public: u32,
+    /// The simulator's configuration (for settling where no config is passed in).
+    config: SimConfig,
+}
 
-pub(crate) fn seed_region(_st: &mut SimState, _config: &SimConfig) {}
+struct GroupRec {
+    group: SecurityGroup,
+    created: Instant,
+    /// The VPC's `default` group: never in the inventory, cannot be deleted.
+    is_default: bool,
+}
 
-pub(crate) fn inventory(_st: &mut SimState, _now: Instant, _inv: &mut Inventory) {}
+struct InstanceRec {
+    inst: Instance,
+    launched: Instant,
+    /// When TerminateInstances was called.
+    terminate_called: Option<Instant>,
+}
+
+struct VolumeRec {
+    vol: Volume,
+    created: Instant,
+    /// One per attachment (at most one): when it started, and when detaching started.
+    attachment: Option<AttachRec>,
+}
+
+struct AttachRec {
+    instance_id: InstanceId,
+    device: String,
+    started: Instant,
+    detach_started: Option<Instant>,
+}
+
+struct SnapshotRec {
+    snap: Snapshot,
+    started: Instant,
+    /// Snapshots made through the EBS direct APIs keep the state they were given.
+    direct: bool,
+}
+
+/// Records with a creation instant (for eventual consistency).
+trait Created {
+    fn created(&self) -> Instant;
+    /// Seeded with the region (always visible).
+    fn seeded(&self) -> bool {
+        false
+    }
+}
+impl Created for GroupRec {
+    fn created(&self) -> Instant {
+        self.created
+    }
+    fn seeded(&self) -> bool {
+        self.is_default
+    }
+}
+impl Created for InstanceRec {
+    fn created(&self) -> Instant {
+        self.launched
+    }
+}
+impl Created for VolumeRec {
+    fn created(&self) -> Instant {
+        self.created
+    }
+}
+
+impl InstanceRec {
+    /// When it became (or will become) `terminated`.
+    fn terminated_at(&self, cfg: &SimConfig) -> Option<Instant> {
+        self.terminate_called.map(|t| t + cfg.instance_shutdown)
+    }
+
+    fn state_at(&self, cfg: &SimConfig, now: Instant) -> InstanceState {
+        match self.terminate_called {
+            Some(t) if now >= t + cfg.instance_shutdown => InstanceState::Terminated,
+            Some(_) => InstanceState::ShuttingDown,
+            None if now >= self.launched + cfg.instance_boot => InstanceState::Running,
+            None => InstanceState::Pending,
+        }
+    }
+
+    /// When it entered `running`, if it has by `now` (and was not terminated before booting).
+    fn running_since(&self, cfg: &SimConfig, now: Instant) -> Option<Instant> {
+        let up = self.launched + cfg.instance_boot;
+        let end = self.terminate_called.map_or(now, |t| t.min(now));
+        (up <= end).then_some(up)
+    }
+
+    /// Whether it still uses its security groups and zone (not yet `terminated`).
+    fn is_live(&self) -> bool {
+        self.inst.state != InstanceState::Terminated
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// The resource kinds with their not-found codes and messages, as EC2 answers them.
+#[derive(Clone, Copy)]
+enum Kind {
+    Instance,
+    Volume,
+    Snapshot,
+    Group,
+    Image,
+    Subnet,
+}
+
+fn not_found(kind: Kind, ids: &[&str]) -> Error {
+    let list = ids.join(", ");
+    let (code, message) = match kind {
+        Kind::Instance if ids.len() > 1 => (
+            "InvalidInstanceID.NotFound",
+            format!("The instance IDs '{list}' do not exist"),
+        ),
+        Kind::Instance => (
+            "InvalidInstanceID.NotFound",
+            format!("The instance ID '{list}' does not exist"),
+        ),
+        Kind::Volume => ("InvalidVolume.NotFound", format!("The volume '{list}' does not exist.")),
+        Kind::Snapshot => (
+            "InvalidSnapshot.NotFound",
+            format!("The snapshot '{list}' does not exist."),
+        ),
+        Kind::Group => (
+            "InvalidGroup.NotFound",
+            format!("The security group '{list}' does not exist"),
+        ),
+        Kind::Image => ("InvalidAMIID.NotFound", format!("The image ID '{list}' does not exist")),
+        Kind::Subnet => (
+            "InvalidSubnetID.NotFound",
+            format!("The subnet ID '{list}' does not exist"),
+        ),
+    };
+    SimCloud::err(Service::Ec2, code, message)
+}
+
+fn err(code: &str, message: impl Into<String>) -> Error {
+    SimCloud::err(Service::Ec2, code, message)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settling, visibility and lookups
+
+/// Whether a record is still invisible to describes and mutations (eventual consistency).
+fn hidden<R: Created>(r: &R, cfg: &SimConfig, now: Instant) -> bool {
+    !r.seeded() && cfg.eventual_consistency.is_some_and(|d| now < r.created() + d)
+}
+
+/// The visible record `key`, or the kind's NotFound error.
+fn find<'a, K: Ord + AsRef<str>, R: Created>(
+    map: &'a mut BTreeMap<K, R>,
+    key: &K,
+    kind: Kind,
+    cfg: &SimConfig,
+    now: Instant,
+) -> crate::Result<&'a mut R> {
+    match map.get_mut(key) {
+        Some(r) if !hidden(r, cfg, now) => Ok(r),
+        _ => Err(not_found(kind, &[key.as_ref()])),
+    }
+}
+
+/// The records asked for by id (all must be visible), or every visible record when no ids
+/// are given.
+fn select<'a, K: Ord + AsRef<str>, R: Created>(
+    map: &'a BTreeMap<K, R>,
+    ids: &[K],
+    kind: Kind,
+    cfg: &SimConfig,
+    now: Instant,
+) -> crate::Result<Vec<&'a R>> {
+    let visible = |r: &&R| !hidden(*r, cfg, now);
+    if ids.is_empty() {
+        return Ok(map.values().filter(visible).collect());
+    }
+    let missing: Vec<&str> = ids
+        .iter()
+        .filter(|id| map.get(id).filter(visible).is_none())
+        .map(AsRef::as_ref)
+        .collect();
+    if !missing.is_empty() {
+        return Err(not_found(kind, &missing));
+    }
+    Ok(ids.iter().filter_map(|id| map.get(id)).collect())
+}
+
+fn has_tags(have: &Tags, want: &Tags) -> bool {
+    want.iter().all(|(k, v)| have.get(k) == Some(v))
+}
+
+/// Brings every EC2 resource up to `now`: instance states (dropping terminated ones that are
+/// no longer visible), attachments (finished detaches and terminated instances release their
+/// volumes), volume states and snapshot progress.
+fn settle(ec2: &mut Ec2State, cfg: &SimConfig, now: Instant) {
+    for rec in ec2.instances.values_mut() {
+        let state = rec.state_at(cfg, now);
+        if state != rec.inst.state && state == InstanceState::Terminated {
+            rec.inst.state_reason = Some("Client.UserInitiatedShutdown: User initiated shutdown".into());
+        }
+        rec.inst.state = state;
+    }
+    ec2.instances.retain(|_, r| {
+        r.terminated_at(cfg)
+            .is_none_or(|t| now < t + cfg.terminated_visible)
+    });
+    for rec in ec2.volumes.values_mut() {
+        if let Some(a) = &rec.attachment {
+            let detached = a.detach_started.is_some_and(|d| now >= d + cfg.volume_attach);
+            let released = ec2
+                .instances
+                .get(&a.instance_id)
+                .is_none_or(|i| i.terminated_at(cfg).is_some_and(|t| now >= t));
+            if detached || released {
+                rec.attachment = None;
+            }
+        }
+        rec.vol.attachments = rec
+            .attachment
+            .iter()
+            .map(|a| VolumeAttachment {
+                volume_id: rec.vol.id.clone(),
+                instance_id: a.instance_id.clone(),
+                device: a.device.clone(),
+                state: match a.detach_started {
+                    Some(_) => AttachmentState::Detaching,
+                    None if now >= a.started + cfg.volume_attach => AttachmentState::Attached,
+                    None => AttachmentState::Attaching,
+                },
+                delete_on_termination: false,
+            })
+            .collect();
+        rec.vol.state = if now < rec.created + cfg.volume_create {
+            VolumeState::Creating
+        } else if rec.attachment.is_some() {
+            VolumeState::InUse
+        } else {
+            VolumeState::Available
+        };
+    }
+    for rec in ec2.snapshots.values_mut().filter(|r| !r.direct) {
+        let total = cfg.snapshot_complete;
+        let elapsed = now.saturating_duration_since(rec.started);
+        if elapsed >= total {
+            rec.snap.state = SnapshotState::Completed;
+            rec.snap.progress = Some(100);
+        } else {
+            rec.snap.state = SnapshotState::Pending;
+            let pct = elapsed.as_secs_f64() / total.as_secs_f64() * 100.0;
+            rec.snap.progress = Some((pct.floor() as u8).min(99));
+        }
+    }
+}
+
+/// A snapshot by id (snapshots are not subject to eventual consistency here).
+fn snapshot<'a>(ec2: &'a mut Ec2State, id: &SnapshotId) -> crate::Result<&'a mut SnapshotRec> {
+    ec2.snapshots
+        .get_mut(id)
+        .ok_or_else(|| not_found(Kind::Snapshot, &[id.as_str()]))
+}
+
+/// A subnet's first usable address plus `n` (AWS reserves the first four of every subnet).
+fn host_in(cidr: &str, n: u32) -> Option<String> {
+    let (ip, bits) = cidr.split_once('/')?;
+    let base = u32::from(ip.parse::<std::net::Ipv4Addr>().ok()?);
+    let bits: u32 = bits.parse().ok()?;
+    let size = 1u32.checked_shl(32 - bits).unwrap_or(0);
+    let host = 4 + n % size.saturating_sub(5).max(1);
+    Some(std::net::Ipv4Addr::from(base + host).to_string())
+}
+
+/// `*` and `?` wildcard matching, as the `name` filter does.
+fn glob(pattern: &str, s: &str) -> bool {
+    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), s.chars().collect());
+    let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = si;
+            pi += 1;
+        } else if let Some(st) = star {
+            pi = st + 1;
+            mark += 1;
+            si = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Device names `/dev/sdf` and `/dev/xvdf` name the same attachment point.
+fn device_slot(device: &str) -> &str {
+    device
+        .strip_prefix("/dev/xvd")
+        .or_else(|| device.strip_prefix("/dev/sd"))
+        .unwrap_or(device)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeding and inventory
+
+/// Creates the region's default VPC, one default subnet per zone `a`-`f`, the VPC's default
+/// security group and the public image catalogue.
+pub(crate) fn seed_region(st: &mut SimState, config: &SimConfig) {
+    st.ec2.config = config.clone();
+    let vpc_id: VpcId = parse_sim_id(SimCloud::new_id(st, "vpc"));
+    st.ec2.vpcs.push(Vpc {
+        id: vpc_id.clone(),
+        cidr_block: "172.31.0.0/16".into(),
+        is_default: true,
+    });
+    for (i, zone) in ["a", "b", "c", "d", "e", "f"].iter().enumerate() {
+        let id = parse_sim_id(SimCloud::new_id(st, "subnet"));
+        let Ok(az) = format!("{}{zone}", config.region).parse() else {
+            continue;
+        };
+        st.ec2.subnets.push(Subnet {
+            id,
+            vpc_id: vpc_id.clone(),
+            availability_zone: az,
+            // Default subnets are /20s: 172.31.0.0/20, 172.31.16.0/20, ...
+            cidr_block: format!("172.31.{}.0/20", i * 16),
+            default_for_az: true,
+        });
+    }
+    let sg: SecurityGroupId = parse_sim_id(SimCloud::new_id(st, "sg"));
+    st.ec2.groups.insert(
+        sg.clone(),
+        GroupRec {
+            group: SecurityGroup {
+                id: sg.clone(),
+                name: "default".into(),
+                description: "default VPC security group".into(),
+                vpc_id,
+                // As on AWS: all traffic from members of the group itself.
+                ingress: vec![IngressRule {
+                    protocol: "-1".into(),
+                    from_port: 0,
+                    to_port: u16::MAX,
+                    source: IngressSource::Group(sg),
+                    description: None,
+                }],
+                tags: Tags::new(),
+            },
+            created: Instant::now(),
+            is_default: true,
+        },
+    );
+    let catalogue: [(&str, &str, &str); 8] = [
+        (AMAZON_OWNER, "al2023-ami-2023.6.20241010.0-kernel-6.1-x86_64", "2024-10-10T19:52:12.000Z"),
+        (AMAZON_OWNER, "al2023-ami-2023.6.20241010.0-kernel-6.1-arm64", "2024-10-10T19:52:40.000Z"),
+        (AMAZON_OWNER, "al2023-ami-2023.6.20241111.0-kernel-6.1-x86_64", "2024-11-11T21:03:05.000Z"),
+        (AMAZON_OWNER, "al2023-ami-2023.6.20241111.0-kernel-6.1-arm64", "2024-11-11T21:03:30.000Z"),
+        (AMAZON_OWNER, "al2023-ami-2023.6.20250107.0-kernel-6.1-x86_64", "2025-01-07T18:30:11.000Z"),
+        (AMAZON_OWNER, "al2023-ami-2023.6.20250107.0-kernel-6.1-arm64", "2025-01-07T18:30:49.000Z"),
+        (
+            CANONICAL_OWNER,
+            "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20250115",
+            "2025-01-15T09:12:44.000Z",
+        ),
+        (
+            CANONICAL_OWNER,
+            "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20250115",
+            "2025-01-15T09:13:02.000Z",
+        ),
+    ];
+    for (owner, name, date) in catalogue {
+        let id = parse_sim_id(SimCloud::new_id(st, "ami"));
+        let architecture = if name.contains("arm64") { "arm64" } else { "x86_64" };
+        st.ec2.images.push(Image {
+            id,
+            name: name.into(),
+            owner_id: owner.into(),
+            creation_date: date.into(),
+            architecture: architecture.into(),
+            state: "available".into(),
+        });
+    }
+}
+
+/// Parses an id this simulator minted (always well formed).
+fn parse_sim_id<T: std::str::FromStr>(s: String) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    s.parse().expect("the simulator mints well-formed ids")
+}
+
+/// Adds every live EC2 resource: instances not yet terminated, non-default security groups,
+/// volumes, and snapshots.
+pub(crate) fn inventory(st: &mut SimState, now: Instant, inv: &mut Inventory) {
+    let cfg = st.ec2.config.clone();
+    settle(&mut st.ec2, &cfg, now);
+    let ec2 = &st.ec2;
+    for rec in ec2.instances.values().filter(|r| r.is_live()) {
+        inv.add("instance", rec.inst.id.as_str());
+    }
+    for rec in ec2.groups.values().filter(|g| !g.is_default) {
+        inv.add("security group", rec.group.id.as_str());
+    }
+    for id in ec2.volumes.keys() {
+        inv.add("volume", id.as_str());
+    }
+    for id in ec2.snapshots.keys() {
+        inv.add("snapshot", id.as_str());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service
+
+impl SimCloud {
+    /// Runs `f` on the settled state under the lock.
+    fn ec2_call<R>(&self, f: impl FnOnce(&mut SimState, &SimConfig, Instant) -> crate::Result<R>) -> crate::Result<R> {
+        let now = self.now();
+        let cfg = &self.inner.config;
+        let mut st = self.lock();
+        settle(&mut st.ec2, cfg, now);
+        f(&mut st, cfg, now)
+    }
+
+    fn ec2_wall(&self, at: Instant) -> std::time::SystemTime {
+        self.wall(at)
+    }
+}
 
 #[async_trait::async_trait]
 impl crate::ec2::Ec2 for SimCloud {
+    // --- VPCs, subnets, images ----------------------------------------------------------------
+
     async fn default_vpc(&self) -> crate::Result<Vpc> {
-        todo!("placeholder")
+        self.ec2_call(|st, _, _| {
+            st.ec2.vpcs.iter().find(|v| v.is_default).cloned().ok_or_else(|| {
+                err(
+                    "InvalidVpcID.NotFound",
+                    "no default VPC in this region (DescribeVpcs is-default=true matched nothing)",
+                )
+            })
+        })
     }
-    async fn describe_subnets(&self, _vpc_id: VpcId) -> crate::Result<Vec<Subnet>> {
-        todo!("placeholder")
+
+    async fn describe_subnets(&self, vpc_id: VpcId) -> crate::Result<Vec<Subnet>> {
+        self.ec2_call(|st, _, _| Ok(st.ec2.subnets.iter().filter(|s| s.vpc_id == vpc_id).cloned().collect()))
     }
-    async fn describe_images(&self, _req: DescribeImagesRequest) -> crate::Result<Vec<Image>> {
-        todo!("placeholder")
+
+    async fn describe_images(&self, req: DescribeImagesRequest) -> crate::Result<Vec<Image>> {
+        req.validate()?;
+        self.ec2_call(|st, cfg, _| {
+            let missing: Vec<&str> = req
+                .image_ids
+                .iter()
+                .filter(|id| !st.ec2.images.iter().any(|i| &i.id == *id))
+                .map(|id| id.as_str())
+                .collect();
+            if !missing.is_empty() {
+                return Err(not_found(Kind::Image, &missing));
+            }
+            let owner_ok = |i: &Image| {
+                req.owners.is_empty()
+                    || req.owners.iter().any(|o| match o.as_str() {
+                        "amazon" => i.owner_id == AMAZON_OWNER,
+                        "self" => i.owner_id == cfg.account_id,
+                        id => i.owner_id == id,
+                    })
+            };
+            let mut out: Vec<Image> = st
+                .ec2
+                .images
+                .iter()
+                .filter(|i| req.image_ids.is_empty() || req.image_ids.contains(&i.id))
+                .filter(|i| owner_ok(i))
+                .filter(|i| req.name_pattern.as_deref().is_none_or(|p| glob(p, &i.name)))
+                .filter(|i| req.architecture.as_deref().is_none_or(|a| a == i.architecture))
+                .cloned()
+                .collect();
+            out.sort_by(|a, b| b.creation_date.cmp(&a.creation_date));
+            Ok(out)
+        })
     }
-    async fn create_security_group(&self, _req: CreateSecurityGroupRequest) -> crate::Result<SecurityGroupId> {
-        todo!("placeholder")
+
+    // --- Security groups ----------------------------------------------------------------------
+
+    async fn create_security_group(&self, req: CreateSecurityGroupRequest) -> crate::Result<SecurityGroupId> {
+        req.validate()?;
+        self.ec2_call(|st, _, now| {
+            let vpc_id = match &req.vpc_id {
+                Some(v) if st.ec2.vpcs.iter().any(|x| &x.id == v) => v.clone(),
+                Some(v) => return Err(err("InvalidVpcID.NotFound", format!("The vpc ID '{v}' does not exist"))),
+                None => st
+                    .ec2
+                    .vpcs
+                    .iter()
+                    .find(|v| v.is_default)
+                    .map(|v| v.id.clone())
+                    .ok_or_else(|| err("VPCIdNotSpecified", "No default VPC for this user"))?,
+            };
+            if st
+                .ec2
+                .groups
+                .values()
+                .any(|g| g.group.vpc_id == vpc_id && g.group.name == req.name)
+            {
+                return Err(err(
+                    "InvalidGroup.Duplicate",
+                    format!("The security group '{}' already exists for VPC '{vpc_id}'", req.name),
+                ));
+            }
+            let id: SecurityGroupId = parse_sim_id(SimCloud::new_id(st, "sg"));
+            st.ec2.groups.insert(
+                id.clone(),
+                GroupRec {
+                    group: SecurityGroup {
+                        id: id.clone(),
+                        name: req.name.clone(),
+                        description: req.description.clone(),
+                        vpc_id,
+                        ingress: Vec::new(),
+                        tags: req.tags.clone(),
+                    },
+                    created: now,
+                    is_default: false,
+                },
+            );
+            Ok(id)
+        })
     }
-    async fn describe_security_groups(&self, _req: DescribeSecurityGroupsRequest) -> crate::Result<Vec<SecurityGroup>> {
-        todo!("placeholder")
+
+    async fn describe_security_groups(&self, req: DescribeSecurityGroupsRequest) -> crate::Result<Vec<SecurityGroup>> {
+        req.validate()?;
+        self.ec2_call(|st, cfg, now| {
+            Ok(select(&st.ec2.groups, &req.group_ids, Kind::Group, cfg, now)?
+                .into_iter()
+                .map(|r| &r.group)
+                .filter(|g| req.group_names.is_empty() || req.group_names.contains(&g.name))
+                .filter(|g| req.vpc_id.as_ref().is_none_or(|v| v == &g.vpc_id))
+                .filter(|g| has_tags(&g.tags, &req.tags))
+                .cloned()
+                .collect())
+        })
     }
-    async fn delete_security_group(&self, _id: SecurityGroupId) -> crate::Result<()> {
-        todo!("placeholder")
+
+    async fn delete_security_group(&self, id: SecurityGroupId) -> crate::Result<()> {
+        self.ec2_call(|st, cfg, now| {
+            let rec = find(&mut st.ec2.groups, &id, Kind::Group, cfg, now)?;
+            if rec.is_default {
+                return Err(err(
+                    "CannotDelete",
+                    format!("the specified group: \"{id}\" name: \"default\" cannot be deleted by a user"),
+                ));
+            }
+            let used_by_instance = st
+                .ec2
+                .instances
+                .values()
+                .any(|i| i.is_live() && i.inst.security_groups.contains(&id));
+            let referenced = st.ec2.groups.values().any(|g| {
+                g.group.id != id
+                    && g.group
+                        .ingress
+                        .iter()
+                        .any(|r| r.source == IngressSource::Group(id.clone()))
+            });
+            let used_by_elb = super::elb::groups_in_use(st, cfg, now).contains(&id);
+            if used_by_instance || referenced || used_by_elb {
+                return Err(err(
+                    "DependencyViolation",
+                    format!("resource {id} has a dependent object"),
+                ));
+            }
+            st.ec2.groups.remove(&id);
+            Ok(())
+        })
     }
-    async fn authorize_ingress(&self, _req: AuthorizeIngressRequest) -> crate::Result<()> {
-        todo!("placeholder")
+
+    async fn authorize_ingress(&self, req: AuthorizeIngressRequest) -> crate::Result<()> {
+        req.validate()?;
+        self.ec2_call(|st, cfg, now| {
+            if let IngressSource::Group(source) = &req.source {
+                find(&mut st.ec2.groups, source, Kind::Group, cfg, now)?;
+            }
+            let rec = find(&mut st.ec2.groups, &req.group_id, Kind::Group, cfg, now)?;
+            let rule = req.rule();
+            let same = |r: &IngressRule| {
+                r.protocol == rule.protocol
+                    && r.from_port == rule.from_port
+                    && r.to_port == rule.to_port
+                    && r.source == rule.source
+            };
+            if rec.group.ingress.iter().any(same) {
+                let peer = match &rule.source {
+                    IngressSource::Cidr(c) => c.clone(),
+                    IngressSource::Group(g) => g.to_string(),
+                };
+                return Err(err(
+                    "InvalidPermission.Duplicate",
+                    format!(
+                        "the specified rule \"peer: {peer}, {}, from port: {}, to port: {}, ALLOW\" already exists",
+                        rule.protocol.to_uppercase(),
+                        rule.from_port,
+                        rule.to_port
+                    ),
+                ));
+            }
+            rec.group.ingress.push(rule);
+            Ok(())
+        })
     }
-    async fn run_instances(&self, _req: RunInstancesRequest) -> crate::Result<Vec<Instance>> {
-        todo!("placeholder")
+
+    // --- Instances ----------------------------------------------------------------------------
+
+    async fn run_instances(&self, req: RunInstancesRequest) -> crate::Result<Vec<Instance>> {
+        req.validate()?;
+        let wall = self.ec2_wall(self.now());
+        self.ec2_call(|st, cfg, now| {
+            if let Some(token) = &req.client_token
+                && let Some((prev, ids)) = st.ec2.run_tokens.get(token)
+            {
+                if prev != &req {
+                    return Err(err(
+                        "IdempotentParameterMismatch",
+                        "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+                    ));
+                }
+                return Ok(ids
+                    .iter()
+                    .filter_map(|id| st.ec2.instances.get(id))
+                    .map(|r| r.inst.clone())
+                    .collect());
+            }
+            if !st.ec2.images.iter().any(|i| i.id == req.image_id) {
+                return Err(not_found(Kind::Image, &[req.image_id.as_str()]));
+            }
+            let subnet = match &req.subnet_id {
+                Some(id) => st
+                    .ec2
+                    .subnets
+                    .iter()
+                    .find(|s| &s.id == id)
+                    .ok_or_else(|| not_found(Kind::Subnet, &[id.as_str()]))?
+                    .clone(),
+                None => {
+                    // EC2 picks a default subnet; we rotate through the zones deterministically.
+                    let defaults: Vec<&Subnet> = st.ec2.subnets.iter().filter(|s| s.default_for_az).collect();
+                    if defaults.is_empty() {
+                        return Err(err("MissingInput", "No subnets found for the default VPC"));
+                    }
+                    defaults[st.ec2.launches % defaults.len()].clone()
+                }
+            };
+            let groups = if req.security_group_ids.is_empty() {
+                st.ec2
+                    .groups
+                    .values()
+                    .filter(|g| g.is_default && g.group.vpc_id == subnet.vpc_id)
+                    .map(|g| g.group.id.clone())
+                    .collect()
+            } else {
+                for g in &req.security_group_ids {
+                    let rec = find(&mut st.ec2.groups, g, Kind::Group, cfg, now)?;
+                    if rec.group.vpc_id != subnet.vpc_id {
+                        return Err(err(
+                            "InvalidParameter",
+                            format!("Security group {g} and subnet {} belong to different networks.", subnet.id),
+                        ));
+                    }
+                }
+                req.security_group_ids.clone()
+            };
+            if req.subnet_id.is_none() {
+                st.ec2.launches += 1;
+            }
+            let mut launched = Vec::new();
+            for _ in 0..req.count {
+                let id: InstanceId = parse_sim_id(SimCloud::new_id(st, "i"));
+                let n = st.ec2.next_host.entry(subnet.id.clone()).or_default();
+                let private_ip = host_in(&subnet.cidr_block, *n);
+                *n += 1;
+                st.ec2.next_public += 1;
+                let p = st.ec2.next_public;
+                let inst = Instance {
+                    id: id.clone(),
+                    image_id: req.image_id.clone(),
+                    instance_type: req.instance_type.clone(),
+                    state: InstanceState::Pending,
+                    state_reason: None,
+                    availability_zone: subnet.availability_zone.clone(),
+                    subnet_id: Some(subnet.id.clone()),
+                    vpc_id: Some(subnet.vpc_id.clone()),
+                    private_ip,
+                    public_ip: subnet
+                        .default_for_az
+                        .then(|| format!("54.{}.{}.{}", 160 + (p >> 16) % 32, (p >> 8) % 256, p % 256)),
+                    security_groups: groups.clone(),
+                    http_tokens_required: req.require_imdsv2,
+                    launch_time: Some(wall),
+                    tags: req.tags.clone(),
+                };
+                launched.push(inst.clone());
+                st.ec2.instances.insert(
+                    id,
+                    InstanceRec {
+                        inst,
+                        launched: now,
+                        terminate_called: None,
+                    },
+                );
+            }
+            settle(&mut st.ec2, cfg, now);
+            for inst in &mut launched {
+                if let Some(r) = st.ec2.instances.get(&inst.id) {
+                    *inst = r.inst.clone();
+                }
+            }
+            if let Some(token) = &req.client_token {
+                let ids = launched.iter().map(|i| i.id.clone()).collect();
+                st.ec2.run_tokens.insert(token.clone(), (req.clone(), ids));
+            }
+            Ok(launched)
+        })
     }
-    async fn describe_instances(&self, _req: DescribeInstancesRequest) -> crate::Result<Vec<Instance>> {
-        todo!("placeholder")
+
+    async fn describe_instances(&self, req: DescribeInstancesRequest) -> crate::Result<Vec<Instance>> {
+        req.validate()?;
+        self.ec2_call(|st, cfg, now| {
+            Ok(select(&st.ec2.instances, &req.instance_ids, Kind::Instance, cfg, now)?
+                .into_iter()
+                .map(|r| &r.inst)
+                .filter(|i| req.states.is_empty() || req.states.contains(&i.state))
+                .filter(|i| has_tags(&i.tags, &req.tags))
+                .cloned()
+                .collect())
+        })
     }
-    async fn terminate_instances(&self, _ids: Vec<InstanceId>) -> crate::Result<Vec<InstanceStateChange>> {
-        todo!("placeholder")
+
+    async fn terminate_instances(&self, ids: Vec<InstanceId>) -> crate::Result<Vec<InstanceStateChange>> {
+        validate_instance_ids(&ids)?;
+        self.ec2_call(|st, cfg, now| {
+            // All ids must exist before anything changes.
+            select(&st.ec2.instances, &ids, Kind::Instance, cfg, now)?;
+            let mut changes = Vec::new();
+            for id in &ids {
+                let rec = find(&mut st.ec2.instances, id, Kind::Instance, cfg, now)?;
+                let previous = rec.inst.state;
+                if rec.terminate_called.is_none() {
+                    rec.terminate_called = Some(now);
+                }
+                changes.push((id.clone(), previous));
+            }
+            settle(&mut st.ec2, cfg, now);
+            Ok(changes
+                .into_iter()
+                .map(|(id, previous)| {
+                    let current = st
+                        .ec2
+                        .instances
+                        .get(&id)
+                        .map_or(InstanceState::Terminated, |r| r.inst.state);
+                    InstanceStateChange { id, previous, current }
+                })
+                .collect())
+        })
     }
-    async fn create_volume(&self, _req: CreateVolumeRequest) -> crate::Result<Volume> {
-        todo!("placeholder")
+
+    // --- Volumes ------------------------------------------------------------------------------
+
+    async fn create_volume(&self, req: CreateVolumeRequest) -> crate::Result<Volume> {
+        req.validate()?;
+        self.ec2_call(|st, cfg, now| {
+            if let Some(token) = &req.client_token
+                && let Some((prev, id)) = st.ec2.volume_tokens.get(token)
+            {
+                if prev != &req {
+                    return Err(err(
+                        "IdempotentParameterMismatch",
+                        "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+                    ));
+                }
+                if let Some(v) = st.ec2.volumes.get(id) {
+                    return Ok(v.vol.clone());
+                }
+            }
+            if !st
+                .ec2
+                .subnets
+                .iter()
+                .any(|s| s.availability_zone == req.availability_zone)
+            {
+                return Err(err(
+                    "InvalidZone.NotFound",
+                    format!("The zone '{}' does not exist.", req.availability_zone),
+                ));
+            }
+            let mut encrypted = req.encrypted;
+            let size = match &req.snapshot_id {
+                Some(sid) => {
+                    let snap = &snapshot(&mut st.ec2, sid)?.snap;
+                    if snap.state != SnapshotState::Completed {
+                        return Err(err(
+                            "IncorrectState",
+                            format!("Snapshot is in invalid state - {}", snapshot_state_name(snap.state)),
+                        ));
+                    }
+                    encrypted |= snap.encrypted;
+                    let min = snap.volume_size_gib;
+                    match req.size_gib {
+                        Some(s) if s < min => {
+                            return Err(err(
+                                "InvalidParameterValue",
+                                format!("Volume of {s}GiB is too small; minimum is {min}GiB."),
+                            ));
+                        }
+                        Some(s) => s,
+                        None => min,
+                    }
+                }
+                None => req.size_gib.unwrap_or(1),
+            };
+            let (iops, throughput) = match req.volume_type {
+                VolumeType::Gp3 => (Some(req.iops.unwrap_or(3_000)), Some(req.throughput.unwrap_or(125))),
+                VolumeType::Gp2 => (Some((size * 3).clamp(100, 16_000)), None),
+                VolumeType::Io1 | VolumeType::Io2 => (req.iops, None),
+                _ => (None, None),
+            };
+            let kms_key_id = encrypted.then(|| {
+                req.kms_key_id.clone().unwrap_or_else(|| {
+                    format!(
+                        "arn:aws:kms:{}:{}:key/0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
+                        cfg.region, cfg.account_id
+                    )
+                })
+            });
+            let id: VolumeId = parse_sim_id(SimCloud::new_id(st, "vol"));
+            let vol = Volume {
+                id: id.clone(),
+                size_gib: size,
+                volume_type: req.volume_type,
+                iops,
+                throughput,
+                encrypted,
+                kms_key_id,
+                availability_zone: req.availability_zone.clone(),
+                state: VolumeState::Creating,
+                snapshot_id: req.snapshot_id.clone(),
+                attachments: Vec::new(),
+                tags: req.tags.clone(),
+            };
+            st.ec2.volumes.insert(
+                id.clone(),
+                VolumeRec {
+                    vol,
+                    created: now,
+                    attachment: None,
+                },
+            );
+            if let Some(token) = &req.client_token {
+                st.ec2.volume_tokens.insert(token.clone(), (req.clone(), id.clone()));
+            }
+            settle(&mut st.ec2, cfg, now);
+            Ok(st.ec2.volumes[&id].vol.clone())
+        })
     }
-    async fn describe_volumes(&self, _req: DescribeVolumesRequest) -> crate::Result<Vec<Volume>> {
-        todo!("placeholder")
+
+    async fn describe_volumes(&self, req: DescribeVolumesRequest) -> crate::Result<Vec<Volume>> {
+        req.validate()?;
+        self.ec2_call(|st, cfg, now| {
+            Ok(select(&st.ec2.volumes, &req.volume_ids, Kind::Volume, cfg, now)?
+                .into_iter()
+                .map(|r| &r.vol)
+                .filter(|v| has_tags(&v.tags, &req.tags))
+                .filter(|v| {
+                    req.attached_to
+                        .as_ref()
+                        .is_none_or(|i| v.attachments.iter().any(|a| &a.instance_id == i))
+                })
+                .cloned()
+                .collect())
+        })
     }
-    async fn attach_volume(&self, _req: AttachVolumeRequest) -> crate::Result<VolumeAttachment> {
-        todo!("placeholder")
+
+    async fn attach_volume(&self, req: AttachVolumeRequest) -> crate::Result<VolumeAttachment> {
+        req.validate()?;
+        self.ec2_call(|st, cfg, now| {
+            let vol = &find(&mut st.ec2.volumes, &req.volume_id, Kind::Volume, cfg, now)?.vol;
+            let (vol_az, vol_state) = (vol.availability_zone.clone(), vol.state);
+            let inst = &find(&mut st.ec2.instances, &req.instance_id, Kind::Instance, cfg, now)?.inst;
+            let (vid, iid) = (&req.volume_id, &req.instance_id);
+            match vol_state {
+                VolumeState::Available => {}
+                VolumeState::InUse => {
+                    return Err(err("VolumeInUse", format!("{vid} is already attached to an instance")));
+                }
+                other => {
+                    return Err(err(
+                        "IncorrectState",
+                        format!("vol '{vid}' is in the '{}' state.", other.as_str()),
+                    ));
+                }
+            }
+            if !matches!(inst.state, InstanceState::Running | InstanceState::Stopped) {
+                return Err(err(
+                    "IncorrectInstanceState",
+                    format!("Instance '{iid}' is not 'running' or 'stopped' (it is '{}').", inst.state),
+                ));
+            }
+            if inst.availability_zone != vol_az {
+                return Err(err(
+                    "InvalidVolume.ZoneMismatch",
+                    format!("The volume '{vid}' is not in the same availability zone as instance '{iid}'"),
+                ));
+            }
+            let slot = device_slot(&req.device);
+            let taken = slot == device_slot(ROOT_DEVICE)
+                || st.ec2.volumes.values().any(|v| {
+                    v.attachment
+                        .as_ref()
+                        .is_some_and(|a| &a.instance_id == iid && device_slot(&a.device) == slot)
+                });
+            if taken {
+                return Err(err(
+                    "InvalidParameterValue",
+                    format!("Attachment point {} is already in use", req.device),
+                ));
+            }
+            let rec = st
+                .ec2
+                .volumes
+                .get_mut(vid)
+                .ok_or_else(|| not_found(Kind::Volume, &[vid.as_str()]))?;
+            rec.attachment = Some(AttachRec {
+                instance_id: iid.clone(),
+                device: req.device.clone(),
+                started: now,
+                detach_started: None,
+            });
+            settle(&mut st.ec2, cfg, now);
+            first_attachment(&st.ec2, vid)
+        })
     }
-    async fn detach_volume(&self, _req: DetachVolumeRequest) -> crate::Result<VolumeAttachment> {
-        todo!("placeholder")
+
+    async fn detach_volume(&self, req: DetachVolumeRequest) -> crate::Result<VolumeAttachment> {
+        req.validate()?;
+        self.ec2_call(|st, cfg, now| {
+            let vid = &req.volume_id;
+            let rec = find(&mut st.ec2.volumes, vid, Kind::Volume, cfg, now)?;
+            let state = rec.vol.state;
+            let Some(a) = rec.attachment.as_mut() else {
+                return Err(err(
+                    "IncorrectState",
+                    format!("Volume '{vid}' is in the '{}' state.", state.as_str()),
+                ));
+            };
+            if let Some(want) = &req.instance_id
+                && want != &a.instance_id
+            {
+                return Err(err(
+                    "InvalidAttachment.NotFound",
+                    format!("The volume '{vid}' is not attached to instance '{want}'"),
+                ));
+            }
+            if a.detach_started.is_none() {
+                a.detach_started = Some(now);
+            }
+            settle(&mut st.ec2, cfg, now);
+            first_attachment(&st.ec2, vid)
+        })
     }
-    async fn delete_volume(&self, _id: VolumeId) -> crate::Result<()> {
-        todo!("placeholder")
+
+    async fn delete_volume(&self, id: VolumeId) -> crate::Result<()> {
+        self.ec2_call(|st, cfg, now| {
+            let rec = find(&mut st.ec2.volumes, &id, Kind::Volume, cfg, now)?;
+            if let Some(a) = &rec.attachment {
+                return Err(err(
+                    "VolumeInUse",
+                    format!("Volume {id} is currently attached to {}", a.instance_id),
+                ));
+            }
+            st.ec2.volumes.remove(&id);
+            Ok(())
+        })
     }
-    async fn create_snapshot(&self, _req: CreateSnapshotRequest) -> crate::Result<Snapshot> {
-        todo!("placeholder")
+
+    // --- Snapshots ----------------------------------------------------------------------------
+
+    async fn create_snapshot(&self, req: CreateSnapshotRequest) -> crate::Result<Snapshot> {
+        req.validate()?;
+        let wall = self.ec2_wall(self.now());
+        self.ec2_call(|st, cfg, now| {
+            let vol = &find(&mut st.ec2.volumes, &req.volume_id, Kind::Volume, cfg, now)?.vol;
+            if !matches!(vol.state, VolumeState::Available | VolumeState::InUse) {
+                return Err(err(
+                    "IncorrectState",
+                    format!("Volume '{}' is in the '{}' state.", vol.id, vol.state.as_str()),
+                ));
+            }
+            let (size, encrypted) = (vol.size_gib, vol.encrypted);
+            let id: SnapshotId = parse_sim_id(SimCloud::new_id(st, "snap"));
+            let snap = Snapshot {
+                id: id.clone(),
+                volume_id: Some(req.volume_id.clone()),
+                volume_size_gib: size,
+                state: SnapshotState::Pending,
+                progress: Some(0),
+                description: req.description.clone(),
+                encrypted,
+                start_time: Some(wall),
+                tags: req.tags.clone(),
+            };
+            st.ec2.snapshots.insert(
+                id.clone(),
+                SnapshotRec {
+                    snap,
+                    started: now,
+                    direct: false,
+                },
+            );
+            settle(&mut st.ec2, cfg, now);
+            Ok(st.ec2.snapshots[&id].snap.clone())
+        })
     }
-    async fn describe_snapshots(&self, _req: DescribeSnapshotsRequest) -> crate::Result<Vec<Snapshot>> {
-        todo!("placeholder")
+
+    async fn describe_snapshots(&self, req: DescribeSnapshotsRequest) -> crate::Result<Vec<Snapshot>> {
+        req.validate()?;
+        self.ec2_call(|st, _, _| {
+            let missing: Vec<&str> = req
+                .snapshot_ids
+                .iter()
+                .filter(|id| !st.ec2.snapshots.contains_key(*id))
+                .map(|id| id.as_str())
+                .collect();
+            if !missing.is_empty() {
+                return Err(not_found(Kind::Snapshot, &missing));
+            }
+            Ok(st
+                .ec2
+                .snapshots
+                .values()
+                .map(|r| &r.snap)
+                .filter(|s| req.snapshot_ids.is_empty() || req.snapshot_ids.contains(&s.id))
+                .filter(|s| req.volume_id.is_none() || s.volume_id == req.volume_id)
+                .filter(|s| has_tags(&s.tags, &req.tags))
+                .cloned()
+                .collect())
+        })
     }
-    async fn delete_snapshot(&self, _id: SnapshotId) -> crate::Result<()> {
-        todo!("placeholder")
+
+    async fn delete_snapshot(&self, id: SnapshotId) -> crate::Result<()> {
+        self.ec2_call(|st, _, _| {
+            snapshot(&mut st.ec2, &id)?;
+            if let Some(v) = st
+                .ec2
+                .volumes
+                .values()
+                .find(|v| v.vol.snapshot_id.as_ref() == Some(&id) && v.vol.state == VolumeState::Creating)
+            {
+                return Err(err(
+                    "InvalidSnapshot.InUse",
+                    format!("The snapshot {id} is currently in use by {}", v.vol.id),
+                ));
+            }
+            st.ec2.snapshots.remove(&id);
+            Ok(())
+        })
     }
-    async fn create_tags(&self, _resource_ids: Vec<String>, _tags: Tags) -> crate::Result<()> {
-        todo!("placeholder")
+
+    // --- Tags ---------------------------------------------------------------------------------
+
+    async fn create_tags(&self, resource_ids: Vec<String>, tags: Tags) -> crate::Result<()> {
+        validate_create_tags(&resource_ids, &tags)?;
+        self.ec2_call(|st, cfg, now| {
+            // Resolve every id first, so an unknown one changes nothing.
+            let mut targets = Vec::new();
+            for raw in &resource_ids {
+                targets.push(resolve_taggable(st, cfg, now, raw)?);
+            }
+            let ec2 = &mut st.ec2;
+            for t in targets {
+                let slot = match t {
+                    Taggable::Instance(id) => ec2.instances.get_mut(&id).map(|r| &mut r.inst.tags),
+                    Taggable::Volume(id) => ec2.volumes.get_mut(&id).map(|r| &mut r.vol.tags),
+                    Taggable::Snapshot(id) => ec2.snapshots.get_mut(&id).map(|r| &mut r.snap.tags),
+                    Taggable::Group(id) => ec2.groups.get_mut(&id).map(|r| &mut r.group.tags),
+                    Taggable::Untracked => None,
+                };
+                if let Some(slot) = slot {
+                    slot.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+            Ok(())
+        })
     }
+}
+
+fn snapshot_state_name(s: SnapshotState) -> &'static str {
+    match s {
+        SnapshotState::Pending => "pending",
+        SnapshotState::Completed => "completed",
+        SnapshotState::Error => "error",
+        SnapshotState::Recoverable => "recoverable",
+        SnapshotState::Recovering => "recovering",
+    }
+}
+
+fn first_attachment(ec2: &Ec2State, id: &VolumeId) -> crate::Result<VolumeAttachment> {
+    ec2.volumes
+        .get(id)
+        .and_then(|v| v.vol.attachments.first().cloned())
+        .ok_or_else(|| not_found(Kind::Volume, &[id.as_str()]))
+}
+
+/// A resource CreateTags can tag.
+enum Taggable {
+    Instance(InstanceId),
+    Volume(VolumeId),
+    Snapshot(SnapshotId),
+    Group(SecurityGroupId),
+    /// A VPC or subnet: accepted, tags not kept (the models carry none).
+    Untracked,
+}
+
+fn resolve_taggable(st: &mut SimState, cfg: &SimConfig, now: Instant, raw: &str) -> crate::Result<Taggable> {
+    let invalid = || err("InvalidID", format!("The ID '{raw}' is not valid"));
+    let prefix = raw.split_once('-').map(|(p, _)| p).unwrap_or("");
+    let ec2 = &mut st.ec2;
+    Ok(match prefix {
+        "i" => {
+            let id: InstanceId = raw.parse().map_err(|_| invalid())?;
+            find(&mut ec2.instances, &id, Kind::Instance, cfg, now)?;
+            Taggable::Instance(id)
+        }
+        "vol" => {
+            let id: VolumeId = raw.parse().map_err(|_| invalid())?;
+            find(&mut ec2.volumes, &id, Kind::Volume, cfg, now)?;
+            Taggable::Volume(id)
+        }
+        "snap" => {
+            let id: SnapshotId = raw.parse().map_err(|_| invalid())?;
+            snapshot(ec2, &id)?;
+            Taggable::Snapshot(id)
+        }
+        "sg" => {
+            let id: SecurityGroupId = raw.parse().map_err(|_| invalid())?;
+            find(&mut ec2.groups, &id, Kind::Group, cfg, now)?;
+            Taggable::Group(id)
+        }
+        "vpc" if ec2.vpcs.iter().any(|v| v.id.as_str() == raw) => Taggable::Untracked,
+        "vpc" => return Err(err("InvalidVpcID.NotFound", format!("The vpc ID '{raw}' does not exist"))),
+        "subnet" if ec2.subnets.iter().any(|s| s.id.as_str() == raw) => Taggable::Untracked,
+        "subnet" => return Err(not_found(Kind::Subnet, &[raw])),
+        _ => return Err(invalid()),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,57 +1218,704 @@ pub(crate) struct InstanceView {
 /// The instance `id` settled to `now`, or `None` if it does not exist (terminated instances
 /// are returned while they are still visible).
 #[allow(dead_code)]
-pub(crate) fn instance_view(
-    _st: &mut SimState,
-    _cfg: &SimConfig,
-    _id: &InstanceId,
-    _now: Instant,
-) -> Option<InstanceView> {
-    todo!("placeholder")
+pub(crate) fn instance_view(st: &mut SimState, cfg: &SimConfig, id: &InstanceId, now: Instant) -> Option<InstanceView> {
+    settle(&mut st.ec2, cfg, now);
+    let rec = st.ec2.instances.get(id)?;
+    let vpc_id = rec.inst.vpc_id.clone().or_else(|| {
+        st.ec2
+            .subnets
+            .iter()
+            .find(|s| Some(&s.id) == rec.inst.subnet_id.as_ref())
+            .map(|s| s.vpc_id.clone())
+    })?;
+    Some(InstanceView {
+        state: rec.inst.state,
+        security_groups: rec.inst.security_groups.clone(),
+        availability_zone: rec.inst.availability_zone.clone(),
+        vpc_id,
+        running_since: rec.running_since(cfg, now),
+    })
 }
 
 /// Every instance in state `running` at `now`.
 #[allow(dead_code)]
-pub(crate) fn running_instances(_st: &mut SimState, _cfg: &SimConfig, _now: Instant) -> Vec<InstanceId> {
-    todo!("placeholder")
+pub(crate) fn running_instances(st: &mut SimState, cfg: &SimConfig, now: Instant) -> Vec<InstanceId> {
+    settle(&mut st.ec2, cfg, now);
+    st.ec2
+        .instances
+        .values()
+        .filter(|r| r.inst.state == InstanceState::Running)
+        .map(|r| r.inst.id.clone())
+        .collect()
 }
 
 /// Whether any group in `target_groups` has an ingress rule admitting TCP `port` from any
 /// group in `from_groups`.
 #[allow(dead_code)]
 pub(crate) fn groups_admit(
-    _st: &SimState,
-    _target_groups: &[SecurityGroupId],
-    _port: u16,
-    _from_groups: &[SecurityGroupId],
+    st: &SimState,
+    target_groups: &[SecurityGroupId],
+    port: u16,
+    from_groups: &[SecurityGroupId],
 ) -> bool {
-    todo!("placeholder")
+    target_groups
+        .iter()
+        .filter_map(|g| st.ec2.groups.get(g))
+        .flat_map(|g| &g.group.ingress)
+        .any(|rule| {
+            from_groups
+                .iter()
+                .any(|from| rule.admits_tcp(port, &IngressSource::Group(from.clone())))
+        })
 }
 
 /// The Availability Zone and VPC of a subnet, if it exists.
 #[allow(dead_code)]
-pub(crate) fn subnet_info(_st: &SimState, _id: &SubnetId) -> Option<(AvailabilityZone, VpcId)> {
-    todo!("placeholder")
+pub(crate) fn subnet_info(st: &SimState, id: &SubnetId) -> Option<(AvailabilityZone, VpcId)> {
+    st.ec2
+        .subnets
+        .iter()
+        .find(|s| &s.id == id)
+        .map(|s| (s.availability_zone.clone(), s.vpc_id.clone()))
 }
 
 /// Whether a security group exists.
 #[allow(dead_code)]
-pub(crate) fn group_exists(_st: &SimState, _id: &SecurityGroupId) -> bool {
-    todo!("placeholder")
+pub(crate) fn group_exists(st: &SimState, id: &SecurityGroupId) -> bool {
+    st.ec2.groups.contains_key(id)
 }
 
 /// Inserts or updates a snapshot made through the EBS direct APIs, so DescribeSnapshots
 /// shows it (volume id absent) with the given state.
 #[allow(dead_code, clippy::too_many_arguments)]
 pub(crate) fn put_direct_snapshot(
-    _st: &mut SimState,
-    _now: Instant,
-    _id: &SnapshotId,
-    _volume_size_gib: u32,
-    _description: Option<String>,
-    _tags: Tags,
-    _encrypted: bool,
-    _state: SnapshotState,
+    st: &mut SimState,
+    now: Instant,
+    id: &SnapshotId,
+    volume_size_gib: u32,
+    description: Option<String>,
+    tags: Tags,
+    encrypted: bool,
+    state: SnapshotState,
 ) {
-    todo!("placeholder")
+    let progress = Some(if state == SnapshotState::Completed { 100 } else { 0 });
+    let rec = st.ec2.snapshots.entry(id.clone()).or_insert_with(|| SnapshotRec {
+        snap: Snapshot {
+            id: id.clone(),
+            volume_id: None,
+            volume_size_gib,
+            state,
+            progress,
+            description: None,
+            encrypted,
+            start_time: None,
+            tags: Tags::new(),
+        },
+        started: now,
+        direct: true,
+    });
+    rec.snap.volume_size_gib = volume_size_gib;
+    rec.snap.description = description;
+    rec.snap.tags = tags;
+    rec.snap.encrypted = encrypted;
+    rec.snap.state = state;
+    rec.snap.progress = progress;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::ec2::Ec2;
+    use tokio::time::advance;
+
+    fn code(e: &Error) -> &str {
+        e.code().unwrap_or("(no code)")
+    }
+
+    fn tags(k: &str, v: &str) -> Tags {
+        [(k.to_string(), v.to_string())].into()
+    }
+
+    async fn image(ec2: &SimCloud) -> ImageId {
+        let req = DescribeImagesRequest::builder()
+            .owners(vec!["amazon".into()])
+            .name_pattern("al2023-ami-2023.*-x86_64")
+            .build()
+            .unwrap();
+        ec2.describe_images(req).await.unwrap().remove(0).id
+    }
+
+    async fn run(ec2: &SimCloud, f: impl FnOnce(RunInstancesRequest) -> RunInstancesRequest) -> Instance {
+        let req = RunInstancesRequest::builder()
+            .image_id(image(ec2).await)
+            .instance_type("t3.micro".parse().unwrap())
+            .build()
+            .unwrap();
+        ec2.run_instances(f(req)).await.unwrap().remove(0)
+    }
+
+    async fn describe(ec2: &SimCloud, id: &InstanceId) -> crate::Result<Instance> {
+        let req = DescribeInstancesRequest::builder().instance_ids(vec![id.clone()]).build()?;
+        Ok(ec2.describe_instances(req).await?.remove(0))
+    }
+
+    async fn state(ec2: &SimCloud, id: &InstanceId) -> InstanceState {
+        describe(ec2, id).await.unwrap().state
+    }
+
+    async fn group(ec2: &SimCloud, name: &str) -> SecurityGroupId {
+        let req = CreateSecurityGroupRequest::builder()
+            .name(name)
+            .description("test group")
+            .tags(tags("app", name))
+            .build()
+            .unwrap();
+        ec2.create_security_group(req).await.unwrap()
+    }
+
+    async fn volume(ec2: &SimCloud, az: &AvailabilityZone, size: u32) -> Volume {
+        let req = CreateVolumeRequest::builder()
+            .availability_zone(az.clone())
+            .size_gib(size)
+            .build()
+            .unwrap();
+        ec2.create_volume(req).await.unwrap()
+    }
+
+    async fn vol(ec2: &SimCloud, id: &VolumeId) -> crate::Result<Volume> {
+        let req = DescribeVolumesRequest::builder().volume_ids(vec![id.clone()]).build()?;
+        Ok(ec2.describe_volumes(req).await?.remove(0))
+    }
+
+    fn attach_req(v: &VolumeId, i: &InstanceId, device: &str) -> AttachVolumeRequest {
+        AttachVolumeRequest::builder()
+            .volume_id(v.clone())
+            .instance_id(i.clone())
+            .device(device)
+            .build()
+            .unwrap()
+    }
+
+    fn detach_req(v: &VolumeId) -> DetachVolumeRequest {
+        DetachVolumeRequest::builder().volume_id(v.clone()).build().unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn region_is_seeded_like_aws() {
+        let sim = SimCloud::new();
+        let vpc = sim.default_vpc().await.unwrap();
+        assert!(vpc.is_default);
+        assert_eq!(vpc.cidr_block, "172.31.0.0/16");
+        let subnets = sim.describe_subnets(vpc.id.clone()).await.unwrap();
+        let zones: Vec<&str> = subnets.iter().map(|s| s.availability_zone.as_str()).collect();
+        assert_eq!(zones, ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]);
+        assert!(subnets.iter().all(|s| s.default_for_az && s.vpc_id == vpc.id));
+        let default_group = DescribeSecurityGroupsRequest::builder()
+            .group_names(vec!["default".into()])
+            .build()
+            .unwrap();
+        let g = sim.describe_security_groups(default_group).await.unwrap();
+        assert_eq!(g.len(), 1);
+        let e = sim.delete_security_group(g[0].id.clone()).await.unwrap_err();
+        assert_eq!(code(&e), "CannotDelete");
+        assert!(sim.inventory().is_empty(), "{}", sim.inventory());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn images_filter_by_owner_pattern_and_architecture_newest_first() {
+        let sim = SimCloud::new();
+        let all = sim.describe_images(Default::default()).await.unwrap();
+        assert!(all.len() >= 6);
+        let req = |owners: Vec<String>, pattern: Option<&str>, arch: Option<&str>| DescribeImagesRequest {
+            image_ids: vec![],
+            owners,
+            name_pattern: pattern.map(str::to_string),
+            architecture: arch.map(str::to_string),
+        };
+        let al = sim
+            .describe_images(req(vec!["amazon".into()], Some("al2023-ami-2023.?.*-kernel-6.1-arm64"), None))
+            .await
+            .unwrap();
+        assert_eq!(al.len(), 3);
+        assert!(al.iter().all(|i| i.architecture == "arm64" && i.owner_id == AMAZON_OWNER));
+        assert!(al.windows(2).all(|w| w[0].creation_date > w[1].creation_date), "newest first");
+        assert_eq!(al[0].name, "al2023-ami-2023.6.20250107.0-kernel-6.1-arm64");
+        let ubuntu = sim
+            .describe_images(req(vec![CANONICAL_OWNER.into()], None, Some("x86_64")))
+            .await
+            .unwrap();
+        assert_eq!(ubuntu.len(), 1);
+        assert!(ubuntu[0].name.contains("ubuntu"));
+        assert!(sim.describe_images(req(vec!["self".into()], None, None)).await.unwrap().is_empty());
+        let e = sim
+            .describe_images(DescribeImagesRequest::builder().image_ids(vec!["ami-00000000".parse().unwrap()]).build().unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "InvalidAMIID.NotFound");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn instance_lifecycle_has_exact_timings() {
+        let sim = SimCloud::new();
+        let i = run(&sim, |r| r).await;
+        assert_eq!(i.state, InstanceState::Pending);
+        assert!(i.http_tokens_required);
+        assert!(i.private_ip.as_deref().is_some_and(|ip| ip.starts_with("172.31.")));
+        advance(Duration::from_secs(29)).await;
+        assert_eq!(state(&sim, &i.id).await, InstanceState::Pending);
+        advance(Duration::from_secs(1)).await;
+        assert_eq!(state(&sim, &i.id).await, InstanceState::Running);
+        let change = sim.terminate_instances(vec![i.id.clone()]).await.unwrap();
+        assert_eq!(
+            (change[0].previous, change[0].current),
+            (InstanceState::Running, InstanceState::ShuttingDown)
+        );
+        advance(Duration::from_secs(39)).await;
+        assert_eq!(state(&sim, &i.id).await, InstanceState::ShuttingDown);
+        advance(Duration::from_secs(1)).await;
+        let done = describe(&sim, &i.id).await.unwrap();
+        assert_eq!(done.state, InstanceState::Terminated);
+        assert!(done.state_reason.is_some());
+        // A second terminate is harmless.
+        let again = sim.terminate_instances(vec![i.id.clone()]).await.unwrap();
+        assert_eq!(again[0].current, InstanceState::Terminated);
+        assert!(sim.inventory().is_empty());
+        advance(Duration::from_secs(3600)).await;
+        let e = describe(&sim, &i.id).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidInstanceID.NotFound");
+        assert!(sim.describe_instances(Default::default()).await.unwrap().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn launches_rotate_zones_and_record_tags() {
+        let sim = SimCloud::new();
+        let a = run(&sim, |mut r| {
+            r.tags = tags("app", "web");
+            r.require_imdsv2 = false;
+            r
+        })
+        .await;
+        let b = run(&sim, |r| r).await;
+        assert_ne!(a.availability_zone, b.availability_zone);
+        assert!(!a.http_tokens_required);
+        let web = DescribeInstancesRequest::builder().tags(tags("app", "web")).build().unwrap();
+        let found = sim.describe_instances(web).await.unwrap();
+        assert_eq!(found.iter().map(|i| &i.id).collect::<Vec<_>>(), [&a.id]);
+        let running = DescribeInstancesRequest::builder().states(vec![InstanceState::Running]).build().unwrap();
+        assert!(sim.describe_instances(running.clone()).await.unwrap().is_empty());
+        advance(Duration::from_secs(30)).await;
+        assert_eq!(sim.describe_instances(running).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn instance_errors_use_aws_codes() {
+        let sim = SimCloud::new();
+        let ghost: InstanceId = "i-0123456789abcdef0".parse().unwrap();
+        let e = describe(&sim, &ghost).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidInstanceID.NotFound");
+        assert!(e.to_string().contains("i-0123456789abcdef0"));
+        let e = sim.terminate_instances(vec![ghost.clone()]).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidInstanceID.NotFound");
+
+        let img = image(&sim).await;
+        let base = RunInstancesRequest::builder()
+            .image_id(img)
+            .instance_type("t3.micro".parse().unwrap())
+            .build()
+            .unwrap();
+        let mut bad_image = base.clone();
+        bad_image.image_id = "ami-0123456789abcdef0".parse().unwrap();
+        assert_eq!(code(&sim.run_instances(bad_image).await.unwrap_err()), "InvalidAMIID.NotFound");
+        let mut bad_subnet = base.clone();
+        bad_subnet.subnet_id = Some("subnet-0123456789abcdef0".parse().unwrap());
+        assert_eq!(code(&sim.run_instances(bad_subnet).await.unwrap_err()), "InvalidSubnetID.NotFound");
+        let mut bad_group = base.clone();
+        bad_group.security_group_ids = vec!["sg-0123456789abcdef0".parse().unwrap()];
+        assert_eq!(code(&sim.run_instances(bad_group).await.unwrap_err()), "InvalidGroup.NotFound");
+        assert!(sim.inventory().is_empty(), "failed launches leave nothing");
+
+        // Terminating a known and an unknown id together changes nothing.
+        let i = run(&sim, |r| r).await;
+        let e = sim.terminate_instances(vec![i.id.clone(), ghost]).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidInstanceID.NotFound");
+        assert_eq!(state(&sim, &i.id).await, InstanceState::Pending);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn client_tokens_make_launches_and_volumes_idempotent() {
+        let sim = SimCloud::new();
+        let img = image(&sim).await;
+        let req = RunInstancesRequest::builder()
+            .image_id(img)
+            .instance_type("t3.micro".parse().unwrap())
+            .count(2)
+            .client_token("launch-1")
+            .build()
+            .unwrap();
+        let first = sim.run_instances(req.clone()).await.unwrap();
+        let again = sim.run_instances(req.clone()).await.unwrap();
+        let ids = |v: &[Instance]| v.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&first), ids(&again));
+        assert_eq!(sim.inventory().count("instance"), 2);
+        let mut other = req.clone();
+        other.count = 3;
+        let e = sim.run_instances(other).await.unwrap_err();
+        assert_eq!(code(&e), "IdempotentParameterMismatch");
+        assert!(e.is_conflict());
+
+        let vreq = CreateVolumeRequest::builder()
+            .availability_zone("us-east-1a".parse().unwrap())
+            .size_gib(8)
+            .client_token("vol-1")
+            .build()
+            .unwrap();
+        let v1 = sim.create_volume(vreq.clone()).await.unwrap();
+        let v2 = sim.create_volume(vreq.clone()).await.unwrap();
+        assert_eq!(v1.id, v2.id);
+        let mut vother = vreq;
+        vother.size_gib = Some(9);
+        assert_eq!(code(&sim.create_volume(vother).await.unwrap_err()), "IdempotentParameterMismatch");
+        assert_eq!(sim.inventory().count("volume"), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn eventual_consistency_hides_new_ids_for_a_while() {
+        let sim = SimCloud::with_config(SimConfig {
+            eventual_consistency: Some(Duration::from_secs(5)),
+            ..SimConfig::default()
+        });
+        let i = run(&sim, |r| r).await;
+        let g = group(&sim, "web").await;
+        let v = volume(&sim, &"us-east-1a".parse().unwrap(), 8).await;
+        assert_eq!(code(&describe(&sim, &i.id).await.unwrap_err()), "InvalidInstanceID.NotFound");
+        assert!(sim.describe_instances(Default::default()).await.unwrap().is_empty());
+        assert_eq!(
+            code(&sim.terminate_instances(vec![i.id.clone()]).await.unwrap_err()),
+            "InvalidInstanceID.NotFound"
+        );
+        assert_eq!(code(&vol(&sim, &v.id).await.unwrap_err()), "InvalidVolume.NotFound");
+        assert_eq!(code(&sim.delete_volume(v.id.clone()).await.unwrap_err()), "InvalidVolume.NotFound");
+        let e = sim
+            .create_tags(vec![g.to_string()], tags("k", "v"))
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "InvalidGroup.NotFound");
+        let rule = AuthorizeIngressRequest::builder()
+            .group_id(g.clone())
+            .from_port(80)
+            .source(IngressSource::Cidr("10.0.0.0/8".into()))
+            .build()
+            .unwrap();
+        assert_eq!(code(&sim.authorize_ingress(rule.clone()).await.unwrap_err()), "InvalidGroup.NotFound");
+        advance(Duration::from_secs(5)).await;
+        assert_eq!(describe(&sim, &i.id).await.unwrap().id, i.id);
+        assert_eq!(sim.describe_instances(Default::default()).await.unwrap().len(), 1);
+        sim.authorize_ingress(rule).await.unwrap();
+        sim.delete_volume(v.id).await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn security_group_rules_and_dependencies() {
+        let sim = SimCloud::new();
+        let web = group(&sim, "web").await;
+        let lb = group(&sim, "lb").await;
+        let dup = CreateSecurityGroupRequest::builder().name("web").description("again").build().unwrap();
+        assert_eq!(code(&sim.create_security_group(dup).await.unwrap_err()), "InvalidGroup.Duplicate");
+
+        let from_lb = AuthorizeIngressRequest::builder()
+            .group_id(web.clone())
+            .from_port(8080)
+            .source(IngressSource::Group(lb.clone()))
+            .description("from lb")
+            .build()
+            .unwrap();
+        sim.authorize_ingress(from_lb.clone()).await.unwrap();
+        let e = sim.authorize_ingress(from_lb).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidPermission.Duplicate");
+        let missing_source = AuthorizeIngressRequest::builder()
+            .group_id(web.clone())
+            .from_port(80)
+            .source(IngressSource::Group("sg-0123456789abcdef0".parse().unwrap()))
+            .build()
+            .unwrap();
+        assert_eq!(code(&sim.authorize_ingress(missing_source).await.unwrap_err()), "InvalidGroup.NotFound");
+
+        {
+            let st = sim.lock();
+            assert!(groups_admit(&st, std::slice::from_ref(&web), 8080, std::slice::from_ref(&lb)));
+            assert!(!groups_admit(&st, std::slice::from_ref(&web), 80, std::slice::from_ref(&lb)));
+            assert!(group_exists(&st, &web));
+        }
+
+        let by_tag = DescribeSecurityGroupsRequest::builder().tags(tags("app", "web")).build().unwrap();
+        let found = sim.describe_security_groups(by_tag).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].ingress[0].source, IngressSource::Group(lb.clone()));
+
+        // `lb` is referenced by a rule of `web`.
+        let e = sim.delete_security_group(lb.clone()).await.unwrap_err();
+        assert_eq!(code(&e), "DependencyViolation");
+        assert!(e.is_dependency_violation());
+
+        // `web` is used by an instance until it is terminated.
+        let i = run(&sim, |mut r| {
+            r.security_group_ids = vec![web.clone()];
+            r
+        })
+        .await;
+        assert_eq!(i.security_groups, vec![web.clone()]);
+        assert_eq!(code(&sim.delete_security_group(web.clone()).await.unwrap_err()), "DependencyViolation");
+        sim.terminate_instances(vec![i.id]).await.unwrap();
+        assert_eq!(code(&sim.delete_security_group(web.clone()).await.unwrap_err()), "DependencyViolation");
+        advance(sim.config().instance_shutdown).await;
+        sim.delete_security_group(web.clone()).await.unwrap();
+        sim.delete_security_group(lb).await.unwrap();
+        assert_eq!(code(&sim.delete_security_group(web).await.unwrap_err()), "InvalidGroup.NotFound");
+        assert!(sim.inventory().is_empty(), "{}", sim.inventory());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn volume_lifecycle_and_attachment_errors() {
+        let sim = SimCloud::new();
+        let i = run(&sim, |r| r).await;
+        let az = i.availability_zone.clone();
+        let v = volume(&sim, &az, 8).await;
+        assert_eq!(v.state, VolumeState::Creating);
+        assert!(v.encrypted && v.volume_type == VolumeType::Gp3 && v.iops == Some(3000));
+        let e = sim.attach_volume(attach_req(&v.id, &i.id, "/dev/sdf")).await.unwrap_err();
+        assert_eq!(code(&e), "IncorrectState");
+        advance(sim.config().volume_create).await;
+        assert_eq!(vol(&sim, &v.id).await.unwrap().state, VolumeState::Available);
+        let e = sim.attach_volume(attach_req(&v.id, &i.id, "/dev/sdf")).await.unwrap_err();
+        assert_eq!(code(&e), "IncorrectInstanceState", "instance still pending");
+        advance(sim.config().instance_boot).await;
+
+        let other_zone: AvailabilityZone = if az.as_str() == "us-east-1a" { "us-east-1b" } else { "us-east-1a" }
+            .parse()
+            .unwrap();
+        let far = volume(&sim, &other_zone, 8).await;
+        advance(sim.config().volume_create).await;
+        let e = sim.attach_volume(attach_req(&far.id, &i.id, "/dev/sdg")).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidVolume.ZoneMismatch");
+        sim.delete_volume(far.id).await.unwrap();
+
+        let a = sim.attach_volume(attach_req(&v.id, &i.id, "/dev/sdf")).await.unwrap();
+        assert_eq!(a.state, AttachmentState::Attaching);
+        assert_eq!(vol(&sim, &v.id).await.unwrap().state, VolumeState::InUse);
+        let e = sim.attach_volume(attach_req(&v.id, &i.id, "/dev/sdg")).await.unwrap_err();
+        assert_eq!(code(&e), "VolumeInUse");
+        let v2 = volume(&sim, &az, 8).await;
+        advance(sim.config().volume_attach).await;
+        let e = sim.attach_volume(attach_req(&v2.id, &i.id, "/dev/xvdf")).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidParameterValue", "/dev/xvdf is /dev/sdf");
+        assert!(e.to_string().contains("already in use"));
+        let attached = vol(&sim, &v.id).await.unwrap();
+        assert_eq!(attached.attachments[0].state, AttachmentState::Attached);
+        let by_instance = DescribeVolumesRequest::builder().attached_to(i.id.clone()).build().unwrap();
+        assert_eq!(sim.describe_volumes(by_instance).await.unwrap().len(), 1);
+
+        assert_eq!(code(&sim.delete_volume(v.id.clone()).await.unwrap_err()), "VolumeInUse");
+        let d = sim.detach_volume(detach_req(&v.id)).await.unwrap();
+        assert_eq!(d.state, AttachmentState::Detaching);
+        advance(sim.config().volume_attach).await;
+        let freed = vol(&sim, &v.id).await.unwrap();
+        assert_eq!((freed.state, freed.attachments.len()), (VolumeState::Available, 0));
+        assert_eq!(code(&sim.detach_volume(detach_req(&v.id)).await.unwrap_err()), "IncorrectState");
+        sim.delete_volume(v.id.clone()).await.unwrap();
+        assert_eq!(code(&vol(&sim, &v.id).await.unwrap_err()), "InvalidVolume.NotFound");
+
+        // Terminated instances release their volumes.
+        sim.attach_volume(attach_req(&v2.id, &i.id, "/dev/sdh")).await.unwrap();
+        sim.terminate_instances(vec![i.id.clone()]).await.unwrap();
+        assert_eq!(vol(&sim, &v2.id).await.unwrap().state, VolumeState::InUse);
+        advance(sim.config().instance_shutdown).await;
+        assert_eq!(vol(&sim, &v2.id).await.unwrap().state, VolumeState::Available);
+        sim.delete_volume(v2.id).await.unwrap();
+        assert!(sim.inventory().is_empty(), "{}", sim.inventory());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn snapshots_progress_and_restore() {
+        let sim = SimCloud::new();
+        let az: AvailabilityZone = "us-east-1c".parse().unwrap();
+        let v = volume(&sim, &az, 10).await;
+        let req = CreateSnapshotRequest::builder()
+            .volume_id(v.id.clone())
+            .description("nightly")
+            .tags(tags("backup", "nightly"))
+            .build()
+            .unwrap();
+        assert_eq!(code(&sim.create_snapshot(req.clone()).await.unwrap_err()), "IncorrectState");
+        advance(sim.config().volume_create).await;
+        let s = sim.create_snapshot(req).await.unwrap();
+        assert_eq!((s.state, s.progress, s.volume_size_gib), (SnapshotState::Pending, Some(0), 10));
+        assert!(s.encrypted);
+
+        let restore = |size: Option<u32>| CreateVolumeRequest {
+            availability_zone: az.clone(),
+            size_gib: size,
+            volume_type: VolumeType::Gp3,
+            iops: None,
+            throughput: None,
+            encrypted: true,
+            kms_key_id: None,
+            snapshot_id: Some(s.id.clone()),
+            tags: Tags::new(),
+            client_token: None,
+        };
+        assert_eq!(code(&sim.create_volume(restore(None)).await.unwrap_err()), "IncorrectState");
+
+        advance(Duration::from_secs(30)).await;
+        let by_volume = DescribeSnapshotsRequest::builder().volume_id(v.id.clone()).build().unwrap();
+        let mid = sim.describe_snapshots(by_volume).await.unwrap();
+        assert_eq!((mid[0].state, mid[0].progress), (SnapshotState::Pending, Some(50)));
+        advance(Duration::from_secs(30)).await;
+        let by_tag = DescribeSnapshotsRequest::builder().tags(tags("backup", "nightly")).build().unwrap();
+        let done = sim.describe_snapshots(by_tag).await.unwrap();
+        assert_eq!((done[0].state, done[0].progress), (SnapshotState::Completed, Some(100)));
+
+        assert_eq!(code(&sim.create_volume(restore(Some(5))).await.unwrap_err()), "InvalidParameterValue");
+        let restored = sim.create_volume(restore(None)).await.unwrap();
+        assert_eq!((restored.size_gib, restored.snapshot_id.as_ref()), (10, Some(&s.id)));
+        let e = sim.delete_snapshot(s.id.clone()).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidSnapshot.InUse", "a creating volume reads from it");
+        advance(sim.config().volume_create).await;
+        sim.delete_snapshot(s.id.clone()).await.unwrap();
+        assert_eq!(code(&sim.delete_snapshot(s.id.clone()).await.unwrap_err()), "InvalidSnapshot.NotFound");
+        let e = sim
+            .describe_snapshots(DescribeSnapshotsRequest::builder().snapshot_ids(vec![s.id]).build().unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "InvalidSnapshot.NotFound");
+        let ghost = CreateSnapshotRequest::builder().volume_id("vol-0123456789abcdef0".parse().unwrap()).build().unwrap();
+        assert_eq!(code(&sim.create_snapshot(ghost).await.unwrap_err()), "InvalidVolume.NotFound");
+        sim.delete_volume(v.id).await.unwrap();
+        sim.delete_volume(restored.id).await.unwrap();
+        assert!(sim.inventory().is_empty(), "{}", sim.inventory());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn direct_snapshots_show_in_describe() {
+        let sim = SimCloud::new();
+        let id: SnapshotId = "snap-0123456789abcdef0".parse().unwrap();
+        {
+            let now = sim.now();
+            let mut st = sim.lock();
+            put_direct_snapshot(&mut st, now, &id, 1, None, Tags::new(), false, SnapshotState::Pending);
+            put_direct_snapshot(&mut st, now, &id, 1, Some("d".into()), tags("k", "v"), false, SnapshotState::Completed);
+        }
+        let all = sim.describe_snapshots(Default::default()).await.unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!((all[0].state, all[0].volume_id.as_ref()), (SnapshotState::Completed, None));
+        assert_eq!(all[0].tags, tags("k", "v"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn create_tags_on_every_kind_and_filters() {
+        let sim = SimCloud::new();
+        let i = run(&sim, |r| r).await;
+        let g = group(&sim, "web").await;
+        let v = volume(&sim, &i.availability_zone, 8).await;
+        advance(sim.config().volume_create).await;
+        let s = sim
+            .create_snapshot(CreateSnapshotRequest::builder().volume_id(v.id.clone()).build().unwrap())
+            .await
+            .unwrap();
+        let ids = vec![i.id.to_string(), g.to_string(), v.id.to_string(), s.id.to_string()];
+        sim.create_tags(ids, tags("run", "42")).await.unwrap();
+        let t = tags("run", "42");
+        let req = DescribeInstancesRequest::builder().tags(t.clone()).build().unwrap();
+        assert_eq!(sim.describe_instances(req).await.unwrap().len(), 1);
+        let req = DescribeSecurityGroupsRequest::builder().tags(t.clone()).build().unwrap();
+        assert_eq!(sim.describe_security_groups(req).await.unwrap().len(), 1);
+        let req = DescribeVolumesRequest::builder().tags(t.clone()).build().unwrap();
+        assert_eq!(sim.describe_volumes(req).await.unwrap().len(), 1);
+        let req = DescribeSnapshotsRequest::builder().tags(t.clone()).build().unwrap();
+        assert_eq!(sim.describe_snapshots(req).await.unwrap().len(), 1);
+
+        // One unknown id: an error with that kind's code, and nothing is tagged.
+        let cases = [
+            ("i-0123456789abcdef0", "InvalidInstanceID.NotFound"),
+            ("vol-0123456789abcdef0", "InvalidVolume.NotFound"),
+            ("snap-0123456789abcdef0", "InvalidSnapshot.NotFound"),
+            ("sg-0123456789abcdef0", "InvalidGroup.NotFound"),
+            ("bogus-1", "InvalidID"),
+        ];
+        for (ghost, want) in cases {
+            let e = sim
+                .create_tags(vec![i.id.to_string(), ghost.to_string()], tags("other", "x"))
+                .await
+                .unwrap_err();
+            assert_eq!(code(&e), want);
+        }
+        assert!(!describe(&sim, &i.id).await.unwrap().tags.contains_key("other"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn invalid_requests_are_rejected_before_any_change() {
+        let sim = SimCloud::new();
+        let img = image(&sim).await;
+        let bad = RunInstancesRequest {
+            image_id: img,
+            instance_type: "t3.micro".parse().unwrap(),
+            count: 0,
+            subnet_id: None,
+            security_group_ids: vec![],
+            user_data: None,
+            tags: Tags::new(),
+            require_imdsv2: true,
+            client_token: None,
+            instance_profile: None,
+        };
+        assert!(matches!(sim.run_instances(bad).await.unwrap_err(), Error::Validation { .. }));
+        let bad_volume = CreateVolumeRequest {
+            availability_zone: "us-east-1a".parse().unwrap(),
+            size_gib: Some(0),
+            volume_type: VolumeType::Gp3,
+            iops: None,
+            throughput: None,
+            encrypted: true,
+            kms_key_id: None,
+            snapshot_id: None,
+            tags: Tags::new(),
+            client_token: None,
+        };
+        assert!(matches!(sim.create_volume(bad_volume).await.unwrap_err(), Error::Validation { .. }));
+        let bad_group = CreateSecurityGroupRequest {
+            name: "sg-sneaky".into(),
+            description: "x".into(),
+            vpc_id: None,
+            tags: Tags::new(),
+        };
+        assert!(matches!(sim.create_security_group(bad_group).await.unwrap_err(), Error::Validation { .. }));
+        assert!(matches!(sim.terminate_instances(vec![]).await.unwrap_err(), Error::Validation { .. }));
+        assert!(sim.inventory().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn contract_views_follow_the_lifecycle() {
+        let sim = SimCloud::new();
+        let i = run(&sim, |r| r).await;
+        let cfg = sim.config().clone();
+        let subnet = i.subnet_id.clone().unwrap();
+        {
+            let now = sim.now();
+            let mut st = sim.lock();
+            let view = instance_view(&mut st, &cfg, &i.id, now).unwrap();
+            assert_eq!((view.state, view.running_since), (InstanceState::Pending, None));
+            assert!(running_instances(&mut st, &cfg, now).is_empty());
+            assert_eq!(subnet_info(&st, &subnet), Some((i.availability_zone.clone(), i.vpc_id.clone().unwrap())));
+        }
+        let start = sim.now();
+        advance(Duration::from_secs(45)).await;
+        let now = sim.now();
+        let mut st = sim.lock();
+        let view = instance_view(&mut st, &cfg, &i.id, now).unwrap();
+        assert_eq!(view.state, InstanceState::Running);
+        assert_eq!(view.running_since, Some(start + cfg.instance_boot));
+        assert_eq!(running_instances(&mut st, &cfg, now), vec![i.id.clone()]);
+        assert!(instance_view(&mut st, &cfg, &"i-0123456789abcdef0".parse().unwrap(), now).is_none());
+    }
 }
