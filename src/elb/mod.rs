@@ -102,10 +102,7 @@ pub fn validate_attributes(attributes: &Attributes) -> Result<()> {
         if k == DEREGISTRATION_DELAY {
             // ELBv2 API reference, TargetGroupAttribute: "The range is 0-3600 seconds."
             let secs: u32 = v.parse().map_err(|_| {
-                Error::validation(
-                    DEREGISTRATION_DELAY,
-                    format!("must be a number of seconds (got {v:?})"),
-                )
+                Error::validation(DEREGISTRATION_DELAY, format!("must be a number of seconds (got {v:?})"))
             })?;
             validate::in_range(DEREGISTRATION_DELAY, secs, 0, 3600)?;
         }
@@ -501,7 +498,11 @@ impl HealthCheck {
                 format!(
                     "must be less than interval_secs {} (got {timeout}{})",
                     self.interval_secs,
-                    if self.timeout_secs.is_none() { ", the default" } else { "" }
+                    if self.timeout_secs.is_none() {
+                        ", the default"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
@@ -531,7 +532,9 @@ fn validate_matcher(field: &str, m: &str) -> Result<()> {
         if (200..=499).contains(&c) {
             Ok(c)
         } else {
-            Err(bad("codes must be between 200 and 499 for an Application Load Balancer"))
+            Err(bad(
+                "codes must be between 200 and 499 for an Application Load Balancer",
+            ))
         }
     };
     for part in m.split(',') {
@@ -634,8 +637,9 @@ impl Validate for DescribeTargetGroupsRequest {
         // ELBv2 API reference, DescribeTargetGroups: "You can specify one of the following to
         // filter the results: the ARN of the load balancer, the names of one or more target
         // groups, or the ARNs of one or more target groups."
-        let given =
-            usize::from(!self.arns.is_empty()) + usize::from(!self.names.is_empty()) + usize::from(self.load_balancer_arn.is_some());
+        let given = usize::from(!self.arns.is_empty())
+            + usize::from(!self.names.is_empty())
+            + usize::from(self.load_balancer_arn.is_some());
         if given > 1 {
             return Err(Error::validation(
                 "arns",
@@ -670,7 +674,10 @@ pub fn validate_targets(targets: &[Target]) -> Result<()> {
     validate::non_empty("targets", targets)?;
     for t in targets {
         if t.port == Some(0) {
-            return Err(Error::validation("targets", format!("port of {} must be 1-65535", t.id)));
+            return Err(Error::validation(
+                "targets",
+                format!("port of {} must be 1-65535", t.id),
+            ));
         }
     }
     Ok(())
@@ -748,10 +755,16 @@ impl Validate for CreateListenerRequest {
         validate::in_range("port", self.port, 1, u16::MAX)?;
         match (self.protocol, &self.certificate_arn) {
             (Protocol::Https, None) => {
-                return Err(Error::validation("certificate_arn", "is required for an HTTPS listener"));
+                return Err(Error::validation(
+                    "certificate_arn",
+                    "is required for an HTTPS listener",
+                ));
             }
             (Protocol::Http, Some(_)) => {
-                return Err(Error::validation("certificate_arn", "is not allowed for an HTTP listener"));
+                return Err(Error::validation(
+                    "certificate_arn",
+                    "is not allowed for an HTTP listener",
+                ));
             }
             _ => {}
         }
@@ -873,7 +886,10 @@ mod tests {
         assert_eq!(h.matcher, "200");
         assert!(h.validate().is_ok());
         assert_eq!(h.port_for(8080), 8080);
-        assert_eq!(HealthCheck::builder().port("9000").build().unwrap().port_for(8080), 9000);
+        assert_eq!(
+            HealthCheck::builder().port("9000").build().unwrap().port_for(8080),
+            9000
+        );
     }
 
     #[test]
@@ -890,10 +906,22 @@ mod tests {
         // The default HTTP timeout (6 s) is too long for a 5 s interval.
         assert_eq!(field_of(b().interval_secs(5).build().unwrap_err()), "timeout_secs");
         assert!(b().interval_secs(5).timeout_secs(2).build().is_ok());
-        assert_eq!(field_of(b().healthy_threshold(1).build().unwrap_err()), "healthy_threshold");
-        assert_eq!(field_of(b().healthy_threshold(11).build().unwrap_err()), "healthy_threshold");
-        assert_eq!(field_of(b().unhealthy_threshold(1).build().unwrap_err()), "unhealthy_threshold");
-        assert_eq!(field_of(b().unhealthy_threshold(11).build().unwrap_err()), "unhealthy_threshold");
+        assert_eq!(
+            field_of(b().healthy_threshold(1).build().unwrap_err()),
+            "healthy_threshold"
+        );
+        assert_eq!(
+            field_of(b().healthy_threshold(11).build().unwrap_err()),
+            "healthy_threshold"
+        );
+        assert_eq!(
+            field_of(b().unhealthy_threshold(1).build().unwrap_err()),
+            "unhealthy_threshold"
+        );
+        assert_eq!(
+            field_of(b().unhealthy_threshold(11).build().unwrap_err()),
+            "unhealthy_threshold"
+        );
         assert_eq!(field_of(b().path("healthz").build().unwrap_err()), "path");
         assert_eq!(field_of(b().path("/".repeat(1025)).build().unwrap_err()), "path");
         assert_eq!(field_of(b().port("0").build().unwrap_err()), "port");
@@ -987,7 +1015,12 @@ mod tests {
             "certificate_arn"
         );
         assert_eq!(
-            field_of(b().port(80).ssl_policy("ELBSecurityPolicy-2016-08").build().unwrap_err()),
+            field_of(
+                b().port(80)
+                    .ssl_policy("ELBSecurityPolicy-2016-08")
+                    .build()
+                    .unwrap_err()
+            ),
             "ssl_policy"
         );
         assert!(
@@ -1005,9 +1038,18 @@ mod tests {
         let attrs = |v: &str| Attributes::from([(DEREGISTRATION_DELAY.to_string(), v.to_string())]);
         assert!(validate_attributes(&attrs("0")).is_ok());
         assert!(validate_attributes(&attrs("3600")).is_ok());
-        assert_eq!(field_of(validate_attributes(&attrs("3601")).unwrap_err()), DEREGISTRATION_DELAY);
-        assert_eq!(field_of(validate_attributes(&attrs("soon")).unwrap_err()), DEREGISTRATION_DELAY);
-        assert_eq!(field_of(validate_attributes(&Attributes::new()).unwrap_err()), "attributes");
+        assert_eq!(
+            field_of(validate_attributes(&attrs("3601")).unwrap_err()),
+            DEREGISTRATION_DELAY
+        );
+        assert_eq!(
+            field_of(validate_attributes(&attrs("soon")).unwrap_err()),
+            DEREGISTRATION_DELAY
+        );
+        assert_eq!(
+            field_of(validate_attributes(&Attributes::new()).unwrap_err()),
+            "attributes"
+        );
         assert!(
             validate_attributes(&Attributes::from([(
                 "stickiness.enabled".to_string(),

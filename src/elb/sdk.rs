@@ -30,7 +30,11 @@ fn malformed(what: impl Into<String>) -> Error {
 }
 
 fn sdk_tags(tags: &Tags) -> Option<Vec<t::Tag>> {
-    (!tags.is_empty()).then(|| tags.iter().map(|(k, v)| t::Tag::builder().key(k).value(v).build()).collect())
+    (!tags.is_empty()).then(|| {
+        tags.iter()
+            .map(|(k, v)| t::Tag::builder().key(k).value(v).build())
+            .collect()
+    })
 }
 
 fn sdk_protocol(p: Protocol) -> t::ProtocolEnum {
@@ -58,7 +62,10 @@ fn u32_or(v: Option<i32>, default: u32) -> u32 {
 }
 
 fn lb_from(lb: &t::LoadBalancer) -> Result<Option<LoadBalancer>> {
-    if lb.r#type().is_some_and(|ty| *ty != t::LoadBalancerTypeEnum::Application) {
+    if lb
+        .r#type()
+        .is_some_and(|ty| *ty != t::LoadBalancerTypeEnum::Application)
+    {
         return Ok(None);
     }
     let state = match lb.state().and_then(|s| s.code()) {
@@ -262,7 +269,8 @@ impl super::Elbv2 for SdkElbv2 {
             .load_balancers()
             .first()
             .ok_or_else(|| malformed("CreateLoadBalancer returned no load balancer"))?;
-        lb_from(lb)?.ok_or_else(|| malformed("CreateLoadBalancer returned a load balancer that is not an application one"))
+        lb_from(lb)?
+            .ok_or_else(|| malformed("CreateLoadBalancer returned a load balancer that is not an application one"))
     }
 
     async fn describe_load_balancers(&self, req: DescribeLoadBalancersRequest) -> Result<Vec<LoadBalancer>> {
@@ -647,7 +655,10 @@ mod tests {
         let elb = adapter(&[&rule]);
         let req = CreateLoadBalancerRequest::builder()
             .name("web".parse().unwrap())
-            .subnets(vec!["subnet-0000000a".parse().unwrap(), "subnet-0000000b".parse().unwrap()])
+            .subnets(vec![
+                "subnet-0000000a".parse().unwrap(),
+                "subnet-0000000b".parse().unwrap(),
+            ])
             .security_groups(vec!["sg-12345678".parse().unwrap()])
             .tags(Tags::from([("app".to_string(), "web".to_string())]))
             .build()
@@ -843,9 +854,17 @@ mod tests {
             got,
             [
                 ("i-00000001", TargetHealthState::Healthy, None),
-                ("i-00000002", TargetHealthState::Initial, Some("Elb.InitialHealthChecking")),
+                (
+                    "i-00000002",
+                    TargetHealthState::Initial,
+                    Some("Elb.InitialHealthChecking")
+                ),
                 ("i-00000003", TargetHealthState::Unhealthy, Some("Target.Timeout")),
-                ("i-00000004", TargetHealthState::Draining, Some("Target.DeregistrationInProgress")),
+                (
+                    "i-00000004",
+                    TargetHealthState::Draining,
+                    Some("Target.DeregistrationInProgress")
+                ),
             ]
         );
         assert_eq!(h[0].target.port, Some(8080));
@@ -901,7 +920,12 @@ mod tests {
             )
         });
         let throttled = mock!(elbv2::Client::describe_load_balancers).then_error(|| {
-            DescribeLoadBalancersError::generic(ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build())
+            DescribeLoadBalancersError::generic(
+                ErrorMetadata::builder()
+                    .code("Throttling")
+                    .message("Rate exceeded")
+                    .build(),
+            )
         });
         let duplicate = mock!(elbv2::Client::create_load_balancer).then_error(|| {
             CreateLoadBalancerError::DuplicateLoadBalancerNameException(
@@ -932,7 +956,10 @@ mod tests {
         assert!(e.is_retryable());
         let create = CreateLoadBalancerRequest::builder()
             .name("web".parse().unwrap())
-            .subnets(vec!["subnet-0000000a".parse().unwrap(), "subnet-0000000b".parse().unwrap()])
+            .subnets(vec![
+                "subnet-0000000a".parse().unwrap(),
+                "subnet-0000000b".parse().unwrap(),
+            ])
             .build()
             .unwrap();
         let e = elb.create_load_balancer(create).await.unwrap_err();
@@ -943,7 +970,10 @@ mod tests {
     #[tokio::test]
     async fn invalid_requests_are_not_sent() {
         let elb = adapter(&[]);
-        let e = elb.add_tags(vec![], Tags::from([("k".into(), "v".into())])).await.unwrap_err();
+        let e = elb
+            .add_tags(vec![], Tags::from([("k".into(), "v".into())]))
+            .await
+            .unwrap_err();
         assert!(e.is_validation());
         let e = elb
             .modify_target_group_attributes(

@@ -122,7 +122,12 @@ fn lb_view(cfg: &SimConfig, rec: &LbRec, now: Instant) -> LoadBalancer {
 
 fn attachment(st: &SimState, cfg: &SimConfig, tg: &TargetGroupArn) -> Option<Attachment> {
     let mut found: Option<Attachment> = None;
-    for l in st.elb.listeners.iter().filter(|l| l.listener.default_target_group.as_ref() == Some(tg)) {
+    for l in st
+        .elb
+        .listeners
+        .iter()
+        .filter(|l| l.listener.default_target_group.as_ref() == Some(tg))
+    {
         let Some(lb) = st.elb.lbs.iter().find(|r| r.lb.arn == l.listener.load_balancer_arn) else {
             continue;
         };
@@ -174,13 +179,25 @@ fn evaluate(
     let view = instance_view(st, cfg, &t.id, now)?;
     match view.state {
         InstanceState::Terminated => {
-            return Some((Unused, Some("Target.InvalidState"), Some("Target is in the terminated state")));
+            return Some((
+                Unused,
+                Some("Target.InvalidState"),
+                Some("Target is in the terminated state"),
+            ));
         }
         InstanceState::Stopped | InstanceState::Stopping => {
-            return Some((Unused, Some("Target.InvalidState"), Some("Target is in the stopped state")));
+            return Some((
+                Unused,
+                Some("Target.InvalidState"),
+                Some("Target is in the stopped state"),
+            ));
         }
         InstanceState::ShuttingDown => {
-            return Some((Unhealthy, Some("Target.FailedHealthChecks"), Some("Health checks failed")));
+            return Some((
+                Unhealthy,
+                Some("Target.FailedHealthChecks"),
+                Some("Health checks failed"),
+            ));
         }
         InstanceState::Pending | InstanceState::Running => {}
     }
@@ -216,7 +233,11 @@ fn evaluate(
         .max(att.listener_since);
     let hc = &tg.health_check;
     let admits = groups_admit(st, &view.security_groups, hc.port_for(t.port), &att.groups);
-    let checks = if admits { hc.healthy_threshold } else { hc.unhealthy_threshold };
+    let checks = if admits {
+        hc.healthy_threshold
+    } else {
+        hc.unhealthy_threshold
+    };
     let due = start + Duration::from_secs(u64::from(hc.interval_secs) * u64::from(checks));
     Some(if now < due {
         (
@@ -236,7 +257,11 @@ fn evaluate(
 fn settle_targets(st: &mut SimState, cfg: &SimConfig, now: Instant, i: usize) -> Vec<(TargetRec, Eval)> {
     let (tg, delay, targets) = {
         let rec = &st.elb.tgs[i];
-        (rec.tg.clone(), deregistration_delay(&rec.attributes), rec.targets.clone())
+        (
+            rec.tg.clone(),
+            deregistration_delay(&rec.attributes),
+            rec.targets.clone(),
+        )
     };
     let att = attachment(st, cfg, &tg.arn);
     let mut kept = Vec::new();
@@ -273,13 +298,11 @@ fn tg_view(st: &SimState, rec: &TgRec) -> TargetGroup {
 }
 
 fn tg_index(st: &SimState, arn: &TargetGroupArn) -> Result<usize> {
-    st.elb.tgs.iter().position(|r| &r.tg.arn == arn).ok_or_else(|| {
-        SimCloud::err(
-            SVC,
-            "TargetGroupNotFound",
-            format!("Target groups '{arn}' not found"),
-        )
-    })
+    st.elb
+        .tgs
+        .iter()
+        .position(|r| &r.tg.arn == arn)
+        .ok_or_else(|| SimCloud::err(SVC, "TargetGroupNotFound", format!("Target groups '{arn}' not found")))
 }
 
 fn lb_not_found(what: &str) -> crate::Error {
@@ -296,9 +319,17 @@ fn not_found_for_arn(arn: &str) -> crate::Error {
     } else if arn.contains(":targetgroup/") {
         SimCloud::err(SVC, "TargetGroupNotFound", format!("Target groups '{arn}' not found"))
     } else if arn.contains(":listener/") {
-        SimCloud::err(SVC, "ListenerNotFound", format!("One or more listeners not found: '{arn}'"))
+        SimCloud::err(
+            SVC,
+            "ListenerNotFound",
+            format!("One or more listeners not found: '{arn}'"),
+        )
     } else {
-        SimCloud::err(SVC, "ValidationError", format!("'{arn}' is not a valid load balancer resource ARN"))
+        SimCloud::err(
+            SVC,
+            "ValidationError",
+            format!("'{arn}' is not a valid load balancer resource ARN"),
+        )
     }
 }
 
@@ -310,7 +341,11 @@ fn tags_of<'a>(st: &'a mut SimState, arn: &str) -> Option<&'a mut Tags> {
     if let Some(r) = st.elb.tgs.iter_mut().find(|r| r.tg.arn == arn) {
         return Some(&mut r.tags);
     }
-    st.elb.listeners.iter_mut().find(|r| r.listener.arn == arn).map(|r| &mut r.tags)
+    st.elb
+        .listeners
+        .iter_mut()
+        .find(|r| r.listener.arn == arn)
+        .map(|r| &mut r.tags)
 }
 
 fn same_set<T: PartialEq>(a: &[T], b: &[T]) -> bool {
@@ -381,9 +416,8 @@ impl crate::elb::Elbv2 for SimCloud {
         let mut zones: Vec<LoadBalancerZone> = Vec::new();
         let mut vpc_id: Option<VpcId> = None;
         for s in &req.subnets {
-            let (zone, vpc) = subnet_info(&st, s).ok_or_else(|| {
-                SimCloud::err(SVC, "SubnetNotFound", format!("The subnet ID '{s}' does not exist"))
-            })?;
+            let (zone, vpc) = subnet_info(&st, s)
+                .ok_or_else(|| SimCloud::err(SVC, "SubnetNotFound", format!("The subnet ID '{s}' does not exist")))?;
             if vpc_id.as_ref().is_some_and(|v| *v != vpc) {
                 return Err(SimCloud::err(
                     SVC,
@@ -414,7 +448,10 @@ impl crate::elb::Elbv2 for SimCloud {
                 && l.ip_address_type == req.ip_address_type
                 && same_set(&l.security_groups, &groups)
                 && same_set(
-                    &l.availability_zones.iter().map(|z| z.subnet_id.clone()).collect::<Vec<_>>(),
+                    &l.availability_zones
+                        .iter()
+                        .map(|z| z.subnet_id.clone())
+                        .collect::<Vec<_>>(),
                     &req.subnets,
                 );
             return if same {
@@ -437,7 +474,11 @@ impl crate::elb::Elbv2 for SimCloud {
             cfg.region, cfg.account_id, req.name
         )
         .parse()?;
-        let prefix = if req.scheme == Scheme::Internal { "internal-" } else { "" };
+        let prefix = if req.scheme == Scheme::Internal {
+            "internal-"
+        } else {
+            ""
+        };
         let lb = LoadBalancer {
             arn,
             name: req.name.clone(),
@@ -480,7 +521,8 @@ impl crate::elb::Elbv2 for SimCloud {
             .lbs
             .iter()
             .filter(|r| {
-                (req.arns.is_empty() || req.arns.contains(&r.lb.arn)) && (req.names.is_empty() || req.names.contains(&r.lb.name))
+                (req.arns.is_empty() || req.arns.contains(&r.lb.arn))
+                    && (req.names.is_empty() || req.names.contains(&r.lb.name))
             })
             .map(|r| lb_view(cfg, r, now))
             .collect())
@@ -562,12 +604,20 @@ impl crate::elb::Elbv2 for SimCloud {
         let st = self.lock();
         for a in &req.arns {
             if !st.elb.tgs.iter().any(|r| &r.tg.arn == a) {
-                return Err(SimCloud::err(SVC, "TargetGroupNotFound", format!("Target groups '{a}' not found")));
+                return Err(SimCloud::err(
+                    SVC,
+                    "TargetGroupNotFound",
+                    format!("Target groups '{a}' not found"),
+                ));
             }
         }
         for n in &req.names {
             if !st.elb.tgs.iter().any(|r| &r.tg.name == n) {
-                return Err(SimCloud::err(SVC, "TargetGroupNotFound", format!("Target groups '{n}' not found")));
+                return Err(SimCloud::err(
+                    SVC,
+                    "TargetGroupNotFound",
+                    format!("Target groups '{n}' not found"),
+                ));
             }
         }
         if let Some(lb) = &req.load_balancer_arn
@@ -888,7 +938,10 @@ impl crate::elb::Elbv2 for SimCloud {
         let mut st = self.lock();
         for arn in &arns {
             let existing = tags_of(&mut st, arn).ok_or_else(|| not_found_for_arn(arn))?;
-            let total = existing.keys().chain(tags.keys().filter(|k| !existing.contains_key(*k))).count();
+            let total = existing
+                .keys()
+                .chain(tags.keys().filter(|k| !existing.contains_key(*k)))
+                .count();
             if total > 50 {
                 return Err(SimCloud::err(
                     SVC,
@@ -914,7 +967,11 @@ impl crate::elb::Elbv2 for SimCloud {
 /// interfaces have not yet been released, see `SimConfig::load_balancer_release`) at `now`:
 /// deleting one of them answers `DependencyViolation`.
 #[allow(dead_code)]
-pub(crate) fn groups_in_use(st: &mut SimState, cfg: &super::SimConfig, now: Instant) -> Vec<crate::id::SecurityGroupId> {
+pub(crate) fn groups_in_use(
+    st: &mut SimState,
+    cfg: &super::SimConfig,
+    now: Instant,
+) -> Vec<crate::id::SecurityGroupId> {
     st.elb.released.retain(|(_, at)| now < *at + cfg.load_balancer_release);
     let mut out: Vec<SecurityGroupId> = Vec::new();
     let live = st.elb.lbs.iter().flat_map(|r| r.lb.security_groups.iter());
@@ -942,11 +999,7 @@ pub(crate) struct TargetGroupMetrics {
 
 /// Host counts for every target group behind a load balancer, settled to `now`.
 #[allow(dead_code)]
-pub(crate) fn target_group_metrics(
-    st: &mut SimState,
-    cfg: &super::SimConfig,
-    now: Instant,
-) -> Vec<TargetGroupMetrics> {
+pub(crate) fn target_group_metrics(st: &mut SimState, cfg: &super::SimConfig, now: Instant) -> Vec<TargetGroupMetrics> {
     let mut out = Vec::new();
     for i in 0..st.elb.tgs.len() {
         let settled = settle_targets(st, cfg, now, i);
@@ -974,9 +1027,7 @@ mod tests {
 
     use super::*;
     use crate::Cloud;
-    use crate::ec2::{
-        AuthorizeIngressRequest, CreateSecurityGroupRequest, IngressSource, RunInstancesRequest, Subnet,
-    };
+    use crate::ec2::{AuthorizeIngressRequest, CreateSecurityGroupRequest, IngressSource, RunInstancesRequest, Subnet};
     use crate::error::ErrorKind;
 
     // ---- pure logic (no EC2 needed) ----
@@ -1018,7 +1069,11 @@ mod tests {
     async fn target_groups_are_idempotent_by_name() {
         let elb = SimCloud::new();
         let a = elb.create_target_group(tg_req("web-tg", 8080)).await.unwrap();
-        assert!(a.arn.as_str().starts_with("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/"));
+        assert!(
+            a.arn
+                .as_str()
+                .starts_with("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/")
+        );
         assert_eq!(a.arn.as_str().rsplit('/').next().unwrap().len(), 16);
         assert_eq!(a.health_check.timeout_secs, Some(6), "AWS's HTTP default is filled in");
         let b = elb.create_target_group(tg_req("web-tg", 8080)).await.unwrap();
@@ -1041,7 +1096,10 @@ mod tests {
         assert_eq!(attrs[DEREGISTRATION_DELAY], "30");
         assert_eq!(attrs["stickiness.enabled"], "false");
         let bad = Attributes::from([("nope".to_string(), "1".to_string())]);
-        let e = elb.modify_target_group_attributes(tg.arn.clone(), bad).await.unwrap_err();
+        let e = elb
+            .modify_target_group_attributes(tg.arn.clone(), bad)
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), Some("ValidationError"));
 
         elb.add_tags(vec![tg.arn.to_string()], Tags::from([("app".into(), "web".into())]))
@@ -1056,12 +1114,19 @@ mod tests {
         let e = elb.describe_target_group_attributes(gone.clone()).await.unwrap_err();
         assert!(e.is_not_found());
         let e = elb
-            .describe_target_groups(DescribeTargetGroupsRequest::builder().arns(vec![gone.clone()]).build().unwrap())
+            .describe_target_groups(
+                DescribeTargetGroupsRequest::builder()
+                    .arns(vec![gone.clone()])
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap_err();
         assert_eq!(e.code(), Some("TargetGroupNotFound"));
         let lb: LoadBalancerArn =
-            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/none/0000000000000000".parse().unwrap();
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/none/0000000000000000"
+                .parse()
+                .unwrap();
         let e = elb.describe_tags(vec![lb.to_string()]).await.unwrap_err();
         assert_eq!(e.code(), Some("LoadBalancerNotFound"));
         // DeleteLoadBalancer and DeleteTargetGroup succeed for missing resources.
@@ -1163,7 +1228,13 @@ mod tests {
                     .await
                     .unwrap();
             }
-            let image = self.cloud.ec2.describe_images(Default::default()).await.unwrap().remove(0);
+            let image = self
+                .cloud
+                .ec2
+                .describe_images(Default::default())
+                .await
+                .unwrap()
+                .remove(0);
             let req = RunInstancesRequest::builder()
                 .image_id(image.id)
                 .instance_type("t3.micro".parse().unwrap())
@@ -1215,15 +1286,28 @@ mod tests {
         let w = world().await;
         let lb = w.cloud.elb.create_load_balancer(w.lb_req("web")).await.unwrap();
         assert_eq!(lb.state, LoadBalancerState::Provisioning);
-        assert!(lb.arn.as_str().starts_with("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/"));
-        assert!(lb.dns_name.starts_with("web-") && lb.dns_name.ends_with(".us-east-1.elb.amazonaws.com"), "{}", lb.dns_name);
+        assert!(
+            lb.arn
+                .as_str()
+                .starts_with("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/")
+        );
+        assert!(
+            lb.dns_name.starts_with("web-") && lb.dns_name.ends_with(".us-east-1.elb.amazonaws.com"),
+            "{}",
+            lb.dns_name
+        );
         assert_eq!(lb.vpc_id, w.vpc);
         assert_eq!(lb.availability_zones.len(), 2);
         assert!(lb.created.is_some());
         let describe = || async {
             w.cloud
                 .elb
-                .describe_load_balancers(DescribeLoadBalancersRequest::builder().arns(vec![lb.arn.clone()]).build().unwrap())
+                .describe_load_balancers(
+                    DescribeLoadBalancersRequest::builder()
+                        .arns(vec![lb.arn.clone()])
+                        .build()
+                        .unwrap(),
+                )
                 .await
                 .unwrap()
                 .remove(0)
@@ -1236,7 +1320,12 @@ mod tests {
         let e = w
             .cloud
             .elb
-            .describe_load_balancers(DescribeLoadBalancersRequest::builder().names(vec!["nope".parse().unwrap()]).build().unwrap())
+            .describe_load_balancers(
+                DescribeLoadBalancersRequest::builder()
+                    .names(vec!["nope".parse().unwrap()])
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap_err();
         assert_eq!(e.code(), Some("LoadBalancerNotFound"));
@@ -1277,12 +1366,22 @@ mod tests {
         let w = world().await;
         let i = w.instance(true).await;
         let (_, tg, _) = w.stack().await;
-        w.cloud.elb.register_targets(tg.arn.clone(), vec![Target::instance(i.clone())]).await.unwrap();
+        w.cloud
+            .elb
+            .register_targets(tg.arn.clone(), vec![Target::instance(i.clone())])
+            .await
+            .unwrap();
         // The load balancer is still provisioning.
-        assert_eq!(w.health(&tg).await, one(TargetHealthState::Initial, Some("Elb.RegistrationInProgress")));
+        assert_eq!(
+            w.health(&tg).await,
+            one(TargetHealthState::Initial, Some("Elb.RegistrationInProgress"))
+        );
         // Active at 120 s; then 5 checks 30 s apart: healthy at 270 s.
         tokio::time::advance(Duration::from_secs(121)).await;
-        assert_eq!(w.health(&tg).await, one(TargetHealthState::Initial, Some("Elb.InitialHealthChecking")));
+        assert_eq!(
+            w.health(&tg).await,
+            one(TargetHealthState::Initial, Some("Elb.InitialHealthChecking"))
+        );
         tokio::time::advance(Duration::from_secs(148)).await;
         assert_eq!(w.health(&tg).await[0].0, TargetHealthState::Initial);
         tokio::time::advance(Duration::from_secs(1)).await;
@@ -1308,12 +1407,19 @@ mod tests {
         let w = world().await;
         let i = w.instance(false).await;
         let (_, tg, _) = w.stack().await;
-        w.cloud.elb.register_targets(tg.arn.clone(), vec![Target::instance(i)]).await.unwrap();
+        w.cloud
+            .elb
+            .register_targets(tg.arn.clone(), vec![Target::instance(i)])
+            .await
+            .unwrap();
         // Active at 120 s; 2 failed checks 30 s apart: unhealthy at 180 s.
         tokio::time::advance(Duration::from_secs(179)).await;
         assert_eq!(w.health(&tg).await[0].0, TargetHealthState::Initial);
         tokio::time::advance(Duration::from_secs(1)).await;
-        assert_eq!(w.health(&tg).await, one(TargetHealthState::Unhealthy, Some("Target.Timeout")));
+        assert_eq!(
+            w.health(&tg).await,
+            one(TargetHealthState::Unhealthy, Some("Target.Timeout"))
+        );
         let m = {
             let mut st = w.sim.lock();
             target_group_metrics(&mut st, w.sim.config(), w.sim.now())
@@ -1326,9 +1432,16 @@ mod tests {
         let w = world().await;
         let i = w.instance(true).await;
         let tg = w.cloud.elb.create_target_group(w.tg_req("web-tg")).await.unwrap();
-        w.cloud.elb.register_targets(tg.arn.clone(), vec![Target::instance(i.clone())]).await.unwrap();
+        w.cloud
+            .elb
+            .register_targets(tg.arn.clone(), vec![Target::instance(i.clone())])
+            .await
+            .unwrap();
         tokio::time::advance(Duration::from_secs(60)).await;
-        assert_eq!(w.health(&tg).await, one(TargetHealthState::Unused, Some("Target.NotInUse")));
+        assert_eq!(
+            w.health(&tg).await,
+            one(TargetHealthState::Unused, Some("Target.NotInUse"))
+        );
         let lb = w.cloud.elb.create_load_balancer(w.lb_req("web")).await.unwrap();
         w.cloud
             .elb
@@ -1345,14 +1458,30 @@ mod tests {
         tokio::time::advance(Duration::from_secs(300)).await;
         assert_eq!(w.health(&tg).await[0].0, TargetHealthState::Healthy);
         let delay = Attributes::from([(DEREGISTRATION_DELAY.to_string(), "45".to_string())]);
-        w.cloud.elb.modify_target_group_attributes(tg.arn.clone(), delay).await.unwrap();
-        w.cloud.elb.deregister_targets(tg.arn.clone(), vec![Target::instance(i.clone())]).await.unwrap();
-        assert_eq!(w.health(&tg).await, one(TargetHealthState::Draining, Some("Target.DeregistrationInProgress")));
+        w.cloud
+            .elb
+            .modify_target_group_attributes(tg.arn.clone(), delay)
+            .await
+            .unwrap();
+        w.cloud
+            .elb
+            .deregister_targets(tg.arn.clone(), vec![Target::instance(i.clone())])
+            .await
+            .unwrap();
+        assert_eq!(
+            w.health(&tg).await,
+            one(TargetHealthState::Draining, Some("Target.DeregistrationInProgress"))
+        );
         tokio::time::advance(Duration::from_secs(44)).await;
         assert_eq!(w.health(&tg).await[0].0, TargetHealthState::Draining);
         tokio::time::advance(Duration::from_secs(1)).await;
         assert!(w.health(&tg).await.is_empty());
-        let asked = w.cloud.elb.describe_target_health(tg.arn.clone(), vec![Target::instance(i)]).await.unwrap();
+        let asked = w
+            .cloud
+            .elb
+            .describe_target_health(tg.arn.clone(), vec![Target::instance(i)])
+            .await
+            .unwrap();
         assert_eq!(asked[0].reason.as_deref(), Some("Target.NotRegistered"));
     }
 
@@ -1361,16 +1490,31 @@ mod tests {
         let w = world().await;
         let i = w.instance(true).await;
         let (_, tg, _) = w.stack().await;
-        w.cloud.elb.register_targets(tg.arn.clone(), vec![Target::instance(i.clone())]).await.unwrap();
+        w.cloud
+            .elb
+            .register_targets(tg.arn.clone(), vec![Target::instance(i.clone())])
+            .await
+            .unwrap();
         tokio::time::advance(Duration::from_secs(300)).await;
         assert_eq!(w.health(&tg).await[0].0, TargetHealthState::Healthy);
         w.cloud.ec2.terminate_instances(vec![i.clone()]).await.unwrap();
-        assert_eq!(w.health(&tg).await, one(TargetHealthState::Unhealthy, Some("Target.FailedHealthChecks")));
+        assert_eq!(
+            w.health(&tg).await,
+            one(TargetHealthState::Unhealthy, Some("Target.FailedHealthChecks"))
+        );
         tokio::time::advance(w.sim.config().instance_shutdown).await;
-        assert_eq!(w.health(&tg).await, one(TargetHealthState::Unused, Some("Target.InvalidState")));
+        assert_eq!(
+            w.health(&tg).await,
+            one(TargetHealthState::Unused, Some("Target.InvalidState"))
+        );
         tokio::time::advance(w.sim.config().terminated_visible + Duration::from_secs(1)).await;
         assert!(w.health(&tg).await.is_empty());
-        let e = w.cloud.elb.register_targets(tg.arn.clone(), vec![Target::instance(i)]).await.unwrap_err();
+        let e = w
+            .cloud
+            .elb
+            .register_targets(tg.arn.clone(), vec![Target::instance(i)])
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), Some("InvalidTarget"));
     }
 
@@ -1454,11 +1598,19 @@ mod tests {
             .unwrap();
         let inv = w.sim.inventory();
         assert_eq!(
-            (inv.count("load balancer"), inv.count("target group"), inv.count("listener")),
+            (
+                inv.count("load balancer"),
+                inv.count("target group"),
+                inv.count("listener")
+            ),
             (1, 1, 1)
         );
         w.cloud.elb.delete_load_balancer(lb.arn.clone()).await.unwrap();
-        assert_eq!(w.sim.inventory().count("listener"), 0, "listeners go with their load balancer");
+        assert_eq!(
+            w.sim.inventory().count("listener"),
+            0,
+            "listeners go with their load balancer"
+        );
         w.cloud.elb.delete_target_group(tg.arn).await.unwrap();
         let in_use = || {
             let mut st = w.sim.lock();
@@ -1468,7 +1620,10 @@ mod tests {
         tokio::time::advance(w.sim.config().load_balancer_release).await;
         assert!(in_use().is_empty());
         let inv = w.sim.inventory();
-        assert_eq!(inv.count("load balancer") + inv.count("target group") + inv.count("listener"), 0);
+        assert_eq!(
+            inv.count("load balancer") + inv.count("target group") + inv.count("listener"),
+            0
+        );
         let e = w.cloud.elb.describe_listeners(lb.arn).await.unwrap_err();
         assert_eq!(e.code(), Some("LoadBalancerNotFound"));
     }
