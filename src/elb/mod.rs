@@ -1,14 +1,1085 @@
-//! PLACEHOLDER: the Elbv2 trait is being written.
+//! Elastic Load Balancing v2 (Application Load Balancers): load balancers, target groups,
+//! targets and their health, listeners, tags.
+//!
+//! The [`Elbv2`] trait is implemented by [`SdkElbv2`](sdk::SdkElbv2) (feature `elbv2`), by the
+//! simulator ([`SimCloud`](crate::sim::SimCloud)), by any [`Layered`](crate::layer::Layered)
+//! wrapper, and by `MockElbv2` (feature `mock`).
+//!
+//! ```
+//! use aws_facade::elb::{CreateTargetGroupRequest, HealthCheck, Protocol};
+//! let req = CreateTargetGroupRequest::builder()
+//!     .name("web-tg".parse()?)
+//!     .port(8080)
+//!     .vpc_id("vpc-0123456789abcdef0".parse()?)
+//!     .health_check(HealthCheck::builder().path("/healthz").build()?)
+//!     .build()?;
+//! assert_eq!(req.protocol, Protocol::Http);
+//! assert_eq!(req.health_check.interval_secs, 30);
+//! // A timeout must be shorter than the interval (ELBv2 `CreateTargetGroup`).
+//! assert!(HealthCheck::builder().interval_secs(10).timeout_secs(10).build().is_err());
+//! # Ok::<(), aws_facade::Error>(())
+//! ```
 
 #[cfg(feature = "elbv2")]
 pub mod sdk;
 
-#[allow(unused_imports)]
-use crate::error::Service;
-use crate::macros::service_trait;
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use bon::Builder;
+use serde::{Deserialize, Serialize};
+
+use crate::Tags;
+use crate::error::{Error, Result, Service};
+use crate::id::{
+    Arn, AvailabilityZone, InstanceId, ListenerArn, LoadBalancerArn, LoadBalancerName, SecurityGroupId, SubnetId,
+    TargetGroupArn, TargetGroupName, VpcId,
+};
+use crate::macros::{service_trait, validated_builder};
+use crate::validate::{self, Validate};
 
 service_trait! {
-    /// PLACEHOLDER.
+    /// Elastic Load Balancing v2 operations for Application Load Balancers. Every describe
+    /// returns all pages.
     pub trait Elbv2 (Service::Elbv2, ELBV2_OPERATIONS) {
+        /// Creates an Application Load Balancer (idempotent: the same name with the same
+        /// settings returns the existing one; other settings answer `DuplicateLoadBalancerName`).
+        fn create_load_balancer(req: CreateLoadBalancerRequest) -> LoadBalancer = "CreateLoadBalancer";
+        /// Load balancers by ARN or name (empty request: all). An unknown explicit ARN or name
+        /// answers `LoadBalancerNotFound`.
+        fn describe_load_balancers(req: DescribeLoadBalancersRequest) -> Vec<LoadBalancer> = "DescribeLoadBalancers";
+        /// Deletes a load balancer and its listeners (succeeds if it does not exist).
+        fn delete_load_balancer(arn: LoadBalancerArn) -> () = "DeleteLoadBalancer";
+        /// Creates a target group (idempotent like [`Elbv2::create_load_balancer`]).
+        fn create_target_group(req: CreateTargetGroupRequest) -> TargetGroup = "CreateTargetGroup";
+        /// Target groups by ARN, name or load balancer (empty request: all).
+        fn describe_target_groups(req: DescribeTargetGroupsRequest) -> Vec<TargetGroup> = "DescribeTargetGroups";
+        /// Deletes a target group (`ResourceInUse` while a listener forwards to it).
+        fn delete_target_group(arn: TargetGroupArn) -> () = "DeleteTargetGroup";
+        /// Sets target group attributes (see [`DEREGISTRATION_DELAY`]); returns all attributes.
+        fn modify_target_group_attributes(arn: TargetGroupArn, attributes: Attributes) -> Attributes = "ModifyTargetGroupAttributes";
+        /// A target group's attributes.
+        fn describe_target_group_attributes(arn: TargetGroupArn) -> Attributes = "DescribeTargetGroupAttributes";
+        /// Registers instances with a target group.
+        fn register_targets(arn: TargetGroupArn, targets: Vec<Target>) -> () = "RegisterTargets";
+        /// Deregisters targets (they drain for the deregistration delay).
+        fn deregister_targets(arn: TargetGroupArn, targets: Vec<Target>) -> () = "DeregisterTargets";
+        /// The health of the given targets (empty: every registered target).
+        fn describe_target_health(arn: TargetGroupArn, targets: Vec<Target>) -> Vec<TargetHealth> = "DescribeTargetHealth";
+        /// Creates a listener whose default action forwards to a target group.
+        fn create_listener(req: CreateListenerRequest) -> Listener = "CreateListener";
+        /// The listeners of a load balancer.
+        fn describe_listeners(arn: LoadBalancerArn) -> Vec<Listener> = "DescribeListeners";
+        /// Deletes a listener.
+        fn delete_listener(arn: ListenerArn) -> () = "DeleteListener";
+        /// The tags of load balancers, target groups or listeners (any number of ARNs; the SDK
+        /// adapter sends them 20 at a time, the most `DescribeTags` accepts).
+        fn describe_tags(arns: Vec<String>) -> Vec<ResourceTags> = "DescribeTags";
+        /// Adds or overwrites tags on resources.
+        fn add_tags(arns: Vec<String>, tags: Tags) -> () = "AddTags";
+    }
+}
+
+/// Target group attributes: key → value, e.g. [`DEREGISTRATION_DELAY`] → `"300"`.
+pub type Attributes = BTreeMap<String, String>;
+
+/// The target group attribute for the deregistration delay in seconds: 0-3600, default 300
+/// (ELBv2 API reference, `TargetGroupAttribute`).
+pub const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
+
+/// The default deregistration delay in seconds.
+pub const DEFAULT_DEREGISTRATION_DELAY_SECS: u32 = 300;
+
+/// Checks target group attributes: not empty, and known keys with valid values.
+pub fn validate_attributes(attributes: &Attributes) -> Result<()> {
+    if attributes.is_empty() {
+        return Err(Error::validation("attributes", "must not be empty"));
+    }
+    for (k, v) in attributes {
+        if k.is_empty() || k.len() > 256 {
+            return Err(Error::validation("attributes", "keys must be 1 to 256 characters"));
+        }
+        if k == DEREGISTRATION_DELAY {
+            // ELBv2 API reference, TargetGroupAttribute: "The range is 0-3600 seconds."
+            let secs: u32 = v.parse().map_err(|_| {
+                Error::validation(DEREGISTRATION_DELAY, format!("must be a number of seconds (got {v:?})"))
+            })?;
+            validate::in_range(DEREGISTRATION_DELAY, secs, 0, 3600)?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enums
+
+/// Whether a load balancer is reachable from the internet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scheme {
+    /// Public DNS name resolving to public addresses (the default).
+    #[default]
+    InternetFacing,
+    /// Private addresses only.
+    Internal,
+}
+
+impl Scheme {
+    /// The AWS name (`internet-facing`, `internal`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Scheme::InternetFacing => "internet-facing",
+            Scheme::Internal => "internal",
+        }
+    }
+}
+
+/// The IP address types a load balancer serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IpAddressType {
+    /// IPv4 only (the default).
+    #[default]
+    Ipv4,
+    /// IPv4 and IPv6.
+    Dualstack,
+}
+
+impl IpAddressType {
+    /// The AWS name (`ipv4`, `dualstack`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            IpAddressType::Ipv4 => "ipv4",
+            IpAddressType::Dualstack => "dualstack",
+        }
+    }
+}
+
+/// An Application Load Balancer protocol (listeners, target groups, health checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Protocol {
+    /// HTTP (the default).
+    #[default]
+    Http,
+    /// HTTPS.
+    Https,
+}
+
+impl Protocol {
+    /// The AWS name (`HTTP`, `HTTPS`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Protocol::Http => "HTTP",
+            Protocol::Https => "HTTPS",
+        }
+    }
+}
+
+/// How targets are registered with a target group. Only instances are supported here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum TargetType {
+    /// By EC2 instance id (the default).
+    #[default]
+    Instance,
+}
+
+impl TargetType {
+    /// The AWS name (`instance`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TargetType::Instance => "instance",
+        }
+    }
+}
+
+/// A load balancer's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadBalancerState {
+    /// Being set up.
+    Provisioning,
+    /// Routing traffic.
+    Active,
+    /// Routing traffic, but without the resources to scale.
+    ActiveImpaired,
+    /// Could not be set up.
+    Failed,
+}
+
+impl LoadBalancerState {
+    /// The AWS name (`provisioning`, `active`, `active_impaired`, `failed`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LoadBalancerState::Provisioning => "provisioning",
+            LoadBalancerState::Active => "active",
+            LoadBalancerState::ActiveImpaired => "active_impaired",
+            LoadBalancerState::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for LoadBalancerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A target's health state (ELB User Guide, "Target health status").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetHealthState {
+    /// Registering, or running its initial health checks.
+    Initial,
+    /// Passing health checks.
+    Healthy,
+    /// Failing health checks.
+    Unhealthy,
+    /// Not receiving traffic (not used by a listener, stopped or terminated, wrong zone).
+    Unused,
+    /// Deregistering; in-flight requests are completing.
+    Draining,
+    /// Health checks are disabled.
+    Unavailable,
+}
+
+impl TargetHealthState {
+    /// The AWS name (`initial`, `healthy`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TargetHealthState::Initial => "initial",
+            TargetHealthState::Healthy => "healthy",
+            TargetHealthState::Unhealthy => "unhealthy",
+            TargetHealthState::Unused => "unused",
+            TargetHealthState::Draining => "draining",
+            TargetHealthState::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl std::fmt::Display for TargetHealthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load balancers
+
+/// A subnet a load balancer has a node in, and its zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadBalancerZone {
+    /// The Availability Zone.
+    pub zone: AvailabilityZone,
+    /// The subnet.
+    pub subnet_id: SubnetId,
+}
+
+/// An Application Load Balancer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadBalancer {
+    /// Its ARN.
+    pub arn: LoadBalancerArn,
+    /// Its name.
+    pub name: LoadBalancerName,
+    /// Its public DNS name.
+    pub dns_name: String,
+    /// Internet-facing or internal.
+    pub scheme: Scheme,
+    /// Its state.
+    pub state: LoadBalancerState,
+    /// Its VPC.
+    pub vpc_id: VpcId,
+    /// Its zones and subnets.
+    pub availability_zones: Vec<LoadBalancerZone>,
+    /// Its security groups.
+    pub security_groups: Vec<SecurityGroupId>,
+    /// The IP address types it serves.
+    pub ip_address_type: IpAddressType,
+    /// When it was created.
+    pub created: Option<SystemTime>,
+}
+
+/// A request to create an Application Load Balancer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct CreateLoadBalancerRequest {
+    /// The name (unique per region and account).
+    pub name: LoadBalancerName,
+    /// Subnets: at least two, in at least two Availability Zones (checked by the service),
+    /// at most one per zone.
+    pub subnets: Vec<SubnetId>,
+    /// Security groups (default: the VPC's default group); at most 5.
+    #[builder(default)]
+    pub security_groups: Vec<SecurityGroupId>,
+    /// Internet-facing (default) or internal.
+    #[builder(default)]
+    pub scheme: Scheme,
+    /// IPv4 (default) or dual-stack.
+    #[builder(default)]
+    pub ip_address_type: IpAddressType,
+    /// Tags.
+    #[builder(default)]
+    pub tags: Tags,
+}
+validated_builder!(
+    CreateLoadBalancerRequest,
+    CreateLoadBalancerRequestBuilder,
+    create_load_balancer_request_builder
+);
+
+/// The most security groups per load balancer (ELB User Guide, "Quotas for your Application
+/// Load Balancers": security groups per load balancer, 5).
+pub const MAX_LOAD_BALANCER_SECURITY_GROUPS: usize = 5;
+
+fn no_duplicates<T: PartialEq + std::fmt::Display>(field: &str, items: &[T]) -> Result<()> {
+    for (i, a) in items.iter().enumerate() {
+        if items[..i].contains(a) {
+            return Err(Error::validation(field, format!("lists {a} twice")));
+        }
+    }
+    Ok(())
+}
+
+impl Validate for CreateLoadBalancerRequest {
+    fn validate(&self) -> Result<()> {
+        // ELBv2 API reference, CreateLoadBalancer, Subnets: "[Application Load Balancers] You
+        // must specify subnets from at least two Availability Zones." (The zones are checked by
+        // the service; here, at least two distinct subnets.)
+        if self.subnets.len() < 2 {
+            return Err(Error::validation(
+                "subnets",
+                format!(
+                    "an Application Load Balancer needs at least 2 subnets in 2 Availability Zones (got {})",
+                    self.subnets.len()
+                ),
+            ));
+        }
+        no_duplicates("subnets", &self.subnets)?;
+        validate::at_most(
+            "security_groups",
+            &self.security_groups,
+            MAX_LOAD_BALANCER_SECURITY_GROUPS,
+        )?;
+        no_duplicates("security_groups", &self.security_groups)?;
+        validate::tags("tags", &self.tags)
+    }
+}
+
+/// Which load balancers to describe: by ARNs or by names (not both); empty means all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DescribeLoadBalancersRequest {
+    /// ARNs.
+    #[builder(default)]
+    pub arns: Vec<LoadBalancerArn>,
+    /// Names.
+    #[builder(default)]
+    pub names: Vec<LoadBalancerName>,
+}
+validated_builder!(
+    DescribeLoadBalancersRequest,
+    DescribeLoadBalancersRequestBuilder,
+    describe_load_balancers_request_builder
+);
+
+impl Validate for DescribeLoadBalancersRequest {
+    fn validate(&self) -> Result<()> {
+        // ELBv2 rejects both at once ("Load balancer names and load balancer ARNs cannot be
+        // specified at the same time").
+        if !self.arns.is_empty() && !self.names.is_empty() {
+            return Err(Error::validation("names", "cannot be given together with arns"));
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Target groups
+
+/// How a target group checks its targets' health. Defaults are AWS's for an HTTP target group
+/// of instances (ELBv2 API reference, `CreateTargetGroup`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct HealthCheck {
+    /// HTTP (default) or HTTPS.
+    #[builder(default)]
+    pub protocol: Protocol,
+    /// The path requested: starts with `/`, at most 1024 characters (default `/`).
+    #[builder(default = "/".to_string())]
+    pub path: String,
+    /// `traffic-port` (default: each target's traffic port) or a port number.
+    #[builder(default = TRAFFIC_PORT.to_string())]
+    pub port: String,
+    /// Seconds between checks: 5-300 (default 30).
+    #[builder(default = 30)]
+    pub interval_secs: u32,
+    /// Seconds without a response that fail a check: 2-120, less than the interval. `None`:
+    /// AWS's default for the target group's protocol (6 s for HTTP, 10 s for HTTPS).
+    pub timeout_secs: Option<u32>,
+    /// Consecutive successes to become healthy: 2-10 (default 5).
+    #[builder(default = 5)]
+    pub healthy_threshold: u32,
+    /// Consecutive failures to become unhealthy: 2-10 (default 2).
+    #[builder(default = 2)]
+    pub unhealthy_threshold: u32,
+    /// HTTP codes meaning success: codes 200-499, as a list (`200,202`) or range (`200-299`)
+    /// (default `200`).
+    #[builder(default = "200".to_string())]
+    pub matcher: String,
+}
+validated_builder!(HealthCheck, HealthCheckBuilder, health_check_builder);
+
+/// The health check port meaning "each target's traffic port".
+pub const TRAFFIC_PORT: &str = "traffic-port";
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck::builder().build_unchecked()
+    }
+}
+
+impl HealthCheck {
+    /// The timeout in effect for a target group of `protocol`: the one set, or AWS's default
+    /// (ELBv2 API reference, `CreateTargetGroup` `HealthCheckTimeoutSeconds`: 6 s for HTTP,
+    /// 10 s for HTTPS).
+    pub fn effective_timeout_secs(&self, protocol: Protocol) -> u32 {
+        self.timeout_secs.unwrap_or(match protocol {
+            Protocol::Http => 6,
+            Protocol::Https => 10,
+        })
+    }
+
+    /// The port checked for a target receiving traffic on `traffic_port`.
+    pub fn port_for(&self, traffic_port: u16) -> u16 {
+        if self.port == TRAFFIC_PORT {
+            traffic_port
+        } else {
+            self.port.parse().unwrap_or(traffic_port)
+        }
+    }
+
+    /// Checks the health check for a target group of `protocol`; field names start with
+    /// `prefix` (such as `health_check.`).
+    pub fn validate_for(&self, prefix: &str, protocol: Protocol) -> Result<()> {
+        let f = |name: &str| format!("{prefix}{name}");
+        // ELBv2 API reference, CreateTargetGroup: HealthCheckPath 1-1024 characters;
+        // HealthCheckIntervalSeconds 5-300; HealthCheckTimeoutSeconds 2-120;
+        // HealthyThresholdCount and UnhealthyThresholdCount 2-10; Matcher HttpCode for an
+        // Application Load Balancer "values between 200 and 499".
+        validate::len_in(&f("path"), &self.path, 1, 1024)?;
+        if !self.path.starts_with('/') {
+            return Err(Error::validation(
+                f("path"),
+                format!("must start with `/` (got {:?})", self.path),
+            ));
+        }
+        if self.port != TRAFFIC_PORT {
+            match self.port.parse::<u16>() {
+                Ok(p) if p >= 1 => {}
+                _ => {
+                    return Err(Error::validation(
+                        f("port"),
+                        format!("must be `traffic-port` or a port 1-65535 (got {:?})", self.port),
+                    ));
+                }
+            }
+        }
+        validate::in_range(&f("interval_secs"), self.interval_secs, 5, 300)?;
+        if let Some(t) = self.timeout_secs {
+            validate::in_range(&f("timeout_secs"), t, 2, 120)?;
+        }
+        let timeout = self.effective_timeout_secs(protocol);
+        if timeout >= self.interval_secs {
+            return Err(Error::validation(
+                f("timeout_secs"),
+                format!(
+                    "must be less than interval_secs {} (got {timeout}{})",
+                    self.interval_secs,
+                    if self.timeout_secs.is_none() {
+                        ", the default"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        validate::in_range(&f("healthy_threshold"), self.healthy_threshold, 2, 10)?;
+        validate::in_range(&f("unhealthy_threshold"), self.unhealthy_threshold, 2, 10)?;
+        validate_matcher(&f("matcher"), &self.matcher)
+    }
+}
+
+impl Validate for HealthCheck {
+    fn validate(&self) -> Result<()> {
+        self.validate_for("", Protocol::Http)
+    }
+}
+
+/// Checks an HTTP code matcher: comma-separated codes or `lo-hi` ranges within 200-499.
+fn validate_matcher(field: &str, m: &str) -> Result<()> {
+    let bad = |why: &str| Error::validation(field, format!("{why} (got {m:?})"));
+    if m.is_empty() {
+        return Err(bad("must not be empty"));
+    }
+    let code = |s: &str| -> Result<u16> {
+        let c: u16 = s
+            .trim()
+            .parse()
+            .map_err(|_| bad("must be HTTP codes like `200`, `200,202` or `200-299`"))?;
+        if (200..=499).contains(&c) {
+            Ok(c)
+        } else {
+            Err(bad(
+                "codes must be between 200 and 499 for an Application Load Balancer",
+            ))
+        }
+    };
+    for part in m.split(',') {
+        match part.split_once('-') {
+            Some((lo, hi)) => {
+                if code(lo)? > code(hi)? {
+                    return Err(bad("a range must go from low to high"));
+                }
+            }
+            None => {
+                code(part)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A target group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetGroup {
+    /// Its ARN.
+    pub arn: TargetGroupArn,
+    /// Its name.
+    pub name: TargetGroupName,
+    /// The protocol to its targets.
+    pub protocol: Protocol,
+    /// The port its targets receive traffic on (unless registered with another).
+    pub port: u16,
+    /// Its VPC.
+    pub vpc_id: VpcId,
+    /// How targets are registered.
+    pub target_type: TargetType,
+    /// Its health check.
+    pub health_check: HealthCheck,
+    /// The load balancers that route to it.
+    pub load_balancer_arns: Vec<LoadBalancerArn>,
+}
+
+/// A request to create a target group of instances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct CreateTargetGroupRequest {
+    /// The name (unique per region and account).
+    pub name: TargetGroupName,
+    /// HTTP (default) or HTTPS.
+    #[builder(default)]
+    pub protocol: Protocol,
+    /// The port targets receive traffic on: 1-65535.
+    pub port: u16,
+    /// The VPC of the targets.
+    pub vpc_id: VpcId,
+    /// How targets are registered (instances).
+    #[builder(default)]
+    pub target_type: TargetType,
+    /// The health check (default: AWS's defaults).
+    #[builder(default)]
+    pub health_check: HealthCheck,
+    /// Tags.
+    #[builder(default)]
+    pub tags: Tags,
+}
+validated_builder!(
+    CreateTargetGroupRequest,
+    CreateTargetGroupRequestBuilder,
+    create_target_group_request_builder
+);
+
+impl Validate for CreateTargetGroupRequest {
+    fn validate(&self) -> Result<()> {
+        // ELBv2 API reference, CreateTargetGroup, Port: "Valid Range: Minimum value of 1.
+        // Maximum value of 65535."
+        validate::in_range("port", self.port, 1, u16::MAX)?;
+        self.health_check.validate_for("health_check.", self.protocol)?;
+        validate::tags("tags", &self.tags)
+    }
+}
+
+/// Which target groups to describe: by ARNs, by names, or by load balancer (one of them);
+/// empty means all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DescribeTargetGroupsRequest {
+    /// ARNs.
+    #[builder(default)]
+    pub arns: Vec<TargetGroupArn>,
+    /// Names.
+    #[builder(default)]
+    pub names: Vec<TargetGroupName>,
+    /// The target groups a load balancer routes to.
+    pub load_balancer_arn: Option<LoadBalancerArn>,
+}
+validated_builder!(
+    DescribeTargetGroupsRequest,
+    DescribeTargetGroupsRequestBuilder,
+    describe_target_groups_request_builder
+);
+
+impl Validate for DescribeTargetGroupsRequest {
+    fn validate(&self) -> Result<()> {
+        // ELBv2 API reference, DescribeTargetGroups: "You can specify one of the following to
+        // filter the results: the ARN of the load balancer, the names of one or more target
+        // groups, or the ARNs of one or more target groups."
+        let given = usize::from(!self.arns.is_empty())
+            + usize::from(!self.names.is_empty())
+            + usize::from(self.load_balancer_arn.is_some());
+        if given > 1 {
+            return Err(Error::validation(
+                "arns",
+                "give at most one of arns, names and load_balancer_arn",
+            ));
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+/// A target: an instance, and optionally a port other than the target group's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Target {
+    /// The instance.
+    pub id: InstanceId,
+    /// The port (default: the target group's).
+    pub port: Option<u16>,
+}
+
+impl Target {
+    /// The instance on the target group's port.
+    pub fn instance(id: InstanceId) -> Self {
+        Target { id, port: None }
+    }
+}
+
+/// Checks a list of targets for RegisterTargets/DeregisterTargets.
+pub fn validate_targets(targets: &[Target]) -> Result<()> {
+    validate::non_empty("targets", targets)?;
+    for t in targets {
+        if t.port == Some(0) {
+            return Err(Error::validation(
+                "targets",
+                format!("port of {} must be 1-65535", t.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A target's health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetHealth {
+    /// The target (with the port in use).
+    pub target: Target,
+    /// Its state.
+    pub state: TargetHealthState,
+    /// AWS's reason code, such as `Elb.InitialHealthChecking`, `Target.Timeout`,
+    /// `Target.NotInUse`, `Target.InvalidState`, `Target.DeregistrationInProgress`.
+    pub reason: Option<String>,
+    /// AWS's description of the state.
+    pub description: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listeners
+
+/// A listener.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Listener {
+    /// Its ARN.
+    pub arn: ListenerArn,
+    /// Its load balancer.
+    pub load_balancer_arn: LoadBalancerArn,
+    /// HTTP or HTTPS.
+    pub protocol: Protocol,
+    /// The port it listens on.
+    pub port: u16,
+    /// The target group its default action forwards to (`None` if the default action is not
+    /// a forward, e.g. a redirect made outside this crate).
+    pub default_target_group: Option<TargetGroupArn>,
+    /// The default certificate (HTTPS).
+    pub certificate_arn: Option<Arn>,
+    /// The security policy (HTTPS).
+    pub ssl_policy: Option<String>,
+}
+
+/// A request to create a listener forwarding to one target group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct CreateListenerRequest {
+    /// The load balancer.
+    pub load_balancer_arn: LoadBalancerArn,
+    /// HTTP (default) or HTTPS.
+    #[builder(default)]
+    pub protocol: Protocol,
+    /// The port: 1-65535.
+    pub port: u16,
+    /// The certificate: required for HTTPS, not allowed for HTTP.
+    pub certificate_arn: Option<Arn>,
+    /// The security policy (HTTPS only; default: AWS's default policy).
+    pub ssl_policy: Option<String>,
+    /// Where the default action forwards.
+    pub default_target_group: TargetGroupArn,
+    /// Tags.
+    #[builder(default)]
+    pub tags: Tags,
+}
+validated_builder!(
+    CreateListenerRequest,
+    CreateListenerRequestBuilder,
+    create_listener_request_builder
+);
+
+impl Validate for CreateListenerRequest {
+    fn validate(&self) -> Result<()> {
+        // ELBv2 API reference, CreateListener: Port 1-65535; Certificates "[HTTPS and TLS
+        // listeners] ... You must provide exactly one certificate"; SslPolicy is for HTTPS
+        // and TLS listeners.
+        validate::in_range("port", self.port, 1, u16::MAX)?;
+        match (self.protocol, &self.certificate_arn) {
+            (Protocol::Https, None) => {
+                return Err(Error::validation(
+                    "certificate_arn",
+                    "is required for an HTTPS listener",
+                ));
+            }
+            (Protocol::Http, Some(_)) => {
+                return Err(Error::validation(
+                    "certificate_arn",
+                    "is not allowed for an HTTP listener",
+                ));
+            }
+            _ => {}
+        }
+        if self.protocol == Protocol::Http && self.ssl_policy.is_some() {
+            return Err(Error::validation("ssl_policy", "is not allowed for an HTTP listener"));
+        }
+        if let Some(p) = &self.ssl_policy {
+            validate::len_in("ssl_policy", p, 1, 255)?;
+        }
+        validate::tags("tags", &self.tags)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tags
+
+/// The tags of one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceTags {
+    /// The resource's ARN.
+    pub arn: String,
+    /// Its tags.
+    pub tags: Tags,
+}
+
+/// Checks the ARNs and tags of an AddTags call.
+pub fn validate_add_tags(arns: &[String], tags: &Tags) -> Result<()> {
+    validate::non_empty("arns", arns)?;
+    validate::non_empty("tags", &tags.iter().collect::<Vec<_>>())?;
+    validate::tags("tags", tags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(e: Error) -> String {
+        match e {
+            Error::Validation { field, .. } => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    fn subnet(n: u8) -> SubnetId {
+        format!("subnet-0000000{n}").parse().unwrap()
+    }
+
+    fn sg(n: u8) -> SecurityGroupId {
+        format!("sg-0000000{n}").parse().unwrap()
+    }
+
+    fn lb_arn() -> LoadBalancerArn {
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
+            .parse()
+            .unwrap()
+    }
+
+    fn tg_arn() -> TargetGroupArn {
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/6d0ecf831eec9f09"
+            .parse()
+            .unwrap()
+    }
+
+    #[test]
+    fn load_balancer_needs_two_subnets() {
+        let b = || CreateLoadBalancerRequest::builder().name("web".parse().unwrap());
+        assert_eq!(field_of(b().subnets(vec![subnet(1)]).build().unwrap_err()), "subnets");
+        assert_eq!(
+            field_of(b().subnets(vec![subnet(1), subnet(1)]).build().unwrap_err()),
+            "subnets"
+        );
+        let ok = b().subnets(vec![subnet(1), subnet(2)]).build().unwrap();
+        assert_eq!(ok.scheme, Scheme::InternetFacing);
+        assert_eq!(ok.ip_address_type, IpAddressType::Ipv4);
+    }
+
+    #[test]
+    fn load_balancer_security_groups_at_most_five() {
+        let b = || {
+            CreateLoadBalancerRequest::builder()
+                .name("web".parse().unwrap())
+                .subnets(vec![subnet(1), subnet(2)])
+        };
+        assert!(b().security_groups((1..=5).map(sg).collect()).build().is_ok());
+        assert_eq!(
+            field_of(b().security_groups((1..=6).map(sg).collect()).build().unwrap_err()),
+            "security_groups"
+        );
+        assert_eq!(
+            field_of(b().security_groups(vec![sg(1), sg(1)]).build().unwrap_err()),
+            "security_groups"
+        );
+        let mut tags = Tags::new();
+        tags.insert("aws:x".into(), "y".into());
+        assert_eq!(field_of(b().tags(tags).build().unwrap_err()), "tags");
+    }
+
+    #[test]
+    fn describe_load_balancers_arns_or_names() {
+        assert!(DescribeLoadBalancersRequest::builder().build().is_ok());
+        let e = DescribeLoadBalancersRequest::builder()
+            .arns(vec![lb_arn()])
+            .names(vec!["web".parse().unwrap()])
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "names");
+    }
+
+    #[test]
+    fn health_check_defaults_are_aws_defaults() {
+        let h = HealthCheck::default();
+        assert_eq!(h.protocol, Protocol::Http);
+        assert_eq!(h.path, "/");
+        assert_eq!(h.port, "traffic-port");
+        assert_eq!(h.interval_secs, 30);
+        assert_eq!(h.effective_timeout_secs(Protocol::Http), 6);
+        assert_eq!(h.effective_timeout_secs(Protocol::Https), 10);
+        assert_eq!((h.healthy_threshold, h.unhealthy_threshold), (5, 2));
+        assert_eq!(h.matcher, "200");
+        assert!(h.validate().is_ok());
+        assert_eq!(h.port_for(8080), 8080);
+        assert_eq!(
+            HealthCheck::builder().port("9000").build().unwrap().port_for(8080),
+            9000
+        );
+    }
+
+    #[test]
+    fn health_check_limits() {
+        let b = HealthCheck::builder;
+        assert_eq!(field_of(b().interval_secs(4).build().unwrap_err()), "interval_secs");
+        assert_eq!(field_of(b().interval_secs(301).build().unwrap_err()), "interval_secs");
+        assert_eq!(field_of(b().timeout_secs(1).build().unwrap_err()), "timeout_secs");
+        assert_eq!(field_of(b().timeout_secs(121).build().unwrap_err()), "timeout_secs");
+        assert_eq!(
+            field_of(b().interval_secs(10).timeout_secs(10).build().unwrap_err()),
+            "timeout_secs"
+        );
+        // The default HTTP timeout (6 s) is too long for a 5 s interval.
+        assert_eq!(field_of(b().interval_secs(5).build().unwrap_err()), "timeout_secs");
+        assert!(b().interval_secs(5).timeout_secs(2).build().is_ok());
+        assert_eq!(
+            field_of(b().healthy_threshold(1).build().unwrap_err()),
+            "healthy_threshold"
+        );
+        assert_eq!(
+            field_of(b().healthy_threshold(11).build().unwrap_err()),
+            "healthy_threshold"
+        );
+        assert_eq!(
+            field_of(b().unhealthy_threshold(1).build().unwrap_err()),
+            "unhealthy_threshold"
+        );
+        assert_eq!(
+            field_of(b().unhealthy_threshold(11).build().unwrap_err()),
+            "unhealthy_threshold"
+        );
+        assert_eq!(field_of(b().path("healthz").build().unwrap_err()), "path");
+        assert_eq!(field_of(b().path("/".repeat(1025)).build().unwrap_err()), "path");
+        assert_eq!(field_of(b().port("0").build().unwrap_err()), "port");
+        assert_eq!(field_of(b().port("http").build().unwrap_err()), "port");
+        assert!(b().port("8081").build().is_ok());
+    }
+
+    #[test]
+    fn matcher_codes_200_to_499() {
+        let m = |s: &str| HealthCheck::builder().matcher(s).build();
+        assert!(m("200").is_ok());
+        assert!(m("200,202").is_ok());
+        assert!(m("200-299").is_ok());
+        assert!(m("200-299,302").is_ok());
+        assert_eq!(field_of(m("500").unwrap_err()), "matcher");
+        assert_eq!(field_of(m("199").unwrap_err()), "matcher");
+        assert_eq!(field_of(m("299-200").unwrap_err()), "matcher");
+        assert_eq!(field_of(m("").unwrap_err()), "matcher");
+        assert_eq!(field_of(m("ok").unwrap_err()), "matcher");
+    }
+
+    #[test]
+    fn target_group_rules() {
+        let b = || {
+            CreateTargetGroupRequest::builder()
+                .name("web-tg".parse().unwrap())
+                .vpc_id("vpc-12345678".parse().unwrap())
+        };
+        assert_eq!(field_of(b().port(0).build().unwrap_err()), "port");
+        let bad_hc = HealthCheck {
+            interval_secs: 2,
+            ..HealthCheck::default()
+        };
+        assert_eq!(
+            field_of(b().port(80).health_check(bad_hc).build().unwrap_err()),
+            "health_check.interval_secs"
+        );
+        // HTTPS target groups default to a 10 s timeout, too long for a 10 s interval.
+        let hc = HealthCheck {
+            interval_secs: 10,
+            ..HealthCheck::default()
+        };
+        assert!(b().port(80).health_check(hc.clone()).build().is_ok());
+        assert_eq!(
+            field_of(
+                b().port(443)
+                    .protocol(Protocol::Https)
+                    .health_check(hc)
+                    .build()
+                    .unwrap_err()
+            ),
+            "health_check.timeout_secs"
+        );
+        let ok = b().port(80).build().unwrap();
+        assert_eq!(ok.target_type, TargetType::Instance);
+    }
+
+    #[test]
+    fn describe_target_groups_one_filter() {
+        assert!(DescribeTargetGroupsRequest::builder().build().is_ok());
+        assert!(
+            DescribeTargetGroupsRequest::builder()
+                .load_balancer_arn(lb_arn())
+                .build()
+                .is_ok()
+        );
+        let e = DescribeTargetGroupsRequest::builder()
+            .arns(vec![tg_arn()])
+            .load_balancer_arn(lb_arn())
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "arns");
+    }
+
+    #[test]
+    fn listener_certificates() {
+        let cert: Arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc".parse().unwrap();
+        let b = || {
+            CreateListenerRequest::builder()
+                .load_balancer_arn(lb_arn())
+                .default_target_group(tg_arn())
+        };
+        assert!(b().port(80).build().is_ok());
+        assert_eq!(field_of(b().port(0).build().unwrap_err()), "port");
+        assert_eq!(
+            field_of(b().port(443).protocol(Protocol::Https).build().unwrap_err()),
+            "certificate_arn"
+        );
+        assert_eq!(
+            field_of(b().port(80).certificate_arn(cert.clone()).build().unwrap_err()),
+            "certificate_arn"
+        );
+        assert_eq!(
+            field_of(
+                b().port(80)
+                    .ssl_policy("ELBSecurityPolicy-2016-08")
+                    .build()
+                    .unwrap_err()
+            ),
+            "ssl_policy"
+        );
+        assert!(
+            b().port(443)
+                .protocol(Protocol::Https)
+                .certificate_arn(cert)
+                .ssl_policy("ELBSecurityPolicy-TLS13-1-2-2021-06")
+                .build()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn attribute_rules() {
+        let attrs = |v: &str| Attributes::from([(DEREGISTRATION_DELAY.to_string(), v.to_string())]);
+        assert!(validate_attributes(&attrs("0")).is_ok());
+        assert!(validate_attributes(&attrs("3600")).is_ok());
+        assert_eq!(
+            field_of(validate_attributes(&attrs("3601")).unwrap_err()),
+            DEREGISTRATION_DELAY
+        );
+        assert_eq!(
+            field_of(validate_attributes(&attrs("soon")).unwrap_err()),
+            DEREGISTRATION_DELAY
+        );
+        assert_eq!(
+            field_of(validate_attributes(&Attributes::new()).unwrap_err()),
+            "attributes"
+        );
+        assert!(
+            validate_attributes(&Attributes::from([(
+                "stickiness.enabled".to_string(),
+                "true".to_string()
+            )]))
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn target_and_tag_rules() {
+        let id: InstanceId = "i-12345678".parse().unwrap();
+        assert_eq!(field_of(validate_targets(&[]).unwrap_err()), "targets");
+        assert_eq!(
+            field_of(
+                validate_targets(&[Target {
+                    id: id.clone(),
+                    port: Some(0)
+                }])
+                .unwrap_err()
+            ),
+            "targets"
+        );
+        assert!(validate_targets(&[Target::instance(id)]).is_ok());
+        let tags = Tags::from([("k".to_string(), "v".to_string())]);
+        assert_eq!(field_of(validate_add_tags(&[], &tags).unwrap_err()), "arns");
+        assert_eq!(
+            field_of(validate_add_tags(&["arn:x".into()], &Tags::new()).unwrap_err()),
+            "tags"
+        );
+        assert!(validate_add_tags(&["arn:x".into()], &tags).is_ok());
     }
 }
