@@ -430,7 +430,6 @@ impl super::CloudWatch for SdkCloudWatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloudwatch::CloudWatch as _;
     use aws_sdk_cloudwatch::Client;
     use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
     use aws_sdk_cloudwatch::operation::get_dashboard::GetDashboardError;
