@@ -1,14 +1,1639 @@
-//! PLACEHOLDER: the CloudWatch trait is being written.
+//! Amazon CloudWatch: custom metrics, statistics, metric alarms and dashboards.
+//!
+//! The [`CloudWatch`] trait is implemented by [`SdkCloudWatch`](sdk::SdkCloudWatch) (feature
+//! `cloudwatch`), by the simulator ([`SimCloud`](crate::sim::SimCloud)), by any
+//! [`Layered`](crate::layer::Layered) wrapper, and by `MockCloudWatch` (feature `mock`).
+//!
+//! Scope: metric alarms on one metric with a static threshold. Metric-math expressions
+//! (`GetMetricData` `Expression`, alarms on expressions), anomaly detection, composite alarms
+//! and cross-account queries are out of scope.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> aws_facade::Result<()> {
+//! use aws_facade::cloudwatch::*;
+//! let cloud = aws_facade::Cloud::sim();
+//! let datum = MetricDatum::builder()
+//!     .metric_name("QueueDepth")
+//!     .values(vec![1.0, 5.0])
+//!     .counts(vec![3.0, 1.0])
+//!     .unit(Unit::Count)
+//!     .build();
+//! let put = PutMetricDataRequest::builder().namespace("MyApp").data(vec![datum]).build()?;
+//! cloud.cloudwatch.put_metric_data(put).await?;
+//! let alarm = PutMetricAlarmRequest::builder()
+//!     .alarm_name("queue-deep".parse()?)
+//!     .namespace("MyApp")
+//!     .metric_name("QueueDepth")
+//!     .statistic(Statistic::Maximum)
+//!     .period_secs(60)
+//!     .evaluation_periods(3)
+//!     .threshold(100.0)
+//!     .comparison(ComparisonOperator::GreaterThanThreshold)
+//!     .build()?;
+//! cloud.cloudwatch.put_metric_alarm(alarm).await?;
+//! let alarms = cloud.cloudwatch.describe_alarms(Default::default()).await?;
+//! assert_eq!(alarms[0].state, AlarmState::InsufficientData, "new alarms start INSUFFICIENT_DATA");
+//! # Ok(()) }
+//! ```
 
 #[cfg(feature = "cloudwatch")]
 pub mod sdk;
 
-#[allow(unused_imports)]
-use crate::error::Service;
-use crate::macros::service_trait;
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use bon::Builder;
+use serde::{Deserialize, Serialize};
+
+use crate::Tags;
+use crate::error::{Error, Result, Service};
+use crate::id::{AlarmName, Arn};
+use crate::macros::{service_trait, validated_builder};
+use crate::validate::{self, Validate};
 
 service_trait! {
-    /// PLACEHOLDER.
+    /// Amazon CloudWatch operations used by the workflows. Every describe/list returns all pages.
     pub trait CloudWatch (Service::CloudWatch, CLOUDWATCH_OPERATIONS) {
+        /// Publishes metric data points (custom namespaces only).
+        fn put_metric_data(req: PutMetricDataRequest) -> () = "PutMetricData";
+        /// Statistics of one metric over a time range, one datapoint per period, sorted by time.
+        fn get_metric_statistics(req: GetMetricStatisticsRequest) -> Vec<Datapoint> = "GetMetricStatistics";
+        /// One statistic per query over a time range (all pages merged per query id; no
+        /// metric-math expressions). Timestamps ascending.
+        fn get_metric_data(req: GetMetricDataRequest) -> Vec<MetricDataResult> = "GetMetricData";
+        /// Metrics matching the filters (metrics with data in the last two weeks).
+        fn list_metrics(req: ListMetricsRequest) -> Vec<Metric> = "ListMetrics";
+        /// Creates or replaces a metric alarm (an update keeps the alarm's state).
+        fn put_metric_alarm(req: PutMetricAlarmRequest) -> () = "PutMetricAlarm";
+        /// Metric alarms matching the request.
+        fn describe_alarms(req: DescribeAlarmsRequest) -> Vec<MetricAlarm> = "DescribeAlarms";
+        /// Deletes alarms (up to 100); names that do not exist are skipped, as AWS does.
+        fn delete_alarms(names: Vec<AlarmName>) -> () = "DeleteAlarms";
+        /// Sets an alarm's state until its next evaluation (for testing actions).
+        fn set_alarm_state(req: SetAlarmStateRequest) -> () = "SetAlarmState";
+        /// Creates or replaces a dashboard.
+        fn put_dashboard(req: PutDashboardRequest) -> () = "PutDashboard";
+        /// A dashboard by name (`ResourceNotFound` if there is none).
+        fn get_dashboard(name: String) -> Dashboard = "GetDashboard";
+        /// Deletes dashboards (up to 100); if one does not exist, none is deleted
+        /// (`ResourceNotFound`).
+        fn delete_dashboards(names: Vec<String>) -> () = "DeleteDashboards";
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+
+/// The largest PutMetricData request payload: 1 MB (CloudWatch API reference, `PutMetricData`:
+/// "Each PutMetricData request is limited to 1 MB in size for HTTP POST requests").
+pub const MAX_PUT_METRIC_DATA_BYTES: usize = 1_048_576;
+/// At most 1,000 metric data items per PutMetricData request (`PutMetricData`, `MetricData`).
+pub const MAX_METRIC_DATA_PER_REQUEST: usize = 1_000;
+/// At most 150 values (with counts) per datum (`MetricDatum`, `Values`).
+pub const MAX_VALUES_PER_DATUM: usize = 150;
+/// At most 30 dimensions per metric (CloudWatch quotas, "Dimensions per metric").
+pub const MAX_DIMENSIONS: usize = 30;
+/// At most 500 queries per GetMetricData request (`GetMetricData`, `MetricDataQueries`).
+pub const MAX_METRIC_DATA_QUERIES: usize = 500;
+/// At most 1,440 datapoints per GetMetricStatistics call (`GetMetricStatistics`).
+pub const MAX_STATISTICS_DATAPOINTS: u64 = 1_440;
+/// At most 5 actions per alarm state (`PutMetricAlarm`, `AlarmActions`/`OKActions`/...).
+pub const MAX_ALARM_ACTIONS: usize = 5;
+/// At most 100 alarm names per DescribeAlarms / DeleteAlarms request.
+pub const MAX_ALARM_NAMES: usize = 100;
+
+// ---------------------------------------------------------------------------------------------
+// Shared models
+
+/// A CloudWatch unit (the `StandardUnit` enumeration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum Unit {
+    Seconds,
+    Microseconds,
+    Milliseconds,
+    Bytes,
+    Kilobytes,
+    Megabytes,
+    Gigabytes,
+    Terabytes,
+    Bits,
+    Kilobits,
+    Megabits,
+    Gigabits,
+    Terabits,
+    Percent,
+    Count,
+    #[serde(rename = "Bytes/Second")]
+    BytesPerSecond,
+    #[serde(rename = "Kilobytes/Second")]
+    KilobytesPerSecond,
+    #[serde(rename = "Megabytes/Second")]
+    MegabytesPerSecond,
+    #[serde(rename = "Gigabytes/Second")]
+    GigabytesPerSecond,
+    #[serde(rename = "Terabytes/Second")]
+    TerabytesPerSecond,
+    #[serde(rename = "Bits/Second")]
+    BitsPerSecond,
+    #[serde(rename = "Kilobits/Second")]
+    KilobitsPerSecond,
+    #[serde(rename = "Megabits/Second")]
+    MegabitsPerSecond,
+    #[serde(rename = "Gigabits/Second")]
+    GigabitsPerSecond,
+    #[serde(rename = "Terabits/Second")]
+    TerabitsPerSecond,
+    #[serde(rename = "Count/Second")]
+    CountPerSecond,
+    None,
+}
+
+impl Unit {
+    /// Every unit.
+    pub const ALL: [Unit; 27] = [
+        Unit::Seconds,
+        Unit::Microseconds,
+        Unit::Milliseconds,
+        Unit::Bytes,
+        Unit::Kilobytes,
+        Unit::Megabytes,
+        Unit::Gigabytes,
+        Unit::Terabytes,
+        Unit::Bits,
+        Unit::Kilobits,
+        Unit::Megabits,
+        Unit::Gigabits,
+        Unit::Terabits,
+        Unit::Percent,
+        Unit::Count,
+        Unit::BytesPerSecond,
+        Unit::KilobytesPerSecond,
+        Unit::MegabytesPerSecond,
+        Unit::GigabytesPerSecond,
+        Unit::TerabytesPerSecond,
+        Unit::BitsPerSecond,
+        Unit::KilobitsPerSecond,
+        Unit::MegabitsPerSecond,
+        Unit::GigabitsPerSecond,
+        Unit::TerabitsPerSecond,
+        Unit::CountPerSecond,
+        Unit::None,
+    ];
+
+    /// The AWS name (`Count/Second`, `Percent`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Unit::Seconds => "Seconds",
+            Unit::Microseconds => "Microseconds",
+            Unit::Milliseconds => "Milliseconds",
+            Unit::Bytes => "Bytes",
+            Unit::Kilobytes => "Kilobytes",
+            Unit::Megabytes => "Megabytes",
+            Unit::Gigabytes => "Gigabytes",
+            Unit::Terabytes => "Terabytes",
+            Unit::Bits => "Bits",
+            Unit::Kilobits => "Kilobits",
+            Unit::Megabits => "Megabits",
+            Unit::Gigabits => "Gigabits",
+            Unit::Terabits => "Terabits",
+            Unit::Percent => "Percent",
+            Unit::Count => "Count",
+            Unit::BytesPerSecond => "Bytes/Second",
+            Unit::KilobytesPerSecond => "Kilobytes/Second",
+            Unit::MegabytesPerSecond => "Megabytes/Second",
+            Unit::GigabytesPerSecond => "Gigabytes/Second",
+            Unit::TerabytesPerSecond => "Terabytes/Second",
+            Unit::BitsPerSecond => "Bits/Second",
+            Unit::KilobitsPerSecond => "Kilobits/Second",
+            Unit::MegabitsPerSecond => "Megabits/Second",
+            Unit::GigabitsPerSecond => "Gigabits/Second",
+            Unit::TerabitsPerSecond => "Terabits/Second",
+            Unit::CountPerSecond => "Count/Second",
+            Unit::None => "None",
+        }
+    }
+
+    /// Parses the AWS name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Unit::ALL.into_iter().find(|u| u.as_str() == s)
+    }
+}
+
+/// A metric dimension: a name/value pair that is part of a metric's identity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Dimension {
+    /// The name (1-255 characters).
+    pub name: String,
+    /// The value (1-1024 characters).
+    pub value: String,
+}
+
+impl Dimension {
+    /// A dimension.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Dimension {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// Pre-aggregated values of one datum.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StatisticSet {
+    /// The number of samples.
+    pub sample_count: f64,
+    /// Their sum.
+    pub sum: f64,
+    /// Their minimum.
+    pub minimum: f64,
+    /// Their maximum.
+    pub maximum: f64,
+}
+
+/// A metric: namespace, name and dimensions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Builder)]
+#[builder(on(String, into))]
+pub struct Metric {
+    /// The namespace.
+    pub namespace: String,
+    /// The metric name.
+    pub metric_name: String,
+    /// The dimensions.
+    #[builder(default)]
+    pub dimensions: Vec<Dimension>,
+}
+
+/// One statistic a period can be summarized by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Statistic {
+    /// The number of data points.
+    SampleCount,
+    /// Sum / SampleCount.
+    Average,
+    /// The sum of the values.
+    Sum,
+    /// The lowest value.
+    Minimum,
+    /// The highest value.
+    Maximum,
+}
+
+impl Statistic {
+    /// The AWS name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Statistic::SampleCount => "SampleCount",
+            Statistic::Average => "Average",
+            Statistic::Sum => "Sum",
+            Statistic::Minimum => "Minimum",
+            Statistic::Maximum => "Maximum",
+        }
+    }
+
+    /// Parses the AWS name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "SampleCount" => Statistic::SampleCount,
+            "Average" => Statistic::Average,
+            "Sum" => Statistic::Sum,
+            "Minimum" => Statistic::Minimum,
+            "Maximum" => Statistic::Maximum,
+            _ => return None,
+        })
+    }
+}
+
+/// The percentile of a `pNN` / `pNN.NN` extended statistic (0-100, at most two decimals), or
+/// `None` if `s` is not one. Only percentiles are supported among the extended statistics
+/// (CloudWatch User Guide, "CloudWatch statistics definitions").
+pub fn parse_percentile(s: &str) -> Option<f64> {
+    let rest = s.strip_prefix('p')?;
+    let (int, frac) = match rest.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (rest, None),
+    };
+    if int.is_empty() || int.len() > 3 || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if let Some(f) = frac
+        && (f.is_empty() || f.len() > 2 || !f.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let p: f64 = rest.parse().ok()?;
+    (0.0..=100.0).contains(&p).then_some(p)
+}
+
+fn check_percentile(field: &str, s: &str) -> Result<()> {
+    if parse_percentile(s).is_some() {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            field,
+            format!("must be a percentile `pNN` or `pNN.NN` between p0 and p100 (got {s:?})"),
+        ))
+    }
+}
+
+/// A statistic for GetMetricData: a [`Statistic`] name or a percentile `pNN`.
+fn check_stat(field: &str, s: &str) -> Result<()> {
+    if Statistic::parse(s).is_some() || parse_percentile(s).is_some() {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            field,
+            format!("must be SampleCount, Average, Sum, Minimum, Maximum or a percentile pNN (got {s:?})"),
+        ))
+    }
+}
+
+/// Namespaces: 1-255 printable ASCII characters, not starting with `AWS/` for data we publish
+/// (`PutMetricData` `Namespace`: "You can't specify a namespace that begins with 'AWS/'").
+fn check_namespace(field: &str, ns: &str, publishing: bool) -> Result<()> {
+    validate::len_in(field, ns, 1, 255)?;
+    if !ns.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Err(Error::validation(field, format!("must be printable ASCII (got {ns:?})")));
+    }
+    if publishing && ns.starts_with("AWS/") {
+        return Err(Error::validation(
+            field,
+            format!("must not start with `AWS/`, which is reserved for AWS services (got {ns:?})"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_dimensions(field: &str, dims: &[Dimension]) -> Result<()> {
+    if dims.len() > MAX_DIMENSIONS {
+        return Err(Error::validation(
+            field,
+            format!("at most {MAX_DIMENSIONS} dimensions (got {})", dims.len()),
+        ));
+    }
+    for (i, d) in dims.iter().enumerate() {
+        validate::len_in(&format!("{field}[{i}].name"), &d.name, 1, 255)?;
+        validate::len_in(&format!("{field}[{i}].value"), &d.value, 1, 1024)?;
+        if dims[..i].iter().any(|o| o.name == d.name) {
+            return Err(Error::validation(
+                field,
+                format!("dimension name {:?} appears twice", d.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_finite(field: &str, v: f64) -> Result<()> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::validation(field, format!("must be a finite number (got {v})")))
+    }
+}
+
+/// Periods of GetMetricStatistics / GetMetricData: 1, 5, 10, 30 or a multiple of 60.
+fn check_query_period(field: &str, p: u32) -> Result<()> {
+    if matches!(p, 1 | 5 | 10 | 30) || (p > 0 && p % 60 == 0) {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            field,
+            format!("must be 1, 5, 10, 30 or a multiple of 60 seconds (got {p})"),
+        ))
+    }
+}
+
+fn check_range(start: SystemTime, end: SystemTime) -> Result<()> {
+    if start < end {
+        Ok(())
+    } else {
+        Err(Error::validation("end", "must be later than start"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PutMetricData
+
+/// One metric data item: exactly one of `value`, `values` (with optional `counts`) or
+/// `statistic_values`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(on(String, into))]
+pub struct MetricDatum {
+    /// The metric name (1-255 characters).
+    pub metric_name: String,
+    /// Dimensions (at most 30).
+    #[builder(default)]
+    pub dimensions: Vec<Dimension>,
+    /// When the value was measured (default: when CloudWatch receives it). At most two weeks
+    /// old and two hours ahead.
+    pub timestamp: Option<SystemTime>,
+    /// A single value.
+    pub value: Option<f64>,
+    /// Up to 150 distinct values (each with the count in `counts`, default 1).
+    #[builder(default)]
+    pub values: Vec<f64>,
+    /// How many times each of `values` occurred (empty: once each).
+    #[builder(default)]
+    pub counts: Vec<f64>,
+    /// Pre-aggregated values.
+    pub statistic_values: Option<StatisticSet>,
+    /// The unit.
+    pub unit: Option<Unit>,
+    /// 1 (high resolution) or 60 (standard, the default) seconds.
+    pub storage_resolution: Option<u32>,
+}
+
+impl MetricDatum {
+    /// A generous upper bound of this datum's size on the wire (any CloudWatch protocol).
+    pub fn estimated_size(&self) -> usize {
+        // Field names and separators: ~100 bytes; a number as text: at most 24 bytes plus its
+        // field name; a dimension: its name and value plus ~60 bytes of field names.
+        let mut n = 100 + self.metric_name.len();
+        n += self
+            .dimensions
+            .iter()
+            .map(|d| 60 + d.name.len() + d.value.len())
+            .sum::<usize>();
+        n += self.timestamp.map_or(0, |_| 48);
+        n += self.value.map_or(0, |_| 40);
+        n += 40 * (self.values.len() + self.counts.len());
+        n += self.statistic_values.map_or(0, |_| 4 * 48);
+        n += self.unit.map_or(0, |u| 16 + u.as_str().len());
+        n += self.storage_resolution.map_or(0, |_| 32);
+        n
+    }
+
+    fn validate_at(&self, i: usize) -> Result<()> {
+        let f = |name: &str| format!("data[{i}].{name}");
+        validate::len_in(&f("metric_name"), &self.metric_name, 1, 255)?;
+        check_dimensions(&f("dimensions"), &self.dimensions)?;
+        let kinds = usize::from(self.value.is_some())
+            + usize::from(!self.values.is_empty())
+            + usize::from(self.statistic_values.is_some());
+        if kinds != 1 {
+            return Err(Error::validation(
+                f("value"),
+                format!("exactly one of value, values or statistic_values must be set (got {kinds})"),
+            ));
+        }
+        if let Some(v) = self.value {
+            check_finite(&f("value"), v)?;
+        }
+        if self.values.len() > MAX_VALUES_PER_DATUM {
+            return Err(Error::validation(
+                f("values"),
+                format!("at most {MAX_VALUES_PER_DATUM} values (got {})", self.values.len()),
+            ));
+        }
+        for v in &self.values {
+            check_finite(&f("values"), *v)?;
+        }
+        if !self.counts.is_empty() && self.counts.len() != self.values.len() {
+            return Err(Error::validation(
+                f("counts"),
+                format!(
+                    "must have as many items as values ({}), got {}",
+                    self.values.len(),
+                    self.counts.len()
+                ),
+            ));
+        }
+        for c in &self.counts {
+            check_finite(&f("counts"), *c)?;
+            if *c < 0.0 {
+                return Err(Error::validation(f("counts"), format!("must not be negative (got {c})")));
+            }
+        }
+        if let Some(s) = &self.statistic_values {
+            for (name, v) in [
+                ("sample_count", s.sample_count),
+                ("sum", s.sum),
+                ("minimum", s.minimum),
+                ("maximum", s.maximum),
+            ] {
+                check_finite(&f(&format!("statistic_values.{name}")), v)?;
+            }
+            if s.sample_count <= 0.0 {
+                return Err(Error::validation(
+                    f("statistic_values.sample_count"),
+                    format!("must be positive (got {})", s.sample_count),
+                ));
+            }
+            if s.minimum > s.maximum {
+                return Err(Error::validation(
+                    f("statistic_values.minimum"),
+                    "must not exceed maximum",
+                ));
+            }
+        }
+        if let Some(r) = self.storage_resolution
+            && r != 1
+            && r != 60
+        {
+            return Err(Error::validation(
+                f("storage_resolution"),
+                format!("must be 1 or 60 (got {r})"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A request to publish metric data (PutMetricData).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct PutMetricDataRequest {
+    /// The namespace: 1-255 printable ASCII characters, not starting with `AWS/`.
+    pub namespace: String,
+    /// 1-1000 data items, at most 1 MB in all.
+    pub data: Vec<MetricDatum>,
+}
+validated_builder!(
+    PutMetricDataRequest,
+    PutMetricDataRequestBuilder,
+    put_metric_data_request_builder
+);
+
+impl PutMetricDataRequest {
+    /// A conservative estimate of the request payload size in bytes (compare with
+    /// [`MAX_PUT_METRIC_DATA_BYTES`]); split larger batches.
+    pub fn estimated_size(&self) -> usize {
+        200 + self.namespace.len() + self.data.iter().map(MetricDatum::estimated_size).sum::<usize>()
+    }
+}
+
+impl Validate for PutMetricDataRequest {
+    fn validate(&self) -> Result<()> {
+        // CloudWatch API reference, PutMetricData; CloudWatch quotas.
+        check_namespace("namespace", &self.namespace, true)?;
+        validate::non_empty("data", &self.data)?;
+        validate::at_most("data", &self.data, MAX_METRIC_DATA_PER_REQUEST)?;
+        for (i, d) in self.data.iter().enumerate() {
+            d.validate_at(i)?;
+        }
+        let size = self.estimated_size();
+        if size > MAX_PUT_METRIC_DATA_BYTES {
+            return Err(Error::validation(
+                "data",
+                format!("the request would be about {size} bytes; at most {MAX_PUT_METRIC_DATA_BYTES} bytes are accepted"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GetMetricStatistics
+
+/// A request for the statistics of one metric (GetMetricStatistics).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct GetMetricStatisticsRequest {
+    /// The namespace.
+    pub namespace: String,
+    /// The metric name.
+    pub metric_name: String,
+    /// The metric's dimensions (all of them: a metric is identified by its full set).
+    #[builder(default)]
+    pub dimensions: Vec<Dimension>,
+    /// The start of the range (inclusive).
+    pub start: SystemTime,
+    /// The end of the range (exclusive).
+    pub end: SystemTime,
+    /// The period: 1, 5, 10, 30 or a multiple of 60 seconds.
+    pub period_secs: u32,
+    /// Statistics (at most 5).
+    #[builder(default)]
+    pub statistics: Vec<Statistic>,
+    /// Percentiles such as `p90` or `p99.9` (at most 10).
+    #[builder(default)]
+    pub extended_statistics: Vec<String>,
+    /// Only data published with this unit.
+    pub unit: Option<Unit>,
+}
+validated_builder!(
+    GetMetricStatisticsRequest,
+    GetMetricStatisticsRequestBuilder,
+    get_metric_statistics_request_builder
+);
+
+impl Validate for GetMetricStatisticsRequest {
+    fn validate(&self) -> Result<()> {
+        // CloudWatch API reference, GetMetricStatistics.
+        check_namespace("namespace", &self.namespace, false)?;
+        validate::len_in("metric_name", &self.metric_name, 1, 255)?;
+        check_dimensions("dimensions", &self.dimensions)?;
+        check_range(self.start, self.end)?;
+        check_query_period("period_secs", self.period_secs)?;
+        if self.statistics.is_empty() && self.extended_statistics.is_empty() {
+            return Err(Error::validation(
+                "statistics",
+                "at least one statistic or extended statistic is required",
+            ));
+        }
+        validate::at_most("statistics", &self.statistics, 5)?;
+        validate::at_most("extended_statistics", &self.extended_statistics, 10)?;
+        for s in &self.extended_statistics {
+            check_percentile("extended_statistics", s)?;
+        }
+        let span = self.end.duration_since(self.start).unwrap_or_default().as_secs();
+        let points = span.div_ceil(u64::from(self.period_secs));
+        if points > MAX_STATISTICS_DATAPOINTS {
+            return Err(Error::validation(
+                "period_secs",
+                format!("the range would return {points} datapoints; at most {MAX_STATISTICS_DATAPOINTS} per call"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The statistics of one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Datapoint {
+    /// The start of the period.
+    pub timestamp: SystemTime,
+    /// The number of samples (if requested).
+    pub sample_count: Option<f64>,
+    /// The sum (if requested).
+    pub sum: Option<f64>,
+    /// The average (if requested).
+    pub average: Option<f64>,
+    /// The minimum (if requested).
+    pub minimum: Option<f64>,
+    /// The maximum (if requested).
+    pub maximum: Option<f64>,
+    /// The requested percentiles that could be computed (`p90` → value).
+    pub extended: BTreeMap<String, f64>,
+    /// The unit of the data.
+    pub unit: Option<Unit>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// GetMetricData
+
+/// A metric, a period and a statistic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(on(String, into))]
+pub struct MetricStat {
+    /// The metric.
+    pub metric: Metric,
+    /// The period: 1, 5, 10, 30 or a multiple of 60 seconds.
+    pub period_secs: u32,
+    /// `SampleCount`, `Average`, `Sum`, `Minimum`, `Maximum` or a percentile `pNN`.
+    pub stat: String,
+}
+
+/// One query of a GetMetricData request (metric statistics only; no math expressions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(on(String, into))]
+pub struct MetricDataQuery {
+    /// An id unique in the request: starts with a lowercase letter, then letters, digits, `_`.
+    pub id: String,
+    /// What to compute.
+    pub metric: MetricStat,
+    /// A label for the result (default: the metric name).
+    pub label: Option<String>,
+    /// Whether to return this query's result (default `true`).
+    #[builder(default = true)]
+    pub return_data: bool,
+}
+
+/// A request for several metric statistics at once (GetMetricData).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct GetMetricDataRequest {
+    /// 1-500 queries.
+    pub queries: Vec<MetricDataQuery>,
+    /// The start of the range (inclusive).
+    pub start: SystemTime,
+    /// The end of the range (exclusive).
+    pub end: SystemTime,
+}
+validated_builder!(
+    GetMetricDataRequest,
+    GetMetricDataRequestBuilder,
+    get_metric_data_request_builder
+);
+
+fn valid_query_id(id: &str) -> bool {
+    let mut b = id.bytes();
+    b.next().is_some_and(|c| c.is_ascii_lowercase()) && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+impl Validate for GetMetricDataRequest {
+    fn validate(&self) -> Result<()> {
+        // CloudWatch API reference, GetMetricData and MetricDataQuery.
+        validate::non_empty("queries", &self.queries)?;
+        validate::at_most("queries", &self.queries, MAX_METRIC_DATA_QUERIES)?;
+        check_range(self.start, self.end)?;
+        for (i, q) in self.queries.iter().enumerate() {
+            let f = |name: &str| format!("queries[{i}].{name}");
+            validate::len_in(&f("id"), &q.id, 1, 255)?;
+            if !valid_query_id(&q.id) {
+                return Err(Error::validation(
+                    f("id"),
+                    format!("must match ^[a-z][a-zA-Z0-9_]*$ (got {:?})", q.id),
+                ));
+            }
+            if self.queries[..i].iter().any(|o| o.id == q.id) {
+                return Err(Error::validation(f("id"), format!("{:?} is used twice", q.id)));
+            }
+            let m = &q.metric.metric;
+            check_namespace(&f("metric.namespace"), &m.namespace, false)?;
+            validate::len_in(&f("metric.metric_name"), &m.metric_name, 1, 255)?;
+            check_dimensions(&f("metric.dimensions"), &m.dimensions)?;
+            check_query_period(&f("metric.period_secs"), q.metric.period_secs)?;
+            check_stat(&f("metric.stat"), &q.metric.stat)?;
+            if let Some(l) = &q.label {
+                validate::len_in(&f("label"), l, 0, 2048)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a GetMetricData result is complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MetricDataStatus {
+    /// All data was returned.
+    Complete,
+    /// Some data is missing (more pages were expected).
+    PartialData,
+    /// The service failed to compute it.
+    InternalError,
+    /// Access to the data was denied.
+    Forbidden,
+}
+
+/// The result of one GetMetricData query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricDataResult {
+    /// The query id.
+    pub id: String,
+    /// The label.
+    pub label: Option<String>,
+    /// Period start times, ascending.
+    pub timestamps: Vec<SystemTime>,
+    /// The value of each period, in the order of `timestamps`.
+    pub values: Vec<f64>,
+    /// Whether the result is complete.
+    pub status: MetricDataStatus,
+}
+
+// ---------------------------------------------------------------------------------------------
+// ListMetrics
+
+/// A dimension filter: a name, and optionally the value it must have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DimensionFilter {
+    /// The dimension name.
+    pub name: String,
+    /// The value (any value if `None`).
+    pub value: Option<String>,
+}
+
+/// Which metrics to list (filters combined with AND).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct ListMetricsRequest {
+    /// Only this namespace.
+    pub namespace: Option<String>,
+    /// Only this metric name.
+    pub metric_name: Option<String>,
+    /// Dimensions every metric must have (at most 10).
+    #[builder(default)]
+    pub dimensions: Vec<DimensionFilter>,
+}
+validated_builder!(
+    ListMetricsRequest,
+    ListMetricsRequestBuilder,
+    list_metrics_request_builder
+);
+
+impl Validate for ListMetricsRequest {
+    fn validate(&self) -> Result<()> {
+        // CloudWatch API reference, ListMetrics (Dimensions: at most 10 filters).
+        if let Some(ns) = &self.namespace {
+            check_namespace("namespace", ns, false)?;
+        }
+        if let Some(m) = &self.metric_name {
+            validate::len_in("metric_name", m, 1, 255)?;
+        }
+        validate::at_most("dimensions", &self.dimensions, 10)?;
+        for (i, d) in self.dimensions.iter().enumerate() {
+            validate::len_in(&format!("dimensions[{i}].name"), &d.name, 1, 255)?;
+            if let Some(v) = &d.value {
+                validate::len_in(&format!("dimensions[{i}].value"), v, 1, 1024)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alarms
+
+/// How an alarm compares the statistic with its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ComparisonOperator {
+    /// `value >= threshold`.
+    GreaterThanOrEqualToThreshold,
+    /// `value > threshold`.
+    GreaterThanThreshold,
+    /// `value < threshold`.
+    LessThanThreshold,
+    /// `value <= threshold`.
+    LessThanOrEqualToThreshold,
+}
+
+impl ComparisonOperator {
+    /// The AWS name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ComparisonOperator::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
+            ComparisonOperator::GreaterThanThreshold => "GreaterThanThreshold",
+            ComparisonOperator::LessThanThreshold => "LessThanThreshold",
+            ComparisonOperator::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
+        }
+    }
+
+    /// Parses the AWS name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "GreaterThanOrEqualToThreshold" => ComparisonOperator::GreaterThanOrEqualToThreshold,
+            "GreaterThanThreshold" => ComparisonOperator::GreaterThanThreshold,
+            "LessThanThreshold" => ComparisonOperator::LessThanThreshold,
+            "LessThanOrEqualToThreshold" => ComparisonOperator::LessThanOrEqualToThreshold,
+            _ => return None,
+        })
+    }
+
+    /// Whether `value` breaches `threshold`.
+    pub fn breaches(&self, value: f64, threshold: f64) -> bool {
+        match self {
+            ComparisonOperator::GreaterThanOrEqualToThreshold => value >= threshold,
+            ComparisonOperator::GreaterThanThreshold => value > threshold,
+            ComparisonOperator::LessThanThreshold => value < threshold,
+            ComparisonOperator::LessThanOrEqualToThreshold => value <= threshold,
+        }
+    }
+
+    /// The symbol (`>=`, `>`, `<`, `<=`).
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            ComparisonOperator::GreaterThanOrEqualToThreshold => ">=",
+            ComparisonOperator::GreaterThanThreshold => ">",
+            ComparisonOperator::LessThanThreshold => "<",
+            ComparisonOperator::LessThanOrEqualToThreshold => "<=",
+        }
+    }
+}
+
+/// How an alarm treats periods without data (CloudWatch User Guide, "Configuring how
+/// CloudWatch alarms treat missing data").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum TreatMissingData {
+    /// Missing periods are left out; all missing → `INSUFFICIENT_DATA` (the default).
+    #[default]
+    Missing,
+    /// The alarm keeps its state when data is missing.
+    Ignore,
+    /// Missing periods count as breaching.
+    Breaching,
+    /// Missing periods count as within the threshold.
+    NotBreaching,
+}
+
+impl TreatMissingData {
+    /// The AWS name (`missing`, `ignore`, `breaching`, `notBreaching`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TreatMissingData::Missing => "missing",
+            TreatMissingData::Ignore => "ignore",
+            TreatMissingData::Breaching => "breaching",
+            TreatMissingData::NotBreaching => "notBreaching",
+        }
+    }
+
+    /// Parses the AWS name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "missing" => TreatMissingData::Missing,
+            "ignore" => TreatMissingData::Ignore,
+            "breaching" => TreatMissingData::Breaching,
+            "notBreaching" => TreatMissingData::NotBreaching,
+            _ => return None,
+        })
+    }
+}
+
+/// An alarm's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AlarmState {
+    /// Within the threshold.
+    Ok,
+    /// Breaching.
+    Alarm,
+    /// Not enough data to decide (new alarms start here).
+    InsufficientData,
+}
+
+impl AlarmState {
+    /// The AWS name (`OK`, `ALARM`, `INSUFFICIENT_DATA`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AlarmState::Ok => "OK",
+            AlarmState::Alarm => "ALARM",
+            AlarmState::InsufficientData => "INSUFFICIENT_DATA",
+        }
+    }
+
+    /// Parses the AWS name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "OK" => AlarmState::Ok,
+            "ALARM" => AlarmState::Alarm,
+            "INSUFFICIENT_DATA" => AlarmState::InsufficientData,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for AlarmState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A request to create or replace a metric alarm (PutMetricAlarm).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct PutMetricAlarmRequest {
+    /// The alarm name (unique in the region).
+    pub alarm_name: AlarmName,
+    /// A description (at most 1024 characters).
+    pub description: Option<String>,
+    /// The metric's namespace.
+    pub namespace: String,
+    /// The metric name.
+    pub metric_name: String,
+    /// The metric's dimensions (at most 30).
+    #[builder(default)]
+    pub dimensions: Vec<Dimension>,
+    /// The statistic (exactly one of `statistic` and `extended_statistic`).
+    pub statistic: Option<Statistic>,
+    /// A percentile such as `p90`.
+    pub extended_statistic: Option<String>,
+    /// The period: 10, 20, 30 or a multiple of 60 seconds.
+    pub period_secs: u32,
+    /// How many recent periods are evaluated (N, at least 1).
+    pub evaluation_periods: u32,
+    /// How many of them must breach to alarm (M ≤ N; default N).
+    pub datapoints_to_alarm: Option<u32>,
+    /// The threshold.
+    pub threshold: f64,
+    /// How the statistic is compared with the threshold.
+    pub comparison: ComparisonOperator,
+    /// How periods without data are treated (default `missing`).
+    #[builder(default)]
+    pub treat_missing_data: TreatMissingData,
+    /// Actions on entering `ALARM` (at most 5).
+    #[builder(default)]
+    pub alarm_actions: Vec<Arn>,
+    /// Actions on entering `OK` (at most 5).
+    #[builder(default)]
+    pub ok_actions: Vec<Arn>,
+    /// Actions on entering `INSUFFICIENT_DATA` (at most 5).
+    #[builder(default)]
+    pub insufficient_data_actions: Vec<Arn>,
+    /// Whether actions run on state changes (default `true`).
+    #[builder(default = true)]
+    pub actions_enabled: bool,
+    /// Only data published with this unit.
+    pub unit: Option<Unit>,
+    /// Tags (applied on creation).
+    #[builder(default)]
+    pub tags: Tags,
+}
+validated_builder!(
+    PutMetricAlarmRequest,
+    PutMetricAlarmRequestBuilder,
+    put_metric_alarm_request_builder
+);
+
+impl Validate for PutMetricAlarmRequest {
+    fn validate(&self) -> Result<()> {
+        // CloudWatch API reference, PutMetricAlarm.
+        if let Some(d) = &self.description {
+            validate::len_in("description", d, 0, 1024)?;
+        }
+        check_namespace("namespace", &self.namespace, false)?;
+        validate::len_in("metric_name", &self.metric_name, 1, 255)?;
+        check_dimensions("dimensions", &self.dimensions)?;
+        match (&self.statistic, &self.extended_statistic) {
+            (Some(_), Some(_)) => {
+                return Err(Error::validation(
+                    "extended_statistic",
+                    "cannot be set together with statistic",
+                ));
+            }
+            (None, None) => {
+                return Err(Error::validation(
+                    "statistic",
+                    "one of statistic or extended_statistic is required",
+                ));
+            }
+            (None, Some(p)) => check_percentile("extended_statistic", p)?,
+            (Some(_), None) => {}
+        }
+        // Period: "Valid values are 10, 20, 30, and any multiple of 60."
+        let p = self.period_secs;
+        if !(matches!(p, 10 | 20 | 30) || (p > 0 && p % 60 == 0)) {
+            return Err(Error::validation(
+                "period_secs",
+                format!("must be 10, 20, 30 or a multiple of 60 seconds (got {p})"),
+            ));
+        }
+        if self.evaluation_periods < 1 {
+            return Err(Error::validation("evaluation_periods", "must be at least 1 (got 0)"));
+        }
+        if let Some(m) = self.datapoints_to_alarm {
+            validate::in_range("datapoints_to_alarm", m, 1, self.evaluation_periods)?;
+        }
+        // "Period multiplied by EvaluationPeriods can't be more than 604,800 seconds. For alarms
+        // with a period of less than one hour (3,600 seconds), the total evaluation period can't
+        // be longer than one day (86,400 seconds)."
+        let total = u64::from(p) * u64::from(self.evaluation_periods);
+        let limit = if p < 3_600 { 86_400 } else { 604_800 };
+        if total > limit {
+            return Err(Error::validation(
+                "evaluation_periods",
+                format!(
+                    "period_secs × evaluation_periods must be at most {limit} s for a {p} s period (got {total} s)"
+                ),
+            ));
+        }
+        check_finite("threshold", self.threshold)?;
+        for (field, actions) in [
+            ("alarm_actions", &self.alarm_actions),
+            ("ok_actions", &self.ok_actions),
+            ("insufficient_data_actions", &self.insufficient_data_actions),
+        ] {
+            validate::at_most(field, actions, MAX_ALARM_ACTIONS)?;
+        }
+        validate::tags("tags", &self.tags)
+    }
+}
+
+/// A metric alarm as DescribeAlarms reports it. (Tags are not part of DescribeAlarms's
+/// answer, so they are not here.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricAlarm {
+    /// The name.
+    pub name: AlarmName,
+    /// The ARN.
+    pub arn: String,
+    /// The description.
+    pub description: Option<String>,
+    /// The metric's namespace.
+    pub namespace: String,
+    /// The metric name.
+    pub metric_name: String,
+    /// The metric's dimensions.
+    pub dimensions: Vec<Dimension>,
+    /// The statistic.
+    pub statistic: Option<Statistic>,
+    /// The percentile, for alarms on one.
+    pub extended_statistic: Option<String>,
+    /// The period in seconds.
+    pub period_secs: u32,
+    /// N.
+    pub evaluation_periods: u32,
+    /// M (`None`: N).
+    pub datapoints_to_alarm: Option<u32>,
+    /// The threshold.
+    pub threshold: f64,
+    /// The comparison.
+    pub comparison: ComparisonOperator,
+    /// How missing data is treated.
+    pub treat_missing_data: TreatMissingData,
+    /// Actions on entering `ALARM`.
+    pub alarm_actions: Vec<Arn>,
+    /// Actions on entering `OK`.
+    pub ok_actions: Vec<Arn>,
+    /// Actions on entering `INSUFFICIENT_DATA`.
+    pub insufficient_data_actions: Vec<Arn>,
+    /// Whether actions run.
+    pub actions_enabled: bool,
+    /// The unit filter.
+    pub unit: Option<Unit>,
+    /// The current state.
+    pub state: AlarmState,
+    /// Why it is in that state.
+    pub state_reason: Option<String>,
+    /// When the state last changed.
+    pub state_updated: Option<SystemTime>,
+}
+
+/// Which alarms to describe.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct DescribeAlarmsRequest {
+    /// Alarm names (at most 100; empty: all).
+    #[builder(default)]
+    pub names: Vec<AlarmName>,
+    /// Only alarms whose name starts with this (not with `names`).
+    pub name_prefix: Option<String>,
+    /// Only alarms in this state.
+    pub state: Option<AlarmState>,
+}
+validated_builder!(
+    DescribeAlarmsRequest,
+    DescribeAlarmsRequestBuilder,
+    describe_alarms_request_builder
+);
+
+impl Validate for DescribeAlarmsRequest {
+    fn validate(&self) -> Result<()> {
+        // CloudWatch API reference, DescribeAlarms: AlarmNames at most 100; AlarmNamePrefix
+        // 1-255 and not together with AlarmNames.
+        validate::at_most("names", &self.names, MAX_ALARM_NAMES)?;
+        if let Some(p) = &self.name_prefix {
+            validate::len_in("name_prefix", p, 1, 255)?;
+            if !self.names.is_empty() {
+                return Err(Error::validation("name_prefix", "cannot be combined with names"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A request to set an alarm's state by hand (SetAlarmState).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct SetAlarmStateRequest {
+    /// The alarm.
+    pub alarm_name: AlarmName,
+    /// The new state.
+    pub state: AlarmState,
+    /// Why (0-1023 characters).
+    pub reason: String,
+}
+validated_builder!(
+    SetAlarmStateRequest,
+    SetAlarmStateRequestBuilder,
+    set_alarm_state_request_builder
+);
+
+impl Validate for SetAlarmStateRequest {
+    fn validate(&self) -> Result<()> {
+        // CloudWatch API reference, SetAlarmState: StateReason 0-1023 characters.
+        if self.reason.chars().count() > 1023 {
+            return Err(Error::validation(
+                "reason",
+                format!("must be at most 1023 characters (got {})", self.reason.chars().count()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a list of alarm names for DeleteAlarms (1-100 names).
+pub fn validate_alarm_names(names: &[AlarmName]) -> Result<()> {
+    validate::non_empty("names", names)?;
+    validate::at_most("names", names, MAX_ALARM_NAMES)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboards
+
+/// Checks a dashboard name: 1-255 characters, letters, digits, `-` and `_` (PutDashboard
+/// `DashboardName`).
+pub fn validate_dashboard_name(field: &str, name: &str) -> Result<()> {
+    validate::len_in(field, name, 1, 255)?;
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(Error::validation(
+            field,
+            format!("may contain only letters, digits, `-` and `_` (got {name:?})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a list of dashboard names for DeleteDashboards (1-100 valid names).
+pub fn validate_dashboard_names(names: &[String]) -> Result<()> {
+    validate::non_empty("names", names)?;
+    validate::at_most("names", names, 100)?;
+    for n in names {
+        validate_dashboard_name("names", n)?;
+    }
+    Ok(())
+}
+
+/// A request to create or replace a dashboard (PutDashboard).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct PutDashboardRequest {
+    /// The name: 1-255 letters, digits, `-` and `_`.
+    pub name: String,
+    /// The body: a JSON object with a `widgets` array (CloudWatch "Dashboard body structure
+    /// and syntax").
+    pub body: String,
+}
+validated_builder!(
+    PutDashboardRequest,
+    PutDashboardRequestBuilder,
+    put_dashboard_request_builder
+);
+
+impl Validate for PutDashboardRequest {
+    fn validate(&self) -> Result<()> {
+        validate_dashboard_name("name", &self.name)?;
+        let v: serde_json::Value = serde_json::from_str(&self.body)
+            .map_err(|e| Error::validation("body", format!("must be JSON: {e}")))?;
+        if !v.get("widgets").is_some_and(serde_json::Value::is_array) {
+            return Err(Error::validation("body", "must be a JSON object with a `widgets` array"));
+        }
+        Ok(())
+    }
+}
+
+/// A dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// The name.
+    pub name: String,
+    /// The ARN.
+    pub arn: String,
+    /// The JSON body.
+    pub body: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn field_of(e: Error) -> String {
+        match e {
+            Error::Validation { field, .. } => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    fn datum() -> MetricDatum {
+        MetricDatum::builder().metric_name("Latency").value(1.0).build()
+    }
+
+    fn put(data: Vec<MetricDatum>) -> Result<PutMetricDataRequest> {
+        PutMetricDataRequest::builder().namespace("App").data(data).build()
+    }
+
+    #[test]
+    fn put_metric_data_rules() {
+        assert!(put(vec![datum()]).is_ok());
+        assert_eq!(field_of(put(vec![]).unwrap_err()), "data");
+        assert_eq!(field_of(put(vec![datum(); 1001]).unwrap_err()), "data");
+        assert!(put(vec![datum(); 1000]).is_ok());
+        let ns = |n: &str| PutMetricDataRequest::builder().namespace(n).data(vec![datum()]).build();
+        assert_eq!(field_of(ns("AWS/EC2").unwrap_err()), "namespace");
+        assert_eq!(field_of(ns("").unwrap_err()), "namespace");
+        assert_eq!(field_of(ns(&"n".repeat(256)).unwrap_err()), "namespace");
+        assert_eq!(field_of(ns("tab\there").unwrap_err()), "namespace");
+        let mut d = datum();
+        d.metric_name = String::new();
+        assert_eq!(field_of(put(vec![d]).unwrap_err()), "data[0].metric_name");
+        let mut d = datum();
+        d.dimensions = (0..31).map(|i| Dimension::new(format!("d{i}"), "v")).collect();
+        assert_eq!(field_of(put(vec![d]).unwrap_err()), "data[0].dimensions");
+        let mut d = datum();
+        d.dimensions = vec![Dimension::new("k", "v".repeat(1025))];
+        assert_eq!(field_of(put(vec![d]).unwrap_err()), "data[0].dimensions[0].value");
+        let mut d = datum();
+        d.dimensions = vec![Dimension::new("", "v")];
+        assert_eq!(field_of(put(vec![d]).unwrap_err()), "data[0].dimensions[0].name");
+    }
+
+    #[test]
+    fn datum_value_kinds() {
+        let b = || MetricDatum::builder().metric_name("m");
+        let e = |d: MetricDatum| field_of(put(vec![d]).unwrap_err());
+        assert_eq!(e(b().build()), "data[0].value");
+        assert_eq!(e(b().value(1.0).values(vec![2.0]).build()), "data[0].value");
+        assert_eq!(e(b().value(f64::NAN).build()), "data[0].value");
+        assert_eq!(e(b().value(f64::INFINITY).build()), "data[0].value");
+        assert_eq!(e(b().values(vec![1.0, f64::NEG_INFINITY]).build()), "data[0].values");
+        assert_eq!(e(b().values(vec![1.0; 151]).build()), "data[0].values");
+        assert!(put(vec![b().values(vec![1.0; 150]).build()]).is_ok());
+        assert_eq!(e(b().values(vec![1.0, 2.0]).counts(vec![1.0]).build()), "data[0].counts");
+        assert!(put(vec![b().values(vec![1.0, 2.0]).counts(vec![1.0, 3.0]).build()]).is_ok());
+        let set = StatisticSet {
+            sample_count: 2.0,
+            sum: 3.0,
+            minimum: 1.0,
+            maximum: 2.0,
+        };
+        assert!(put(vec![b().statistic_values(set).build()]).is_ok());
+        let bad = StatisticSet { sum: f64::NAN, ..set };
+        assert_eq!(
+            e(b().statistic_values(bad).build()),
+            "data[0].statistic_values.sum"
+        );
+        assert_eq!(e(b().value(1.0).storage_resolution(5).build()), "data[0].storage_resolution");
+        assert!(put(vec![b().value(1.0).storage_resolution(1).build()]).is_ok());
+    }
+
+    #[test]
+    fn payload_size_is_estimated() {
+        let big = MetricDatum::builder()
+            .metric_name("m".repeat(255))
+            .dimensions((0..30).map(|i| Dimension::new(format!("d{i}"), "v".repeat(1024))).collect())
+            .values(vec![1.0; 150])
+            .counts(vec![1.0; 150])
+            .build();
+        let one = put(vec![big.clone()]).unwrap();
+        assert!(one.estimated_size() > 30 * 1024 + 150 * 16);
+        let e = put(vec![big; 40]).unwrap_err();
+        assert_eq!(field_of(e), "data");
+        assert!(put(vec![datum(); 1000]).unwrap().estimated_size() < MAX_PUT_METRIC_DATA_BYTES);
+    }
+
+    #[test]
+    fn statistics_request_rules() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let b = || {
+            GetMetricStatisticsRequest::builder()
+                .namespace("App")
+                .metric_name("Latency")
+                .start(t0)
+                .end(t0 + Duration::from_secs(3600))
+        };
+        assert!(b().period_secs(60).statistics(vec![Statistic::Average]).build().is_ok());
+        assert_eq!(field_of(b().period_secs(60).build().unwrap_err()), "statistics");
+        assert_eq!(
+            field_of(b().period_secs(45).statistics(vec![Statistic::Sum]).build().unwrap_err()),
+            "period_secs"
+        );
+        for ok in [1, 5, 10, 30, 120] {
+            assert!(b().period_secs(ok).statistics(vec![Statistic::Sum]).build().is_ok(), "{ok}");
+        }
+        let p = |s: &str| b().period_secs(60).extended_statistics(vec![s.to_string()]).build();
+        assert!(p("p90").is_ok());
+        assert!(p("p99.9").is_ok());
+        assert!(p("p100").is_ok());
+        assert!(p("p0").is_ok());
+        assert_eq!(field_of(p("p101").unwrap_err()), "extended_statistics");
+        assert_eq!(field_of(p("90").unwrap_err()), "extended_statistics");
+        assert_eq!(field_of(p("p99.999").unwrap_err()), "extended_statistics");
+        assert_eq!(field_of(p("tm99").unwrap_err()), "extended_statistics");
+        let eleven: Vec<String> = (0..11).map(|i| format!("p{i}")).collect();
+        assert_eq!(
+            field_of(b().period_secs(60).extended_statistics(eleven).build().unwrap_err()),
+            "extended_statistics"
+        );
+        let backwards = GetMetricStatisticsRequest::builder()
+            .namespace("App")
+            .metric_name("Latency")
+            .start(t0)
+            .end(t0)
+            .period_secs(60)
+            .statistics(vec![Statistic::Sum])
+            .build();
+        assert_eq!(field_of(backwards.unwrap_err()), "end");
+        // 3600 one-second periods > 1440 datapoints.
+        assert_eq!(
+            field_of(b().period_secs(1).statistics(vec![Statistic::Sum]).build().unwrap_err()),
+            "period_secs"
+        );
+    }
+
+    #[test]
+    fn metric_data_request_rules() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let q = |id: &str, stat: &str, period: u32| {
+            MetricDataQuery::builder()
+                .id(id)
+                .metric(
+                    MetricStat::builder()
+                        .metric(Metric::builder().namespace("App").metric_name("m").build())
+                        .period_secs(period)
+                        .stat(stat)
+                        .build(),
+                )
+                .build()
+        };
+        let r = |qs: Vec<MetricDataQuery>| {
+            GetMetricDataRequest::builder()
+                .queries(qs)
+                .start(t0)
+                .end(t0 + Duration::from_secs(600))
+                .build()
+        };
+        assert!(r(vec![q("m1", "Average", 60), q("b_2X", "p99", 300)]).is_ok());
+        assert_eq!(field_of(r(vec![]).unwrap_err()), "queries");
+        assert_eq!(field_of(r(vec![q("M1", "Sum", 60)]).unwrap_err()), "queries[0].id");
+        assert_eq!(field_of(r(vec![q("1m", "Sum", 60)]).unwrap_err()), "queries[0].id");
+        assert_eq!(field_of(r(vec![q("a-b", "Sum", 60)]).unwrap_err()), "queries[0].id");
+        assert_eq!(
+            field_of(r(vec![q("a", "Sum", 60), q("a", "Sum", 60)]).unwrap_err()),
+            "queries[1].id"
+        );
+        assert_eq!(
+            field_of(r(vec![q("a", "Median", 60)]).unwrap_err()),
+            "queries[0].metric.stat"
+        );
+        assert_eq!(
+            field_of(r(vec![q("a", "Sum", 61)]).unwrap_err()),
+            "queries[0].metric.period_secs"
+        );
+        let many: Vec<_> = (0..501).map(|i| q(&format!("q{i}"), "Sum", 60)).collect();
+        assert_eq!(field_of(r(many).unwrap_err()), "queries");
+    }
+
+    #[test]
+    fn list_metrics_rules() {
+        assert!(ListMetricsRequest::builder().namespace("AWS/EC2").build().is_ok());
+        let f = |n: usize| {
+            ListMetricsRequest::builder()
+                .dimensions(
+                    (0..n)
+                        .map(|i| DimensionFilter {
+                            name: format!("d{i}"),
+                            value: None,
+                        })
+                        .collect(),
+                )
+                .build()
+        };
+        assert!(f(10).is_ok());
+        assert_eq!(field_of(f(11).unwrap_err()), "dimensions");
+    }
+
+    macro_rules! alarm {
+        () => {
+            PutMetricAlarmRequest::builder()
+                .alarm_name("cpu-high".parse().unwrap())
+                .namespace("AWS/EC2")
+                .metric_name("CPUUtilization")
+                .evaluation_periods(3)
+                .threshold(80.0)
+                .comparison(ComparisonOperator::GreaterThanThreshold)
+        };
+    }
+
+    #[test]
+    fn alarm_rules() {
+        let ok = alarm!().statistic(Statistic::Average).period_secs(300).build().unwrap();
+        assert_eq!(ok.treat_missing_data, TreatMissingData::Missing);
+        assert!(ok.actions_enabled);
+        assert_eq!(field_of(alarm!().period_secs(300).build().unwrap_err()), "statistic");
+        assert_eq!(
+            field_of(
+                alarm!()
+                    .statistic(Statistic::Average)
+                    .extended_statistic("p90")
+                    .period_secs(300)
+                    .build()
+                    .unwrap_err()
+            ),
+            "extended_statistic"
+        );
+        assert!(alarm!().extended_statistic("p99.9").period_secs(60).build().is_ok());
+        assert_eq!(
+            field_of(alarm!().extended_statistic("p200").period_secs(60).build().unwrap_err()),
+            "extended_statistic"
+        );
+        let period = |p: u32| alarm!().statistic(Statistic::Sum).period_secs(p).build();
+        for ok in [10, 20, 30, 60, 3600] {
+            assert!(period(ok).is_ok(), "{ok}");
+        }
+        for bad in [0, 1, 5, 15, 45, 90] {
+            assert_eq!(field_of(period(bad).unwrap_err()), "period_secs", "{bad}");
+        }
+        let n = |p: u32, n: u32| {
+            PutMetricAlarmRequest::builder()
+                .alarm_name("a".parse().unwrap())
+                .namespace("App")
+                .metric_name("m")
+                .statistic(Statistic::Sum)
+                .period_secs(p)
+                .evaluation_periods(n)
+                .threshold(1.0)
+                .comparison(ComparisonOperator::GreaterThanThreshold)
+                .build()
+        };
+        assert!(n(60, 1440).is_ok());
+        assert_eq!(field_of(n(60, 1441).unwrap_err()), "evaluation_periods");
+        assert!(n(3600, 168).is_ok());
+        assert_eq!(field_of(n(3600, 169).unwrap_err()), "evaluation_periods");
+        assert_eq!(field_of(n(60, 0).unwrap_err()), "evaluation_periods");
+        let m = |m: u32| {
+            alarm!()
+                .statistic(Statistic::Sum)
+                .period_secs(60)
+                .datapoints_to_alarm(m)
+                .build()
+        };
+        assert!(m(2).is_ok());
+        assert_eq!(field_of(m(4).unwrap_err()), "datapoints_to_alarm");
+        assert_eq!(field_of(m(0).unwrap_err()), "datapoints_to_alarm");
+        let arn: Arn = "arn:aws:sns:us-east-1:123456789012:ops".parse().unwrap();
+        let six = alarm!()
+            .statistic(Statistic::Sum)
+            .period_secs(60)
+            .alarm_actions(vec![arn.clone(); 6])
+            .build();
+        assert_eq!(field_of(six.unwrap_err()), "alarm_actions");
+        let six = alarm!()
+            .statistic(Statistic::Sum)
+            .period_secs(60)
+            .ok_actions(vec![arn; 6])
+            .build();
+        assert_eq!(field_of(six.unwrap_err()), "ok_actions");
+        let nan = PutMetricAlarmRequest::builder()
+            .alarm_name("a".parse().unwrap())
+            .namespace("App")
+            .metric_name("m")
+            .statistic(Statistic::Sum)
+            .period_secs(60)
+            .evaluation_periods(1)
+            .threshold(f64::NAN)
+            .comparison(ComparisonOperator::LessThanThreshold)
+            .build();
+        assert_eq!(field_of(nan.unwrap_err()), "threshold");
+        let long = alarm!()
+            .statistic(Statistic::Sum)
+            .period_secs(60)
+            .description("d".repeat(1025))
+            .build();
+        assert_eq!(field_of(long.unwrap_err()), "description");
+    }
+
+    #[test]
+    fn describe_and_set_state_rules() {
+        let names: Vec<AlarmName> = (0..101).map(|i| format!("a{i}").parse().unwrap()).collect();
+        assert_eq!(
+            field_of(DescribeAlarmsRequest::builder().names(names.clone()).build().unwrap_err()),
+            "names"
+        );
+        assert_eq!(field_of(validate_alarm_names(&names).unwrap_err()), "names");
+        assert_eq!(field_of(validate_alarm_names(&[]).unwrap_err()), "names");
+        let both = DescribeAlarmsRequest::builder()
+            .names(vec!["a".parse().unwrap()])
+            .name_prefix("a")
+            .build();
+        assert_eq!(field_of(both.unwrap_err()), "name_prefix");
+        let set = |r: String| {
+            SetAlarmStateRequest::builder()
+                .alarm_name("a".parse().unwrap())
+                .state(AlarmState::Alarm)
+                .reason(r)
+                .build()
+        };
+        assert!(set("testing".into()).is_ok());
+        assert_eq!(field_of(set("r".repeat(1024)).unwrap_err()), "reason");
+    }
+
+    #[test]
+    fn dashboard_rules() {
+        let d = |name: &str, body: &str| PutDashboardRequest::builder().name(name).body(body).build();
+        assert!(d("ops-main_1", r#"{"widgets":[]}"#).is_ok());
+        assert_eq!(field_of(d("", r#"{"widgets":[]}"#).unwrap_err()), "name");
+        assert_eq!(field_of(d("has space", r#"{"widgets":[]}"#).unwrap_err()), "name");
+        assert_eq!(field_of(d(&"a".repeat(256), r#"{"widgets":[]}"#).unwrap_err()), "name");
+        assert_eq!(field_of(d("a", "{").unwrap_err()), "body");
+        assert_eq!(field_of(d("a", "[]").unwrap_err()), "body");
+        assert_eq!(field_of(d("a", r#"{"widgets":{}}"#).unwrap_err()), "body");
+        assert_eq!(
+            field_of(validate_dashboard_names(&["ok".into(), "bad/name".into()]).unwrap_err()),
+            "names"
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for u in Unit::ALL {
+            assert_eq!(Unit::parse(u.as_str()), Some(u));
+            let json = serde_json::to_string(&u).unwrap();
+            assert_eq!(json, format!("\"{}\"", u.as_str()));
+        }
+        for s in [AlarmState::Ok, AlarmState::Alarm, AlarmState::InsufficientData] {
+            assert_eq!(AlarmState::parse(s.as_str()), Some(s));
+        }
+        for t in [
+            TreatMissingData::Missing,
+            TreatMissingData::Ignore,
+            TreatMissingData::Breaching,
+            TreatMissingData::NotBreaching,
+        ] {
+            assert_eq!(TreatMissingData::parse(t.as_str()), Some(t));
+        }
+        assert!(ComparisonOperator::GreaterThanOrEqualToThreshold.breaches(1.0, 1.0));
+        assert!(!ComparisonOperator::GreaterThanThreshold.breaches(1.0, 1.0));
+        assert_eq!(parse_percentile("p99.9"), Some(99.9));
     }
 }

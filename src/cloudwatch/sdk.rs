@@ -1,10 +1,743 @@
-//! PLACEHOLDER: the CloudWatch adapter over `aws_sdk_cloudwatch` (being written).
+//! [`CloudWatch`](super::CloudWatch) over `aws_sdk_cloudwatch`.
+//!
+//! The current SDK speaks Smithy RPC v2 CBOR; nothing here depends on the wire protocol.
 
+use std::collections::BTreeMap;
+
+use aws_sdk_cloudwatch::types as cw;
+
+use super::*;
 use crate::macros::sdk_adapter;
+use crate::sdk_util::{parse_id, sdk_err, to_date_time, to_system_time};
 
 sdk_adapter!(
     /// [`CloudWatch`](super::CloudWatch) over `aws_sdk_cloudwatch`.
     SdkCloudWatch, aws_sdk_cloudwatch);
 
+const SVC: Service = Service::CloudWatch;
+
+fn malformed(what: &str) -> Error {
+    Error::api(SVC, "MalformedResponse", format!("response is missing {what}"))
+}
+
+fn unit_to_sdk(u: Unit) -> cw::StandardUnit {
+    cw::StandardUnit::from(u.as_str())
+}
+
+fn unit_from_sdk(u: Option<&cw::StandardUnit>) -> Option<Unit> {
+    u.and_then(|u| Unit::parse(u.as_str()))
+}
+
+fn dims_to_sdk(dims: &[Dimension]) -> Vec<cw::Dimension> {
+    dims.iter()
+        .map(|d| cw::Dimension::builder().name(&d.name).value(&d.value).build())
+        .collect()
+}
+
+fn dims_from_sdk(dims: &[cw::Dimension]) -> Vec<Dimension> {
+    dims.iter()
+        .map(|d| Dimension::new(d.name().unwrap_or_default(), d.value().unwrap_or_default()))
+        .collect()
+}
+
+fn stat_to_sdk(s: Statistic) -> cw::Statistic {
+    cw::Statistic::from(s.as_str())
+}
+
+fn arns(v: &[String], what: &str) -> crate::Result<Vec<Arn>> {
+    v.iter().map(|a| parse_id(SVC, what, Some(a.as_str()))).collect()
+}
+
+fn datum_to_sdk(d: &MetricDatum) -> cw::MetricDatum {
+    let mut b = cw::MetricDatum::builder()
+        .metric_name(&d.metric_name)
+        .set_dimensions(Some(dims_to_sdk(&d.dimensions)))
+        .set_timestamp(d.timestamp.map(to_date_time))
+        .set_value(d.value)
+        .set_unit(d.unit.map(unit_to_sdk))
+        .set_storage_resolution(d.storage_resolution.map(|r| r as i32));
+    if !d.values.is_empty() {
+        b = b.set_values(Some(d.values.clone()));
+        if !d.counts.is_empty() {
+            b = b.set_counts(Some(d.counts.clone()));
+        }
+    }
+    if let Some(s) = &d.statistic_values {
+        b = b.statistic_values(
+            cw::StatisticSet::builder()
+                .sample_count(s.sample_count)
+                .sum(s.sum)
+                .minimum(s.minimum)
+                .maximum(s.maximum)
+                .build(),
+        );
+    }
+    b.build()
+}
+
+fn datapoint_from_sdk(d: &cw::Datapoint) -> crate::Result<Datapoint> {
+    let timestamp = d
+        .timestamp()
+        .and_then(to_system_time)
+        .ok_or_else(|| malformed("Datapoint.Timestamp"))?;
+    let extended: BTreeMap<String, f64> = d
+        .extended_statistics()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect())
+        .unwrap_or_default();
+    Ok(Datapoint {
+        timestamp,
+        sample_count: d.sample_count(),
+        sum: d.sum(),
+        average: d.average(),
+        minimum: d.minimum(),
+        maximum: d.maximum(),
+        extended,
+        unit: unit_from_sdk(d.unit()),
+    })
+}
+
+fn metric_to_sdk(m: &Metric) -> cw::Metric {
+    cw::Metric::builder()
+        .namespace(&m.namespace)
+        .metric_name(&m.metric_name)
+        .set_dimensions(Some(dims_to_sdk(&m.dimensions)))
+        .build()
+}
+
+fn status_from_sdk(s: Option<&cw::StatusCode>) -> MetricDataStatus {
+    match s {
+        Some(cw::StatusCode::Complete) | None => MetricDataStatus::Complete,
+        Some(cw::StatusCode::PartialData) => MetricDataStatus::PartialData,
+        Some(cw::StatusCode::Forbidden) => MetricDataStatus::Forbidden,
+        Some(_) => MetricDataStatus::InternalError,
+    }
+}
+
+fn alarm_from_sdk(a: &cw::MetricAlarm) -> crate::Result<MetricAlarm> {
+    let name: AlarmName = parse_id(SVC, "MetricAlarm.AlarmName", a.alarm_name())?;
+    let comparison = a
+        .comparison_operator()
+        .and_then(|c| ComparisonOperator::parse(c.as_str()))
+        .ok_or_else(|| malformed("a known MetricAlarm.ComparisonOperator"))?;
+    let state = a
+        .state_value()
+        .and_then(|s| AlarmState::parse(s.as_str()))
+        .ok_or_else(|| malformed("a known MetricAlarm.StateValue"))?;
+    Ok(MetricAlarm {
+        arn: a.alarm_arn().unwrap_or_default().to_string(),
+        description: a.alarm_description().map(str::to_string),
+        namespace: a.namespace().unwrap_or_default().to_string(),
+        metric_name: a.metric_name().unwrap_or_default().to_string(),
+        dimensions: dims_from_sdk(a.dimensions()),
+        statistic: a.statistic().and_then(|s| Statistic::parse(s.as_str())),
+        extended_statistic: a.extended_statistic().map(str::to_string),
+        period_secs: a.period().unwrap_or_default().max(0) as u32,
+        evaluation_periods: a.evaluation_periods().unwrap_or_default().max(0) as u32,
+        datapoints_to_alarm: a.datapoints_to_alarm().map(|m| m.max(0) as u32),
+        threshold: a.threshold().unwrap_or_default(),
+        comparison,
+        treat_missing_data: a
+            .treat_missing_data()
+            .and_then(TreatMissingData::parse)
+            .unwrap_or_default(),
+        alarm_actions: arns(a.alarm_actions(), "MetricAlarm.AlarmActions")?,
+        ok_actions: arns(a.ok_actions(), "MetricAlarm.OKActions")?,
+        insufficient_data_actions: arns(a.insufficient_data_actions(), "MetricAlarm.InsufficientDataActions")?,
+        actions_enabled: a.actions_enabled().unwrap_or(true),
+        unit: unit_from_sdk(a.unit()),
+        state,
+        state_reason: a.state_reason().map(str::to_string),
+        state_updated: a.state_updated_timestamp().and_then(to_system_time),
+        name,
+    })
+}
+
 #[async_trait::async_trait]
-impl super::CloudWatch for SdkCloudWatch {}
+impl super::CloudWatch for SdkCloudWatch {
+    async fn put_metric_data(&self, req: PutMetricDataRequest) -> crate::Result<()> {
+        req.validate()?;
+        self.client
+            .put_metric_data()
+            .namespace(&req.namespace)
+            .set_metric_data(Some(req.data.iter().map(datum_to_sdk).collect()))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn get_metric_statistics(&self, req: GetMetricStatisticsRequest) -> crate::Result<Vec<Datapoint>> {
+        req.validate()?;
+        let out = self
+            .client
+            .get_metric_statistics()
+            .namespace(&req.namespace)
+            .metric_name(&req.metric_name)
+            .set_dimensions(Some(dims_to_sdk(&req.dimensions)))
+            .start_time(to_date_time(req.start))
+            .end_time(to_date_time(req.end))
+            .period(req.period_secs as i32)
+            .set_statistics((!req.statistics.is_empty()).then(|| req.statistics.iter().map(|s| stat_to_sdk(*s)).collect()))
+            .set_extended_statistics((!req.extended_statistics.is_empty()).then(|| req.extended_statistics.clone()))
+            .set_unit(req.unit.map(unit_to_sdk))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        let mut points = out
+            .datapoints()
+            .iter()
+            .map(datapoint_from_sdk)
+            .collect::<crate::Result<Vec<_>>>()?;
+        // AWS returns datapoints in no particular order.
+        points.sort_by_key(|d| d.timestamp);
+        Ok(points)
+    }
+
+    async fn get_metric_data(&self, req: GetMetricDataRequest) -> crate::Result<Vec<MetricDataResult>> {
+        req.validate()?;
+        let queries: Vec<cw::MetricDataQuery> = req
+            .queries
+            .iter()
+            .map(|q| {
+                cw::MetricDataQuery::builder()
+                    .id(&q.id)
+                    .metric_stat(
+                        cw::MetricStat::builder()
+                            .metric(metric_to_sdk(&q.metric.metric))
+                            .period(q.metric.period_secs as i32)
+                            .stat(&q.metric.stat)
+                            .build(),
+                    )
+                    .set_label(q.label.clone())
+                    .return_data(q.return_data)
+                    .build()
+            })
+            .collect();
+        // Results of one query id may span pages: merge them, in the order ids first appear.
+        let mut results: Vec<MetricDataResult> = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .get_metric_data()
+                .set_metric_data_queries(Some(queries.clone()))
+                .start_time(to_date_time(req.start))
+                .end_time(to_date_time(req.end))
+                .scan_by(cw::ScanBy::TimestampAscending)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(sdk_err(SVC))?;
+            for r in out.metric_data_results() {
+                let id = r.id().ok_or_else(|| malformed("MetricDataResult.Id"))?.to_string();
+                let timestamps = r
+                    .timestamps()
+                    .iter()
+                    .map(|t| to_system_time(t).ok_or_else(|| malformed("a valid MetricDataResult.Timestamps item")))
+                    .collect::<crate::Result<Vec<_>>>()?;
+                let status = status_from_sdk(r.status_code());
+                match results.iter_mut().find(|x| x.id == id) {
+                    Some(x) => {
+                        x.timestamps.extend(timestamps);
+                        x.values.extend_from_slice(r.values());
+                        x.status = status;
+                        if x.label.is_none() {
+                            x.label = r.label().map(str::to_string);
+                        }
+                    }
+                    None => results.push(MetricDataResult {
+                        id,
+                        label: r.label().map(str::to_string),
+                        timestamps,
+                        values: r.values().to_vec(),
+                        status,
+                    }),
+                }
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(results)
+    }
+
+    async fn list_metrics(&self, req: ListMetricsRequest) -> crate::Result<Vec<Metric>> {
+        req.validate()?;
+        let filters: Vec<cw::DimensionFilter> = req
+            .dimensions
+            .iter()
+            .map(|f| cw::DimensionFilter::builder().name(&f.name).set_value(f.value.clone()).build())
+            .collect();
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_metrics()
+                .set_namespace(req.namespace.clone())
+                .set_metric_name(req.metric_name.clone())
+                .set_dimensions((!filters.is_empty()).then(|| filters.clone()))
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(sdk_err(SVC))?;
+            for m in out.metrics() {
+                all.push(Metric {
+                    namespace: m.namespace().ok_or_else(|| malformed("Metric.Namespace"))?.to_string(),
+                    metric_name: m.metric_name().ok_or_else(|| malformed("Metric.MetricName"))?.to_string(),
+                    dimensions: dims_from_sdk(m.dimensions()),
+                });
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    async fn put_metric_alarm(&self, req: PutMetricAlarmRequest) -> crate::Result<()> {
+        req.validate()?;
+        let strs = |v: &[Arn]| Some(v.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        let tags: Vec<cw::Tag> = req
+            .tags
+            .iter()
+            .map(|(k, v)| cw::Tag::builder().key(k).value(v).build())
+            .collect();
+        self.client
+            .put_metric_alarm()
+            .alarm_name(req.alarm_name.as_str())
+            .set_alarm_description(req.description.clone())
+            .namespace(&req.namespace)
+            .metric_name(&req.metric_name)
+            .set_dimensions(Some(dims_to_sdk(&req.dimensions)))
+            .set_statistic(req.statistic.map(stat_to_sdk))
+            .set_extended_statistic(req.extended_statistic.clone())
+            .period(req.period_secs as i32)
+            .evaluation_periods(req.evaluation_periods as i32)
+            .set_datapoints_to_alarm(req.datapoints_to_alarm.map(|m| m as i32))
+            .threshold(req.threshold)
+            .comparison_operator(cw::ComparisonOperator::from(req.comparison.as_str()))
+            .treat_missing_data(req.treat_missing_data.as_str())
+            .set_alarm_actions(strs(&req.alarm_actions))
+            .set_ok_actions(strs(&req.ok_actions))
+            .set_insufficient_data_actions(strs(&req.insufficient_data_actions))
+            .actions_enabled(req.actions_enabled)
+            .set_unit(req.unit.map(unit_to_sdk))
+            .set_tags((!tags.is_empty()).then_some(tags))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn describe_alarms(&self, req: DescribeAlarmsRequest) -> crate::Result<Vec<MetricAlarm>> {
+        req.validate()?;
+        let mut all = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .describe_alarms()
+                .set_alarm_names((!req.names.is_empty()).then(|| req.names.iter().map(|n| n.to_string()).collect()))
+                .set_alarm_name_prefix(req.name_prefix.clone())
+                .set_state_value(req.state.map(|s| cw::StateValue::from(s.as_str())))
+                .alarm_types(cw::AlarmType::MetricAlarm)
+                .max_records(100)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(sdk_err(SVC))?;
+            for a in out.metric_alarms() {
+                all.push(alarm_from_sdk(a)?);
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    async fn delete_alarms(&self, names: Vec<AlarmName>) -> crate::Result<()> {
+        validate_alarm_names(&names)?;
+        self.client
+            .delete_alarms()
+            .set_alarm_names(Some(names.iter().map(|n| n.to_string()).collect()))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn set_alarm_state(&self, req: SetAlarmStateRequest) -> crate::Result<()> {
+        req.validate()?;
+        self.client
+            .set_alarm_state()
+            .alarm_name(req.alarm_name.as_str())
+            .state_value(cw::StateValue::from(req.state.as_str()))
+            .state_reason(&req.reason)
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn put_dashboard(&self, req: PutDashboardRequest) -> crate::Result<()> {
+        req.validate()?;
+        self.client
+            .put_dashboard()
+            .dashboard_name(&req.name)
+            .dashboard_body(&req.body)
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn get_dashboard(&self, name: String) -> crate::Result<Dashboard> {
+        validate_dashboard_name("name", &name)?;
+        let out = self
+            .client
+            .get_dashboard()
+            .dashboard_name(&name)
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(Dashboard {
+            name: out.dashboard_name().unwrap_or(&name).to_string(),
+            arn: out.dashboard_arn().unwrap_or_default().to_string(),
+            body: out
+                .dashboard_body()
+                .ok_or_else(|| malformed("DashboardBody"))?
+                .to_string(),
+        })
+    }
+
+    async fn delete_dashboards(&self, names: Vec<String>) -> crate::Result<()> {
+        validate_dashboard_names(&names)?;
+        self.client
+            .delete_dashboards()
+            .set_dashboard_names(Some(names))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudwatch::Client;
+    use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
+    use aws_sdk_cloudwatch::operation::get_dashboard::GetDashboardError;
+    use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+    use aws_sdk_cloudwatch::operation::put_metric_alarm::{PutMetricAlarmError, PutMetricAlarmOutput};
+    use aws_sdk_cloudwatch::operation::put_metric_data::{PutMetricDataError, PutMetricDataOutput};
+    use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+    use aws_smithy_types::error::ErrorMetadata;
+    use std::time::Duration;
+
+    /// `mock_client!` without the SDK's `test-util` feature (not enabled in this crate's
+    /// dev-dependencies): the same interceptor and HTTP client, test credentials, no retries.
+    fn client(rules: &[&Rule]) -> SdkCloudWatch {
+        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::Sequential);
+        for r in rules {
+            interceptor = interceptor.with_rule(r);
+        }
+        let conf = aws_sdk_cloudwatch::Config::builder()
+            .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            ))
+            .retry_config(aws_sdk_cloudwatch::config::retry::RetryConfig::disabled())
+            .http_client(create_mock_http_client())
+            .interceptor(interceptor)
+            .build();
+        SdkCloudWatch::from_client(Client::from_conf(conf))
+    }
+
+    fn meta(code: &str) -> ErrorMetadata {
+        ErrorMetadata::builder().code(code).message("it failed").build()
+    }
+
+    fn t(s: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600 + s)
+    }
+
+    #[tokio::test]
+    async fn put_metric_data_sends_values_counts_dimensions_unit() {
+        let rule = mock!(Client::put_metric_data)
+            .match_requests(|r| {
+                let d = &r.metric_data()[0];
+                r.namespace() == Some("MyApp")
+                    && d.metric_name() == Some("Latency")
+                    && d.values() == [1.0, 2.0]
+                    && d.counts() == [3.0, 1.0]
+                    && d.unit() == Some(&cw::StandardUnit::Milliseconds)
+                    && d.dimensions().len() == 1
+                    && d.dimensions()[0].name() == Some("Stage")
+                    && d.dimensions()[0].value() == Some("prod")
+                    && d.storage_resolution() == Some(1)
+                    && d.timestamp().is_some()
+                    && d.value().is_none()
+                    && r.metric_data()[1].statistic_values().and_then(|s| s.sample_count()) == Some(4.0)
+            })
+            .then_output(|| PutMetricDataOutput::builder().build());
+        let cw = client(&[&rule]);
+        let d1 = MetricDatum::builder()
+            .metric_name("Latency")
+            .dimensions(vec![Dimension::new("Stage", "prod")])
+            .timestamp(t(0))
+            .values(vec![1.0, 2.0])
+            .counts(vec![3.0, 1.0])
+            .unit(Unit::Milliseconds)
+            .storage_resolution(1)
+            .build();
+        let d2 = MetricDatum::builder()
+            .metric_name("Latency")
+            .statistic_values(StatisticSet {
+                sample_count: 4.0,
+                sum: 10.0,
+                minimum: 1.0,
+                maximum: 4.0,
+            })
+            .build();
+        let req = PutMetricDataRequest::builder().namespace("MyApp").data(vec![d1, d2]).build().unwrap();
+        cw.put_metric_data(req).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn put_metric_alarm_sends_every_field() {
+        let rule = mock!(Client::put_metric_alarm)
+            .match_requests(|r| {
+                r.alarm_name() == Some("lat-p90")
+                    && r.alarm_description() == Some("p90 latency")
+                    && r.namespace() == Some("AWS/ApplicationELB")
+                    && r.metric_name() == Some("TargetResponseTime")
+                    && r.dimensions().len() == 1
+                    && r.statistic().is_none()
+                    && r.extended_statistic() == Some("p90")
+                    && r.period() == Some(60)
+                    && r.evaluation_periods() == Some(5)
+                    && r.datapoints_to_alarm() == Some(3)
+                    && r.threshold() == Some(0.5)
+                    && r.comparison_operator() == Some(&cw::ComparisonOperator::GreaterThanThreshold)
+                    && r.treat_missing_data() == Some("notBreaching")
+                    && r.alarm_actions() == ["arn:aws:sns:us-east-1:123456789012:ops"]
+                    && r.ok_actions() == ["arn:aws:sns:us-east-1:123456789012:ok"]
+                    && r.insufficient_data_actions().is_empty()
+                    && r.actions_enabled() == Some(false)
+                    && r.unit() == Some(&cw::StandardUnit::Seconds)
+                    && r.tags().len() == 1
+                    && r.tags()[0].key() == Some("team")
+            })
+            .then_output(|| PutMetricAlarmOutput::builder().build());
+        let cw = client(&[&rule]);
+        let req = PutMetricAlarmRequest::builder()
+            .alarm_name("lat-p90".parse().unwrap())
+            .description("p90 latency")
+            .namespace("AWS/ApplicationELB")
+            .metric_name("TargetResponseTime")
+            .dimensions(vec![Dimension::new("LoadBalancer", "app/web/123")])
+            .extended_statistic("p90")
+            .period_secs(60)
+            .evaluation_periods(5)
+            .datapoints_to_alarm(3)
+            .threshold(0.5)
+            .comparison(ComparisonOperator::GreaterThanThreshold)
+            .treat_missing_data(TreatMissingData::NotBreaching)
+            .alarm_actions(vec!["arn:aws:sns:us-east-1:123456789012:ops".parse().unwrap()])
+            .ok_actions(vec!["arn:aws:sns:us-east-1:123456789012:ok".parse().unwrap()])
+            .actions_enabled(false)
+            .unit(Unit::Seconds)
+            .tags([("team".to_string(), "web".to_string())].into())
+            .build()
+            .unwrap();
+        cw.put_metric_alarm(req).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    fn result(id: &str, ts: &[u64], vs: &[f64]) -> cw::MetricDataResult {
+        cw::MetricDataResult::builder()
+            .id(id)
+            .label(id.to_uppercase())
+            .set_timestamps(Some(ts.iter().map(|s| to_date_time(t(*s))).collect()))
+            .set_values(Some(vs.to_vec()))
+            .status_code(cw::StatusCode::Complete)
+            .build()
+    }
+
+    #[tokio::test]
+    async fn get_metric_data_merges_pages_per_query() {
+        let page1 = mock!(Client::get_metric_data)
+            .match_requests(|r| {
+                r.next_token().is_none()
+                    && r.metric_data_queries().len() == 2
+                    && r.metric_data_queries()[0].metric_stat().and_then(|m| m.stat()) == Some("p99")
+                    && r.scan_by() == Some(&cw::ScanBy::TimestampAscending)
+            })
+            .then_output(|| {
+                GetMetricDataOutput::builder()
+                    .metric_data_results(result("a", &[0, 60], &[1.0, 2.0]))
+                    .metric_data_results(result("b", &[0], &[5.0]))
+                    .next_token("t2")
+                    .build()
+            });
+        let page2 = mock!(Client::get_metric_data)
+            .match_requests(|r| r.next_token() == Some("t2"))
+            .then_output(|| {
+                GetMetricDataOutput::builder()
+                    .metric_data_results(result("a", &[120], &[3.0]))
+                    .metric_data_results(result("b", &[60], &[6.0]))
+                    .build()
+            });
+        let cw = client(&[&page1, &page2]);
+        let q = |id: &str, stat: &str| {
+            MetricDataQuery::builder()
+                .id(id)
+                .metric(
+                    MetricStat::builder()
+                        .metric(Metric::builder().namespace("App").metric_name("m").build())
+                        .period_secs(60)
+                        .stat(stat)
+                        .build(),
+                )
+                .build()
+        };
+        let req = GetMetricDataRequest::builder()
+            .queries(vec![q("a", "p99"), q("b", "Sum")])
+            .start(t(0))
+            .end(t(180))
+            .build()
+            .unwrap();
+        let out = cw.get_metric_data(req).await.unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].id, "a");
+        assert_eq!(out[0].values, vec![1.0, 2.0, 3.0]);
+        assert_eq!(out[0].timestamps, vec![t(0), t(60), t(120)]);
+        assert_eq!(out[0].label.as_deref(), Some("A"));
+        assert_eq!(out[1].values, vec![5.0, 6.0]);
+        assert_eq!(out[1].status, MetricDataStatus::Complete);
+        assert_eq!(page2.num_calls(), 1);
+    }
+
+    fn sdk_alarm(name: &str) -> cw::MetricAlarm {
+        cw::MetricAlarm::builder()
+            .alarm_name(name)
+            .alarm_arn(format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"))
+            .namespace("AWS/EC2")
+            .metric_name("CPUUtilization")
+            .dimensions(cw::Dimension::builder().name("InstanceId").value("i-0123456789abcdef0").build())
+            .statistic(cw::Statistic::Average)
+            .period(300)
+            .evaluation_periods(3)
+            .threshold(80.0)
+            .comparison_operator(cw::ComparisonOperator::GreaterThanThreshold)
+            .treat_missing_data("breaching")
+            .alarm_actions("arn:aws:sns:us-east-1:123456789012:ops")
+            .actions_enabled(true)
+            .state_value(cw::StateValue::Alarm)
+            .state_reason("Threshold Crossed")
+            .state_updated_timestamp(to_date_time(t(300)))
+            .build()
+    }
+
+    #[tokio::test]
+    async fn describe_alarms_maps_and_follows_pages() {
+        let page1 = mock!(Client::describe_alarms)
+            .match_requests(|r| r.next_token().is_none() && r.alarm_name_prefix() == Some("cpu") && r.max_records() == Some(100))
+            .then_output(|| {
+                DescribeAlarmsOutput::builder()
+                    .metric_alarms(sdk_alarm("cpu-1"))
+                    .next_token("n")
+                    .build()
+            });
+        let page2 = mock!(Client::describe_alarms)
+            .match_requests(|r| r.next_token() == Some("n"))
+            .then_output(|| DescribeAlarmsOutput::builder().metric_alarms(sdk_alarm("cpu-2")).build());
+        let cw = client(&[&page1, &page2]);
+        let req = DescribeAlarmsRequest::builder().name_prefix("cpu").build().unwrap();
+        let alarms = cw.describe_alarms(req).await.unwrap();
+        assert_eq!(alarms.len(), 2);
+        let a = &alarms[0];
+        assert_eq!(a.name, "cpu-1");
+        assert_eq!(a.state, AlarmState::Alarm);
+        assert_eq!(a.statistic, Some(Statistic::Average));
+        assert_eq!(a.comparison, ComparisonOperator::GreaterThanThreshold);
+        assert_eq!(a.treat_missing_data, TreatMissingData::Breaching);
+        assert_eq!(a.period_secs, 300);
+        assert_eq!(a.evaluation_periods, 3);
+        assert_eq!(a.dimensions, vec![Dimension::new("InstanceId", "i-0123456789abcdef0")]);
+        assert_eq!(a.alarm_actions[0].as_str(), "arn:aws:sns:us-east-1:123456789012:ops");
+        assert_eq!(a.state_updated, Some(t(300)));
+        assert_eq!(a.state_reason.as_deref(), Some("Threshold Crossed"));
+        assert_eq!(alarms[1].name, "cpu-2");
+    }
+
+    #[tokio::test]
+    async fn errors_are_mapped() {
+        let missing = mock!(Client::get_dashboard).then_error(|| {
+            GetDashboardError::DashboardNotFoundError(
+                cw::error::DashboardNotFoundError::builder()
+                    .message("Dashboard ops does not exist")
+                    .meta(meta("ResourceNotFound"))
+                    .build(),
+            )
+        });
+        let limit = mock!(Client::put_metric_alarm).then_error(|| {
+            PutMetricAlarmError::LimitExceededFault(
+                cw::error::LimitExceededFault::builder()
+                    .message("too many alarms")
+                    .meta(meta("LimitExceeded"))
+                    .build(),
+            )
+        });
+        let throttled = mock!(Client::put_metric_data).then_error(|| {
+            PutMetricDataError::generic(meta("Throttling"))
+        });
+        let cw = client(&[&missing, &limit, &throttled]);
+        let e = cw.get_dashboard("ops".into()).await.unwrap_err();
+        assert!(e.is_not_found(), "{e:?}");
+        assert_eq!(e.code(), Some("ResourceNotFound"));
+        let req = PutMetricAlarmRequest::builder()
+            .alarm_name("a".parse().unwrap())
+            .namespace("App")
+            .metric_name("m")
+            .statistic(Statistic::Sum)
+            .period_secs(60)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison(ComparisonOperator::GreaterThanThreshold)
+            .build()
+            .unwrap();
+        let e = cw.put_metric_alarm(req).await.unwrap_err();
+        assert_eq!(e.code(), Some("LimitExceeded"));
+        let put = PutMetricDataRequest::builder()
+            .namespace("App")
+            .data(vec![MetricDatum::builder().metric_name("m").value(1.0).build()])
+            .build()
+            .unwrap();
+        let e = cw.put_metric_data(put).await.unwrap_err();
+        assert!(e.is_throttled(), "{e:?}");
+        assert!(e.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn invalid_requests_are_not_sent() {
+        let cw = client(&[]);
+        let mut req = PutMetricDataRequest::builder()
+            .namespace("App")
+            .data(vec![MetricDatum::builder().metric_name("m").value(1.0).build()])
+            .build()
+            .unwrap();
+        req.namespace = "AWS/EC2".into();
+        assert!(cw.put_metric_data(req).await.unwrap_err().is_validation());
+        assert!(cw.delete_alarms(vec![]).await.unwrap_err().is_validation());
+        assert!(cw.get_dashboard("bad name".into()).await.unwrap_err().is_validation());
+    }
+}
