@@ -1,14 +1,1272 @@
-//! PLACEHOLDER: the Lambda trait is being written.
+//! AWS Lambda: functions (zip packages), versions, aliases with weighted routing, invocation
+//! and resource-based permissions.
+//!
+//! The [`Lambda`] trait is implemented by [`SdkLambda`](sdk::SdkLambda) (feature `lambda`), by
+//! the simulator ([`SimCloud`](crate::sim::SimCloud)), by any
+//! [`Layered`](crate::layer::Layered) wrapper, and by `MockLambda` (feature `mock`).
+//!
+//! Environment variable values never appear in `Debug` output ([`Environment`] redacts them).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> aws_facade::Result<()> {
+//! use aws_facade::lambda::{CreateFunctionRequest, InvokeRequest, Lambda};
+//! use aws_facade::sim::SimCloud;
+//! use std::sync::Arc;
+//! let sim = SimCloud::new();
+//! sim.register_handler("hello", Arc::new(|inv| Ok(serde_json::json!({"echo": inv.payload.clone()}))));
+//! let req = CreateFunctionRequest::builder()
+//!     .name("hello".parse()?)
+//!     .runtime("provided.al2023")
+//!     .role("arn:aws:iam::123456789012:role/lambda-exec".parse()?)
+//!     .code(b"PK\x03\x04 a zip".to_vec())
+//!     .environment([("GREETING", "secret-value")].into_iter().collect::<aws_facade::lambda::Environment>())
+//!     .build()?;
+//! let created = sim.create_function(req).await?;
+//! assert!(!format!("{created:?}").contains("secret-value"));
+//! tokio::time::sleep(std::time::Duration::from_secs(5)).await; // Pending → Active
+//! let out = sim
+//!     .invoke(InvokeRequest::builder().function("hello".parse()?).payload(&b"{\"n\":1}"[..]).build()?)
+//!     .await?;
+//! assert_eq!(out.status_code, 200);
+//! assert_eq!(out.payload_json()?, serde_json::json!({"echo": {"n": 1}}));
+//! # Ok(()) }
+//! ```
 
 #[cfg(feature = "lambda")]
 pub mod sdk;
 
-#[allow(unused_imports)]
-use crate::error::Service;
-use crate::macros::service_trait;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::SystemTime;
+
+use bon::Builder;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::Tags;
+use crate::error::{Error, Result, Service};
+use crate::id::{AliasName, Arn, FunctionName};
+use crate::macros::{service_trait, validated_builder};
+use crate::validate::{self, Validate};
 
 service_trait! {
-    /// PLACEHOLDER.
+    /// AWS Lambda operations used by the workflows. Every list returns all pages.
     pub trait Lambda (Service::Lambda, LAMBDA_OPERATIONS) {
+        /// Creates a function from a zip package; it is `Pending` until it becomes `Active`.
+        fn create_function(req: CreateFunctionRequest) -> FunctionConfiguration = "CreateFunction";
+        /// The configuration of `$LATEST`, a version or an alias's version.
+        fn get_function_configuration(name: FunctionName, qualifier: Option<String>) -> FunctionConfiguration = "GetFunctionConfiguration";
+        /// Replaces the code of `$LATEST` (optionally publishing a version).
+        fn update_function_code(req: UpdateFunctionCodeRequest) -> FunctionConfiguration = "UpdateFunctionCode";
+        /// Changes settings of `$LATEST`.
+        fn update_function_configuration(req: UpdateFunctionConfigurationRequest) -> FunctionConfiguration = "UpdateFunctionConfiguration";
+        /// Publishes `$LATEST` as a new numbered version (or returns the latest version unchanged).
+        fn publish_version(req: PublishVersionRequest) -> FunctionConfiguration = "PublishVersion";
+        /// `$LATEST` and every published version.
+        fn list_versions(name: FunctionName) -> Vec<FunctionConfiguration> = "ListVersionsByFunction";
+        /// Creates an alias.
+        fn create_alias(req: AliasRequest) -> Alias = "CreateAlias";
+        /// Changes an alias (its version, description and routing).
+        fn update_alias(req: AliasRequest) -> Alias = "UpdateAlias";
+        /// One alias.
+        fn get_alias(function: FunctionName, name: AliasName) -> Alias = "GetAlias";
+        /// Every alias of a function.
+        fn list_aliases(function: FunctionName) -> Vec<Alias> = "ListAliases";
+        /// Deletes an alias.
+        fn delete_alias(function: FunctionName, name: AliasName) -> () = "DeleteAlias";
+        /// Invokes a function. A function error is reported in the output
+        /// ([`InvokeOutput::function_error`]), not as `Err`.
+        fn invoke(req: InvokeRequest) -> InvokeOutput = "Invoke";
+        /// Adds a statement to the function's resource-based policy.
+        fn add_permission(req: AddPermissionRequest) -> () = "AddPermission";
+        /// Removes a statement from the function's resource-based policy.
+        fn remove_permission(req: RemovePermissionRequest) -> () = "RemovePermission";
+        /// The function's (or qualifier's) resource-based policy, as a JSON document.
+        fn get_policy(function: FunctionName, qualifier: Option<String>) -> String = "GetPolicy";
+        /// Deletes a function (no qualifier) or one published version (`qualifier` = a number).
+        fn delete_function(name: FunctionName, qualifier: Option<String>) -> () = "DeleteFunction";
+        /// The `$LATEST` configuration of every function.
+        fn list_functions() -> Vec<FunctionConfiguration> = "ListFunctions";
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+
+/// Runtimes accepted for new functions and updates: the supported (not deprecated) runtimes of
+/// the Lambda Developer Guide, "Lambda runtimes"
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html>), plus `nodejs18.x` and
+/// `python3.9`, which are deprecated but can still be used to create and update functions.
+pub const SUPPORTED_RUNTIMES: &[&str] = &[
+    "nodejs24.x",
+    "nodejs22.x",
+    "nodejs20.x",
+    "nodejs18.x",
+    "python3.14",
+    "python3.13",
+    "python3.12",
+    "python3.11",
+    "python3.10",
+    "python3.9",
+    "java25",
+    "java21",
+    "java17",
+    "java11",
+    "java8.al2",
+    "dotnet10",
+    "dotnet8",
+    "ruby3.4",
+    "ruby3.3",
+    "ruby3.2",
+    "provided.al2023",
+    "provided.al2",
+];
+
+/// Largest zip package uploaded in the request: 50 MB (Lambda Developer Guide, "Lambda quotas":
+/// deployment package, 50 MB zipped, for direct upload;
+/// <https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>).
+pub const MAX_ZIP_BYTES: usize = 50 * 1024 * 1024;
+/// Largest synchronous invocation payload: 6 MB ("Lambda quotas", invocation payload).
+pub const MAX_SYNC_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
+/// Largest asynchronous (`Event`) invocation payload: 256 KB ("Lambda quotas", invocation
+/// payload).
+pub const MAX_ASYNC_PAYLOAD_BYTES: usize = 256 * 1024;
+/// Total size of all environment variable keys and values: 4 KB ("Lambda quotas").
+pub const MAX_ENVIRONMENT_BYTES: usize = 4 * 1024;
+
+/// Environment variable keys Lambda reserves (Lambda Developer Guide, "Defined runtime
+/// environment variables": reserved keys cannot be set in the function configuration).
+pub const RESERVED_ENVIRONMENT_KEYS: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// The principal CloudWatch uses to invoke a function from an alarm action (CloudWatch User
+/// Guide, "Lambda alarm actions").
+pub const CLOUDWATCH_ALARMS_PRINCIPAL: &str = "lambda.alarms.cloudwatch.amazonaws.com";
+
+fn validate_runtime(field: &str, runtime: &str) -> Result<()> {
+    if SUPPORTED_RUNTIMES.contains(&runtime) {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            field,
+            format!(
+                "must be a supported Lambda runtime such as provided.al2023, python3.13 or nodejs22.x (got {runtime:?})"
+            ),
+        ))
+    }
+}
+
+/// Checks an IAM role ARN: `arn:PARTITION:iam::ACCOUNT:role/NAME` (CreateFunction `Role`:
+/// `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`).
+fn validate_role(field: &str, role: &Arn) -> Result<()> {
+    let parts: Vec<&str> = role.as_str().splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5].strip_prefix("role/").is_some_and(|n| {
+            !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+=,.@-_/".contains(&b))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            field,
+            format!("must be an IAM role ARN like arn:aws:iam::123456789012:role/NAME (got {role})"),
+        ))
+    }
+}
+
+/// CreateFunction `Handler`: at most 128 characters, no whitespace (`[^\s]+`).
+fn validate_handler(field: &str, handler: &str) -> Result<()> {
+    validate::len_in(field, handler, 1, 128)?;
+    if handler.chars().any(char::is_whitespace) {
+        return Err(Error::validation(field, "must not contain whitespace"));
+    }
+    Ok(())
+}
+
+/// CreateFunction `Description`: 0-256 characters.
+fn validate_description(field: &str, d: &str) -> Result<()> {
+    if d.chars().count() > 256 {
+        return Err(Error::validation(
+            field,
+            format!("must be at most 256 characters (got {})", d.chars().count()),
+        ));
+    }
+    Ok(())
+}
+
+/// CreateFunction `Timeout`: 1-900 seconds ("Lambda quotas", function timeout).
+fn validate_timeout(field: &str, t: u32) -> Result<()> {
+    validate::in_range(field, t, 1, 900)
+}
+
+/// CreateFunction `MemorySize`: 128-10,240 MB ("Lambda quotas", function memory allocation).
+fn validate_memory(field: &str, m: u32) -> Result<()> {
+    validate::in_range(field, m, 128, 10_240)
+}
+
+/// A zip package: at most [`MAX_ZIP_BYTES`], starting with a local file header `PK\x03\x04`.
+fn validate_zip(field: &str, zip: &Bytes) -> Result<()> {
+    if zip.len() > MAX_ZIP_BYTES {
+        return Err(Error::validation(
+            field,
+            format!(
+                "must be at most {MAX_ZIP_BYTES} bytes (50 MB) for a direct upload; use S3 for larger packages (got {})",
+                zip.len()
+            ),
+        ));
+    }
+    if !zip.starts_with(b"PK\x03\x04") {
+        return Err(Error::validation(
+            field,
+            "must be a zip archive (starting with the bytes PK\\x03\\x04)",
+        ));
+    }
+    Ok(())
+}
+
+/// A qualifier: `$LATEST`, a version number or an alias name (1-128 characters,
+/// `(|[a-zA-Z0-9$_-]+)`).
+fn validate_qualifier(field: &str, q: &str) -> Result<()> {
+    validate::len_in(field, q, 1, 128)?;
+    if q == "$LATEST" || q.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            field,
+            format!("must be $LATEST, a version number or an alias name (got {q:?})"),
+        ))
+    }
+}
+
+/// A published version number (`1`, `2`, ...).
+fn is_version_number(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models
+
+/// A function's environment variables. `Debug` shows the keys only: values are redacted, as
+/// they often hold secrets.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Environment(pub BTreeMap<String, String>);
+
+impl Environment {
+    /// No variables.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets a variable; returns the previous value.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) -> Option<String> {
+        self.0.insert(key.into(), value.into())
+    }
+    /// A variable's value.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+    /// The variables in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+    /// How many variables there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The total size of keys and values in bytes (the 4 KB quota counts this).
+    pub fn size_bytes(&self) -> usize {
+        self.0.iter().map(|(k, v)| k.len() + v.len()).sum()
+    }
+
+    /// Checks keys (`[a-zA-Z][a-zA-Z0-9_]+`, not reserved) and the total size
+    /// (Lambda API reference, `Environment.Variables`; "Lambda quotas": 4 KB).
+    pub fn validate(&self, field: &str) -> Result<()> {
+        for key in self.0.keys() {
+            let b = key.as_bytes();
+            let ok = b.len() >= 2
+                && b[0].is_ascii_alphabetic()
+                && b[1..].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_');
+            if !ok {
+                return Err(Error::validation(
+                    field,
+                    format!("key {key:?} must match [a-zA-Z][a-zA-Z0-9_]+"),
+                ));
+            }
+            if RESERVED_ENVIRONMENT_KEYS.contains(&key.as_str()) {
+                return Err(Error::validation(
+                    field,
+                    format!("key {key:?} is reserved by Lambda"),
+                ));
+            }
+        }
+        let size = self.size_bytes();
+        if size > MAX_ENVIRONMENT_BYTES {
+            return Err(Error::validation(
+                field,
+                format!("keys and values must total at most {MAX_ENVIRONMENT_BYTES} bytes (4 KB) (got {size})"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.0.keys().map(|k| (k, "<redacted>"))).finish()
+    }
+}
+
+impl From<BTreeMap<String, String>> for Environment {
+    fn from(m: BTreeMap<String, String>) -> Self {
+        Environment(m)
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Environment {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Environment(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    }
+}
+
+/// The instruction set a function runs on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Architecture {
+    /// `x86_64` (the default).
+    #[default]
+    #[serde(rename = "x86_64")]
+    X86_64,
+    /// `arm64` (Graviton).
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+impl Architecture {
+    /// The AWS name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+    /// Parses the AWS name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "x86_64" => Some(Architecture::X86_64),
+            "arm64" => Some(Architecture::Arm64),
+            _ => None,
+        }
+    }
+}
+
+/// A function's state (`State`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FunctionState {
+    /// Being created; it cannot be invoked or changed yet.
+    Pending,
+    /// Ready.
+    Active,
+    /// Idle long enough that Lambda reclaimed its resources (also any other non-invocable
+    /// state AWS reports, such as `Deactivated`).
+    Inactive,
+    /// Creation failed (see the state reason).
+    Failed,
+}
+
+impl FunctionState {
+    /// The AWS name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FunctionState::Pending => "Pending",
+            FunctionState::Active => "Active",
+            FunctionState::Inactive => "Inactive",
+            FunctionState::Failed => "Failed",
+        }
+    }
+}
+
+/// The status of the last update (`LastUpdateStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LastUpdateStatus {
+    /// An update is being applied; another change is a `ResourceConflictException`.
+    InProgress,
+    /// The last update succeeded.
+    Successful,
+    /// The last update failed.
+    Failed,
+}
+
+impl LastUpdateStatus {
+    /// The AWS name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LastUpdateStatus::InProgress => "InProgress",
+            LastUpdateStatus::Successful => "Successful",
+            LastUpdateStatus::Failed => "Failed",
+        }
+    }
+}
+
+/// The configuration of a function version (`$LATEST` or a published number).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionConfiguration {
+    /// The function name.
+    pub name: FunctionName,
+    /// The function ARN (qualified with the version for published versions).
+    pub arn: Arn,
+    /// The runtime identifier, such as `provided.al2023`.
+    pub runtime: String,
+    /// The execution role.
+    pub role: Arn,
+    /// The handler (absent for OS-only runtimes).
+    pub handler: Option<String>,
+    /// The base64 SHA-256 digest of the zip package, as AWS reports it.
+    pub code_sha256: String,
+    /// The zip package size in bytes.
+    pub code_size: u64,
+    /// The description.
+    pub description: String,
+    /// The timeout in seconds.
+    pub timeout_secs: u32,
+    /// The memory in MB.
+    pub memory_mb: u32,
+    /// The environment variables (redacted in `Debug`).
+    pub environment: Environment,
+    /// The instruction set.
+    pub architectures: Vec<Architecture>,
+    /// `$LATEST` or a version number.
+    pub version: String,
+    /// The state (`Pending` after creation, then `Active`).
+    pub state: FunctionState,
+    /// Why the function is in its state, where AWS says.
+    pub state_reason: Option<String>,
+    /// The status of the last update.
+    pub last_update_status: LastUpdateStatus,
+    /// The revision id (changes with every update; used as a precondition).
+    pub revision_id: Option<String>,
+    /// When the function was last modified.
+    pub last_modified: Option<SystemTime>,
+}
+
+impl FunctionConfiguration {
+    /// Whether the function can be invoked and changed: `Active` with no update in progress.
+    pub fn is_ready(&self) -> bool {
+        self.state == FunctionState::Active && self.last_update_status != LastUpdateStatus::InProgress
+    }
+}
+
+/// A request to create a function from a zip package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct CreateFunctionRequest {
+    /// The function name.
+    pub name: FunctionName,
+    /// The runtime, one of [`SUPPORTED_RUNTIMES`].
+    pub runtime: String,
+    /// The execution role (`arn:aws:iam::ACCOUNT:role/NAME`).
+    pub role: Arn,
+    /// The handler (at most 128 characters); required except for `provided.*` runtimes.
+    pub handler: Option<String>,
+    /// The zip package (at most 50 MB).
+    #[builder(into)]
+    pub code: Bytes,
+    /// A description (at most 256 characters).
+    pub description: Option<String>,
+    /// The timeout, 1-900 seconds (default 3).
+    #[builder(default = 3)]
+    pub timeout_secs: u32,
+    /// The memory, 128-10,240 MB (default 128).
+    #[builder(default = 128)]
+    pub memory_mb: u32,
+    /// Environment variables (at most 4 KB in all).
+    #[builder(default, into)]
+    pub environment: Environment,
+    /// The instruction set: at most one (default `x86_64`).
+    #[builder(default)]
+    pub architectures: Vec<Architecture>,
+    /// Publish version 1 at once.
+    #[builder(default)]
+    pub publish: bool,
+    /// Tags.
+    #[builder(default)]
+    pub tags: Tags,
+}
+validated_builder!(
+    CreateFunctionRequest,
+    CreateFunctionRequestBuilder,
+    create_function_request_builder
+);
+
+impl Validate for CreateFunctionRequest {
+    fn validate(&self) -> Result<()> {
+        validate_runtime("runtime", &self.runtime)?;
+        validate_role("role", &self.role)?;
+        match &self.handler {
+            Some(h) => validate_handler("handler", h)?,
+            None if !self.runtime.starts_with("provided") => {
+                return Err(Error::validation(
+                    "handler",
+                    format!("is required for runtime {} (only provided.* runtimes omit it)", self.runtime),
+                ));
+            }
+            None => {}
+        }
+        validate_zip("code", &self.code)?;
+        if let Some(d) = &self.description {
+            validate_description("description", d)?;
+        }
+        validate_timeout("timeout_secs", self.timeout_secs)?;
+        validate_memory("memory_mb", self.memory_mb)?;
+        self.environment.validate("environment")?;
+        // CreateFunction `Architectures`: exactly one item when given.
+        validate::at_most("architectures", &self.architectures, 1)?;
+        validate::tags("tags", &self.tags)
+    }
+}
+
+/// A request to replace the code of `$LATEST`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct UpdateFunctionCodeRequest {
+    /// The function.
+    pub name: FunctionName,
+    /// The new zip package (at most 50 MB).
+    #[builder(into)]
+    pub zip: Bytes,
+    /// Publish a version once the code is updated.
+    #[builder(default)]
+    pub publish: bool,
+}
+validated_builder!(
+    UpdateFunctionCodeRequest,
+    UpdateFunctionCodeRequestBuilder,
+    update_function_code_request_builder
+);
+
+impl Validate for UpdateFunctionCodeRequest {
+    fn validate(&self) -> Result<()> {
+        validate_zip("zip", &self.zip)
+    }
+}
+
+/// A request to change settings of `$LATEST`; unset fields are left as they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct UpdateFunctionConfigurationRequest {
+    /// The function.
+    pub name: FunctionName,
+    /// The memory, 128-10,240 MB.
+    pub memory_mb: Option<u32>,
+    /// The timeout, 1-900 seconds.
+    pub timeout_secs: Option<u32>,
+    /// The environment variables (replaces all of them).
+    #[builder(into)]
+    pub environment: Option<Environment>,
+    /// The handler.
+    pub handler: Option<String>,
+    /// The runtime.
+    pub runtime: Option<String>,
+    /// The description.
+    pub description: Option<String>,
+    /// The execution role.
+    pub role: Option<Arn>,
+}
+validated_builder!(
+    UpdateFunctionConfigurationRequest,
+    UpdateFunctionConfigurationRequestBuilder,
+    update_function_configuration_request_builder
+);
+
+impl Validate for UpdateFunctionConfigurationRequest {
+    fn validate(&self) -> Result<()> {
+        if let Some(m) = self.memory_mb {
+            validate_memory("memory_mb", m)?;
+        }
+        if let Some(t) = self.timeout_secs {
+            validate_timeout("timeout_secs", t)?;
+        }
+        if let Some(e) = &self.environment {
+            e.validate("environment")?;
+        }
+        if let Some(h) = &self.handler {
+            validate_handler("handler", h)?;
+        }
+        if let Some(r) = &self.runtime {
+            validate_runtime("runtime", r)?;
+        }
+        if let Some(d) = &self.description {
+            validate_description("description", d)?;
+        }
+        if let Some(r) = &self.role {
+            validate_role("role", r)?;
+        }
+        Ok(())
+    }
+}
+
+/// A request to publish `$LATEST` as a version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct PublishVersionRequest {
+    /// The function.
+    pub name: FunctionName,
+    /// The version's description (at most 256 characters).
+    pub description: Option<String>,
+    /// Publish only if `$LATEST`'s code has this base64 SHA-256 (else
+    /// `PreconditionFailedException`).
+    pub code_sha256: Option<String>,
+    /// Publish only if `$LATEST` has this revision id (else `PreconditionFailedException`).
+    pub revision_id: Option<String>,
+}
+validated_builder!(
+    PublishVersionRequest,
+    PublishVersionRequestBuilder,
+    publish_version_request_builder
+);
+
+impl Validate for PublishVersionRequest {
+    fn validate(&self) -> Result<()> {
+        if let Some(d) = &self.description {
+            validate_description("description", d)?;
+        }
+        Ok(())
+    }
+}
+
+/// Weighted routing of an alias: a share of invocations goes to one additional version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AliasRouting {
+    /// The additional published version.
+    pub version: String,
+    /// The share of invocations it receives, 0.0 to 1.0.
+    pub weight: f64,
+}
+
+/// A request to create or update an alias.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct AliasRequest {
+    /// The function.
+    pub function: FunctionName,
+    /// The alias name.
+    pub name: AliasName,
+    /// The version it points to: `$LATEST` or a number (a published number when routing is set).
+    pub version: String,
+    /// A description (at most 256 characters).
+    pub description: Option<String>,
+    /// Weighted routing to one additional version.
+    pub routing: Option<AliasRouting>,
+}
+validated_builder!(AliasRequest, AliasRequestBuilder, alias_request_builder);
+
+impl Validate for AliasRequest {
+    fn validate(&self) -> Result<()> {
+        // CreateAlias `FunctionVersion`: `(\$LATEST|[0-9]+)`.
+        if self.version != "$LATEST" && !is_version_number(&self.version) {
+            return Err(Error::validation(
+                "version",
+                format!("must be $LATEST or a version number (got {:?})", self.version),
+            ));
+        }
+        if let Some(d) = &self.description {
+            validate_description("description", d)?;
+        }
+        if let Some(r) = &self.routing {
+            // Lambda Developer Guide, "Implement Lambda canary deployments using a weighted
+            // alias": both versions must be published, and the alias can point to at most two.
+            if self.version == "$LATEST" {
+                return Err(Error::validation(
+                    "version",
+                    "must be a published version number, not $LATEST, when routing is set",
+                ));
+            }
+            if !is_version_number(&r.version) {
+                return Err(Error::validation(
+                    "routing.version",
+                    format!("must be a published version number (got {:?})", r.version),
+                ));
+            }
+            if r.version == self.version {
+                return Err(Error::validation(
+                    "routing.version",
+                    format!("must differ from the alias's version {}", self.version),
+                ));
+            }
+            // AliasRoutingConfiguration `AdditionalVersionWeights`: values 0.0-1.0.
+            if !(0.0..=1.0).contains(&r.weight) {
+                return Err(Error::validation(
+                    "routing.weight",
+                    format!("must be between 0.0 and 1.0 (got {})", r.weight),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An alias.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alias {
+    /// The alias ARN (`...:function:NAME:ALIAS`).
+    pub arn: Arn,
+    /// The alias name.
+    pub name: AliasName,
+    /// The version it points to.
+    pub function_version: String,
+    /// Weighted routing to an additional version.
+    pub routing: Option<AliasRouting>,
+    /// The description.
+    pub description: String,
+    /// The revision id.
+    pub revision_id: Option<String>,
+}
+
+/// How to invoke a function.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum InvocationType {
+    /// Synchronously: wait for the result (status 200).
+    #[default]
+    RequestResponse,
+    /// Asynchronously: queue the event (status 202).
+    Event,
+    /// Only check parameters and permissions (status 204).
+    DryRun,
+}
+
+impl InvocationType {
+    /// The AWS name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InvocationType::RequestResponse => "RequestResponse",
+            InvocationType::Event => "Event",
+            InvocationType::DryRun => "DryRun",
+        }
+    }
+}
+
+/// A request to invoke a function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct InvokeRequest {
+    /// The function.
+    pub function: FunctionName,
+    /// `$LATEST`, a version number or an alias (default `$LATEST`).
+    pub qualifier: Option<String>,
+    /// The JSON event (at most 6 MB, or 256 KB for `Event`).
+    #[builder(default, into)]
+    pub payload: Bytes,
+    /// Synchronous (default), asynchronous or dry run.
+    #[builder(default)]
+    pub invocation_type: InvocationType,
+    /// Return the last 4 KB of the execution log (synchronous invocations only).
+    #[builder(default)]
+    pub log_tail: bool,
+}
+validated_builder!(InvokeRequest, InvokeRequestBuilder, invoke_request_builder);
+
+impl Validate for InvokeRequest {
+    fn validate(&self) -> Result<()> {
+        if let Some(q) = &self.qualifier {
+            validate_qualifier("qualifier", q)?;
+        }
+        let max = match self.invocation_type {
+            InvocationType::Event => MAX_ASYNC_PAYLOAD_BYTES,
+            _ => MAX_SYNC_PAYLOAD_BYTES,
+        };
+        if self.payload.len() > max {
+            return Err(Error::validation(
+                "payload",
+                format!(
+                    "must be at most {max} bytes for {} invocations (got {})",
+                    self.invocation_type.as_str(),
+                    self.payload.len()
+                ),
+            ));
+        }
+        if self.log_tail && self.invocation_type != InvocationType::RequestResponse {
+            return Err(Error::validation(
+                "log_tail",
+                "applies only to RequestResponse (synchronous) invocations",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The result of an invocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvokeOutput {
+    /// 200 (RequestResponse), 202 (Event) or 204 (DryRun).
+    pub status_code: u16,
+    /// The function's response (or error document).
+    pub payload: Bytes,
+    /// `Unhandled` or `Handled` when the function failed.
+    pub function_error: Option<String>,
+    /// The decoded tail of the execution log, when requested.
+    pub log_tail: Option<String>,
+    /// The version that ran (after alias routing).
+    pub executed_version: Option<String>,
+}
+
+impl InvokeOutput {
+    /// The payload parsed as JSON.
+    pub fn payload_json(&self) -> Result<serde_json::Value> {
+        serde_json::from_slice(&self.payload).map_err(|e| {
+            Error::api(
+                Service::Lambda,
+                "MalformedResponse",
+                format!("the function's payload is not JSON: {e}"),
+            )
+        })
+    }
+}
+
+/// A request to add a statement to a function's resource-based policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct AddPermissionRequest {
+    /// The function.
+    pub function: FunctionName,
+    /// A version or alias the statement applies to (default: the unqualified function).
+    pub qualifier: Option<String>,
+    /// The statement id: 1-100 letters, digits, hyphens and underscores.
+    pub statement_id: String,
+    /// The action (default `lambda:InvokeFunction`).
+    #[builder(default = "lambda:InvokeFunction".to_string())]
+    pub action: String,
+    /// The principal: a service (`lambda.alarms.cloudwatch.amazonaws.com`), an account id or `*`.
+    pub principal: String,
+    /// Only calls on behalf of this resource (e.g. the alarm's ARN).
+    pub source_arn: Option<Arn>,
+    /// Only calls on behalf of this account.
+    pub source_account: Option<String>,
+}
+validated_builder!(
+    AddPermissionRequest,
+    AddPermissionRequestBuilder,
+    add_permission_request_builder
+);
+
+/// AddPermission `StatementId`: `([a-zA-Z0-9-_]+)`, 1-100 characters.
+fn validate_statement_id(field: &str, sid: &str) -> Result<()> {
+    validate::len_in(field, sid, 1, 100)?;
+    if !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(Error::validation(
+            field,
+            format!("may contain only letters, digits, hyphens and underscores (got {sid:?})"),
+        ));
+    }
+    Ok(())
+}
+
+impl Validate for AddPermissionRequest {
+    fn validate(&self) -> Result<()> {
+        if let Some(q) = &self.qualifier {
+            validate_qualifier("qualifier", q)?;
+        }
+        validate_statement_id("statement_id", &self.statement_id)?;
+        // AddPermission `Action`: `(lambda:[*]|lambda:[a-zA-Z]+|[*])`.
+        let a = &self.action;
+        let action_ok = a == "*"
+            || a == "lambda:*"
+            || a
+                .strip_prefix("lambda:")
+                .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_alphabetic()));
+        if !action_ok {
+            return Err(Error::validation(
+                "action",
+                format!("must be lambda:ACTION, lambda:* or * (got {a:?})"),
+            ));
+        }
+        // AddPermission `Principal`: `[^\s]+`.
+        if self.principal.is_empty() || self.principal.chars().any(char::is_whitespace) {
+            return Err(Error::validation(
+                "principal",
+                "must be a service principal, an account id or *, without whitespace",
+            ));
+        }
+        if let Some(acct) = &self.source_account
+            && !(acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(Error::validation(
+                "source_account",
+                format!("must be a 12-digit account id (got {acct:?})"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A request to remove a statement from a function's resource-based policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct RemovePermissionRequest {
+    /// The function.
+    pub function: FunctionName,
+    /// The statement id.
+    pub statement_id: String,
+    /// The version or alias whose policy holds the statement.
+    pub qualifier: Option<String>,
+}
+validated_builder!(
+    RemovePermissionRequest,
+    RemovePermissionRequestBuilder,
+    remove_permission_request_builder
+);
+
+impl Validate for RemovePermissionRequest {
+    fn validate(&self) -> Result<()> {
+        if let Some(q) = &self.qualifier {
+            validate_qualifier("qualifier", q)?;
+        }
+        validate_statement_id("statement_id", &self.statement_id)
+    }
+}
+
+/// Checks a qualifier passed as a plain argument (GetFunctionConfiguration, GetPolicy,
+/// DeleteFunction); implementations call it first, as they call `validate()` on requests.
+pub(crate) fn check_qualifier(q: &Option<String>) -> Result<()> {
+    match q {
+        Some(q) => validate_qualifier("qualifier", q),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(e: Error) -> String {
+        match e {
+            Error::Validation { field, .. } => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    fn role() -> Arn {
+        "arn:aws:iam::123456789012:role/exec".parse().unwrap()
+    }
+
+    fn create() -> CreateFunctionRequestBuilder<
+        create_function_request_builder::SetCode<
+            create_function_request_builder::SetRole<
+                create_function_request_builder::SetRuntime<create_function_request_builder::SetName>,
+            >,
+        >,
+    > {
+        CreateFunctionRequest::builder()
+            .name("fn-1".parse().unwrap())
+            .runtime("python3.13")
+            .role(role())
+            .code(b"PK\x03\x04rest".to_vec())
+    }
+
+    #[test]
+    fn create_defaults() {
+        let r = create().handler("app.handler").build().unwrap();
+        assert_eq!(r.timeout_secs, 3);
+        assert_eq!(r.memory_mb, 128);
+        assert!(!r.publish);
+    }
+
+    /// A valid request changed by `f`, then validated (as implementations do).
+    fn check(f: impl FnOnce(&mut CreateFunctionRequest)) -> Result<()> {
+        let mut r = create().handler("app.handler").build().unwrap();
+        f(&mut r);
+        r.validate()
+    }
+
+    #[test]
+    fn create_rules_name_their_field() {
+        assert_eq!(field_of(create().build().unwrap_err()), "handler");
+        assert_eq!(field_of(check(|r| r.runtime = "python2.7".into()).unwrap_err()), "runtime");
+        assert_eq!(field_of(check(|r| r.runtime = "go1.x".into()).unwrap_err()), "runtime");
+        assert!(
+            check(|r| {
+                r.runtime = "provided.al2023".into();
+                r.handler = None;
+            })
+            .is_ok(),
+            "provided runtimes need no handler"
+        );
+        assert_eq!(
+            field_of(check(|r| r.role = "arn:aws:iam::123456789012:user/bob".parse().unwrap()).unwrap_err()),
+            "role"
+        );
+        assert_eq!(
+            field_of(check(|r| r.role = "arn:aws:s3:::bucket".parse().unwrap()).unwrap_err()),
+            "role"
+        );
+        assert_eq!(field_of(create().handler("x".repeat(129)).build().unwrap_err()), "handler");
+        assert_eq!(field_of(create().handler("a b").build().unwrap_err()), "handler");
+        assert_eq!(
+            field_of(check(|r| r.code = Bytes::from_static(b"not a zip")).unwrap_err()),
+            "code"
+        );
+        let mut big = b"PK\x03\x04".to_vec();
+        big.resize(MAX_ZIP_BYTES + 1, 0);
+        assert_eq!(field_of(check(|r| r.code = Bytes::from(big)).unwrap_err()), "code");
+        let h = || create().handler("app.handler");
+        assert_eq!(
+            field_of(h().description("d".repeat(257)).build().unwrap_err()),
+            "description"
+        );
+        assert_eq!(field_of(h().timeout_secs(0).build().unwrap_err()), "timeout_secs");
+        assert_eq!(field_of(h().timeout_secs(901).build().unwrap_err()), "timeout_secs");
+        assert!(h().timeout_secs(900).build().is_ok());
+        assert_eq!(field_of(h().memory_mb(127).build().unwrap_err()), "memory_mb");
+        assert_eq!(field_of(h().memory_mb(10_241).build().unwrap_err()), "memory_mb");
+        assert!(h().memory_mb(10_240).build().is_ok());
+        assert_eq!(
+            field_of(
+                h().architectures(vec![Architecture::X86_64, Architecture::Arm64])
+                    .build()
+                    .unwrap_err()
+            ),
+            "architectures"
+        );
+        let mut tags = Tags::new();
+        tags.insert("aws:x".into(), "y".into());
+        assert_eq!(field_of(h().tags(tags).build().unwrap_err()), "tags");
+    }
+
+    #[test]
+    fn environment_rules() {
+        let env = |k: &str, v: &str| -> Environment { [(k, v)].into_iter().collect() };
+        assert!(check(|r| r.environment = env("DB_HOST", "x")).is_ok());
+        for bad in ["1ABC", "A", "A-B", "AWS_REGION", "_HANDLER"] {
+            assert_eq!(
+                field_of(check(|r| r.environment = env(bad, "x")).unwrap_err()),
+                "environment",
+                "{bad}"
+            );
+        }
+        let big = env("BIG", &"v".repeat(MAX_ENVIRONMENT_BYTES - 3));
+        assert!(check(|r| r.environment = big).is_ok());
+        let too_big = env("BIG", &"v".repeat(MAX_ENVIRONMENT_BYTES - 2));
+        assert_eq!(field_of(check(|r| r.environment = too_big).unwrap_err()), "environment");
+    }
+
+    #[test]
+    fn debug_never_prints_environment_values() {
+        let env: Environment = [("DB_PASSWORD", "hunter2-secret")].into_iter().collect();
+        let req = create().handler("a.b").environment(env.clone()).build().unwrap();
+        let dbg = format!("{req:?} {:#?}", req);
+        assert!(dbg.contains("DB_PASSWORD"));
+        assert!(!dbg.contains("hunter2-secret"), "{dbg}");
+        let upd = UpdateFunctionConfigurationRequest::builder()
+            .name("f".parse().unwrap())
+            .environment(env.clone())
+            .build()
+            .unwrap();
+        assert!(!format!("{upd:?}").contains("hunter2-secret"));
+        let cfg = FunctionConfiguration {
+            name: "f".parse().unwrap(),
+            arn: "arn:aws:lambda:us-east-1:123456789012:function:f".parse().unwrap(),
+            runtime: "python3.13".into(),
+            role: role(),
+            handler: Some("a.b".into()),
+            code_sha256: "x".into(),
+            code_size: 1,
+            description: String::new(),
+            timeout_secs: 3,
+            memory_mb: 128,
+            environment: env,
+            architectures: vec![Architecture::X86_64],
+            version: "$LATEST".into(),
+            state: FunctionState::Active,
+            state_reason: None,
+            last_update_status: LastUpdateStatus::Successful,
+            revision_id: None,
+            last_modified: None,
+        };
+        assert!(!format!("{cfg:?} {cfg:#?}").contains("hunter2-secret"));
+        // Serialization keeps the value (it is data, not a log line).
+        assert!(serde_json::to_string(&cfg).unwrap().contains("hunter2-secret"));
+    }
+
+    #[test]
+    fn update_rules() {
+        let b = || UpdateFunctionConfigurationRequest::builder().name("f".parse().unwrap());
+        assert!(b().build().is_ok());
+        assert_eq!(field_of(b().memory_mb(64).build().unwrap_err()), "memory_mb");
+        assert_eq!(field_of(b().timeout_secs(1000).build().unwrap_err()), "timeout_secs");
+        assert_eq!(field_of(b().runtime("nodejs8.10").build().unwrap_err()), "runtime");
+        assert_eq!(field_of(b().handler("").build().unwrap_err()), "handler");
+        assert_eq!(
+            field_of(b().description("x".repeat(300)).build().unwrap_err()),
+            "description"
+        );
+        assert_eq!(
+            field_of(
+                b().role("arn:aws:iam::123:role/x".parse().unwrap())
+                    .build()
+                    .unwrap_err()
+            ),
+            "role"
+        );
+        assert_eq!(
+            field_of(
+                b().environment(Environment::from_iter([("AWS_SESSION_TOKEN", "x")]))
+                    .build()
+                    .unwrap_err()
+            ),
+            "environment"
+        );
+        let code = UpdateFunctionCodeRequest::builder()
+            .name("f".parse().unwrap())
+            .zip(b"nope".to_vec())
+            .build();
+        assert_eq!(field_of(code.unwrap_err()), "zip");
+        let publish = PublishVersionRequest::builder()
+            .name("f".parse().unwrap())
+            .description("x".repeat(257))
+            .build();
+        assert_eq!(field_of(publish.unwrap_err()), "description");
+    }
+
+    #[test]
+    fn alias_rules() {
+        let b = || {
+            AliasRequest::builder()
+                .function("f".parse().unwrap())
+                .name("live".parse().unwrap())
+        };
+        assert!(b().version("$LATEST").build().is_ok());
+        assert!(b().version("3").build().is_ok());
+        assert_eq!(field_of(b().version("latest").build().unwrap_err()), "version");
+        let route = |v: &str, w: f64| AliasRouting { version: v.into(), weight: w };
+        assert!(b().version("1").routing(route("2", 0.1)).build().is_ok());
+        assert_eq!(
+            field_of(b().version("$LATEST").routing(route("2", 0.1)).build().unwrap_err()),
+            "version"
+        );
+        assert_eq!(
+            field_of(b().version("1").routing(route("$LATEST", 0.1)).build().unwrap_err()),
+            "routing.version"
+        );
+        assert_eq!(
+            field_of(b().version("1").routing(route("1", 0.1)).build().unwrap_err()),
+            "routing.version"
+        );
+        assert_eq!(
+            field_of(b().version("1").routing(route("2", 1.5)).build().unwrap_err()),
+            "routing.weight"
+        );
+        assert_eq!(
+            field_of(b().version("1").routing(route("2", -0.1)).build().unwrap_err()),
+            "routing.weight"
+        );
+        assert_eq!(
+            field_of(b().version("1").routing(route("2", f64::NAN)).build().unwrap_err()),
+            "routing.weight"
+        );
+        assert_eq!(
+            field_of(b().version("1").description("x".repeat(257)).build().unwrap_err()),
+            "description"
+        );
+    }
+
+    #[test]
+    fn invoke_rules() {
+        let b = || InvokeRequest::builder().function("f".parse().unwrap());
+        let r = b().build().unwrap();
+        assert_eq!(r.invocation_type, InvocationType::RequestResponse);
+        assert_eq!(field_of(b().qualifier("a b").build().unwrap_err()), "qualifier");
+        assert_eq!(field_of(b().qualifier("").build().unwrap_err()), "qualifier");
+        assert!(b().qualifier("$LATEST").build().is_ok());
+        assert!(b().payload(vec![b' '; MAX_SYNC_PAYLOAD_BYTES]).build().is_ok());
+        assert_eq!(
+            field_of(b().payload(vec![b' '; MAX_SYNC_PAYLOAD_BYTES + 1]).build().unwrap_err()),
+            "payload"
+        );
+        assert_eq!(
+            field_of(
+                b().payload(vec![b' '; MAX_ASYNC_PAYLOAD_BYTES + 1])
+                    .invocation_type(InvocationType::Event)
+                    .build()
+                    .unwrap_err()
+            ),
+            "payload"
+        );
+        assert_eq!(
+            field_of(
+                b().invocation_type(InvocationType::Event)
+                    .log_tail(true)
+                    .build()
+                    .unwrap_err()
+            ),
+            "log_tail"
+        );
+    }
+
+    #[test]
+    fn permission_rules() {
+        let b = || {
+            AddPermissionRequest::builder()
+                .function("f".parse().unwrap())
+                .principal(CLOUDWATCH_ALARMS_PRINCIPAL)
+        };
+        let ok = b().statement_id("alarms-1").build().unwrap();
+        assert_eq!(ok.action, "lambda:InvokeFunction");
+        assert_eq!(field_of(b().statement_id("").build().unwrap_err()), "statement_id");
+        assert_eq!(field_of(b().statement_id("a.b").build().unwrap_err()), "statement_id");
+        assert_eq!(
+            field_of(b().statement_id("x".repeat(101)).build().unwrap_err()),
+            "statement_id"
+        );
+        assert_eq!(
+            field_of(b().statement_id("s").action("s3:GetObject").build().unwrap_err()),
+            "action"
+        );
+        assert_eq!(
+            field_of(b().statement_id("s").source_account("12").build().unwrap_err()),
+            "source_account"
+        );
+        assert_eq!(
+            field_of(
+                AddPermissionRequest::builder()
+                    .function("f".parse().unwrap())
+                    .principal("has space")
+                    .statement_id("s")
+                    .build()
+                    .unwrap_err()
+            ),
+            "principal"
+        );
+        let rm = RemovePermissionRequest::builder()
+            .function("f".parse().unwrap())
+            .statement_id("bad id")
+            .build();
+        assert_eq!(field_of(rm.unwrap_err()), "statement_id");
     }
 }
