@@ -1,0 +1,850 @@
+//! The conformance suite: behaviour every implementation of the service traits must show,
+//! written ONCE over a [`Backend`] and run by tests/conformance_sim.rs (the simulator, on paused
+//! time) and tests/conformance_moto.rs (the SDK adapters against moto server, on real time).
+//!
+//! Adding a scenario: write `pub async fn name(b: &Backend)` in its service's section below and
+//! add `name` to [`scenarios!`]; both binaries then run it. Assert what AWS does; where moto
+//! differs, branch on `b.deviates(DeviationId::X)` and record the deviation (with a moto test
+//! that shows it) in tests/support/deviations.rs. Never weaken an assertion for the simulator.
+//!
+//! Scenarios clean up after themselves: on the simulator, [`Backend::finish`] asserts that no
+//! resource is left (`SimCloud::inventory`); moto is reset before every scenario.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_facade::ec2::{
+    AttachVolumeRequest, AttachmentState, AuthorizeIngressRequest, CreateSecurityGroupRequest, CreateSnapshotRequest,
+    CreateVolumeRequest, DescribeImagesRequest, DescribeInstancesRequest, DescribeSecurityGroupsRequest,
+    DescribeSnapshotsRequest, DescribeVolumesRequest, DetachVolumeRequest, Image, IngressSource, Instance,
+    InstanceState, RunInstancesRequest, Snapshot, SnapshotState, Subnet, Volume, VolumeState, VolumeType,
+};
+use aws_facade::id::{InstanceId, SnapshotId, VolumeId};
+use aws_facade::sim::SimCloud;
+use aws_facade::wait::{Backoff, Check, Waiter};
+use aws_facade::{Cloud, Error, ErrorKind, Tags};
+
+use crate::support::deviations::{DeviationId, deviation};
+use crate::support::moto::{self, MotoSession};
+
+/// Every scenario, by service section. Each test binary passes a macro that turns a name into a
+/// `#[tokio::test]` for its backend.
+macro_rules! scenarios {
+    ($test:ident) => {
+        $test!(
+            // EC2
+            ec2_default_vpc_has_subnets_in_several_zones,
+            ec2_images_are_listed_newest_first_and_found_by_id,
+            ec2_security_group_lifecycle,
+            ec2_security_group_duplicate_name_is_a_conflict,
+            ec2_delete_unknown_security_group_is_not_found,
+            ec2_instance_lifecycle_with_tags_and_imdsv2,
+            ec2_describe_unknown_instance_is_not_found,
+            ec2_run_instances_client_token_is_idempotent,
+            ec2_volume_attach_detach_lifecycle,
+            ec2_snapshot_lifecycle,
+            // ELBv2: add scenarios here once the Elbv2 trait is on main.
+            // CloudWatch: add scenarios here once the CloudWatch trait is on main (moto: through
+            //   support::cw_proxy, already wired into support::moto_cloud).
+            // Lambda: add scenarios here once the Lambda trait is on main (moto: call
+            //   `b.moto_session().lambda_without_docker()` and `create_lambda_role` first).
+            // EBS direct: add scenarios here once the Ebs trait is on main.
+        );
+    };
+}
+pub(crate) use scenarios;
+
+// ---------------------------------------------------------------------------------------------
+// Backend
+
+/// Which implementation a [`Backend`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The in-process simulator (paused tokio time).
+    Sim,
+    /// The SDK adapters against moto server (real time).
+    Moto,
+}
+
+/// What a scenario runs against.
+pub struct Backend {
+    /// The five service handles.
+    pub cloud: Cloud,
+    /// Which implementation.
+    pub kind: Kind,
+    /// The simulator, for [`Kind::Sim`].
+    pub sim: Option<SimCloud>,
+    /// Exclusive use of the (reset) moto server, for [`Kind::Moto`].
+    pub moto: Option<MotoSession>,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Backend {
+    /// A fresh simulator with its default (AWS-like) durations. Run under paused time.
+    pub fn sim() -> Self {
+        let sim = SimCloud::new();
+        Backend {
+            cloud: sim.cloud(),
+            kind: Kind::Sim,
+            sim: Some(sim),
+            moto: None,
+        }
+    }
+
+    /// The SDK adapters against the shared, freshly reset moto server, held exclusively until
+    /// this backend is dropped. `None` when moto is not installed (and not required).
+    pub async fn moto() -> Option<Self> {
+        let session = moto::session().await?;
+        Some(Backend {
+            cloud: crate::support::moto_cloud(&session),
+            kind: Kind::Moto,
+            sim: None,
+            moto: Some(session),
+        })
+    }
+
+    /// Whether this backend shows the known deviation `id` (see tests/support/deviations.rs).
+    pub fn deviates(&self, id: DeviationId) -> bool {
+        // Every recorded deviation is moto's; `deviation` panics on an id without an entry.
+        let _ = deviation(id);
+        self.kind == Kind::Moto
+    }
+
+    /// The moto session (panics on the simulator).
+    pub fn moto_session(&self) -> &MotoSession {
+        self.moto.as_ref().expect("a moto backend")
+    }
+
+    /// A waiter suited to the backend: generous on the simulator's virtual clock (AWS-like
+    /// durations cost no real time), short with quick polls against moto.
+    pub fn waiter(&self, what: impl Into<String>) -> Waiter {
+        match self.kind {
+            Kind::Sim => Waiter::new(what).timeout(Duration::from_secs(30 * 60)),
+            Kind::Moto => Waiter::new(what).timeout(Duration::from_secs(60)).backoff(Backoff {
+                initial: Duration::from_millis(50),
+                max: Duration::from_secs(1),
+                multiplier: 2.0,
+                jitter: false,
+            }),
+        }
+    }
+
+    /// Ends a scenario: on the simulator, asserts nothing was left behind.
+    pub async fn finish(self) {
+        if let Some(sim) = &self.sim {
+            let inv = sim.inventory();
+            assert!(inv.is_empty(), "the scenario left resources behind: {inv}");
+        }
+    }
+
+    /// Tags marking a scenario's resources.
+    pub fn tags(&self, scenario: &str) -> Tags {
+        Tags::from([
+            ("conformance".to_string(), scenario.to_string()),
+            ("Name".to_string(), format!("{scenario}-res")),
+        ])
+    }
+
+    // -- EC2 helpers ---------------------------------------------------------------------------
+
+    /// The default VPC's subnets (at least one).
+    pub async fn subnets(&self) -> Vec<Subnet> {
+        let vpc = self.cloud.ec2.default_vpc().await.expect("default VPC");
+        let subnets = self.cloud.ec2.describe_subnets(vpc.id).await.expect("subnets");
+        assert!(!subnets.is_empty(), "the default VPC has no subnet");
+        subnets
+    }
+
+    /// An available image to launch.
+    pub async fn image(&self) -> Image {
+        let images = self
+            .cloud
+            .ec2
+            .describe_images(DescribeImagesRequest::default())
+            .await
+            .expect("describe images");
+        images
+            .into_iter()
+            .find(|i| i.state == "available" && i.architecture == "x86_64")
+            .expect("an available x86_64 image")
+    }
+
+    /// Launches `count` t3.micro instances with `tags` (IMDSv2 required by default).
+    pub async fn launch(&self, count: u32, subnet: Option<&Subnet>, tags: Tags) -> Vec<Instance> {
+        let image = self.image().await;
+        let req = RunInstancesRequest::builder()
+            .image_id(image.id)
+            .instance_type("t3.micro".parse().expect("instance type"))
+            .count(count)
+            .maybe_subnet_id(subnet.map(|s| s.id.clone()))
+            .tags(tags)
+            .build()
+            .expect("valid RunInstances request");
+        let launched = self.cloud.ec2.run_instances(req).await.expect("run instances");
+        assert_eq!(launched.len(), count as usize, "RunInstances launched {launched:?}");
+        launched
+    }
+
+    /// Waits until instance `id` is in `state`.
+    pub async fn wait_instance(&self, id: &InstanceId, state: InstanceState) -> Instance {
+        let ec2 = self.cloud.ec2.clone();
+        self.waiter(format!("instance {id} {state}"))
+            .until(|| {
+                let ec2 = ec2.clone();
+                let req = DescribeInstancesRequest::builder()
+                    .instance_ids(vec![id.clone()])
+                    .build()
+                    .expect("valid request");
+                async move {
+                    let found = ec2.describe_instances(req).await?;
+                    Ok(match found.into_iter().next() {
+                        Some(i) if i.state == state => Check::Done(i),
+                        Some(i) => Check::Pending(i.state.to_string()),
+                        None => Check::Pending("not listed".into()),
+                    })
+                }
+            })
+            .await
+            .unwrap_or_else(|e| panic!("waiting for instance {id} to be {state}: {e}"))
+    }
+
+    /// Terminates instances and waits until they are `terminated`.
+    pub async fn terminate(&self, ids: &[InstanceId]) {
+        self.cloud
+            .ec2
+            .terminate_instances(ids.to_vec())
+            .await
+            .expect("terminate instances");
+        for id in ids {
+            self.wait_instance(id, InstanceState::Terminated).await;
+        }
+    }
+
+    /// Waits until volume `id` is in `state` (and, for `in-use`, its attachment is `attached`).
+    pub async fn wait_volume(&self, id: &VolumeId, state: VolumeState) -> Volume {
+        let ec2 = self.cloud.ec2.clone();
+        self.waiter(format!("volume {id} {}", state.as_str()))
+            .until(|| {
+                let ec2 = ec2.clone();
+                let req = DescribeVolumesRequest::builder()
+                    .volume_ids(vec![id.clone()])
+                    .build()
+                    .expect("valid request");
+                async move {
+                    let found = ec2.describe_volumes(req).await?;
+                    Ok(match found.into_iter().next() {
+                        Some(v)
+                            if v.state == state
+                                && v.attachments.iter().all(|a| a.state == AttachmentState::Attached) =>
+                        {
+                            Check::Done(v)
+                        }
+                        Some(v) => Check::Pending(format!("{} {:?}", v.state.as_str(), v.attachments)),
+                        None => Check::Pending("not listed".into()),
+                    })
+                }
+            })
+            .await
+            .unwrap_or_else(|e| panic!("waiting for volume {id} to be {}: {e}", state.as_str()))
+    }
+
+    /// Waits until snapshot `id` is in `state`.
+    pub async fn wait_snapshot(&self, id: &SnapshotId, state: SnapshotState) -> Snapshot {
+        let ec2 = self.cloud.ec2.clone();
+        self.waiter(format!("snapshot {id} {state:?}"))
+            .until(|| {
+                let ec2 = ec2.clone();
+                let req = DescribeSnapshotsRequest::builder()
+                    .snapshot_ids(vec![id.clone()])
+                    .build()
+                    .expect("valid request");
+                async move {
+                    let found = ec2.describe_snapshots(req).await?;
+                    Ok(match found.into_iter().next() {
+                        Some(s) if s.state == state => Check::Done(s),
+                        Some(s) => Check::Pending(format!("{:?} {:?}%", s.state, s.progress)),
+                        None => Check::Pending("not listed".into()),
+                    })
+                }
+            })
+            .await
+            .unwrap_or_else(|e| panic!("waiting for snapshot {id} to be {state:?}: {e}"))
+    }
+
+    /// Creates an 8 GiB volume with the defaults (gp3, encrypted) in `subnet`'s zone.
+    pub async fn create_volume(&self, subnet: &Subnet, tags: Tags) -> Volume {
+        let req = CreateVolumeRequest::builder()
+            .availability_zone(subnet.availability_zone.clone())
+            .size_gib(8)
+            .tags(tags)
+            .build()
+            .expect("valid CreateVolume request");
+        self.cloud.ec2.create_volume(req).await.expect("create volume")
+    }
+}
+
+/// Asserts `result` failed with `kind` and returns the error.
+#[track_caller]
+pub fn expect_err<T: std::fmt::Debug>(result: aws_facade::Result<T>, kind: ErrorKind, what: &str) -> Error {
+    match result {
+        Ok(v) => panic!("{what}: expected a {kind:?} error, got Ok({v:?})"),
+        Err(e) => {
+            assert_eq!(e.kind(), kind, "{what}: expected {kind:?}, got {e:?}");
+            e
+        }
+    }
+}
+
+fn ids(instances: &[Instance]) -> BTreeSet<InstanceId> {
+    instances.iter().map(|i| i.id.clone()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// EC2
+
+/// The region has a default VPC with default subnets in at least two Availability Zones.
+pub async fn ec2_default_vpc_has_subnets_in_several_zones(b: &Backend) {
+    let vpc = b.cloud.ec2.default_vpc().await.expect("default VPC");
+    assert!(vpc.is_default, "{vpc:?}");
+    assert!(vpc.cidr_block.contains('/'), "{vpc:?}");
+    let subnets = b.cloud.ec2.describe_subnets(vpc.id.clone()).await.expect("subnets");
+    assert!(subnets.len() >= 2, "at least two subnets, got {subnets:?}");
+    let zones: BTreeSet<_> = subnets.iter().map(|s| s.availability_zone.to_string()).collect();
+    assert!(zones.len() >= 2, "subnets in at least two zones, got {zones:?}");
+    for s in &subnets {
+        assert_eq!(s.vpc_id, vpc.id, "{s:?}");
+        assert!(
+            s.default_for_az,
+            "default VPC subnets are default for their zone: {s:?}"
+        );
+        assert!(
+            s.availability_zone.to_string().starts_with(moto::REGION),
+            "zone of the region: {s:?}"
+        );
+    }
+}
+
+/// DescribeImages lists available images newest first; an image is found again by its id.
+pub async fn ec2_images_are_listed_newest_first_and_found_by_id(b: &Backend) {
+    let images = b
+        .cloud
+        .ec2
+        .describe_images(DescribeImagesRequest::default())
+        .await
+        .expect("describe images");
+    assert!(!images.is_empty(), "some images are listed");
+    let dates: Vec<&str> = images.iter().map(|i| i.creation_date.as_str()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted, "newest first");
+    let first = &images[0];
+    let again = b
+        .cloud
+        .ec2
+        .describe_images(
+            DescribeImagesRequest::builder()
+                .image_ids(vec![first.id.clone()])
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe image by id");
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(&again[0], first);
+}
+
+/// A security group: created empty, rules from a CIDR and from another group, found by id, by
+/// name and by tag, then deleted (after which it is not found).
+pub async fn ec2_security_group_lifecycle(b: &Backend) {
+    let vpc = b.cloud.ec2.default_vpc().await.expect("default VPC");
+    let tags = b.tags("sg-lifecycle");
+    let create = |name: &str| {
+        CreateSecurityGroupRequest::builder()
+            .name(name)
+            .description(format!("conformance {name}"))
+            .vpc_id(vpc.id.clone())
+            .tags(tags.clone())
+            .build()
+            .expect("valid CreateSecurityGroup request")
+    };
+    let web = b
+        .cloud
+        .ec2
+        .create_security_group(create("conf-web"))
+        .await
+        .expect("create web");
+    let app = b
+        .cloud
+        .ec2
+        .create_security_group(create("conf-app"))
+        .await
+        .expect("create app");
+
+    let describe_one = |id| {
+        let ec2 = b.cloud.ec2.clone();
+        async move {
+            let found = ec2
+                .describe_security_groups(
+                    DescribeSecurityGroupsRequest::builder()
+                        .group_ids(vec![id])
+                        .build()
+                        .expect("valid"),
+                )
+                .await
+                .expect("describe group");
+            assert_eq!(found.len(), 1, "{found:?}");
+            found.into_iter().next().expect("one group")
+        }
+    };
+    let g = describe_one(web.clone()).await;
+    assert_eq!(g.name, "conf-web");
+    assert_eq!(g.description, "conformance conf-web");
+    assert_eq!(g.vpc_id, vpc.id);
+    assert!(g.ingress.is_empty(), "a new group admits nothing: {:?}", g.ingress);
+    assert_eq!(g.tags, tags);
+
+    b.cloud
+        .ec2
+        .authorize_ingress(
+            AuthorizeIngressRequest::builder()
+                .group_id(web.clone())
+                .from_port(443)
+                .source(IngressSource::Cidr("0.0.0.0/0".into()))
+                .description("https from anywhere")
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("authorize from CIDR");
+    b.cloud
+        .ec2
+        .authorize_ingress(
+            AuthorizeIngressRequest::builder()
+                .group_id(app.clone())
+                .from_port(8080)
+                .to_port(8081)
+                .source(IngressSource::Group(web.clone()))
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("authorize from group");
+
+    let g = describe_one(web.clone()).await;
+    assert_eq!(g.ingress.len(), 1, "{:?}", g.ingress);
+    assert!(
+        g.ingress[0].admits_tcp(443, &IngressSource::Cidr("0.0.0.0/0".into())),
+        "{:?}",
+        g.ingress
+    );
+    assert!(!g.ingress[0].admits_tcp(80, &IngressSource::Cidr("0.0.0.0/0".into())));
+    let a = describe_one(app.clone()).await;
+    assert_eq!(a.ingress.len(), 1, "{:?}", a.ingress);
+    let rule = &a.ingress[0];
+    assert_eq!(
+        (rule.protocol.as_str(), rule.from_port, rule.to_port),
+        ("tcp", 8080, 8081)
+    );
+    assert!(rule.admits_tcp(8081, &IngressSource::Group(web.clone())), "{rule:?}");
+
+    let by_name = b
+        .cloud
+        .ec2
+        .describe_security_groups(
+            DescribeSecurityGroupsRequest::builder()
+                .group_names(vec!["conf-app".to_string()])
+                .vpc_id(vpc.id.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe by name");
+    assert_eq!(by_name.iter().map(|g| &g.id).collect::<Vec<_>>(), vec![&app]);
+    let by_tag = b
+        .cloud
+        .ec2
+        .describe_security_groups(
+            DescribeSecurityGroupsRequest::builder()
+                .tags(tags.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe by tag");
+    let found: BTreeSet<_> = by_tag.iter().map(|g| g.id.clone()).collect();
+    assert_eq!(found, BTreeSet::from([web.clone(), app.clone()]));
+
+    b.cloud
+        .ec2
+        .delete_security_group(app.clone())
+        .await
+        .expect("delete app");
+    b.cloud
+        .ec2
+        .delete_security_group(web.clone())
+        .await
+        .expect("delete web");
+    let gone = b
+        .cloud
+        .ec2
+        .describe_security_groups(
+            DescribeSecurityGroupsRequest::builder()
+                .group_ids(vec![web.clone()])
+                .build()
+                .expect("valid"),
+        )
+        .await;
+    let e = expect_err(gone, ErrorKind::NotFound, "describe a deleted group");
+    assert_eq!(e.code(), Some("InvalidGroup.NotFound"), "{e:?}");
+}
+
+/// A second group with the same name in the same VPC is a conflict (`InvalidGroup.Duplicate`).
+pub async fn ec2_security_group_duplicate_name_is_a_conflict(b: &Backend) {
+    let req = CreateSecurityGroupRequest::builder()
+        .name("conf-dup")
+        .description("duplicate test")
+        .build()
+        .expect("valid");
+    let id = b
+        .cloud
+        .ec2
+        .create_security_group(req.clone())
+        .await
+        .expect("first create");
+    let e = expect_err(
+        b.cloud.ec2.create_security_group(req).await,
+        ErrorKind::Conflict,
+        "create a duplicate group",
+    );
+    assert_eq!(e.code(), Some("InvalidGroup.Duplicate"), "{e:?}");
+    b.cloud.ec2.delete_security_group(id).await.expect("delete");
+}
+
+/// Deleting a group that does not exist is `InvalidGroup.NotFound`, classified NotFound.
+pub async fn ec2_delete_unknown_security_group_is_not_found(b: &Backend) {
+    let e = expect_err(
+        b.cloud
+            .ec2
+            .delete_security_group("sg-0123456789abcdef0".parse().expect("id"))
+            .await,
+        ErrorKind::NotFound,
+        "delete an unknown group",
+    );
+    assert_eq!(e.code(), Some("InvalidGroup.NotFound"), "{e:?}");
+    let Error::NotFound { kind, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(kind, "security group");
+}
+
+/// Instances launched with tags and IMDSv2: `pending`, found by id and by tag, `running`,
+/// terminated (`shutting-down` then `terminated`), and then no longer running.
+pub async fn ec2_instance_lifecycle_with_tags_and_imdsv2(b: &Backend) {
+    let subnets = b.subnets().await;
+    let subnet = &subnets[0];
+    let tags = b.tags("instance-lifecycle");
+    let launched = b.launch(2, Some(subnet), tags.clone()).await;
+    for i in &launched {
+        assert_eq!(i.state, InstanceState::Pending, "RunInstances answers pending: {i:?}");
+        assert!(i.http_tokens_required, "IMDSv2 required by default: {i:?}");
+        assert_eq!(i.subnet_id.as_ref(), Some(&subnet.id), "{i:?}");
+        assert_eq!(i.availability_zone, subnet.availability_zone, "{i:?}");
+        assert_eq!(i.instance_type.to_string(), "t3.micro");
+        for (k, v) in &tags {
+            assert_eq!(i.tags.get(k), Some(v), "tag {k} on {i:?}");
+        }
+    }
+    let launched_ids = ids(&launched);
+
+    let by_id = b
+        .cloud
+        .ec2
+        .describe_instances(
+            DescribeInstancesRequest::builder()
+                .instance_ids(launched_ids.iter().cloned().collect())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe by id");
+    assert_eq!(ids(&by_id), launched_ids);
+    let by_tag = b
+        .cloud
+        .ec2
+        .describe_instances(
+            DescribeInstancesRequest::builder()
+                .tags(tags.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe by tag");
+    assert_eq!(ids(&by_tag), launched_ids);
+
+    for id in &launched_ids {
+        let i = b.wait_instance(id, InstanceState::Running).await;
+        assert!(i.private_ip.is_some(), "a running instance has a private IP: {i:?}");
+        assert!(i.http_tokens_required, "{i:?}");
+        assert!(i.launch_time.is_some(), "{i:?}");
+    }
+
+    let changes = b
+        .cloud
+        .ec2
+        .terminate_instances(launched_ids.iter().cloned().collect())
+        .await
+        .expect("terminate");
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    for c in &changes {
+        assert_eq!(c.previous, InstanceState::Running, "{c:?}");
+        if b.deviates(DeviationId::Ec2InstantLifecycles) {
+            assert_eq!(c.current, InstanceState::Terminated, "{c:?}");
+        } else {
+            assert_eq!(c.current, InstanceState::ShuttingDown, "{c:?}");
+        }
+    }
+    for id in &launched_ids {
+        b.wait_instance(id, InstanceState::Terminated).await;
+    }
+    let running = b
+        .cloud
+        .ec2
+        .describe_instances(
+            DescribeInstancesRequest::builder()
+                .tags(tags)
+                .states(vec![InstanceState::Running, InstanceState::Pending])
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe running by tag");
+    assert!(running.is_empty(), "nothing left running: {running:?}");
+}
+
+/// Describing an instance id that does not exist is `InvalidInstanceID.NotFound`, classified
+/// NotFound with kind "instance" and the id.
+pub async fn ec2_describe_unknown_instance_is_not_found(b: &Backend) {
+    let id: InstanceId = "i-0123456789abcdef0".parse().expect("id");
+    let e = expect_err(
+        b.cloud
+            .ec2
+            .describe_instances(
+                DescribeInstancesRequest::builder()
+                    .instance_ids(vec![id.clone()])
+                    .build()
+                    .expect("valid"),
+            )
+            .await,
+        ErrorKind::NotFound,
+        "describe an unknown instance",
+    );
+    assert_eq!(e.code(), Some("InvalidInstanceID.NotFound"), "{e:?}");
+    let Error::NotFound { kind, id: got, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(kind, "instance");
+    assert_eq!(got, id.as_str());
+}
+
+/// A retried RunInstances with the same client token launches nothing new.
+pub async fn ec2_run_instances_client_token_is_idempotent(b: &Backend) {
+    if b.deviates(DeviationId::RunInstancesIgnoresClientToken) {
+        eprintln!(
+            "skipped on {:?}: {:?}",
+            b.kind,
+            deviation(DeviationId::RunInstancesIgnoresClientToken)
+        );
+        return;
+    }
+    let image = b.image().await;
+    let tags = b.tags("client-token");
+    let req = RunInstancesRequest::builder()
+        .image_id(image.id)
+        .instance_type("t3.micro".parse().expect("type"))
+        .tags(tags.clone())
+        .client_token("conformance-token-1")
+        .build()
+        .expect("valid");
+    let first = b.cloud.ec2.run_instances(req.clone()).await.expect("first launch");
+    let second = b.cloud.ec2.run_instances(req).await.expect("retried launch");
+    assert_eq!(ids(&first), ids(&second), "the retry returns the first launch");
+    let all = b
+        .cloud
+        .ec2
+        .describe_instances(DescribeInstancesRequest::builder().tags(tags).build().expect("valid"))
+        .await
+        .expect("describe by tag");
+    assert_eq!(ids(&all), ids(&first), "one launch in all");
+    b.terminate(&ids(&first).into_iter().collect::<Vec<_>>()).await;
+}
+
+/// A gp3 encrypted volume: `creating` → `available` → attached to a running instance (`in-use`)
+/// → cannot be deleted while attached → detached (`available`) → deleted (then not found).
+pub async fn ec2_volume_attach_detach_lifecycle(b: &Backend) {
+    let subnets = b.subnets().await;
+    let subnet = &subnets[0];
+    let tags = b.tags("volume-lifecycle");
+    let instance = b.launch(1, Some(subnet), tags.clone()).await.remove(0);
+    b.wait_instance(&instance.id, InstanceState::Running).await;
+
+    let v = b.create_volume(subnet, tags.clone()).await;
+    assert_eq!(v.volume_type, VolumeType::Gp3, "{v:?}");
+    assert!(v.encrypted, "{v:?}");
+    assert_eq!(v.size_gib, 8, "{v:?}");
+    assert_eq!(v.availability_zone, subnet.availability_zone, "{v:?}");
+    if !b.deviates(DeviationId::Ec2InstantLifecycles) {
+        assert_eq!(v.state, VolumeState::Creating, "CreateVolume answers creating: {v:?}");
+    }
+    b.wait_volume(&v.id, VolumeState::Available).await;
+
+    let att = b
+        .cloud
+        .ec2
+        .attach_volume(
+            AttachVolumeRequest::builder()
+                .volume_id(v.id.clone())
+                .instance_id(instance.id.clone())
+                .device("/dev/sdf")
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("attach");
+    assert_eq!(
+        (&att.volume_id, &att.instance_id, att.device.as_str()),
+        (&v.id, &instance.id, "/dev/sdf")
+    );
+    if !b.deviates(DeviationId::Ec2InstantLifecycles) {
+        assert_eq!(att.state, AttachmentState::Attaching, "{att:?}");
+    }
+    let in_use = b.wait_volume(&v.id, VolumeState::InUse).await;
+    assert_eq!(in_use.attachments.len(), 1, "{in_use:?}");
+    assert_eq!(in_use.attachments[0].instance_id, instance.id);
+    let attached_to = b
+        .cloud
+        .ec2
+        .describe_volumes(
+            DescribeVolumesRequest::builder()
+                .attached_to(instance.id.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe attached volumes");
+    assert!(attached_to.iter().any(|x| x.id == v.id), "{attached_to:?}");
+
+    let e = expect_err(
+        b.cloud.ec2.delete_volume(v.id.clone()).await,
+        ErrorKind::Conflict,
+        "delete an attached volume",
+    );
+    assert_eq!(e.code(), Some("VolumeInUse"), "{e:?}");
+
+    let det = b
+        .cloud
+        .ec2
+        .detach_volume(
+            DetachVolumeRequest::builder()
+                .volume_id(v.id.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("detach");
+    if !b.deviates(DeviationId::Ec2InstantLifecycles) {
+        assert_eq!(det.state, AttachmentState::Detaching, "{det:?}");
+    }
+    let avail = b.wait_volume(&v.id, VolumeState::Available).await;
+    assert!(avail.attachments.is_empty(), "{avail:?}");
+
+    b.cloud.ec2.delete_volume(v.id.clone()).await.expect("delete volume");
+    let e = expect_err(
+        b.cloud
+            .ec2
+            .describe_volumes(
+                DescribeVolumesRequest::builder()
+                    .volume_ids(vec![v.id.clone()])
+                    .build()
+                    .expect("valid"),
+            )
+            .await,
+        ErrorKind::NotFound,
+        "describe a deleted volume",
+    );
+    assert_eq!(e.code(), Some("InvalidVolume.NotFound"), "{e:?}");
+    b.terminate(&[instance.id]).await;
+}
+
+/// A snapshot of a volume: `pending` → `completed`, found by volume, deleted (then not found).
+pub async fn ec2_snapshot_lifecycle(b: &Backend) {
+    let subnets = b.subnets().await;
+    let tags = b.tags("snapshot-lifecycle");
+    let v = b.create_volume(&subnets[0], tags.clone()).await;
+    b.wait_volume(&v.id, VolumeState::Available).await;
+
+    let s = b
+        .cloud
+        .ec2
+        .create_snapshot(
+            CreateSnapshotRequest::builder()
+                .volume_id(v.id.clone())
+                .description("conformance snapshot")
+                .tags(tags.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("create snapshot");
+    assert_eq!(s.volume_id.as_ref(), Some(&v.id), "{s:?}");
+    assert_eq!(s.volume_size_gib, 8, "{s:?}");
+    assert!(s.encrypted, "a snapshot of an encrypted volume is encrypted: {s:?}");
+    if !b.deviates(DeviationId::Ec2InstantLifecycles) {
+        assert_eq!(s.state, SnapshotState::Pending, "CreateSnapshot answers pending: {s:?}");
+    }
+    let done = b.wait_snapshot(&s.id, SnapshotState::Completed).await;
+    assert_eq!(done.description.as_deref(), Some("conformance snapshot"));
+    for (k, val) in &tags {
+        assert_eq!(done.tags.get(k), Some(val), "tag {k} on {done:?}");
+    }
+    let by_volume = b
+        .cloud
+        .ec2
+        .describe_snapshots(
+            DescribeSnapshotsRequest::builder()
+                .volume_id(v.id.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe by volume");
+    assert_eq!(by_volume.iter().map(|x| &x.id).collect::<Vec<_>>(), vec![&s.id]);
+
+    b.cloud
+        .ec2
+        .delete_snapshot(s.id.clone())
+        .await
+        .expect("delete snapshot");
+    let e = expect_err(
+        b.cloud
+            .ec2
+            .describe_snapshots(
+                DescribeSnapshotsRequest::builder()
+                    .snapshot_ids(vec![s.id.clone()])
+                    .build()
+                    .expect("valid"),
+            )
+            .await,
+        ErrorKind::NotFound,
+        "describe a deleted snapshot",
+    );
+    assert_eq!(e.code(), Some("InvalidSnapshot.NotFound"), "{e:?}");
+    b.cloud.ec2.delete_volume(v.id).await.expect("delete volume");
+}
