@@ -185,11 +185,9 @@ fn validate_role(field: &str, role: &Arn) -> Result<()> {
         && parts[3].is_empty()
         && parts[4].len() == 12
         && parts[4].bytes().all(|b| b.is_ascii_digit())
-        && parts[5].strip_prefix("role/").is_some_and(|n| {
-            !n.is_empty()
-                && n.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"+=,.@-_/".contains(&b))
-        });
+        && parts[5]
+            .strip_prefix("role/")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@-_/".contains(&b)));
     if ok {
         Ok(())
     } else {
@@ -323,10 +321,7 @@ impl Environment {
                 ));
             }
             if RESERVED_ENVIRONMENT_KEYS.contains(&key.as_str()) {
-                return Err(Error::validation(
-                    field,
-                    format!("key {key:?} is reserved by Lambda"),
-                ));
+                return Err(Error::validation(field, format!("key {key:?} is reserved by Lambda")));
             }
         }
         let size = self.size_bytes();
@@ -535,7 +530,10 @@ impl Validate for CreateFunctionRequest {
             None if !self.runtime.starts_with("provided") => {
                 return Err(Error::validation(
                     "handler",
-                    format!("is required for runtime {} (only provided.* runtimes omit it)", self.runtime),
+                    format!(
+                        "is required for runtime {} (only provided.* runtimes omit it)",
+                        self.runtime
+                    ),
                 ));
             }
             None => {}
@@ -898,8 +896,7 @@ impl Validate for AddPermissionRequest {
         let a = &self.action;
         let action_ok = a == "*"
             || a == "lambda:*"
-            || a
-                .strip_prefix("lambda:")
+            || a.strip_prefix("lambda:")
                 .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_alphabetic()));
         if !action_ok {
             return Err(Error::validation(
@@ -1008,7 +1005,10 @@ mod tests {
     #[test]
     fn create_rules_name_their_field() {
         assert_eq!(field_of(create().build().unwrap_err()), "handler");
-        assert_eq!(field_of(check(|r| r.runtime = "python2.7".into()).unwrap_err()), "runtime");
+        assert_eq!(
+            field_of(check(|r| r.runtime = "python2.7".into()).unwrap_err()),
+            "runtime"
+        );
         assert_eq!(field_of(check(|r| r.runtime = "go1.x".into()).unwrap_err()), "runtime");
         assert!(
             check(|r| {
@@ -1026,7 +1026,10 @@ mod tests {
             field_of(check(|r| r.role = "arn:aws:s3:::bucket".parse().unwrap()).unwrap_err()),
             "role"
         );
-        assert_eq!(field_of(create().handler("x".repeat(129)).build().unwrap_err()), "handler");
+        assert_eq!(
+            field_of(create().handler("x".repeat(129)).build().unwrap_err()),
+            "handler"
+        );
         assert_eq!(field_of(create().handler("a b").build().unwrap_err()), "handler");
         assert_eq!(
             field_of(check(|r| r.code = Bytes::from_static(b"not a zip")).unwrap_err()),
@@ -1164,7 +1167,10 @@ mod tests {
         assert!(b().version("$LATEST").build().is_ok());
         assert!(b().version("3").build().is_ok());
         assert_eq!(field_of(b().version("latest").build().unwrap_err()), "version");
-        let route = |v: &str, w: f64| AliasRouting { version: v.into(), weight: w };
+        let route = |v: &str, w: f64| AliasRouting {
+            version: v.into(),
+            weight: w,
+        };
         assert!(b().version("1").routing(route("2", 0.1)).build().is_ok());
         assert_eq!(
             field_of(b().version("$LATEST").routing(route("2", 0.1)).build().unwrap_err()),

@@ -60,7 +60,11 @@ fn update_status_from(s: Option<&sdk::LastUpdateStatus>) -> LastUpdateStatus {
 fn environment_from(e: Option<&sdk::EnvironmentResponse>) -> Environment {
     Environment(
         e.and_then(|e| e.variables())
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<BTreeMap<_, _>>()
+            })
             .unwrap_or_default(),
     )
 }
@@ -149,7 +153,11 @@ impl super::Lambda for SdkLambda {
             .runtime(sdk::Runtime::from(req.runtime.as_str()))
             .role(req.role.as_str())
             .set_handler(req.handler.clone())
-            .code(sdk::FunctionCode::builder().zip_file(Blob::new(req.code.to_vec())).build())
+            .code(
+                sdk::FunctionCode::builder()
+                    .zip_file(Blob::new(req.code.to_vec()))
+                    .build(),
+            )
             .set_description(req.description.clone())
             .timeout(req.timeout_secs as i32)
             .memory_size(req.memory_mb as i32)
@@ -408,8 +416,7 @@ impl super::Lambda for SdkLambda {
             .send()
             .await
             .map_err(sdk_err(Service::Lambda))?;
-        out.policy
-            .ok_or_else(|| malformed("response is missing Policy"))
+        out.policy.ok_or_else(|| malformed("response is missing Policy"))
     }
 
     async fn delete_function(&self, name: FunctionName, qualifier: Option<String>) -> crate::Result<()> {
@@ -439,6 +446,7 @@ impl super::Lambda for SdkLambda {
 mod tests {
     use super::*;
     use crate::lambda::Lambda;
+    use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_lambda::operation::create_alias::CreateAliasOutput;
     use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
     use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationError;
@@ -447,7 +455,6 @@ mod tests {
     use aws_sdk_lambda::types::error::{
         ResourceConflictException, ResourceNotFoundException, TooManyRequestsException,
     };
-    use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
     use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, mock};
     use aws_smithy_types::error::ErrorMetadata;
 
@@ -506,8 +513,7 @@ mod tests {
                     && r.timeout() == Some(30)
                     && r.publish() == Some(true)
                     && r.architectures() == [sdk::Architecture::Arm64]
-                    && r
-                        .environment()
+                    && r.environment()
                         .and_then(|e| e.variables())
                         .and_then(|v| v.get("DB_HOST"))
                         .map(String::as_str)
@@ -528,7 +534,11 @@ mod tests {
                     .last_update_status(sdk::LastUpdateStatus::InProgress)
                     .revision_id("rev-1")
                     .last_modified("2024-01-02T03:04:05.000+0000")
-                    .environment(sdk::EnvironmentResponse::builder().variables("DB_HOST", "db.internal").build())
+                    .environment(
+                        sdk::EnvironmentResponse::builder()
+                            .variables("DB_HOST", "db.internal")
+                            .build(),
+                    )
                     .architectures(sdk::Architecture::Arm64)
                     .build()
             });
@@ -663,7 +673,11 @@ mod tests {
             });
         let page2 = mock!(aws_sdk_lambda::Client::list_versions_by_function)
             .match_requests(|r| r.marker() == Some("m2"))
-            .then_output(|| ListVersionsByFunctionOutput::builder().versions(sdk_config("2")).build());
+            .then_output(|| {
+                ListVersionsByFunctionOutput::builder()
+                    .versions(sdk_config("2"))
+                    .build()
+            });
         let lambda = mock_lambda(&[&page1, &page2]);
         let versions = lambda.list_versions("fn-1".parse().unwrap()).await.unwrap();
         let v: Vec<&str> = versions.iter().map(|c| c.version.as_str()).collect();
@@ -715,7 +729,12 @@ mod tests {
             .unwrap_err();
         assert!(e.is_not_found(), "{e:?}");
         let e = lambda
-            .invoke(InvokeRequest::builder().function("fn-1".parse().unwrap()).build().unwrap())
+            .invoke(
+                InvokeRequest::builder()
+                    .function("fn-1".parse().unwrap())
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Throttled, "{e:?}");
@@ -726,7 +745,10 @@ mod tests {
         // No rules: any call that reached the client would fail with a mock error, not a
         // validation error.
         let lambda = mock_lambda(&[]);
-        let mut req = InvokeRequest::builder().function("fn-1".parse().unwrap()).build().unwrap();
+        let mut req = InvokeRequest::builder()
+            .function("fn-1".parse().unwrap())
+            .build()
+            .unwrap();
         req.log_tail = true;
         req.invocation_type = InvocationType::Event;
         assert!(lambda.invoke(req).await.unwrap_err().is_validation());

@@ -311,7 +311,9 @@ impl SimCloud {
                 (v, Some(alias.to_string()))
             }
         };
-        let memory_mb = rec.resolve(Some(&version)).map_or(rec.latest.memory_mb, |c| c.memory_mb);
+        let memory_mb = rec
+            .resolve(Some(&version))
+            .map_or(rec.latest.memory_mb, |c| c.memory_mb);
         let handler = st.lambda.handlers.get(name.as_str()).cloned();
         Ok(Prepared {
             version,
@@ -322,11 +324,16 @@ impl SimCloud {
     }
 
     /// Records AWS/Lambda `Invocations` and `Errors` for one invocation.
-    fn record_invocation_metrics(&self, st: &mut SimState, name: &str, prepared: &Prepared, qualifier: Option<&str>, failed: bool) {
+    fn record_invocation_metrics(
+        &self,
+        st: &mut SimState,
+        name: &str,
+        prepared: &Prepared,
+        qualifier: Option<&str>,
+        failed: bool,
+    ) {
         let at = self.wall(self.now());
-        let resource = qualifier
-            .filter(|q| *q != "$LATEST")
-            .map(|q| format!("{name}:{q}"));
+        let resource = qualifier.filter(|q| *q != "$LATEST").map(|q| format!("{name}:{q}"));
         let mut sets: Vec<Vec<(&str, &str)>> = vec![vec![("FunctionName", name)]];
         if let Some(r) = &resource {
             sets.push(vec![("FunctionName", name), ("Resource", r.as_str())]);
@@ -345,7 +352,12 @@ impl SimCloud {
     }
 
     /// Runs the handler (no lock held) and returns the response payload and whether it failed.
-    fn run_handler(handler: &Handler, name: &str, version: &str, payload: serde_json::Value) -> (Bytes, Option<String>) {
+    fn run_handler(
+        handler: &Handler,
+        name: &str,
+        version: &str,
+        payload: serde_json::Value,
+    ) -> (Bytes, Option<String>) {
         let inv = Invocation {
             function: name.to_string(),
             version: version.to_string(),
@@ -456,7 +468,9 @@ impl crate::lambda::Lambda for SimCloud {
         let mut st = self.lock();
         let arn = self.function_arn(name.as_str(), qualifier.as_deref());
         let rec = self.rec(&mut st, &name, now)?;
-        rec.resolve(qualifier.as_deref()).cloned().ok_or_else(|| not_found(&arn))
+        rec.resolve(qualifier.as_deref())
+            .cloned()
+            .ok_or_else(|| not_found(&arn))
     }
 
     async fn update_function_code(&self, req: UpdateFunctionCodeRequest) -> crate::Result<FunctionConfiguration> {
@@ -1100,14 +1114,21 @@ mod tests {
         let e = sim.invoke(invoke!("f").build().unwrap()).await.unwrap_err();
         assert_eq!(code(&e), "ResourceConflictException");
         assert!(e.to_string().contains("Pending"), "{e}");
-        let upd = UpdateFunctionCodeRequest::builder().name(fname("f")).zip(zip("v2")).build().unwrap();
+        let upd = UpdateFunctionCodeRequest::builder()
+            .name(fname("f"))
+            .zip(zip("v2"))
+            .build()
+            .unwrap();
         let e = sim.update_function_code(upd).await.unwrap_err();
         assert!(e.is_conflict());
         tokio::time::sleep(Duration::from_secs(1)).await;
         let c = sim.get_function_configuration(fname("f"), None).await.unwrap();
         assert_eq!(c.state, FunctionState::Active);
         assert!(c.is_ready());
-        assert_eq!(sim.invoke(invoke!("f").build().unwrap()).await.unwrap().status_code, 200);
+        assert_eq!(
+            sim.invoke(invoke!("f").build().unwrap()).await.unwrap().status_code,
+            200
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -1134,7 +1155,13 @@ mod tests {
     async fn update_in_progress_conflicts_then_succeeds() {
         let sim = active("f").await;
         let c = sim
-            .update_function_code(UpdateFunctionCodeRequest::builder().name(fname("f")).zip(zip("v2")).build().unwrap())
+            .update_function_code(
+                UpdateFunctionCodeRequest::builder()
+                    .name(fname("f"))
+                    .zip(zip("v2"))
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap();
         assert_eq!(c.last_update_status, LastUpdateStatus::InProgress);
@@ -1149,9 +1176,8 @@ mod tests {
         let e = sim.update_function_configuration(cfg()).await.unwrap_err();
         assert_eq!(code(&e), "ResourceConflictException");
         assert!(
-            e.to_string().contains(
-                "An update is in progress for resource: arn:aws:lambda:us-east-1:123456789012:function:f"
-            ),
+            e.to_string()
+                .contains("An update is in progress for resource: arn:aws:lambda:us-east-1:123456789012:function:f"),
             "{e}"
         );
         let e = sim
@@ -1160,7 +1186,10 @@ mod tests {
             .unwrap_err();
         assert!(e.is_conflict());
         // Invoking during an update still works (the previous code runs in AWS).
-        assert_eq!(sim.invoke(invoke!("f").build().unwrap()).await.unwrap().status_code, 200);
+        assert_eq!(
+            sim.invoke(invoke!("f").build().unwrap()).await.unwrap().status_code,
+            200
+        );
         wait_update(&sim).await;
         let c = sim.update_function_configuration(cfg()).await.unwrap();
         assert_eq!(c.memory_mb, 512);
@@ -1178,10 +1207,19 @@ mod tests {
         assert_eq!(v1.version, "1");
         assert_eq!(v1.arn.as_str(), "arn:aws:lambda:us-east-1:123456789012:function:f:1");
         let again = sim.publish_version(publish()).await.unwrap();
-        assert_eq!(again.version, "1", "unchanged code and config return the latest version");
-        sim.update_function_code(UpdateFunctionCodeRequest::builder().name(fname("f")).zip(zip("v2")).build().unwrap())
-            .await
-            .unwrap();
+        assert_eq!(
+            again.version, "1",
+            "unchanged code and config return the latest version"
+        );
+        sim.update_function_code(
+            UpdateFunctionCodeRequest::builder()
+                .name(fname("f"))
+                .zip(zip("v2"))
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
         wait_update(&sim).await;
         let latest = sim.get_function_configuration(fname("f"), None).await.unwrap();
         let bad_sha = PublishVersionRequest::builder()
@@ -1196,7 +1234,10 @@ mod tests {
             .revision_id("stale")
             .build()
             .unwrap();
-        assert_eq!(code(&sim.publish_version(bad_rev).await.unwrap_err()), "PreconditionFailedException");
+        assert_eq!(
+            code(&sim.publish_version(bad_rev).await.unwrap_err()),
+            "PreconditionFailedException"
+        );
         let good = PublishVersionRequest::builder()
             .name(fname("f"))
             .code_sha256(latest.code_sha256.clone())
@@ -1209,9 +1250,16 @@ mod tests {
         assert_eq!(v2.code_sha256, code_sha256(b"PK\x03\x04v2"));
         // Deleting version 2 does not free its number.
         sim.delete_function(fname("f"), Some("2".into())).await.unwrap();
-        sim.update_function_code(UpdateFunctionCodeRequest::builder().name(fname("f")).zip(zip("v3")).publish(true).build().unwrap())
-            .await
-            .unwrap();
+        sim.update_function_code(
+            UpdateFunctionCodeRequest::builder()
+                .name(fname("f"))
+                .zip(zip("v3"))
+                .publish(true)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
         wait_update(&sim).await;
         let versions: Vec<String> = sim
             .list_versions(fname("f"))
@@ -1222,7 +1270,10 @@ mod tests {
             .collect();
         assert_eq!(versions, ["$LATEST", "1", "3"]);
         // Version 1 kept its code.
-        let v1_now = sim.get_function_configuration(fname("f"), Some("1".into())).await.unwrap();
+        let v1_now = sim
+            .get_function_configuration(fname("f"), Some("1".into()))
+            .await
+            .unwrap();
         assert_eq!(v1_now.code_sha256, code_sha256(b"PK\x03\x04v1"));
     }
 
@@ -1240,9 +1291,16 @@ mod tests {
         sim.publish_version(PublishVersionRequest::builder().name(fname("f")).build().unwrap())
             .await
             .unwrap();
-        sim.update_function_code(UpdateFunctionCodeRequest::builder().name(fname("f")).zip(zip("v2")).publish(true).build().unwrap())
-            .await
-            .unwrap();
+        sim.update_function_code(
+            UpdateFunctionCodeRequest::builder()
+                .name(fname("f"))
+                .zip(zip("v2"))
+                .publish(true)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
         wait_update(sim).await;
     }
 
@@ -1285,7 +1343,10 @@ mod tests {
         let bad = alias("$LATEST", Some(("2", 0.5)));
         assert!(sim.update_alias(bad).await.unwrap_err().is_validation());
         assert_eq!(
-            sim.get_alias(fname("f"), "live".parse().unwrap()).await.unwrap().function_version,
+            sim.get_alias(fname("f"), "live".parse().unwrap())
+                .await
+                .unwrap()
+                .function_version,
             "2"
         );
         sim.delete_alias(fname("f"), "live".parse().unwrap()).await.unwrap();
@@ -1309,7 +1370,10 @@ mod tests {
         sim.create_alias(alias("1", Some(("2", 0.1)))).await.unwrap();
         let mut to_new = 0;
         for _ in 0..10_000 {
-            let out = sim.invoke(invoke!("f").qualifier("live").build().unwrap()).await.unwrap();
+            let out = sim
+                .invoke(invoke!("f").qualifier("live").build().unwrap())
+                .await
+                .unwrap();
             match out.executed_version.as_deref() {
                 Some("2") => to_new += 1,
                 Some("1") => {}
@@ -1343,7 +1407,10 @@ mod tests {
         let tail = out.log_tail.unwrap();
         assert!(tail.starts_with("START RequestId: "), "{tail}");
         assert!(tail.contains("Version: $LATEST"), "{tail}");
-        assert!(tail.contains("\nEND RequestId: ") && tail.contains("REPORT RequestId: "), "{tail}");
+        assert!(
+            tail.contains("\nEND RequestId: ") && tail.contains("REPORT RequestId: "),
+            "{tail}"
+        );
         assert!(tail.contains("Duration: ") && tail.contains(" ms"), "{tail}");
 
         let out = sim
@@ -1364,12 +1431,21 @@ mod tests {
             .unwrap();
         assert_eq!((out.status_code, out.payload.len()), (202, 0));
 
-        let e = sim.invoke(invoke!("f").payload(&b"not json"[..]).build().unwrap()).await.unwrap_err();
+        let e = sim
+            .invoke(invoke!("f").payload(&b"not json"[..]).build().unwrap())
+            .await
+            .unwrap_err();
         assert_eq!(code(&e), "InvalidRequestContentException");
         assert!(e.is_validation());
-        let e = sim.invoke(invoke!("f").qualifier("3").build().unwrap()).await.unwrap_err();
+        let e = sim
+            .invoke(invoke!("f").qualifier("3").build().unwrap())
+            .await
+            .unwrap_err();
         assert!(e.is_not_found());
-        let e = sim.invoke(invoke!("f").qualifier("nope").build().unwrap()).await.unwrap_err();
+        let e = sim
+            .invoke(invoke!("f").qualifier("nope").build().unwrap())
+            .await
+            .unwrap_err();
         assert!(e.is_not_found());
     }
 
@@ -1431,7 +1507,9 @@ mod tests {
         let sim = active("f").await;
         let e = sim.get_policy(fname("f"), None).await.unwrap_err();
         assert!(e.is_not_found());
-        let alarm: Arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:high-cpu".parse().unwrap();
+        let alarm: Arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:high-cpu"
+            .parse()
+            .unwrap();
         sim.add_permission(
             permission!("alarms")
                 .source_arn(alarm.clone())
@@ -1441,15 +1519,17 @@ mod tests {
         )
         .await
         .unwrap();
-        let e = sim.add_permission(permission!("alarms").build().unwrap()).await.unwrap_err();
+        let e = sim
+            .add_permission(permission!("alarms").build().unwrap())
+            .await
+            .unwrap_err();
         assert_eq!(code(&e), "ResourceConflictException");
         let e = sim
             .add_permission(permission!("v9").qualifier("9").build().unwrap())
             .await
             .unwrap_err();
         assert!(e.is_not_found());
-        let policy: serde_json::Value =
-            serde_json::from_str(&sim.get_policy(fname("f"), None).await.unwrap()).unwrap();
+        let policy: serde_json::Value = serde_json::from_str(&sim.get_policy(fname("f"), None).await.unwrap()).unwrap();
         assert_eq!(policy["Version"], "2012-10-17");
         let s = &policy["Statement"][0];
         assert_eq!(s["Sid"], "alarms");
@@ -1515,7 +1595,10 @@ mod tests {
         .await
         .unwrap();
         assert!(invoke_from_alarm(&sim, arn, event.clone()).await);
-        assert_eq!(seen.lock().unwrap().as_slice(), &[("$LATEST".to_string(), event.clone())]);
+        assert_eq!(
+            seen.lock().unwrap().as_slice(),
+            &[("$LATEST".to_string(), event.clone())]
+        );
         // A qualified ARN needs a statement on that qualifier.
         assert!(!invoke_from_alarm(&sim, &format!("{arn}:$LATEST"), event.clone()).await);
         assert!(!invoke_from_alarm(&sim, "arn:aws:lambda:us-east-1:123456789012:function:nope", event).await);
@@ -1534,11 +1617,19 @@ mod tests {
             assert_eq!(code(&e), "ResourceConflictException");
             assert!(e.to_string().contains("live"), "{e}");
         }
-        let e = sim.delete_function(fname("f"), Some("$LATEST".into())).await.unwrap_err();
+        let e = sim
+            .delete_function(fname("f"), Some("$LATEST".into()))
+            .await
+            .unwrap_err();
         assert_eq!(code(&e), "InvalidParameterValueException");
         let e = sim.delete_function(fname("f"), Some("live".into())).await.unwrap_err();
         assert_eq!(code(&e), "InvalidParameterValueException");
-        assert!(sim.delete_function(fname("f"), Some("5".into())).await.unwrap_err().is_not_found());
+        assert!(
+            sim.delete_function(fname("f"), Some("5".into()))
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
         sim.update_alias(alias("2", None)).await.unwrap();
         sim.delete_function(fname("f"), Some("1".into())).await.unwrap();
         let inv = sim.inventory();
@@ -1564,11 +1655,22 @@ mod tests {
         assert!(sim.list_functions().await.unwrap().is_empty());
         sim.create_function(create_req("f")).await.unwrap();
         tokio::time::sleep(Duration::from_secs(5)).await;
-        let mut upd = UpdateFunctionConfigurationRequest::builder().name(fname("f")).build().unwrap();
+        let mut upd = UpdateFunctionConfigurationRequest::builder()
+            .name(fname("f"))
+            .build()
+            .unwrap();
         upd.timeout_secs = Some(0);
-        assert!(sim.update_function_configuration(upd).await.unwrap_err().is_validation());
+        assert!(
+            sim.update_function_configuration(upd)
+                .await
+                .unwrap_err()
+                .is_validation()
+        );
         let c = sim.get_function_configuration(fname("f"), None).await.unwrap();
-        assert_eq!((c.timeout_secs, c.last_update_status), (3, LastUpdateStatus::Successful));
+        assert_eq!(
+            (c.timeout_secs, c.last_update_status),
+            (3, LastUpdateStatus::Successful)
+        );
         let mut perm = permission!("ok").build().unwrap();
         perm.statement_id = "bad id".into();
         assert!(sim.add_permission(perm).await.unwrap_err().is_validation());
@@ -1577,7 +1679,10 @@ mod tests {
 
     #[test]
     fn globs_and_arns() {
-        assert!(glob("arn:aws:cloudwatch:*:alarm:*", "arn:aws:cloudwatch:us-east-1:1:alarm:x"));
+        assert!(glob(
+            "arn:aws:cloudwatch:*:alarm:*",
+            "arn:aws:cloudwatch:us-east-1:1:alarm:x"
+        ));
         assert!(!glob("arn:a", "arn:ab"));
         assert_eq!(
             split_function_arn("arn:aws:lambda:us-east-1:123456789012:function:f:live"),
