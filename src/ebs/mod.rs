@@ -757,14 +757,28 @@ mod tests {
             "volume_size_gib"
         );
         assert_eq!(
-            field_of(StartSnapshotRequest::builder().volume_size_gib(65_537).build().unwrap_err()),
+            field_of(
+                StartSnapshotRequest::builder()
+                    .volume_size_gib(65_537)
+                    .build()
+                    .unwrap_err()
+            ),
             "volume_size_gib"
         );
         assert!(StartSnapshotRequest::builder().volume_size_gib(65_536).build().is_ok());
-        assert_eq!(field_of(b().description("x".repeat(256)).build().unwrap_err()), "description");
-        assert_eq!(field_of(b().client_token("x".repeat(65)).build().unwrap_err()), "client_token");
+        assert_eq!(
+            field_of(b().description("x".repeat(256)).build().unwrap_err()),
+            "description"
+        );
+        assert_eq!(
+            field_of(b().client_token("x".repeat(65)).build().unwrap_err()),
+            "client_token"
+        );
         assert_eq!(field_of(b().timeout_minutes(9).build().unwrap_err()), "timeout_minutes");
-        assert_eq!(field_of(b().timeout_minutes(4_321).build().unwrap_err()), "timeout_minutes");
+        assert_eq!(
+            field_of(b().timeout_minutes(4_321).build().unwrap_err()),
+            "timeout_minutes"
+        );
         assert!(b().timeout_minutes(4_320).build().is_ok());
         assert_eq!(
             field_of(b().encrypted(false).kms_key_arn("arn:aws:kms:k").build().unwrap_err()),
@@ -784,7 +798,10 @@ mod tests {
         let data = vec![1u8; BLOCK_SIZE];
         let ok = PutSnapshotBlockRequest::with_checksum(snap(), 5, data.clone()).unwrap();
         assert_eq!(ok.checksum, block_checksum(&data));
-        assert!(format!("{ok:?}").contains("<524288 bytes>"), "Debug does not dump the data");
+        assert!(
+            format!("{ok:?}").contains("<524288 bytes>"),
+            "Debug does not dump the data"
+        );
         // Wrong length, both ways.
         let e = PutSnapshotBlockRequest::with_checksum(snap(), 0, vec![1u8; BLOCK_SIZE - 1]).unwrap_err();
         assert_eq!(field_of(e), "data");
@@ -821,7 +838,11 @@ mod tests {
             "\"LINEAR\""
         );
         assert_eq!(
-            field_of(b().changed_blocks_count(blocks_for_gib(65_536) + 1).build().unwrap_err()),
+            field_of(
+                b().changed_blocks_count(blocks_for_gib(65_536) + 1)
+                    .build()
+                    .unwrap_err()
+            ),
             "changed_blocks_count"
         );
         assert_eq!(
@@ -836,7 +857,10 @@ mod tests {
         assert!(l().build().is_ok());
         assert_eq!(field_of(l().max_results(99).build().unwrap_err()), "max_results");
         assert_eq!(field_of(l().max_results(10_001).build().unwrap_err()), "max_results");
-        assert_eq!(field_of(l().next_token("x".repeat(257)).build().unwrap_err()), "next_token");
+        assert_eq!(
+            field_of(l().next_token("x".repeat(257)).build().unwrap_err()),
+            "next_token"
+        );
         assert_eq!(
             field_of(l().starting_block_index(u32::MAX).build().unwrap_err()),
             "starting_block_index"
@@ -875,7 +899,10 @@ mod tests {
         assert_eq!(back, b);
         b.checksum = block_checksum(b"x");
         assert!(!b.is_intact());
-        assert_eq!(DirectSnapshotStatus::parse("completed"), Some(DirectSnapshotStatus::Completed));
+        assert_eq!(
+            DirectSnapshotStatus::parse("completed"),
+            Some(DirectSnapshotStatus::Completed)
+        );
         assert_eq!(DirectSnapshotStatus::Error.to_string(), "error");
     }
 }

@@ -18,7 +18,8 @@ fn malformed(what: impl Into<String>) -> Error {
 
 fn status_of(s: Option<&Status>) -> Result<DirectSnapshotStatus> {
     let s = s.ok_or_else(|| malformed("response is missing Status"))?;
-    DirectSnapshotStatus::parse(s.as_str()).ok_or_else(|| malformed(format!("unknown snapshot status {:?}", s.as_str())))
+    DirectSnapshotStatus::parse(s.as_str())
+        .ok_or_else(|| malformed(format!("unknown snapshot status {:?}", s.as_str())))
 }
 
 fn to_u32(field: &str, v: Option<i64>) -> Result<u32> {
@@ -220,17 +221,15 @@ mod tests {
     use crate::ebs::Ebs;
     use aws_sdk_ebs::Client;
     use aws_sdk_ebs::operation::complete_snapshot::{CompleteSnapshotError, CompleteSnapshotOutput};
+    use aws_sdk_ebs::operation::get_snapshot_block::GetSnapshotBlockInput;
     use aws_sdk_ebs::operation::get_snapshot_block::{GetSnapshotBlockError, GetSnapshotBlockOutput};
     use aws_sdk_ebs::operation::list_changed_blocks::ListChangedBlocksOutput;
     use aws_sdk_ebs::operation::list_snapshot_blocks::{ListSnapshotBlocksError, ListSnapshotBlocksOutput};
+    use aws_sdk_ebs::operation::put_snapshot_block::PutSnapshotBlockInput;
     use aws_sdk_ebs::operation::put_snapshot_block::{PutSnapshotBlockError, PutSnapshotBlockOutput};
     use aws_sdk_ebs::operation::start_snapshot::{StartSnapshotError, StartSnapshotOutput};
-    use aws_sdk_ebs::types::error::{
-        RequestThrottledException, ResourceNotFoundException, ValidationException,
-    };
+    use aws_sdk_ebs::types::error::{RequestThrottledException, ResourceNotFoundException, ValidationException};
     use aws_sdk_ebs::types::{ChangedBlock as SdkChangedBlock, ValidationExceptionReason};
-    use aws_sdk_ebs::operation::get_snapshot_block::GetSnapshotBlockInput;
-    use aws_sdk_ebs::operation::put_snapshot_block::PutSnapshotBlockInput;
     use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleBuilder, RuleMode, create_mock_http_client, mock};
     use aws_smithy_types::error::ErrorMetadata;
 
@@ -256,7 +255,9 @@ mod tests {
         let conf = aws_sdk_ebs::Config::builder()
             .behavior_version(aws_sdk_ebs::config::BehaviorVersion::latest())
             .region(aws_sdk_ebs::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_ebs::config::Credentials::new("AKID", "SECRET", None, None, "test"))
+            .credentials_provider(aws_sdk_ebs::config::Credentials::new(
+                "AKID", "SECRET", None, None, "test",
+            ))
             .http_client(create_mock_http_client())
             .interceptor(interceptor)
             .build();
@@ -371,7 +372,10 @@ mod tests {
             progress: None,
         };
         let e = ebs.put_snapshot_block(bad).await.unwrap_err();
-        assert!(matches!(e, Error::Validation { ref field, .. } if field == "data"), "{e:?}");
+        assert!(
+            matches!(e, Error::Validation { ref field, .. } if field == "data"),
+            "{e:?}"
+        );
     }
 
     #[tokio::test]
@@ -380,8 +384,18 @@ mod tests {
             .match_requests(|r| r.snapshot_id() == Some(SNAP) && r.next_token().is_none() && r.max_results().is_none())
             .then_output(|| {
                 ListSnapshotBlocksOutput::builder()
-                    .blocks(aws_sdk_ebs::types::Block::builder().block_index(0).block_token("t0").build())
-                    .blocks(aws_sdk_ebs::types::Block::builder().block_index(5).block_token("t5").build())
+                    .blocks(
+                        aws_sdk_ebs::types::Block::builder()
+                            .block_index(0)
+                            .block_token("t0")
+                            .build(),
+                    )
+                    .blocks(
+                        aws_sdk_ebs::types::Block::builder()
+                            .block_index(5)
+                            .block_token("t5")
+                            .build(),
+                    )
                     .block_size(524_288)
                     .volume_size(1)
                     .expiry_time(aws_smithy_types::DateTime::from_secs(1_800_000_000))
@@ -392,18 +406,34 @@ mod tests {
             .match_requests(|r| r.next_token() == Some("page-2"))
             .then_output(|| {
                 ListSnapshotBlocksOutput::builder()
-                    .blocks(aws_sdk_ebs::types::Block::builder().block_index(9).block_token("t9").build())
+                    .blocks(
+                        aws_sdk_ebs::types::Block::builder()
+                            .block_index(9)
+                            .block_token("t9")
+                            .build(),
+                    )
                     .block_size(524_288)
                     .volume_size(1)
                     .build()
             });
         let ebs = client(&[&first, &second]);
         let page = ebs
-            .list_snapshot_blocks(ListSnapshotBlocksRequest::builder().snapshot_id(snap()).build().unwrap())
+            .list_snapshot_blocks(
+                ListSnapshotBlocksRequest::builder()
+                    .snapshot_id(snap())
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap();
         assert_eq!(page.blocks.len(), 2);
-        assert_eq!(page.blocks[1], Block { index: 5, token: "t5".into() });
+        assert_eq!(
+            page.blocks[1],
+            Block {
+                index: 5,
+                token: "t5".into()
+            }
+        );
         assert_eq!(page.next_token.as_deref(), Some("page-2"));
         assert_eq!(page.block_size, 524_288);
         assert_eq!(page.volume_size_gib, 1);
@@ -416,7 +446,12 @@ mod tests {
             .match_requests(|r| r.next_token().is_none())
             .then_output(|| {
                 ListSnapshotBlocksOutput::builder()
-                    .blocks(aws_sdk_ebs::types::Block::builder().block_index(0).block_token("t0").build())
+                    .blocks(
+                        aws_sdk_ebs::types::Block::builder()
+                            .block_index(0)
+                            .block_token("t0")
+                            .build(),
+                    )
                     .block_size(524_288)
                     .volume_size(1)
                     .next_token("page-2")
@@ -426,7 +461,12 @@ mod tests {
             .match_requests(|r| r.next_token() == Some("page-2"))
             .then_output(|| {
                 ListSnapshotBlocksOutput::builder()
-                    .blocks(aws_sdk_ebs::types::Block::builder().block_index(9).block_token("t9").build())
+                    .blocks(
+                        aws_sdk_ebs::types::Block::builder()
+                            .block_index(9)
+                            .block_token("t9")
+                            .build(),
+                    )
                     .block_size(524_288)
                     .volume_size(1)
                     .build()
@@ -454,7 +494,12 @@ mod tests {
                             .second_block_token("s4")
                             .build(),
                     )
-                    .changed_blocks(SdkChangedBlock::builder().block_index(6).second_block_token("s6").build())
+                    .changed_blocks(
+                        SdkChangedBlock::builder()
+                            .block_index(6)
+                            .second_block_token("s6")
+                            .build(),
+                    )
                     .block_size(524_288)
                     .volume_size(2)
                     .build()
@@ -490,7 +535,9 @@ mod tests {
     #[tokio::test]
     async fn get_block_collects_the_body() {
         let rule = get_rule()
-            .match_requests(|r| r.snapshot_id() == Some(SNAP) && r.block_index() == Some(3) && r.block_token() == Some("tok"))
+            .match_requests(|r| {
+                r.snapshot_id() == Some(SNAP) && r.block_index() == Some(3) && r.block_token() == Some("tok")
+            })
             .then_output(|| {
                 let data = vec![0x5au8; BLOCK_SIZE];
                 GetSnapshotBlockOutput::builder()
@@ -545,7 +592,10 @@ mod tests {
             .changed_blocks_count(0)
             .build()
             .unwrap();
-        assert_eq!(ebs.complete_snapshot(req).await.unwrap(), DirectSnapshotStatus::Completed);
+        assert_eq!(
+            ebs.complete_snapshot(req).await.unwrap(),
+            DirectSnapshotStatus::Completed
+        );
     }
 
     #[tokio::test]
@@ -561,7 +611,10 @@ mod tests {
         let not_found = mock!(Client::list_snapshot_blocks).then_error(|| {
             ListSnapshotBlocksError::ResourceNotFoundException(
                 ResourceNotFoundException::builder()
-                    .meta(meta("ResourceNotFoundException", "The snapshot 'snap-0123456789abcdef0' does not exist"))
+                    .meta(meta(
+                        "ResourceNotFoundException",
+                        "The snapshot 'snap-0123456789abcdef0' does not exist",
+                    ))
                     .build(),
             )
         });
@@ -572,8 +625,8 @@ mod tests {
                     .build(),
             )
         });
-        let throttling = get_rule()
-            .then_error(|| GetSnapshotBlockError::generic(meta("ThrottlingException", "rate exceeded")));
+        let throttling =
+            get_rule().then_error(|| GetSnapshotBlockError::generic(meta("ThrottlingException", "rate exceeded")));
         let conflict = mock!(Client::complete_snapshot)
             .then_error(|| CompleteSnapshotError::generic(meta("ValidationException", "count mismatch")));
         let ebs = client(&[&validation, &not_found, &throttled, &throttling, &conflict]);
@@ -584,7 +637,12 @@ mod tests {
         assert!(e.is_validation(), "{e:?}");
 
         let e = ebs
-            .list_snapshot_blocks(ListSnapshotBlocksRequest::builder().snapshot_id(snap()).build().unwrap())
+            .list_snapshot_blocks(
+                ListSnapshotBlocksRequest::builder()
+                    .snapshot_id(snap())
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap_err();
         assert!(e.is_not_found(), "{e:?}");

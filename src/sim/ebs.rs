@@ -156,7 +156,10 @@ fn completed<'a>(st: &'a SimState, id: &SnapshotId) -> Result<&'a DirectSnapshot
     if s.status != DirectSnapshotStatus::Completed {
         return Err(invalid(
             "INVALID_SNAPSHOT_ID",
-            format_args!("The snapshot '{id}' is {}; only completed snapshots can be read", s.status),
+            format_args!(
+                "The snapshot '{id}' is {}; only completed snapshots can be read",
+                s.status
+            ),
         ));
     }
     Ok(s)
@@ -385,7 +388,11 @@ impl crate::ebs::Ebs for SimCloud {
         }
         s.sealed_at = Some(now);
         settle(&mut st, cfg, now);
-        let status = st.ebs.snapshots.get(id).map_or(DirectSnapshotStatus::Pending, |s| s.status);
+        let status = st
+            .ebs
+            .snapshots
+            .get(id)
+            .map_or(DirectSnapshotStatus::Pending, |s| s.status);
         Ok(status)
     }
 
@@ -557,7 +564,11 @@ mod tests {
 
     /// A block whose bytes depend on `seed` and on the position (so blocks differ).
     fn data(seed: u8) -> Bytes {
-        Bytes::from((0..BLOCK_SIZE).map(|i| seed.wrapping_mul(31) ^ (i % 251) as u8).collect::<Vec<u8>>())
+        Bytes::from(
+            (0..BLOCK_SIZE)
+                .map(|i| seed.wrapping_mul(31) ^ (i % 251) as u8)
+                .collect::<Vec<u8>>(),
+        )
     }
 
     fn code(e: &Error) -> &str {
@@ -565,7 +576,9 @@ mod tests {
     }
 
     fn message(e: &Error) -> String {
-        e.api_error().map(|a| a.message.clone()).unwrap_or_else(|| e.to_string())
+        e.api_error()
+            .map(|a| a.message.clone())
+            .unwrap_or_else(|| e.to_string())
     }
 
     async fn start(ebs: &SimCloud, size: u32, parent: Option<&SnapshotId>) -> SnapshotId {
@@ -641,10 +654,18 @@ mod tests {
         assert_eq!(status(&ebs, &id), DirectSnapshotStatus::Completed);
 
         let page = ebs
-            .list_snapshot_blocks(ListSnapshotBlocksRequest::builder().snapshot_id(id.clone()).build().unwrap())
+            .list_snapshot_blocks(
+                ListSnapshotBlocksRequest::builder()
+                    .snapshot_id(id.clone())
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap();
-        assert_eq!(page.blocks.iter().map(|b| b.index).collect::<Vec<_>>(), vec![0, 5, 2047]);
+        assert_eq!(
+            page.blocks.iter().map(|b| b.index).collect::<Vec<_>>(),
+            vec![0, 5, 2047]
+        );
         assert_eq!(page.volume_size_gib, 1);
         assert_eq!(page.block_size, BLOCK_SIZE as u32);
         assert_eq!(page.next_token, None);
@@ -674,9 +695,15 @@ mod tests {
             .checksum(linear_checksum(digests.values()))
             .build()
             .unwrap();
-        assert_eq!(ebs.complete_snapshot(req.clone()).await.unwrap(), DirectSnapshotStatus::Completed);
+        assert_eq!(
+            ebs.complete_snapshot(req.clone()).await.unwrap(),
+            DirectSnapshotStatus::Completed
+        );
         // A retried CompleteSnapshot answers the current status.
-        assert_eq!(ebs.complete_snapshot(req).await.unwrap(), DirectSnapshotStatus::Completed);
+        assert_eq!(
+            ebs.complete_snapshot(req).await.unwrap(),
+            DirectSnapshotStatus::Completed
+        );
         assert_eq!(all_snapshot_blocks(&ebs, &id).await.unwrap().len(), 1);
     }
 
@@ -699,8 +726,14 @@ mod tests {
                 .build()
                 .unwrap()
         };
-        assert_eq!(code(&ebs.complete_snapshot(c(1)).await.unwrap_err()), "ValidationException");
-        assert_eq!(ebs.complete_snapshot(c(0)).await.unwrap(), DirectSnapshotStatus::Pending);
+        assert_eq!(
+            code(&ebs.complete_snapshot(c(1)).await.unwrap_err()),
+            "ValidationException"
+        );
+        assert_eq!(
+            ebs.complete_snapshot(c(0)).await.unwrap(),
+            DirectSnapshotStatus::Pending
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -721,15 +754,24 @@ mod tests {
         assert!(message(&e).contains("INVALID_CHECKSUM"), "{e}");
         assert_eq!(status(&ebs, &id), DirectSnapshotStatus::Error);
         let put = PutSnapshotBlockRequest::with_checksum(id.clone(), 3, data(3)).unwrap();
-        assert_eq!(code(&ebs.put_snapshot_block(put).await.unwrap_err()), "ValidationException");
-        assert_eq!(code(&all_snapshot_blocks(&ebs, &id).await.unwrap_err()), "ValidationException");
+        assert_eq!(
+            code(&ebs.put_snapshot_block(put).await.unwrap_err()),
+            "ValidationException"
+        );
+        assert_eq!(
+            code(&all_snapshot_blocks(&ebs, &id).await.unwrap_err()),
+            "ValidationException"
+        );
         let again = CompleteSnapshotRequest::builder()
             .snapshot_id(id.clone())
             .changed_blocks_count(2)
             .checksum(linear_checksum(digests.values()))
             .build()
             .unwrap();
-        assert_eq!(code(&ebs.complete_snapshot(again).await.unwrap_err()), "ValidationException");
+        assert_eq!(
+            code(&ebs.complete_snapshot(again).await.unwrap_err()),
+            "ValidationException"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -820,8 +862,12 @@ mod tests {
         assert_eq!(changed.iter().map(|c| c.index).collect::<Vec<_>>(), vec![1, 3000]);
         assert!(changed[0].first_token.is_some() && changed[0].second_token.is_some());
         assert!(changed[1].first_token.is_none() && changed[1].second_token.is_some());
-        let first = get(&ebs, &parent, 1, changed[0].first_token.as_ref().unwrap()).await.unwrap();
-        let second = get(&ebs, &child, 1, changed[0].second_token.as_ref().unwrap()).await.unwrap();
+        let first = get(&ebs, &parent, 1, changed[0].first_token.as_ref().unwrap())
+            .await
+            .unwrap();
+        let second = get(&ebs, &child, 1, changed[0].second_token.as_ref().unwrap())
+            .await
+            .unwrap();
         assert_eq!((first.data, second.data), (data(2), data(20)));
         // Either order works within one lineage.
         let back = all_changed_blocks(&ebs, Some(&child), &parent).await.unwrap();
@@ -888,7 +934,10 @@ mod tests {
         };
         let p1 = ebs.list_snapshot_blocks(list(None, None)).await.unwrap();
         assert_eq!(p1.blocks.len(), 100);
-        let p2 = ebs.list_snapshot_blocks(list(p1.next_token.clone(), None)).await.unwrap();
+        let p2 = ebs
+            .list_snapshot_blocks(list(p1.next_token.clone(), None))
+            .await
+            .unwrap();
         assert_eq!(p2.blocks.len(), 1);
         assert_eq!(p2.blocks[0].index, 200);
         assert_eq!(p2.next_token, None);
@@ -987,14 +1036,21 @@ mod tests {
         assert_eq!(status(&ebs, &idle), DirectSnapshotStatus::Error);
         assert_eq!(status(&ebs, &busy), DirectSnapshotStatus::Pending);
         tokio::time::advance(8 * minute).await;
-        assert_eq!(status(&ebs, &busy), DirectSnapshotStatus::Pending, "9 minutes after its last write");
+        assert_eq!(
+            status(&ebs, &busy),
+            DirectSnapshotStatus::Pending,
+            "9 minutes after its last write"
+        );
         tokio::time::advance(minute).await;
         let c = CompleteSnapshotRequest::builder()
             .snapshot_id(busy.clone())
             .changed_blocks_count(1)
             .build()
             .unwrap();
-        assert_eq!(code(&ebs.complete_snapshot(c).await.unwrap_err()), "ValidationException");
+        assert_eq!(
+            code(&ebs.complete_snapshot(c).await.unwrap_err()),
+            "ValidationException"
+        );
         assert_eq!(status(&ebs, &busy), DirectSnapshotStatus::Error);
     }
 
@@ -1071,7 +1127,10 @@ mod tests {
             .unwrap();
         let id = ebs.start_snapshot(req).await.unwrap().snapshot_id;
         let describe = || async {
-            let req = DescribeSnapshotsRequest::builder().snapshot_ids(vec![id.clone()]).build().unwrap();
+            let req = DescribeSnapshotsRequest::builder()
+                .snapshot_ids(vec![id.clone()])
+                .build()
+                .unwrap();
             ebs.describe_snapshots(req).await.unwrap()
         };
         let seen = describe().await;
