@@ -355,7 +355,10 @@ fn check_stat(field: &str, s: &str) -> Result<()> {
 fn check_namespace(field: &str, ns: &str, publishing: bool) -> Result<()> {
     validate::len_in(field, ns, 1, 255)?;
     if !ns.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return Err(Error::validation(field, format!("must be printable ASCII (got {ns:?})")));
+        return Err(Error::validation(
+            field,
+            format!("must be printable ASCII (got {ns:?})"),
+        ));
     }
     if publishing && ns.starts_with("AWS/") {
         return Err(Error::validation(
@@ -504,7 +507,10 @@ impl MetricDatum {
         for c in &self.counts {
             check_finite(&f("counts"), *c)?;
             if *c < 0.0 {
-                return Err(Error::validation(f("counts"), format!("must not be negative (got {c})")));
+                return Err(Error::validation(
+                    f("counts"),
+                    format!("must not be negative (got {c})"),
+                ));
             }
         }
         if let Some(s) = &self.statistic_values {
@@ -578,7 +584,9 @@ impl Validate for PutMetricDataRequest {
         if size > MAX_PUT_METRIC_DATA_BYTES {
             return Err(Error::validation(
                 "data",
-                format!("the request would be about {size} bytes; at most {MAX_PUT_METRIC_DATA_BYTES} bytes are accepted"),
+                format!(
+                    "the request would be about {size} bytes; at most {MAX_PUT_METRIC_DATA_BYTES} bytes are accepted"
+                ),
             ));
         }
         Ok(())
@@ -1215,7 +1223,10 @@ pub fn validate_alarm_names(names: &[AlarmName]) -> Result<()> {
 /// `DashboardName`).
 pub fn validate_dashboard_name(field: &str, name: &str) -> Result<()> {
     validate::len_in(field, name, 1, 255)?;
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return Err(Error::validation(
             field,
             format!("may contain only letters, digits, `-` and `_` (got {name:?})"),
@@ -1253,10 +1264,13 @@ validated_builder!(
 impl Validate for PutDashboardRequest {
     fn validate(&self) -> Result<()> {
         validate_dashboard_name("name", &self.name)?;
-        let v: serde_json::Value = serde_json::from_str(&self.body)
-            .map_err(|e| Error::validation("body", format!("must be JSON: {e}")))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&self.body).map_err(|e| Error::validation("body", format!("must be JSON: {e}")))?;
         if !v.get("widgets").is_some_and(serde_json::Value::is_array) {
-            return Err(Error::validation("body", "must be a JSON object with a `widgets` array"));
+            return Err(Error::validation(
+                "body",
+                "must be a JSON object with a `widgets` array",
+            ));
         }
         Ok(())
     }
@@ -1329,7 +1343,10 @@ mod tests {
         assert_eq!(e(b().values(vec![1.0, f64::NEG_INFINITY]).build()), "data[0].values");
         assert_eq!(e(b().values(vec![1.0; 151]).build()), "data[0].values");
         assert!(put(vec![b().values(vec![1.0; 150]).build()]).is_ok());
-        assert_eq!(e(b().values(vec![1.0, 2.0]).counts(vec![1.0]).build()), "data[0].counts");
+        assert_eq!(
+            e(b().values(vec![1.0, 2.0]).counts(vec![1.0]).build()),
+            "data[0].counts"
+        );
         assert!(put(vec![b().values(vec![1.0, 2.0]).counts(vec![1.0, 3.0]).build()]).is_ok());
         let set = StatisticSet {
             sample_count: 2.0,
@@ -1339,11 +1356,11 @@ mod tests {
         };
         assert!(put(vec![b().statistic_values(set).build()]).is_ok());
         let bad = StatisticSet { sum: f64::NAN, ..set };
+        assert_eq!(e(b().statistic_values(bad).build()), "data[0].statistic_values.sum");
         assert_eq!(
-            e(b().statistic_values(bad).build()),
-            "data[0].statistic_values.sum"
+            e(b().value(1.0).storage_resolution(5).build()),
+            "data[0].storage_resolution"
         );
-        assert_eq!(e(b().value(1.0).storage_resolution(5).build()), "data[0].storage_resolution");
         assert!(put(vec![b().value(1.0).storage_resolution(1).build()]).is_ok());
     }
 
@@ -1351,7 +1368,11 @@ mod tests {
     fn payload_size_is_estimated() {
         let big = MetricDatum::builder()
             .metric_name("m".repeat(255))
-            .dimensions((0..30).map(|i| Dimension::new(format!("d{i}"), "v".repeat(1024))).collect())
+            .dimensions(
+                (0..30)
+                    .map(|i| Dimension::new(format!("d{i}"), "v".repeat(1024)))
+                    .collect(),
+            )
             .values(vec![1.0; 150])
             .counts(vec![1.0; 150])
             .build();
@@ -1375,11 +1396,19 @@ mod tests {
         assert!(b().period_secs(60).statistics(vec![Statistic::Average]).build().is_ok());
         assert_eq!(field_of(b().period_secs(60).build().unwrap_err()), "statistics");
         assert_eq!(
-            field_of(b().period_secs(45).statistics(vec![Statistic::Sum]).build().unwrap_err()),
+            field_of(
+                b().period_secs(45)
+                    .statistics(vec![Statistic::Sum])
+                    .build()
+                    .unwrap_err()
+            ),
             "period_secs"
         );
         for ok in [1, 5, 10, 30, 120] {
-            assert!(b().period_secs(ok).statistics(vec![Statistic::Sum]).build().is_ok(), "{ok}");
+            assert!(
+                b().period_secs(ok).statistics(vec![Statistic::Sum]).build().is_ok(),
+                "{ok}"
+            );
         }
         let p = |s: &str| b().period_secs(60).extended_statistics(vec![s.to_string()]).build();
         assert!(p("p90").is_ok());
@@ -1577,7 +1606,12 @@ mod tests {
     fn describe_and_set_state_rules() {
         let names: Vec<AlarmName> = (0..101).map(|i| format!("a{i}").parse().unwrap()).collect();
         assert_eq!(
-            field_of(DescribeAlarmsRequest::builder().names(names.clone()).build().unwrap_err()),
+            field_of(
+                DescribeAlarmsRequest::builder()
+                    .names(names.clone())
+                    .build()
+                    .unwrap_err()
+            ),
             "names"
         );
         assert_eq!(field_of(validate_alarm_names(&names).unwrap_err()), "names");

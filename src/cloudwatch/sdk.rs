@@ -177,7 +177,9 @@ impl super::CloudWatch for SdkCloudWatch {
             .start_time(to_date_time(req.start))
             .end_time(to_date_time(req.end))
             .period(req.period_secs as i32)
-            .set_statistics((!req.statistics.is_empty()).then(|| req.statistics.iter().map(|s| stat_to_sdk(*s)).collect()))
+            .set_statistics(
+                (!req.statistics.is_empty()).then(|| req.statistics.iter().map(|s| stat_to_sdk(*s)).collect()),
+            )
             .set_extended_statistics((!req.extended_statistics.is_empty()).then(|| req.extended_statistics.clone()))
             .set_unit(req.unit.map(unit_to_sdk))
             .send()
@@ -267,7 +269,12 @@ impl super::CloudWatch for SdkCloudWatch {
         let filters: Vec<cw::DimensionFilter> = req
             .dimensions
             .iter()
-            .map(|f| cw::DimensionFilter::builder().name(&f.name).set_value(f.value.clone()).build())
+            .map(|f| {
+                cw::DimensionFilter::builder()
+                    .name(&f.name)
+                    .set_value(f.value.clone())
+                    .build()
+            })
             .collect();
         let mut all = Vec::new();
         let mut token: Option<String> = None;
@@ -285,7 +292,10 @@ impl super::CloudWatch for SdkCloudWatch {
             for m in out.metrics() {
                 all.push(Metric {
                     namespace: m.namespace().ok_or_else(|| malformed("Metric.Namespace"))?.to_string(),
-                    metric_name: m.metric_name().ok_or_else(|| malformed("Metric.MetricName"))?.to_string(),
+                    metric_name: m
+                        .metric_name()
+                        .ok_or_else(|| malformed("Metric.MetricName"))?
+                        .to_string(),
                     dimensions: dims_from_sdk(m.dimensions()),
                 });
             }
@@ -506,7 +516,11 @@ mod tests {
                 maximum: 4.0,
             })
             .build();
-        let req = PutMetricDataRequest::builder().namespace("MyApp").data(vec![d1, d2]).build().unwrap();
+        let req = PutMetricDataRequest::builder()
+            .namespace("MyApp")
+            .data(vec![d1, d2])
+            .build()
+            .unwrap();
         cw.put_metric_data(req).await.unwrap();
         assert_eq!(rule.num_calls(), 1);
     }
@@ -632,7 +646,12 @@ mod tests {
             .alarm_arn(format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"))
             .namespace("AWS/EC2")
             .metric_name("CPUUtilization")
-            .dimensions(cw::Dimension::builder().name("InstanceId").value("i-0123456789abcdef0").build())
+            .dimensions(
+                cw::Dimension::builder()
+                    .name("InstanceId")
+                    .value("i-0123456789abcdef0")
+                    .build(),
+            )
             .statistic(cw::Statistic::Average)
             .period(300)
             .evaluation_periods(3)
@@ -650,7 +669,9 @@ mod tests {
     #[tokio::test]
     async fn describe_alarms_maps_and_follows_pages() {
         let page1 = mock!(Client::describe_alarms)
-            .match_requests(|r| r.next_token().is_none() && r.alarm_name_prefix() == Some("cpu") && r.max_records() == Some(100))
+            .match_requests(|r| {
+                r.next_token().is_none() && r.alarm_name_prefix() == Some("cpu") && r.max_records() == Some(100)
+            })
             .then_output(|| {
                 DescribeAlarmsOutput::builder()
                     .metric_alarms(sdk_alarm("cpu-1"))
@@ -659,7 +680,11 @@ mod tests {
             });
         let page2 = mock!(Client::describe_alarms)
             .match_requests(|r| r.next_token() == Some("n"))
-            .then_output(|| DescribeAlarmsOutput::builder().metric_alarms(sdk_alarm("cpu-2")).build());
+            .then_output(|| {
+                DescribeAlarmsOutput::builder()
+                    .metric_alarms(sdk_alarm("cpu-2"))
+                    .build()
+            });
         let cw = client(&[&page1, &page2]);
         let req = DescribeAlarmsRequest::builder().name_prefix("cpu").build().unwrap();
         let alarms = cw.describe_alarms(req).await.unwrap();
@@ -697,9 +722,7 @@ mod tests {
                     .build(),
             )
         });
-        let throttled = mock!(Client::put_metric_data).then_error(|| {
-            PutMetricDataError::generic(meta("Throttling"))
-        });
+        let throttled = mock!(Client::put_metric_data).then_error(|| PutMetricDataError::generic(meta("Throttling")));
         let cw = client(&[&missing, &limit, &throttled]);
         let e = cw.get_dashboard("ops".into()).await.unwrap_err();
         assert!(e.is_not_found(), "{e:?}");

@@ -240,7 +240,13 @@ impl Agg {
 }
 
 /// The samples of [start, end) grouped by period (aligned to the epoch), with their statistics.
-fn buckets(samples: &[Sample], start: SystemTime, end: SystemTime, period: u32, unit: Option<Unit>) -> Vec<(SystemTime, Agg)> {
+fn buckets(
+    samples: &[Sample],
+    start: SystemTime,
+    end: SystemTime,
+    period: u32,
+    unit: Option<Unit>,
+) -> Vec<(SystemTime, Agg)> {
     let p = u64::from(period.max(1));
     let w = window(samples, start, end);
     let mut out = Vec::new();
@@ -368,7 +374,12 @@ impl SimCloud {
     }
 
     /// The event CloudWatch sends a Lambda alarm action.
-    fn alarm_event(&self, a: &MetricAlarm, previous: (AlarmState, Option<String>, Option<SystemTime>), t: SystemTime) -> serde_json::Value {
+    fn alarm_event(
+        &self,
+        a: &MetricAlarm,
+        previous: (AlarmState, Option<String>, Option<SystemTime>),
+        t: SystemTime,
+    ) -> serde_json::Value {
         let c = &self.inner.config;
         let dims: serde_json::Map<String, serde_json::Value> =
             a.dimensions.iter().map(|d| (d.name.clone(), json!(d.value))).collect();
@@ -412,7 +423,14 @@ impl SimCloud {
 
     /// Moves an alarm to `state` at `t`; on a change, records the reason and fires the new
     /// state's actions (Lambda ones are returned, to be invoked once the lock is released).
-    fn transition(&self, cw: &mut CwState, name: &str, state: AlarmState, reason: String, t: SystemTime) -> Vec<PendingInvoke> {
+    fn transition(
+        &self,
+        cw: &mut CwState,
+        name: &str,
+        state: AlarmState,
+        reason: String,
+        t: SystemTime,
+    ) -> Vec<PendingInvoke> {
         let Some(rec) = cw.alarms.get_mut(name) else {
             return Vec::new();
         };
@@ -469,8 +487,22 @@ impl SimCloud {
                     ("TargetGroup", tg.target_group.as_str()),
                     ("LoadBalancer", tg.load_balancer.as_str()),
                 ];
-                record_builtin(st, "AWS/ApplicationELB", "HealthyHostCount", &dims, f64::from(tg.healthy), t);
-                record_builtin(st, "AWS/ApplicationELB", "UnHealthyHostCount", &dims, f64::from(tg.unhealthy), t);
+                record_builtin(
+                    st,
+                    "AWS/ApplicationELB",
+                    "HealthyHostCount",
+                    &dims,
+                    f64::from(tg.healthy),
+                    t,
+                );
+                record_builtin(
+                    st,
+                    "AWS/ApplicationELB",
+                    "UnHealthyHostCount",
+                    &dims,
+                    f64::from(tg.unhealthy),
+                    t,
+                );
             }
             next += 60;
         }
@@ -556,10 +588,19 @@ fn not_found(what: &str) -> crate::Error {
 /// Checks a dashboard body beyond its JSON shape, as PutDashboard does: every widget is an
 /// object with a `type`.
 fn check_widgets(body: &str) -> crate::Result<()> {
-    let v: serde_json::Value = serde_json::from_str(body)
-        .map_err(|e| SimCloud::err(SVC, "InvalidParameterInput", format!("The field DashboardBody must be a valid JSON object: {e}")))?;
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| {
+        SimCloud::err(
+            SVC,
+            "InvalidParameterInput",
+            format!("The field DashboardBody must be a valid JSON object: {e}"),
+        )
+    })?;
     let widgets = v.get("widgets").and_then(serde_json::Value::as_array).ok_or_else(|| {
-        SimCloud::err(SVC, "InvalidParameterInput", "The field DashboardBody must have a widgets array")
+        SimCloud::err(
+            SVC,
+            "InvalidParameterInput",
+            "The field DashboardBody must have a widgets array",
+        )
     })?;
     for (i, w) in widgets.iter().enumerate() {
         if !w.get("type").is_some_and(serde_json::Value::is_string) {
@@ -587,14 +628,20 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
                 return Err(SimCloud::err(
                     SVC,
                     "InvalidParameterValue",
-                    format!("The parameter MetricData.member.{}.Timestamp must specify a time no more than two weeks in the past.", i + 1),
+                    format!(
+                        "The parameter MetricData.member.{}.Timestamp must specify a time no more than two weeks in the past.",
+                        i + 1
+                    ),
                 ));
             }
             if t > now + MAX_AHEAD {
                 return Err(SimCloud::err(
                     SVC,
                     "InvalidParameterValue",
-                    format!("The parameter MetricData.member.{}.Timestamp must specify a time no more than two hours in the future.", i + 1),
+                    format!(
+                        "The parameter MetricData.member.{}.Timestamp must specify a time no more than two hours in the future.",
+                        i + 1
+                    ),
                 ));
             }
         }
@@ -622,7 +669,11 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         req.validate()?;
         self.settle_alarms().await;
         let st = self.lock();
-        let Some(samples) = st.cw.metrics.get(&key(&req.namespace, &req.metric_name, &req.dimensions)) else {
+        let Some(samples) = st
+            .cw
+            .metrics
+            .get(&key(&req.namespace, &req.metric_name, &req.dimensions))
+        else {
             return Ok(Vec::new());
         };
         let want = |s: Statistic| req.statistics.contains(&s);
@@ -769,7 +820,11 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
             .values()
             .map(|r| &r.alarm)
             .filter(|a| req.names.is_empty() || req.names.contains(&a.name))
-            .filter(|a| req.name_prefix.as_ref().is_none_or(|p| a.name.as_str().starts_with(p.as_str())))
+            .filter(|a| {
+                req.name_prefix
+                    .as_ref()
+                    .is_none_or(|p| a.name.as_str().starts_with(p.as_str()))
+            })
             .filter(|a| req.state.is_none_or(|s| a.state == s))
             .cloned()
             .collect();
@@ -910,12 +965,7 @@ mod tests {
         tokio::time::advance(Duration::from_secs(60)).await;
     }
 
-    fn alarm_req(
-        name: &str,
-        n: u32,
-        m: Option<u32>,
-        treat: TreatMissingData,
-    ) -> PutMetricAlarmRequest {
+    fn alarm_req(name: &str, n: u32, m: Option<u32>, treat: TreatMissingData) -> PutMetricAlarmRequest {
         PutMetricAlarmRequest::builder()
             .alarm_name(name.parse().unwrap())
             .namespace("App")
@@ -935,7 +985,10 @@ mod tests {
     }
 
     async fn state(s: &SimCloud, name: &str) -> AlarmState {
-        let req = DescribeAlarmsRequest::builder().names(vec![name.parse().unwrap()]).build().unwrap();
+        let req = DescribeAlarmsRequest::builder()
+            .names(vec![name.parse().unwrap()])
+            .build()
+            .unwrap();
         s.describe_alarms(req).await.unwrap()[0].state
     }
 
@@ -1045,9 +1098,16 @@ mod tests {
             .value(1.0)
             .build();
         assert_eq!(code(put(&s, ahead).await.unwrap_err()), "InvalidParameterValue");
-        assert!(s.list_metrics(Default::default()).await.unwrap().is_empty(), "nothing stored");
+        assert!(
+            s.list_metrics(Default::default()).await.unwrap().is_empty(),
+            "nothing stored"
+        );
         // An invalid request is refused before anything happens.
-        let mut bad = PutMetricDataRequest::builder().namespace("App").data(vec![value(1.0)]).build().unwrap();
+        let mut bad = PutMetricDataRequest::builder()
+            .namespace("App")
+            .data(vec![value(1.0)])
+            .build()
+            .unwrap();
         bad.data[0].value = Some(f64::NAN);
         assert!(s.put_metric_data(bad).await.unwrap_err().is_validation());
         assert!(s.list_metrics(Default::default()).await.unwrap().is_empty());
@@ -1078,12 +1138,22 @@ mod tests {
         let q = |id: &str, stat: &str, period: u32, ret: bool| {
             MetricDataQuery::builder()
                 .id(id)
-                .metric(MetricStat::builder().metric(metric.clone()).period_secs(period).stat(stat).build())
+                .metric(
+                    MetricStat::builder()
+                        .metric(metric.clone())
+                        .period_secs(period)
+                        .stat(stat)
+                        .build(),
+                )
                 .return_data(ret)
                 .build()
         };
         let req = GetMetricDataRequest::builder()
-            .queries(vec![q("per_min", "Sum", 60, true), q("total", "Average", 300, true), q("hidden", "Sum", 60, false)])
+            .queries(vec![
+                q("per_min", "Sum", 60, true),
+                q("total", "Average", 300, true),
+                q("hidden", "Sum", 60, false),
+            ])
             .start(t0)
             .end(t0 + Duration::from_secs(600))
             .build()
@@ -1120,9 +1190,15 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn missing_data_as_missing() {
         let s = sim();
-        s.put_metric_alarm(alarm_req("m", 3, None, TreatMissingData::Missing)).await.unwrap();
+        s.put_metric_alarm(alarm_req("m", 3, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
         let a = &s.describe_alarms(Default::default()).await.unwrap()[0];
-        assert_eq!(a.state, AlarmState::InsufficientData, "new alarms start INSUFFICIENT_DATA");
+        assert_eq!(
+            a.state,
+            AlarmState::InsufficientData,
+            "new alarms start INSUFFICIENT_DATA"
+        );
         assert_eq!(a.state_reason.as_deref(), Some("Unchecked: Initial alarm creation"));
         assert!(a.arn.ends_with(":alarm:m"));
         minute(&s, None).await;
@@ -1142,7 +1218,12 @@ mod tests {
         // 1 of 3 datapoints present and not enough to alarm → OK (documented simplification).
         assert_eq!(
             fired,
-            vec![AlarmState::Ok, AlarmState::Alarm, AlarmState::Ok, AlarmState::InsufficientData],
+            vec![
+                AlarmState::Ok,
+                AlarmState::Alarm,
+                AlarmState::Ok,
+                AlarmState::InsufficientData
+            ],
             "initial state fires nothing; each transition fires its state's actions"
         );
     }
@@ -1150,13 +1231,19 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn missing_data_as_not_breaching() {
         let s = sim();
-        s.put_metric_alarm(alarm_req("nb", 3, None, TreatMissingData::NotBreaching)).await.unwrap();
+        s.put_metric_alarm(alarm_req("nb", 3, None, TreatMissingData::NotBreaching))
+            .await
+            .unwrap();
         minute(&s, None).await;
         assert_eq!(state(&s, "nb").await, AlarmState::Ok);
         minute(&s, Some(90.0)).await;
         minute(&s, Some(90.0)).await;
         minute(&s, None).await;
-        assert_eq!(state(&s, "nb").await, AlarmState::Ok, "2 of 3 breaching, 1 missing = fine");
+        assert_eq!(
+            state(&s, "nb").await,
+            AlarmState::Ok,
+            "2 of 3 breaching, 1 missing = fine"
+        );
         minute(&s, Some(90.0)).await;
         minute(&s, Some(90.0)).await;
         minute(&s, Some(90.0)).await;
@@ -1166,12 +1253,18 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn missing_data_as_breaching() {
         let s = sim();
-        s.put_metric_alarm(alarm_req("br", 3, None, TreatMissingData::Breaching)).await.unwrap();
+        s.put_metric_alarm(alarm_req("br", 3, None, TreatMissingData::Breaching))
+            .await
+            .unwrap();
         minute(&s, Some(10.0)).await;
         assert_eq!(state(&s, "br").await, AlarmState::Ok);
         minute(&s, None).await;
         minute(&s, None).await;
-        assert_eq!(state(&s, "br").await, AlarmState::Ok, "one good datapoint still in range");
+        assert_eq!(
+            state(&s, "br").await,
+            AlarmState::Ok,
+            "one good datapoint still in range"
+        );
         minute(&s, None).await;
         assert_eq!(state(&s, "br").await, AlarmState::Alarm, "3 missing = 3 breaching");
     }
@@ -1179,8 +1272,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn missing_data_ignored_keeps_state() {
         let s = sim();
-        s.put_metric_alarm(alarm_req("ig", 1, None, TreatMissingData::Ignore)).await.unwrap();
-        s.put_metric_alarm(alarm_req("mi", 1, None, TreatMissingData::Missing)).await.unwrap();
+        s.put_metric_alarm(alarm_req("ig", 1, None, TreatMissingData::Ignore))
+            .await
+            .unwrap();
+        s.put_metric_alarm(alarm_req("mi", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
         minute(&s, None).await;
         assert_eq!(state(&s, "ig").await, AlarmState::InsufficientData);
         minute(&s, Some(90.0)).await;
@@ -1189,20 +1286,29 @@ mod tests {
             minute(&s, None).await;
         }
         assert_eq!(state(&s, "ig").await, AlarmState::Alarm, "no data: state kept");
-        assert_eq!(state(&s, "mi").await, AlarmState::InsufficientData, "the same data with `missing`");
+        assert_eq!(
+            state(&s, "mi").await,
+            AlarmState::InsufficientData,
+            "the same data with `missing`"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn m_of_n_datapoints_to_alarm() {
         let s = sim();
-        s.put_metric_alarm(alarm_req("mn", 3, Some(2), TreatMissingData::Missing)).await.unwrap();
+        s.put_metric_alarm(alarm_req("mn", 3, Some(2), TreatMissingData::Missing))
+            .await
+            .unwrap();
         minute(&s, Some(90.0)).await;
         minute(&s, Some(10.0)).await;
         assert_eq!(state(&s, "mn").await, AlarmState::Ok, "1 of 2 needed");
         minute(&s, Some(90.0)).await;
         let a = &s.describe_alarms(Default::default()).await.unwrap()[0];
         assert_eq!(a.state, AlarmState::Alarm, "2 of the last 3 breach");
-        assert!(a.state_reason.as_deref().unwrap().contains("2 out of the last 3"), "{a:?}");
+        assert!(
+            a.state_reason.as_deref().unwrap().contains("2 out of the last 3"),
+            "{a:?}"
+        );
         assert_eq!(a.state_updated, Some(start(&s)), "changed at the last boundary");
     }
 
@@ -1213,7 +1319,11 @@ mod tests {
         quiet.actions_enabled = false;
         s.put_metric_alarm(quiet).await.unwrap();
         let mut lambda = alarm_req("to-lambda", 1, None, TreatMissingData::Missing);
-        lambda.alarm_actions = vec!["arn:aws:lambda:us-east-1:123456789012:function:on-alarm:live".parse().unwrap()];
+        lambda.alarm_actions = vec![
+            "arn:aws:lambda:us-east-1:123456789012:function:on-alarm:live"
+                .parse()
+                .unwrap(),
+        ];
         s.put_metric_alarm(lambda).await.unwrap();
         minute(&s, Some(90.0)).await;
         s.evaluate_alarms().await;
@@ -1226,20 +1336,29 @@ mod tests {
                 "arn:aws:lambda:us-east-1:123456789012:function:on-alarm:live".to_string()
             )]
         );
-        assert_eq!(state(&s, "quiet").await, AlarmState::Alarm, "the state changes without actions");
+        assert_eq!(
+            state(&s, "quiet").await,
+            AlarmState::Alarm,
+            "the state changes without actions"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn alarm_event_looks_like_aws() {
         let s = sim();
-        s.put_metric_alarm(alarm_req("ev", 1, None, TreatMissingData::Missing)).await.unwrap();
+        s.put_metric_alarm(alarm_req("ev", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
         let a = s.describe_alarms(Default::default()).await.unwrap().remove(0);
         let ev = s.alarm_event(&a, (AlarmState::Ok, Some("fine".into()), Some(start(&s))), start(&s));
         assert_eq!(ev["source"], "aws.cloudwatch");
         assert_eq!(ev["alarmData"]["alarmName"], "ev");
         assert_eq!(ev["alarmData"]["state"]["value"], "INSUFFICIENT_DATA");
         assert_eq!(ev["alarmData"]["previousState"]["value"], "OK");
-        assert_eq!(ev["alarmData"]["configuration"]["metrics"][0]["metricStat"]["stat"], "Maximum");
+        assert_eq!(
+            ev["alarmData"]["configuration"]["metrics"][0]["metricStat"]["stat"],
+            "Maximum"
+        );
         assert_eq!(ev["time"], "2026-01-01T00:00:00.000+0000");
         assert_eq!(fmt_time(at(951_782_400 + 86_399)), "2000-02-29T23:59:59.000+0000");
         assert!(is_lambda_function("arn:aws:lambda:us-east-1:1:function:f"));
@@ -1259,7 +1378,11 @@ mod tests {
             }),
         );
         let mut req = alarm_req("to-lambda", 1, None, TreatMissingData::Missing);
-        req.alarm_actions = vec!["arn:aws:lambda:us-east-1:123456789012:function:on-alarm".parse().unwrap()];
+        req.alarm_actions = vec![
+            "arn:aws:lambda:us-east-1:123456789012:function:on-alarm"
+                .parse()
+                .unwrap(),
+        ];
         s.put_metric_alarm(req).await.unwrap();
         minute(&s, Some(90.0)).await;
         s.evaluate_alarms().await;
@@ -1276,7 +1399,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn set_alarm_state_lasts_until_the_next_evaluation() {
         let s = sim();
-        s.put_metric_alarm(alarm_req("set", 1, None, TreatMissingData::NotBreaching)).await.unwrap();
+        s.put_metric_alarm(alarm_req("set", 1, None, TreatMissingData::NotBreaching))
+            .await
+            .unwrap();
         let set = |st: AlarmState| {
             SetAlarmStateRequest::builder()
                 .alarm_name("set".parse().unwrap())
@@ -1291,7 +1416,11 @@ mod tests {
         assert_eq!(a.state_reason.as_deref(), Some("testing the pager"));
         assert_eq!(s.fired_actions().len(), 1, "SetAlarmState fires the actions");
         minute(&s, None).await;
-        assert_eq!(state(&s, "set").await, AlarmState::Ok, "the next evaluation decides again");
+        assert_eq!(
+            state(&s, "set").await,
+            AlarmState::Ok,
+            "the next evaluation decides again"
+        );
         let mut unknown = set(AlarmState::Ok);
         unknown.alarm_name = "nope".parse().unwrap();
         let e = s.set_alarm_state(unknown).await.unwrap_err();
@@ -1302,7 +1431,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn update_keeps_state_and_delete_skips_unknown_names() {
         let s = sim();
-        s.put_metric_alarm(alarm_req("u", 1, None, TreatMissingData::Missing)).await.unwrap();
+        s.put_metric_alarm(alarm_req("u", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
         minute(&s, Some(90.0)).await;
         assert_eq!(state(&s, "u").await, AlarmState::Alarm);
         let mut changed = alarm_req("u", 1, None, TreatMissingData::Missing);
@@ -1326,7 +1457,9 @@ mod tests {
                 .await
                 .unwrap();
         }
-        s.put_metric_alarm(alarm_req("b-1", 1, None, TreatMissingData::Missing)).await.unwrap();
+        s.put_metric_alarm(alarm_req("b-1", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
         let all = s.describe_alarms(Default::default()).await.unwrap();
         assert_eq!(all.len(), 251, "all pages");
         assert_eq!(all[0].name, "a-000");
@@ -1363,7 +1496,10 @@ mod tests {
         assert_eq!(e.code(), Some("InvalidParameterInput"));
         assert!(e.is_validation());
         assert!(e.to_string().contains("widgets[0]"), "{e}");
-        let e = s.delete_dashboards(vec!["ops".into(), "nope".into()]).await.unwrap_err();
+        let e = s
+            .delete_dashboards(vec!["ops".into(), "nope".into()])
+            .await
+            .unwrap_err();
         assert_eq!(code(e), "ResourceNotFound");
         assert_eq!(s.inventory().count("dashboard"), 2, "nothing deleted on error");
         s.delete_dashboards(vec!["ops".into(), "dev".into()]).await.unwrap();
@@ -1374,8 +1510,22 @@ mod tests {
     async fn builtin_records_lambda_metrics() {
         let s = sim();
         let t = start(&s);
-        record_builtin(&mut s.lock(), "AWS/Lambda", "Invocations", &[("FunctionName", "f")], 1.0, t);
-        record_builtin(&mut s.lock(), "AWS/Lambda", "Invocations", &[("FunctionName", "f")], 1.0, t);
+        record_builtin(
+            &mut s.lock(),
+            "AWS/Lambda",
+            "Invocations",
+            &[("FunctionName", "f")],
+            1.0,
+            t,
+        );
+        record_builtin(
+            &mut s.lock(),
+            "AWS/Lambda",
+            "Invocations",
+            &[("FunctionName", "f")],
+            1.0,
+            t,
+        );
         let req = GetMetricStatisticsRequest::builder()
             .namespace("AWS/Lambda")
             .metric_name("Invocations")
