@@ -24,10 +24,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()?;
         eprintln!("\n== apply");
         let outputs = spec.apply(&cloud, common::printer()).await?;
-        eprintln!("\n== outputs\n  load balancer: http://{}\n  instances: {}\n  alarms: {}",
+        eprintln!(
+            "\n== outputs\n  load balancer: http://{}\n  instances: {}\n  alarms: {}",
             outputs.dns_name,
-            outputs.instance_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", "),
-            outputs.alarm_names.len());
+            outputs
+                .instance_ids
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            outputs.alarm_names.len()
+        );
         if keep {
             println!("{}", serde_json::to_string_pretty(&outputs)?);
             return Ok(());

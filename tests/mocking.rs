@@ -50,8 +50,13 @@ async fn counts_running_instances_of_an_app() {
 #[tokio::test]
 async fn errors_pass_through_with_their_classification() {
     let mut ec2 = MockEc2::new();
-    ec2.expect_describe_instances()
-        .returning(|_| Err(Error::api(Service::Ec2, "RequestLimitExceeded", "Request limit exceeded.")));
+    ec2.expect_describe_instances().returning(|_| {
+        Err(Error::api(
+            Service::Ec2,
+            "RequestLimitExceeded",
+            "Request limit exceeded.",
+        ))
+    });
     let err = running_count(&ec2, "web").await.unwrap_err();
     assert!(err.is_throttled() && err.is_retryable(), "{err}");
 }
@@ -61,9 +66,16 @@ async fn a_mock_fits_in_a_cloud_bundle() {
     // Mocks are ordinary trait objects: a Cloud can mix a mock with the simulator.
     let mut ec2 = MockEc2::new();
     ec2.expect_default_vpc().returning(|| {
-        Ok(aws_facade::ec2::Vpc { id: "vpc-12345678".parse().unwrap(), cidr_block: "10.0.0.0/16".into(), is_default: true })
+        Ok(aws_facade::ec2::Vpc {
+            id: "vpc-12345678".parse().unwrap(),
+            cidr_block: "10.0.0.0/16".into(),
+            is_default: true,
+        })
     });
     let sim = aws_facade::Cloud::sim();
-    let cloud = aws_facade::Cloud { ec2: std::sync::Arc::new(ec2), ..sim };
+    let cloud = aws_facade::Cloud {
+        ec2: std::sync::Arc::new(ec2),
+        ..sim
+    };
     assert_eq!(cloud.ec2.default_vpc().await.unwrap().id, "vpc-12345678");
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use aws_facade::elb::{DescribeLoadBalancersRequest, TargetHealthState};
 use aws_facade::layer::{Faults, Latency, Recording};
 use aws_facade::sim::{SimCloud, SimConfig};
-use aws_facade::workflows::web_tier::{self, ImageSpec, WebTier};
 use aws_facade::workflows::Event;
+use aws_facade::workflows::web_tier::{self, ImageSpec, WebTier};
 use aws_facade::{Cloud, Error};
 
 fn spec(name: &str, count: u32) -> WebTier {
@@ -28,7 +28,10 @@ async fn apply_creates_a_secure_healthy_tier_with_alarms() {
     let events = Arc::new(Mutex::new(Vec::new()));
     let ev = events.clone();
     let out = spec("shop", 4)
-        .apply(&cloud, Some(Arc::new(move |e: &Event| ev.lock().unwrap().push(e.clone()))))
+        .apply(
+            &cloud,
+            Some(Arc::new(move |e: &Event| ev.lock().unwrap().push(e.clone()))),
+        )
         .await
         .unwrap();
 
@@ -36,7 +39,12 @@ async fn apply_creates_a_secure_healthy_tier_with_alarms() {
     // Spread evenly across zones.
     let instances = cloud
         .ec2
-        .describe_instances(aws_facade::ec2::DescribeInstancesRequest::builder().instance_ids(out.instance_ids.clone()).build().unwrap())
+        .describe_instances(
+            aws_facade::ec2::DescribeInstancesRequest::builder()
+                .instance_ids(out.instance_ids.clone())
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
     let mut zones: Vec<String> = instances.iter().map(|i| i.availability_zone.to_string()).collect();
@@ -59,13 +67,20 @@ async fn apply_creates_a_secure_healthy_tier_with_alarms() {
         .unwrap();
     let app = groups.iter().find(|g| g.id == out.app_security_group).unwrap();
     assert_eq!(app.ingress.len(), 1);
-    assert_eq!(app.ingress[0].source, aws_facade::ec2::IngressSource::Group(out.lb_security_group.clone()));
+    assert_eq!(
+        app.ingress[0].source,
+        aws_facade::ec2::IngressSource::Group(out.lb_security_group.clone())
+    );
     assert_eq!((app.ingress[0].from_port, app.ingress[0].to_port), (80, 80));
     let lb = groups.iter().find(|g| g.id == out.lb_security_group).unwrap();
     assert!(lb.ingress.iter().all(|r| r.from_port == 80 && r.to_port == 80));
 
     // Targets healthy, load balancer active.
-    let health = cloud.elb.describe_target_health(out.target_group_arn.clone(), vec![]).await.unwrap();
+    let health = cloud
+        .elb
+        .describe_target_health(out.target_group_arn.clone(), vec![])
+        .await
+        .unwrap();
     assert_eq!(health.len(), 4);
     assert!(health.iter().all(|h| h.state == TargetHealthState::Healthy));
     // Alarms: 5 for the load balancer and target group, 3 per instance.
@@ -73,11 +88,21 @@ async fn apply_creates_a_secure_healthy_tier_with_alarms() {
 
     // Independent steps overlapped: the target group was created while the security groups
     // and instances were being made.
-    assert!(journal.overlapped("CreateTargetGroup", "CreateSecurityGroup"), "{:?}", journal.operations());
-    assert!(journal.overlapped("RunInstances", "CreateLoadBalancer") || journal.overlapped("DescribeInstances", "DescribeLoadBalancers"));
+    assert!(
+        journal.overlapped("CreateTargetGroup", "CreateSecurityGroup"),
+        "{:?}",
+        journal.operations()
+    );
+    assert!(
+        journal.overlapped("RunInstances", "CreateLoadBalancer")
+            || journal.overlapped("DescribeInstances", "DescribeLoadBalancers")
+    );
     // Progress was reported.
     let ev = events.lock().unwrap();
-    assert!(ev.iter().any(|e| matches!(e, Event::StepFinished { step, .. } if step == "wait targets healthy")));
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::StepFinished { step, .. } if step == "wait targets healthy"))
+    );
 
     // Destroy removes everything.
     let removed = web_tier::destroy(&cloud, &out, None).await.unwrap();
@@ -117,12 +142,23 @@ async fn scale_out_and_in_keeps_zones_balanced() {
     let out = s.apply(&cloud, None).await.unwrap();
     let out = web_tier::scale(&cloud, &s, &out, 5, None).await.unwrap();
     assert_eq!(out.instance_ids.len(), 5);
-    let health = cloud.elb.describe_target_health(out.target_group_arn.clone(), vec![]).await.unwrap();
-    assert_eq!(health.iter().filter(|h| h.state == TargetHealthState::Healthy).count(), 5);
+    let health = cloud
+        .elb
+        .describe_target_health(out.target_group_arn.clone(), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        health.iter().filter(|h| h.state == TargetHealthState::Healthy).count(),
+        5
+    );
     let out = web_tier::scale(&cloud, &s, &out, 1, None).await.unwrap();
     assert_eq!(out.instance_ids.len(), 1);
     assert_eq!(sim.inventory().count("instance"), 1);
-    let health = cloud.elb.describe_target_health(out.target_group_arn.clone(), vec![]).await.unwrap();
+    let health = cloud
+        .elb
+        .describe_target_health(out.target_group_arn.clone(), vec![])
+        .await
+        .unwrap();
     assert_eq!(health.len(), 1, "drained targets are gone: {health:?}");
     // Per-instance alarms of removed instances are gone too.
     assert_eq!(sim.inventory().count("alarm"), 5 + 3);
@@ -174,7 +210,12 @@ async fn destroy_by_name_after_an_aborted_apply() {
     assert!(!removed.is_empty());
     assert!(sim.inventory().is_empty(), "left: {}", sim.inventory());
     // Idempotent.
-    assert!(web_tier::destroy_by_name(&cloud, "aborted", None).await.unwrap().is_empty());
+    assert!(
+        web_tier::destroy_by_name(&cloud, "aborted", None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -185,7 +226,10 @@ async fn validation_happens_before_any_call() {
     let mut bad = spec("valid", 2);
     bad.allowed_cidrs = vec!["10.0.0.0/99".into()];
     let err = bad.apply(&cloud, None).await.unwrap_err();
-    assert!(matches!(&err, Error::Validation { field, .. } if field == "allowed_cidrs"), "{err}");
+    assert!(
+        matches!(&err, Error::Validation { field, .. } if field == "allowed_cidrs"),
+        "{err}"
+    );
     assert!(journal.is_empty(), "no call was made: {:?}", journal.operations());
 }
 
@@ -193,7 +237,10 @@ async fn validation_happens_before_any_call() {
 /// each ends fully applied or fully rolled back, and nothing is left behind.
 #[tokio::test(start_paused = true)]
 async fn chaos_applies_end_applied_or_rolled_back() {
-    let n: u64 = std::env::var("AWS_FACADE_CHAOS_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let n: u64 = std::env::var("AWS_FACADE_CHAOS_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let (mut applied, mut rolled_back) = (0, 0);
     for seed in 0..n {
         let sim = SimCloud::with_config(SimConfig {
@@ -209,13 +256,28 @@ async fn chaos_applies_end_applied_or_rolled_back() {
                 let lbs = sim
                     .cloud()
                     .elb
-                    .describe_load_balancers(DescribeLoadBalancersRequest::builder().arns(vec![out.load_balancer_arn.clone()]).build().unwrap())
+                    .describe_load_balancers(
+                        DescribeLoadBalancersRequest::builder()
+                            .arns(vec![out.load_balancer_arn.clone()])
+                            .build()
+                            .unwrap(),
+                    )
                     .await
                     .unwrap();
                 assert_eq!(lbs.len(), 1);
-                let health = sim.cloud().elb.describe_target_health(out.target_group_arn.clone(), vec![]).await.unwrap();
-                assert!(health.iter().all(|h| h.state == TargetHealthState::Healthy), "seed {seed}");
-                web_tier::destroy(&cloud, &out, None).await.unwrap_or_else(|e| panic!("seed {seed}: destroy: {e}"));
+                let health = sim
+                    .cloud()
+                    .elb
+                    .describe_target_health(out.target_group_arn.clone(), vec![])
+                    .await
+                    .unwrap();
+                assert!(
+                    health.iter().all(|h| h.state == TargetHealthState::Healthy),
+                    "seed {seed}"
+                );
+                web_tier::destroy(&cloud, &out, None)
+                    .await
+                    .unwrap_or_else(|e| panic!("seed {seed}: destroy: {e}"));
             }
             Err(Error::Workflow(w)) => {
                 rolled_back += 1;
@@ -226,13 +288,20 @@ async fn chaos_applies_end_applied_or_rolled_back() {
         assert!(sim.inventory().is_empty(), "seed {seed}: left {}", sim.inventory());
     }
     eprintln!("chaos: {applied} applied, {rolled_back} rolled back of {n}");
-    assert!(applied > 0, "retries should carry most applies through 10 % transient faults");
+    assert!(
+        applied > 0,
+        "retries should carry most applies through 10 % transient faults"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn latency_model_shows_concurrency_beats_sequential() {
     let sim = SimCloud::new();
-    let cloud = sim.cloud().layer(Latency::uniform(Duration::from_millis(50), Duration::from_millis(300), 7));
+    let cloud = sim.cloud().layer(Latency::uniform(
+        Duration::from_millis(50),
+        Duration::from_millis(300),
+        7,
+    ));
     let start = tokio::time::Instant::now();
     let out = spec("fast", 3).apply(&cloud, None).await.unwrap();
     let took = start.elapsed();

@@ -35,7 +35,9 @@ pub fn args() -> Args {
             "--aws" => backend = Backend::Aws,
             "--keep" => keep = true,
             "-h" | "--help" => {
-                eprintln!("options: [--endpoint-url URL | --aws] [--keep]\n  default: the in-process simulator (no account, no network)");
+                eprintln!(
+                    "options: [--endpoint-url URL | --aws] [--keep]\n  default: the in-process simulator (no account, no network)"
+                );
                 std::process::exit(0);
             }
             _ => rest.push(a),

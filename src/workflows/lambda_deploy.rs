@@ -30,20 +30,20 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::Tags;
 use crate::cloud::Cloud;
 use crate::cloudwatch::{AlarmState, DescribeAlarmsRequest};
 use crate::error::{Error, Result};
 use crate::id::{AlarmName, AliasName, Arn, FunctionName};
 use crate::lambda::{
     AliasRequest, AliasRouting, CreateFunctionRequest, Environment, FunctionConfiguration, FunctionState,
-    InvokeRequest, LastUpdateStatus, Lambda, PublishVersionRequest, UpdateFunctionCodeRequest,
+    InvokeRequest, Lambda, LastUpdateStatus, PublishVersionRequest, UpdateFunctionCodeRequest,
     UpdateFunctionConfigurationRequest,
 };
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
 use crate::wait::{Backoff, Check, Waiter};
 use crate::workflows::plan::{Progress, Run, call_retry, undo};
-use crate::Tags;
 
 /// What to deploy (everything but the code).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
@@ -200,7 +200,8 @@ pub fn zip_files(files: &[(&str, &[u8])]) -> Result<Bytes> {
             // Executable for everyone: `bootstrap` of provided.* runtimes must be executable.
             .unix_permissions(0o755);
         w.start_file(*name, opts).map_err(zerr)?;
-        w.write_all(data).map_err(|e| Error::validation("code", format!("could not zip: {e}")))?;
+        w.write_all(data)
+            .map_err(|e| Error::validation("code", format!("could not zip: {e}")))?;
     }
     Ok(Bytes::from(w.finish().map_err(zerr)?.into_inner()))
 }
@@ -208,7 +209,8 @@ pub fn zip_files(files: &[(&str, &[u8])]) -> Result<Bytes> {
 /// Zips a directory (recursively, paths relative to it) with [`zip_files`].
 pub fn zip_dir(dir: &Path) -> Result<Bytes> {
     let mut files = Vec::new();
-    collect(dir, dir, &mut files).map_err(|e| Error::validation("code", format!("cannot read {}: {e}", dir.display())))?;
+    collect(dir, dir, &mut files)
+        .map_err(|e| Error::validation("code", format!("cannot read {}: {e}", dir.display())))?;
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
     zip_files(&refs)
 }
@@ -219,7 +221,11 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io
         if path.is_dir() {
             collect(root, &path, out)?;
         } else {
-            let rel = path.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(root)
+                .expect("under root")
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push((rel, std::fs::read(&path)?));
         }
     }
@@ -247,7 +253,10 @@ pub async fn deploy(
     spec.create_request(zip.clone())?;
     if let Some(c) = &canary {
         if !(c.weight > 0.0 && c.weight < 1.0) {
-            return Err(Error::validation("canary.weight", format!("must be strictly between 0 and 1 (got {})", c.weight)));
+            return Err(Error::validation(
+                "canary.weight",
+                format!("must be strictly between 0 and 1 (got {})", c.weight),
+            ));
         }
         validate::non_empty("canary.alarms", &c.alarms)?;
     }
@@ -261,7 +270,13 @@ pub async fn deploy(
     }
 }
 
-async fn deploy_in(cloud: &Cloud, spec: &Deployment, zip: Bytes, canary: Option<Canary>, run: &Run) -> Result<DeployOutputs> {
+async fn deploy_in(
+    cloud: &Cloud,
+    spec: &Deployment,
+    zip: Bytes,
+    canary: Option<Canary>,
+    run: &Run,
+) -> Result<DeployOutputs> {
     let lambda = cloud.lambda.as_ref();
     let sha = code_sha256(&zip);
     let name = spec.function.clone();
@@ -296,7 +311,10 @@ async fn deploy_in(cloud: &Cloud, spec: &Deployment, zip: Bytes, canary: Option<
             run.step("update function", &[], async {
                 let current = wait_ready(lambda, &name).await.map(|c| c.unwrap_or(current))?;
                 if current.code_sha256 != sha {
-                    let req = UpdateFunctionCodeRequest::builder().name(name.clone()).zip(zip.clone()).build()?;
+                    let req = UpdateFunctionCodeRequest::builder()
+                        .name(name.clone())
+                        .zip(zip.clone())
+                        .build()?;
                     call_retry().run(|| lambda.update_function_code(req.clone())).await?;
                     wait_ready(lambda, &name).await?;
                 }
@@ -311,7 +329,9 @@ async fn deploy_in(cloud: &Cloud, spec: &Deployment, zip: Bytes, canary: Option<
                         .maybe_description(spec.description.clone())
                         .role(spec.role.clone())
                         .build()?;
-                    call_retry().run(|| lambda.update_function_configuration(req.clone())).await?;
+                    call_retry()
+                        .run(|| lambda.update_function_configuration(req.clone()))
+                        .await?;
                     wait_ready(lambda, &name).await?;
                 }
                 Ok(current.arn)
@@ -323,7 +343,10 @@ async fn deploy_in(cloud: &Cloud, spec: &Deployment, zip: Bytes, canary: Option<
     // 2. A version for this code (Lambda returns the latest version when nothing changed).
     let version = run
         .step("publish version", &["create function", "update function"], async {
-            let req = PublishVersionRequest::builder().name(name.clone()).code_sha256(sha.clone()).build()?;
+            let req = PublishVersionRequest::builder()
+                .name(name.clone())
+                .code_sha256(sha.clone())
+                .build()?;
             Ok(call_retry().run(|| lambda.publish_version(req.clone())).await?.version)
         })
         .await?;
@@ -338,7 +361,11 @@ async fn deploy_in(cloud: &Cloud, spec: &Deployment, zip: Bytes, canary: Option<
         None => {
             let a = run
                 .step("create alias", &["publish version"], async {
-                    let req = AliasRequest::builder().function(name.clone()).name(spec.alias.clone()).version(version.clone()).build()?;
+                    let req = AliasRequest::builder()
+                        .function(name.clone())
+                        .name(spec.alias.clone())
+                        .version(version.clone())
+                        .build()?;
                     let a = call_retry().run(|| lambda.create_alias(req.clone())).await?;
                     let l = cloud.lambda.clone();
                     let (n, an) = (name.clone(), spec.alias.clone());
@@ -355,12 +382,18 @@ async fn deploy_in(cloud: &Cloud, spec: &Deployment, zip: Bytes, canary: Option<
                 .await?;
             (a.arn, None, Outcome::Created)
         }
-        Some(a) if a.function_version == version && a.routing.is_none() => (a.arn, Some(version.clone()), Outcome::Unchanged),
+        Some(a) if a.function_version == version && a.routing.is_none() => {
+            (a.arn, Some(version.clone()), Outcome::Unchanged)
+        }
         Some(a) => {
             let previous = a.function_version.clone();
             // Should anything fail from here on, the alias goes back to the previous version.
             let l = cloud.lambda.clone();
-            let restore = AliasRequest::builder().function(name.clone()).name(spec.alias.clone()).version(previous.clone()).build()?;
+            let restore = AliasRequest::builder()
+                .function(name.clone())
+                .name(spec.alias.clone())
+                .version(previous.clone())
+                .build()?;
             run.created(
                 "alias routing",
                 format!("{}:{}", name, spec.alias),
@@ -375,7 +408,11 @@ async fn deploy_in(cloud: &Cloud, spec: &Deployment, zip: Bytes, canary: Option<
             };
             if outcome == Outcome::Promoted {
                 run.step("promote", &["publish version"], async {
-                    let req = AliasRequest::builder().function(name.clone()).name(spec.alias.clone()).version(version.clone()).build()?;
+                    let req = AliasRequest::builder()
+                        .function(name.clone())
+                        .name(spec.alias.clone())
+                        .version(version.clone())
+                        .build()?;
                     call_retry().run(|| lambda.update_alias(req.clone())).await
                 })
                 .await?;
@@ -385,7 +422,9 @@ async fn deploy_in(cloud: &Cloud, spec: &Deployment, zip: Bytes, canary: Option<
     };
 
     // 4. Prune old versions (never the aliased ones).
-    let deleted_versions = run.step("prune versions", &["promote"], prune(lambda, &name, spec.keep_versions)).await?;
+    let deleted_versions = run
+        .step("prune versions", &["promote"], prune(lambda, &name, spec.keep_versions))
+        .await?;
 
     Ok(DeployOutputs {
         function_arn,
@@ -425,7 +464,10 @@ async fn bake(
             .function(name.clone())
             .name(spec.alias.clone())
             .version(previous.to_string())
-            .routing(AliasRouting { version: new.to_string(), weight: c.weight })
+            .routing(AliasRouting {
+                version: new.to_string(),
+                weight: c.weight,
+            })
             .build()?;
         call_retry().run(|| lambda.update_alias(req.clone())).await
     })
@@ -435,12 +477,18 @@ async fn bake(
             let deadline = tokio::time::Instant::now() + c.bake;
             loop {
                 let req = DescribeAlarmsRequest::builder().names(c.alarms.clone()).build()?;
-                let alarms = call_retry().run(|| cloud.cloudwatch.describe_alarms(req.clone())).await?;
+                let alarms = call_retry()
+                    .run(|| cloud.cloudwatch.describe_alarms(req.clone()))
+                    .await?;
                 if let Some(a) = alarms.iter().find(|a| a.state == AlarmState::Alarm) {
-                    return Ok(Some(a.alarm_name.clone()));
+                    return Ok(Some(a.name.clone()));
                 }
                 let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                run.note(format!("canary {} % on version {new}: alarms OK, {}s to go", c.weight * 100.0, left.as_secs()));
+                run.note(format!(
+                    "canary {} % on version {new}: alarms OK, {}s to go",
+                    c.weight * 100.0,
+                    left.as_secs()
+                ));
                 if left.is_zero() {
                     return Ok(None);
                 }
@@ -451,11 +499,18 @@ async fn bake(
     match fired {
         Some(alarm) => {
             run.step("roll back", &["bake"], async {
-                let req = AliasRequest::builder().function(name.clone()).name(spec.alias.clone()).version(previous.to_string()).build()?;
+                let req = AliasRequest::builder()
+                    .function(name.clone())
+                    .name(spec.alias.clone())
+                    .version(previous.to_string())
+                    .build()?;
                 call_retry().run(|| lambda.update_alias(req.clone())).await
             })
             .await?;
-            run.note(format!("alarm {alarm} fired: alias {} back on version {previous}", spec.alias));
+            run.note(format!(
+                "alarm {alarm} fired: alias {} back on version {previous}",
+                spec.alias
+            ));
             Ok(Outcome::RolledBack { alarm })
         }
         None => Ok(Outcome::Promoted),
@@ -467,14 +522,22 @@ async fn bake(
 async fn wait_ready(lambda: &dyn Lambda, name: &FunctionName) -> Result<Option<FunctionConfiguration>> {
     Waiter::new(format!("function {name} ready"))
         .timeout(Duration::from_secs(300))
-        .backoff(Backoff { initial: Duration::from_secs(1), max: Duration::from_secs(5), multiplier: 1.5, jitter: true })
+        .backoff(Backoff {
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(5),
+            multiplier: 1.5,
+            jitter: true,
+        })
         .until(|| async {
             let c = lambda.get_function_configuration(name.clone(), None).await?;
             match (c.state, c.last_update_status) {
                 (FunctionState::Failed, _) | (_, LastUpdateStatus::Failed) => Err(Error::api(
                     crate::Service::Lambda,
                     "FunctionFailed",
-                    format!("function '{name}' failed: {}", c.state_reason.clone().unwrap_or_default()),
+                    format!(
+                        "function '{name}' failed: {}",
+                        c.state_reason.clone().unwrap_or_default()
+                    ),
                 )),
                 (FunctionState::Active, LastUpdateStatus::Successful) => Ok(Check::Done(Some(c))),
                 (s, u) => Ok(Check::Pending(format!("{s:?}/{u:?}"))),
@@ -499,7 +562,9 @@ pub async fn prune(lambda: &dyn Lambda, name: &FunctionName, keep: usize) -> Res
         if used.contains(&v) {
             continue;
         }
-        call_retry().run(|| lambda.delete_function(name.clone(), Some(v.clone()))).await?;
+        call_retry()
+            .run(|| lambda.delete_function(name.clone(), Some(v.clone())))
+            .await?;
         deleted.push(v);
     }
     Ok(deleted)
@@ -513,7 +578,8 @@ pub async fn invoke_json<Req: Serialize, Resp: DeserializeOwned>(
     qualifier: Option<&str>,
     event: &Req,
 ) -> Result<Resp> {
-    let payload = serde_json::to_vec(event).map_err(|e| Error::validation("event", format!("cannot serialize: {e}")))?;
+    let payload =
+        serde_json::to_vec(event).map_err(|e| Error::validation("event", format!("cannot serialize: {e}")))?;
     let req = InvokeRequest::builder()
         .function(function.clone())
         .maybe_qualifier(qualifier.map(str::to_string))
@@ -533,7 +599,11 @@ pub async fn invoke_json<Req: Serialize, Resp: DeserializeOwned>(
         });
     }
     serde_json::from_slice(&out.payload).map_err(|e| {
-        Error::api(crate::Service::Lambda, "InvalidResponse", format!("function '{function}' answered something that is not the expected JSON: {e}"))
+        Error::api(
+            crate::Service::Lambda,
+            "InvalidResponse",
+            format!("function '{function}' answered something that is not the expected JSON: {e}"),
+        )
     })
 }
 

@@ -138,9 +138,22 @@ impl MetricsPublisher {
     /// A publisher with `config`.
     pub fn with_config(cw: Arc<dyn CloudWatch>, namespace: &str, config: PublisherConfig) -> Result<Self> {
         // The namespace rules are PutMetricData's: check them with a one-item request.
-        probe_request(namespace, MetricDatum::builder().metric_name("probe").value(0.0).build())?;
-        crate::validate::in_range("max_items_per_request", config.max_items_per_request, 1, MAX_METRIC_DATA_PER_REQUEST)?;
-        crate::validate::in_range("max_request_bytes", config.max_request_bytes, 4_096, MAX_PUT_METRIC_DATA_BYTES)?;
+        probe_request(
+            namespace,
+            MetricDatum::builder().metric_name("probe").value(0.0).build(),
+        )?;
+        crate::validate::in_range(
+            "max_items_per_request",
+            config.max_items_per_request,
+            1,
+            MAX_METRIC_DATA_PER_REQUEST,
+        )?;
+        crate::validate::in_range(
+            "max_request_bytes",
+            config.max_request_bytes,
+            4_096,
+            MAX_PUT_METRIC_DATA_BYTES,
+        )?;
         crate::validate::in_range("resolution_secs", config.resolution_secs, 1, 3_600)?;
         Ok(MetricsPublisher {
             cw,
@@ -158,13 +171,25 @@ impl MetricsPublisher {
     }
 
     /// Buffers one datapoint measured at `at`.
-    pub fn record_at(&self, metric: &str, dimensions: &[(&str, &str)], value: f64, unit: Unit, at: SystemTime) -> Result<bool> {
+    pub fn record_at(
+        &self,
+        metric: &str,
+        dimensions: &[(&str, &str)],
+        value: f64,
+        unit: Unit,
+        at: SystemTime,
+    ) -> Result<bool> {
         let mut dims: Vec<Dimension> = dimensions.iter().map(|(n, v)| Dimension::new(*n, *v)).collect();
         dims.sort();
         // Validate name, dimensions and value with PutMetricData's own rules.
         probe_request(
             &self.namespace,
-            MetricDatum::builder().metric_name(metric).dimensions(dims.clone()).value(value).unit(unit).build(),
+            MetricDatum::builder()
+                .metric_name(metric)
+                .dimensions(dims.clone())
+                .value(value)
+                .unit(unit)
+                .build(),
         )?;
         let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
         let key = SeriesKey {
@@ -180,7 +205,13 @@ impl MetricsPublisher {
     }
 
     /// Records, and flushes when the buffer is full.
-    pub async fn record_and_flush(&self, metric: &str, dimensions: &[(&str, &str)], value: f64, unit: Unit) -> Result<()> {
+    pub async fn record_and_flush(
+        &self,
+        metric: &str,
+        dimensions: &[(&str, &str)],
+        value: f64,
+        unit: Unit,
+    ) -> Result<()> {
         if self.record(metric, dimensions, value, unit)? {
             self.flush().await?;
         }
@@ -207,7 +238,10 @@ impl MetricsPublisher {
         let mut report = FlushReport::default();
         let mut iter = batches.into_iter();
         while let Some(batch) = iter.next() {
-            let req = PutMetricDataRequest::builder().namespace(self.namespace.clone()).data(batch.clone()).build()?;
+            let req = PutMetricDataRequest::builder()
+                .namespace(self.namespace.clone())
+                .data(batch.clone())
+                .build()?;
             match self.config.retry.run(|| self.cw.put_metric_data(req.clone())).await {
                 Ok(()) => {
                     report.requests += 1;
@@ -280,7 +314,9 @@ impl MetricsPublisher {
         let mut size = overhead;
         for d in datums {
             let s = d.estimated_size();
-            let full = out.last().is_none_or(|b| b.len() >= self.config.max_items_per_request || size + s > self.config.max_request_bytes);
+            let full = out.last().is_none_or(|b| {
+                b.len() >= self.config.max_items_per_request || size + s > self.config.max_request_bytes
+            });
             if full {
                 out.push(Vec::new());
                 size = overhead;
@@ -303,10 +339,15 @@ fn datum_points(d: &MetricDatum) -> u64 {
 }
 
 fn probe_request(namespace: &str, datum: MetricDatum) -> Result<()> {
-    PutMetricDataRequest::builder().namespace(namespace).data(vec![datum]).build().map(|_| ()).map_err(|e| match e {
-        Error::Validation { field, rule } => Error::validation(field.replace("data[0].", ""), rule),
-        other => other,
-    })
+    PutMetricDataRequest::builder()
+        .namespace(namespace)
+        .data(vec![datum])
+        .build()
+        .map(|_| ())
+        .map_err(|e| match e {
+            Error::Validation { field, rule } => Error::validation(field.replace("data[0].", ""), rule),
+            other => other,
+        })
 }
 
 #[cfg(test)]
@@ -317,12 +358,18 @@ mod tests {
     fn bad_input_names_the_field() {
         let cloud = crate::Cloud::sim();
         let e = MetricsPublisher::new(cloud.cloudwatch.clone(), "AWS/EC2").unwrap_err();
-        assert!(matches!(&e, Error::Validation { field, .. } if field == "namespace"), "{e}");
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "namespace"),
+            "{e}"
+        );
         let p = MetricsPublisher::new(cloud.cloudwatch, "App").unwrap();
         let e = p.record("Latency", &[], f64::NAN, Unit::Milliseconds).unwrap_err();
         assert!(matches!(&e, Error::Validation { field, .. } if field == "value"), "{e}");
         let e = p.record("", &[], 1.0, Unit::Count).unwrap_err();
-        assert!(matches!(&e, Error::Validation { field, .. } if field == "metric_name"), "{e}");
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "metric_name"),
+            "{e}"
+        );
         assert_eq!(p.pending(), 0);
     }
 }

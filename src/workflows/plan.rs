@@ -92,7 +92,12 @@ impl std::fmt::Display for Event {
         match self {
             Event::StepStarted { step, at, .. } => write!(f, "[{:>7.1}s] start   {step}", at.as_secs_f64()),
             Event::StepFinished { step, elapsed, at } => {
-                write!(f, "[{:>7.1}s] done    {step} ({:.1}s)", at.as_secs_f64(), elapsed.as_secs_f64())
+                write!(
+                    f,
+                    "[{:>7.1}s] done    {step} ({:.1}s)",
+                    at.as_secs_f64(),
+                    elapsed.as_secs_f64()
+                )
             }
             Event::StepFailed { step, error, at } => write!(f, "[{:>7.1}s] FAILED  {step}: {error}", at.as_secs_f64()),
             Event::Created { kind, id } => write!(f, "          created {kind} {id}"),
@@ -151,7 +156,9 @@ pub struct Run {
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Run").field("workflow", &self.workflow).finish_non_exhaustive()
+        f.debug_struct("Run")
+            .field("workflow", &self.workflow)
+            .finish_non_exhaustive()
     }
 }
 
@@ -180,7 +187,9 @@ impl Run {
 
     /// Sends a note.
     pub fn note(&self, message: impl Into<String>) {
-        self.emit(Event::Note { message: message.into() });
+        self.emit(Event::Note {
+            message: message.into(),
+        });
     }
 
     /// Time since the run started.
@@ -272,7 +281,9 @@ impl Run {
             if let Some(d) = memo.get(name) {
                 return *d;
             }
-            let Some(step) = by_name.get(name) else { return Duration::ZERO };
+            let Some(step) = by_name.get(name) else {
+                return Duration::ZERO;
+            };
             let before = if depth > 64 {
                 Duration::ZERO
             } else {
@@ -331,7 +342,12 @@ impl Run {
     /// Rolls back and wraps `cause` in [`Error::Workflow`] with what was cleaned up.
     pub async fn fail(&self, cause: Error) -> Error {
         let (cleaned_up, left_behind) = self.rollback().await;
-        let step = self.failed_step.lock().unwrap().clone().unwrap_or_else(|| "(outside a step)".into());
+        let step = self
+            .failed_step
+            .lock()
+            .unwrap()
+            .clone()
+            .unwrap_or_else(|| "(outside a step)".into());
         Error::Workflow(Box::new(WorkflowError {
             workflow: self.workflow.clone(),
             step,
@@ -485,10 +501,15 @@ mod tests {
     async fn fail_names_the_step_and_the_cleanup() {
         let events = Arc::new(Mutex::new(Vec::new()));
         let e2 = events.clone();
-        let run = Run::new("demo", Some(Arc::new(move |e: &Event| e2.lock().unwrap().push(e.clone()))));
+        let run = Run::new(
+            "demo",
+            Some(Arc::new(move |e: &Event| e2.lock().unwrap().push(e.clone()))),
+        );
         run.created("volume", "vol-1", undo(|| async { Ok(()) }));
         let err = run
-            .step("attach", &[], async { Err::<(), _>(Error::api(Service::Ec2, "IncorrectState", "no")) })
+            .step("attach", &[], async {
+                Err::<(), _>(Error::api(Service::Ec2, "IncorrectState", "no"))
+            })
             .await
             .unwrap_err();
         let err = run.fail(err).await;
@@ -501,6 +522,12 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(err.to_string().contains("rolled back 1"), "{err}");
-        assert!(events.lock().unwrap().iter().any(|e| matches!(e, Event::Removed { id, .. } if id == "vol-1")));
+        assert!(
+            events
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|e| matches!(e, Event::Removed { id, .. } if id == "vol-1"))
+        );
     }
 }

@@ -33,6 +33,7 @@ use std::time::Duration;
 use bon::Builder;
 use serde::{Deserialize, Serialize};
 
+use crate::Tags;
 use crate::cloud::Cloud;
 use crate::ec2::{
     AttachVolumeRequest, AttachmentState, CreateSnapshotRequest, CreateVolumeRequest, DescribeInstancesRequest,
@@ -45,7 +46,6 @@ use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
 use crate::wait::{Backoff, Check, Waiter};
 use crate::workflows::plan::{Progress, Run, call_retry, undo};
-use crate::Tags;
 
 /// The tag key naming the workflow kind.
 pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
@@ -107,7 +107,12 @@ impl VolumeSpec {
             .maybe_kms_key_id(self.kms_key_id.clone())
             .maybe_snapshot_id(self.snapshot_id.clone())
             .tags(tags)
-            .client_token(format!("{}-{}", self.instance_id, self.name).chars().take(64).collect::<String>())
+            .client_token(
+                format!("{}-{}", self.instance_id, self.name)
+                    .chars()
+                    .take(64)
+                    .collect::<String>(),
+            )
             .build()
     }
 }
@@ -163,13 +168,26 @@ pub async fn provision(cloud: &Cloud, spec: &VolumeSpec, progress: Option<Progre
 async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<VolumeOutputs> {
     let instance = run
         .step("find instance", &[], async {
-            let req = DescribeInstancesRequest::builder().instance_ids(vec![spec.instance_id.clone()]).build()?;
+            let req = DescribeInstancesRequest::builder()
+                .instance_ids(vec![spec.instance_id.clone()])
+                .build()?;
             let mut found = call_retry().run(|| cloud.ec2.describe_instances(req.clone())).await?;
             let i = found.pop().ok_or_else(|| {
-                Error::api(crate::Service::Ec2, "InvalidInstanceID.NotFound", format!("The instance ID '{}' does not exist", spec.instance_id))
+                Error::api(
+                    crate::Service::Ec2,
+                    "InvalidInstanceID.NotFound",
+                    format!("The instance ID '{}' does not exist", spec.instance_id),
+                )
             })?;
-            if !matches!(i.state, InstanceState::Running | InstanceState::Stopped | InstanceState::Pending) {
-                return Err(Error::api(crate::Service::Ec2, "IncorrectInstanceState", format!("instance '{}' is {}", i.id, i.state)));
+            if !matches!(
+                i.state,
+                InstanceState::Running | InstanceState::Stopped | InstanceState::Pending
+            ) {
+                return Err(Error::api(
+                    crate::Service::Ec2,
+                    "IncorrectInstanceState",
+                    format!("instance '{}' is {}", i.id, i.state),
+                ));
             }
             Ok(i)
         })
@@ -180,11 +198,25 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
     tags.insert(TAG_NAME.into(), spec.name.clone());
     tags.insert(TAG_WORKFLOW.into(), "volume".into());
     let existing = call_retry()
-        .run(|| cloud.ec2.describe_volumes(DescribeVolumesRequest::builder().tags(tags.clone()).build().expect("valid")))
+        .run(|| {
+            cloud.ec2.describe_volumes(
+                DescribeVolumesRequest::builder()
+                    .tags(tags.clone())
+                    .build()
+                    .expect("valid"),
+            )
+        })
         .await?;
-    if let Some(v) = existing.iter().find(|v| v.attachments.iter().any(|a| a.instance_id == spec.instance_id)) {
+    if let Some(v) = existing
+        .iter()
+        .find(|v| v.attachments.iter().any(|a| a.instance_id == spec.instance_id))
+    {
         run.reused("volume", v.id.to_string());
-        let a = v.attachments.iter().find(|a| a.instance_id == spec.instance_id).expect("found");
+        let a = v
+            .attachments
+            .iter()
+            .find(|a| a.instance_id == spec.instance_id)
+            .expect("found");
         return Ok(VolumeOutputs {
             volume_id: v.id.clone(),
             instance_id: spec.instance_id.clone(),
@@ -197,7 +229,10 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
     let volume = run
         .step("create volume", &["find instance"], async {
             let req = spec.create_request(az.clone())?;
-            let v = match existing.into_iter().find(|v| v.state != VolumeState::Deleting && v.availability_zone == az && v.attachments.is_empty()) {
+            let v = match existing
+                .into_iter()
+                .find(|v| v.state != VolumeState::Deleting && v.availability_zone == az && v.attachments.is_empty())
+            {
                 Some(v) => {
                     run.reused("volume", v.id.to_string());
                     v
@@ -227,9 +262,19 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
                 return Ok(d.clone());
             }
             let attached = call_retry()
-                .run(|| cloud.ec2.describe_volumes(DescribeVolumesRequest::builder().attached_to(spec.instance_id.clone()).build().expect("valid")))
+                .run(|| {
+                    cloud.ec2.describe_volumes(
+                        DescribeVolumesRequest::builder()
+                            .attached_to(spec.instance_id.clone())
+                            .build()
+                            .expect("valid"),
+                    )
+                })
                 .await?;
-            let used: Vec<&str> = attached.iter().flat_map(|v| v.attachments.iter().map(|a| a.device.as_str())).collect();
+            let used: Vec<&str> = attached
+                .iter()
+                .flat_map(|v| v.attachments.iter().map(|a| a.device.as_str()))
+                .collect();
             DEVICES
                 .iter()
                 .find(|d| !used.iter().any(|u| u == *d || u.replace("/dev/xvd", "/dev/sd") == **d))
@@ -273,7 +318,12 @@ async fn wait_volume(cloud: &Cloud, id: &VolumeId, what: &str, done: impl Fn(&Vo
     wait_volume_on(cloud.ec2.as_ref(), id, what, done).await
 }
 
-async fn wait_volume_on(ec2: &dyn crate::ec2::Ec2, id: &VolumeId, what: &str, done: impl Fn(&Volume) -> bool) -> Result<Volume> {
+async fn wait_volume_on(
+    ec2: &dyn crate::ec2::Ec2,
+    id: &VolumeId,
+    what: &str,
+    done: impl Fn(&Volume) -> bool,
+) -> Result<Volume> {
     let req = DescribeVolumesRequest::builder().volume_ids(vec![id.clone()]).build()?;
     Waiter::new(format!("volume {id} {what}"))
         .timeout(Duration::from_secs(600))
@@ -285,10 +335,16 @@ async fn wait_volume_on(ec2: &dyn crate::ec2::Ec2, id: &VolumeId, what: &str, do
                 let v = ec2.describe_volumes(req).await?;
                 match v.into_iter().next() {
                     Some(v) if done(&v) => Ok(Check::Done(v)),
-                    Some(v) if v.state == VolumeState::Error => {
-                        Err(Error::api(crate::Service::Ec2, "VolumeError", format!("volume '{}' is in state error", v.id)))
-                    }
-                    Some(v) => Ok(Check::Pending(format!("{} {:?}", v.state.as_str(), v.attachments.first().map(|a| a.state)))),
+                    Some(v) if v.state == VolumeState::Error => Err(Error::api(
+                        crate::Service::Ec2,
+                        "VolumeError",
+                        format!("volume '{}' is in state error", v.id),
+                    )),
+                    Some(v) => Ok(Check::Pending(format!(
+                        "{} {:?}",
+                        v.state.as_str(),
+                        v.attachments.first().map(|a| a.state)
+                    ))),
                     None => Ok(Check::Pending("not visible yet".into())),
                 }
             }
@@ -307,7 +363,10 @@ pub async fn detach_and_delete(ec2: &dyn crate::ec2::Ec2, id: &VolumeId, force: 
     };
     let Some(v) = v.into_iter().next() else { return Ok(()) };
     if !v.attachments.is_empty() && v.state == VolumeState::InUse {
-        let req = DetachVolumeRequest::builder().volume_id(id.clone()).force(force).build()?;
+        let req = DetachVolumeRequest::builder()
+            .volume_id(id.clone())
+            .force(force)
+            .build()?;
         match call_retry().run(|| ec2.detach_volume(req.clone())).await {
             Ok(_) => {}
             Err(e) if e.code() == Some("IncorrectState") => {}
@@ -324,14 +383,25 @@ pub async fn detach_and_delete(ec2: &dyn crate::ec2::Ec2, id: &VolumeId, force: 
 }
 
 /// Snapshots a volume and waits for completion, reporting progress as notes.
-pub async fn snapshot(cloud: &Cloud, volume_id: &VolumeId, description: Option<String>, progress: Option<Progress>) -> Result<Snapshot> {
+pub async fn snapshot(
+    cloud: &Cloud,
+    volume_id: &VolumeId,
+    description: Option<String>,
+    progress: Option<Progress>,
+) -> Result<Snapshot> {
     let run = Run::new(format!("snapshot {volume_id}"), progress);
     let req = CreateSnapshotRequest::builder()
         .volume_id(volume_id.clone())
         .maybe_description(description)
         .build()?;
     let result = async {
-        let snap = run.step("create snapshot", &[], call_retry().run(|| cloud.ec2.create_snapshot(req.clone()))).await?;
+        let snap = run
+            .step(
+                "create snapshot",
+                &[],
+                call_retry().run(|| cloud.ec2.create_snapshot(req.clone())),
+            )
+            .await?;
         let ec2 = cloud.ec2.clone();
         let sid = snap.id.clone();
         run.created(
@@ -342,7 +412,12 @@ pub async fn snapshot(cloud: &Cloud, volume_id: &VolumeId, description: Option<S
                 async move { ec2.delete_snapshot(sid).await }
             }),
         );
-        run.step("wait completed", &["create snapshot"], wait_snapshot(cloud, &snap.id, &run)).await
+        run.step(
+            "wait completed",
+            &["create snapshot"],
+            wait_snapshot(cloud, &snap.id, &run),
+        )
+        .await
     }
     .await;
     match result {
@@ -355,19 +430,28 @@ pub async fn snapshot(cloud: &Cloud, volume_id: &VolumeId, description: Option<S
 }
 
 async fn wait_snapshot(cloud: &Cloud, id: &SnapshotId, run: &Run) -> Result<Snapshot> {
-    let req = DescribeSnapshotsRequest::builder().snapshot_ids(vec![id.clone()]).build()?;
+    let req = DescribeSnapshotsRequest::builder()
+        .snapshot_ids(vec![id.clone()])
+        .build()?;
     Waiter::new(format!("snapshot {id} completed"))
         .timeout(Duration::from_secs(6 * 3600))
-        .backoff(Backoff { initial: Duration::from_secs(2), max: Duration::from_secs(30), multiplier: 1.5, jitter: true })
+        .backoff(Backoff {
+            initial: Duration::from_secs(2),
+            max: Duration::from_secs(30),
+            multiplier: 1.5,
+            jitter: true,
+        })
         .until(|| {
             let req = req.clone();
             async move {
                 let s = cloud.ec2.describe_snapshots(req).await?;
                 match s.into_iter().next() {
                     Some(s) if s.state == SnapshotState::Completed => Ok(Check::Done(s)),
-                    Some(s) if s.state == SnapshotState::Error => {
-                        Err(Error::api(crate::Service::Ec2, "SnapshotError", format!("snapshot '{}' failed", s.id)))
-                    }
+                    Some(s) if s.state == SnapshotState::Error => Err(Error::api(
+                        crate::Service::Ec2,
+                        "SnapshotError",
+                        format!("snapshot '{}' failed", s.id),
+                    )),
                     Some(s) => {
                         let p = s.progress.unwrap_or(0);
                         run.note(format!("snapshot {} {p}%", s.id));
@@ -382,7 +466,12 @@ async fn wait_snapshot(cloud: &Cloud, id: &SnapshotId, run: &Run) -> Result<Snap
 
 /// Restores a snapshot into a new volume for `spec.instance_id` (in its zone) and attaches it:
 /// [`provision`] with `snapshot_id` set.
-pub async fn restore(cloud: &Cloud, snapshot_id: &SnapshotId, spec: &VolumeSpec, progress: Option<Progress>) -> Result<VolumeOutputs> {
+pub async fn restore(
+    cloud: &Cloud,
+    snapshot_id: &SnapshotId,
+    spec: &VolumeSpec,
+    progress: Option<Progress>,
+) -> Result<VolumeOutputs> {
     let spec = VolumeSpec {
         snapshot_id: Some(snapshot_id.clone()),
         ..spec.clone()
@@ -393,8 +482,16 @@ pub async fn restore(cloud: &Cloud, snapshot_id: &SnapshotId, spec: &VolumeSpec,
 /// Detaches (forcing if asked) and deletes the volume in `outputs`. Idempotent.
 pub async fn destroy(cloud: &Cloud, outputs: &VolumeOutputs, force: bool, progress: Option<Progress>) -> Result<()> {
     let run = Run::new(format!("volume {} destroy", outputs.volume_id), progress);
-    run.step("detach and delete", &[], detach_and_delete(cloud.ec2.as_ref(), &outputs.volume_id, force)).await?;
-    run.emit(crate::workflows::Event::Removed { kind: "volume".into(), id: outputs.volume_id.to_string() });
+    run.step(
+        "detach and delete",
+        &[],
+        detach_and_delete(cloud.ec2.as_ref(), &outputs.volume_id, force),
+    )
+    .await?;
+    run.emit(crate::workflows::Event::Removed {
+        kind: "volume".into(),
+        id: outputs.volume_id.to_string(),
+    });
     Ok(())
 }
 
@@ -404,7 +501,11 @@ mod tests {
 
     #[test]
     fn spec_limits_are_checked_before_any_call() {
-        let b = || VolumeSpec::builder().name("data").instance_id("i-12345678".parse().unwrap());
+        let b = || {
+            VolumeSpec::builder()
+                .name("data")
+                .instance_id("i-12345678".parse().unwrap())
+        };
         let field = |e: Error| match e {
             Error::Validation { field, .. } => field,
             o => panic!("{o:?}"),

@@ -41,6 +41,7 @@ use std::time::Duration;
 use bon::Builder;
 use serde::{Deserialize, Serialize};
 
+use crate::Tags;
 use crate::cloud::Cloud;
 use crate::cloudwatch::{
     AlarmState, ComparisonOperator, DescribeAlarmsRequest, Dimension, PutMetricAlarmRequest, Statistic,
@@ -52,18 +53,17 @@ use crate::ec2::{
 };
 use crate::elb::{
     CreateListenerRequest, CreateLoadBalancerRequest, CreateTargetGroupRequest, DescribeLoadBalancersRequest,
-    DescribeTargetGroupsRequest, HealthCheck, ListenerProtocol, LoadBalancerState, Target, TargetHealthState,
+    DescribeTargetGroupsRequest, HealthCheck, LoadBalancerState, Protocol, Target, TargetHealthState,
 };
 use crate::error::{Error, Result};
 use crate::id::{
-    AlarmName, Arn, ImageId, InstanceId, InstanceType, ListenerArn, LoadBalancerArn, LoadBalancerName,
-    SecurityGroupId, SubnetId, TargetGroupArn, TargetGroupName, VpcId,
+    AlarmName, Arn, ImageId, InstanceId, InstanceType, ListenerArn, LoadBalancerArn, LoadBalancerName, SecurityGroupId,
+    SubnetId, TargetGroupArn, TargetGroupName, VpcId,
 };
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
 use crate::wait::{Backoff, Check, Waiter};
 use crate::workflows::plan::{Progress, Run, call_retry, undo};
-use crate::Tags;
 
 /// The tag key naming the workflow kind.
 pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
@@ -256,15 +256,28 @@ impl Validate for WebTier {
         validate::len_in("name", self.name.as_str(), 1, 28)?;
         validate::in_range("count", self.count, 0, 100)?;
         if self.subnets.len() == 1 {
-            return Err(Error::validation("subnets", "an ALB needs subnets in at least two Availability Zones"));
+            return Err(Error::validation(
+                "subnets",
+                "an ALB needs subnets in at least two Availability Zones",
+            ));
         }
         validate::non_empty("allowed_cidrs", &self.allowed_cidrs)?;
         for c in &self.allowed_cidrs {
             crate::ec2::validate_cidr("allowed_cidrs", c)?;
         }
         validate::in_range("health_check.interval_secs", self.health_check.interval_secs, 5, 300)?;
-        validate::in_range("health_check.healthy_threshold", self.health_check.healthy_threshold, 2, 10)?;
-        validate::in_range("health_check.unhealthy_threshold", self.health_check.unhealthy_threshold, 2, 10)?;
+        validate::in_range(
+            "health_check.healthy_threshold",
+            self.health_check.healthy_threshold,
+            2,
+            10,
+        )?;
+        validate::in_range(
+            "health_check.unhealthy_threshold",
+            self.health_check.unhealthy_threshold,
+            2,
+            10,
+        )?;
         validate::in_range("deregistration_delay_secs", self.deregistration_delay_secs, 0, 3600)?;
         if let Some(ud) = &self.user_data
             && ud.len() > crate::ec2::MAX_USER_DATA_BYTES
@@ -272,7 +285,10 @@ impl Validate for WebTier {
             return Err(Error::validation("user_data", "must be at most 16 KB before encoding"));
         }
         if self.listener.certificate_arn.is_none() && self.listener.port == 443 {
-            return Err(Error::validation("listener.certificate_arn", "port 443 needs a certificate (HTTPS)"));
+            return Err(Error::validation(
+                "listener.certificate_arn",
+                "port 443 needs a certificate (HTTPS)",
+            ));
         }
         validate::tags("tags", &self.tags)
     }
@@ -367,7 +383,11 @@ impl WebTier {
                 }
                 Ok(sg)
             }),
-            run.step("target group", &["network"], self.ensure_target_group(cloud, run, &vpc_id, &tags)),
+            run.step(
+                "target group",
+                &["network"],
+                self.ensure_target_group(cloud, run, &vpc_id, &tags)
+            ),
         );
         // Steps that follow need both; a failure in either ends the apply (both branches have
         // finished, so everything they created is in the ledger).
@@ -396,7 +416,8 @@ impl WebTier {
                 )
                 .await?;
             let ids: Vec<InstanceId> = instances.iter().map(|i| i.id.clone()).collect();
-            run.step("wait instances running", &["instances"], wait_running(cloud, &ids)).await?;
+            run.step("wait instances running", &["instances"], wait_running(cloud, &ids))
+                .await?;
             Ok::<_, Error>((app_sg, ids))
         };
         let lb = async {
@@ -426,19 +447,36 @@ impl WebTier {
                 })
                 .await?;
             let listener = run
-                .step("listener", &["load balancer", "target group"], self.ensure_listener(cloud, run, &lb.arn, &tg))
+                .step(
+                    "listener",
+                    &["load balancer", "target group"],
+                    self.ensure_listener(cloud, run, &lb.arn, &tg),
+                )
                 .await?;
-            run.step("wait load balancer active", &["load balancer"], wait_lb_active(cloud, &lb.arn)).await?;
+            run.step(
+                "wait load balancer active",
+                &["load balancer"],
+                wait_lb_active(cloud, &lb.arn),
+            )
+            .await?;
             Ok::<_, Error>((lb, listener))
         };
         let (app, lb) = tokio::join!(app, lb);
         let ((app_sg, instance_ids), (lb, listener)) = (app?, lb?);
 
         // 4. Targets and alarms.
-        let targets: Vec<Target> = instance_ids.iter().map(|id| Target { id: id.clone(), port: None }).collect();
+        let targets: Vec<Target> = instance_ids
+            .iter()
+            .map(|id| Target {
+                id: id.clone(),
+                port: None,
+            })
+            .collect();
         let healthy = async {
             run.step("register targets", &["wait instances running", "target group"], async {
-                call_retry().run(|| cloud.elb.register_targets(tg.clone(), targets.clone())).await
+                call_retry()
+                    .run(|| cloud.elb.register_targets(tg.clone(), targets.clone()))
+                    .await
             })
             .await?;
             run.step(
@@ -473,11 +511,21 @@ impl WebTier {
         })
     }
 
-    async fn ensure_target_group(&self, cloud: &Cloud, run: &Run, vpc_id: &VpcId, tags: &Tags) -> Result<TargetGroupArn> {
+    async fn ensure_target_group(
+        &self,
+        cloud: &Cloud,
+        run: &Run,
+        vpc_id: &VpcId,
+        tags: &Tags,
+    ) -> Result<TargetGroupArn> {
         let name = self.target_group_name()?;
         let existing = cloud
             .elb
-            .describe_target_groups(DescribeTargetGroupsRequest::builder().names(vec![name.clone()]).build()?)
+            .describe_target_groups(
+                DescribeTargetGroupsRequest::builder()
+                    .names(vec![name.clone()])
+                    .build()?,
+            )
             .await;
         let arn = match existing {
             Ok(mut tgs) if !tgs.is_empty() => {
@@ -495,9 +543,10 @@ impl WebTier {
             self.deregistration_delay_secs.to_string(),
         );
         call_retry()
-            .run_if(|| cloud.elb.modify_target_group_attributes(arn.clone(), attrs.clone()), |e| {
-                e.is_retryable() || e.is_not_found()
-            })
+            .run_if(
+                || cloud.elb.modify_target_group_attributes(arn.clone(), attrs.clone()),
+                |e| e.is_retryable() || e.is_not_found(),
+            )
             .await?;
         Ok(arn)
     }
@@ -517,7 +566,7 @@ impl WebTier {
             healthy_threshold: hc.healthy_threshold,
             unhealthy_threshold: hc.unhealthy_threshold,
             matcher: hc.matcher.clone(),
-            timeout_secs: (hc.interval_secs - 1).clamp(2, 5),
+            timeout_secs: Some((hc.interval_secs - 1).clamp(2, 5)),
             ..HealthCheck::default()
         };
         let req = CreateTargetGroupRequest::builder()
@@ -541,16 +590,22 @@ impl WebTier {
         Ok(tg.arn)
     }
 
-    async fn ensure_listener(&self, cloud: &Cloud, run: &Run, lb: &LoadBalancerArn, tg: &TargetGroupArn) -> Result<ListenerArn> {
+    async fn ensure_listener(
+        &self,
+        cloud: &Cloud,
+        run: &Run,
+        lb: &LoadBalancerArn,
+        tg: &TargetGroupArn,
+    ) -> Result<ListenerArn> {
         let existing = call_retry().run(|| cloud.elb.describe_listeners(lb.clone())).await?;
         if let Some(l) = existing.into_iter().find(|l| l.port == self.listener.port) {
             run.reused("listener", l.arn.to_string());
             return Ok(l.arn);
         }
         let protocol = if self.listener.certificate_arn.is_some() {
-            ListenerProtocol::Https
+            Protocol::Https
         } else {
-            ListenerProtocol::Http
+            Protocol::Http
         };
         let req = CreateListenerRequest::builder()
             .load_balancer_arn(lb.clone())
@@ -640,10 +695,16 @@ impl WebTier {
         let puts = reqs.into_iter().map(|req| async move {
             let existed = !cloud
                 .cloudwatch
-                .describe_alarms(DescribeAlarmsRequest::builder().names(vec![req.alarm_name.clone()]).build()?)
+                .describe_alarms(
+                    DescribeAlarmsRequest::builder()
+                        .names(vec![req.alarm_name.clone()])
+                        .build()?,
+                )
                 .await?
                 .is_empty();
-            call_retry().run(|| cloud.cloudwatch.put_metric_alarm(req.clone())).await?;
+            call_retry()
+                .run(|| cloud.cloudwatch.put_metric_alarm(req.clone()))
+                .await?;
             if existed {
                 run.reused("alarm", req.alarm_name.to_string());
             } else {
@@ -677,7 +738,10 @@ pub fn alarm_requests(
 ) -> Result<Vec<PutMetricAlarmRequest>> {
     let a = &spec.alarms;
     let lb_dim = vec![Dimension::new("LoadBalancer", lb.dimension())];
-    let tg_dims = vec![Dimension::new("TargetGroup", tg.dimension()), Dimension::new("LoadBalancer", lb.dimension())];
+    let tg_dims = vec![
+        Dimension::new("TargetGroup", tg.dimension()),
+        Dimension::new("LoadBalancer", lb.dimension()),
+    ];
     let elb = "AWS/ApplicationELB";
     let mut out = Vec::new();
     let mut add = |suffix: &str,
@@ -697,7 +761,10 @@ pub fn alarm_requests(
         };
         let req = PutMetricAlarmRequest::builder()
             .alarm_name(format!("{}-{suffix}", spec.name).parse()?)
-            .description(format!("{metric} for web tier {} (aws-facade recommended alarm)", spec.name))
+            .description(format!(
+                "{metric} for web tier {} (aws-facade recommended alarm)",
+                spec.name
+            ))
             .namespace(ns)
             .metric_name(metric)
             .dimensions(dims.clone())
@@ -718,28 +785,116 @@ pub fn alarm_requests(
     use ComparisonOperator::*;
     use TreatMissingData::*;
     if let Some(t) = a.elb_5xx {
-        add("elb-5xx", elb, "HTTPCode_ELB_5XX_Count", &lb_dim, Ok(Statistic::Sum), 60, 5, GreaterThanThreshold, t, NotBreaching)?;
+        add(
+            "elb-5xx",
+            elb,
+            "HTTPCode_ELB_5XX_Count",
+            &lb_dim,
+            Ok(Statistic::Sum),
+            60,
+            5,
+            GreaterThanThreshold,
+            t,
+            NotBreaching,
+        )?;
     }
     if let Some(t) = a.target_5xx {
-        add("target-5xx", elb, "HTTPCode_Target_5XX_Count", &tg_dims, Ok(Statistic::Sum), 60, 5, GreaterThanThreshold, t, NotBreaching)?;
+        add(
+            "target-5xx",
+            elb,
+            "HTTPCode_Target_5XX_Count",
+            &tg_dims,
+            Ok(Statistic::Sum),
+            60,
+            5,
+            GreaterThanThreshold,
+            t,
+            NotBreaching,
+        )?;
     }
     if a.unhealthy_hosts {
-        add("unhealthy-hosts", elb, "UnHealthyHostCount", &tg_dims, Ok(Statistic::Maximum), 60, 5, GreaterThanThreshold, 0.0, NotBreaching)?;
+        add(
+            "unhealthy-hosts",
+            elb,
+            "UnHealthyHostCount",
+            &tg_dims,
+            Ok(Statistic::Maximum),
+            60,
+            5,
+            GreaterThanThreshold,
+            0.0,
+            NotBreaching,
+        )?;
     }
     if a.healthy_hosts {
-        add("healthy-hosts", elb, "HealthyHostCount", &tg_dims, Ok(Statistic::Minimum), 60, 5, LessThanThreshold, 1.0, Missing)?;
+        add(
+            "healthy-hosts",
+            elb,
+            "HealthyHostCount",
+            &tg_dims,
+            Ok(Statistic::Minimum),
+            60,
+            5,
+            LessThanThreshold,
+            1.0,
+            Missing,
+        )?;
     }
     if let Some(t) = a.response_time_p90_secs {
-        add("response-time-p90", elb, "TargetResponseTime", &lb_dim, Err("p90".into()), 60, 5, GreaterThanThreshold, t, NotBreaching)?;
+        add(
+            "response-time-p90",
+            elb,
+            "TargetResponseTime",
+            &lb_dim,
+            Err("p90".into()),
+            60,
+            5,
+            GreaterThanThreshold,
+            t,
+            NotBreaching,
+        )?;
     }
     for id in instances {
         let dims = vec![Dimension::new("InstanceId", id.as_str())];
         if let Some(t) = a.cpu_percent {
-            add(&format!("{id}-cpu"), "AWS/EC2", "CPUUtilization", &dims, Ok(Statistic::Average), 300, 3, GreaterThanThreshold, t, Missing)?;
+            add(
+                &format!("{id}-cpu"),
+                "AWS/EC2",
+                "CPUUtilization",
+                &dims,
+                Ok(Statistic::Average),
+                300,
+                3,
+                GreaterThanThreshold,
+                t,
+                Missing,
+            )?;
         }
         if a.status_checks {
-            add(&format!("{id}-status"), "AWS/EC2", "StatusCheckFailed", &dims, Ok(Statistic::Maximum), 300, 2, GreaterThanOrEqualToThreshold, 1.0, Missing)?;
-            add(&format!("{id}-ebs-status"), "AWS/EC2", "StatusCheckFailed_AttachedEBS", &dims, Ok(Statistic::Maximum), 60, 10, GreaterThanOrEqualToThreshold, 1.0, Missing)?;
+            add(
+                &format!("{id}-status"),
+                "AWS/EC2",
+                "StatusCheckFailed",
+                &dims,
+                Ok(Statistic::Maximum),
+                300,
+                2,
+                GreaterThanOrEqualToThreshold,
+                1.0,
+                Missing,
+            )?;
+            add(
+                &format!("{id}-ebs-status"),
+                "AWS/EC2",
+                "StatusCheckFailed_AttachedEBS",
+                &dims,
+                Ok(Statistic::Maximum),
+                60,
+                10,
+                GreaterThanOrEqualToThreshold,
+                1.0,
+                Missing,
+            )?;
         }
     }
     Ok(out)
@@ -761,10 +916,15 @@ async fn resolve_network(cloud: &Cloud, subnets: &[SubnetId]) -> Result<(VpcId, 
     // One default subnet per zone, in zone order.
     let mut by_zone: BTreeMap<String, SubnetId> = BTreeMap::new();
     for s in all.iter().filter(|s| s.default_for_az) {
-        by_zone.entry(s.availability_zone.to_string()).or_insert_with(|| s.id.clone());
+        by_zone
+            .entry(s.availability_zone.to_string())
+            .or_insert_with(|| s.id.clone());
     }
     if by_zone.len() < 2 {
-        return Err(Error::validation("subnets", "the default VPC has default subnets in fewer than two zones"));
+        return Err(Error::validation(
+            "subnets",
+            "the default VPC has default subnets in fewer than two zones",
+        ));
     }
     Ok((vpc.id, by_zone.into_values().collect()))
 }
@@ -787,7 +947,14 @@ async fn resolve_image(cloud: &Cloud, spec: &ImageSpec) -> Result<ImageId> {
 }
 
 /// Finds the group by name in the VPC or creates it (recording it for rollback).
-async fn ensure_group(cloud: &Cloud, run: &Run, vpc: &VpcId, name: &str, what: &str, tags: &Tags) -> Result<SecurityGroupId> {
+async fn ensure_group(
+    cloud: &Cloud,
+    run: &Run,
+    vpc: &VpcId,
+    name: &str,
+    what: &str,
+    tags: &Tags,
+) -> Result<SecurityGroupId> {
     let find = DescribeSecurityGroupsRequest::builder()
         .group_names(vec![name.to_string()])
         .vpc_id(vpc.clone())
@@ -812,7 +979,9 @@ async fn ensure_group(cloud: &Cloud, run: &Run, vpc: &VpcId, name: &str, what: &
         Ok(id) => id,
         // A retried create whose first attempt landed: find it.
         Err(e) if e.code() == Some("InvalidGroup.Duplicate") => {
-            let groups = call_retry().run(|| cloud.ec2.describe_security_groups(find.clone())).await?;
+            let groups = call_retry()
+                .run(|| cloud.ec2.describe_security_groups(find.clone()))
+                .await?;
             found(groups).ok_or(e)?
         }
         Err(e) => return Err(e),
@@ -833,7 +1002,10 @@ async fn ensure_group(cloud: &Cloud, run: &Run, vpc: &VpcId, name: &str, what: &
 /// Adds a rule; an existing identical rule is fine; a group not yet visible is retried.
 async fn authorize(cloud: &Cloud, req: AuthorizeIngressRequest) -> Result<()> {
     let r = call_retry()
-        .run_if(|| cloud.ec2.authorize_ingress(req.clone()), |e| e.is_retryable() || e.is_not_found())
+        .run_if(
+            || cloud.ec2.authorize_ingress(req.clone()),
+            |e| e.is_retryable() || e.is_not_found(),
+        )
         .await;
     match r {
         Err(e) if e.code() == Some("InvalidPermission.Duplicate") => Ok(()),
@@ -873,10 +1045,19 @@ async fn find_instances(cloud: &Cloud, name: &str) -> Result<Vec<Instance>> {
 fn spread(subnets: &[SubnetId], live: &[Instance], extra: usize) -> Vec<(SubnetId, u32)> {
     let mut counts: Vec<(SubnetId, usize, u32)> = subnets
         .iter()
-        .map(|s| (s.clone(), live.iter().filter(|i| i.subnet_id.as_ref() == Some(s)).count(), 0))
+        .map(|s| {
+            (
+                s.clone(),
+                live.iter().filter(|i| i.subnet_id.as_ref() == Some(s)).count(),
+                0,
+            )
+        })
         .collect();
     for _ in 0..extra {
-        let min = counts.iter_mut().min_by_key(|(_, have, add)| *have + *add as usize).expect("subnets");
+        let min = counts
+            .iter_mut()
+            .min_by_key(|(_, have, add)| *have + *add as usize)
+            .expect("subnets");
         min.2 += 1;
     }
     counts.into_iter().map(|(s, _, n)| (s, n)).collect()
@@ -910,7 +1091,11 @@ async fn remove_instances(
         Some(t) => Some(t.clone()),
         None => {
             let name: TargetGroupName = format!("{name}-tg").parse()?;
-            match cloud.elb.describe_target_groups(DescribeTargetGroupsRequest::builder().names(vec![name]).build()?).await {
+            match cloud
+                .elb
+                .describe_target_groups(DescribeTargetGroupsRequest::builder().names(vec![name]).build()?)
+                .await
+            {
                 Ok(v) => v.into_iter().next().map(|t| t.arn),
                 Err(e) if e.is_not_found() => None,
                 Err(e) => return Err(e),
@@ -918,14 +1103,26 @@ async fn remove_instances(
         }
     };
     if let Some(tg) = tg {
-        let targets: Vec<Target> = ids.iter().map(|id| Target { id: id.clone(), port: None }).collect();
-        call_retry().run(|| cloud.elb.deregister_targets(tg.clone(), targets.clone())).await?;
-        run.step("wait targets drained", &[], wait_drained(cloud, &tg, &targets)).await?;
+        let targets: Vec<Target> = ids
+            .iter()
+            .map(|id| Target {
+                id: id.clone(),
+                port: None,
+            })
+            .collect();
+        call_retry()
+            .run(|| cloud.elb.deregister_targets(tg.clone(), targets.clone()))
+            .await?;
+        run.step("wait targets drained", &[], wait_drained(cloud, &tg, &targets))
+            .await?;
     }
     call_retry().run(|| cloud.ec2.terminate_instances(ids.to_vec())).await?;
     wait_terminated(cloud.ec2.as_ref(), ids).await?;
     for id in ids {
-        run.emit(crate::workflows::Event::Removed { kind: "instance".into(), id: id.to_string() });
+        run.emit(crate::workflows::Event::Removed {
+            kind: "instance".into(),
+            id: id.to_string(),
+        });
     }
     Ok(())
 }
@@ -949,14 +1146,23 @@ async fn wait_running(cloud: &Cloud, ids: &[InstanceId]) -> Result<()> {
             async move {
                 let found = cloud.ec2.describe_instances(req).await?;
                 let states: Vec<String> = found.iter().map(|i| format!("{}={}", i.id, i.state)).collect();
-                if let Some(bad) = found.iter().find(|i| matches!(i.state, InstanceState::Terminated | InstanceState::ShuttingDown)) {
-                    return Err(Error::api(crate::Service::Ec2, "IncorrectInstanceState", format!("instance '{}' is {} ({:?})", bad.id, bad.state, bad.state_reason)));
+                if let Some(bad) = found
+                    .iter()
+                    .find(|i| matches!(i.state, InstanceState::Terminated | InstanceState::ShuttingDown))
+                {
+                    return Err(Error::api(
+                        crate::Service::Ec2,
+                        "IncorrectInstanceState",
+                        format!("instance '{}' is {} ({:?})", bad.id, bad.state, bad.state_reason),
+                    ));
                 }
-                Ok(if found.len() == ids.len() && found.iter().all(|i| i.state == InstanceState::Running) {
-                    Check::Done(())
-                } else {
-                    Check::Pending(states.join(", "))
-                })
+                Ok(
+                    if found.len() == ids.len() && found.iter().all(|i| i.state == InstanceState::Running) {
+                        Check::Done(())
+                    } else {
+                        Check::Pending(states.join(", "))
+                    },
+                )
             }
         })
         .await
@@ -981,14 +1187,20 @@ async fn wait_terminated(ec2: &dyn crate::ec2::Ec2, ids: &[InstanceId]) -> Resul
                     .filter(|i| i.state != InstanceState::Terminated)
                     .map(|i| format!("{}={}", i.id, i.state))
                     .collect();
-                Ok(if left.is_empty() { Check::Done(()) } else { Check::Pending(left.join(", ")) })
+                Ok(if left.is_empty() {
+                    Check::Done(())
+                } else {
+                    Check::Pending(left.join(", "))
+                })
             }
         })
         .await
 }
 
 async fn wait_lb_active(cloud: &Cloud, arn: &LoadBalancerArn) -> Result<()> {
-    let req = DescribeLoadBalancersRequest::builder().arns(vec![arn.clone()]).build()?;
+    let req = DescribeLoadBalancersRequest::builder()
+        .arns(vec![arn.clone()])
+        .build()?;
     Waiter::new(format!("load balancer {arn} active"))
         .timeout(Duration::from_secs(900))
         .backoff(poll_backoff())
@@ -998,7 +1210,11 @@ async fn wait_lb_active(cloud: &Cloud, arn: &LoadBalancerArn) -> Result<()> {
                 let lbs = cloud.elb.describe_load_balancers(req).await?;
                 match lbs.first().map(|l| l.state) {
                     Some(LoadBalancerState::Active) => Ok(Check::Done(())),
-                    Some(LoadBalancerState::Failed) => Err(Error::api(crate::Service::Elbv2, "LoadBalancerFailed", format!("load balancer '{arn}' failed to provision"))),
+                    Some(LoadBalancerState::Failed) => Err(Error::api(
+                        crate::Service::Elbv2,
+                        "LoadBalancerFailed",
+                        format!("load balancer '{arn}' failed to provision"),
+                    )),
                     s => Ok(Check::Pending(format!("{s:?}"))),
                 }
             }
@@ -1007,7 +1223,9 @@ async fn wait_lb_active(cloud: &Cloud, arn: &LoadBalancerArn) -> Result<()> {
 }
 
 async fn wait_lb_deleted(elb: &dyn crate::elb::Elbv2, arn: &LoadBalancerArn) -> Result<()> {
-    let req = DescribeLoadBalancersRequest::builder().arns(vec![arn.clone()]).build()?;
+    let req = DescribeLoadBalancersRequest::builder()
+        .arns(vec![arn.clone()])
+        .build()?;
     Waiter::new(format!("load balancer {arn} deleted"))
         .timeout(Duration::from_secs(900))
         .backoff(poll_backoff())
@@ -1037,13 +1255,22 @@ async fn wait_healthy(cloud: &Cloud, tg: &TargetGroupArn, targets: &[Target]) ->
             let health = cloud.elb.describe_target_health(tg.clone(), targets.to_vec()).await?;
             let states: Vec<String> = health
                 .iter()
-                .map(|h| format!("{}={:?}{}", h.target.id, h.state, h.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()))
+                .map(|h| {
+                    format!(
+                        "{}={:?}{}",
+                        h.target.id,
+                        h.state,
+                        h.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                    )
+                })
                 .collect();
-            Ok(if health.len() == targets.len() && health.iter().all(|h| h.state == TargetHealthState::Healthy) {
-                Check::Done(())
-            } else {
-                Check::Pending(states.join(", "))
-            })
+            Ok(
+                if health.len() == targets.len() && health.iter().all(|h| h.state == TargetHealthState::Healthy) {
+                    Check::Done(())
+                } else {
+                    Check::Pending(states.join(", "))
+                },
+            )
         })
         .await
 }
@@ -1060,7 +1287,11 @@ async fn wait_drained(cloud: &Cloud, tg: &TargetGroupArn, targets: &[Target]) ->
                 .filter(|h| h.state != TargetHealthState::Unused)
                 .map(|h| format!("{}={:?}", h.target.id, h.state))
                 .collect();
-            Ok(if draining.is_empty() { Check::Done(()) } else { Check::Pending(draining.join(", ")) })
+            Ok(if draining.is_empty() {
+                Check::Done(())
+            } else {
+                Check::Pending(draining.join(", "))
+            })
         })
         .await
 }
@@ -1086,15 +1317,27 @@ pub async fn scale(
         let mut out = outputs.clone();
         if live.len() > count as usize {
             let extra = pick_scale_in(&live, live.len() - count as usize);
-            run.step("scale in", &[], remove_instances(cloud, &run, &spec.name, &extra, Some(&outputs.target_group_arn))).await?;
-            out.instance_ids = live.iter().map(|i| i.id.clone()).filter(|id| !extra.contains(id)).collect();
+            run.step(
+                "scale in",
+                &[],
+                remove_instances(cloud, &run, &spec.name, &extra, Some(&outputs.target_group_arn)),
+            )
+            .await?;
+            out.instance_ids = live
+                .iter()
+                .map(|i| i.id.clone())
+                .filter(|id| !extra.contains(id))
+                .collect();
             let mut gone = Vec::new();
             for id in &extra {
                 for suffix in ["cpu", "status", "ebs-status"] {
-                    gone.push(format!("{}-{id}-{suffix}").parse::<AlarmName>()?);
+                    gone.push(format!("{}-{id}-{suffix}", spec.name).parse::<AlarmName>()?);
                 }
             }
-            call_retry().run(|| cloud.cloudwatch.delete_alarms(gone.clone())).await.or_else(|e| if e.is_not_found() { Ok(()) } else { Err(e) })?;
+            call_retry()
+                .run(|| cloud.cloudwatch.delete_alarms(gone.clone()))
+                .await
+                .or_else(|e| if e.is_not_found() { Ok(()) } else { Err(e) })?;
             out.alarm_names.retain(|a| !gone.contains(a));
         } else if live.len() < count as usize {
             let run_id = format!("{:08x}", fastrand::u32(..));
@@ -1104,16 +1347,60 @@ pub async fn scale(
                 .step(
                     "launch",
                     &[],
-                    spec.converge_instances(cloud, &run, &outputs.subnets, &outputs.image_id, &outputs.app_security_group, &tags, &run_id),
+                    spec.converge_instances(
+                        cloud,
+                        &run,
+                        &outputs.subnets,
+                        &outputs.image_id,
+                        &outputs.app_security_group,
+                        &tags,
+                        &run_id,
+                    ),
                 )
                 .await?;
-            let new: Vec<InstanceId> = all.iter().map(|i| i.id.clone()).filter(|id| !before.contains(id)).collect();
-            run.step("wait instances running", &["launch"], wait_running(cloud, &new)).await?;
-            let targets: Vec<Target> = new.iter().map(|id| Target { id: id.clone(), port: None }).collect();
-            run.step("register targets", &["wait instances running"], call_retry().run(|| cloud.elb.register_targets(outputs.target_group_arn.clone(), targets.clone()))).await?;
-            run.step("wait targets healthy", &["register targets"], wait_healthy(cloud, &outputs.target_group_arn, &targets)).await?;
+            let new: Vec<InstanceId> = all
+                .iter()
+                .map(|i| i.id.clone())
+                .filter(|id| !before.contains(id))
+                .collect();
+            run.step("wait instances running", &["launch"], wait_running(cloud, &new))
+                .await?;
+            let targets: Vec<Target> = new
+                .iter()
+                .map(|id| Target {
+                    id: id.clone(),
+                    port: None,
+                })
+                .collect();
+            run.step(
+                "register targets",
+                &["wait instances running"],
+                call_retry().run(|| {
+                    cloud
+                        .elb
+                        .register_targets(outputs.target_group_arn.clone(), targets.clone())
+                }),
+            )
+            .await?;
+            run.step(
+                "wait targets healthy",
+                &["register targets"],
+                wait_healthy(cloud, &outputs.target_group_arn, &targets),
+            )
+            .await?;
             let names = run
-                .step("alarms", &["launch"], spec.put_alarms_for_instances(cloud, &run, &outputs.load_balancer_arn, &outputs.target_group_arn, &new, &tags))
+                .step(
+                    "alarms",
+                    &["launch"],
+                    spec.put_alarms_for_instances(
+                        cloud,
+                        &run,
+                        &outputs.load_balancer_arn,
+                        &outputs.target_group_arn,
+                        &new,
+                        &tags,
+                    ),
+                )
                 .await?;
             out.instance_ids = all.iter().map(|i| i.id.clone()).collect();
             out.alarm_names.extend(names);
@@ -1179,13 +1466,33 @@ pub async fn destroy_by_name(cloud: &Cloud, name: &str, progress: Option<Progres
     let mut found = Found::default();
     let prefix: AlarmName = format!("{name}-").parse()?;
     let alarms = call_retry()
-        .run(|| cloud.cloudwatch.describe_alarms(DescribeAlarmsRequest::builder().name_prefix(prefix.to_string()).build().expect("valid")))
+        .run(|| {
+            cloud.cloudwatch.describe_alarms(
+                DescribeAlarmsRequest::builder()
+                    .name_prefix(prefix.to_string())
+                    .build()
+                    .expect("valid"),
+            )
+        })
         .await?;
-    found.alarms = alarms.into_iter().map(|a| a.alarm_name).collect();
-    match cloud.elb.describe_load_balancers(DescribeLoadBalancersRequest::builder().names(vec![lb_name.clone()]).build()?).await {
+    found.alarms = alarms.into_iter().map(|a| a.name).collect();
+    match cloud
+        .elb
+        .describe_load_balancers(
+            DescribeLoadBalancersRequest::builder()
+                .names(vec![lb_name.clone()])
+                .build()?,
+        )
+        .await
+    {
         Ok(lbs) => {
             if let Some(lb) = lbs.into_iter().next() {
-                found.listeners = call_retry().run(|| cloud.elb.describe_listeners(lb.arn.clone())).await?.into_iter().map(|l| l.arn).collect();
+                found.listeners = call_retry()
+                    .run(|| cloud.elb.describe_listeners(lb.arn.clone()))
+                    .await?
+                    .into_iter()
+                    .map(|l| l.arn)
+                    .collect();
                 found.load_balancer = Some(lb.arn);
             }
         }
@@ -1193,7 +1500,11 @@ pub async fn destroy_by_name(cloud: &Cloud, name: &str, progress: Option<Progres
         Err(e) => return Err(e),
     }
     let tg_name: TargetGroupName = format!("{name}-tg").parse()?;
-    match cloud.elb.describe_target_groups(DescribeTargetGroupsRequest::builder().names(vec![tg_name]).build()?).await {
+    match cloud
+        .elb
+        .describe_target_groups(DescribeTargetGroupsRequest::builder().names(vec![tg_name]).build()?)
+        .await
+    {
         Ok(tgs) => found.target_group = tgs.into_iter().next().map(|t| t.arn),
         Err(e) if e.is_not_found() => {}
         Err(e) => return Err(e),
@@ -1203,7 +1514,14 @@ pub async fn destroy_by_name(cloud: &Cloud, name: &str, progress: Option<Progres
     tags.insert(TAG_NAME.into(), name.into());
     tags.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
     let groups = call_retry()
-        .run(|| cloud.ec2.describe_security_groups(DescribeSecurityGroupsRequest::builder().tags(tags.clone()).build().expect("valid")))
+        .run(|| {
+            cloud.ec2.describe_security_groups(
+                DescribeSecurityGroupsRequest::builder()
+                    .tags(tags.clone())
+                    .build()
+                    .expect("valid"),
+            )
+        })
         .await?;
     // The app group references the lb group: delete it first.
     let mut groups: Vec<_> = groups.into_iter().map(|g| (g.name.ends_with("-lb"), g.id)).collect();
@@ -1226,7 +1544,10 @@ async fn teardown(cloud: &Cloud, name: &str, found: Found, progress: Option<Prog
     let run = Arc::new(Run::new(format!("{WORKFLOW} {name} destroy"), progress));
     let removed = Arc::new(std::sync::Mutex::new(Vec::new()));
     let gone = |kind: &str, id: String| {
-        run.emit(crate::workflows::Event::Removed { kind: kind.into(), id: id.clone() });
+        run.emit(crate::workflows::Event::Removed {
+            kind: kind.into(),
+            id: id.clone(),
+        });
         removed.lock().unwrap().push(format!("{kind} {id}"));
     };
     let ok_if_gone = |r: Result<()>| match r {
@@ -1235,7 +1556,11 @@ async fn teardown(cloud: &Cloud, name: &str, found: Found, progress: Option<Prog
     };
     let alarms = run.step("delete alarms", &[], async {
         for chunk in found.alarms.chunks(100) {
-            ok_if_gone(call_retry().run(|| cloud.cloudwatch.delete_alarms(chunk.to_vec())).await)?;
+            ok_if_gone(
+                call_retry()
+                    .run(|| cloud.cloudwatch.delete_alarms(chunk.to_vec()))
+                    .await,
+            )?;
             for a in chunk {
                 gone("alarm", a.to_string());
             }
@@ -1281,7 +1606,12 @@ async fn teardown(cloud: &Cloud, name: &str, found: Found, progress: Option<Prog
         if found.instances.is_empty() {
             return Ok(());
         }
-        ok_if_gone(call_retry().run(|| cloud.ec2.terminate_instances(found.instances.clone())).await.map(|_| ()))?;
+        ok_if_gone(
+            call_retry()
+                .run(|| cloud.ec2.terminate_instances(found.instances.clone()))
+                .await
+                .map(|_| ()),
+        )?;
         wait_terminated(cloud.ec2.as_ref(), &found.instances).await?;
         for i in &found.instances {
             gone("instance", i.to_string());
@@ -1292,20 +1622,24 @@ async fn teardown(cloud: &Cloud, name: &str, found: Found, progress: Option<Prog
     a?;
     l?;
     i?;
-    run.step("delete security groups", &["delete load balancer", "terminate instances"], async {
-        for g in &found.groups {
-            let action = undo({
-                let (ec2, g) = (cloud.ec2.clone(), g.clone());
-                move || {
-                    let (ec2, g) = (ec2.clone(), g.clone());
-                    async move { ec2.delete_security_group(g).await }
-                }
-            });
-            crate::workflows::plan::remove_with_retry(&action, Duration::from_secs(900)).await?;
-            gone("security group", g.to_string());
-        }
-        Ok(())
-    })
+    run.step(
+        "delete security groups",
+        &["delete load balancer", "terminate instances"],
+        async {
+            for g in &found.groups {
+                let action = undo({
+                    let (ec2, g) = (cloud.ec2.clone(), g.clone());
+                    move || {
+                        let (ec2, g) = (ec2.clone(), g.clone());
+                        async move { ec2.delete_security_group(g).await }
+                    }
+                });
+                crate::workflows::plan::remove_with_retry(&action, Duration::from_secs(900)).await?;
+                gone("security group", g.to_string());
+            }
+            Ok(())
+        },
+    )
     .await?;
     let out = removed.lock().unwrap().clone();
     Ok(out)
@@ -1316,7 +1650,14 @@ pub async fn alarm_states(cloud: &Cloud, outputs: &WebTierOutputs) -> Result<Vec
     let mut out = Vec::new();
     for chunk in outputs.alarm_names.chunks(100) {
         let req = DescribeAlarmsRequest::builder().names(chunk.to_vec()).build()?;
-        out.extend(cloud.cloudwatch.describe_alarms(req).await?.into_iter().map(|a| (a.alarm_name, a.state)));
+        out.extend(
+            cloud
+                .cloudwatch
+                .describe_alarms(req)
+                .await?
+                .into_iter()
+                .map(|a| (a.name, a.state)),
+        );
     }
     Ok(out)
 }
@@ -1327,7 +1668,10 @@ mod tests {
 
     #[test]
     fn spread_balances_zones() {
-        let s: Vec<SubnetId> = ["subnet-00000001", "subnet-00000002", "subnet-00000003"].iter().map(|s| s.parse().unwrap()).collect();
+        let s: Vec<SubnetId> = ["subnet-00000001", "subnet-00000002", "subnet-00000003"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
         let plan = spread(&s, &[], 5);
         let n: Vec<u32> = plan.iter().map(|(_, n)| *n).collect();
         assert_eq!(n, vec![2, 2, 1]);
@@ -1347,14 +1691,31 @@ mod tests {
 
     #[test]
     fn bad_specs_name_the_field() {
-        let b = || WebTier::builder().name("shop".parse().unwrap()).image(ImageSpec::latest("x*", "amazon"));
+        let b = || {
+            WebTier::builder()
+                .name("shop".parse().unwrap())
+                .image(ImageSpec::latest("x*", "amazon"))
+        };
         let field = |e: Error| match e {
             Error::Validation { field, .. } => field,
             o => panic!("{o:?}"),
         };
-        assert_eq!(field(b().subnets(vec!["subnet-00000001".parse().unwrap()]).build().unwrap_err()), "subnets");
-        assert_eq!(field(b().allowed_cidrs(vec!["nope".into()]).build().unwrap_err()), "allowed_cidrs");
-        assert_eq!(field(b().name("a".repeat(29).parse().unwrap()).build().unwrap_err()), "name");
+        assert_eq!(
+            field(
+                b().subnets(vec!["subnet-00000001".parse().unwrap()])
+                    .build()
+                    .unwrap_err()
+            ),
+            "subnets"
+        );
+        assert_eq!(
+            field(b().allowed_cidrs(vec!["nope".into()]).build().unwrap_err()),
+            "allowed_cidrs"
+        );
+        let long = WebTier::builder()
+            .name("a".repeat(29).parse().unwrap())
+            .image(ImageSpec::latest("x*", "amazon"));
+        assert_eq!(field(long.build().unwrap_err()), "name");
         assert_eq!(field(b().count(101).build().unwrap_err()), "count");
     }
 }
