@@ -103,6 +103,7 @@ async fn apply_creates_a_secure_healthy_tier_with_alarms() {
         ev.iter()
             .any(|e| matches!(e, Event::StepFinished { step, .. } if step == "wait targets healthy"))
     );
+    drop(ev);
 
     // Destroy removes everything.
     let removed = web_tier::destroy(&cloud, &out, None).await.unwrap();
