@@ -98,12 +98,13 @@ async fn apply_creates_a_secure_healthy_tier_with_alarms() {
             || journal.overlapped("DescribeInstances", "DescribeLoadBalancers")
     );
     // Progress was reported.
-    let ev = events.lock().unwrap();
-    assert!(
-        ev.iter()
-            .any(|e| matches!(e, Event::StepFinished { step, .. } if step == "wait targets healthy"))
-    );
-    drop(ev);
+    {
+        let ev = events.lock().unwrap();
+        assert!(
+            ev.iter()
+                .any(|e| matches!(e, Event::StepFinished { step, .. } if step == "wait targets healthy"))
+        );
+    }
 
     // Destroy removes everything.
     let removed = web_tier::destroy(&cloud, &out, None).await.unwrap();
