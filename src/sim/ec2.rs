@@ -1707,7 +1707,7 @@ mod tests {
         let e = sim.attach_volume(attach_req(&v.id, &i.id, "/dev/sdg")).await.unwrap_err();
         assert_eq!(code(&e), "VolumeInUse");
         let v2 = volume(&sim, &az, 8).await;
-        advance(sim.config().volume_attach).await;
+        advance(sim.config().volume_create.max(sim.config().volume_attach)).await;
         let e = sim.attach_volume(attach_req(&v2.id, &i.id, "/dev/xvdf")).await.unwrap_err();
         assert_eq!(code(&e), "InvalidParameterValue", "/dev/xvdf is /dev/sdf");
         assert!(e.to_string().contains("already in use"));
