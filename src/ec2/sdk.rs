@@ -70,7 +70,9 @@ fn ids<T: AsRef<str>>(ids: &[T]) -> Option<Vec<String>> {
 }
 
 fn sdk_tags(tags: &Tags) -> Vec<t::Tag> {
-    tags.iter().map(|(k, v)| t::Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| t::Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 /// A tag specification for `kind`, `None` when there are no tags (AWS rejects empty ones).
@@ -227,7 +229,11 @@ fn instance_from(i: &t::Instance) -> crate::Result<Instance> {
             .state_reason()
             .and_then(|r| r.message())
             .map(str::to_string)
-            .or_else(|| i.state_transition_reason().filter(|r| !r.is_empty()).map(str::to_string)),
+            .or_else(|| {
+                i.state_transition_reason()
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string)
+            }),
         availability_zone: id(
             "Placement.AvailabilityZone",
             i.placement().and_then(|p| p.availability_zone()),
@@ -268,7 +274,10 @@ fn rules_from(p: &t::IpPermission) -> crate::Result<Vec<IngressRule>> {
         out.push(rule(IngressSource::Cidr(cidr.to_string()), r.description()));
     }
     for g in p.user_id_group_pairs() {
-        out.push(rule(IngressSource::Group(id("GroupId", g.group_id())?), g.description()));
+        out.push(rule(
+            IngressSource::Group(id("GroupId", g.group_id())?),
+            g.description(),
+        ));
     }
     Ok(out)
 }
@@ -572,7 +581,10 @@ impl super::Ec2 for SdkEc2 {
     async fn describe_volumes(&self, req: DescribeVolumesRequest) -> crate::Result<Vec<Volume>> {
         req.validate()?;
         let filters = Filters::default()
-            .opt("attachment.instance-id", req.attached_to.as_ref().map(|i| i.to_string()))
+            .opt(
+                "attachment.instance-id",
+                req.attached_to.as_ref().map(|i| i.to_string()),
+            )
             .tags(&req.tags)
             .build();
         let volumes: Vec<t::Volume> = self
@@ -710,7 +722,9 @@ mod tests {
         let conf = aws_sdk_ec2::Config::builder()
             .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
             .region(aws_sdk_ec2::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            ))
             .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
             .http_client(create_mock_http_client())
             .interceptor(interceptor)
@@ -742,7 +756,9 @@ mod tests {
     fn has_tag_spec(specs: &[t::TagSpecification], kind: t::ResourceType, key: &str, value: &str) -> bool {
         specs.iter().any(|s| {
             s.resource_type() == Some(&kind)
-                && s.tags().iter().any(|t| t.key() == Some(key) && t.value() == Some(value))
+                && s.tags()
+                    .iter()
+                    .any(|t| t.key() == Some(key) && t.value() == Some(value))
         })
     }
 
@@ -813,7 +829,10 @@ mod tests {
         assert_eq!(i.subnet_id.as_ref().unwrap(), "subnet-0123456789abcdef0");
         assert_eq!(i.vpc_id.as_ref().unwrap(), "vpc-0123456789abcdef0");
         assert_eq!(i.private_ip.as_deref(), Some("172.31.16.5"));
-        assert_eq!(i.security_groups, vec!["sg-0123456789abcdef0".parse::<SecurityGroupId>().unwrap()]);
+        assert_eq!(
+            i.security_groups,
+            vec!["sg-0123456789abcdef0".parse::<SecurityGroupId>().unwrap()]
+        );
         assert!(i.http_tokens_required);
         assert_eq!(
             i.launch_time,
@@ -862,7 +881,10 @@ mod tests {
             .unwrap();
         let got = ec2.describe_instances(req).await.unwrap();
         let ids: Vec<&str> = got.iter().map(|i| i.id.as_str()).collect();
-        assert_eq!(ids, ["i-0123456789abcdef0", "i-0123456789abcdef1", "i-0123456789abcdef2"]);
+        assert_eq!(
+            ids,
+            ["i-0123456789abcdef0", "i-0123456789abcdef1", "i-0123456789abcdef2"]
+        );
         assert_eq!((page1.num_calls(), page2.num_calls()), (1, 1));
     }
 
@@ -965,7 +987,9 @@ mod tests {
         assert!(e.is_not_found(), "{e:?}");
         assert_eq!(e.code(), Some("InvalidInstanceID.NotFound"));
         match &e {
-            Error::NotFound { kind, id, .. } => assert_eq!((kind.as_str(), id.as_str()), ("instance", "i-0123456789abcdef0")),
+            Error::NotFound { kind, id, .. } => {
+                assert_eq!((kind.as_str(), id.as_str()), ("instance", "i-0123456789abcdef0"))
+            }
             other => panic!("{other:?}"),
         }
         let e = ec2

@@ -245,10 +245,8 @@ fn settle(ec2: &mut Ec2State, cfg: &SimConfig, now: Instant) {
         }
         rec.inst.state = state;
     }
-    ec2.instances.retain(|_, r| {
-        r.terminated_at(cfg)
-            .is_none_or(|t| now < t + cfg.terminated_visible)
-    });
+    ec2.instances
+        .retain(|_, r| r.terminated_at(cfg).is_none_or(|t| now < t + cfg.terminated_visible));
     for rec in ec2.volumes.values_mut() {
         if let Some(a) = &rec.attachment {
             let detached = a.detach_started.is_some_and(|d| now >= d + cfg.volume_attach);
@@ -396,12 +394,36 @@ pub(crate) fn seed_region(st: &mut SimState, config: &SimConfig) {
         },
     );
     let catalogue: [(&str, &str, &str); 8] = [
-        (AMAZON_OWNER, "al2023-ami-2023.6.20241010.0-kernel-6.1-x86_64", "2024-10-10T19:52:12.000Z"),
-        (AMAZON_OWNER, "al2023-ami-2023.6.20241010.0-kernel-6.1-arm64", "2024-10-10T19:52:40.000Z"),
-        (AMAZON_OWNER, "al2023-ami-2023.6.20241111.0-kernel-6.1-x86_64", "2024-11-11T21:03:05.000Z"),
-        (AMAZON_OWNER, "al2023-ami-2023.6.20241111.0-kernel-6.1-arm64", "2024-11-11T21:03:30.000Z"),
-        (AMAZON_OWNER, "al2023-ami-2023.6.20250107.0-kernel-6.1-x86_64", "2025-01-07T18:30:11.000Z"),
-        (AMAZON_OWNER, "al2023-ami-2023.6.20250107.0-kernel-6.1-arm64", "2025-01-07T18:30:49.000Z"),
+        (
+            AMAZON_OWNER,
+            "al2023-ami-2023.6.20241010.0-kernel-6.1-x86_64",
+            "2024-10-10T19:52:12.000Z",
+        ),
+        (
+            AMAZON_OWNER,
+            "al2023-ami-2023.6.20241010.0-kernel-6.1-arm64",
+            "2024-10-10T19:52:40.000Z",
+        ),
+        (
+            AMAZON_OWNER,
+            "al2023-ami-2023.6.20241111.0-kernel-6.1-x86_64",
+            "2024-11-11T21:03:05.000Z",
+        ),
+        (
+            AMAZON_OWNER,
+            "al2023-ami-2023.6.20241111.0-kernel-6.1-arm64",
+            "2024-11-11T21:03:30.000Z",
+        ),
+        (
+            AMAZON_OWNER,
+            "al2023-ami-2023.6.20250107.0-kernel-6.1-x86_64",
+            "2025-01-07T18:30:11.000Z",
+        ),
+        (
+            AMAZON_OWNER,
+            "al2023-ami-2023.6.20250107.0-kernel-6.1-arm64",
+            "2025-01-07T18:30:49.000Z",
+        ),
         (
             CANONICAL_OWNER,
             "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20250115",
@@ -948,7 +970,10 @@ impl crate::ec2::Ec2 for SimCloud {
             if !matches!(inst.state, InstanceState::Running | InstanceState::Stopped) {
                 return Err(err(
                     "IncorrectInstanceState",
-                    format!("Instance '{iid}' is not 'running' or 'stopped' (it is '{}').", inst.state),
+                    format!(
+                        "Instance '{iid}' is not 'running' or 'stopped' (it is '{}').",
+                        inst.state
+                    ),
                 ));
             }
             if inst.availability_zone != vol_az {
@@ -1192,7 +1217,12 @@ fn resolve_taggable(st: &mut SimState, cfg: &SimConfig, now: Instant, raw: &str)
             Taggable::Group(id)
         }
         "vpc" if ec2.vpcs.iter().any(|v| v.id.as_str() == raw) => Taggable::Untracked,
-        "vpc" => return Err(err("InvalidVpcID.NotFound", format!("The vpc ID '{raw}' does not exist"))),
+        "vpc" => {
+            return Err(err(
+                "InvalidVpcID.NotFound",
+                format!("The vpc ID '{raw}' does not exist"),
+            ));
+        }
         "subnet" if ec2.subnets.iter().any(|s| s.id.as_str() == raw) => Taggable::Untracked,
         "subnet" => return Err(not_found(Kind::Subnet, &[raw])),
         _ => return Err(invalid()),
@@ -1357,7 +1387,9 @@ mod tests {
     }
 
     async fn describe(ec2: &SimCloud, id: &InstanceId) -> crate::Result<Instance> {
-        let req = DescribeInstancesRequest::builder().instance_ids(vec![id.clone()]).build()?;
+        let req = DescribeInstancesRequest::builder()
+            .instance_ids(vec![id.clone()])
+            .build()?;
         Ok(ec2.describe_instances(req).await?.remove(0))
     }
 
@@ -1410,7 +1442,17 @@ mod tests {
         assert_eq!(vpc.cidr_block, "172.31.0.0/16");
         let subnets = sim.describe_subnets(vpc.id.clone()).await.unwrap();
         let zones: Vec<&str> = subnets.iter().map(|s| s.availability_zone.as_str()).collect();
-        assert_eq!(zones, ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]);
+        assert_eq!(
+            zones,
+            [
+                "us-east-1a",
+                "us-east-1b",
+                "us-east-1c",
+                "us-east-1d",
+                "us-east-1e",
+                "us-east-1f"
+            ]
+        );
         assert!(subnets.iter().all(|s| s.default_for_az && s.vpc_id == vpc.id));
         let default_group = DescribeSecurityGroupsRequest::builder()
             .group_names(vec!["default".into()])
@@ -1435,12 +1477,22 @@ mod tests {
             architecture: arch.map(str::to_string),
         };
         let al = sim
-            .describe_images(req(vec!["amazon".into()], Some("al2023-ami-2023.?.*-kernel-6.1-arm64"), None))
+            .describe_images(req(
+                vec!["amazon".into()],
+                Some("al2023-ami-2023.?.*-kernel-6.1-arm64"),
+                None,
+            ))
             .await
             .unwrap();
         assert_eq!(al.len(), 3);
-        assert!(al.iter().all(|i| i.architecture == "arm64" && i.owner_id == AMAZON_OWNER));
-        assert!(al.windows(2).all(|w| w[0].creation_date > w[1].creation_date), "newest first");
+        assert!(
+            al.iter()
+                .all(|i| i.architecture == "arm64" && i.owner_id == AMAZON_OWNER)
+        );
+        assert!(
+            al.windows(2).all(|w| w[0].creation_date > w[1].creation_date),
+            "newest first"
+        );
         assert_eq!(al[0].name, "al2023-ami-2023.6.20250107.0-kernel-6.1-arm64");
         let ubuntu = sim
             .describe_images(req(vec![CANONICAL_OWNER.into()], None, Some("x86_64")))
@@ -1448,9 +1500,19 @@ mod tests {
             .unwrap();
         assert_eq!(ubuntu.len(), 1);
         assert!(ubuntu[0].name.contains("ubuntu"));
-        assert!(sim.describe_images(req(vec!["self".into()], None, None)).await.unwrap().is_empty());
+        assert!(
+            sim.describe_images(req(vec!["self".into()], None, None))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let e = sim
-            .describe_images(DescribeImagesRequest::builder().image_ids(vec!["ami-00000000".parse().unwrap()]).build().unwrap())
+            .describe_images(
+                DescribeImagesRequest::builder()
+                    .image_ids(vec!["ami-00000000".parse().unwrap()])
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap_err();
         assert_eq!(code(&e), "InvalidAMIID.NotFound");
@@ -1500,10 +1562,16 @@ mod tests {
         let b = run(&sim, |r| r).await;
         assert_ne!(a.availability_zone, b.availability_zone);
         assert!(!a.http_tokens_required);
-        let web = DescribeInstancesRequest::builder().tags(tags("app", "web")).build().unwrap();
+        let web = DescribeInstancesRequest::builder()
+            .tags(tags("app", "web"))
+            .build()
+            .unwrap();
         let found = sim.describe_instances(web).await.unwrap();
         assert_eq!(found.iter().map(|i| &i.id).collect::<Vec<_>>(), [&a.id]);
-        let running = DescribeInstancesRequest::builder().states(vec![InstanceState::Running]).build().unwrap();
+        let running = DescribeInstancesRequest::builder()
+            .states(vec![InstanceState::Running])
+            .build()
+            .unwrap();
         assert!(sim.describe_instances(running.clone()).await.unwrap().is_empty());
         advance(Duration::from_secs(30)).await;
         assert_eq!(sim.describe_instances(running).await.unwrap().len(), 2);
@@ -1527,13 +1595,22 @@ mod tests {
             .unwrap();
         let mut bad_image = base.clone();
         bad_image.image_id = "ami-0123456789abcdef0".parse().unwrap();
-        assert_eq!(code(&sim.run_instances(bad_image).await.unwrap_err()), "InvalidAMIID.NotFound");
+        assert_eq!(
+            code(&sim.run_instances(bad_image).await.unwrap_err()),
+            "InvalidAMIID.NotFound"
+        );
         let mut bad_subnet = base.clone();
         bad_subnet.subnet_id = Some("subnet-0123456789abcdef0".parse().unwrap());
-        assert_eq!(code(&sim.run_instances(bad_subnet).await.unwrap_err()), "InvalidSubnetID.NotFound");
+        assert_eq!(
+            code(&sim.run_instances(bad_subnet).await.unwrap_err()),
+            "InvalidSubnetID.NotFound"
+        );
         let mut bad_group = base.clone();
         bad_group.security_group_ids = vec!["sg-0123456789abcdef0".parse().unwrap()];
-        assert_eq!(code(&sim.run_instances(bad_group).await.unwrap_err()), "InvalidGroup.NotFound");
+        assert_eq!(
+            code(&sim.run_instances(bad_group).await.unwrap_err()),
+            "InvalidGroup.NotFound"
+        );
         assert!(sim.inventory().is_empty(), "failed launches leave nothing");
 
         // Terminating a known and an unknown id together changes nothing.
@@ -1576,7 +1653,10 @@ mod tests {
         assert_eq!(v1.id, v2.id);
         let mut vother = vreq;
         vother.size_gib = Some(9);
-        assert_eq!(code(&sim.create_volume(vother).await.unwrap_err()), "IdempotentParameterMismatch");
+        assert_eq!(
+            code(&sim.create_volume(vother).await.unwrap_err()),
+            "IdempotentParameterMismatch"
+        );
         assert_eq!(sim.inventory().count("volume"), 1);
     }
 
@@ -1589,18 +1669,21 @@ mod tests {
         let i = run(&sim, |r| r).await;
         let g = group(&sim, "web").await;
         let v = volume(&sim, &"us-east-1a".parse().unwrap(), 8).await;
-        assert_eq!(code(&describe(&sim, &i.id).await.unwrap_err()), "InvalidInstanceID.NotFound");
+        assert_eq!(
+            code(&describe(&sim, &i.id).await.unwrap_err()),
+            "InvalidInstanceID.NotFound"
+        );
         assert!(sim.describe_instances(Default::default()).await.unwrap().is_empty());
         assert_eq!(
             code(&sim.terminate_instances(vec![i.id.clone()]).await.unwrap_err()),
             "InvalidInstanceID.NotFound"
         );
         assert_eq!(code(&vol(&sim, &v.id).await.unwrap_err()), "InvalidVolume.NotFound");
-        assert_eq!(code(&sim.delete_volume(v.id.clone()).await.unwrap_err()), "InvalidVolume.NotFound");
-        let e = sim
-            .create_tags(vec![g.to_string()], tags("k", "v"))
-            .await
-            .unwrap_err();
+        assert_eq!(
+            code(&sim.delete_volume(v.id.clone()).await.unwrap_err()),
+            "InvalidVolume.NotFound"
+        );
+        let e = sim.create_tags(vec![g.to_string()], tags("k", "v")).await.unwrap_err();
         assert_eq!(code(&e), "InvalidGroup.NotFound");
         let rule = AuthorizeIngressRequest::builder()
             .group_id(g.clone())
@@ -1608,7 +1691,10 @@ mod tests {
             .source(IngressSource::Cidr("10.0.0.0/8".into()))
             .build()
             .unwrap();
-        assert_eq!(code(&sim.authorize_ingress(rule.clone()).await.unwrap_err()), "InvalidGroup.NotFound");
+        assert_eq!(
+            code(&sim.authorize_ingress(rule.clone()).await.unwrap_err()),
+            "InvalidGroup.NotFound"
+        );
         advance(Duration::from_secs(5)).await;
         assert_eq!(describe(&sim, &i.id).await.unwrap().id, i.id);
         assert_eq!(sim.describe_instances(Default::default()).await.unwrap().len(), 1);
@@ -1621,8 +1707,15 @@ mod tests {
         let sim = SimCloud::new();
         let web = group(&sim, "web").await;
         let lb = group(&sim, "lb").await;
-        let dup = CreateSecurityGroupRequest::builder().name("web").description("again").build().unwrap();
-        assert_eq!(code(&sim.create_security_group(dup).await.unwrap_err()), "InvalidGroup.Duplicate");
+        let dup = CreateSecurityGroupRequest::builder()
+            .name("web")
+            .description("again")
+            .build()
+            .unwrap();
+        assert_eq!(
+            code(&sim.create_security_group(dup).await.unwrap_err()),
+            "InvalidGroup.Duplicate"
+        );
 
         let from_lb = AuthorizeIngressRequest::builder()
             .group_id(web.clone())
@@ -1640,16 +1733,32 @@ mod tests {
             .source(IngressSource::Group("sg-0123456789abcdef0".parse().unwrap()))
             .build()
             .unwrap();
-        assert_eq!(code(&sim.authorize_ingress(missing_source).await.unwrap_err()), "InvalidGroup.NotFound");
+        assert_eq!(
+            code(&sim.authorize_ingress(missing_source).await.unwrap_err()),
+            "InvalidGroup.NotFound"
+        );
 
         {
             let st = sim.lock();
-            assert!(groups_admit(&st, std::slice::from_ref(&web), 8080, std::slice::from_ref(&lb)));
-            assert!(!groups_admit(&st, std::slice::from_ref(&web), 80, std::slice::from_ref(&lb)));
+            assert!(groups_admit(
+                &st,
+                std::slice::from_ref(&web),
+                8080,
+                std::slice::from_ref(&lb)
+            ));
+            assert!(!groups_admit(
+                &st,
+                std::slice::from_ref(&web),
+                80,
+                std::slice::from_ref(&lb)
+            ));
             assert!(group_exists(&st, &web));
         }
 
-        let by_tag = DescribeSecurityGroupsRequest::builder().tags(tags("app", "web")).build().unwrap();
+        let by_tag = DescribeSecurityGroupsRequest::builder()
+            .tags(tags("app", "web"))
+            .build()
+            .unwrap();
         let found = sim.describe_security_groups(by_tag).await.unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].ingress[0].source, IngressSource::Group(lb.clone()));
@@ -1666,13 +1775,22 @@ mod tests {
         })
         .await;
         assert_eq!(i.security_groups, vec![web.clone()]);
-        assert_eq!(code(&sim.delete_security_group(web.clone()).await.unwrap_err()), "DependencyViolation");
+        assert_eq!(
+            code(&sim.delete_security_group(web.clone()).await.unwrap_err()),
+            "DependencyViolation"
+        );
         sim.terminate_instances(vec![i.id]).await.unwrap();
-        assert_eq!(code(&sim.delete_security_group(web.clone()).await.unwrap_err()), "DependencyViolation");
+        assert_eq!(
+            code(&sim.delete_security_group(web.clone()).await.unwrap_err()),
+            "DependencyViolation"
+        );
         advance(sim.config().instance_shutdown).await;
         sim.delete_security_group(web.clone()).await.unwrap();
         sim.delete_security_group(lb).await.unwrap();
-        assert_eq!(code(&sim.delete_security_group(web).await.unwrap_err()), "InvalidGroup.NotFound");
+        assert_eq!(
+            code(&sim.delete_security_group(web).await.unwrap_err()),
+            "InvalidGroup.NotFound"
+        );
         assert!(sim.inventory().is_empty(), "{}", sim.inventory());
     }
 
@@ -1684,36 +1802,58 @@ mod tests {
         let v = volume(&sim, &az, 8).await;
         assert_eq!(v.state, VolumeState::Creating);
         assert!(v.encrypted && v.volume_type == VolumeType::Gp3 && v.iops == Some(3000));
-        let e = sim.attach_volume(attach_req(&v.id, &i.id, "/dev/sdf")).await.unwrap_err();
+        let e = sim
+            .attach_volume(attach_req(&v.id, &i.id, "/dev/sdf"))
+            .await
+            .unwrap_err();
         assert_eq!(code(&e), "IncorrectState");
         advance(sim.config().volume_create).await;
         assert_eq!(vol(&sim, &v.id).await.unwrap().state, VolumeState::Available);
-        let e = sim.attach_volume(attach_req(&v.id, &i.id, "/dev/sdf")).await.unwrap_err();
+        let e = sim
+            .attach_volume(attach_req(&v.id, &i.id, "/dev/sdf"))
+            .await
+            .unwrap_err();
         assert_eq!(code(&e), "IncorrectInstanceState", "instance still pending");
         advance(sim.config().instance_boot).await;
 
-        let other_zone: AvailabilityZone = if az.as_str() == "us-east-1a" { "us-east-1b" } else { "us-east-1a" }
-            .parse()
-            .unwrap();
+        let other_zone: AvailabilityZone = if az.as_str() == "us-east-1a" {
+            "us-east-1b"
+        } else {
+            "us-east-1a"
+        }
+        .parse()
+        .unwrap();
         let far = volume(&sim, &other_zone, 8).await;
         advance(sim.config().volume_create).await;
-        let e = sim.attach_volume(attach_req(&far.id, &i.id, "/dev/sdg")).await.unwrap_err();
+        let e = sim
+            .attach_volume(attach_req(&far.id, &i.id, "/dev/sdg"))
+            .await
+            .unwrap_err();
         assert_eq!(code(&e), "InvalidVolume.ZoneMismatch");
         sim.delete_volume(far.id).await.unwrap();
 
         let a = sim.attach_volume(attach_req(&v.id, &i.id, "/dev/sdf")).await.unwrap();
         assert_eq!(a.state, AttachmentState::Attaching);
         assert_eq!(vol(&sim, &v.id).await.unwrap().state, VolumeState::InUse);
-        let e = sim.attach_volume(attach_req(&v.id, &i.id, "/dev/sdg")).await.unwrap_err();
+        let e = sim
+            .attach_volume(attach_req(&v.id, &i.id, "/dev/sdg"))
+            .await
+            .unwrap_err();
         assert_eq!(code(&e), "VolumeInUse");
         let v2 = volume(&sim, &az, 8).await;
         advance(sim.config().volume_create.max(sim.config().volume_attach)).await;
-        let e = sim.attach_volume(attach_req(&v2.id, &i.id, "/dev/xvdf")).await.unwrap_err();
+        let e = sim
+            .attach_volume(attach_req(&v2.id, &i.id, "/dev/xvdf"))
+            .await
+            .unwrap_err();
         assert_eq!(code(&e), "InvalidParameterValue", "/dev/xvdf is /dev/sdf");
         assert!(e.to_string().contains("already in use"));
         let attached = vol(&sim, &v.id).await.unwrap();
         assert_eq!(attached.attachments[0].state, AttachmentState::Attached);
-        let by_instance = DescribeVolumesRequest::builder().attached_to(i.id.clone()).build().unwrap();
+        let by_instance = DescribeVolumesRequest::builder()
+            .attached_to(i.id.clone())
+            .build()
+            .unwrap();
         assert_eq!(sim.describe_volumes(by_instance).await.unwrap().len(), 1);
 
         assert_eq!(code(&sim.delete_volume(v.id.clone()).await.unwrap_err()), "VolumeInUse");
@@ -1722,7 +1862,10 @@ mod tests {
         advance(sim.config().volume_attach).await;
         let freed = vol(&sim, &v.id).await.unwrap();
         assert_eq!((freed.state, freed.attachments.len()), (VolumeState::Available, 0));
-        assert_eq!(code(&sim.detach_volume(detach_req(&v.id)).await.unwrap_err()), "IncorrectState");
+        assert_eq!(
+            code(&sim.detach_volume(detach_req(&v.id)).await.unwrap_err()),
+            "IncorrectState"
+        );
         sim.delete_volume(v.id.clone()).await.unwrap();
         assert_eq!(code(&vol(&sim, &v.id).await.unwrap_err()), "InvalidVolume.NotFound");
 
@@ -1747,10 +1890,16 @@ mod tests {
             .tags(tags("backup", "nightly"))
             .build()
             .unwrap();
-        assert_eq!(code(&sim.create_snapshot(req.clone()).await.unwrap_err()), "IncorrectState");
+        assert_eq!(
+            code(&sim.create_snapshot(req.clone()).await.unwrap_err()),
+            "IncorrectState"
+        );
         advance(sim.config().volume_create).await;
         let s = sim.create_snapshot(req).await.unwrap();
-        assert_eq!((s.state, s.progress, s.volume_size_gib), (SnapshotState::Pending, Some(0), 10));
+        assert_eq!(
+            (s.state, s.progress, s.volume_size_gib),
+            (SnapshotState::Pending, Some(0), 10)
+        );
         assert!(s.encrypted);
 
         let restore = |size: Option<u32>| CreateVolumeRequest {
@@ -1765,32 +1914,58 @@ mod tests {
             tags: Tags::new(),
             client_token: None,
         };
-        assert_eq!(code(&sim.create_volume(restore(None)).await.unwrap_err()), "IncorrectState");
+        assert_eq!(
+            code(&sim.create_volume(restore(None)).await.unwrap_err()),
+            "IncorrectState"
+        );
 
         advance(Duration::from_secs(30)).await;
-        let by_volume = DescribeSnapshotsRequest::builder().volume_id(v.id.clone()).build().unwrap();
+        let by_volume = DescribeSnapshotsRequest::builder()
+            .volume_id(v.id.clone())
+            .build()
+            .unwrap();
         let mid = sim.describe_snapshots(by_volume).await.unwrap();
         assert_eq!((mid[0].state, mid[0].progress), (SnapshotState::Pending, Some(50)));
         advance(Duration::from_secs(30)).await;
-        let by_tag = DescribeSnapshotsRequest::builder().tags(tags("backup", "nightly")).build().unwrap();
+        let by_tag = DescribeSnapshotsRequest::builder()
+            .tags(tags("backup", "nightly"))
+            .build()
+            .unwrap();
         let done = sim.describe_snapshots(by_tag).await.unwrap();
         assert_eq!((done[0].state, done[0].progress), (SnapshotState::Completed, Some(100)));
 
-        assert_eq!(code(&sim.create_volume(restore(Some(5))).await.unwrap_err()), "InvalidParameterValue");
+        assert_eq!(
+            code(&sim.create_volume(restore(Some(5))).await.unwrap_err()),
+            "InvalidParameterValue"
+        );
         let restored = sim.create_volume(restore(None)).await.unwrap();
         assert_eq!((restored.size_gib, restored.snapshot_id.as_ref()), (10, Some(&s.id)));
         let e = sim.delete_snapshot(s.id.clone()).await.unwrap_err();
         assert_eq!(code(&e), "InvalidSnapshot.InUse", "a creating volume reads from it");
         advance(sim.config().volume_create).await;
         sim.delete_snapshot(s.id.clone()).await.unwrap();
-        assert_eq!(code(&sim.delete_snapshot(s.id.clone()).await.unwrap_err()), "InvalidSnapshot.NotFound");
+        assert_eq!(
+            code(&sim.delete_snapshot(s.id.clone()).await.unwrap_err()),
+            "InvalidSnapshot.NotFound"
+        );
         let e = sim
-            .describe_snapshots(DescribeSnapshotsRequest::builder().snapshot_ids(vec![s.id]).build().unwrap())
+            .describe_snapshots(
+                DescribeSnapshotsRequest::builder()
+                    .snapshot_ids(vec![s.id])
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap_err();
         assert_eq!(code(&e), "InvalidSnapshot.NotFound");
-        let ghost = CreateSnapshotRequest::builder().volume_id("vol-0123456789abcdef0".parse().unwrap()).build().unwrap();
-        assert_eq!(code(&sim.create_snapshot(ghost).await.unwrap_err()), "InvalidVolume.NotFound");
+        let ghost = CreateSnapshotRequest::builder()
+            .volume_id("vol-0123456789abcdef0".parse().unwrap())
+            .build()
+            .unwrap();
+        assert_eq!(
+            code(&sim.create_snapshot(ghost).await.unwrap_err()),
+            "InvalidVolume.NotFound"
+        );
         sim.delete_volume(v.id).await.unwrap();
         sim.delete_volume(restored.id).await.unwrap();
         assert!(sim.inventory().is_empty(), "{}", sim.inventory());
@@ -1804,11 +1979,23 @@ mod tests {
             let now = sim.now();
             let mut st = sim.lock();
             put_direct_snapshot(&mut st, now, &id, 1, None, Tags::new(), false, SnapshotState::Pending);
-            put_direct_snapshot(&mut st, now, &id, 1, Some("d".into()), tags("k", "v"), false, SnapshotState::Completed);
+            put_direct_snapshot(
+                &mut st,
+                now,
+                &id,
+                1,
+                Some("d".into()),
+                tags("k", "v"),
+                false,
+                SnapshotState::Completed,
+            );
         }
         let all = sim.describe_snapshots(Default::default()).await.unwrap();
         assert_eq!(all.len(), 1);
-        assert_eq!((all[0].state, all[0].volume_id.as_ref()), (SnapshotState::Completed, None));
+        assert_eq!(
+            (all[0].state, all[0].volume_id.as_ref()),
+            (SnapshotState::Completed, None)
+        );
         assert_eq!(all[0].tags, tags("k", "v"));
     }
 
@@ -1820,7 +2007,12 @@ mod tests {
         let v = volume(&sim, &i.availability_zone, 8).await;
         advance(sim.config().volume_create).await;
         let s = sim
-            .create_snapshot(CreateSnapshotRequest::builder().volume_id(v.id.clone()).build().unwrap())
+            .create_snapshot(
+                CreateSnapshotRequest::builder()
+                    .volume_id(v.id.clone())
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap();
         let ids = vec![i.id.to_string(), g.to_string(), v.id.to_string(), s.id.to_string()];
@@ -1828,7 +2020,10 @@ mod tests {
         let t = tags("run", "42");
         let req = DescribeInstancesRequest::builder().tags(t.clone()).build().unwrap();
         assert_eq!(sim.describe_instances(req).await.unwrap().len(), 1);
-        let req = DescribeSecurityGroupsRequest::builder().tags(t.clone()).build().unwrap();
+        let req = DescribeSecurityGroupsRequest::builder()
+            .tags(t.clone())
+            .build()
+            .unwrap();
         assert_eq!(sim.describe_security_groups(req).await.unwrap().len(), 1);
         let req = DescribeVolumesRequest::builder().tags(t.clone()).build().unwrap();
         assert_eq!(sim.describe_volumes(req).await.unwrap().len(), 1);
@@ -1869,7 +2064,10 @@ mod tests {
             client_token: None,
             instance_profile: None,
         };
-        assert!(matches!(sim.run_instances(bad).await.unwrap_err(), Error::Validation { .. }));
+        assert!(matches!(
+            sim.run_instances(bad).await.unwrap_err(),
+            Error::Validation { .. }
+        ));
         let bad_volume = CreateVolumeRequest {
             availability_zone: "us-east-1a".parse().unwrap(),
             size_gib: Some(0),
@@ -1882,15 +2080,24 @@ mod tests {
             tags: Tags::new(),
             client_token: None,
         };
-        assert!(matches!(sim.create_volume(bad_volume).await.unwrap_err(), Error::Validation { .. }));
+        assert!(matches!(
+            sim.create_volume(bad_volume).await.unwrap_err(),
+            Error::Validation { .. }
+        ));
         let bad_group = CreateSecurityGroupRequest {
             name: "sg-sneaky".into(),
             description: "x".into(),
             vpc_id: None,
             tags: Tags::new(),
         };
-        assert!(matches!(sim.create_security_group(bad_group).await.unwrap_err(), Error::Validation { .. }));
-        assert!(matches!(sim.terminate_instances(vec![]).await.unwrap_err(), Error::Validation { .. }));
+        assert!(matches!(
+            sim.create_security_group(bad_group).await.unwrap_err(),
+            Error::Validation { .. }
+        ));
+        assert!(matches!(
+            sim.terminate_instances(vec![]).await.unwrap_err(),
+            Error::Validation { .. }
+        ));
         assert!(sim.inventory().is_empty());
     }
 
@@ -1906,7 +2113,10 @@ mod tests {
             let view = instance_view(&mut st, &cfg, &i.id, now).unwrap();
             assert_eq!((view.state, view.running_since), (InstanceState::Pending, None));
             assert!(running_instances(&mut st, &cfg, now).is_empty());
-            assert_eq!(subnet_info(&st, &subnet), Some((i.availability_zone.clone(), i.vpc_id.clone().unwrap())));
+            assert_eq!(
+                subnet_info(&st, &subnet),
+                Some((i.availability_zone.clone(), i.vpc_id.clone().unwrap()))
+            );
         }
         let start = sim.now();
         advance(Duration::from_secs(45)).await;
