@@ -1841,7 +1841,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(code(&e), "VolumeInUse");
         let v2 = volume(&sim, &az, 8).await;
-        advance(sim.config().volume_attach).await;
+        advance(sim.config().volume_create.max(sim.config().volume_attach)).await;
         let e = sim
             .attach_volume(attach_req(&v2.id, &i.id, "/dev/xvdf"))
             .await
