@@ -31,7 +31,7 @@ pub const REGION: &str = "us-east-1";
 pub const ACCOUNT_ID: &str = "123456789012";
 
 /// How long moto may take to answer after it is spawned.
-const START_DEADLINE: Duration = Duration::from_secs(60);
+const START_DEADLINE: Duration = Duration::from_secs(120);
 /// Timeout of one request to `/moto-api/*`.
 const API_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -318,23 +318,34 @@ static SHARED: OnceLock<Result<MotoServer, String>> = OnceLock::new();
 /// stderr) when moto is not installed, unless `AWS_FACADE_REQUIRE_MOTO=1` (then it panics).
 /// Panics if moto is installed but does not start.
 pub fn shared() -> Option<&'static MotoServer> {
-    shared_for(std::thread::current().name().unwrap_or("this test"))
-}
-
-/// [`shared`], naming `test` in the skip banner.
-pub fn shared_for(test: &str) -> Option<&'static MotoServer> {
-    if !installed() {
-        if required() {
-            panic!(
-                "moto not installed but {REQUIRE_ENV}=1: run scripts/install-moto (looked for {})",
-                moto_server_path().display()
-            );
-        }
-        eprintln!("{}", skip_banner(test));
+    if !installed_or_skip(std::thread::current().name().unwrap_or("this test")) {
         return None;
     }
+    Some(start_shared())
+}
+
+/// Whether moto is installed; if not, panics when it is required, else prints the banner for
+/// `test`. The banner goes straight to the process's stderr: libtest's capture (which hides
+/// `eprintln!` of passing tests) must not swallow a skip.
+fn installed_or_skip(test: &str) -> bool {
+    if installed() {
+        return true;
+    }
+    if required() {
+        panic!(
+            "moto not installed but {REQUIRE_ENV}=1: run scripts/install-moto (looked for {})",
+            moto_server_path().display()
+        );
+    }
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(skip_banner(test).as_bytes());
+    false
+}
+
+/// Starts the shared server once (blocking); panics if it does not start.
+fn start_shared() -> &'static MotoServer {
     match SHARED.get_or_init(MotoServer::start) {
-        Ok(s) => Some(s),
+        Ok(s) => s,
         Err(e) => panic!("moto is installed but did not start: {e}"),
     }
 }
@@ -360,11 +371,13 @@ impl std::ops::Deref for MotoSession {
 /// Waits for exclusive use of the shared server, resets it and returns the session; `None` when
 /// moto is not installed and not required (see [`shared`]).
 pub async fn session() -> Option<MotoSession> {
-    // Start-up blocks (a few seconds, once per binary); keep it off the runtime's thread.
-    let test = std::thread::current().name().unwrap_or("this test").to_string();
-    let server = tokio::task::spawn_blocking(move || shared_for(&test))
+    if !installed_or_skip(std::thread::current().name().unwrap_or("this test")) {
+        return None;
+    }
+    // Start-up blocks (seconds, once per binary); keep it off the runtime's thread.
+    let server = tokio::task::spawn_blocking(start_shared)
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
     let guard = SCENARIO_LOCK.lock().await;
     server.reset().await;
     Some(MotoSession {
