@@ -94,18 +94,23 @@ macro_rules! string_id {
     };
 }
 
-/// `prefix-` followed by 8 or 17 lowercase hex digits: the shape of EC2 resource ids.
+/// `prefix-` followed by 1 to 32 lowercase letters or digits: the shape of EC2 resource ids.
+///
+/// AWS issues 8 or 17 lowercase hex digits today, but the length changed once already (2016-2018)
+/// and the format is not a documented contract; emulators also use other shapes (moto lists
+/// `ami-ekswin`). So the check catches what is surely wrong (a missing or different prefix, a
+/// pasted space or upper case) without rejecting ids a service returns.
 fn ec2_id(prefix: &'static str) -> impl Fn(&str) -> std::result::Result<(), String> {
     move |s: &str| {
         let rest = s
             .strip_prefix(prefix)
             .and_then(|r| r.strip_prefix('-'))
             .ok_or_else(|| format!("must start with `{prefix}-`"))?;
-        let hex = rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if (rest.len() == 8 || rest.len() == 17) && hex {
+        let charset = rest.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
+        if (1..=32).contains(&rest.len()) && charset {
             Ok(())
         } else {
-            Err(format!("must be `{prefix}-` followed by 8 or 17 lowercase hex digits"))
+            Err(format!("must be `{prefix}-` followed by 1 to 32 lowercase letters or digits"))
         }
     }
 }
@@ -341,10 +346,13 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn ec2_ids_check_prefix_and_hex() {
+    fn ec2_ids_check_prefix_and_charset() {
         assert!("i-0123456789abcdef0".parse::<InstanceId>().is_ok());
         assert!("i-01234567".parse::<InstanceId>().is_ok());
-        assert!("i-0123456".parse::<InstanceId>().is_err());
+        assert!("ami-ekswin".parse::<ImageId>().is_ok(), "moto's fixture AMI ids are not hex");
+        assert!("i-".parse::<InstanceId>().is_err());
+        assert!("i-0123 456".parse::<InstanceId>().is_err());
+        assert!(format!("i-{}", "0".repeat(33)).parse::<InstanceId>().is_err());
         assert!("i-0123456789ABCDEF0".parse::<InstanceId>().is_err());
         assert!("vol-0123456789abcdef0".parse::<InstanceId>().is_err());
         let err = "nope".parse::<VolumeId>().unwrap_err();
@@ -404,7 +412,7 @@ mod tests {
     fn serde_validates() {
         let ok: InstanceId = serde_json::from_str("\"i-0123456789abcdef0\"").unwrap();
         assert_eq!(serde_json::to_string(&ok).unwrap(), "\"i-0123456789abcdef0\"");
-        assert!(serde_json::from_str::<InstanceId>("\"i-xyz\"").is_err());
+        assert!(serde_json::from_str::<InstanceId>("\"i-XYZ\"").is_err());
         let az: AvailabilityZone = "eu-west-2b".parse().unwrap();
         assert_eq!(az.region(), "eu-west-2");
     }

@@ -247,6 +247,19 @@ impl Run {
         });
     }
 
+    /// Records a created resource whose removal is `remove(handle, id)`; the id is also its
+    /// label. The common case of [`Run::created`]: the handle and id are cloned for each try.
+    pub fn created_with<H, I, F, Fut>(&self, kind: &str, handle: H, id: I, remove: F)
+    where
+        H: Clone + Send + Sync + 'static,
+        I: Clone + std::fmt::Display + Send + Sync + 'static,
+        F: Fn(H, I) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        let label = id.to_string();
+        self.created(kind, label, undo(move || remove(handle.clone(), id.clone())));
+    }
+
     /// Notes that an existing resource was reused (not recorded for rollback: this run did
     /// not create it).
     pub fn reused(&self, kind: &str, id: impl Into<String>) {

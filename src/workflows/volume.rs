@@ -45,7 +45,7 @@ use crate::id::{AvailabilityZone, InstanceId, SnapshotId, VolumeId};
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
 use crate::wait::{Backoff, Check, Waiter};
-use crate::workflows::plan::{Progress, Run, call_retry, undo};
+use crate::workflows::plan::{Progress, Run, call_retry};
 
 /// The tag key naming the workflow kind.
 pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
@@ -239,16 +239,9 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
                 }
                 None => {
                     let v = call_retry().run(|| cloud.ec2.create_volume(req.clone())).await?;
-                    let ec2 = cloud.ec2.clone();
-                    let id = v.id.clone();
-                    run.created(
-                        "volume",
-                        v.id.to_string(),
-                        undo(move || {
-                            let (ec2, id) = (ec2.clone(), id.clone());
-                            async move { detach_and_delete(ec2.as_ref(), &id, true).await }
-                        }),
-                    );
+                    run.created_with("volume", cloud.ec2.clone(), v.id.clone(), |ec2, id| async move {
+                        detach_and_delete(ec2.as_ref(), &id, true).await
+                    });
                     v
                 }
             };
@@ -402,16 +395,9 @@ pub async fn snapshot(
                 call_retry().run(|| cloud.ec2.create_snapshot(req.clone())),
             )
             .await?;
-        let ec2 = cloud.ec2.clone();
-        let sid = snap.id.clone();
-        run.created(
-            "snapshot",
-            snap.id.to_string(),
-            undo(move || {
-                let (ec2, sid) = (ec2.clone(), sid.clone());
-                async move { ec2.delete_snapshot(sid).await }
-            }),
-        );
+        run.created_with("snapshot", cloud.ec2.clone(), snap.id.clone(), |ec2, sid| async move {
+            ec2.delete_snapshot(sid).await
+        });
         run.step(
             "wait completed",
             &["create snapshot"],

@@ -577,15 +577,11 @@ impl WebTier {
             .tags(tags.clone())
             .build()?;
         let tg = call_retry().run(|| cloud.elb.create_target_group(req.clone())).await?;
-        let elb = cloud.elb.clone();
-        let arn = tg.arn.clone();
-        run.created(
+        run.created_with(
             "target group",
-            tg.arn.to_string(),
-            undo(move || {
-                let (elb, arn) = (elb.clone(), arn.clone());
-                async move { elb.delete_target_group(arn).await }
-            }),
+            cloud.elb.clone(),
+            tg.arn.clone(),
+            |elb, arn| async move { elb.delete_target_group(arn).await },
         );
         Ok(tg.arn)
     }
@@ -615,15 +611,11 @@ impl WebTier {
             .default_target_group(tg.clone())
             .build()?;
         let listener = call_retry().run(|| cloud.elb.create_listener(req.clone())).await?;
-        let elb = cloud.elb.clone();
-        let arn = listener.arn.clone();
-        run.created(
+        run.created_with(
             "listener",
-            listener.arn.to_string(),
-            undo(move || {
-                let (elb, arn) = (elb.clone(), arn.clone());
-                async move { elb.delete_listener(arn).await }
-            }),
+            cloud.elb.clone(),
+            listener.arn.clone(),
+            |elb, arn| async move { elb.delete_listener(arn).await },
         );
         Ok(listener.arn)
     }
@@ -708,15 +700,11 @@ impl WebTier {
             if existed {
                 run.reused("alarm", req.alarm_name.to_string());
             } else {
-                let cw = cloud.cloudwatch.clone();
-                let name = req.alarm_name.clone();
-                run.created(
+                run.created_with(
                     "alarm",
-                    name.to_string(),
-                    undo(move || {
-                        let (cw, name) = (cw.clone(), name.clone());
-                        async move { cw.delete_alarms(vec![name]).await }
-                    }),
+                    cloud.cloudwatch.clone(),
+                    req.alarm_name.clone(),
+                    |cw, name| async move { cw.delete_alarms(vec![name]).await },
                 );
             }
             Ok::<_, Error>(())
@@ -986,16 +974,9 @@ async fn ensure_group(
         }
         Err(e) => return Err(e),
     };
-    let ec2 = cloud.ec2.clone();
-    let gid = id.clone();
-    run.created(
-        "security group",
-        id.to_string(),
-        undo(move || {
-            let (ec2, gid) = (ec2.clone(), gid.clone());
-            async move { ec2.delete_security_group(gid).await }
-        }),
-    );
+    run.created_with("security group", cloud.ec2.clone(), id.clone(), |ec2, gid| async move {
+        ec2.delete_security_group(gid).await
+    });
     Ok(id)
 }
 
