@@ -12,10 +12,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use aws_facade::ErrorKind;
 use aws_facade::ec2::{
-    AttachVolumeRequest, AttachmentState, CreateSnapshotRequest, DescribeInstancesRequest, DetachVolumeRequest,
-    InstanceState, RunInstancesRequest, SnapshotState, VolumeState,
+    AttachVolumeRequest, AttachmentState, CreateSnapshotRequest, DescribeInstancesRequest, DescribeVolumesRequest,
+    DetachVolumeRequest, InstanceState, RunInstancesRequest, SnapshotState, VolumeState,
 };
+use aws_facade::id::VolumeId;
 use conformance::Backend;
 use support::deviations::{DEVIATIONS, DeviationId, deviation};
 use support::moto::{self, MotoServer};
@@ -52,7 +54,8 @@ fn every_deviation_is_shown_by_a_test_in_this_file() {
     }
 }
 
-/// moto: volumes, attachments, snapshots and terminations reach their final state at once.
+/// moto: volumes and snapshots are created in their final state; attachments and
+/// terminations answer the transitional state like AWS but are final at the next describe.
 #[tokio::test]
 async fn moto_deviation_ec2_lifecycles_are_instant() {
     let Some(b) = Backend::moto().await else { return };
@@ -62,9 +65,8 @@ async fn moto_deviation_ec2_lifecycles_are_instant() {
     assert_eq!(
         instance.state,
         InstanceState::Pending,
-        "RunInstances still answers pending"
+        "RunInstances answers pending, like AWS"
     );
-    b.wait_instance(&instance.id, InstanceState::Running).await;
 
     let v = b.create_volume(&subnets[0], b.tags("instant")).await;
     assert_eq!(v.state, VolumeState::Available, "AWS: creating");
@@ -81,14 +83,26 @@ async fn moto_deviation_ec2_lifecycles_are_instant() {
         )
         .await
         .unwrap();
-    assert_eq!(att.state, AttachmentState::Attached, "AWS: attaching");
+    assert_eq!(att.state, AttachmentState::Attaching, "like AWS");
+    assert_eq!(
+        volume_state(&b, &v.id).await,
+        VolumeState::InUse,
+        "AWS: in-use seconds later"
+    );
     let det = b
         .cloud
         .ec2
-        .detach_volume(DetachVolumeRequest::builder().volume_id(v.id.clone()).build().unwrap())
+        .detach_volume(
+            DetachVolumeRequest::builder()
+                .volume_id(v.id.clone())
+                .instance_id(instance.id.clone())
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
-    assert_eq!(det.state, AttachmentState::Detached, "AWS: detaching");
+    assert_eq!(det.state, AttachmentState::Detaching, "like AWS");
+    assert_eq!(volume_state(&b, &v.id).await, VolumeState::Available, "AWS: later");
     let s = b
         .cloud
         .ec2
@@ -107,7 +121,69 @@ async fn moto_deviation_ec2_lifecycles_are_instant() {
         .terminate_instances(vec![instance.id.clone()])
         .await
         .unwrap();
-    assert_eq!(changes[0].current, InstanceState::Terminated, "AWS: shutting-down");
+    assert_eq!(changes[0].current, InstanceState::ShuttingDown, "like AWS");
+    let now = b
+        .cloud
+        .ec2
+        .describe_instances(
+            DescribeInstancesRequest::builder()
+                .instance_ids(vec![instance.id.clone()])
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        now[0].state,
+        InstanceState::Terminated,
+        "AWS: shutting-down for a while"
+    );
+}
+
+async fn volume_state(b: &Backend, id: &VolumeId) -> VolumeState {
+    b.cloud
+        .ec2
+        .describe_volumes(
+            DescribeVolumesRequest::builder()
+                .volume_ids(vec![id.clone()])
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+        .remove(0)
+        .state
+}
+
+/// moto: DetachVolume without InstanceId is a 500 (AWS accepts VolumeId alone).
+#[tokio::test]
+async fn moto_deviation_detach_volume_needs_instance_id() {
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::DetachVolumeNeedsInstanceId));
+    let subnets = b.subnets().await;
+    let instance = b.launch(1, Some(&subnets[0]), b.tags("detach")).await.remove(0);
+    b.wait_instance(&instance.id, InstanceState::Running).await;
+    let v = b.create_volume(&subnets[0], b.tags("detach")).await;
+    b.cloud
+        .ec2
+        .attach_volume(
+            AttachVolumeRequest::builder()
+                .volume_id(v.id.clone())
+                .instance_id(instance.id.clone())
+                .device("/dev/sdf")
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let err = b
+        .cloud
+        .ec2
+        .detach_volume(DetachVolumeRequest::builder().volume_id(v.id.clone()).build().unwrap())
+        .await
+        .expect_err("moto fails DetachVolume without InstanceId");
+    assert_eq!(err.kind(), ErrorKind::Service, "{err:?}");
+    assert!(err.is_retryable(), "a 500 counts as retryable: {err:?}");
 }
 
 /// moto: RunInstances ignores ClientToken; a retry launches new instances.

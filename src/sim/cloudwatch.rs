@@ -1541,9 +1541,8 @@ mod tests {
         assert_eq!(p[0].unit, Some(Unit::Count));
     }
 
-    /// Needs `ec2::running_instances` and the EC2 simulator (after the merge).
+    /// Built-in EC2 metrics come from the EC2 simulator (`ec2::running_instances`).
     #[tokio::test(start_paused = true)]
-    #[ignore = "needs the EC2 simulator (ec2::running_instances) from its branch"]
     async fn builtin_ec2_metrics_per_minute() {
         use crate::ec2::{Ec2, RunInstancesRequest};
         let s = SimCloud::new();

@@ -282,44 +282,12 @@ impl Run {
     /// The longest chain of declared dependencies, weighted by each step's measured duration:
     /// the least time the plan could take with unlimited concurrency.
     pub fn critical_path(&self) -> Duration {
-        let steps = self.steps();
-        let by_name: HashMap<&str, &StepRecord> = steps.iter().map(|s| (s.name.as_str(), s)).collect();
-        let mut memo: HashMap<String, Duration> = HashMap::new();
-        fn longest<'a>(
-            name: &'a str,
-            by_name: &HashMap<&'a str, &'a StepRecord>,
-            memo: &mut HashMap<String, Duration>,
-            depth: usize,
-        ) -> Duration {
-            if let Some(d) = memo.get(name) {
-                return *d;
-            }
-            let Some(step) = by_name.get(name) else {
-                return Duration::ZERO;
-            };
-            let before = if depth > 64 {
-                Duration::ZERO
-            } else {
-                step.after
-                    .iter()
-                    .map(|d| longest(d, by_name, memo, depth + 1))
-                    .max()
-                    .unwrap_or_default()
-            };
-            let total = before + step.elapsed();
-            memo.insert(name.to_string(), total);
-            total
-        }
-        steps
-            .iter()
-            .map(|s| longest(&s.name, &by_name, &mut memo, 0))
-            .max()
-            .unwrap_or_default()
+        critical_path(&self.steps())
     }
 
     /// The sum of all step durations: what the plan would take run one step after another.
     pub fn sequential_time(&self) -> Duration {
-        self.steps().iter().map(StepRecord::elapsed).sum()
+        sequential_time(&self.steps())
     }
 
     /// Removes everything in the ledger, newest first. NotFound counts as removed; retryable
@@ -374,6 +342,78 @@ impl Run {
     pub fn commit(&self) {
         self.ledger.lock().unwrap().clear();
     }
+}
+
+/// Step records rebuilt from a run's events, as a progress callback saw them: each
+/// [`Event::StepStarted`] paired with the next [`Event::StepFinished`] or [`Event::StepFailed`]
+/// of the same step. Steps still open are left out.
+pub fn steps_from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<StepRecord> {
+    let mut open: HashMap<&str, (Vec<String>, Duration)> = HashMap::new();
+    let mut steps = Vec::new();
+    for event in events {
+        let (step, finished, ok) = match event {
+            Event::StepStarted { step, after, at } => {
+                open.insert(step, (after.clone(), *at));
+                continue;
+            }
+            Event::StepFinished { step, at, .. } => (step, *at, true),
+            Event::StepFailed { step, at, .. } => (step, *at, false),
+            _ => continue,
+        };
+        if let Some((after, started)) = open.remove(step.as_str()) {
+            steps.push(StepRecord {
+                name: step.clone(),
+                after,
+                started,
+                finished,
+                ok,
+            });
+        }
+    }
+    steps
+}
+
+/// The longest chain of declared dependencies among `steps`, weighted by each step's duration:
+/// the least time the plan could take with unlimited concurrency.
+pub fn critical_path(steps: &[StepRecord]) -> Duration {
+    let by_name: HashMap<&str, &StepRecord> = steps.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut memo: HashMap<&str, Duration> = HashMap::new();
+    fn longest<'a>(
+        name: &'a str,
+        by_name: &HashMap<&'a str, &'a StepRecord>,
+        memo: &mut HashMap<&'a str, Duration>,
+        depth: usize,
+    ) -> Duration {
+        if let Some(d) = memo.get(name) {
+            return *d;
+        }
+        let Some(step) = by_name.get(name) else {
+            return Duration::ZERO;
+        };
+        // Declared dependencies form a DAG; the depth bound only guards against a cycle.
+        let before = if depth > 64 {
+            Duration::ZERO
+        } else {
+            step.after
+                .iter()
+                .map(|d| longest(d, by_name, memo, depth + 1))
+                .max()
+                .unwrap_or_default()
+        };
+        let total = before + step.elapsed();
+        memo.insert(&step.name, total);
+        total
+    }
+    steps
+        .iter()
+        .map(|s| longest(&s.name, &by_name, &mut memo, 0))
+        .max()
+        .unwrap_or_default()
+}
+
+/// The sum of all step durations: what the plan would take run one step after another.
+pub fn sequential_time(steps: &[StepRecord]) -> Duration {
+    steps.iter().map(StepRecord::elapsed).sum()
 }
 
 /// Runs one removal, treating NotFound as done and retrying retryable errors and conflicts
@@ -496,7 +536,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn critical_path_follows_declared_dependencies() {
-        let run = Run::new("t", None);
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = events.clone();
+        let run = Run::new(
+            "t",
+            Some(Arc::new(move |e: &Event| seen.lock().unwrap().push(e.clone()))),
+        );
         let sleep = |s| async move {
             tokio::time::sleep(Duration::from_secs(s)).await;
             Ok::<_, Error>(())
@@ -508,6 +553,11 @@ mod tests {
         assert_eq!(run.critical_path(), Duration::from_secs(15));
         assert_eq!(run.sequential_time(), Duration::from_secs(18));
         assert_eq!(run.elapsed(), Duration::from_secs(15));
+        // A progress callback sees enough to compute the same figures.
+        let rebuilt = steps_from_events(events.lock().unwrap().iter());
+        assert_eq!(rebuilt, run.steps());
+        assert_eq!(critical_path(&rebuilt), Duration::from_secs(15));
+        assert_eq!(sequential_time(&rebuilt), Duration::from_secs(18));
     }
 
     #[tokio::test(start_paused = true)]

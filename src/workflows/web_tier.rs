@@ -53,7 +53,7 @@ use crate::ec2::{
 };
 use crate::elb::{
     CreateListenerRequest, CreateLoadBalancerRequest, CreateTargetGroupRequest, DescribeLoadBalancersRequest,
-    DescribeTargetGroupsRequest, HealthCheck, LoadBalancerState, Protocol, Target, TargetHealthState,
+    DescribeTargetGroupsRequest, HealthCheck, LoadBalancer, LoadBalancerState, Protocol, Target, TargetHealthState,
 };
 use crate::error::{Error, Result};
 use crate::id::{
@@ -415,36 +415,20 @@ impl WebTier {
                     self.converge_instances(cloud, run, &subnets, &image_id, &app_sg, &tags, &run_id),
                 )
                 .await?;
-            let ids: Vec<InstanceId> = instances.iter().map(|i| i.id.clone()).collect();
+            // Sorted, so the outputs of a re-apply equal the first (describe order varies).
+            let mut ids: Vec<InstanceId> = instances.iter().map(|i| i.id.clone()).collect();
+            ids.sort();
             run.step("wait instances running", &["instances"], wait_running(cloud, &ids))
                 .await?;
             Ok::<_, Error>((app_sg, ids))
         };
         let lb = async {
             let lb = run
-                .step("load balancer", &["lb security group"], async {
-                    let req = CreateLoadBalancerRequest::builder()
-                        .name(self.name.clone())
-                        .subnets(subnets.clone())
-                        .security_groups(vec![lb_sg.clone()])
-                        .tags(tags.clone())
-                        .build()?;
-                    let lb = call_retry().run(|| cloud.elb.create_load_balancer(req.clone())).await?;
-                    let elb = cloud.elb.clone();
-                    let arn = lb.arn.clone();
-                    run.created(
-                        "load balancer",
-                        lb.arn.to_string(),
-                        undo(move || {
-                            let (elb, arn) = (elb.clone(), arn.clone());
-                            async move {
-                                elb.delete_load_balancer(arn.clone()).await?;
-                                wait_lb_deleted(elb.as_ref(), &arn).await
-                            }
-                        }),
-                    );
-                    Ok(lb)
-                })
+                .step(
+                    "load balancer",
+                    &["lb security group"],
+                    self.ensure_load_balancer(cloud, run, &subnets, &lb_sg, &tags),
+                )
                 .await?;
             let listener = run
                 .step(
@@ -584,6 +568,52 @@ impl WebTier {
             |elb, arn| async move { elb.delete_target_group(arn).await },
         );
         Ok(tg.arn)
+    }
+
+    /// Finds the tier's load balancer by name or creates it. A re-apply must not rely on
+    /// CreateLoadBalancer's idempotency: the run would record a load balancer it did not create
+    /// (and remove it on rollback), and emulators such as moto create a second one.
+    async fn ensure_load_balancer(
+        &self,
+        cloud: &Cloud,
+        run: &Run,
+        subnets: &[SubnetId],
+        lb_sg: &SecurityGroupId,
+        tags: &Tags,
+    ) -> Result<LoadBalancer> {
+        let find = DescribeLoadBalancersRequest::builder()
+            .names(vec![self.name.clone()])
+            .build()?;
+        match call_retry()
+            .run(|| cloud.elb.describe_load_balancers(find.clone()))
+            .await
+        {
+            Ok(mut found) if !found.is_empty() => {
+                let lb = found.remove(0);
+                run.reused("load balancer", lb.arn.to_string());
+                return Ok(lb);
+            }
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+        let req = CreateLoadBalancerRequest::builder()
+            .name(self.name.clone())
+            .subnets(subnets.to_vec())
+            .security_groups(vec![lb_sg.clone()])
+            .tags(tags.clone())
+            .build()?;
+        let lb = call_retry().run(|| cloud.elb.create_load_balancer(req.clone())).await?;
+        run.created_with(
+            "load balancer",
+            cloud.elb.clone(),
+            lb.arn.clone(),
+            |elb, arn| async move {
+                elb.delete_load_balancer(arn.clone()).await?;
+                wait_lb_deleted(elb.as_ref(), &arn).await
+            },
+        );
+        Ok(lb)
     }
 
     async fn ensure_listener(
@@ -1309,6 +1339,7 @@ pub async fn scale(
                 .map(|i| i.id.clone())
                 .filter(|id| !extra.contains(id))
                 .collect();
+            out.instance_ids.sort();
             let mut gone = Vec::new();
             for id in &extra {
                 for suffix in ["cpu", "status", "ebs-status"] {
@@ -1384,6 +1415,7 @@ pub async fn scale(
                 )
                 .await?;
             out.instance_ids = all.iter().map(|i| i.id.clone()).collect();
+            out.instance_ids.sort();
             out.alarm_names.extend(names);
         }
         Ok::<_, Error>(out)

@@ -14,8 +14,11 @@ use aws_facade::Service;
 /// Names a known moto deviation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeviationId {
-    /// EC2 volumes, attachments, snapshots and terminations reach their final state at once.
+    /// EC2 volumes and snapshots are created in their final state; attachments and
+    /// terminations reach theirs by the next describe.
     Ec2InstantLifecycles,
+    /// DetachVolume without InstanceId fails with a 500 (moto bug); AWS needs only VolumeId.
+    DetachVolumeNeedsInstanceId,
     /// RunInstances ignores ClientToken: a repeat launches new instances.
     RunInstancesIgnoresClientToken,
 }
@@ -43,12 +46,21 @@ pub const DEVIATIONS: &[Deviation] = &[
         id: DeviationId::Ec2InstantLifecycles,
         service: Service::Ec2,
         what: "transitional states of volumes, attachments, snapshots and terminating instances",
-        aws: "CreateVolume answers `creating`, AttachVolume `attaching`, DetachVolume `detaching`, \
-              CreateSnapshot `pending`, TerminateInstances `shutting-down`; the final state comes later",
-        moto: "CreateVolume answers `available`, AttachVolume `attached`, DetachVolume `detached`, \
-               CreateSnapshot `completed`, TerminateInstances `terminated` (RunInstances does answer \
-               `pending`, and `running` from the next describe)",
+        aws: "CreateVolume answers `creating`, CreateSnapshot `pending`; the volume is `available`, \
+              the snapshot `completed`, an attachment `attached` and a terminating instance \
+              `terminated` seconds to minutes later",
+        moto: "CreateVolume answers `available` and CreateSnapshot `completed`; AttachVolume, \
+               DetachVolume and TerminateInstances answer `attaching`, `detaching` and \
+               `shutting-down` like AWS, and the very next describe shows the final state",
         shown_by: "moto_deviation_ec2_lifecycles_are_instant",
+    },
+    Deviation {
+        id: DeviationId::DetachVolumeNeedsInstanceId,
+        service: Service::Ec2,
+        what: "DetachVolume with only VolumeId",
+        aws: "detaches the volume from the instance it is attached to",
+        moto: "500 Internal Server Error (moto looks the instance up by the missing InstanceId)",
+        shown_by: "moto_deviation_detach_volume_needs_instance_id",
     },
     Deviation {
         id: DeviationId::RunInstancesIgnoresClientToken,
