@@ -1186,7 +1186,10 @@ mod tests {
             .snapshot_ids(vec![id.clone()])
             .build()
             .unwrap();
-        assert_eq!(ebs.describe_snapshots(req).await.unwrap()[0].state, SnapshotState::Completed);
+        assert_eq!(
+            ebs.describe_snapshots(req).await.unwrap()[0].state,
+            SnapshotState::Completed
+        );
     }
 
     /// EC2 DeleteSnapshot ends a direct snapshot for the EBS direct APIs too: reads answer

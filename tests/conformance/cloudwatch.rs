@@ -2,10 +2,10 @@
 //! through the RPC v2 CBOR → AWS JSON 1.0 bridge (tests/support/cw_proxy.rs).
 
 use aws_facade::cloudwatch::{
-    AlarmState, ComparisonOperator, DescribeAlarmsRequest, Dimension, GetMetricDataRequest,
-    GetMetricStatisticsRequest, ListMetricsRequest, Metric, MetricAlarm, MetricDataQuery, MetricDataStatus,
-    MetricDatum, MetricStat, PutDashboardRequest, PutMetricAlarmRequest, PutMetricDataRequest,
-    SetAlarmStateRequest, Statistic, TreatMissingData, Unit,
+    AlarmState, ComparisonOperator, DescribeAlarmsRequest, Dimension, GetMetricDataRequest, GetMetricStatisticsRequest,
+    ListMetricsRequest, Metric, MetricAlarm, MetricDataQuery, MetricDataStatus, MetricDatum, MetricStat,
+    PutDashboardRequest, PutMetricAlarmRequest, PutMetricDataRequest, SetAlarmStateRequest, Statistic,
+    TreatMissingData, Unit,
 };
 use aws_facade::id::AlarmName;
 
@@ -15,7 +15,11 @@ const NAMESPACE: &str = "Conformance/App";
 
 /// The start of the minute `minutes_ago` whole minutes before the backend's now.
 fn minute_start(b: &Backend, minutes_ago: u64) -> SystemTime {
-    let now = b.now().duration_since(SystemTime::UNIX_EPOCH).expect("after 1970").as_secs();
+    let now = b
+        .now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
     SystemTime::UNIX_EPOCH + Duration::from_secs((now / 60 - minutes_ago) * 60)
 }
 
@@ -60,7 +64,21 @@ pub async fn cw_metric_data_round_trip(b: &Backend) {
     let t0 = minute_start(b, 10);
     let dims = vec![Dimension::new("Host", "web-1")];
     let at = |minute: u64, second: u64| t0 + Duration::from_secs(minute * 60 + second);
-    let samples: [(u64, u64, f64); 6] = [(0, 5, 1.0), (0, 40, 3.0), (1, 10, 5.0), (2, 0, 10.0), (2, 20, 20.0), (2, 59, 30.0)];
+    // AWS aligns the periods to the start time. moto starts them at the first datum, so on moto
+    // the first datum sits on a minute boundary (see CwPeriodsStartAtFirstDatum).
+    let first_second = if b.deviates(DeviationId::CwPeriodsStartAtFirstDatum) {
+        0
+    } else {
+        5
+    };
+    let samples: [(u64, u64, f64); 6] = [
+        (0, first_second, 1.0),
+        (0, 40, 3.0),
+        (1, 10, 5.0),
+        (2, 0, 10.0),
+        (2, 20, 20.0),
+        (2, 59, 30.0),
+    ];
     let data = samples
         .iter()
         .map(|&(m, s, v)| {
@@ -112,16 +130,7 @@ pub async fn cw_metric_data_round_trip(b: &Backend) {
     stats.sort_by_key(|d| d.timestamp);
     let got: Vec<_> = stats
         .iter()
-        .map(|d| {
-            (
-                d.timestamp,
-                d.sample_count,
-                d.sum,
-                d.average,
-                d.minimum,
-                d.maximum,
-            )
-        })
+        .map(|d| (d.timestamp, d.sample_count, d.sum, d.average, d.minimum, d.maximum))
         .collect();
     assert_eq!(
         got,
@@ -207,7 +216,10 @@ pub async fn cw_alarm_lifecycle(b: &Backend) {
     assert_eq!((a.namespace.as_str(), a.metric_name.as_str()), (NAMESPACE, "Latency"));
     assert_eq!(a.dimensions, vec![Dimension::new("Service", "checkout")]);
     assert_eq!(a.statistic, Some(Statistic::Average));
-    assert_eq!((a.period_secs, a.evaluation_periods, a.datapoints_to_alarm), (60, 5, Some(3)));
+    assert_eq!(
+        (a.period_secs, a.evaluation_periods, a.datapoints_to_alarm),
+        (60, 5, Some(3))
+    );
     assert_eq!(a.threshold, 250.0);
     assert_eq!(a.comparison, ComparisonOperator::GreaterThanThreshold);
     assert_eq!(a.treat_missing_data, TreatMissingData::NotBreaching);
@@ -245,11 +257,7 @@ pub async fn cw_alarm_lifecycle(b: &Backend) {
     let mut update = alarm_request("conf-latency");
     update.threshold = 500.0;
     update.description = Some("raised".into());
-    b.cloud
-        .cloudwatch
-        .put_metric_alarm(update)
-        .await
-        .expect("update alarm");
+    b.cloud.cloudwatch.put_metric_alarm(update).await.expect("update alarm");
     let updated = b.alarms(&["conf-latency"]).await;
     assert_eq!(updated.len(), 1, "an update replaces, it does not add: {updated:?}");
     assert_eq!(updated[0].threshold, 500.0);
@@ -361,7 +369,11 @@ pub async fn cw_dashboard_lifecycle(b: &Backend) {
             .build()
             .expect("valid")
     };
-    b.cloud.cloudwatch.put_dashboard(put(body)).await.expect("put dashboard");
+    b.cloud
+        .cloudwatch
+        .put_dashboard(put(body))
+        .await
+        .expect("put dashboard");
     let d = b
         .cloud
         .cloudwatch

@@ -2,12 +2,12 @@
 //! invocation, resource-based permissions). On moto, Invoke runs without Docker (see
 //! [`Backend::lambda_prepare`]).
 
+use aws_facade::id::AliasName;
 use aws_facade::lambda::{
     AddPermissionRequest, AliasRequest, AliasRouting, CLOUDWATCH_ALARMS_PRINCIPAL, CreateFunctionRequest,
     FunctionState, InvokeRequest, LastUpdateStatus, PublishVersionRequest, RemovePermissionRequest,
     UpdateFunctionCodeRequest,
 };
-use aws_facade::id::AliasName;
 
 use super::*;
 use crate::support::zip::zip;
@@ -74,7 +74,12 @@ impl Backend {
     pub async fn publish(&self, name: &FunctionName) -> String {
         self.cloud
             .lambda
-            .publish_version(PublishVersionRequest::builder().name(name.clone()).build().expect("valid"))
+            .publish_version(
+                PublishVersionRequest::builder()
+                    .name(name.clone())
+                    .build()
+                    .expect("valid"),
+            )
             .await
             .expect("publish version")
             .version
@@ -116,10 +121,7 @@ impl Backend {
 pub async fn lambda_function_lifecycle(b: &Backend) {
     let (name, created) = b.create_function("conf-fn-life").await;
     assert_eq!(created.name, name);
-    assert!(
-        created.arn.as_str().ends_with(":function:conf-fn-life"),
-        "{created:?}"
-    );
+    assert!(created.arn.as_str().ends_with(":function:conf-fn-life"), "{created:?}");
     assert_eq!(created.version, "$LATEST");
     assert_eq!(
         (created.runtime.as_str(), created.handler.as_deref()),
@@ -129,7 +131,11 @@ pub async fn lambda_function_lifecycle(b: &Backend) {
     assert_eq!(created.description, "conformance");
     let zip1 = echo_function_zip(1);
     assert_eq!(created.code_size, zip1.len() as u64);
-    assert_eq!(created.code_sha256, aws_facade::ebs::block_checksum(&zip1), "base64 SHA-256");
+    assert_eq!(
+        created.code_sha256,
+        aws_facade::ebs::block_checksum(&zip1),
+        "base64 SHA-256"
+    );
     if !b.deviates(DeviationId::LambdaInstantLifecycle) {
         assert_eq!(created.state, FunctionState::Pending, "{created:?}");
     }
@@ -149,8 +155,17 @@ pub async fn lambda_function_lifecycle(b: &Backend) {
         )
         .await
         .expect("update code");
-    assert_eq!(updated.code_sha256, aws_facade::ebs::block_checksum(&echo_function_zip(2)));
-    assert_ne!(updated.revision_id, ready.revision_id, "an update changes the revision id");
+    assert_eq!(
+        updated.code_sha256,
+        aws_facade::ebs::block_checksum(&echo_function_zip(2))
+    );
+    if !b.deviates(DeviationId::LambdaNoRevisionId) {
+        assert!(ready.revision_id.is_some(), "{ready:?}");
+        assert_ne!(
+            updated.revision_id, ready.revision_id,
+            "an update changes the revision id"
+        );
+    }
     if !b.deviates(DeviationId::LambdaInstantLifecycle) {
         assert_eq!(updated.last_update_status, LastUpdateStatus::InProgress, "{updated:?}");
     }
@@ -201,8 +216,14 @@ pub async fn lambda_versions_and_weighted_alias(b: &Backend) {
         .get_function_configuration(name.clone(), Some("1".into()))
         .await
         .expect("version 1");
-    assert_eq!(v1_config.code_sha256, aws_facade::ebs::block_checksum(&echo_function_zip(1)));
-    assert!(v1_config.arn.as_str().ends_with(":function:conf-fn-alias:1"), "{v1_config:?}");
+    assert_eq!(
+        v1_config.code_sha256,
+        aws_facade::ebs::block_checksum(&echo_function_zip(1))
+    );
+    assert!(
+        v1_config.arn.as_str().ends_with(":function:conf-fn-alias:1"),
+        "{v1_config:?}"
+    );
 
     let live: AliasName = "live".parse().expect("alias name");
     let created = b
@@ -223,7 +244,10 @@ pub async fn lambda_versions_and_weighted_alias(b: &Backend) {
         )
         .await
         .expect("create alias");
-    assert!(created.arn.as_str().ends_with(":function:conf-fn-alias:live"), "{created:?}");
+    assert!(
+        created.arn.as_str().ends_with(":function:conf-fn-alias:live"),
+        "{created:?}"
+    );
     assert_eq!(created.function_version, "1");
     assert_eq!(
         created.routing,
@@ -319,20 +343,17 @@ pub async fn lambda_invoke_and_permissions(b: &Backend) {
         .add_permission(add.clone())
         .await
         .expect("add permission");
-    let e = expect_err(
-        b.cloud.lambda.add_permission(add).await,
-        ErrorKind::Conflict,
-        "the same statement id again",
-    );
-    assert_eq!(e.code(), Some("ResourceConflictException"), "{e:?}");
-    let policy: serde_json::Value = serde_json::from_str(
-        &b.cloud
-            .lambda
-            .get_policy(name.clone(), None)
-            .await
-            .expect("get policy"),
-    )
-    .expect("policy JSON");
+    if !b.deviates(DeviationId::LambdaDuplicateStatementIdAccepted) {
+        let e = expect_err(
+            b.cloud.lambda.add_permission(add).await,
+            ErrorKind::Conflict,
+            "the same statement id again",
+        );
+        assert_eq!(e.code(), Some("ResourceConflictException"), "{e:?}");
+    }
+    let policy: serde_json::Value =
+        serde_json::from_str(&b.cloud.lambda.get_policy(name.clone(), None).await.expect("get policy"))
+            .expect("policy JSON");
     let statements = policy["Statement"].as_array().expect("statements");
     assert_eq!(statements.len(), 1, "{policy}");
     let s = &statements[0];
@@ -387,25 +408,32 @@ pub async fn lambda_unknown_function_is_not_found(b: &Backend) {
         ErrorKind::NotFound,
         "configuration of an unknown function",
     ));
-    check(expect_err(
-        b.cloud
-            .lambda
-            .invoke(
-                InvokeRequest::builder()
-                    .function(name.clone())
-                    .payload(&b"{}"[..])
-                    .build()
-                    .expect("valid"),
-            )
-            .await,
-        ErrorKind::NotFound,
-        "invoke an unknown function",
-    ));
-    check(expect_err(
-        b.cloud.lambda.list_versions(name.clone()).await,
-        ErrorKind::NotFound,
-        "versions of an unknown function",
-    ));
+    let invoked = b
+        .cloud
+        .lambda
+        .invoke(
+            InvokeRequest::builder()
+                .function(name.clone())
+                .payload(&b"{}"[..])
+                .build()
+                .expect("valid"),
+        )
+        .await;
+    if b.deviates(DeviationId::LambdaInvokeUnknownFunctionSucceeds) {
+        assert!(invoked.is_ok(), "{invoked:?}");
+    } else {
+        check(expect_err(invoked, ErrorKind::NotFound, "invoke an unknown function"));
+    }
+    let versions = b.cloud.lambda.list_versions(name.clone()).await;
+    if b.deviates(DeviationId::LambdaInvokeUnknownFunctionSucceeds) {
+        assert_eq!(versions.expect("moto lists nothing"), Vec::new());
+    } else {
+        check(expect_err(
+            versions,
+            ErrorKind::NotFound,
+            "versions of an unknown function",
+        ));
+    }
     check(expect_err(
         b.cloud.lambda.delete_function(name, None).await,
         ErrorKind::NotFound,

@@ -40,6 +40,20 @@ pub enum DeviationId {
     EbsUnknownSnapshotIsAServerError,
     /// EBS direct still serves a snapshot that EC2 deleted.
     EbsDeletedSnapshotStillReadable,
+    /// EBS direct block tokens are UUIDs (with `-`), outside AWS's token pattern.
+    EbsBlockTokensAreUuids,
+    /// GetMetricStatistics/GetMetricData periods start at the first datum, not at the start time.
+    CwPeriodsStartAtFirstDatum,
+    /// An HTTP listener reports an SslPolicy.
+    ElbHttpListenerHasSslPolicy,
+    /// UpdateFunctionCode / GetFunctionConfiguration carry no RevisionId.
+    LambdaNoRevisionId,
+    /// AddPermission accepts a statement id that is already in the policy.
+    LambdaDuplicateStatementIdAccepted,
+    /// ModifyTargetGroupAttributes answers only the attributes it changed.
+    ElbModifyAttributesAnswersOnlyChanged,
+    /// Invoke / ListVersionsByFunction of a function that does not exist succeed.
+    LambdaInvokeUnknownFunctionSucceeds,
 }
 
 /// One known deviation of moto from AWS.
@@ -95,7 +109,7 @@ pub const DEVIATIONS: &[Deviation] = &[
         service: Service::Elbv2,
         what: "the default HealthCheckTimeoutSeconds of an HTTP target group of instances",
         aws: "6 seconds (10 for HTTPS)",
-        moto: "10 seconds",
+        moto: "5 seconds",
         shown_by: "moto_deviation_elb_target_health_is_instant",
     },
     Deviation {
@@ -164,7 +178,8 @@ pub const DEVIATIONS: &[Deviation] = &[
         service: Service::Ebs,
         what: "EBS direct calls on a snapshot id that does not exist",
         aws: "ResourceNotFoundException (HTTP 404)",
-        moto: "HTTP 500 (an unhandled KeyError)",
+        moto: "HTTP 500 with an HTML body (an unhandled KeyError); the adapter maps it to a \
+               retryable Service error with status 500",
         shown_by: "moto_deviation_ebs_direct",
     },
     Deviation {
@@ -174,6 +189,63 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "ResourceNotFoundException",
         moto: "still listed and readable (EBS direct keeps its own copy)",
         shown_by: "moto_deviation_ebs_direct",
+    },
+    Deviation {
+        id: DeviationId::EbsBlockTokensAreUuids,
+        service: Service::Ebs,
+        what: "the BlockToken of ListSnapshotBlocks / ListChangedBlocks",
+        aws: "base64 text (pattern ^[A-Za-z0-9+/=]{1,256}$), which GetSnapshotBlockRequest checks",
+        moto: "a UUID with hyphens, refused by the request builder: blocks cannot be read back \
+               through the facade",
+        shown_by: "moto_deviation_ebs_direct",
+    },
+    Deviation {
+        id: DeviationId::CwPeriodsStartAtFirstDatum,
+        service: Service::CloudWatch,
+        what: "where the periods of GetMetricStatistics start",
+        aws: "at the StartTime (aligned to the period)",
+        moto: "at the timestamp of the first datum in range",
+        shown_by: "moto_deviation_cw_alarms_start_ok",
+    },
+    Deviation {
+        id: DeviationId::ElbHttpListenerHasSslPolicy,
+        service: Service::Elbv2,
+        what: "SslPolicy of an HTTP listener",
+        aws: "absent (security policies are for HTTPS listeners)",
+        moto: "ELBSecurityPolicy-2016-08",
+        shown_by: "moto_deviation_elb_create_is_not_idempotent",
+    },
+    Deviation {
+        id: DeviationId::ElbModifyAttributesAnswersOnlyChanged,
+        service: Service::Elbv2,
+        what: "the answer of ModifyTargetGroupAttributes",
+        aws: "every attribute of the target group",
+        moto: "only the attributes in the request",
+        shown_by: "moto_deviation_elb_target_health_is_instant",
+    },
+    Deviation {
+        id: DeviationId::LambdaNoRevisionId,
+        service: Service::Lambda,
+        what: "RevisionId in function configurations",
+        aws: "present, and changed by every update",
+        moto: "absent",
+        shown_by: "moto_deviation_lambda_lifecycle_and_invoke",
+    },
+    Deviation {
+        id: DeviationId::LambdaDuplicateStatementIdAccepted,
+        service: Service::Lambda,
+        what: "AddPermission with a statement id already in the policy",
+        aws: "ResourceConflictException",
+        moto: "accepted",
+        shown_by: "moto_deviation_lambda_lifecycle_and_invoke",
+    },
+    Deviation {
+        id: DeviationId::LambdaInvokeUnknownFunctionSucceeds,
+        service: Service::Lambda,
+        what: "Invoke and ListVersionsByFunction of a function that does not exist",
+        aws: "ResourceNotFoundException",
+        moto: "Invoke: status 200 with the payload `{}` through the SDK; ListVersionsByFunction: no versions",
+        shown_by: "moto_deviation_lambda_lifecycle_and_invoke",
     },
 ];
 
