@@ -453,9 +453,10 @@ fn resource_kind(code: &str) -> &'static str {
         ("snapshot", "snapshot"),
         ("subnet", "subnet"),
         ("vpc", "vpc"),
+        // Before "group": `TargetGroupNotFound` names a target group, not a security group.
+        ("targetgroup", "target group"),
         ("group", "security group"),
         ("loadbalancer", "load balancer"),
-        ("targetgroup", "target group"),
         ("listener", "listener"),
         ("alarm", "alarm"),
         ("dashboard", "dashboard"),
@@ -544,6 +545,22 @@ mod tests {
         }
         assert_eq!(e.code(), Some("InvalidInstanceID.NotFound"));
         assert!(e.to_string().contains("i-0123456789abcdef0"));
+    }
+
+    #[test]
+    fn not_found_kinds_of_every_service() {
+        for (service, code, kind) in [
+            (Service::Ec2, "InvalidGroup.NotFound", "security group"),
+            (Service::Elbv2, "TargetGroupNotFound", "target group"),
+            (Service::Elbv2, "LoadBalancerNotFound", "load balancer"),
+            (Service::Elbv2, "ListenerNotFound", "listener"),
+            (Service::Lambda, "ResourceNotFoundException", "resource"),
+        ] {
+            match Error::api(service, code, "x") {
+                Error::NotFound { kind: got, .. } => assert_eq!(got, kind, "{code}"),
+                other => panic!("{code}: expected NotFound, got {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -44,6 +44,23 @@ where
             );
             Error::transport(service, msg, Some(Box::new(err)))
         }
+        SdkError::ResponseError(ref r) if r.raw().status().as_u16() >= 500 => {
+            // The service answered with a server error whose body is not its protocol's error
+            // document (an HTML error page, say): a service error with its status (retryable),
+            // not a transport failure.
+            let status = r.raw().status().as_u16();
+            let message = format!(
+                "HTTP {status} with an unreadable error body: {}",
+                describe_chain(&err).unwrap_or_default()
+            );
+            Error::from_api(ApiError {
+                service,
+                code: "Unknown".into(),
+                message,
+                request_id: None,
+                status: Some(status),
+            })
+        }
         SdkError::ResponseError(_) => {
             let msg = format!("unreadable response: {}", describe_chain(&err).unwrap_or_default());
             Error::transport(service, msg, Some(Box::new(err)))
@@ -162,6 +179,18 @@ mod tests {
             assert_eq!(e.code(), Some(code));
             assert_eq!(e.api_error().unwrap().status, Some(status));
         }
+    }
+
+    #[test]
+    fn a_server_error_with_an_unreadable_body_is_a_retryable_service_error() {
+        let raw = HttpResponse::new(
+            500.try_into().unwrap(),
+            aws_smithy_types::body::SdkBody::from("<html>Internal Server Error</html>"),
+        );
+        let e = map_sdk_error::<FakeErr>(crate::Service::Ebs, SdkError::response_error("malformed JSON", raw));
+        assert_eq!(e.kind(), crate::ErrorKind::Service, "{e:?}");
+        assert_eq!(e.api_error().unwrap().status, Some(500));
+        assert!(e.is_retryable());
     }
 
     #[test]

@@ -332,3 +332,318 @@ fn moto_harness_missing_moto_fails_when_required() {
         "says why:\n{out}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Known deviations of ELBv2, CloudWatch, Lambda and EBS direct, shown.
+
+/// moto: a repeated CreateLoadBalancer makes a second load balancer; a repeated, identical
+/// CreateTargetGroup is DuplicateTargetGroupName.
+#[tokio::test]
+async fn moto_deviation_elb_create_is_not_idempotent() {
+    use aws_facade::elb::{DescribeLoadBalancersRequest, HealthCheck};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::ElbCreateIsNotIdempotent));
+    let subnets = b.subnets_in_two_zones().await;
+    let sg = b.security_group("dev-lb", 80, None).await;
+    let first = b.create_load_balancer("dev-dup", &subnets, &sg).await;
+    let second = b.create_load_balancer("dev-dup", &subnets, &sg).await;
+    assert_ne!(first.arn, second.arn, "AWS returns the first load balancer again");
+    let all = b
+        .cloud
+        .elb
+        .describe_load_balancers(DescribeLoadBalancersRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2, "two load balancers named dev-dup: {all:?}");
+    let tg = b.create_target_group("dev-dup-tg", HealthCheck::default()).await;
+    assert!(b.deviates(DeviationId::ElbHttpListenerHasSslPolicy));
+    let listener = b
+        .cloud
+        .elb
+        .create_listener(
+            aws_facade::elb::CreateListenerRequest::builder()
+                .load_balancer_arn(first.arn.clone())
+                .port(80)
+                .default_target_group(tg.arn.clone())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        listener.ssl_policy.as_deref(),
+        Some("ELBSecurityPolicy-2016-08"),
+        "AWS: none for HTTP"
+    );
+    let vpc = b.cloud.ec2.default_vpc().await.unwrap();
+    let again = aws_facade::elb::CreateTargetGroupRequest::builder()
+        .name("dev-dup-tg".parse().unwrap())
+        .port(80)
+        .vpc_id(vpc.id)
+        .tags(b.tags("dev-dup-tg"))
+        .build()
+        .unwrap();
+    let e = b.cloud.elb.create_target_group(again).await.unwrap_err();
+    assert_eq!(
+        e.code(),
+        Some("DuplicateTargetGroupName"),
+        "AWS: the existing group: {e:?}"
+    );
+}
+
+/// moto: targets are healthy at once and gone at once after DeregisterTargets; the default
+/// health check timeout of an HTTP target group is 10 s.
+#[tokio::test]
+async fn moto_deviation_elb_target_health_is_instant() {
+    use aws_facade::elb::{HealthCheck, Target, TargetHealthState};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::ElbTargetHealthIsInstant));
+    assert!(b.deviates(DeviationId::ElbDefaultHealthCheckTimeout));
+    let subnets = b.subnets_in_two_zones().await;
+    let instance = b.launch(1, Some(&subnets[0]), b.tags("dev-health")).await.remove(0);
+    b.wait_instance(&instance.id, InstanceState::Running).await;
+    let tg = b.create_target_group("dev-health", HealthCheck::default()).await;
+    assert_eq!(tg.health_check.timeout_secs, Some(5), "AWS: 6 s for HTTP");
+    assert!(b.deviates(DeviationId::ElbModifyAttributesAnswersOnlyChanged));
+    let answered = b
+        .cloud
+        .elb
+        .modify_target_group_attributes(
+            tg.arn.clone(),
+            [(aws_facade::elb::DEREGISTRATION_DELAY.to_string(), "30".to_string())].into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answered.len(), 1, "AWS: every attribute: {answered:?}");
+    let target = Target::instance(instance.id.clone());
+    b.cloud
+        .elb
+        .register_targets(tg.arn.clone(), vec![target.clone()])
+        .await
+        .unwrap();
+    let h = b.target_health(&tg.arn).await;
+    assert_eq!(
+        h[0].state,
+        TargetHealthState::Healthy,
+        "AWS: initial, with no listener unused: {h:?}"
+    );
+    b.cloud
+        .elb
+        .deregister_targets(tg.arn.clone(), vec![target])
+        .await
+        .unwrap();
+    assert!(b.target_health(&tg.arn).await.is_empty(), "AWS: draining");
+}
+
+/// moto: a new alarm is OK.
+#[tokio::test]
+async fn moto_deviation_cw_alarms_start_ok() {
+    use aws_facade::cloudwatch::{AlarmState, ComparisonOperator, PutMetricAlarmRequest, Statistic};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::CwAlarmsStartOk));
+    let req = PutMetricAlarmRequest::builder()
+        .alarm_name("dev-new".parse().unwrap())
+        .namespace("Deviation")
+        .metric_name("M")
+        .statistic(Statistic::Maximum)
+        .period_secs(60)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison(ComparisonOperator::GreaterThanThreshold)
+        .build()
+        .unwrap();
+    b.cloud.cloudwatch.put_metric_alarm(req).await.unwrap();
+    assert_eq!(
+        b.alarms(&["dev-new"]).await[0].state,
+        AlarmState::Ok,
+        "AWS: INSUFFICIENT_DATA"
+    );
+
+    // Periods start at the first datum, not at the start time.
+    use aws_facade::cloudwatch::{GetMetricStatisticsRequest, MetricDatum, PutMetricDataRequest};
+    assert!(b.deviates(DeviationId::CwPeriodsStartAtFirstDatum));
+    let now = b.now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let t0 = std::time::UNIX_EPOCH + Duration::from_secs((now / 60 - 10) * 60);
+    let data = [5u64, 70]
+        .iter()
+        .map(|s| {
+            MetricDatum::builder()
+                .metric_name("M")
+                .timestamp(t0 + Duration::from_secs(*s))
+                .value(1.0)
+                .build()
+        })
+        .collect();
+    let put = PutMetricDataRequest::builder()
+        .namespace("Deviation")
+        .data(data)
+        .build()
+        .unwrap();
+    b.cloud.cloudwatch.put_metric_data(put).await.unwrap();
+    let stats = b
+        .cloud
+        .cloudwatch
+        .get_metric_statistics(
+            GetMetricStatisticsRequest::builder()
+                .namespace("Deviation")
+                .metric_name("M")
+                .start(t0)
+                .end(t0 + Duration::from_secs(180))
+                .period_secs(60)
+                .statistics(vec![Statistic::Sum])
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let first = stats.iter().map(|d| d.timestamp).min().unwrap();
+    assert_eq!(first, t0 + Duration::from_secs(5), "AWS: the period starting at {t0:?}");
+}
+
+/// moto: a function is Active at once, an update Successful at once, and Invoke (Docker off)
+/// answers the event itself.
+#[tokio::test]
+async fn moto_deviation_lambda_lifecycle_and_invoke() {
+    use aws_facade::lambda::{FunctionState, LastUpdateStatus, UpdateFunctionCodeRequest};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::LambdaInstantLifecycle));
+    assert!(b.deviates(DeviationId::LambdaInvokeEchoesPayload));
+    let (name, created) = b.create_function("dev-fn").await;
+    assert_eq!(created.state, FunctionState::Active, "AWS: Pending");
+    let updated = b
+        .cloud
+        .lambda
+        .update_function_code(
+            UpdateFunctionCodeRequest::builder()
+                .name(name.clone())
+                .zip(conformance::echo_function_zip(2))
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.last_update_status,
+        LastUpdateStatus::Successful,
+        "AWS: InProgress"
+    );
+    let event = serde_json::json!({"ping": true});
+    let out = b.invoke(&name, None, &event).await;
+    assert_eq!(out.payload_json().unwrap(), event, "AWS: the function's answer");
+
+    use aws_facade::lambda::{AddPermissionRequest, InvokeRequest};
+    for id in [
+        DeviationId::LambdaNoRevisionId,
+        DeviationId::LambdaDuplicateStatementIdAccepted,
+        DeviationId::LambdaInvokeUnknownFunctionSucceeds,
+    ] {
+        assert!(b.deviates(id), "{id:?}");
+    }
+    assert_eq!(updated.revision_id, None, "AWS: a revision id");
+    let add = AddPermissionRequest::builder()
+        .function(name.clone())
+        .statement_id("twice")
+        .principal("events.amazonaws.com")
+        .build()
+        .unwrap();
+    b.cloud.lambda.add_permission(add.clone()).await.unwrap();
+    b.cloud
+        .lambda
+        .add_permission(add)
+        .await
+        .expect("AWS: ResourceConflictException");
+    let unknown = InvokeRequest::builder()
+        .function("dev-no-such-fn".parse().unwrap())
+        .payload(&b"{}"[..])
+        .build()
+        .unwrap();
+    let out = b
+        .cloud
+        .lambda
+        .invoke(unknown)
+        .await
+        .expect("AWS: ResourceNotFoundException");
+    assert_eq!((out.status_code, &out.payload[..]), (200, &b"{}"[..]));
+    let versions = b.cloud.lambda.list_versions("dev-no-such-fn".parse().unwrap()).await;
+    assert!(versions.unwrap().is_empty(), "AWS: ResourceNotFoundException");
+}
+
+/// moto's EBS direct: BlockSize 512, checksums not verified, no lineage, 500 for unknown
+/// snapshots, and deleted snapshots still readable.
+#[tokio::test]
+async fn moto_deviation_ebs_direct() {
+    use aws_facade::ebs::{
+        BLOCK_SIZE, ListSnapshotBlocksRequest, PutSnapshotBlockRequest, all_changed_blocks, all_snapshot_blocks,
+        block_checksum,
+    };
+    let Some(b) = Backend::moto().await else { return };
+    for id in [
+        DeviationId::EbsBlockSizeReported512,
+        DeviationId::EbsChecksumsNotVerified,
+        DeviationId::EbsNoLineage,
+        DeviationId::EbsUnknownSnapshotIsAServerError,
+        DeviationId::EbsDeletedSnapshotStillReadable,
+        DeviationId::EbsBlockTokensAreUuids,
+    ] {
+        assert!(b.deviates(id), "{id:?}");
+    }
+    let parent = b.start_direct_snapshot(None, "dev-parent").await;
+    assert_eq!(parent.block_size, 512, "AWS: 524288");
+    let data = vec![7u8; BLOCK_SIZE];
+    let mut bad = PutSnapshotBlockRequest::with_checksum(parent.snapshot_id.clone(), 0, data.clone()).unwrap();
+    bad.checksum = block_checksum(b"other data");
+    b.cloud
+        .ebs
+        .put_snapshot_block(bad)
+        .await
+        .expect("AWS: ValidationException for a wrong checksum");
+    let parent_digests = b.put_blocks(&parent.snapshot_id, &[(1, data.clone())]).await;
+    b.complete_direct_snapshot(&parent.snapshot_id, &parent_digests).await;
+    let child = b.start_direct_snapshot(Some(&parent.snapshot_id), "dev-child").await;
+    let child_digests = b.put_blocks(&child.snapshot_id, &[(2, data.clone())]).await;
+    b.complete_direct_snapshot(&child.snapshot_id, &child_digests).await;
+    let child_blocks = all_snapshot_blocks(&*b.cloud.ebs, &child.snapshot_id).await.unwrap();
+    let token = &child_blocks[0].token;
+    assert!(
+        aws_facade::ebs::GetSnapshotBlockRequest::builder()
+            .snapshot_id(child.snapshot_id.clone())
+            .block_index(2)
+            .block_token(token)
+            .build()
+            .is_err(),
+        "moto's token {token} is not base64 (AWS's tokens are)"
+    );
+    assert_eq!(
+        child_blocks.iter().map(|x| x.index).collect::<Vec<_>>(),
+        vec![2],
+        "AWS: 0, 1 (the parent's) and 2"
+    );
+    let changed = all_changed_blocks(&*b.cloud.ebs, Some(&parent.snapshot_id), &child.snapshot_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        changed.iter().map(|c| c.index).collect::<Vec<_>>(),
+        vec![0, 1],
+        "AWS: only block 2 (the parent's blocks are the child's too)"
+    );
+    let e = b
+        .cloud
+        .ebs
+        .list_snapshot_blocks(
+            ListSnapshotBlocksRequest::builder()
+                .snapshot_id("snap-0123456789abcdef0".parse().unwrap())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), aws_facade::ErrorKind::Service, "{e:?}");
+    assert_eq!(
+        e.api_error().and_then(|a| a.status),
+        Some(500),
+        "AWS: ResourceNotFoundException: {e:?}"
+    );
+    b.cloud.ec2.delete_snapshot(parent.snapshot_id.clone()).await.unwrap();
+    let still = all_snapshot_blocks(&*b.cloud.ebs, &parent.snapshot_id).await.unwrap();
+    assert_eq!(still.len(), 2, "AWS: ResourceNotFoundException after DeleteSnapshot");
+}

@@ -69,6 +69,10 @@ struct DirectSnapshot {
     sealed_at: Option<Instant>,
     /// The blocks written to THIS snapshot (the parent's are reached through the parent).
     blocks: HashMap<u32, StoredBlock>,
+    /// Deleted through EC2 `DeleteSnapshot`: the EBS direct APIs answer not found. Its blocks
+    /// are kept while a child may still read them through its lineage, as EBS keeps the data
+    /// a later snapshot of the lineage references.
+    deleted: bool,
 }
 
 impl DirectSnapshot {
@@ -90,7 +94,7 @@ fn ec2_state(s: DirectSnapshotStatus) -> SnapshotState {
 
 /// Tells EC2 about snapshot `id` as it is now (the one place EBS registers with EC2).
 fn publish(st: &mut SimState, now: Instant, id: &SnapshotId) {
-    let Some(s) = st.ebs.snapshots.get(id) else {
+    let Some(s) = st.ebs.snapshots.get(id).filter(|s| !s.deleted) else {
         return;
     };
     let (size, description, tags, encrypted, state) = (
@@ -109,7 +113,7 @@ fn publish(st: &mut SimState, now: Instant, id: &SnapshotId) {
 pub(crate) fn settle(st: &mut SimState, cfg: &SimConfig, now: Instant) {
     let mut changed = Vec::new();
     for (id, s) in st.ebs.snapshots.iter_mut() {
-        if s.status != DirectSnapshotStatus::Pending {
+        if s.status != DirectSnapshotStatus::Pending || s.deleted {
             continue;
         }
         match s.sealed_at {
@@ -134,6 +138,14 @@ pub(crate) fn settle(st: &mut SimState, cfg: &SimConfig, now: Instant) {
 /// pending upload session has no resource of its own beyond that snapshot.
 pub(crate) fn inventory(_st: &mut SimState, _now: Instant, _inv: &mut Inventory) {}
 
+/// EC2 deleted snapshot `id`: if it was made here, the EBS direct APIs no longer know it
+/// (`ResourceNotFoundException`), and it can no longer complete and reappear in EC2.
+pub(crate) fn forget(st: &mut SimState, id: &SnapshotId) {
+    if let Some(s) = st.ebs.snapshots.get_mut(id) {
+        s.deleted = true;
+    }
+}
+
 fn not_found(id: &SnapshotId) -> crate::Error {
     SimCloud::err(
         Service::Ebs,
@@ -147,7 +159,11 @@ fn invalid(reason: &str, message: impl std::fmt::Display) -> crate::Error {
 }
 
 fn get<'a>(st: &'a SimState, id: &SnapshotId) -> Result<&'a DirectSnapshot> {
-    st.ebs.snapshots.get(id).ok_or_else(|| not_found(id))
+    st.ebs
+        .snapshots
+        .get(id)
+        .filter(|s| !s.deleted)
+        .ok_or_else(|| not_found(id))
 }
 
 /// The snapshot, which must be `completed` (the read APIs need a completed snapshot).
@@ -291,6 +307,7 @@ impl crate::ebs::Ebs for SimCloud {
                 last_activity: now,
                 sealed_at: None,
                 blocks: HashMap::new(),
+                deleted: false,
             },
         );
         publish(&mut st, now, &id);
@@ -305,7 +322,12 @@ impl crate::ebs::Ebs for SimCloud {
         let mut st = self.lock();
         settle(&mut st, &self.inner.config, now);
         let id = &req.snapshot_id;
-        let s = st.ebs.snapshots.get_mut(id).ok_or_else(|| not_found(id))?;
+        let s = st
+            .ebs
+            .snapshots
+            .get_mut(id)
+            .filter(|s| !s.deleted)
+            .ok_or_else(|| not_found(id))?;
         if s.status != DirectSnapshotStatus::Pending || s.sealed_at.is_some() {
             let state = if s.sealed_at.is_some() && s.status == DirectSnapshotStatus::Pending {
                 "completing"
@@ -349,7 +371,12 @@ impl crate::ebs::Ebs for SimCloud {
         let mut st = self.lock();
         settle(&mut st, cfg, now);
         let id = &req.snapshot_id;
-        let s = st.ebs.snapshots.get_mut(id).ok_or_else(|| not_found(id))?;
+        let s = st
+            .ebs
+            .snapshots
+            .get_mut(id)
+            .filter(|s| !s.deleted)
+            .ok_or_else(|| not_found(id))?;
         match (s.status, s.sealed_at) {
             // A retry of an accepted CompleteSnapshot answers the current status.
             (DirectSnapshotStatus::Pending, Some(_)) | (DirectSnapshotStatus::Completed, _) => return Ok(s.status),
@@ -1145,5 +1172,58 @@ mod tests {
         all_snapshot_blocks(&ebs, &id).await.unwrap();
         assert_eq!(describe().await[0].state, SnapshotState::Completed);
         assert_eq!(ebs.inventory().count("snapshot"), 1, "counted once, by EC2");
+    }
+
+    /// EC2's DescribeSnapshots settles direct snapshots itself: a completed upload shows
+    /// `completed` with no EBS call after CompleteSnapshot (what a waiter polling EC2 sees).
+    #[tokio::test(start_paused = true)]
+    async fn describe_snapshots_alone_sees_a_direct_snapshot_complete() {
+        use crate::ec2::{DescribeSnapshotsRequest, Ec2};
+        let ebs = sim();
+        let id = start(&ebs, 1, None).await;
+        complete(&ebs, &id, &BTreeMap::new()).await;
+        let req = DescribeSnapshotsRequest::builder()
+            .snapshot_ids(vec![id.clone()])
+            .build()
+            .unwrap();
+        assert_eq!(
+            ebs.describe_snapshots(req).await.unwrap()[0].state,
+            SnapshotState::Completed
+        );
+    }
+
+    /// EC2 DeleteSnapshot ends a direct snapshot for the EBS direct APIs too: reads answer
+    /// `ResourceNotFoundException`, a snapshot deleted while completing does not come back to
+    /// EC2 when it would have completed, and a child still reads the blocks it inherited.
+    #[tokio::test(start_paused = true)]
+    async fn a_snapshot_deleted_through_ec2_is_gone_for_the_direct_apis() {
+        use crate::ec2::Ec2;
+        let ebs = sim();
+        let parent = start(&ebs, 1, None).await;
+        let digests = put_all(&ebs, &parent, &[(0, data(1))]).await;
+        complete(&ebs, &parent, &digests).await;
+        let child = start(&ebs, 1, Some(&parent)).await;
+        complete(&ebs, &child, &BTreeMap::new()).await;
+        ebs.delete_snapshot(parent.clone()).await.unwrap();
+        let e = all_snapshot_blocks(&ebs, &parent).await.unwrap_err();
+        assert_eq!(code(&e), "ResourceNotFoundException", "{e:?}");
+        let inherited = all_snapshot_blocks(&ebs, &child).await.unwrap();
+        assert_eq!(inherited.len(), 1);
+        let got = get(&ebs, &child, 0, &inherited[0].token).await.unwrap();
+        assert_eq!(got.data, data(1));
+        ebs.delete_snapshot(child).await.unwrap();
+
+        let sealing = start(&ebs, 1, None).await;
+        let req = CompleteSnapshotRequest::builder()
+            .snapshot_id(sealing.clone())
+            .changed_blocks_count(0)
+            .build()
+            .unwrap();
+        assert_eq!(ebs.complete_snapshot(req).await.unwrap(), DirectSnapshotStatus::Pending);
+        ebs.delete_snapshot(sealing.clone()).await.unwrap();
+        tokio::time::advance(COMPLETE).await;
+        let put = PutSnapshotBlockRequest::with_checksum(sealing, 0, data(2)).unwrap();
+        assert!(ebs.put_snapshot_block(put).await.unwrap_err().is_not_found());
+        assert!(ebs.inventory().is_empty(), "{}", ebs.inventory());
     }
 }

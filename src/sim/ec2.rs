@@ -487,6 +487,9 @@ impl SimCloud {
         let cfg = &self.inner.config;
         let mut st = self.lock();
         settle(&mut st.ec2, cfg, now);
+        // Snapshots written through the EBS direct APIs complete (or time out) on their own
+        // clock; settle them too, so DescribeSnapshots shows their state without an EBS call.
+        super::ebs::settle(&mut st, cfg, now);
         f(&mut st, cfg, now)
     }
 
@@ -1131,7 +1134,9 @@ impl crate::ec2::Ec2 for SimCloud {
                     format!("The snapshot {id} is currently in use by {}", v.vol.id),
                 ));
             }
-            st.ec2.snapshots.remove(&id);
+            if st.ec2.snapshots.remove(&id).is_some_and(|r| r.direct) {
+                super::ebs::forget(st, &id);
+            }
             Ok(())
         })
     }

@@ -251,6 +251,25 @@ impl SimCloud {
         inv
     }
 
+    /// The simulated wall-clock time now: tokio's (virtual) clock on the simulator's own
+    /// calendar, which starts at 2026-01-01T00:00:00Z when the simulator is made. Metric
+    /// timestamps sent to the simulated CloudWatch are checked against this clock (at most two
+    /// weeks old, two hours ahead), so take them from here rather than from
+    /// [`SystemTime::now`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let sim = aws_facade::sim::SimCloud::new();
+    /// let t0 = sim.wall_clock();
+    /// tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    /// assert_eq!(sim.wall_clock().duration_since(t0).unwrap().as_secs(), 60);
+    /// # }
+    /// ```
+    pub fn wall_clock(&self) -> SystemTime {
+        self.wall(self.now())
+    }
+
     /// Registers the Rust handler that runs when Lambda function `function` is invoked
     /// (any version or alias). Without one, Invoke answers a clear error.
     pub fn register_handler(&self, function: &str, handler: Handler) {

@@ -2,8 +2,9 @@
 //! written ONCE over a [`Backend`] and run by tests/conformance_sim.rs (the simulator, on paused
 //! time) and tests/conformance_moto.rs (the SDK adapters against moto server, on real time).
 //!
-//! Adding a scenario: write `pub async fn name(b: &Backend)` in its service's section below and
-//! add `name` to [`scenarios!`]; both binaries then run it. Assert what AWS does; where moto
+//! Adding a scenario: write `pub async fn name(b: &Backend)` in its service's file (EC2 below;
+//! elb.rs, cloudwatch.rs, lambda.rs, ebs.rs beside this file, each with its `Backend` helpers)
+//! and add `name` to [`scenarios!`]; both binaries then run it. Assert what AWS does; where moto
 //! differs, branch on `b.deviates(DeviationId::X)` and record the deviation (with a moto test
 //! that shows it) in tests/support/deviations.rs. Never weaken an assertion for the simulator.
 //!
@@ -11,8 +12,9 @@
 //! resource is left (`SimCloud::inventory`); moto is reset before every scenario.
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use aws_facade::ec2::{
     AttachVolumeRequest, AttachmentState, AuthorizeIngressRequest, CreateSecurityGroupRequest, CreateSnapshotRequest,
@@ -20,13 +22,23 @@ use aws_facade::ec2::{
     DescribeSnapshotsRequest, DescribeVolumesRequest, DetachVolumeRequest, Image, IngressSource, Instance,
     InstanceState, RunInstancesRequest, Snapshot, SnapshotState, Subnet, Volume, VolumeState, VolumeType,
 };
-use aws_facade::id::{InstanceId, SnapshotId, VolumeId};
+use aws_facade::id::{Arn, FunctionName, InstanceId, SecurityGroupId, SnapshotId, VolumeId};
+use aws_facade::lambda::FunctionConfiguration;
 use aws_facade::sim::SimCloud;
 use aws_facade::wait::{Backoff, Check, Waiter};
 use aws_facade::{Cloud, Error, ErrorKind, Tags};
 
 use crate::support::deviations::{DeviationId, deviation};
 use crate::support::moto::{self, MotoSession};
+
+mod cloudwatch;
+mod ebs;
+mod elb;
+mod lambda;
+pub use cloudwatch::*;
+pub use ebs::*;
+pub use elb::*;
+pub use lambda::*;
 
 /// Every scenario, by service section. Each test binary passes a macro that turns a name into a
 /// `#[tokio::test]` for its backend.
@@ -44,12 +56,30 @@ macro_rules! scenarios {
             ec2_run_instances_client_token_is_idempotent,
             ec2_volume_attach_detach_lifecycle,
             ec2_snapshot_lifecycle,
-            // ELBv2: add scenarios here once the Elbv2 trait is on main.
-            // CloudWatch: add scenarios here once the CloudWatch trait is on main (moto: through
-            //   support::cw_proxy, already wired into support::moto_cloud).
-            // Lambda: add scenarios here once the Lambda trait is on main (moto: call
-            //   `b.moto_session().lambda_without_docker()` and `create_lambda_role` first).
-            // EBS direct: add scenarios here once the Ebs trait is on main.
+            // ELBv2
+            elb_load_balancer_lifecycle_with_tags,
+            elb_load_balancer_name_is_idempotent_then_a_conflict,
+            elb_unknown_resources_are_not_found,
+            elb_target_group_health_check_and_attributes,
+            elb_targets_register_become_healthy_and_drain,
+            elb_listener_lifecycle_and_target_group_in_use,
+            // CloudWatch (moto: through support::cw_proxy)
+            cw_metric_data_round_trip,
+            cw_alarm_lifecycle,
+            cw_set_alarm_state,
+            cw_describe_alarms_returns_every_page,
+            cw_dashboard_lifecycle,
+            cw_unknown_alarm_and_dashboard_are_not_found,
+            // Lambda (moto: without Docker, with an IAM role; see Backend::lambda_prepare)
+            lambda_function_lifecycle,
+            lambda_versions_and_weighted_alias,
+            lambda_invoke_and_permissions,
+            lambda_unknown_function_is_not_found,
+            // EBS direct
+            ebs_direct_snapshot_round_trip,
+            ebs_wrong_checksums_are_rejected,
+            ebs_changed_blocks_between_parent_and_child,
+            ebs_unknown_snapshot_is_not_found,
         );
     };
 }
@@ -145,6 +175,60 @@ impl Backend {
         }
     }
 
+    /// The current time on the backend's clock (the simulator's virtual calendar, or the real
+    /// one for moto): metric timestamps must be near it.
+    pub fn now(&self) -> SystemTime {
+        match &self.sim {
+            Some(sim) => sim.wall_clock(),
+            None => SystemTime::now(),
+        }
+    }
+
+    /// Prepares a Lambda function named `function` whose package is [`echo_function_zip`]:
+    /// on moto, Invoke without Docker and an execution role (moto checks that it exists); on
+    /// the simulator, a Rust handler doing what the package's Python does. Returns the role.
+    pub async fn lambda_prepare(&self, function: &str) -> Arn {
+        match (&self.sim, &self.moto) {
+            (Some(sim), _) => {
+                sim.register_handler(
+                    function,
+                    Arc::new(|inv| Ok(serde_json::json!({"echo": inv.payload.clone(), "version": inv.version}))),
+                );
+                format!("arn:aws:iam::{}:role/conformance-lambda", moto::ACCOUNT_ID)
+                    .parse()
+                    .expect("role ARN")
+            }
+            (None, Some(session)) => {
+                session.lambda_without_docker().await;
+                session
+                    .create_lambda_role("conformance-lambda")
+                    .await
+                    .parse()
+                    .expect("role ARN")
+            }
+            (None, None) => unreachable!("a backend is the simulator or moto"),
+        }
+    }
+
+    /// Waits until function `name` is `Active` with no update in progress.
+    pub async fn wait_function_ready(&self, name: &FunctionName) -> FunctionConfiguration {
+        let lambda = self.cloud.lambda.clone();
+        self.waiter(format!("function {name} ready"))
+            .until(|| {
+                let (lambda, name) = (lambda.clone(), name.clone());
+                async move {
+                    let c = lambda.get_function_configuration(name, None).await?;
+                    Ok(if c.is_ready() {
+                        Check::Done(c)
+                    } else {
+                        Check::Pending(format!("{:?} {:?}", c.state, c.last_update_status))
+                    })
+                }
+            })
+            .await
+            .unwrap_or_else(|e| panic!("waiting for function {name}: {e}"))
+    }
+
     /// Tags marking a scenario's resources.
     pub fn tags(&self, scenario: &str) -> Tags {
         Tags::from([
@@ -179,12 +263,24 @@ impl Backend {
 
     /// Launches `count` t3.micro instances with `tags` (IMDSv2 required by default).
     pub async fn launch(&self, count: u32, subnet: Option<&Subnet>, tags: Tags) -> Vec<Instance> {
+        self.launch_in_groups(count, subnet, Vec::new(), tags).await
+    }
+
+    /// Launches `count` t3.micro instances in security `groups` (none: the VPC's default).
+    pub async fn launch_in_groups(
+        &self,
+        count: u32,
+        subnet: Option<&Subnet>,
+        groups: Vec<SecurityGroupId>,
+        tags: Tags,
+    ) -> Vec<Instance> {
         let image = self.image().await;
         let req = RunInstancesRequest::builder()
             .image_id(image.id)
             .instance_type("t3.micro".parse().expect("instance type"))
             .count(count)
             .maybe_subnet_id(subnet.map(|s| s.id.clone()))
+            .security_group_ids(groups)
             .tags(tags)
             .build()
             .expect("valid RunInstances request");
@@ -277,6 +373,70 @@ impl Backend {
             })
             .await
             .unwrap_or_else(|e| panic!("waiting for snapshot {id} to be {state:?}: {e}"))
+    }
+
+    /// Two default subnets in different Availability Zones (what an ALB needs).
+    pub async fn subnets_in_two_zones(&self) -> [Subnet; 2] {
+        let subnets = self.subnets().await;
+        let first = subnets[0].clone();
+        let second = subnets
+            .iter()
+            .find(|s| s.availability_zone != first.availability_zone)
+            .expect("a subnet in a second zone")
+            .clone();
+        [first, second]
+    }
+
+    /// Creates a security group in the default VPC admitting TCP `port` from `source` (if any).
+    pub async fn security_group(&self, name: &str, port: u16, source: Option<IngressSource>) -> SecurityGroupId {
+        let vpc = self.cloud.ec2.default_vpc().await.expect("default VPC");
+        let id = self
+            .cloud
+            .ec2
+            .create_security_group(
+                CreateSecurityGroupRequest::builder()
+                    .name(name)
+                    .description(format!("conformance {name}"))
+                    .vpc_id(vpc.id)
+                    .build()
+                    .expect("valid CreateSecurityGroup request"),
+            )
+            .await
+            .expect("create security group");
+        if let Some(source) = source {
+            self.cloud
+                .ec2
+                .authorize_ingress(
+                    AuthorizeIngressRequest::builder()
+                        .group_id(id.clone())
+                        .from_port(port)
+                        .source(source)
+                        .build()
+                        .expect("valid ingress rule"),
+                )
+                .await
+                .expect("authorize ingress");
+        }
+        id
+    }
+
+    /// Deletes a security group, retrying while a deleted load balancer's network interfaces
+    /// still hold it (`DependencyViolation`, as AWS answers for a while after DeleteLoadBalancer).
+    pub async fn delete_security_group(&self, id: &SecurityGroupId) {
+        let ec2 = self.cloud.ec2.clone();
+        self.waiter(format!("delete security group {id}"))
+            .until(|| {
+                let (ec2, id) = (ec2.clone(), id.clone());
+                async move {
+                    match ec2.delete_security_group(id).await {
+                        Ok(()) => Ok(Check::Done(())),
+                        Err(e) if e.is_dependency_violation() => Ok(Check::Pending(e.to_string())),
+                        Err(e) => Err(e),
+                    }
+                }
+            })
+            .await
+            .unwrap_or_else(|e| panic!("deleting security group {id}: {e}"))
     }
 
     /// Creates an 8 GiB volume with the defaults (gp3, encrypted) in `subnet`'s zone.

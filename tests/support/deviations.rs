@@ -21,6 +21,42 @@ pub enum DeviationId {
     DetachVolumeNeedsInstanceId,
     /// RunInstances ignores ClientToken: a repeat launches new instances.
     RunInstancesIgnoresClientToken,
+    /// CreateLoadBalancer / CreateTargetGroup with an existing name are not idempotent.
+    ElbCreateIsNotIdempotent,
+    /// A target group's default health check timeout is 10 s whatever the protocol.
+    ElbDefaultHealthCheckTimeout,
+    /// Targets are `healthy` as soon as they are registered, and gone as soon as deregistered.
+    ElbTargetHealthIsInstant,
+    /// New alarms start `OK`.
+    CwAlarmsStartOk,
+    /// Functions are `Active`, and updates `Successful`, at once.
+    LambdaInstantLifecycle,
+    /// Invoke (without Docker) answers the event it was sent.
+    LambdaInvokeEchoesPayload,
+    /// EBS direct reports a block size of 512 bytes.
+    EbsBlockSizeReported512,
+    /// EBS direct stores block and LINEAR checksums without verifying them.
+    EbsChecksumsNotVerified,
+    /// EBS direct ignores ParentSnapshotId; ListChangedBlocks walks only the first snapshot.
+    EbsNoLineage,
+    /// EBS direct answers HTTP 500 (not ResourceNotFoundException) for an unknown snapshot.
+    EbsUnknownSnapshotIsAServerError,
+    /// EBS direct still serves a snapshot that EC2 deleted.
+    EbsDeletedSnapshotStillReadable,
+    /// EBS direct block tokens are UUIDs (with `-`), outside AWS's token pattern.
+    EbsBlockTokensAreUuids,
+    /// GetMetricStatistics/GetMetricData periods start at the first datum, not at the start time.
+    CwPeriodsStartAtFirstDatum,
+    /// An HTTP listener reports an SslPolicy.
+    ElbHttpListenerHasSslPolicy,
+    /// UpdateFunctionCode / GetFunctionConfiguration carry no RevisionId.
+    LambdaNoRevisionId,
+    /// AddPermission accepts a statement id that is already in the policy.
+    LambdaDuplicateStatementIdAccepted,
+    /// ModifyTargetGroupAttributes answers only the attributes it changed.
+    ElbModifyAttributesAnswersOnlyChanged,
+    /// Invoke / ListVersionsByFunction of a function that does not exist succeed.
+    LambdaInvokeUnknownFunctionSucceeds,
 }
 
 /// One known deviation of moto from AWS.
@@ -69,6 +105,159 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "a retry with the same ClientToken returns the instances of the first call and launches nothing",
         moto: "ClientToken is ignored: every call launches new instances",
         shown_by: "moto_deviation_run_instances_ignores_client_token",
+    },
+    Deviation {
+        id: DeviationId::ElbCreateIsNotIdempotent,
+        service: Service::Elbv2,
+        what: "CreateLoadBalancer and CreateTargetGroup with the name of an existing resource",
+        aws: "the same settings return the existing resource; other settings answer \
+              DuplicateLoadBalancerName / DuplicateTargetGroupName",
+        moto: "CreateLoadBalancer makes a second load balancer with the same name (whatever the settings); \
+               CreateTargetGroup answers DuplicateTargetGroupName even for identical settings",
+        shown_by: "moto_deviation_elb_create_is_not_idempotent",
+    },
+    Deviation {
+        id: DeviationId::ElbDefaultHealthCheckTimeout,
+        service: Service::Elbv2,
+        what: "the default HealthCheckTimeoutSeconds of an HTTP target group of instances",
+        aws: "6 seconds (10 for HTTPS)",
+        moto: "5 seconds",
+        shown_by: "moto_deviation_elb_target_health_is_instant",
+    },
+    Deviation {
+        id: DeviationId::ElbTargetHealthIsInstant,
+        service: Service::Elbv2,
+        what: "target health after RegisterTargets and DeregisterTargets",
+        aws: "`initial` (Elb.InitialHealthChecking) until the health checks pass, then `healthy`; \
+              after DeregisterTargets `draining` for the deregistration delay",
+        moto: "`healthy` at once (no health checks run); deregistered targets are gone at once",
+        shown_by: "moto_deviation_elb_target_health_is_instant",
+    },
+    Deviation {
+        id: DeviationId::CwAlarmsStartOk,
+        service: Service::CloudWatch,
+        what: "the state of a new metric alarm",
+        aws: "`INSUFFICIENT_DATA` until it is first evaluated",
+        moto: "`OK` (alarms are never evaluated)",
+        shown_by: "moto_deviation_cw_alarms_start_ok",
+    },
+    Deviation {
+        id: DeviationId::LambdaInstantLifecycle,
+        service: Service::Lambda,
+        what: "function state after CreateFunction and UpdateFunctionCode",
+        aws: "CreateFunction answers `Pending` (then `Active`); UpdateFunctionCode answers \
+              LastUpdateStatus `InProgress` (then `Successful`)",
+        moto: "`Active` and `Successful` at once",
+        shown_by: "moto_deviation_lambda_lifecycle_and_invoke",
+    },
+    Deviation {
+        id: DeviationId::LambdaInvokeEchoesPayload,
+        service: Service::Lambda,
+        what: "what Invoke answers",
+        aws: "the function's result (the package's code runs)",
+        moto: "with Docker off (as the tests run it) the request payload, unchanged; no code runs",
+        shown_by: "moto_deviation_lambda_lifecycle_and_invoke",
+    },
+    Deviation {
+        id: DeviationId::EbsBlockSizeReported512,
+        service: Service::Ebs,
+        what: "BlockSize in StartSnapshot and the list answers",
+        aws: "524288",
+        moto: "512 (the blocks themselves are stored as sent)",
+        shown_by: "moto_deviation_ebs_direct",
+    },
+    Deviation {
+        id: DeviationId::EbsChecksumsNotVerified,
+        service: Service::Ebs,
+        what: "PutSnapshotBlock Checksum and CompleteSnapshot LINEAR Checksum",
+        aws: "a block whose checksum does not match is refused (ValidationException); a wrong \
+              LINEAR checksum fails the snapshot",
+        moto: "both are stored and never checked",
+        shown_by: "moto_deviation_ebs_direct",
+    },
+    Deviation {
+        id: DeviationId::EbsNoLineage,
+        service: Service::Ebs,
+        what: "StartSnapshot ParentSnapshotId and ListChangedBlocks",
+        aws: "a child lists its parent's blocks overlaid with its own; ListChangedBlocks lists the \
+              blocks that differ, including those only the second snapshot has",
+        moto: "ParentSnapshotId is ignored (the child holds only what it writes); ListChangedBlocks \
+               walks only the first snapshot's blocks",
+        shown_by: "moto_deviation_ebs_direct",
+    },
+    Deviation {
+        id: DeviationId::EbsUnknownSnapshotIsAServerError,
+        service: Service::Ebs,
+        what: "EBS direct calls on a snapshot id that does not exist",
+        aws: "ResourceNotFoundException (HTTP 404)",
+        moto: "HTTP 500 with an HTML body (an unhandled KeyError); the adapter maps it to a \
+               retryable Service error with status 500",
+        shown_by: "moto_deviation_ebs_direct",
+    },
+    Deviation {
+        id: DeviationId::EbsDeletedSnapshotStillReadable,
+        service: Service::Ebs,
+        what: "EBS direct calls on a snapshot EC2 DeleteSnapshot deleted",
+        aws: "ResourceNotFoundException",
+        moto: "still listed and readable (EBS direct keeps its own copy)",
+        shown_by: "moto_deviation_ebs_direct",
+    },
+    Deviation {
+        id: DeviationId::EbsBlockTokensAreUuids,
+        service: Service::Ebs,
+        what: "the BlockToken of ListSnapshotBlocks / ListChangedBlocks",
+        aws: "base64 text (pattern ^[A-Za-z0-9+/=]{1,256}$), which GetSnapshotBlockRequest checks",
+        moto: "a UUID with hyphens, refused by the request builder: blocks cannot be read back \
+               through the facade",
+        shown_by: "moto_deviation_ebs_direct",
+    },
+    Deviation {
+        id: DeviationId::CwPeriodsStartAtFirstDatum,
+        service: Service::CloudWatch,
+        what: "where the periods of GetMetricStatistics start",
+        aws: "at the StartTime (aligned to the period)",
+        moto: "at the timestamp of the first datum in range",
+        shown_by: "moto_deviation_cw_alarms_start_ok",
+    },
+    Deviation {
+        id: DeviationId::ElbHttpListenerHasSslPolicy,
+        service: Service::Elbv2,
+        what: "SslPolicy of an HTTP listener",
+        aws: "absent (security policies are for HTTPS listeners)",
+        moto: "ELBSecurityPolicy-2016-08",
+        shown_by: "moto_deviation_elb_create_is_not_idempotent",
+    },
+    Deviation {
+        id: DeviationId::ElbModifyAttributesAnswersOnlyChanged,
+        service: Service::Elbv2,
+        what: "the answer of ModifyTargetGroupAttributes",
+        aws: "every attribute of the target group",
+        moto: "only the attributes in the request",
+        shown_by: "moto_deviation_elb_target_health_is_instant",
+    },
+    Deviation {
+        id: DeviationId::LambdaNoRevisionId,
+        service: Service::Lambda,
+        what: "RevisionId in function configurations",
+        aws: "present, and changed by every update",
+        moto: "absent",
+        shown_by: "moto_deviation_lambda_lifecycle_and_invoke",
+    },
+    Deviation {
+        id: DeviationId::LambdaDuplicateStatementIdAccepted,
+        service: Service::Lambda,
+        what: "AddPermission with a statement id already in the policy",
+        aws: "ResourceConflictException",
+        moto: "accepted",
+        shown_by: "moto_deviation_lambda_lifecycle_and_invoke",
+    },
+    Deviation {
+        id: DeviationId::LambdaInvokeUnknownFunctionSucceeds,
+        service: Service::Lambda,
+        what: "Invoke and ListVersionsByFunction of a function that does not exist",
+        aws: "ResourceNotFoundException",
+        moto: "Invoke: status 200 with the payload `{}` through the SDK; ListVersionsByFunction: no versions",
+        shown_by: "moto_deviation_lambda_lifecycle_and_invoke",
     },
 ];
 

@@ -1,0 +1,448 @@
+//! CloudWatch scenarios (metric data and statistics, alarms, dashboards). On moto they go
+//! through the RPC v2 CBOR → AWS JSON 1.0 bridge (tests/support/cw_proxy.rs).
+
+use aws_facade::cloudwatch::{
+    AlarmState, ComparisonOperator, DescribeAlarmsRequest, Dimension, GetMetricDataRequest, GetMetricStatisticsRequest,
+    ListMetricsRequest, Metric, MetricAlarm, MetricDataQuery, MetricDataStatus, MetricDatum, MetricStat,
+    PutDashboardRequest, PutMetricAlarmRequest, PutMetricDataRequest, SetAlarmStateRequest, Statistic,
+    TreatMissingData, Unit,
+};
+use aws_facade::id::AlarmName;
+
+use super::*;
+
+const NAMESPACE: &str = "Conformance/App";
+
+/// The start of the minute `minutes_ago` whole minutes before the backend's now.
+fn minute_start(b: &Backend, minutes_ago: u64) -> SystemTime {
+    let now = b
+        .now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    SystemTime::UNIX_EPOCH + Duration::from_secs((now / 60 - minutes_ago) * 60)
+}
+
+fn alarm_request(name: &str) -> PutMetricAlarmRequest {
+    PutMetricAlarmRequest::builder()
+        .alarm_name(name.parse().expect("alarm name"))
+        .description(format!("conformance {name}"))
+        .namespace(NAMESPACE)
+        .metric_name("Latency")
+        .dimensions(vec![Dimension::new("Service", "checkout")])
+        .statistic(Statistic::Average)
+        .period_secs(60)
+        .evaluation_periods(5)
+        .datapoints_to_alarm(3)
+        .threshold(250.0)
+        .comparison(ComparisonOperator::GreaterThanThreshold)
+        .treat_missing_data(TreatMissingData::NotBreaching)
+        .unit(Unit::Milliseconds)
+        .build()
+        .expect("valid PutMetricAlarm request")
+}
+
+impl Backend {
+    /// The alarms named `names` (describe by names).
+    pub async fn alarms(&self, names: &[&str]) -> Vec<MetricAlarm> {
+        self.cloud
+            .cloudwatch
+            .describe_alarms(
+                DescribeAlarmsRequest::builder()
+                    .names(names.iter().map(|n| n.parse().expect("alarm name")).collect())
+                    .build()
+                    .expect("valid"),
+            )
+            .await
+            .expect("describe alarms")
+    }
+}
+
+/// Data put at three minutes comes back as per-minute statistics (GetMetricStatistics), as
+/// per-minute values of two queries (GetMetricData), and the metric is listed (ListMetrics).
+pub async fn cw_metric_data_round_trip(b: &Backend) {
+    let t0 = minute_start(b, 10);
+    let dims = vec![Dimension::new("Host", "web-1")];
+    let at = |minute: u64, second: u64| t0 + Duration::from_secs(minute * 60 + second);
+    // AWS aligns the periods to the start time. moto starts them at the first datum, so on moto
+    // the first datum sits on a minute boundary (see CwPeriodsStartAtFirstDatum).
+    let first_second = if b.deviates(DeviationId::CwPeriodsStartAtFirstDatum) {
+        0
+    } else {
+        5
+    };
+    let samples: [(u64, u64, f64); 6] = [
+        (0, first_second, 1.0),
+        (0, 40, 3.0),
+        (1, 10, 5.0),
+        (2, 0, 10.0),
+        (2, 20, 20.0),
+        (2, 59, 30.0),
+    ];
+    let data = samples
+        .iter()
+        .map(|&(m, s, v)| {
+            MetricDatum::builder()
+                .metric_name("Requests")
+                .dimensions(dims.clone())
+                .timestamp(at(m, s))
+                .value(v)
+                .unit(Unit::Count)
+                .build()
+        })
+        .collect();
+    b.cloud
+        .cloudwatch
+        .put_metric_data(
+            PutMetricDataRequest::builder()
+                .namespace(NAMESPACE)
+                .data(data)
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("put metric data");
+
+    let stats = b
+        .cloud
+        .cloudwatch
+        .get_metric_statistics(
+            GetMetricStatisticsRequest::builder()
+                .namespace(NAMESPACE)
+                .metric_name("Requests")
+                .dimensions(dims.clone())
+                .start(t0)
+                .end(at(3, 0))
+                .period_secs(60)
+                .statistics(vec![
+                    Statistic::SampleCount,
+                    Statistic::Sum,
+                    Statistic::Average,
+                    Statistic::Minimum,
+                    Statistic::Maximum,
+                ])
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("get metric statistics");
+    let mut stats = stats;
+    stats.sort_by_key(|d| d.timestamp);
+    let got: Vec<_> = stats
+        .iter()
+        .map(|d| (d.timestamp, d.sample_count, d.sum, d.average, d.minimum, d.maximum))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (at(0, 0), Some(2.0), Some(4.0), Some(2.0), Some(1.0), Some(3.0)),
+            (at(1, 0), Some(1.0), Some(5.0), Some(5.0), Some(5.0), Some(5.0)),
+            (at(2, 0), Some(3.0), Some(60.0), Some(20.0), Some(10.0), Some(30.0)),
+        ],
+        "{stats:?}"
+    );
+    assert!(stats.iter().all(|d| d.unit == Some(Unit::Count)), "{stats:?}");
+
+    let metric = Metric {
+        namespace: NAMESPACE.into(),
+        metric_name: "Requests".into(),
+        dimensions: dims.clone(),
+    };
+    let query = |id: &str, stat: &str| {
+        MetricDataQuery::builder()
+            .id(id)
+            .metric(
+                MetricStat::builder()
+                    .metric(metric.clone())
+                    .period_secs(60)
+                    .stat(stat)
+                    .build(),
+            )
+            .build()
+    };
+    let results = b
+        .cloud
+        .cloudwatch
+        .get_metric_data(
+            GetMetricDataRequest::builder()
+                .queries(vec![query("sum", "Sum"), query("peak", "Maximum")])
+                .start(t0)
+                .end(at(3, 0))
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("get metric data");
+    let by_id: BTreeMap<&str, _> = results.iter().map(|r| (r.id.as_str(), r)).collect();
+    assert_eq!(by_id.len(), 2, "{results:?}");
+    for (id, want) in [("sum", vec![4.0, 5.0, 60.0]), ("peak", vec![3.0, 5.0, 30.0])] {
+        let r = by_id[id];
+        assert_eq!(r.status, MetricDataStatus::Complete, "{r:?}");
+        let mut points: Vec<_> = r.timestamps.iter().copied().zip(r.values.iter().copied()).collect();
+        points.sort_by_key(|p| p.0);
+        let want: Vec<_> = (0..3).map(|m| at(m, 0)).zip(want).collect();
+        assert_eq!(points, want, "query {id}: {r:?}");
+    }
+
+    let listed = b
+        .cloud
+        .cloudwatch
+        .list_metrics(
+            ListMetricsRequest::builder()
+                .namespace(NAMESPACE)
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("list metrics");
+    assert_eq!(listed, vec![metric], "{listed:?}");
+}
+
+/// An alarm: created `INSUFFICIENT_DATA` with every setting kept, found by name and by prefix,
+/// updated in place (its state kept), deleted (then not listed); deleting an unknown name is
+/// not an error.
+pub async fn cw_alarm_lifecycle(b: &Backend) {
+    b.cloud
+        .cloudwatch
+        .put_metric_alarm(alarm_request("conf-latency"))
+        .await
+        .expect("put alarm");
+    let found = b.alarms(&["conf-latency"]).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    let a = &found[0];
+    assert_eq!(a.name.as_str(), "conf-latency");
+    assert!(a.arn.ends_with(":alarm:conf-latency"), "{a:?}");
+    assert_eq!(a.description.as_deref(), Some("conformance conf-latency"));
+    assert_eq!((a.namespace.as_str(), a.metric_name.as_str()), (NAMESPACE, "Latency"));
+    assert_eq!(a.dimensions, vec![Dimension::new("Service", "checkout")]);
+    assert_eq!(a.statistic, Some(Statistic::Average));
+    assert_eq!(
+        (a.period_secs, a.evaluation_periods, a.datapoints_to_alarm),
+        (60, 5, Some(3))
+    );
+    assert_eq!(a.threshold, 250.0);
+    assert_eq!(a.comparison, ComparisonOperator::GreaterThanThreshold);
+    assert_eq!(a.treat_missing_data, TreatMissingData::NotBreaching);
+    assert_eq!(a.unit, Some(Unit::Milliseconds));
+    assert!(a.actions_enabled, "{a:?}");
+    let initial = if b.deviates(DeviationId::CwAlarmsStartOk) {
+        AlarmState::Ok
+    } else {
+        AlarmState::InsufficientData
+    };
+    assert_eq!(a.state, initial, "{a:?}");
+
+    b.cloud
+        .cloudwatch
+        .put_metric_alarm(alarm_request("conf-latency-p2"))
+        .await
+        .expect("put second alarm");
+    let by_prefix = b
+        .cloud
+        .cloudwatch
+        .describe_alarms(
+            DescribeAlarmsRequest::builder()
+                .name_prefix("conf-latency")
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe by prefix");
+    let names: BTreeSet<_> = by_prefix.iter().map(|a| a.name.to_string()).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["conf-latency".to_string(), "conf-latency-p2".to_string()])
+    );
+
+    let mut update = alarm_request("conf-latency");
+    update.threshold = 500.0;
+    update.description = Some("raised".into());
+    b.cloud.cloudwatch.put_metric_alarm(update).await.expect("update alarm");
+    let updated = b.alarms(&["conf-latency"]).await;
+    assert_eq!(updated.len(), 1, "an update replaces, it does not add: {updated:?}");
+    assert_eq!(updated[0].threshold, 500.0);
+    assert_eq!(updated[0].description.as_deref(), Some("raised"));
+    assert_eq!(updated[0].state, initial, "an update keeps the state");
+
+    let names: Vec<AlarmName> = ["conf-latency", "conf-latency-p2", "conf-never-made"]
+        .iter()
+        .map(|n| n.parse().expect("name"))
+        .collect();
+    b.cloud
+        .cloudwatch
+        .delete_alarms(names)
+        .await
+        .expect("delete alarms (one unknown)");
+    assert!(b.alarms(&["conf-latency", "conf-latency-p2"]).await.is_empty());
+}
+
+/// SetAlarmState moves an alarm to `ALARM` with the given reason; describing by state finds it.
+pub async fn cw_set_alarm_state(b: &Backend) {
+    b.cloud
+        .cloudwatch
+        .put_metric_alarm(alarm_request("conf-state"))
+        .await
+        .expect("put alarm");
+    b.cloud
+        .cloudwatch
+        .set_alarm_state(
+            SetAlarmStateRequest::builder()
+                .alarm_name("conf-state".parse().expect("name"))
+                .state(AlarmState::Alarm)
+                .reason("testing the pager")
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("set alarm state");
+    let a = b.alarms(&["conf-state"]).await.remove(0);
+    assert_eq!(a.state, AlarmState::Alarm, "{a:?}");
+    assert_eq!(a.state_reason.as_deref(), Some("testing the pager"));
+    assert!(a.state_updated.is_some(), "{a:?}");
+    let alarming = b
+        .cloud
+        .cloudwatch
+        .describe_alarms(
+            DescribeAlarmsRequest::builder()
+                .state(AlarmState::Alarm)
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe by state");
+    assert_eq!(
+        alarming.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+        vec!["conf-state"]
+    );
+    b.cloud
+        .cloudwatch
+        .delete_alarms(vec!["conf-state".parse().expect("name")])
+        .await
+        .expect("delete");
+}
+
+/// More alarms than one DescribeAlarms page (100) are all returned; DeleteAlarms takes 100
+/// names per call.
+pub async fn cw_describe_alarms_returns_every_page(b: &Backend) {
+    let names: Vec<String> = (0..105).map(|i| format!("conf-page-{i:03}")).collect();
+    for n in &names {
+        b.cloud
+            .cloudwatch
+            .put_metric_alarm(alarm_request(n))
+            .await
+            .expect("put alarm");
+    }
+    let all = b
+        .cloud
+        .cloudwatch
+        .describe_alarms(DescribeAlarmsRequest::default())
+        .await
+        .expect("describe all");
+    let mut got: Vec<String> = all.iter().map(|a| a.name.to_string()).collect();
+    got.sort();
+    assert_eq!(got, names, "every alarm, across pages");
+    let parsed: Vec<AlarmName> = names.iter().map(|n| n.parse().expect("name")).collect();
+    for chunk in parsed.chunks(100) {
+        b.cloud
+            .cloudwatch
+            .delete_alarms(chunk.to_vec())
+            .await
+            .expect("delete a batch");
+    }
+    assert!(
+        b.cloud
+            .cloudwatch
+            .describe_alarms(DescribeAlarmsRequest::default())
+            .await
+            .expect("describe all")
+            .is_empty()
+    );
+}
+
+/// A dashboard: put, read back byte-exact with its ARN, replaced, deleted (then not found).
+pub async fn cw_dashboard_lifecycle(b: &Backend) {
+    let body = r#"{"widgets":[{"type":"text","x":0,"y":0,"width":6,"height":3,"properties":{"markdown":"hello"}}]}"#;
+    let put = |body: &str| {
+        PutDashboardRequest::builder()
+            .name("conf-board")
+            .body(body)
+            .build()
+            .expect("valid")
+    };
+    b.cloud
+        .cloudwatch
+        .put_dashboard(put(body))
+        .await
+        .expect("put dashboard");
+    let d = b
+        .cloud
+        .cloudwatch
+        .get_dashboard("conf-board".into())
+        .await
+        .expect("get dashboard");
+    assert_eq!(d.name, "conf-board");
+    assert!(d.arn.ends_with(":dashboard/conf-board"), "{d:?}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&d.body).expect("JSON body"),
+        serde_json::from_str::<serde_json::Value>(body).expect("JSON body")
+    );
+    let replaced = body.replace("hello", "bye");
+    b.cloud.cloudwatch.put_dashboard(put(&replaced)).await.expect("replace");
+    let d = b
+        .cloud
+        .cloudwatch
+        .get_dashboard("conf-board".into())
+        .await
+        .expect("get dashboard");
+    assert!(d.body.contains("bye"), "{d:?}");
+    b.cloud
+        .cloudwatch
+        .delete_dashboards(vec!["conf-board".into()])
+        .await
+        .expect("delete dashboard");
+    let e = expect_err(
+        b.cloud.cloudwatch.get_dashboard("conf-board".into()).await,
+        ErrorKind::NotFound,
+        "a deleted dashboard",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFound"), "{e:?}");
+}
+
+/// SetAlarmState on an unknown alarm and GetDashboard / DeleteDashboards of an unknown
+/// dashboard answer `ResourceNotFound`, classified NotFound; describing an unknown alarm name
+/// lists nothing.
+pub async fn cw_unknown_alarm_and_dashboard_are_not_found(b: &Backend) {
+    let e = expect_err(
+        b.cloud
+            .cloudwatch
+            .set_alarm_state(
+                SetAlarmStateRequest::builder()
+                    .alarm_name("conf-none".parse().expect("name"))
+                    .state(AlarmState::Ok)
+                    .reason("none")
+                    .build()
+                    .expect("valid"),
+            )
+            .await,
+        ErrorKind::NotFound,
+        "set the state of an unknown alarm",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFound"), "{e:?}");
+    assert!(b.alarms(&["conf-none"]).await.is_empty());
+    let e = expect_err(
+        b.cloud.cloudwatch.get_dashboard("conf-none".into()).await,
+        ErrorKind::NotFound,
+        "an unknown dashboard",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFound"), "{e:?}");
+    let Error::NotFound { kind, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(kind, "resource", "{e:?}");
+    let e = expect_err(
+        b.cloud.cloudwatch.delete_dashboards(vec!["conf-none".into()]).await,
+        ErrorKind::NotFound,
+        "delete an unknown dashboard",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFound"), "{e:?}");
+}

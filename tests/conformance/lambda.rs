@@ -1,0 +1,442 @@
+//! Lambda scenarios (functions from zip packages, versions, aliases with weighted routing,
+//! invocation, resource-based permissions). On moto, Invoke runs without Docker (see
+//! [`Backend::lambda_prepare`]).
+
+use aws_facade::id::AliasName;
+use aws_facade::lambda::{
+    AddPermissionRequest, AliasRequest, AliasRouting, CLOUDWATCH_ALARMS_PRINCIPAL, CreateFunctionRequest,
+    FunctionState, InvokeRequest, LastUpdateStatus, PublishVersionRequest, RemovePermissionRequest,
+    UpdateFunctionCodeRequest,
+};
+
+use super::*;
+use crate::support::zip::zip;
+
+/// The Python the test functions run (on AWS; the simulator's handler does the same, see
+/// [`Backend::lambda_prepare`]): it answers the event and the version that ran.
+pub const ECHO_FUNCTION_PY: &str = "def handler(event, context):\n    \
+     return {\"echo\": event, \"version\": context.function_version}\n";
+
+/// A deployment package of [`ECHO_FUNCTION_PY`] as `index.py` (handler `index.handler`), with
+/// a `revision` comment so each revision has its own code hash.
+pub fn echo_function_zip(revision: u32) -> Vec<u8> {
+    let source = format!("# revision {revision}\n{ECHO_FUNCTION_PY}");
+    zip(&[("index.py", source.as_bytes())])
+}
+
+impl Backend {
+    /// Creates function `name` (Python 3.12, [`echo_function_zip`] revision 1) and waits until
+    /// it is ready.
+    pub async fn create_function(&self, name: &str) -> (FunctionName, FunctionConfiguration) {
+        let role = self.lambda_prepare(name).await;
+        let fname: FunctionName = name.parse().expect("function name");
+        let created = self
+            .cloud
+            .lambda
+            .create_function(
+                CreateFunctionRequest::builder()
+                    .name(fname.clone())
+                    .runtime("python3.12")
+                    .handler("index.handler")
+                    .role(role)
+                    .code(echo_function_zip(1))
+                    .description("conformance")
+                    .memory_mb(256)
+                    .timeout_secs(10)
+                    .tags(self.tags(name))
+                    .build()
+                    .expect("valid CreateFunction request"),
+            )
+            .await
+            .expect("create function");
+        (fname, created)
+    }
+
+    /// Replaces the code of `$LATEST` with `revision` and waits until the update is done.
+    pub async fn update_code(&self, name: &FunctionName, revision: u32) -> FunctionConfiguration {
+        let c = self
+            .cloud
+            .lambda
+            .update_function_code(
+                UpdateFunctionCodeRequest::builder()
+                    .name(name.clone())
+                    .zip(echo_function_zip(revision))
+                    .build()
+                    .expect("valid"),
+            )
+            .await
+            .expect("update function code");
+        self.wait_function_ready(name).await;
+        c
+    }
+
+    /// Publishes `$LATEST` and returns the version number.
+    pub async fn publish(&self, name: &FunctionName) -> String {
+        self.cloud
+            .lambda
+            .publish_version(
+                PublishVersionRequest::builder()
+                    .name(name.clone())
+                    .build()
+                    .expect("valid"),
+            )
+            .await
+            .expect("publish version")
+            .version
+    }
+
+    /// Invokes `name` (at `qualifier`) with `event`, synchronously.
+    pub async fn invoke(
+        &self,
+        name: &FunctionName,
+        qualifier: Option<&str>,
+        event: &serde_json::Value,
+    ) -> aws_facade::lambda::InvokeOutput {
+        self.cloud
+            .lambda
+            .invoke(
+                InvokeRequest::builder()
+                    .function(name.clone())
+                    .maybe_qualifier(qualifier.map(str::to_string))
+                    .payload(serde_json::to_vec(event).expect("JSON"))
+                    .build()
+                    .expect("valid"),
+            )
+            .await
+            .expect("invoke")
+    }
+
+    /// What the echo function answers for `event` when `version` runs (moto echoes the event).
+    pub fn echoed(&self, event: &serde_json::Value, version: &str) -> serde_json::Value {
+        if self.deviates(DeviationId::LambdaInvokeEchoesPayload) {
+            event.clone()
+        } else {
+            serde_json::json!({"echo": event, "version": version})
+        }
+    }
+}
+
+/// A function: `Pending` → `Active` with its settings; its code replaced (`InProgress` →
+/// `Successful`, new hash); listed; deleted (then `ResourceNotFoundException`).
+pub async fn lambda_function_lifecycle(b: &Backend) {
+    let (name, created) = b.create_function("conf-fn-life").await;
+    assert_eq!(created.name, name);
+    assert!(created.arn.as_str().ends_with(":function:conf-fn-life"), "{created:?}");
+    assert_eq!(created.version, "$LATEST");
+    assert_eq!(
+        (created.runtime.as_str(), created.handler.as_deref()),
+        ("python3.12", Some("index.handler"))
+    );
+    assert_eq!((created.memory_mb, created.timeout_secs), (256, 10));
+    assert_eq!(created.description, "conformance");
+    let zip1 = echo_function_zip(1);
+    assert_eq!(created.code_size, zip1.len() as u64);
+    assert_eq!(
+        created.code_sha256,
+        aws_facade::ebs::block_checksum(&zip1),
+        "base64 SHA-256"
+    );
+    if !b.deviates(DeviationId::LambdaInstantLifecycle) {
+        assert_eq!(created.state, FunctionState::Pending, "{created:?}");
+    }
+    let ready = b.wait_function_ready(&name).await;
+    assert_eq!(ready.state, FunctionState::Active);
+    assert_eq!(ready.code_sha256, created.code_sha256);
+
+    let updated = b
+        .cloud
+        .lambda
+        .update_function_code(
+            UpdateFunctionCodeRequest::builder()
+                .name(name.clone())
+                .zip(echo_function_zip(2))
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("update code");
+    assert_eq!(
+        updated.code_sha256,
+        aws_facade::ebs::block_checksum(&echo_function_zip(2))
+    );
+    if !b.deviates(DeviationId::LambdaNoRevisionId) {
+        assert!(ready.revision_id.is_some(), "{ready:?}");
+        assert_ne!(
+            updated.revision_id, ready.revision_id,
+            "an update changes the revision id"
+        );
+    }
+    if !b.deviates(DeviationId::LambdaInstantLifecycle) {
+        assert_eq!(updated.last_update_status, LastUpdateStatus::InProgress, "{updated:?}");
+    }
+    let done = b.wait_function_ready(&name).await;
+    assert_eq!(done.last_update_status, LastUpdateStatus::Successful);
+    assert_eq!(done.code_sha256, updated.code_sha256);
+
+    let listed = b.cloud.lambda.list_functions().await.expect("list functions");
+    assert_eq!(listed.iter().map(|f| &f.name).collect::<Vec<_>>(), vec![&name]);
+
+    b.cloud
+        .lambda
+        .delete_function(name.clone(), None)
+        .await
+        .expect("delete function");
+    let e = expect_err(
+        b.cloud.lambda.get_function_configuration(name, None).await,
+        ErrorKind::NotFound,
+        "a deleted function",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+}
+
+/// Versions are published from `$LATEST` (1, then 2 after a code change) and listed; an alias
+/// points at 1 with 25 % routed to 2, is moved to 2 without routing, listed, invoked (the
+/// version that ran is one of the alias's), and deleted (then not found).
+pub async fn lambda_versions_and_weighted_alias(b: &Backend) {
+    let (name, _) = b.create_function("conf-fn-alias").await;
+    b.wait_function_ready(&name).await;
+    let v1 = b.publish(&name).await;
+    assert_eq!(v1, "1");
+    b.update_code(&name, 2).await;
+    let v2 = b.publish(&name).await;
+    assert_eq!(v2, "2");
+    let versions: Vec<String> = b
+        .cloud
+        .lambda
+        .list_versions(name.clone())
+        .await
+        .expect("list versions")
+        .into_iter()
+        .map(|c| c.version)
+        .collect();
+    assert_eq!(versions, vec!["$LATEST", "1", "2"]);
+    let v1_config = b
+        .cloud
+        .lambda
+        .get_function_configuration(name.clone(), Some("1".into()))
+        .await
+        .expect("version 1");
+    assert_eq!(
+        v1_config.code_sha256,
+        aws_facade::ebs::block_checksum(&echo_function_zip(1))
+    );
+    assert!(
+        v1_config.arn.as_str().ends_with(":function:conf-fn-alias:1"),
+        "{v1_config:?}"
+    );
+
+    let live: AliasName = "live".parse().expect("alias name");
+    let created = b
+        .cloud
+        .lambda
+        .create_alias(
+            AliasRequest::builder()
+                .function(name.clone())
+                .name(live.clone())
+                .version("1")
+                .description("canary")
+                .routing(AliasRouting {
+                    version: "2".into(),
+                    weight: 0.25,
+                })
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("create alias");
+    assert!(
+        created.arn.as_str().ends_with(":function:conf-fn-alias:live"),
+        "{created:?}"
+    );
+    assert_eq!(created.function_version, "1");
+    assert_eq!(
+        created.routing,
+        Some(AliasRouting {
+            version: "2".into(),
+            weight: 0.25
+        })
+    );
+    let got = b
+        .cloud
+        .lambda
+        .get_alias(name.clone(), live.clone())
+        .await
+        .expect("get alias");
+    assert_eq!(got, created);
+
+    let event = serde_json::json!({"n": 1});
+    let out = b.invoke(&name, Some("live"), &event).await;
+    assert_eq!(out.status_code, 200);
+    assert_eq!(out.function_error, None);
+    if b.deviates(DeviationId::LambdaInvokeEchoesPayload) {
+        assert_eq!(out.payload_json().expect("JSON"), event);
+    } else {
+        let ran = out.executed_version.clone().expect("the executed version");
+        assert!(ran == "1" || ran == "2", "{out:?}");
+        assert_eq!(out.payload_json().expect("JSON"), b.echoed(&event, &ran));
+    }
+
+    let moved = b
+        .cloud
+        .lambda
+        .update_alias(
+            AliasRequest::builder()
+                .function(name.clone())
+                .name(live.clone())
+                .version("2")
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("update alias");
+    assert_eq!((moved.function_version.as_str(), &moved.routing), ("2", &None));
+    assert_eq!(moved.description, "canary", "an update without a description keeps it");
+    let aliases = b.cloud.lambda.list_aliases(name.clone()).await.expect("list aliases");
+    assert_eq!(aliases, vec![moved]);
+
+    b.cloud
+        .lambda
+        .delete_alias(name.clone(), live.clone())
+        .await
+        .expect("delete alias");
+    let e = expect_err(
+        b.cloud.lambda.get_alias(name.clone(), live).await,
+        ErrorKind::NotFound,
+        "a deleted alias",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+    b.cloud
+        .lambda
+        .delete_function(name, None)
+        .await
+        .expect("delete function");
+}
+
+/// Invoke runs `$LATEST` and answers its result; a statement letting CloudWatch alarms invoke
+/// the function is added (a second with the same id is a conflict), shows in the policy, and is
+/// removed (then the policy, and the statement, are not found).
+pub async fn lambda_invoke_and_permissions(b: &Backend) {
+    let (name, _) = b.create_function("conf-fn-invoke").await;
+    b.wait_function_ready(&name).await;
+    let event = serde_json::json!({"order": 42, "items": ["a", "b"]});
+    let out = b.invoke(&name, None, &event).await;
+    assert_eq!(out.status_code, 200, "{out:?}");
+    assert_eq!(out.function_error, None);
+    assert_eq!(out.payload_json().expect("JSON"), b.echoed(&event, "$LATEST"));
+
+    let alarm_arn: Arn = format!(
+        "arn:aws:cloudwatch:{}:{}:alarm:conf-pager",
+        moto::REGION,
+        moto::ACCOUNT_ID
+    )
+    .parse()
+    .expect("ARN");
+    let add = AddPermissionRequest::builder()
+        .function(name.clone())
+        .statement_id("alarms")
+        .principal(CLOUDWATCH_ALARMS_PRINCIPAL)
+        .source_arn(alarm_arn.clone())
+        .build()
+        .expect("valid");
+    b.cloud
+        .lambda
+        .add_permission(add.clone())
+        .await
+        .expect("add permission");
+    if !b.deviates(DeviationId::LambdaDuplicateStatementIdAccepted) {
+        let e = expect_err(
+            b.cloud.lambda.add_permission(add).await,
+            ErrorKind::Conflict,
+            "the same statement id again",
+        );
+        assert_eq!(e.code(), Some("ResourceConflictException"), "{e:?}");
+    }
+    let policy: serde_json::Value =
+        serde_json::from_str(&b.cloud.lambda.get_policy(name.clone(), None).await.expect("get policy"))
+            .expect("policy JSON");
+    let statements = policy["Statement"].as_array().expect("statements");
+    assert_eq!(statements.len(), 1, "{policy}");
+    let s = &statements[0];
+    assert_eq!(s["Sid"], "alarms", "{policy}");
+    assert_eq!(s["Effect"], "Allow", "{policy}");
+    assert_eq!(s["Action"], "lambda:InvokeFunction", "{policy}");
+    assert_eq!(s["Principal"]["Service"], CLOUDWATCH_ALARMS_PRINCIPAL, "{policy}");
+    assert_eq!(
+        s["Condition"]["ArnLike"]["AWS:SourceArn"],
+        alarm_arn.as_str(),
+        "{policy}"
+    );
+
+    let remove = RemovePermissionRequest::builder()
+        .function(name.clone())
+        .statement_id("alarms")
+        .build()
+        .expect("valid");
+    b.cloud
+        .lambda
+        .remove_permission(remove.clone())
+        .await
+        .expect("remove permission");
+    let e = expect_err(
+        b.cloud.lambda.get_policy(name.clone(), None).await,
+        ErrorKind::NotFound,
+        "the policy without statements",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+    let e = expect_err(
+        b.cloud.lambda.remove_permission(remove).await,
+        ErrorKind::NotFound,
+        "remove a removed statement",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+    b.cloud
+        .lambda
+        .delete_function(name, None)
+        .await
+        .expect("delete function");
+}
+
+/// An unknown function answers `ResourceNotFoundException` (classified NotFound, kind
+/// `resource`) to GetFunctionConfiguration, Invoke, ListVersionsByFunction and DeleteFunction.
+pub async fn lambda_unknown_function_is_not_found(b: &Backend) {
+    let name: FunctionName = "conf-fn-none".parse().expect("name");
+    let check = |e: Error| {
+        assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+    };
+    check(expect_err(
+        b.cloud.lambda.get_function_configuration(name.clone(), None).await,
+        ErrorKind::NotFound,
+        "configuration of an unknown function",
+    ));
+    let invoked = b
+        .cloud
+        .lambda
+        .invoke(
+            InvokeRequest::builder()
+                .function(name.clone())
+                .payload(&b"{}"[..])
+                .build()
+                .expect("valid"),
+        )
+        .await;
+    if b.deviates(DeviationId::LambdaInvokeUnknownFunctionSucceeds) {
+        assert!(invoked.is_ok(), "{invoked:?}");
+    } else {
+        check(expect_err(invoked, ErrorKind::NotFound, "invoke an unknown function"));
+    }
+    let versions = b.cloud.lambda.list_versions(name.clone()).await;
+    if b.deviates(DeviationId::LambdaInvokeUnknownFunctionSucceeds) {
+        assert_eq!(versions.expect("moto lists nothing"), Vec::new());
+    } else {
+        check(expect_err(
+            versions,
+            ErrorKind::NotFound,
+            "versions of an unknown function",
+        ));
+    }
+    check(expect_err(
+        b.cloud.lambda.delete_function(name, None).await,
+        ErrorKind::NotFound,
+        "delete an unknown function",
+    ));
+}
