@@ -10,7 +10,6 @@ use aws_facade::lambda::{
 };
 
 use super::*;
-use crate::support::zip::zip;
 
 /// The Python the test functions run (on AWS; the simulator's handler does the same, see
 /// [`Backend::lambda_prepare`]): it answers the event and the version that ran.
@@ -21,7 +20,9 @@ pub const ECHO_FUNCTION_PY: &str = "def handler(event, context):\n    \
 /// a `revision` comment so each revision has its own code hash.
 pub fn echo_function_zip(revision: u32) -> Vec<u8> {
     let source = format!("# revision {revision}\n{ECHO_FUNCTION_PY}");
-    zip(&[("index.py", source.as_bytes())])
+    aws_facade::workflows::lambda_deploy::zip_files(&[("index.py", source.as_bytes())])
+        .expect("zip")
+        .to_vec()
 }
 
 impl Backend {

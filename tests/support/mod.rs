@@ -6,7 +6,6 @@ pub mod cw_proxy;
 pub mod deviations;
 pub mod http;
 pub mod moto;
-pub mod zip;
 
 use std::sync::Arc;
 
