@@ -72,8 +72,8 @@ fn calls(c: &mut Criterion) {
     group.throughput(Throughput::Elements(2));
     group.bench_function("ec2_create_then_delete_security_group", |b| {
         let req = CreateSecurityGroupRequest::builder()
-            .name("bench".into())
-            .description("bench".into())
+            .name("bench")
+            .description("bench")
             .build()
             .unwrap();
         b.to_async(&rt).iter(|| async {
