@@ -129,6 +129,17 @@ pub(crate) fn settle(st: &mut SimState, cfg: &SimConfig, now: Instant) {
     }
 }
 
+/// EC2 deleted snapshot `id`: drop its EBS-direct state (a pending upload is abandoned, so a
+/// later timeout cannot publish it again). A snapshot that is the parent of another keeps its
+/// blocks, which the child's view still reads (AWS keeps a deleted parent's data a child needs).
+pub(crate) fn forget(st: &mut SimState, id: &SnapshotId) {
+    let is_parent = st.ebs.snapshots.values().any(|s| s.parent() == Some(id));
+    if !is_parent {
+        st.ebs.snapshots.remove(id);
+        st.ebs.client_tokens.retain(|_, v| v != id);
+    }
+}
+
 /// Direct snapshots are EC2 snapshots too: EC2's inventory counts them (DescribeSnapshots shows
 /// them through `put_direct_snapshot`), so nothing is added here, to count each once. A
 /// pending upload session has no resource of its own beyond that snapshot.

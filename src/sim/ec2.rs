@@ -1094,7 +1094,10 @@ impl crate::ec2::Ec2 for SimCloud {
 
     async fn describe_snapshots(&self, req: DescribeSnapshotsRequest) -> crate::Result<Vec<Snapshot>> {
         req.validate()?;
-        self.ec2_call(|st, _, _| {
+        self.ec2_call(|st, cfg, now| {
+            // Snapshots written through the EBS direct APIs complete (or time out) on their
+            // own clock: settle them too, so a wait on DescribeSnapshots sees them finish.
+            super::ebs::settle(st, cfg, now);
             let missing: Vec<&str> = req
                 .snapshot_ids
                 .iter()
@@ -1132,6 +1135,7 @@ impl crate::ec2::Ec2 for SimCloud {
                 ));
             }
             st.ec2.snapshots.remove(&id);
+            super::ebs::forget(st, &id);
             Ok(())
         })
     }

@@ -226,8 +226,8 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
     }
 
     let az = instance.availability_zone.clone();
-    let volume = run
-        .step("create volume", &["find instance"], async {
+    // Creating the volume and choosing its device are independent: run them together.
+    let create = run.step("create volume", &["find instance"], async {
             let req = spec.create_request(az.clone())?;
             let v = match existing
                 .into_iter()
@@ -246,11 +246,9 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
                 }
             };
             wait_volume(cloud, &v.id, "available", |v| v.state == VolumeState::Available).await
-        })
-        .await?;
+        });
 
-    let device = run
-        .step("choose device", &["find instance"], async {
+    let choose = run.step("choose device", &["find instance"], async {
             if let Some(d) = &spec.device {
                 return Ok(d.clone());
             }
@@ -273,8 +271,8 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
                 .find(|d| !used.iter().any(|u| u == *d || u.replace("/dev/xvd", "/dev/sd") == **d))
                 .map(|d| d.to_string())
                 .ok_or_else(|| Error::validation("device", "no free device between /dev/sdf and /dev/sdp"))
-        })
-        .await?;
+        });
+    let (volume, device) = tokio::try_join!(create, choose)?;
 
     run.step("attach", &["create volume", "choose device"], async {
         let req = AttachVolumeRequest::builder()
