@@ -256,3 +256,66 @@ fn moto_harness_missing_moto_fails_when_required() {
         "says why:\n{out}"
     );
 }
+
+/// Starts a snapshot on moto and writes block 0 with `checksum` (the data is 0x07 bytes).
+async fn moto_put_block(b: &Backend, checksum: String) -> (aws_facade::id::SnapshotId, aws_facade::Result<String>) {
+    use aws_facade::ebs::{BLOCK_SIZE, PutSnapshotBlockRequest, StartSnapshotRequest};
+    let id = b
+        .cloud
+        .ebs
+        .start_snapshot(StartSnapshotRequest::builder().volume_size_gib(1).build().unwrap())
+        .await
+        .unwrap()
+        .snapshot_id;
+    let put = PutSnapshotBlockRequest::builder()
+        .snapshot_id(id.clone())
+        .block_index(0)
+        .data(vec![7u8; BLOCK_SIZE])
+        .checksum(checksum)
+        .build()
+        .unwrap();
+    let out = b.cloud.ebs.put_snapshot_block(put).await;
+    (id, out)
+}
+
+/// moto: PutSnapshotBlock accepts a checksum that does not match the data.
+#[tokio::test]
+async fn moto_deviation_ebs_checksums_not_verified() {
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::EbsChecksumsNotVerified));
+    let wrong = aws_facade::ebs::block_checksum(b"other data");
+    let (_, out) = moto_put_block(&b, wrong).await;
+    assert!(out.is_ok(), "AWS: ValidationException INVALID_CHECKSUM; moto: {out:?}");
+}
+
+/// moto: block tokens are UUIDs and BlockSize is 512.
+#[tokio::test]
+async fn moto_deviation_ebs_uuid_tokens_and_block_size_512() {
+    use aws_facade::ebs::{BLOCK_SIZE, CompleteSnapshotRequest, all_snapshot_blocks, block_checksum};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::EbsUuidTokensAndBlockSize512));
+    let (id, out) = moto_put_block(&b, block_checksum(&vec![7u8; BLOCK_SIZE])).await;
+    out.unwrap();
+    let complete = CompleteSnapshotRequest::builder()
+        .snapshot_id(id.clone())
+        .changed_blocks_count(1)
+        .build()
+        .unwrap();
+    b.cloud.ebs.complete_snapshot(complete).await.unwrap();
+    let page = b
+        .cloud
+        .ebs
+        .list_snapshot_blocks(
+            aws_facade::ebs::ListSnapshotBlocksRequest::builder()
+                .snapshot_id(id.clone())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.block_size, 512, "AWS: 524288");
+    let blocks = all_snapshot_blocks(b.cloud.ebs.as_ref(), &id).await.unwrap();
+    assert_eq!(blocks.len(), 1);
+    let t = &blocks[0].token;
+    assert_eq!((t.len(), t.matches('-').count()), (36, 4), "a UUID, outside AWS's pattern: {t}");
+}

@@ -18,6 +18,10 @@ pub enum DeviationId {
     Ec2InstantLifecycles,
     /// RunInstances ignores ClientToken: a repeat launches new instances.
     RunInstancesIgnoresClientToken,
+    /// EBS direct: block checksums are stored, not verified.
+    EbsChecksumsNotVerified,
+    /// EBS direct: block tokens are UUIDs and `BlockSize` is reported as 512.
+    EbsUuidTokensAndBlockSize512,
 }
 
 /// One known deviation of moto from AWS.
@@ -57,6 +61,22 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "a retry with the same ClientToken returns the instances of the first call and launches nothing",
         moto: "ClientToken is ignored: every call launches new instances",
         shown_by: "moto_deviation_run_instances_ignores_client_token",
+    },
+    Deviation {
+        id: DeviationId::EbsChecksumsNotVerified,
+        service: Service::Ebs,
+        what: "PutSnapshotBlock checksum verification",
+        aws: "a checksum that does not match the block's data is a ValidationException (INVALID_CHECKSUM)",
+        moto: "the checksum is stored as sent; a wrong one is accepted",
+        shown_by: "moto_deviation_ebs_checksums_not_verified",
+    },
+    Deviation {
+        id: DeviationId::EbsUuidTokensAndBlockSize512,
+        service: Service::Ebs,
+        what: "ListSnapshotBlocks block tokens and BlockSize",
+        aws: "tokens match ^[A-Za-z0-9+/=]+$; BlockSize is 524288",
+        moto: "tokens are UUIDs (with '-'); BlockSize is 512 (the blocks are still 524,288 bytes)",
+        shown_by: "moto_deviation_ebs_uuid_tokens_and_block_size_512",
     },
 ];
 
