@@ -778,6 +778,15 @@ where
                 );
             }
             debug_assert!(early.is_empty());
+            // Zero blocks read after the last write still count: a final event at 100%.
+            emit(
+                progress,
+                TransferEvent::Progress {
+                    done_blocks: done + zero.load(Ordering::Relaxed),
+                    total_blocks: Some(u64::from(source_blocks)),
+                    bytes: bytes_read.load(Ordering::Relaxed),
+                },
+            );
             Ok((B64.encode(linear.finalize()), written, unchanged))
         })
         .await?;
