@@ -8,7 +8,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_facade::Cloud;
 use aws_facade::ebs::{
@@ -255,8 +255,17 @@ fn memory(_: &mut Criterion) {
     }
 }
 
-/// One upload and one download through the SDK adapters against moto, if a URL is given.
+/// One upload and one download through the SDK adapters against moto, if a URL is given
+/// (needs the SDK adapters: the default features).
+#[cfg(not(all(feature = "ec2", feature = "ebs", feature = "elbv2", feature = "cloudwatch", feature = "lambda")))]
 fn moto(_: &mut Criterion) {
+    eprintln!("\n(moto figure skipped: built without the SDK adapters)");
+}
+
+/// One upload and one download through the SDK adapters against moto, if a URL is given.
+#[cfg(all(feature = "ec2", feature = "ebs", feature = "elbv2", feature = "cloudwatch", feature = "lambda"))]
+fn moto(_: &mut Criterion) {
+    use std::time::Instant;
     let Ok(url) = std::env::var("AWS_FACADE_BENCH_MOTO_URL") else {
         eprintln!("\n(moto figure skipped: set AWS_FACADE_BENCH_MOTO_URL to a running moto server)");
         return;
