@@ -166,7 +166,9 @@ fn upload(c: &mut Criterion) {
             b.to_async(&rt).iter(|| async {
                 // A fresh simulator each time, so stored blocks do not pile up.
                 let cloud = sim().cloud();
-                snapshot::upload_reader(&cloud, &d[..], d.len() as u64, &opts).await.unwrap()
+                snapshot::upload_reader(&cloud, &d[..], d.len() as u64, &opts)
+                    .await
+                    .unwrap()
             });
         });
     }
@@ -179,7 +181,12 @@ fn download(c: &mut Criterion) {
     let s = sim();
     let cloud = s.cloud();
     let up = rt
-        .block_on(snapshot::upload_reader(&cloud, &d[..], d.len() as u64, &UploadOptions::default()))
+        .block_on(snapshot::upload_reader(
+            &cloud,
+            &d[..],
+            d.len() as u64,
+            &UploadOptions::default(),
+        ))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.img");
@@ -190,9 +197,16 @@ fn download(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(4));
     for conc in SWEEP {
         g.bench_with_input(BenchmarkId::new("concurrency", conc), &conc, |b, &conc| {
-            let opts = DownloadOptions::builder().concurrency(conc).overwrite(true).build().unwrap();
-            b.to_async(&rt)
-                .iter(|| async { snapshot::download_file(&cloud, &up.snapshot_id, &path, &opts).await.unwrap() });
+            let opts = DownloadOptions::builder()
+                .concurrency(conc)
+                .overwrite(true)
+                .build()
+                .unwrap();
+            b.to_async(&rt).iter(|| async {
+                snapshot::download_file(&cloud, &up.snapshot_id, &path, &opts)
+                    .await
+                    .unwrap()
+            });
         });
     }
     g.finish();
@@ -231,7 +245,12 @@ fn memory(_: &mut Criterion) {
         rng: fastrand::Rng::with_seed(4),
     };
     let up = rt
-        .block_on(snapshot::upload_reader(&cloud, src, (mib * MIB) as u64, &UploadOptions::default()))
+        .block_on(snapshot::upload_reader(
+            &cloud,
+            src,
+            (mib * MIB) as u64,
+            &UploadOptions::default(),
+        ))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     for conc in SWEEP {
@@ -249,7 +268,10 @@ fn memory(_: &mut Criterion) {
         std::fs::remove_file(&path).unwrap();
     }
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
-        for l in status.lines().filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS")) {
+        for l in status
+            .lines()
+            .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+        {
             eprintln!("  process {l}");
         }
     }
@@ -257,13 +279,25 @@ fn memory(_: &mut Criterion) {
 
 /// One upload and one download through the SDK adapters against moto, if a URL is given
 /// (needs the SDK adapters: the default features).
-#[cfg(not(all(feature = "ec2", feature = "ebs", feature = "elbv2", feature = "cloudwatch", feature = "lambda")))]
+#[cfg(not(all(
+    feature = "ec2",
+    feature = "ebs",
+    feature = "elbv2",
+    feature = "cloudwatch",
+    feature = "lambda"
+)))]
 fn moto(_: &mut Criterion) {
     eprintln!("\n(moto figure skipped: built without the SDK adapters)");
 }
 
 /// One upload and one download through the SDK adapters against moto, if a URL is given.
-#[cfg(all(feature = "ec2", feature = "ebs", feature = "elbv2", feature = "cloudwatch", feature = "lambda"))]
+#[cfg(all(
+    feature = "ec2",
+    feature = "ebs",
+    feature = "elbv2",
+    feature = "cloudwatch",
+    feature = "lambda"
+))]
 fn moto(_: &mut Criterion) {
     use std::time::Instant;
     let Ok(url) = std::env::var("AWS_FACADE_BENCH_MOTO_URL") else {
@@ -284,8 +318,13 @@ fn moto(_: &mut Criterion) {
         let dir = tempfile::tempdir().unwrap();
         let opts = DownloadOptions::builder().concurrency(conc).build().unwrap();
         let t = Instant::now();
-        rt.block_on(snapshot::download_file(&cloud, &up.snapshot_id, dir.path().join("m.img"), &opts))
-            .unwrap();
+        rt.block_on(snapshot::download_file(
+            &cloud,
+            &up.snapshot_id,
+            dir.path().join("m.img"),
+            &opts,
+        ))
+        .unwrap();
         let down_s = t.elapsed().as_secs_f64();
         eprintln!(
             "  concurrency {conc:>2}: upload {:.1} MB/s, download {:.1} MB/s",

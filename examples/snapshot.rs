@@ -32,10 +32,18 @@ fn image(mib: usize) -> Vec<u8> {
 fn printer() -> snapshot::TransferProgress {
     let last = std::sync::Mutex::new(0u64);
     Arc::new(move |e: &TransferEvent| match e {
-        TransferEvent::Started { snapshot_id, volume_size_gib, .. } => {
+        TransferEvent::Started {
+            snapshot_id,
+            volume_size_gib,
+            ..
+        } => {
             eprintln!("  {snapshot_id} ({volume_size_gib} GiB)")
         }
-        TransferEvent::Progress { done_blocks, total_blocks: Some(total), .. } => {
+        TransferEvent::Progress {
+            done_blocks,
+            total_blocks: Some(total),
+            ..
+        } => {
             let pct = done_blocks * 100 / (*total).max(1);
             let mut l = last.lock().unwrap();
             if pct >= *l + 10 || done_blocks == total {
@@ -43,7 +51,12 @@ fn printer() -> snapshot::TransferProgress {
                 eprintln!("  {pct:>3}% ({done_blocks}/{total} blocks)");
             }
         }
-        TransferEvent::Retrying { operation, attempt, error, .. } => {
+        TransferEvent::Retrying {
+            operation,
+            attempt,
+            error,
+            ..
+        } => {
             eprintln!("  retry {operation} (attempt {attempt}): {error}")
         }
         _ => {}
@@ -92,14 +105,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         let back = std::fs::read(&out)?;
         assert_eq!(&back[..data.len()], &data[..], "the image round-trips byte for byte");
-        assert!(back[data.len()..].iter().all(|b| *b == 0), "the rest of the volume is zeros");
-        eprintln!("  identical: {} bytes of data, the rest of the {} GiB volume zeros", data.len(), down.volume_size_gib);
+        assert!(
+            back[data.len()..].iter().all(|b| *b == 0),
+            "the rest of the volume is zeros"
+        );
+        eprintln!(
+            "  identical: {} bytes of data, the rest of the {} GiB volume zeros",
+            data.len(),
+            down.volume_size_gib
+        );
 
         eprintln!("\n== incremental: change one block, upload on top");
         let mut changed = data.clone();
         changed[5 * BLOCK_SIZE] ^= 0xff;
         std::fs::write(&src, &changed)?;
-        let inc = UploadOptions::builder().parent_snapshot_id(up.snapshot_id.clone()).build()?;
+        let inc = UploadOptions::builder()
+            .parent_snapshot_id(up.snapshot_id.clone())
+            .build()?;
         let child = snapshot::upload_file(&cloud, &src, &inc).await?;
         let diff = snapshot::changed_blocks(&cloud, &up.snapshot_id, &child.snapshot_id).await?;
         eprintln!(

@@ -63,7 +63,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .throughput(250)
             .build()?;
         let data = volume::provision(&cloud, &spec, common::printer()).await?;
-        eprintln!("  {} attached at {} in {}", data.volume_id, data.device, data.availability_zone);
+        eprintln!(
+            "  {} attached at {} in {}",
+            data.volume_id, data.device, data.availability_zone
+        );
 
         eprintln!("\n== snapshot");
         let snap = volume::snapshot(&cloud, &data.volume_id, Some("example".into()), common::printer()).await?;

@@ -317,5 +317,9 @@ async fn moto_deviation_ebs_uuid_tokens_and_block_size_512() {
     let blocks = all_snapshot_blocks(b.cloud.ebs.as_ref(), &id).await.unwrap();
     assert_eq!(blocks.len(), 1);
     let t = &blocks[0].token;
-    assert_eq!((t.len(), t.matches('-').count()), (36, 4), "a UUID, outside AWS's pattern: {t}");
+    assert_eq!(
+        (t.len(), t.matches('-').count()),
+        (36, 4),
+        "a UUID, outside AWS's pattern: {t}"
+    );
 }

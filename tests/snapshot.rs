@@ -27,7 +27,9 @@ const GIB: u64 = 1 << 30;
 
 /// Deterministic non-zero data for block `seed`.
 fn block(seed: u8) -> Vec<u8> {
-    (0..BS).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) | 1).collect()
+    (0..BS)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) | 1)
+        .collect()
 }
 
 /// Data of `len` bytes: block i holds `block(i)` except the blocks in `zero`, which are zeros.
@@ -35,7 +37,11 @@ fn data(len: usize, zero: &[usize]) -> Vec<u8> {
     let mut d = Vec::with_capacity(len);
     let mut i = 0;
     while d.len() < len {
-        let b = if zero.contains(&i) { vec![0u8; BS] } else { block(i as u8) };
+        let b = if zero.contains(&i) {
+            vec![0u8; BS]
+        } else {
+            block(i as u8)
+        };
         let take = (len - d.len()).min(BS);
         d.extend_from_slice(&b[..take]);
         i += 1;
@@ -75,9 +81,15 @@ fn assert_image(path: &Path, want: &[u8], volume_gib: u64) {
         meta.blocks() * 512,
         volume_gib
     );
-    assert!(read_range(path, 0, want.len()) == want, "the data round-trips byte for byte");
+    assert!(
+        read_range(path, 0, want.len()) == want,
+        "the data round-trips byte for byte"
+    );
     let after = want.len().next_multiple_of(BS) as u64;
-    assert!(read_range(path, after, BS).iter().all(|b| *b == 0), "nothing after the data");
+    assert!(
+        read_range(path, after, BS).iter().all(|b| *b == 0),
+        "nothing after the data"
+    );
     let pad = after as usize - want.len();
     assert!(read_range(path, want.len() as u64, pad).iter().all(|b| *b == 0));
 }
@@ -85,7 +97,10 @@ fn assert_image(path: &Path, want: &[u8], volume_gib: u64) {
 fn events() -> (TransferProgress, Arc<Mutex<Vec<TransferEvent>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = seen.clone();
-    (Arc::new(move |e: &TransferEvent| s.lock().unwrap().push(e.clone())), seen)
+    (
+        Arc::new(move |e: &TransferEvent| s.lock().unwrap().push(e.clone())),
+        seen,
+    )
 }
 
 async fn status_of(sim: &SimCloud, id: &aws_facade::id::SnapshotId) -> Option<SnapshotState> {
@@ -119,7 +134,11 @@ async fn a_file_round_trips_byte_for_byte_and_zero_blocks_are_not_sent() {
         .build()
         .unwrap();
     let up = snapshot::upload_file(&cloud, &src, &opts).await.unwrap();
-    assert_eq!(up.status, DirectSnapshotStatus::Completed, "waited through the simulated completion");
+    assert_eq!(
+        up.status,
+        DirectSnapshotStatus::Completed,
+        "waited through the simulated completion"
+    );
     assert_eq!((up.blocks_written, up.blocks_zero, up.blocks_unchanged), (5, 2, 0));
     assert_eq!(up.bytes_read, want.len() as u64);
     assert_eq!(up.volume_size_gib, 1);
@@ -148,12 +167,22 @@ async fn a_file_round_trips_byte_for_byte_and_zero_blocks_are_not_sent() {
     {
         let seen = seen.lock().unwrap();
         assert!(matches!(&seen[..], [TransferEvent::Workflow(_), ..]));
-        assert!(seen.iter().any(|e| matches!(e, TransferEvent::Started { total_blocks: Some(7), .. })));
+        assert!(seen.iter().any(|e| matches!(
+            e,
+            TransferEvent::Started {
+                total_blocks: Some(7),
+                ..
+            }
+        )));
         let last = seen
             .iter()
             .rev()
             .find_map(|e| match e {
-                TransferEvent::Progress { done_blocks, total_blocks, bytes } => Some((*done_blocks, *total_blocks, *bytes)),
+                TransferEvent::Progress {
+                    done_blocks,
+                    total_blocks,
+                    bytes,
+                } => Some((*done_blocks, *total_blocks, *bytes)),
                 _ => None,
             })
             .unwrap();
@@ -183,7 +212,9 @@ async fn a_sparse_gib_uploads_two_blocks_and_downloads_sparse() {
         f.write_all_at(&block(1), 0).unwrap();
         f.write_all_at(&block(2), 1000 * BS as u64).unwrap();
     }
-    let up = snapshot::upload_file(&cloud, &src, &UploadOptions::default()).await.unwrap();
+    let up = snapshot::upload_file(&cloud, &src, &UploadOptions::default())
+        .await
+        .unwrap();
     assert_eq!((up.blocks_written, up.blocks_zero), (2, 2046));
     assert_eq!(journal.count("PutSnapshotBlock"), 2);
     let out = dir.path().join("out.img");
@@ -193,7 +224,11 @@ async fn a_sparse_gib_uploads_two_blocks_and_downloads_sparse() {
     assert_eq!(down.blocks_written, 2);
     let meta = std::fs::metadata(&out).unwrap();
     assert_eq!(meta.len(), GIB);
-    assert!(meta.blocks() * 512 <= 8 * BS as u64, "holes stay holes: {} bytes allocated", meta.blocks() * 512);
+    assert!(
+        meta.blocks() * 512 <= 8 * BS as u64,
+        "holes stay holes: {} bytes allocated",
+        meta.blocks() * 512
+    );
     assert!(read_range(&out, 0, BS) == block(1));
     assert!(read_range(&out, 1000 * BS as u64, BS) == block(2));
     assert!(read_range(&out, 999 * BS as u64, BS).iter().all(|b| *b == 0));
@@ -281,7 +316,9 @@ async fn a_corrupt_block_is_read_again_then_refused_and_the_file_removed() {
     let out = dir.path().join("once.img");
     let journal = Recording::new();
     let cloud = corrupting(&sim, 2, 1).layer(journal.clone());
-    snapshot::download_file(&cloud, &up.snapshot_id, &out, &opts).await.unwrap();
+    snapshot::download_file(&cloud, &up.snapshot_id, &out, &opts)
+        .await
+        .unwrap();
     assert_eq!(journal.count("GetSnapshotBlock"), 5, "block 2 read twice");
     assert_image(&out, &want, 1);
 
@@ -366,7 +403,10 @@ async fn a_dropped_upload_is_never_completed_and_times_out_into_error() {
         .build()
         .unwrap();
     let upload = snapshot::upload_reader(&cloud, &want[..], want.len() as u64, &opts);
-    assert!(tokio::time::timeout(Duration::from_millis(2500), upload).await.is_err(), "interrupted");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(2500), upload).await.is_err(),
+        "interrupted"
+    );
     assert_eq!(journal.count("CompleteSnapshot"), 0);
     let id = seen
         .lock()
@@ -395,13 +435,18 @@ async fn transient_faults_are_retried_to_an_exact_round_trip() {
         "DescribeSnapshots",
     ]);
     // And a fresh snapshot's "does not exist" on the first write.
-    let cloud = sim
-        .cloud()
-        .layer(faults.clone())
-        .layer(Faults::new(0).script("PutSnapshotBlock", 1, "ResourceNotFoundException"));
+    let cloud = sim.cloud().layer(faults.clone()).layer(Faults::new(0).script(
+        "PutSnapshotBlock",
+        1,
+        "ResourceNotFoundException",
+    ));
     let want = data(12 * BS + 7, &[3]);
     let (progress, seen) = events();
-    let opts = UploadOptions::builder().concurrency(4).progress(progress).build().unwrap();
+    let opts = UploadOptions::builder()
+        .concurrency(4)
+        .progress(progress)
+        .build()
+        .unwrap();
     let up = snapshot::upload_reader(&cloud, &want[..], want.len() as u64, &opts)
         .await
         .unwrap();
@@ -504,17 +549,27 @@ async fn bad_input_is_refused_before_any_call() {
         concurrency: 0,
         ..UploadOptions::default()
     };
-    assert_eq!(field(snapshot::upload_reader(&cloud, &[1u8][..], 1, &bad).await.unwrap_err()), "concurrency");
+    assert_eq!(
+        field(snapshot::upload_reader(&cloud, &[1u8][..], 1, &bad).await.unwrap_err()),
+        "concurrency"
+    );
     let small = UploadOptions::builder().volume_size_gib(1).build().unwrap();
     assert_eq!(
-        field(snapshot::upload_reader(&cloud, &[][..], GIB + 1, &small).await.unwrap_err()),
+        field(
+            snapshot::upload_reader(&cloud, &[][..], GIB + 1, &small)
+                .await
+                .unwrap_err()
+        ),
         "volume_size_gib"
     );
     let bad = UploadOptions {
         description: Some("x".repeat(300)),
         ..UploadOptions::default()
     };
-    assert_eq!(field(snapshot::upload_reader(&cloud, &[1u8][..], 1, &bad).await.unwrap_err()), "description");
+    assert_eq!(
+        field(snapshot::upload_reader(&cloud, &[1u8][..], 1, &bad).await.unwrap_err()),
+        "description"
+    );
     let dir = tempfile::tempdir().unwrap();
     let existing = dir.path().join("exists.img");
     std::fs::write(&existing, b"keep me").unwrap();
@@ -549,7 +604,11 @@ async fn a_missing_parent_or_snapshot_fails_cleanly() {
         .unwrap();
     let e = snapshot::upload_reader(&cloud, &[1u8][..], 1, &opts).await.unwrap_err();
     assert!(e.is_not_found(), "{e}");
-    assert_eq!(journal.count("StartSnapshot"), 0, "nothing started for a missing parent");
+    assert_eq!(
+        journal.count("StartSnapshot"),
+        0,
+        "nothing started for a missing parent"
+    );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.img");
     let e = snapshot::download_file(&cloud, &missing, &out, &DownloadOptions::default())

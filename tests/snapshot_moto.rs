@@ -17,7 +17,9 @@ use aws_facade::workflows::snapshot::{self, DownloadOptions, UploadOptions};
 
 #[tokio::test]
 async fn moto_snapshot_round_trip_is_byte_exact() {
-    let Some(session) = support::moto::session().await else { return };
+    let Some(session) = support::moto::session().await else {
+        return;
+    };
     let cloud = support::moto_cloud(&session);
     // 5 blocks and a bit; block 2 is zeros (not sent).
     let mut rng = fastrand::Rng::with_seed(9);

@@ -20,7 +20,13 @@ use aws_facade::{Cloud, Error};
 
 /// A running instance (launched directly, not through a workflow).
 async fn instance(cloud: &Cloud) -> InstanceId {
-    let image = cloud.ec2.describe_images(Default::default()).await.unwrap().remove(0).id;
+    let image = cloud
+        .ec2
+        .describe_images(Default::default())
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
     let req = RunInstancesRequest::builder()
         .image_id(image)
         .instance_type("t3.micro".parse().unwrap())
@@ -73,7 +79,12 @@ async fn provision_attaches_at_the_next_free_device_and_destroy_removes() {
     assert_eq!((a.device.as_str(), b.device.as_str()), ("/dev/sdf", "/dev/sdg"));
     let v = cloud
         .ec2
-        .describe_volumes(DescribeVolumesRequest::builder().volume_ids(vec![a.volume_id.clone()]).build().unwrap())
+        .describe_volumes(
+            DescribeVolumesRequest::builder()
+                .volume_ids(vec![a.volume_id.clone()])
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap()
         .remove(0);
@@ -124,7 +135,9 @@ async fn snapshot_waits_with_progress_and_restore_attaches_a_copy() {
         "progress was reported: {:?}",
         notes.lock().unwrap()
     );
-    let restored = volume::restore(&cloud, &snap.id, &spec("copy", &i), None).await.unwrap();
+    let restored = volume::restore(&cloud, &snap.id, &spec("copy", &i), None)
+        .await
+        .unwrap();
     assert_eq!(restored.device, "/dev/sdg");
     volume::destroy(&cloud, &restored, false, None).await.unwrap();
     volume::destroy(&cloud, &out, false, None).await.unwrap();
@@ -144,10 +157,34 @@ async fn bad_specs_are_refused_before_any_call() {
     };
     let base = spec("v", &i);
     let bad = [
-        (VolumeSpec { size_gib: Some(0), ..base.clone() }, "size_gib"),
-        (VolumeSpec { size_gib: Some(20_000), ..base.clone() }, "size_gib"),
-        (VolumeSpec { iops: Some(20_000), ..base.clone() }, "iops"),
-        (VolumeSpec { throughput: Some(2_000), ..base.clone() }, "throughput"),
+        (
+            VolumeSpec {
+                size_gib: Some(0),
+                ..base.clone()
+            },
+            "size_gib",
+        ),
+        (
+            VolumeSpec {
+                size_gib: Some(20_000),
+                ..base.clone()
+            },
+            "size_gib",
+        ),
+        (
+            VolumeSpec {
+                iops: Some(20_000),
+                ..base.clone()
+            },
+            "iops",
+        ),
+        (
+            VolumeSpec {
+                throughput: Some(2_000),
+                ..base.clone()
+            },
+            "throughput",
+        ),
         (
             VolumeSpec {
                 volume_type: VolumeType::St1,
@@ -155,8 +192,20 @@ async fn bad_specs_are_refused_before_any_call() {
             },
             "size_gib",
         ),
-        (VolumeSpec { device: Some("sdf".into()), ..base.clone() }, "device"),
-        (VolumeSpec { name: String::new(), ..base.clone() }, "name"),
+        (
+            VolumeSpec {
+                device: Some("sdf".into()),
+                ..base.clone()
+            },
+            "device",
+        ),
+        (
+            VolumeSpec {
+                name: String::new(),
+                ..base.clone()
+            },
+            "name",
+        ),
     ];
     for (spec, want) in bad {
         assert_eq!(field(volume::provision(&cloud, &spec, None).await.unwrap_err()), want);
@@ -176,14 +225,19 @@ async fn a_failure_at_any_call_rolls_back_everything() {
     let out = volume::provision(&cloud, &spec("data", &i), None).await.unwrap();
     let calls = journal.operations();
     volume::destroy(&sim.cloud(), &out, false, None).await.unwrap();
-    assert!(calls.contains(&"CreateVolume") && calls.contains(&"AttachVolume"), "{calls:?}");
+    assert!(
+        calls.contains(&"CreateVolume") && calls.contains(&"AttachVolume"),
+        "{calls:?}"
+    );
 
     for (k, op) in calls.iter().enumerate() {
         let nth = calls[..=k].iter().filter(|o| *o == op).count();
         let sim = SimCloud::new();
         let i = instance(&sim.cloud()).await;
         let before = sim.inventory();
-        let cloud = sim.cloud().layer(Faults::new(0).script(op, nth, "UnauthorizedOperation"));
+        let cloud = sim
+            .cloud()
+            .layer(Faults::new(0).script(op, nth, "UnauthorizedOperation"));
         let e = volume::provision(&cloud, &spec("data", &i), None).await.unwrap_err();
         assert!(e.is_access_denied(), "call {k} ({op} #{nth}): {e}");
         if let Error::Workflow(w) = &e {
@@ -203,12 +257,21 @@ async fn a_failed_snapshot_wait_deletes_the_snapshot() {
     let cloud = sim.cloud();
     let i = instance(&cloud).await;
     let out = volume::provision(&cloud, &spec("data", &i), None).await.unwrap();
-    let failing = cloud.clone().layer(Faults::new(0).script("DescribeSnapshots", 2, "UnauthorizedOperation"));
-    let e = volume::snapshot(&failing, &out.volume_id, None, None).await.unwrap_err();
+    let failing = cloud
+        .clone()
+        .layer(Faults::new(0).script("DescribeSnapshots", 2, "UnauthorizedOperation"));
+    let e = volume::snapshot(&failing, &out.volume_id, None, None)
+        .await
+        .unwrap_err();
     assert!(e.is_access_denied(), "{e}");
     let left = cloud
         .ec2
-        .describe_snapshots(DescribeSnapshotsRequest::builder().volume_id(out.volume_id.clone()).build().unwrap())
+        .describe_snapshots(
+            DescribeSnapshotsRequest::builder()
+                .volume_id(out.volume_id.clone())
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert!(left.is_empty(), "the snapshot was rolled back: {left:?}");

@@ -484,23 +484,30 @@ async fn get_verified(
         .block_index(index)
         .block_token(token)
         .build()?;
-    retried(retry, progress, "GetSnapshotBlock", Some(index), transient_or_corrupt, || async {
-        let b = ebs.get_snapshot_block(req.clone()).await?;
-        if b.is_intact() && b.data.len() == BLOCK_SIZE {
-            Ok(b)
-        } else {
-            Err(Error::api(
-                Service::Ebs,
-                CHECKSUM_MISMATCH,
-                format!(
-                    "block {index} of snapshot '{id}': {} bytes (reported {}) do not match checksum {}",
-                    b.data.len(),
-                    b.data_length,
-                    b.checksum
-                ),
-            ))
-        }
-    })
+    retried(
+        retry,
+        progress,
+        "GetSnapshotBlock",
+        Some(index),
+        transient_or_corrupt,
+        || async {
+            let b = ebs.get_snapshot_block(req.clone()).await?;
+            if b.is_intact() && b.data.len() == BLOCK_SIZE {
+                Ok(b)
+            } else {
+                Err(Error::api(
+                    Service::Ebs,
+                    CHECKSUM_MISMATCH,
+                    format!(
+                        "block {index} of snapshot '{id}': {} bytes (reported {}) do not match checksum {}",
+                        b.data.len(),
+                        b.data_length,
+                        b.checksum
+                    ),
+                ))
+            }
+        },
+    )
     .await
 }
 
@@ -573,7 +580,9 @@ struct Source<'a, R> {
 impl<R: AsyncRead + Unpin + Send> Source<'_, R> {
     /// The parent's token for `index`, skipping the parent's blocks below it.
     async fn parent_token(&mut self, index: u32) -> Result<Option<String>> {
-        let Some(parent) = self.parent.as_mut() else { return Ok(None) };
+        let Some(parent) = self.parent.as_mut() else {
+            return Ok(None);
+        };
         loop {
             match std::pin::Pin::new(&mut *parent).peek().await {
                 Some(Ok(b)) if b.index < index => {
@@ -632,7 +641,9 @@ impl<R: AsyncRead + Unpin + Send> Source<'_, R> {
             return Ok(Some(self.job(index, data.freeze(), parent_token)));
         }
         // Past the source: the parent's blocks there are zeroed (the snapshot is the source).
-        let Some(parent) = self.parent.as_mut() else { return Ok(None) };
+        let Some(parent) = self.parent.as_mut() else {
+            return Ok(None);
+        };
         match parent.next().await {
             Some(Ok(b)) if b.index < self.volume_blocks => {
                 Ok(Some(self.job(b.index, Bytes::from(vec![0u8; BLOCK_SIZE]), None)))
@@ -743,9 +754,11 @@ where
                 zero: zero.clone(),
                 bytes_read: bytes_read.clone(),
             };
-            let jobs = futures::stream::try_unfold(source, |mut s| async move {
-                Ok(s.next_job().await?.map(|job| (job, s)))
-            });
+            let jobs =
+                futures::stream::try_unfold(
+                    source,
+                    |mut s| async move { Ok(s.next_job().await?.map(|job| (job, s))) },
+                );
             let id = &id;
             let mut results = std::pin::pin!(
                 jobs.map_ok(|job| write_block(ebs, id, opts, source_blocks, job))
@@ -753,8 +766,7 @@ where
             );
             // Fold the LINEAR checksum in index order as results arrive in any order.
             let mut early: BTreeMap<u64, Option<[u8; 32]>> = BTreeMap::new();
-            let (mut next, mut linear, mut written, mut unchanged, mut done) =
-                (0u64, Sha256::new(), 0u32, 0u64, 0u64);
+            let (mut next, mut linear, mut written, mut unchanged, mut done) = (0u64, Sha256::new(), 0u32, 0u64, 0u64);
             while let Some((seq, digest)) = results.try_next().await? {
                 early.insert(seq, digest);
                 while let Some(d) = early.remove(&next) {
@@ -946,7 +958,10 @@ async fn download_in(
         .await?;
     if first.block_size as usize != BLOCK_SIZE {
         // moto 5.2.5 reports 512; AWS always 524,288. Block offsets use the real size.
-        tracing::warn!(reported = first.block_size, "the service reports an unexpected block size; using 524288");
+        tracing::warn!(
+            reported = first.block_size,
+            "the service reports an unexpected block size; using 524288"
+        );
     }
     let volume_size_gib = first.volume_size_gib;
     let file = run
@@ -991,9 +1006,7 @@ async fn download_in(
                     async move {
                         let data = get_verified(ebs, id, b.index, &b.token, retry, progress).await?.data;
                         let offset = u64::from(b.index) * BLOCK_SIZE as u64;
-                        write_at(file, data, offset)
-                            .await
-                            .map_err(|e| Error::io(&what, e))
+                        write_at(file, data, offset).await.map_err(|e| Error::io(&what, e))
                     }
                 })
                 .try_buffer_unordered(opts.concurrency);
@@ -1080,7 +1093,9 @@ mod tests {
         assert_eq!(o.volume_size_for(GIB).unwrap(), 1);
         assert_eq!(o.volume_size_for(GIB + 1).unwrap(), 2);
         let small = UploadOptions::builder().volume_size_gib(1).build().unwrap();
-        assert!(matches!(small.volume_size_for(GIB + 1), Err(Error::Validation { field, .. }) if field == "volume_size_gib"));
+        assert!(
+            matches!(small.volume_size_for(GIB + 1), Err(Error::Validation { field, .. }) if field == "volume_size_gib")
+        );
         assert!(matches!(o.volume_size_for(u64::MAX), Err(Error::Validation { field, .. }) if field == "length"));
     }
 
@@ -1090,20 +1105,36 @@ mod tests {
             Error::Validation { field, .. } => field,
             o => panic!("{o:?}"),
         };
-        assert_eq!(field(UploadOptions::builder().concurrency(0).build().unwrap_err()), "concurrency");
         assert_eq!(
-            field(UploadOptions::builder().concurrency(MAX_CONCURRENCY + 1).build().unwrap_err()),
+            field(UploadOptions::builder().concurrency(0).build().unwrap_err()),
             "concurrency"
         );
         assert_eq!(
-            field(UploadOptions::builder().description("d".repeat(256)).build().unwrap_err()),
+            field(
+                UploadOptions::builder()
+                    .concurrency(MAX_CONCURRENCY + 1)
+                    .build()
+                    .unwrap_err()
+            ),
+            "concurrency"
+        );
+        assert_eq!(
+            field(
+                UploadOptions::builder()
+                    .description("d".repeat(256))
+                    .build()
+                    .unwrap_err()
+            ),
             "description"
         );
         assert_eq!(
             field(UploadOptions::builder().timeout_minutes(5).build().unwrap_err()),
             "timeout_minutes"
         );
-        assert_eq!(field(DownloadOptions::builder().concurrency(0).build().unwrap_err()), "concurrency");
+        assert_eq!(
+            field(DownloadOptions::builder().concurrency(0).build().unwrap_err()),
+            "concurrency"
+        );
         let o = UploadOptions::default();
         assert_eq!(o.concurrency, 64);
         assert!(o.encrypted && o.wait_completed);
