@@ -323,3 +323,50 @@ async fn moto_deviation_ebs_uuid_tokens_and_block_size_512() {
         "a UUID, outside AWS's pattern: {t}"
     );
 }
+
+/// moto: a snapshot started with a parent does not see the parent's blocks.
+#[tokio::test]
+async fn moto_deviation_ebs_parent_snapshot_ignored() {
+    use aws_facade::ebs::{
+        BLOCK_SIZE, CompleteSnapshotRequest, StartSnapshotRequest, all_snapshot_blocks, block_checksum,
+    };
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::EbsParentSnapshotIgnored));
+    let (parent, out) = moto_put_block(&b, block_checksum(&vec![7u8; BLOCK_SIZE])).await;
+    out.unwrap();
+    let complete = |id: aws_facade::id::SnapshotId, n| {
+        CompleteSnapshotRequest::builder()
+            .snapshot_id(id)
+            .changed_blocks_count(n)
+            .build()
+            .unwrap()
+    };
+    b.cloud
+        .ebs
+        .complete_snapshot(complete(parent.clone(), 1))
+        .await
+        .unwrap();
+    let child = b
+        .cloud
+        .ebs
+        .start_snapshot(
+            StartSnapshotRequest::builder()
+                .volume_size_gib(1)
+                .parent_snapshot_id(parent.clone())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+        .snapshot_id;
+    b.cloud.ebs.complete_snapshot(complete(child.clone(), 0)).await.unwrap();
+    assert_eq!(
+        all_snapshot_blocks(b.cloud.ebs.as_ref(), &parent).await.unwrap().len(),
+        1
+    );
+    let inherited = all_snapshot_blocks(b.cloud.ebs.as_ref(), &child).await.unwrap();
+    assert!(
+        inherited.is_empty(),
+        "AWS: the parent's block 0 is listed; moto: {inherited:?}"
+    );
+}

@@ -455,7 +455,13 @@ fn blocks_from<'a>(
     progress: Option<TransferProgress>,
 ) -> BoxStream<'a, Result<Block>> {
     let next = first.next_token.filter(|t| !t.is_empty());
-    let head = futures::stream::iter(first.blocks.into_iter().map(Ok));
+    let mut head = first.blocks;
+    if next.is_none() {
+        // The whole listing in one page: put it in index order (AWS lists in order already;
+        // moto 5.2.5 lists in write order).
+        head.sort_by_key(|b| b.index);
+    }
+    let head = futures::stream::iter(head.into_iter().map(Ok));
     let tail = futures::stream::try_unfold(next, move |token| {
         let (id, retry, progress) = (id.clone(), retry, progress.clone());
         async move {
@@ -641,15 +647,20 @@ impl<R: AsyncRead + Unpin + Send> Source<'_, R> {
             return Ok(Some(self.job(index, data.freeze(), parent_token)));
         }
         // Past the source: the parent's blocks there are zeroed (the snapshot is the source).
+        // Only indexes past the source: a listing out of index order (AWS lists in order; moto
+        // lists in write order) must never zero a block the source holds.
         let Some(parent) = self.parent.as_mut() else {
             return Ok(None);
         };
-        match parent.next().await {
-            Some(Ok(b)) if b.index < self.volume_blocks => {
-                Ok(Some(self.job(b.index, Bytes::from(vec![0u8; BLOCK_SIZE]), None)))
+        loop {
+            match parent.next().await {
+                Some(Ok(b)) if b.index >= self.source_blocks && b.index < self.volume_blocks => {
+                    return Ok(Some(self.job(b.index, Bytes::from(vec![0u8; BLOCK_SIZE]), None)));
+                }
+                Some(Ok(b)) => tracing::debug!(index = b.index, "parent block below the end of the source; kept"),
+                None => return Ok(None),
+                Some(Err(e)) => return Err(e),
             }
-            Some(Ok(_)) | None => Ok(None),
-            Some(Err(e)) => Err(e),
         }
     }
 
@@ -663,6 +674,30 @@ impl<R: AsyncRead + Unpin + Send> Source<'_, R> {
             parent_token,
         }
     }
+}
+
+/// `blocks`, failing if they are not in strictly increasing index order: the parent walk
+/// relies on it (AWS lists blocks in index order, "Frequently asked questions for EBS direct
+/// APIs"), and a block missed out of order would be taken as absent from the parent.
+fn in_index_order<'a>(blocks: BoxStream<'a, Result<Block>>) -> BoxStream<'a, Result<Block>> {
+    let mut last: Option<u32> = None;
+    blocks
+        .and_then(move |b| {
+            let ordered = last.is_none_or(|l| b.index > l);
+            last = Some(b.index);
+            async move {
+                if ordered {
+                    Ok(b)
+                } else {
+                    Err(Error::api(
+                        Service::Ebs,
+                        "UnorderedBlockList",
+                        format!("ListSnapshotBlocks listed block {} out of index order", b.index),
+                    ))
+                }
+            }
+        })
+        .boxed()
 }
 
 fn is_zero(data: &[u8]) -> bool {
@@ -739,7 +774,7 @@ where
         .step("write blocks", &["start snapshot"], async {
             let parent = match (parent_page, &opts.parent_snapshot_id) {
                 (Some(page), Some(pid)) => {
-                    Some(blocks_from(ebs, pid.clone(), page, *retry, progress.clone()).peekable())
+                    Some(in_index_order(blocks_from(ebs, pid.clone(), page, *retry, progress.clone())).peekable())
                 }
                 _ => None,
             };

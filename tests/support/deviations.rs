@@ -22,6 +22,8 @@ pub enum DeviationId {
     EbsChecksumsNotVerified,
     /// EBS direct: block tokens are UUIDs and `BlockSize` is reported as 512.
     EbsUuidTokensAndBlockSize512,
+    /// EBS direct: StartSnapshot ignores ParentSnapshotId.
+    EbsParentSnapshotIgnored,
 }
 
 /// One known deviation of moto from AWS.
@@ -77,6 +79,14 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "tokens match ^[A-Za-z0-9+/=]+$; BlockSize is 524288",
         moto: "tokens are UUIDs (with '-'); BlockSize is 512 (the blocks are still 524,288 bytes)",
         shown_by: "moto_deviation_ebs_uuid_tokens_and_block_size_512",
+    },
+    Deviation {
+        id: DeviationId::EbsParentSnapshotIgnored,
+        service: Service::Ebs,
+        what: "StartSnapshot with ParentSnapshotId (incremental snapshots)",
+        aws: "the new snapshot starts as the parent's copy: ListSnapshotBlocks lists the parent's blocks too",
+        moto: "ParentSnapshotId is ignored: the new snapshot starts empty and lists only its own blocks",
+        shown_by: "moto_deviation_ebs_parent_snapshot_ignored",
     },
 ];
 
