@@ -104,6 +104,8 @@ pub enum ErrorKind {
     FunctionError,
     /// A workflow failed (and was rolled back).
     Workflow,
+    /// A local file or stream could not be read or written (snapshot transfer).
+    Io,
 }
 
 /// The crate's error.
@@ -178,6 +180,15 @@ pub enum Error {
     /// A workflow failed; what it had created was removed.
     #[error("{0}")]
     Workflow(Box<WorkflowError>),
+    /// A local file or stream could not be read or written (snapshot transfer).
+    #[error("I/O error on {what}: {source}")]
+    Io {
+        /// What was being read or written (a path, or `the source stream`).
+        what: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Details of a failed workflow: the original cause and what the rollback did.
@@ -218,6 +229,14 @@ impl Error {
         Error::Validation {
             field: field.into(),
             rule: rule.into(),
+        }
+    }
+
+    /// An I/O error on `what` (a path, or a stream).
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            what: what.into(),
+            source,
         }
     }
 
@@ -279,6 +298,7 @@ impl Error {
             Error::Transport { .. } => ErrorKind::Transport,
             Error::FunctionError { .. } => ErrorKind::FunctionError,
             Error::Workflow(w) => w.cause.kind(),
+            Error::Io { .. } => ErrorKind::Io,
         }
     }
 

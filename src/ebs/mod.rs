@@ -576,16 +576,18 @@ impl Validate for GetSnapshotBlockRequest {
     fn validate(&self) -> Result<()> {
         check_block_index("block_index", self.block_index)?;
         // EBS direct APIs reference, GetSnapshotBlock: BlockToken at most 256 characters,
-        // pattern ^[A-Za-z0-9+/=]+$.
+        // pattern ^[A-Za-z0-9+/=]+$. A token is opaque and comes from the service, so `-` is
+        // let through as well: moto 5.2.5 issues UUID tokens (a listed deviation) and the
+        // service, not the client, is the judge of its own tokens.
         validate::len_in("block_token", &self.block_token, 1, 256)?;
         if !self
             .block_token
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-'))
         {
             return Err(Error::validation(
                 "block_token",
-                "must contain only A-Z, a-z, 0-9, +, / and =",
+                "must contain only A-Z, a-z, 0-9, +, /, = (and -)",
             ));
         }
         Ok(())

@@ -1097,7 +1097,10 @@ impl crate::ec2::Ec2 for SimCloud {
 
     async fn describe_snapshots(&self, req: DescribeSnapshotsRequest) -> crate::Result<Vec<Snapshot>> {
         req.validate()?;
-        self.ec2_call(|st, _, _| {
+        self.ec2_call(|st, cfg, now| {
+            // Snapshots written through the EBS direct APIs complete (or time out) on their
+            // own clock: settle them too, so a wait on DescribeSnapshots sees them finish.
+            super::ebs::settle(st, cfg, now);
             let missing: Vec<&str> = req
                 .snapshot_ids
                 .iter()
@@ -1134,9 +1137,8 @@ impl crate::ec2::Ec2 for SimCloud {
                     format!("The snapshot {id} is currently in use by {}", v.vol.id),
                 ));
             }
-            if st.ec2.snapshots.remove(&id).is_some_and(|r| r.direct) {
-                super::ebs::forget(st, &id);
-            }
+            st.ec2.snapshots.remove(&id);
+            super::ebs::forget(st, &id);
             Ok(())
         })
     }

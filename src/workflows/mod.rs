@@ -9,12 +9,14 @@
 //! |---|---|
 //! | instances behind an ALB with recommended alarms | [`web_tier`] |
 //! | EBS volumes: provision, attach, snapshot, restore | [`volume`] |
+//! | snapshot data transfer (upload, download, incremental) through the EBS direct APIs | [`snapshot`] |
 //! | Lambda deploy with versions, aliases and a guarded canary | [`lambda_deploy`] |
 //! | batched CloudWatch metrics | [`metrics`] |
 
 pub mod lambda_deploy;
 pub mod metrics;
 pub mod plan;
+pub mod snapshot;
 pub mod volume;
 pub mod web_tier;
 

@@ -226,55 +226,53 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
     }
 
     let az = instance.availability_zone.clone();
-    let volume = run
-        .step("create volume", &["find instance"], async {
-            let req = spec.create_request(az.clone())?;
-            let v = match existing
-                .into_iter()
-                .find(|v| v.state != VolumeState::Deleting && v.availability_zone == az && v.attachments.is_empty())
-            {
-                Some(v) => {
-                    run.reused("volume", v.id.to_string());
-                    v
-                }
-                None => {
-                    let v = call_retry().run(|| cloud.ec2.create_volume(req.clone())).await?;
-                    run.created_with("volume", cloud.ec2.clone(), v.id.clone(), |ec2, id| async move {
-                        detach_and_delete(ec2.as_ref(), &id, true).await
-                    });
-                    v
-                }
-            };
-            wait_volume(cloud, &v.id, "available", |v| v.state == VolumeState::Available).await
-        })
-        .await?;
-
-    let device = run
-        .step("choose device", &["find instance"], async {
-            if let Some(d) = &spec.device {
-                return Ok(d.clone());
+    // Creating the volume and choosing its device are independent: run them together.
+    let create = run.step("create volume", &["find instance"], async {
+        let req = spec.create_request(az.clone())?;
+        let v = match existing
+            .into_iter()
+            .find(|v| v.state != VolumeState::Deleting && v.availability_zone == az && v.attachments.is_empty())
+        {
+            Some(v) => {
+                run.reused("volume", v.id.to_string());
+                v
             }
-            let attached = call_retry()
-                .run(|| {
-                    cloud.ec2.describe_volumes(
-                        DescribeVolumesRequest::builder()
-                            .attached_to(spec.instance_id.clone())
-                            .build()
-                            .expect("valid"),
-                    )
-                })
-                .await?;
-            let used: Vec<&str> = attached
-                .iter()
-                .flat_map(|v| v.attachments.iter().map(|a| a.device.as_str()))
-                .collect();
-            DEVICES
-                .iter()
-                .find(|d| !used.iter().any(|u| u == *d || u.replace("/dev/xvd", "/dev/sd") == **d))
-                .map(|d| d.to_string())
-                .ok_or_else(|| Error::validation("device", "no free device between /dev/sdf and /dev/sdp"))
-        })
-        .await?;
+            None => {
+                let v = call_retry().run(|| cloud.ec2.create_volume(req.clone())).await?;
+                run.created_with("volume", cloud.ec2.clone(), v.id.clone(), |ec2, id| async move {
+                    detach_and_delete(ec2.as_ref(), &id, true).await
+                });
+                v
+            }
+        };
+        wait_volume(cloud, &v.id, "available", |v| v.state == VolumeState::Available).await
+    });
+
+    let choose = run.step("choose device", &["find instance"], async {
+        if let Some(d) = &spec.device {
+            return Ok(d.clone());
+        }
+        let attached = call_retry()
+            .run(|| {
+                cloud.ec2.describe_volumes(
+                    DescribeVolumesRequest::builder()
+                        .attached_to(spec.instance_id.clone())
+                        .build()
+                        .expect("valid"),
+                )
+            })
+            .await?;
+        let used: Vec<&str> = attached
+            .iter()
+            .flat_map(|v| v.attachments.iter().map(|a| a.device.as_str()))
+            .collect();
+        DEVICES
+            .iter()
+            .find(|d| !used.iter().any(|u| u == *d || u.replace("/dev/xvd", "/dev/sd") == **d))
+            .map(|d| d.to_string())
+            .ok_or_else(|| Error::validation("device", "no free device between /dev/sdf and /dev/sdp"))
+    });
+    let (volume, device) = tokio::try_join!(create, choose)?;
 
     run.step("attach", &["create volume", "choose device"], async {
         let req = AttachVolumeRequest::builder()

@@ -206,9 +206,9 @@ pub const DEVIATIONS: &[Deviation] = &[
         id: DeviationId::EbsBlockTokensAreUuids,
         service: Service::Ebs,
         what: "the BlockToken of ListSnapshotBlocks / ListChangedBlocks",
-        aws: "base64 text (pattern ^[A-Za-z0-9+/=]{1,256}$), which GetSnapshotBlockRequest checks",
-        moto: "a UUID with hyphens, refused by the request builder: blocks cannot be read back \
-               through the facade",
+        aws: "base64 text (documented pattern ^[A-Za-z0-9+/=]{1,256}$)",
+        moto: "a UUID with hyphens (GetSnapshotBlockRequest also accepts `-`: tokens come from \
+               the service, so blocks read back on moto too)",
         shown_by: "moto_deviation_ebs_direct",
     },
     Deviation {
