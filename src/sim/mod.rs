@@ -266,6 +266,13 @@ impl SimCloud {
         Instant::now()
     }
 
+    /// The simulated wall clock now: a fixed start (2026-01-01T00:00:00Z) plus the tokio time
+    /// elapsed since the simulator was made. Timestamps of metric data and alarm states are
+    /// on this clock.
+    pub fn wall_now(&self) -> SystemTime {
+        self.wall(self.now())
+    }
+
     /// The simulated wall clock at tokio instant `at`.
     pub(crate) fn wall(&self, at: Instant) -> SystemTime {
         self.inner.wall_origin + at.saturating_duration_since(self.inner.origin)

@@ -10,8 +10,10 @@
 //! | instances behind an ALB with recommended alarms | [`web_tier`] |
 //! | EBS volumes: provision, attach, snapshot, restore | [`volume`] |
 //! | Lambda deploy with versions, aliases and a guarded canary | [`lambda_deploy`] |
-//! | batched CloudWatch metrics | [`metrics`] |
+//! | batched CloudWatch metrics and queries | [`metrics`] |
+//! | alarm presets; alarms that invoke a Lambda function | [`alarms`] |
 
+pub mod alarms;
 pub mod lambda_deploy;
 pub mod metrics;
 pub mod plan;
