@@ -97,7 +97,7 @@ fn directory_zips_are_deterministic() {
     // And the archive really holds them.
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(za.to_vec())).unwrap();
     let mut names: Vec<String> = (0..archive.len())
-        .map(|i| archive.by_index(i).unwrap().name().to_string())
+        .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
         .collect();
     names.sort();
     assert_eq!(names, ["app.py", "lib/util.py"]);
@@ -192,7 +192,9 @@ async fn deploy_while_an_update_is_in_progress_waits_instead_of_conflicting() {
 
     journal.clear();
     let t0 = tokio::time::Instant::now();
-    let out = deploy(&cloud, &spec(), package(2), None, None).await.unwrap();
+    let mut bigger = spec();
+    bigger.memory_mb = 256;
+    let out = deploy(&cloud, &bigger, package(2), None, None).await.unwrap();
     assert_eq!(out.outcome, Outcome::Promoted);
     assert!(t0.elapsed() >= Duration::from_secs(1), "it waited for the update to finish");
     let conflicts: Vec<_> = journal
@@ -201,7 +203,7 @@ async fn deploy_while_an_update_is_in_progress_waits_instead_of_conflicting() {
         .filter(|e| e.error.as_deref() == Some("ResourceConflictException"))
         .collect();
     assert!(conflicts.is_empty(), "no call hit a conflict: {conflicts:?}");
-    // Each change waited for the previous one: code, configuration (description reset), publish.
+    // Each change waited for the previous one: code, configuration (memory), publish.
     let ops = journal.operations();
     let code = ops.iter().position(|o| *o == "UpdateFunctionCode").unwrap();
     let config = ops.iter().position(|o| *o == "UpdateFunctionConfiguration").unwrap();

@@ -437,7 +437,7 @@ async fn deploy_in(
                 }),
             );
             let outcome = match &canary {
-                Some(c) => bake(cloud, spec, &name, &previous, &version, c, run).await?,
+                Some(c) => bake(cloud, spec, &previous, &version, c, run).await?,
                 None => Outcome::Promoted,
             };
             if outcome == Outcome::Promoted {
@@ -495,7 +495,6 @@ fn config_differs(c: &FunctionConfiguration, spec: &Deployment) -> bool {
 async fn bake(
     cloud: &Cloud,
     spec: &Deployment,
-    name: &FunctionName,
     previous: &str,
     new: &str,
     c: &Canary,
