@@ -10,6 +10,8 @@
 //! - Alarms never evaluate metric data; only SetAlarmState changes their state.
 //! - New alarms start in `OK` (AWS: `INSUFFICIENT_DATA`).
 //! - Functions are `Active` with `LastUpdateStatus = Successful` at once (no Pending/InProgress).
+//! - A version published after a version was deleted reuses a number (len(versions) + 1);
+//!   AWS never reuses version numbers.
 
 mod support;
 
@@ -38,7 +40,7 @@ fn spec(name: &str, role: &str) -> Deployment {
         .runtime("python3.12")
         .handler("app.handler")
         .role(role.parse().unwrap())
-        .keep_versions(1)
+        .keep_versions(2)
         .build()
         .unwrap()
 }
@@ -74,18 +76,9 @@ async fn deploy_publish_alias_invoke_and_prune_on_moto() {
 
     let third = deploy(&cloud, &s, package(3), None, None).await.unwrap();
     assert_eq!(third.version, "3");
-    // keep_versions = 1: versions 1 and 2 are unaliased and older, so they go.
-    assert_eq!(third.deleted_versions, ["1", "2"]);
-    let mut versions: Vec<String> = cloud
-        .lambda
-        .list_versions(s.function.clone())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|v| v.version)
-        .collect();
-    versions.sort();
-    assert_eq!(versions, ["$LATEST", "3"]);
+    // keep_versions = 2: version 1 is unaliased and older than the newest two, so it goes.
+    assert_eq!(third.deleted_versions, ["1"]);
+    assert_eq!(versions(&cloud, &s).await, ["$LATEST", "2", "3"]);
 
     // moto deviation: Invoke without Docker echoes the payload (AWS runs the handler and would
     // answer {"release": 3}).
@@ -99,7 +92,30 @@ async fn deploy_publish_alias_invoke_and_prune_on_moto() {
     .unwrap();
     assert_eq!(echoed, serde_json::json!({"order": 42}));
 
-    cloud.lambda.delete_function(s.function.clone(), None).await.unwrap();
+    // moto deviation: a version published after a delete reuses a number. moto numbers a new
+    // version len(versions) + 1, so with versions 2 and 3 left the next one is "3" again; AWS
+    // never reuses version numbers and would answer "4" (the simulator does too).
+    let fourth = deploy(&cloud, &s, package(4), None, None).await.unwrap();
+    assert_eq!(fourth.version, "3", "moto reuses version numbers (AWS: 4)");
+    // Pruning to two then removes version 2, leaving two versions numbered 3.
+    assert_eq!(fourth.deleted_versions, ["2"]);
+    assert_eq!(versions(&cloud, &s).await, ["$LATEST", "3", "3"]);
+    // With two versions numbered 3, moto answers DeleteFunction with a bare 500;
+    // the next session's reset removes the function.
+}
+
+/// The published versions of the function, sorted.
+async fn versions(cloud: &Cloud, s: &Deployment) -> Vec<String> {
+    let mut v: Vec<String> = cloud
+        .lambda
+        .list_versions(s.function.clone())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
+    v.sort();
+    v
 }
 
 #[tokio::test]
