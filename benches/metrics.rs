@@ -56,8 +56,13 @@ async fn publish(sim: &SimCloud, w: Workload) -> FlushReport {
         x ^= x >> 7;
         x ^= x << 17;
         let series = &names[(i % w.series) as usize];
-        p.record("Latency", &[("Series", series)], (x % w.distinct) as f64, Unit::Milliseconds)
-            .unwrap();
+        p.record(
+            "Latency",
+            &[("Series", series)],
+            (x % w.distinct) as f64,
+            Unit::Milliseconds,
+        )
+        .unwrap();
     }
     p.flush().await.unwrap()
 }
@@ -70,13 +75,20 @@ async fn one_per_point(sim: &SimCloud, n: u64) {
             .value((i % 200) as f64)
             .unit(Unit::Milliseconds)
             .build();
-        let req = PutMetricDataRequest::builder().namespace("Bench").data(vec![d]).build().unwrap();
+        let req = PutMetricDataRequest::builder()
+            .namespace("Bench")
+            .data(vec![d])
+            .build()
+            .unwrap();
         sim.put_metric_data(req).await.unwrap();
     }
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn bench(c: &mut Criterion) {
@@ -95,7 +107,8 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(POINTS));
     for w in WORKLOADS {
         g.bench_with_input(BenchmarkId::new("batched", w.name), &w, |b, w| {
-            b.to_async(runtime()).iter(|| async { publish(&SimCloud::new(), *w).await })
+            b.to_async(runtime())
+                .iter(|| async { publish(&SimCloud::new(), *w).await })
         });
     }
     // The baseline sends 10,000 single-datapoint requests per iteration (the rate is what
@@ -103,7 +116,8 @@ fn bench(c: &mut Criterion) {
     let n = 10_000;
     g.throughput(Throughput::Elements(n));
     g.bench_function("one request per datapoint", |b| {
-        b.to_async(runtime()).iter(|| async { one_per_point(&SimCloud::new(), n).await })
+        b.to_async(runtime())
+            .iter(|| async { one_per_point(&SimCloud::new(), n).await })
     });
     g.finish();
 }

@@ -77,20 +77,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let publisher = MetricsPublisher::with_config(
             cloud.cloudwatch.clone(),
             "Demo/Greeter",
-            PublisherConfig { clock: clock.clone(), ..Default::default() },
+            PublisherConfig {
+                clock: clock.clone(),
+                ..Default::default()
+            },
         )?;
         let reporter = async {
             tokio::time::sleep(Duration::from_secs(60)).await;
             for _ in 0..25 {
                 publisher.record("Errors", &[], 1.0, Unit::Count)?;
             }
-            publisher.flush().await.map(|r| eprintln!("          (published {} error datapoints)", r.datapoints))
+            publisher
+                .flush()
+                .await
+                .map(|r| eprintln!("          (published {} error datapoints)", r.datapoints))
         };
-        let (out, reported) = tokio::join!(deploy(&cloud, &spec, release(2)?, Some(canary.clone()), common::printer()), reporter);
+        let (out, reported) = tokio::join!(
+            deploy(&cloud, &spec, release(2)?, Some(canary.clone()), common::printer()),
+            reporter
+        );
         reported?;
         let out = out?;
         match &out.outcome {
-            Outcome::RolledBack { alarm } => eprintln!("   -> rolled back: alarm {alarm} fired; alias back on {}", out.previous_version.as_deref().unwrap_or("?")),
+            Outcome::RolledBack { alarm } => eprintln!(
+                "   -> rolled back: alarm {alarm} fired; alias back on {}",
+                out.previous_version.as_deref().unwrap_or("?")
+            ),
             other if on_moto => eprintln!("   -> {other:?} (moto does not evaluate alarms, so nothing fired)"),
             other => eprintln!("   -> {other:?}"),
         }
@@ -101,9 +113,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         eprintln!("\n== release 3: canary 10 % for 5 minutes, no errors");
         let out = deploy(&cloud, &spec, release(3)?, Some(canary), common::printer()).await?;
-        eprintln!("   -> {:?}, version {}; deleted old versions {:?}", out.outcome, out.version, out.deleted_versions);
+        eprintln!(
+            "   -> {:?}, version {}; deleted old versions {:?}",
+            out.outcome, out.version, out.deleted_versions
+        );
 
-        let answer: serde_json::Value = invoke_json(cloud.lambda.as_ref(), &spec.function, Some("live"), &serde_json::json!({"name": "you"})).await?;
+        let answer: serde_json::Value = invoke_json(
+            cloud.lambda.as_ref(),
+            &spec.function,
+            Some("live"),
+            &serde_json::json!({"name": "you"}),
+        )
+        .await?;
         eprintln!("\n== invoke live: {answer}");
         if keep {
             println!("{}", serde_json::to_string_pretty(&out)?);

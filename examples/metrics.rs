@@ -35,9 +35,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let publisher = Arc::new(MetricsPublisher::with_config(
             cloud.cloudwatch.clone(),
             "Demo/Shop",
-            PublisherConfig { clock: clock.clone(), flush_interval: Duration::from_secs(20), ..Default::default() },
+            PublisherConfig {
+                clock: clock.clone(),
+                flush_interval: Duration::from_secs(20),
+                ..Default::default()
+            },
         )?);
-        let alarm = count_above("demo-shop-failed-orders".parse()?, "Demo/Shop", "FailedOrders", &[], 10.0)?;
+        let alarm = count_above(
+            "demo-shop-failed-orders".parse()?,
+            "Demo/Shop",
+            "FailedOrders",
+            &[],
+            10.0,
+        )?;
         cloud.cloudwatch.put_metric_alarm(alarm).await?;
 
         eprintln!("\n== three minutes of traffic: 100 requests/s over 3 routes, flushed every 20 s");
@@ -74,7 +84,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .dimensions(vec![aws_facade::cloudwatch::Dimension::new("Route", "/pay")])
             .build();
         let end = clock.now() + Duration::from_secs(60);
-        for row in metrics::summary(cloud.cloudwatch.as_ref(), &pay, 60, start - Duration::from_secs(60), end).await? {
+        for row in metrics::summary(
+            cloud.cloudwatch.as_ref(),
+            &pay,
+            60,
+            start - Duration::from_secs(60),
+            end,
+        )
+        .await?
+        {
             eprintln!(
                 "   n={:>5}  avg={:>5.1} ms  p50={:>5.1}  p99={:>5.1}  max={:>5.1}",
                 row.sample_count,
@@ -88,11 +106,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // The alarm looked at the last minute (with the bad minute's failures) when it ended.
         let alarms = cloud
             .cloudwatch
-            .describe_alarms(DescribeAlarmsRequest::builder().names(vec!["demo-shop-failed-orders".parse()?]).build()?)
+            .describe_alarms(
+                DescribeAlarmsRequest::builder()
+                    .names(vec!["demo-shop-failed-orders".parse()?])
+                    .build()?,
+            )
             .await?;
-        eprintln!("\n== alarm demo-shop-failed-orders: {} ({})", alarms[0].state, alarms[0].state_reason.clone().unwrap_or_default());
+        eprintln!(
+            "\n== alarm demo-shop-failed-orders: {} ({})",
+            alarms[0].state,
+            alarms[0].state_reason.clone().unwrap_or_default()
+        );
         if !keep {
-            cloud.cloudwatch.delete_alarms(vec!["demo-shop-failed-orders".parse()?]).await?;
+            cloud
+                .cloudwatch
+                .delete_alarms(vec!["demo-shop-failed-orders".parse()?])
+                .await?;
         }
         Ok::<_, Box<dyn std::error::Error>>(())
     })

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use aws_facade::Error;
 use aws_facade::cloudwatch::Unit;
-use aws_facade::lambda::{AliasRequest, Lambda, MAX_ENVIRONMENT_BYTES, MAX_ZIP_BYTES, UpdateFunctionConfigurationRequest};
+use aws_facade::lambda::{
+    AliasRequest, Lambda, MAX_ENVIRONMENT_BYTES, MAX_ZIP_BYTES, UpdateFunctionConfigurationRequest,
+};
 use aws_facade::layer::{Faults, Recording};
 use aws_facade::sim::SimCloud;
 use aws_facade::workflows::Event;
@@ -92,7 +94,11 @@ fn directory_zips_are_deterministic() {
     assert_eq!(za, zb);
     assert_eq!(code_sha256(&za), code_sha256(&zb));
     // The same files given as bytes zip to the same archive as the directory.
-    let direct = zip_files(&[("lib/util.py", b"y = 2\n".as_slice()), ("app.py", b"x = 1\n".as_slice())]).unwrap();
+    let direct = zip_files(&[
+        ("lib/util.py", b"y = 2\n".as_slice()),
+        ("app.py", b"x = 1\n".as_slice()),
+    ])
+    .unwrap();
     assert_eq!(direct, za);
     // And the archive really holds them.
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(za.to_vec())).unwrap();
@@ -102,7 +108,10 @@ fn directory_zips_are_deterministic() {
     names.sort();
     assert_eq!(names, ["app.py", "lib/util.py"]);
     std::fs::write(b.path().join("app.py"), "x = 2\n").unwrap();
-    assert_ne!(code_sha256(&zip_dir(b.path()).unwrap()), code_sha256(&zip_dir(a.path()).unwrap()));
+    assert_ne!(
+        code_sha256(&zip_dir(b.path()).unwrap()),
+        code_sha256(&zip_dir(a.path()).unwrap())
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -141,12 +150,20 @@ async fn first_deploy_creates_then_same_code_is_unchanged_and_new_code_promotes(
     bigger.memory_mb = 512;
     let second = deploy(&cloud, &bigger, package(2), None, None).await.unwrap();
     assert_eq!(second.outcome, Outcome::Promoted);
-    assert_eq!((second.version.as_str(), second.previous_version.as_deref()), ("2", Some("1")));
+    assert_eq!(
+        (second.version.as_str(), second.previous_version.as_deref()),
+        ("2", Some("1"))
+    );
     assert_eq!(journal.count("UpdateFunctionCode"), 1);
     assert_eq!(journal.count("UpdateFunctionConfiguration"), 1);
-    let live: serde_json::Value = invoke_json(cloud.lambda.as_ref(), &FUNCTION.parse().unwrap(), Some("live"), &serde_json::json!({}))
-        .await
-        .unwrap();
+    let live: serde_json::Value = invoke_json(
+        cloud.lambda.as_ref(),
+        &FUNCTION.parse().unwrap(),
+        Some("live"),
+        &serde_json::json!({}),
+    )
+    .await
+    .unwrap();
     assert_eq!(live["version"], "2");
     let v2 = cloud
         .lambda
@@ -154,7 +171,11 @@ async fn first_deploy_creates_then_same_code_is_unchanged_and_new_code_promotes(
         .await
         .unwrap();
     assert_eq!(v2.memory_mb, 512);
-    assert!(journal.entries().iter().all(|e| e.error.is_none()), "{:?}", journal.entries());
+    assert!(
+        journal.entries().iter().all(|e| e.error.is_none()),
+        "{:?}",
+        journal.entries()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -196,7 +217,10 @@ async fn deploy_while_an_update_is_in_progress_waits_instead_of_conflicting() {
     bigger.memory_mb = 256;
     let out = deploy(&cloud, &bigger, package(2), None, None).await.unwrap();
     assert_eq!(out.outcome, Outcome::Promoted);
-    assert!(t0.elapsed() >= Duration::from_secs(1), "it waited for the update to finish");
+    assert!(
+        t0.elapsed() >= Duration::from_secs(1),
+        "it waited for the update to finish"
+    );
     let conflicts: Vec<_> = journal
         .entries()
         .into_iter()
@@ -210,7 +234,10 @@ async fn deploy_while_an_update_is_in_progress_waits_instead_of_conflicting() {
     let publish = ops.iter().position(|o| *o == "PublishVersion").unwrap();
     assert!(code < config && config < publish, "{ops:?}");
     assert!(ops[code + 1..config].contains(&"GetFunctionConfiguration"), "{ops:?}");
-    assert!(ops[config + 1..publish].contains(&"GetFunctionConfiguration"), "{ops:?}");
+    assert!(
+        ops[config + 1..publish].contains(&"GetFunctionConfiguration"),
+        "{ops:?}"
+    );
 }
 
 /// Deploys release 1, creates the guard alarm, and starts deploying release 2 behind a canary
@@ -281,9 +308,13 @@ async fn canary_rolls_back_when_published_errors_fire_the_alarm() {
     assert_eq!(alias.routing, None);
     assert!(finished(&events, "roll back"));
     assert!(!steps_started(&events).contains(&"promote".to_string()));
-    assert!(events.lock().unwrap().iter().any(
-        |e| matches!(e, Event::Note { message } if message.contains("alarm shop-api-errors fired"))
-    ));
+    assert!(
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, Event::Note { message } if message.contains("alarm shop-api-errors fired")))
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -294,12 +325,21 @@ async fn canary_promotes_when_the_alarms_stay_quiet() {
     // Some successful traffic through the alias meanwhile; both versions serve.
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..200 {
-        let v: serde_json::Value = invoke_json(sim.cloud().lambda.as_ref(), &FUNCTION.parse().unwrap(), Some("live"), &1)
-            .await
-            .unwrap();
+        let v: serde_json::Value = invoke_json(
+            sim.cloud().lambda.as_ref(),
+            &FUNCTION.parse().unwrap(),
+            Some("live"),
+            &1,
+        )
+        .await
+        .unwrap();
         seen.insert(v["version"].as_str().unwrap().to_string());
     }
-    assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["1", "2"], "10 % reached the canary");
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["1", "2"],
+        "10 % reached the canary"
+    );
 
     let out = task.await.unwrap().unwrap();
     assert_eq!(out.outcome, Outcome::Promoted);
@@ -352,7 +392,12 @@ async fn prune_keeps_the_newest_versions_and_every_aliased_one() {
         .unwrap();
     let mut deleted = Vec::new();
     for release in 2..=5 {
-        deleted.extend(deploy(&cloud, &s, package(release), None, None).await.unwrap().deleted_versions);
+        deleted.extend(
+            deploy(&cloud, &s, package(release), None, None)
+                .await
+                .unwrap()
+                .deleted_versions,
+        );
     }
     assert_eq!(deleted, ["2", "3"]);
     let mut left: Vec<String> = cloud
@@ -414,7 +459,10 @@ async fn typed_invoke_round_trips_and_function_errors_carry_payload_and_log() {
             assert_eq!(error_type, "Unhandled");
             assert!(payload.contains("an order needs at least one item"), "{payload}");
             let log = log_tail.expect("log tail");
-            assert!(log.starts_with("START RequestId:") && log.contains("Version: 1"), "{log}");
+            assert!(
+                log.starts_with("START RequestId:") && log.contains("Version: 1"),
+                "{log}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -448,10 +496,26 @@ async fn every_rule_is_checked_before_any_call() {
         ("runtime", with(&|s| s.runtime = "python2.7".into()), package(1)),
         ("handler", with(&|s| s.handler = None), package(1)),
         ("handler", with(&|s| s.handler = Some("app handler".into())), package(1)),
-        ("role", with(&|s| s.role = "arn:aws:iam::123456789012:user/bob".parse().unwrap()), package(1)),
-        ("environment", with(&|s| s.environment = env("BIG", "v".repeat(MAX_ENVIRONMENT_BYTES))), package(1)),
-        ("environment", with(&|s| s.environment = env("AWS_REGION", "x".into())), package(1)),
-        ("description", with(&|s| s.description = Some("d".repeat(257))), package(1)),
+        (
+            "role",
+            with(&|s| s.role = "arn:aws:iam::123456789012:user/bob".parse().unwrap()),
+            package(1),
+        ),
+        (
+            "environment",
+            with(&|s| s.environment = env("BIG", "v".repeat(MAX_ENVIRONMENT_BYTES))),
+            package(1),
+        ),
+        (
+            "environment",
+            with(&|s| s.environment = env("AWS_REGION", "x".into())),
+            package(1),
+        ),
+        (
+            "description",
+            with(&|s| s.description = Some("d".repeat(257))),
+            package(1),
+        ),
         ("keep_versions", with(&|s| s.keep_versions = 0), package(1)),
         ("code", spec(), bytes::Bytes::from_static(b"not a zip")),
         ("code", spec(), {
@@ -486,7 +550,10 @@ async fn every_rule_is_checked_before_any_call() {
     // Names are checked when parsed, so a bad one cannot reach a request at all.
     assert!("has space".parse::<aws_facade::id::FunctionName>().is_err());
     assert!("x".repeat(65).parse::<aws_facade::id::FunctionName>().is_err());
-    assert!("1234".parse::<aws_facade::id::AliasName>().is_err(), "alias names cannot be all digits");
+    assert!(
+        "1234".parse::<aws_facade::id::AliasName>().is_err(),
+        "alias names cannot be all digits"
+    );
     let json = serde_json::json!({"function": "bad name", "runtime": "python3.12",
         "role": "arn:aws:iam::123456789012:role/r", "handler": "a.b"});
     assert!(serde_json::from_value::<Deployment>(json).is_err());
@@ -501,7 +568,9 @@ async fn a_missing_canary_alarm_is_refused_before_the_function_changes() {
     deploy(&cloud, &spec(), package(1), None, None).await.unwrap();
     journal.clear();
     let canary = Canary::new(0.1, Duration::from_secs(60), vec!["no-such-alarm".parse().unwrap()]);
-    let e = deploy(&cloud, &spec(), package(2), Some(canary), None).await.unwrap_err();
+    let e = deploy(&cloud, &spec(), package(2), Some(canary), None)
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("no-such-alarm"), "{e}");
     assert_eq!(journal.operations(), ["DescribeAlarms"]);
 }
@@ -538,7 +607,9 @@ async fn a_failure_during_the_canary_puts_the_alias_back() {
         .cloud()
         .layer(Faults::new(2).script("DescribeAlarms", 3, "AccessDenied"));
     let canary = Canary::new(0.2, Duration::from_secs(300), vec!["guard".parse().unwrap()]);
-    let e = deploy(&faulty, &spec(), package(2), Some(canary), None).await.unwrap_err();
+    let e = deploy(&faulty, &spec(), package(2), Some(canary), None)
+        .await
+        .unwrap_err();
     assert!(matches!(&e, Error::Workflow(w) if w.step == "bake"), "{e}");
     let alias = sim
         .get_alias(FUNCTION.parse().unwrap(), "live".parse().unwrap())

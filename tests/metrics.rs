@@ -29,7 +29,13 @@ impl CloudWatch for Sizes {
         let points: f64 = req
             .data
             .iter()
-            .map(|d| if d.counts.is_empty() { d.values.len().max(1) as f64 } else { d.counts.iter().sum() })
+            .map(|d| {
+                if d.counts.is_empty() {
+                    d.values.len().max(1) as f64
+                } else {
+                    d.counts.iter().sum()
+                }
+            })
             .sum();
         self.seen
             .lock()
@@ -257,9 +263,11 @@ fn two_attempts() -> RetryPolicy {
 #[tokio::test(start_paused = true)]
 async fn a_failed_flush_keeps_the_unsent_data_for_the_next_one() {
     // The 2nd request fails on both of its attempts (calls 2 and 3).
-    let faults = Faults::new(3)
-        .script("PutMetricData", 2, "ServiceUnavailable")
-        .script("PutMetricData", 3, "ServiceUnavailable");
+    let faults = Faults::new(3).script("PutMetricData", 2, "ServiceUnavailable").script(
+        "PutMetricData",
+        3,
+        "ServiceUnavailable",
+    );
     let s = Setup::with_faults(Some(faults));
     let p = s.publisher(PublisherConfig {
         retry: two_attempts(),
@@ -271,10 +279,15 @@ async fn a_failed_flush_keeps_the_unsent_data_for_the_next_one() {
     }
     let e = p.flush().await.unwrap_err();
     assert_eq!(e.code(), Some("ServiceUnavailable"));
-    assert_eq!(s.journal.count("PutMetricData"), 3, "1 sent, 1 failed twice, 1 never tried");
+    assert_eq!(
+        s.journal.count("PutMetricData"),
+        3,
+        "1 sent, 1 failed twice, 1 never tried"
+    );
     assert_eq!(p.pending(), 1_500, "the unsent 1,500 are kept");
     // New data meanwhile, then a flush that works: the kept items go first.
-    p.record("Latency", &[("Route", "/new")], 1.0, Unit::Milliseconds).unwrap();
+    p.record("Latency", &[("Route", "/new")], 1.0, Unit::Milliseconds)
+        .unwrap();
     let r = p.flush().await.unwrap();
     assert_eq!((r.requests, r.datums), (2, 1_501));
     assert_eq!(p.pending(), 0);
@@ -285,8 +298,7 @@ async fn a_failed_flush_keeps_the_unsent_data_for_the_next_one() {
 
 #[tokio::test(start_paused = true)]
 async fn unsent_data_can_be_taken_back_by_the_caller() {
-    let faults = Faults::new(4)
-        .script("PutMetricData", 1, "AccessDenied");
+    let faults = Faults::new(4).script("PutMetricData", 1, "AccessDenied");
     let s = Setup::with_faults(Some(faults));
     let p = s.publisher(s.config());
     for v in [1.0, 1.0, 2.0] {
@@ -297,7 +309,10 @@ async fn unsent_data_can_be_taken_back_by_the_caller() {
     assert_eq!(s.journal.count("PutMetricData"), 1);
     let unsent = p.take_unsent();
     assert_eq!(unsent.len(), 1);
-    assert_eq!((unsent[0].values.clone(), unsent[0].counts.clone()), (vec![1.0, 2.0], vec![2.0, 1.0]));
+    assert_eq!(
+        (unsent[0].values.clone(), unsent[0].counts.clone()),
+        (vec![1.0, 2.0], vec![2.0, 1.0])
+    );
     assert_eq!(p.pending(), 0);
 }
 
@@ -339,14 +354,23 @@ async fn query_helpers_return_the_common_statistics() {
     let to = s.sim.wall_now() + Duration::from_secs(60);
     let rows = metrics::summary(s.sizes.as_ref(), &m, 60, from, to).await.unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
-    assert_eq!((rows[0].sample_count, rows[0].sum, rows[0].minimum, rows[0].maximum), (100.0, 5_050.0, 1.0, 100.0));
+    assert_eq!(
+        (rows[0].sample_count, rows[0].sum, rows[0].minimum, rows[0].maximum),
+        (100.0, 5_050.0, 1.0, 100.0)
+    );
     assert_eq!(rows[0].average, 50.5);
     let p90 = rows[0].p90.unwrap();
     assert!((89.0..=91.0).contains(&p90), "{p90}");
     assert_eq!((rows[1].average, rows[1].p99), (7.0, Some(7.0)));
     assert!(rows[0].timestamp < rows[1].timestamp);
-    assert_eq!(s.journal.count("GetMetricData"), 1, "one request for all eight statistics");
-    let sum = metrics::series(s.sizes.as_ref(), &m, "Sum", 60, from, to).await.unwrap();
+    assert_eq!(
+        s.journal.count("GetMetricData"),
+        1,
+        "one request for all eight statistics"
+    );
+    let sum = metrics::series(s.sizes.as_ref(), &m, "Sum", 60, from, to)
+        .await
+        .unwrap();
     assert_eq!(sum.total(), 5_750.0);
     assert_eq!(sum.max(), Some(5_050.0));
     assert_eq!(sum.last(), Some(700.0));
@@ -358,9 +382,24 @@ async fn query_helpers_return_the_common_statistics() {
     assert_eq!(s.journal.count("GetMetricData"), 4);
     // Bad input is refused before any call.
     s.journal.clear();
-    assert!(metrics::series(s.sizes.as_ref(), &m, "Median", 60, from, to).await.unwrap_err().is_validation());
-    assert!(metrics::series(s.sizes.as_ref(), &m, "Sum", 45, from, to).await.unwrap_err().is_validation());
-    assert!(metrics::query(s.sizes.as_ref(), &[], 60, from, to).await.unwrap_err().is_validation());
+    assert!(
+        metrics::series(s.sizes.as_ref(), &m, "Median", 60, from, to)
+            .await
+            .unwrap_err()
+            .is_validation()
+    );
+    assert!(
+        metrics::series(s.sizes.as_ref(), &m, "Sum", 45, from, to)
+            .await
+            .unwrap_err()
+            .is_validation()
+    );
+    assert!(
+        metrics::query(s.sizes.as_ref(), &[], 60, from, to)
+            .await
+            .unwrap_err()
+            .is_validation()
+    );
     assert!(s.journal.is_empty());
 }
 
@@ -384,9 +423,15 @@ async fn an_alarm_invokes_a_lambda_function_end_to_end() {
         .role("arn:aws:iam::123456789012:role/pager".parse().unwrap())
         .build()
         .unwrap();
-    deploy(&cloud, &spec, zip_files(&[("bootstrap", b"#!/bin/sh\n".as_slice())]).unwrap(), None, None)
-        .await
-        .unwrap();
+    deploy(
+        &cloud,
+        &spec,
+        zip_files(&[("bootstrap", b"#!/bin/sh\n".as_slice())]).unwrap(),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
 
     let alarm = count_above("orders-failing".parse().unwrap(), "Shop", "FailedOrders", &[], 3.0).unwrap();
     let wired = put_alarm_invoking_lambda(&cloud, alarm, &"pager".parse().unwrap(), Some("live"))
@@ -414,7 +459,12 @@ async fn an_alarm_invokes_a_lambda_function_end_to_end() {
     assert_eq!(st["Condition"]["ArnLike"]["AWS:SourceArn"], wired.alarm_arn);
     let described = cloud
         .cloudwatch
-        .describe_alarms(DescribeAlarmsRequest::builder().names(vec![wired.alarm_name.clone()]).build().unwrap())
+        .describe_alarms(
+            DescribeAlarmsRequest::builder()
+                .names(vec![wired.alarm_name.clone()])
+                .build()
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(described[0].alarm_actions, [wired.function_arn.clone()]);
@@ -450,7 +500,14 @@ async fn an_alarm_invokes_a_lambda_function_end_to_end() {
     assert_eq!(got[0]["alarmData"]["state"]["value"], "ALARM");
 
     remove_alarm_invoking_lambda(&cloud, &wired).await.unwrap();
-    assert!(cloud.lambda.get_policy("pager".parse().unwrap(), Some("live".into())).await.unwrap_err().is_not_found());
+    assert!(
+        cloud
+            .lambda
+            .get_policy("pager".parse().unwrap(), Some("live".into()))
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
     assert_eq!(sim.inventory().count("alarm"), 0);
     // Removing twice is fine.
     remove_alarm_invoking_lambda(&cloud, &wired).await.unwrap();
@@ -476,15 +533,23 @@ async fn without_the_permission_the_alarm_cannot_invoke() {
         .role("arn:aws:iam::123456789012:role/pager".parse().unwrap())
         .build()
         .unwrap();
-    deploy(&cloud, &spec, zip_files(&[("bootstrap", b"x".as_slice())]).unwrap(), None, None)
-        .await
-        .unwrap();
+    deploy(
+        &cloud,
+        &spec,
+        zip_files(&[("bootstrap", b"x".as_slice())]).unwrap(),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
     let mut alarm = count_above("no-permission".parse().unwrap(), "Shop", "FailedOrders", &[], 3.0).unwrap();
     alarm.alarm_actions = vec!["arn:aws:lambda:us-east-1:123456789012:function:pager".parse().unwrap()];
     cloud.cloudwatch.put_metric_alarm(alarm).await.unwrap();
     let put = PutMetricDataRequest::builder()
         .namespace("Shop")
-        .data(vec![MetricDatum::builder().metric_name("FailedOrders").value(10.0).build()])
+        .data(vec![
+            MetricDatum::builder().metric_name("FailedOrders").value(10.0).build(),
+        ])
         .build()
         .unwrap();
     cloud.cloudwatch.put_metric_data(put).await.unwrap();

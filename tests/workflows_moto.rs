@@ -52,12 +52,18 @@ fn package(release: u32) -> bytes::Bytes {
 
 #[tokio::test]
 async fn deploy_publish_alias_invoke_and_prune_on_moto() {
-    let Some((_session, cloud, role)) = setup().await else { return };
+    let Some((_session, cloud, role)) = setup().await else {
+        return;
+    };
     let s = spec("moto-deploy", &role);
 
     let first = deploy(&cloud, &s, package(1), None, None).await.unwrap();
     assert_eq!((first.outcome.clone(), first.version.as_str()), (Outcome::Created, "1"));
-    assert_eq!(first.code_sha256, code_sha256(&package(1)), "moto reports our CodeSha256");
+    assert_eq!(
+        first.code_sha256,
+        code_sha256(&package(1)),
+        "moto reports our CodeSha256"
+    );
     let live = cloud
         .lambda
         .get_function_configuration(s.function.clone(), Some("live".into()))
@@ -70,8 +76,15 @@ async fn deploy_publish_alias_invoke_and_prune_on_moto() {
 
     let second = deploy(&cloud, &s, package(2), None, None).await.unwrap();
     assert_eq!(second.outcome, Outcome::Promoted);
-    assert_eq!((second.version.as_str(), second.previous_version.as_deref()), ("2", Some("1")));
-    let alias = cloud.lambda.get_alias(s.function.clone(), s.alias.clone()).await.unwrap();
+    assert_eq!(
+        (second.version.as_str(), second.previous_version.as_deref()),
+        ("2", Some("1"))
+    );
+    let alias = cloud
+        .lambda
+        .get_alias(s.function.clone(), s.alias.clone())
+        .await
+        .unwrap();
     assert_eq!(alias.function_version, "2");
 
     let third = deploy(&cloud, &s, package(3), None, None).await.unwrap();
@@ -120,7 +133,9 @@ async fn versions(cloud: &Cloud, s: &Deployment) -> Vec<String> {
 
 #[tokio::test]
 async fn canary_rolls_back_on_an_alarm_set_by_hand_and_promotes_otherwise_on_moto() {
-    let Some((_session, cloud, role)) = setup().await else { return };
+    let Some((_session, cloud, role)) = setup().await else {
+        return;
+    };
     let s = spec("moto-canary", &role);
     deploy(&cloud, &s, package(1), None, None).await.unwrap();
     let alarm = count_above("moto-canary-errors".parse().unwrap(), "Shop", "Errors", &[], 5.0).unwrap();
@@ -144,7 +159,11 @@ async fn canary_rolls_back_on_an_alarm_set_by_hand_and_promotes_otherwise_on_mot
     };
     let out = deploy(&cloud, &s, package(2), Some(canary()), None).await.unwrap();
     assert!(matches!(out.outcome, Outcome::RolledBack { .. }), "{:?}", out.outcome);
-    let alias = cloud.lambda.get_alias(s.function.clone(), s.alias.clone()).await.unwrap();
+    let alias = cloud
+        .lambda
+        .get_alias(s.function.clone(), s.alias.clone())
+        .await
+        .unwrap();
     assert_eq!((alias.function_version.as_str(), alias.routing), ("1", None));
 
     cloud
@@ -161,15 +180,25 @@ async fn canary_rolls_back_on_an_alarm_set_by_hand_and_promotes_otherwise_on_mot
         .unwrap();
     let out = deploy(&cloud, &s, package(2), Some(canary()), None).await.unwrap();
     assert_eq!(out.outcome, Outcome::Promoted);
-    let alias = cloud.lambda.get_alias(s.function.clone(), s.alias.clone()).await.unwrap();
+    let alias = cloud
+        .lambda
+        .get_alias(s.function.clone(), s.alias.clone())
+        .await
+        .unwrap();
     assert_eq!((alias.function_version.as_str(), alias.routing), ("2", None));
-    cloud.cloudwatch.delete_alarms(vec!["moto-canary-errors".parse().unwrap()]).await.unwrap();
+    cloud
+        .cloudwatch
+        .delete_alarms(vec!["moto-canary-errors".parse().unwrap()])
+        .await
+        .unwrap();
     cloud.lambda.delete_function(s.function.clone(), None).await.unwrap();
 }
 
 #[tokio::test]
 async fn alarm_wired_to_a_function_create_describe_delete_on_moto() {
-    let Some((_session, cloud, role)) = setup().await else { return };
+    let Some((_session, cloud, role)) = setup().await else {
+        return;
+    };
     let s = spec("moto-pager", &role);
     deploy(&cloud, &s, package(1), None, None).await.unwrap();
     let alarm = count_above("moto-orders-failing".parse().unwrap(), "Shop", "FailedOrders", &[], 3.0).unwrap();
@@ -194,7 +223,10 @@ async fn alarm_wired_to_a_function_create_describe_delete_on_moto() {
         .iter()
         .find(|st| st["Sid"] == wired.statement_id.as_str())
         .unwrap_or_else(|| panic!("statement in {policy}"));
-    assert_eq!(statement["Principal"]["Service"], "lambda.alarms.cloudwatch.amazonaws.com");
+    assert_eq!(
+        statement["Principal"]["Service"],
+        "lambda.alarms.cloudwatch.amazonaws.com"
+    );
     let described = cloud
         .cloudwatch
         .describe_alarms(
@@ -227,11 +259,18 @@ async fn alarm_wired_to_a_function_create_describe_delete_on_moto() {
 
 #[tokio::test]
 async fn publisher_batches_reach_moto_and_query_back() {
-    let Some((_session, cloud, _role)) = setup().await else { return };
+    let Some((_session, cloud, _role)) = setup().await else {
+        return;
+    };
     let p = MetricsPublisher::new(cloud.cloudwatch.clone(), "Shop/Moto").unwrap();
     for i in 0..1_200 {
-        p.record("Latency", &[("Route", &format!("/r{}", i % 1_100))], 10.0, Unit::Milliseconds)
-            .unwrap();
+        p.record(
+            "Latency",
+            &[("Route", &format!("/r{}", i % 1_100))],
+            10.0,
+            Unit::Milliseconds,
+        )
+        .unwrap();
     }
     let report = p.flush().await.unwrap();
     assert_eq!((report.requests, report.datums, report.datapoints), (2, 1_100, 1_200));

@@ -218,7 +218,13 @@ fn statement_id(alarm: &AlarmName) -> String {
     let clean: String = alarm
         .as_str()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let id = format!("cloudwatch-alarm-{clean}");
     if id.len() <= 100 && clean == alarm.as_str() {
@@ -273,7 +279,10 @@ pub async fn put_alarm_invoking_lambda(
             None => base.parse()?,
         };
         let parts: Vec<&str> = base.split(':').collect();
-        let alarm_arn = format!("arn:{}:cloudwatch:{}:{}:alarm:{}", parts[1], parts[3], parts[4], alarm.alarm_name);
+        let alarm_arn = format!(
+            "arn:{}:cloudwatch:{}:{}:alarm:{}",
+            parts[1], parts[3], parts[4], alarm.alarm_name
+        );
         let permission = AddPermissionRequest::builder()
             .function(function.clone())
             .statement_id(statement.clone())
@@ -308,7 +317,9 @@ pub async fn put_alarm_invoking_lambda(
             alarm.alarm_actions.push(function_arn.clone());
         }
         run.step("put alarm", &["add permission"], async {
-            call_retry().run(|| cloud.cloudwatch.put_metric_alarm(alarm.clone())).await
+            call_retry()
+                .run(|| cloud.cloudwatch.put_metric_alarm(alarm.clone()))
+                .await
         })
         .await?;
         Ok(LambdaAlarm {
@@ -341,7 +352,10 @@ pub async fn remove_alarm_invoking_lambda(cloud: &Cloud, wired: &LambdaAlarm) ->
     call_retry()
         .run(|| cloud.cloudwatch.delete_alarms(vec![wired.alarm_name.clone()]))
         .await?;
-    match call_retry().run(|| cloud.lambda.remove_permission(remove.clone())).await {
+    match call_retry()
+        .run(|| cloud.lambda.remove_permission(remove.clone()))
+        .await
+    {
         Err(e) if !e.is_not_found() => Err(e),
         _ => Ok(()),
     }
@@ -361,7 +375,10 @@ mod tests {
         let long = statement_id(&"x".repeat(255).parse().unwrap());
         for id in [&odd, &odd2, &long] {
             assert!(id.len() <= 100, "{id}");
-            assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{id}");
+            assert!(
+                id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{id}"
+            );
         }
     }
 

@@ -475,7 +475,12 @@ fn alias_request(spec: &Deployment, version: &str, routing: Option<AliasRouting>
 }
 
 /// Points the alias at `version` (with an optional canary route).
-async fn set_alias(lambda: &dyn Lambda, spec: &Deployment, version: &str, routing: Option<AliasRouting>) -> Result<Alias> {
+async fn set_alias(
+    lambda: &dyn Lambda,
+    spec: &Deployment,
+    version: &str,
+    routing: Option<AliasRouting>,
+) -> Result<Alias> {
     let req = alias_request(spec, version, routing)?;
     call_retry().run(|| lambda.update_alias(req.clone())).await
 }
@@ -492,21 +497,18 @@ fn config_differs(c: &FunctionConfiguration, spec: &Deployment) -> bool {
 
 /// Routes the canary weight to `new`, watches the alarms for the bake time, and rolls back
 /// (alias to `previous` only) on the first alarm in `ALARM`.
-async fn bake(
-    cloud: &Cloud,
-    spec: &Deployment,
-    previous: &str,
-    new: &str,
-    c: &Canary,
-    run: &Run,
-) -> Result<Outcome> {
+async fn bake(cloud: &Cloud, spec: &Deployment, previous: &str, new: &str, c: &Canary, run: &Run) -> Result<Outcome> {
     let lambda = cloud.lambda.as_ref();
     let route = AliasRouting {
         version: new.to_string(),
         weight: c.weight,
     };
-    run.step("canary", &["publish version"], set_alias(lambda, spec, previous, Some(route)))
-        .await?;
+    run.step(
+        "canary",
+        &["publish version"],
+        set_alias(lambda, spec, previous, Some(route)),
+    )
+    .await?;
     let fired = run
         .step("bake", &["canary"], async {
             let deadline = tokio::time::Instant::now() + c.bake;

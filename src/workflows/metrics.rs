@@ -391,7 +391,16 @@ impl MetricsPublisher {
 // Queries over GetMetricData
 
 /// The statistics [`summary`] computes for each period.
-pub const SUMMARY_STATS: [&str; 8] = ["SampleCount", "Sum", "Average", "Minimum", "Maximum", "p50", "p90", "p99"];
+pub const SUMMARY_STATS: [&str; 8] = [
+    "SampleCount",
+    "Sum",
+    "Average",
+    "Minimum",
+    "Maximum",
+    "p50",
+    "p90",
+    "p99",
+];
 
 /// One metric's values over time, as GetMetricData returns them (ascending timestamps).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -473,7 +482,13 @@ pub async fn query(
     // Validate every chunk before sending any.
     let requests = all
         .chunks(MAX_METRIC_DATA_QUERIES)
-        .map(|c| GetMetricDataRequest::builder().queries(c.to_vec()).start(start).end(end).build())
+        .map(|c| {
+            GetMetricDataRequest::builder()
+                .queries(c.to_vec())
+                .start(start)
+                .end(end)
+                .build()
+        })
         .collect::<Result<Vec<_>>>()?;
     let mut by_id: BTreeMap<String, MetricDataResult> = BTreeMap::new();
     for req in requests {
