@@ -467,7 +467,7 @@ async fn an_alarm_invokes_a_lambda_function_end_to_end() {
         )
         .await
         .unwrap();
-    assert_eq!(described[0].alarm_actions, [wired.function_arn.clone()]);
+    assert_eq!(described[0].alarm_actions, std::slice::from_ref(&wired.function_arn));
 
     // Wiring again is harmless.
     let alarm = count_above("orders-failing".parse().unwrap(), "Shop", "FailedOrders", &[], 3.0).unwrap();

@@ -238,7 +238,7 @@ async fn alarm_wired_to_a_function_create_describe_delete_on_moto() {
         .await
         .unwrap();
     assert_eq!(described.len(), 1);
-    assert_eq!(described[0].alarm_actions, [wired.function_arn.clone()]);
+    assert_eq!(described[0].alarm_actions, std::slice::from_ref(&wired.function_arn));
     // moto deviation: a new alarm starts OK (AWS: INSUFFICIENT_DATA).
     assert_eq!(described[0].state, AlarmState::Ok);
 
