@@ -110,9 +110,7 @@ fn ec2_id(prefix: &'static str) -> impl Fn(&str) -> std::result::Result<(), Stri
         if (1..=32).contains(&rest.len()) && charset {
             Ok(())
         } else {
-            Err(format!(
-                "must be `{prefix}-` followed by 1 to 32 lowercase letters or digits"
-            ))
+            Err(format!("must be `{prefix}-` followed by 1 to 32 lowercase letters or digits"))
         }
     }
 }
@@ -351,10 +349,7 @@ mod tests {
     fn ec2_ids_check_prefix_and_charset() {
         assert!("i-0123456789abcdef0".parse::<InstanceId>().is_ok());
         assert!("i-01234567".parse::<InstanceId>().is_ok());
-        assert!(
-            "ami-ekswin".parse::<ImageId>().is_ok(),
-            "moto's fixture AMI ids are not hex"
-        );
+        assert!("ami-ekswin".parse::<ImageId>().is_ok(), "moto's fixture AMI ids are not hex");
         assert!("i-".parse::<InstanceId>().is_err());
         assert!("i-0123 456".parse::<InstanceId>().is_err());
         assert!(format!("i-{}", "0".repeat(33)).parse::<InstanceId>().is_err());
