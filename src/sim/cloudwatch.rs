@@ -940,7 +940,11 @@ mod tests {
 
     /// A simulator without built-in metrics (they call into the EC2 and ELBv2 simulators).
     fn sim() -> SimCloud {
-        let s = SimCloud::new();
+        // A fixed calendar (2026-01-01T00:00:00Z), so event times are reproducible.
+        let s = SimCloud::with_config(crate::sim::SimConfig {
+            calendar_start: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600)),
+            ..Default::default()
+        });
         s.lock().cw.builtin_disabled = true;
         s
     }

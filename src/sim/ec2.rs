@@ -1037,8 +1037,12 @@ impl crate::ec2::Ec2 for SimCloud {
             if a.detach_started.is_none() {
                 a.detach_started = Some(now);
             }
+            // AWS answers `detaching`, even when the detachment is over by the next describe
+            // (and with instant transitions, `settle` ends it before we answer).
+            let mut answer = first_attachment(&st.ec2, vid)?;
+            answer.state = AttachmentState::Detaching;
             settle(&mut st.ec2, cfg, now);
-            first_attachment(&st.ec2, vid)
+            Ok(answer)
         })
     }
 

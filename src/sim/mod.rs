@@ -68,6 +68,10 @@ pub struct SimConfig {
     /// Eventual consistency: a new EC2 id answers not-found to describes for this long
     /// (`None`: visible at once).
     pub eventual_consistency: Option<Duration>,
+    /// The simulated wall-clock time when the simulator is made (metric timestamps, alarm
+    /// history, launch times). Default: the system clock, to the minute. Set it for
+    /// reproducible timestamps.
+    pub calendar_start: Option<SystemTime>,
 }
 
 impl Default for SimConfig {
@@ -89,6 +93,7 @@ impl Default for SimConfig {
             lambda_create: Duration::from_secs(3),
             lambda_update: Duration::from_secs(3),
             eventual_consistency: None,
+            calendar_start: None,
         }
     }
 }
@@ -213,8 +218,16 @@ impl SimCloud {
         let sim = SimCloud {
             inner: Arc::new(Inner {
                 origin: Instant::now(),
-                // A fixed virtual wall clock, so metric timestamps are reproducible.
-                wall_origin: SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600),
+                wall_origin: config.calendar_start.unwrap_or_else(|| {
+                    // Today, to the minute: timestamps a user takes from the system clock are
+                    // "now" for the simulated CloudWatch too (it refuses data over two hours
+                    // ahead or two weeks old), and periods start on whole minutes.
+                    let now = SystemTime::now()
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_secs();
+                    SystemTime::UNIX_EPOCH + Duration::from_secs(now - now % 60)
+                }),
                 state: Mutex::new(SimState::default()),
                 rng: Mutex::new(rng),
                 config,
@@ -251,11 +264,12 @@ impl SimCloud {
         inv
     }
 
-    /// The simulated wall-clock time now: tokio's (virtual) clock on the simulator's own
-    /// calendar, which starts at 2026-01-01T00:00:00Z when the simulator is made. Metric
-    /// timestamps sent to the simulated CloudWatch are checked against this clock (at most two
-    /// weeks old, two hours ahead), so take them from here rather than from
-    /// [`SystemTime::now`].
+    /// The simulated wall-clock time now: the simulator's calendar start
+    /// ([`SimConfig::calendar_start`], by default the system clock when it was made) plus the
+    /// tokio time elapsed since. Metric timestamps sent to the simulated CloudWatch are checked
+    /// against this clock (at most two weeks old, two hours ahead); under a paused tokio clock
+    /// it runs ahead of [`SystemTime::now`], so take timestamps from here (or
+    /// [`Clock::sim`](crate::workflows::metrics::Clock::sim)).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]

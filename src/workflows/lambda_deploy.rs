@@ -36,7 +36,7 @@ use crate::cloudwatch::{AlarmState, DescribeAlarmsRequest};
 use crate::error::{Error, Result};
 use crate::id::{AlarmName, AliasName, Arn, FunctionName};
 use crate::lambda::{
-    AliasRequest, AliasRouting, CreateFunctionRequest, Environment, FunctionConfiguration, FunctionState,
+    Alias, AliasRequest, AliasRouting, CreateFunctionRequest, Environment, FunctionConfiguration, FunctionState,
     InvokeRequest, Lambda, LastUpdateStatus, PublishVersionRequest, UpdateFunctionCodeRequest,
     UpdateFunctionConfigurationRequest,
 };
@@ -150,6 +150,29 @@ impl Canary {
     }
 }
 
+impl Validate for Canary {
+    fn validate(&self) -> Result<()> {
+        if !(self.weight > 0.0 && self.weight < 1.0) {
+            return Err(Error::validation(
+                "canary.weight",
+                format!("must be strictly between 0 and 1 (got {})", self.weight),
+            ));
+        }
+        validate::non_empty("canary.alarms", &self.alarms)?;
+        validate::at_most("canary.alarms", &self.alarms, crate::cloudwatch::MAX_ALARM_NAMES)?;
+        if self.bake.is_zero() {
+            return Err(Error::validation("canary.bake", "must be longer than zero"));
+        }
+        if self.poll < Duration::from_secs(1) {
+            return Err(Error::validation(
+                "canary.poll",
+                format!("must be at least 1 s (got {:?})", self.poll),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// How a deploy ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -252,13 +275,7 @@ pub async fn deploy(
     spec.validate()?;
     spec.create_request(zip.clone())?;
     if let Some(c) = &canary {
-        if !(c.weight > 0.0 && c.weight < 1.0) {
-            return Err(Error::validation(
-                "canary.weight",
-                format!("must be strictly between 0 and 1 (got {})", c.weight),
-            ));
-        }
-        validate::non_empty("canary.alarms", &c.alarms)?;
+        c.validate()?;
     }
     let run = Run::new(format!("lambda deploy {}", spec.function), progress);
     match deploy_in(cloud, spec, zip, canary, &run).await {
@@ -280,6 +297,26 @@ async fn deploy_in(
     let lambda = cloud.lambda.as_ref();
     let sha = code_sha256(&zip);
     let name = spec.function.clone();
+
+    // 0. A canary's alarms must exist: DescribeAlarms skips unknown names, so a misspelt
+    //    alarm would otherwise guard nothing.
+    if let Some(c) = &canary {
+        run.step("check alarms", &[], async {
+            let req = DescribeAlarmsRequest::builder().names(c.alarms.clone()).build()?;
+            let found = call_retry()
+                .run(|| cloud.cloudwatch.describe_alarms(req.clone()))
+                .await?;
+            match c.alarms.iter().find(|n| !found.iter().any(|a| a.name == **n)) {
+                Some(missing) => Err(Error::api(
+                    crate::Service::CloudWatch,
+                    "ResourceNotFound",
+                    format!("canary alarm '{missing}' does not exist"),
+                )),
+                None => Ok(()),
+            }
+        })
+        .await?;
+    }
 
     // 1. The function: create, or update code and configuration (one change at a time).
     let existing = match lambda.get_function_configuration(name.clone(), None).await {
@@ -361,11 +398,7 @@ async fn deploy_in(
         None => {
             let a = run
                 .step("create alias", &["publish version"], async {
-                    let req = AliasRequest::builder()
-                        .function(name.clone())
-                        .name(spec.alias.clone())
-                        .version(version.clone())
-                        .build()?;
+                    let req = alias_request(spec, &version, None)?;
                     let a = call_retry().run(|| lambda.create_alias(req.clone())).await?;
                     let l = cloud.lambda.clone();
                     let (n, an) = (name.clone(), spec.alias.clone());
@@ -382,18 +415,19 @@ async fn deploy_in(
                 .await?;
             (a.arn, None, Outcome::Created)
         }
-        Some(a) if a.function_version == version && a.routing.is_none() => {
+        Some(a) if a.function_version == version => {
+            if a.routing.is_some() {
+                // An interrupted canary towards another version: this version takes it all.
+                run.step("promote", &["publish version"], set_alias(lambda, spec, &version, None))
+                    .await?;
+            }
             (a.arn, Some(version.clone()), Outcome::Unchanged)
         }
         Some(a) => {
             let previous = a.function_version.clone();
             // Should anything fail from here on, the alias goes back to the previous version.
             let l = cloud.lambda.clone();
-            let restore = AliasRequest::builder()
-                .function(name.clone())
-                .name(spec.alias.clone())
-                .version(previous.clone())
-                .build()?;
+            let restore = alias_request(spec, &previous, None)?;
             run.created(
                 "alias routing",
                 format!("{}:{}", name, spec.alias),
@@ -403,19 +437,12 @@ async fn deploy_in(
                 }),
             );
             let outcome = match &canary {
-                Some(c) => bake(cloud, spec, &name, &previous, &version, c, run).await?,
+                Some(c) => bake(cloud, spec, &previous, &version, c, run).await?,
                 None => Outcome::Promoted,
             };
             if outcome == Outcome::Promoted {
-                run.step("promote", &["publish version"], async {
-                    let req = AliasRequest::builder()
-                        .function(name.clone())
-                        .name(spec.alias.clone())
-                        .version(version.clone())
-                        .build()?;
-                    call_retry().run(|| lambda.update_alias(req.clone())).await
-                })
-                .await?;
+                run.step("promote", &["bake"], set_alias(lambda, spec, &version, None))
+                    .await?;
             }
             (a.arn, Some(previous), outcome)
         }
@@ -437,6 +464,27 @@ async fn deploy_in(
     })
 }
 
+/// The request that points the deployment's alias at `version` (with an optional canary route).
+fn alias_request(spec: &Deployment, version: &str, routing: Option<AliasRouting>) -> Result<AliasRequest> {
+    AliasRequest::builder()
+        .function(spec.function.clone())
+        .name(spec.alias.clone())
+        .version(version.to_string())
+        .maybe_routing(routing)
+        .build()
+}
+
+/// Points the alias at `version` (with an optional canary route).
+async fn set_alias(
+    lambda: &dyn Lambda,
+    spec: &Deployment,
+    version: &str,
+    routing: Option<AliasRouting>,
+) -> Result<Alias> {
+    let req = alias_request(spec, version, routing)?;
+    call_retry().run(|| lambda.update_alias(req.clone())).await
+}
+
 fn config_differs(c: &FunctionConfiguration, spec: &Deployment) -> bool {
     c.memory_mb != spec.memory_mb
         || c.timeout_secs != spec.timeout_secs
@@ -449,28 +497,17 @@ fn config_differs(c: &FunctionConfiguration, spec: &Deployment) -> bool {
 
 /// Routes the canary weight to `new`, watches the alarms for the bake time, and rolls back
 /// (alias to `previous` only) on the first alarm in `ALARM`.
-async fn bake(
-    cloud: &Cloud,
-    spec: &Deployment,
-    name: &FunctionName,
-    previous: &str,
-    new: &str,
-    c: &Canary,
-    run: &Run,
-) -> Result<Outcome> {
+async fn bake(cloud: &Cloud, spec: &Deployment, previous: &str, new: &str, c: &Canary, run: &Run) -> Result<Outcome> {
     let lambda = cloud.lambda.as_ref();
-    run.step("canary", &["publish version"], async {
-        let req = AliasRequest::builder()
-            .function(name.clone())
-            .name(spec.alias.clone())
-            .version(previous.to_string())
-            .routing(AliasRouting {
-                version: new.to_string(),
-                weight: c.weight,
-            })
-            .build()?;
-        call_retry().run(|| lambda.update_alias(req.clone())).await
-    })
+    let route = AliasRouting {
+        version: new.to_string(),
+        weight: c.weight,
+    };
+    run.step(
+        "canary",
+        &["publish version"],
+        set_alias(lambda, spec, previous, Some(route)),
+    )
     .await?;
     let fired = run
         .step("bake", &["canary"], async {
@@ -498,15 +535,8 @@ async fn bake(
         .await?;
     match fired {
         Some(alarm) => {
-            run.step("roll back", &["bake"], async {
-                let req = AliasRequest::builder()
-                    .function(name.clone())
-                    .name(spec.alias.clone())
-                    .version(previous.to_string())
-                    .build()?;
-                call_retry().run(|| lambda.update_alias(req.clone())).await
-            })
-            .await?;
+            run.step("roll back", &["bake"], set_alias(lambda, spec, previous, None))
+                .await?;
             run.note(format!(
                 "alarm {alarm} fired: alias {} back on version {previous}",
                 spec.alias

@@ -14,8 +14,12 @@
 //! # async fn main() -> aws_facade::Result<()> {
 //! use aws_facade::cloudwatch::Unit;
 //! use aws_facade::workflows::metrics::MetricsPublisher;
-//! let cloud = aws_facade::Cloud::sim();
-//! let publisher = MetricsPublisher::new(cloud.cloudwatch.clone(), "Shop/Checkout")?;
+//! use aws_facade::workflows::metrics::{Clock, PublisherConfig};
+//! let sim = aws_facade::sim::SimCloud::new();
+//! let cloud = sim.cloud();
+//! // On the simulator, metric time is the simulator's wall clock (on AWS: the system clock).
+//! let config = PublisherConfig { clock: Clock::sim(&sim), ..Default::default() };
+//! let publisher = MetricsPublisher::with_config(cloud.cloudwatch.clone(), "Shop/Checkout", config)?;
 //! for ms in [12.0, 12.0, 15.0, 40.0] {
 //!     publisher.record("Latency", &[("Route", "/pay")], ms, Unit::Milliseconds)?;
 //! }
@@ -28,12 +32,64 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use serde::Serialize;
+
 use crate::cloudwatch::{
-    CloudWatch, Dimension, MAX_METRIC_DATA_PER_REQUEST, MAX_PUT_METRIC_DATA_BYTES, MAX_VALUES_PER_DATUM, MetricDatum,
-    PutMetricDataRequest, Unit,
+    CloudWatch, Dimension, GetMetricDataRequest, MAX_METRIC_DATA_PER_REQUEST, MAX_METRIC_DATA_QUERIES,
+    MAX_PUT_METRIC_DATA_BYTES, MAX_VALUES_PER_DATUM, Metric, MetricDataQuery, MetricDataResult, MetricDatum,
+    MetricStat, PutMetricDataRequest, Unit,
 };
 use crate::error::{Error, Result};
 use crate::wait::RetryPolicy;
+
+/// Where metric timestamps come from: the system clock ([`Clock::system`], the default) or,
+/// on the simulator, its virtual wall clock ([`Clock::sim`]), so recorded datapoints line up
+/// with the simulator's alarms under a paused tokio clock.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> SystemTime + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Clock(Arc::new(SystemTime::now))
+    }
+
+    /// A clock reading `f`.
+    pub fn from_fn(f: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        Clock(Arc::new(f))
+    }
+
+    /// The simulator's wall clock (which follows tokio's clock).
+    #[cfg(feature = "sim")]
+    pub fn sim(sim: &crate::sim::SimCloud) -> Self {
+        let sim = sim.clone();
+        Clock(Arc::new(move || sim.wall_clock()))
+    }
+
+    /// The time now.
+    pub fn now(&self) -> SystemTime {
+        (self.0)()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::system()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+impl PartialEq for Clock {
+    /// Clocks are equal when they are the same clock (clones).
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 /// How a publisher batches and retries.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +107,8 @@ pub struct PublisherConfig {
     pub resolution_secs: u64,
     /// Retries per request.
     pub retry: RetryPolicy,
+    /// Where the timestamps of [`MetricsPublisher::record`] come from.
+    pub clock: Clock,
 }
 
 impl Default for PublisherConfig {
@@ -62,6 +120,7 @@ impl Default for PublisherConfig {
             max_request_bytes: MAX_PUT_METRIC_DATA_BYTES,
             resolution_secs: 60,
             retry: RetryPolicy::default(),
+            clock: Clock::system(),
         }
     }
 }
@@ -164,10 +223,10 @@ impl MetricsPublisher {
         })
     }
 
-    /// Buffers one datapoint measured now (tokio's clock is not used: metric time is wall time).
-    /// Returns `true` when the buffer is full and should be flushed.
+    /// Buffers one datapoint measured now (by the configured [`Clock`]). Returns `true` when
+    /// the buffer is full and should be flushed.
     pub fn record(&self, metric: &str, dimensions: &[(&str, &str)], value: f64, unit: Unit) -> Result<bool> {
-        self.record_at(metric, dimensions, value, unit, SystemTime::now())
+        self.record_at(metric, dimensions, value, unit, self.config.clock.now())
     }
 
     /// Buffers one datapoint measured at `at`.
@@ -326,6 +385,176 @@ impl MetricsPublisher {
         }
         out
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries over GetMetricData
+
+/// The statistics [`summary`] computes for each period.
+pub const SUMMARY_STATS: [&str; 8] = [
+    "SampleCount",
+    "Sum",
+    "Average",
+    "Minimum",
+    "Maximum",
+    "p50",
+    "p90",
+    "p99",
+];
+
+/// One metric's values over time, as GetMetricData returns them (ascending timestamps).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Series {
+    /// The statistic (`Sum`, `p99`, ...).
+    pub stat: String,
+    /// (period start, value), ascending.
+    pub points: Vec<(SystemTime, f64)>,
+}
+
+impl Series {
+    /// The values only.
+    pub fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.points.iter().map(|p| p.1)
+    }
+    /// The sum of the values (e.g. a total count over the range, for `Sum`).
+    pub fn total(&self) -> f64 {
+        self.values().sum()
+    }
+    /// The highest value.
+    pub fn max(&self) -> Option<f64> {
+        self.values().reduce(f64::max)
+    }
+    /// The most recent value.
+    pub fn last(&self) -> Option<f64> {
+        self.points.last().map(|p| p.1)
+    }
+}
+
+/// The common statistics of one period.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Summary {
+    /// The start of the period.
+    pub timestamp: SystemTime,
+    /// How many samples.
+    pub sample_count: f64,
+    /// Their sum.
+    pub sum: f64,
+    /// Their average.
+    pub average: f64,
+    /// The lowest.
+    pub minimum: f64,
+    /// The highest.
+    pub maximum: f64,
+    /// The median (where the data allows percentiles: raw values, not statistic sets).
+    pub p50: Option<f64>,
+    /// The 90th percentile.
+    pub p90: Option<f64>,
+    /// The 99th percentile.
+    pub p99: Option<f64>,
+}
+
+/// One statistic of each of several metrics over `[start, end)`, in as few GetMetricData
+/// requests as the 500-queries limit allows. Results come back in the order of `queries`.
+pub async fn query(
+    cw: &dyn CloudWatch,
+    queries: &[(Metric, &str)],
+    period_secs: u32,
+    start: SystemTime,
+    end: SystemTime,
+) -> Result<Vec<Series>> {
+    crate::validate::non_empty("queries", queries)?;
+    let all: Vec<MetricDataQuery> = queries
+        .iter()
+        .enumerate()
+        .map(|(i, (m, stat))| {
+            MetricDataQuery::builder()
+                .id(format!("q{i}"))
+                .metric(
+                    MetricStat::builder()
+                        .metric(m.clone())
+                        .period_secs(period_secs)
+                        .stat(*stat)
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+    // Validate every chunk before sending any.
+    let requests = all
+        .chunks(MAX_METRIC_DATA_QUERIES)
+        .map(|c| {
+            GetMetricDataRequest::builder()
+                .queries(c.to_vec())
+                .start(start)
+                .end(end)
+                .build()
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut by_id: BTreeMap<String, MetricDataResult> = BTreeMap::new();
+    for req in requests {
+        let results = crate::workflows::plan::call_retry()
+            .run(|| cw.get_metric_data(req.clone()))
+            .await?;
+        by_id.extend(results.into_iter().map(|r| (r.id.clone(), r)));
+    }
+    Ok(queries
+        .iter()
+        .enumerate()
+        .map(|(i, (_, stat))| {
+            let mut points: Vec<(SystemTime, f64)> = by_id
+                .remove(&format!("q{i}"))
+                .map(|r| r.timestamps.into_iter().zip(r.values).collect())
+                .unwrap_or_default();
+            points.sort_by_key(|p| p.0);
+            Series {
+                stat: stat.to_string(),
+                points,
+            }
+        })
+        .collect())
+}
+
+/// One statistic (`Sum`, `Average`, `Minimum`, `Maximum`, `SampleCount` or `pNN`) of one
+/// metric per period over `[start, end)`.
+pub async fn series(
+    cw: &dyn CloudWatch,
+    metric: &Metric,
+    stat: &str,
+    period_secs: u32,
+    start: SystemTime,
+    end: SystemTime,
+) -> Result<Series> {
+    let mut out = query(cw, &[(metric.clone(), stat)], period_secs, start, end).await?;
+    Ok(out.remove(0))
+}
+
+/// The common statistics ([`SUMMARY_STATS`]) of one metric per period over `[start, end)`, in
+/// one GetMetricData request. Periods without data are left out.
+pub async fn summary(
+    cw: &dyn CloudWatch,
+    metric: &Metric,
+    period_secs: u32,
+    start: SystemTime,
+    end: SystemTime,
+) -> Result<Vec<Summary>> {
+    let queries: Vec<(Metric, &str)> = SUMMARY_STATS.iter().map(|s| (metric.clone(), *s)).collect();
+    let series = query(cw, &queries, period_secs, start, end).await?;
+    let at = |i: usize, t: SystemTime| series[i].points.iter().find(|p| p.0 == t).map(|p| p.1);
+    Ok(series[0]
+        .points
+        .iter()
+        .map(|&(t, count)| Summary {
+            timestamp: t,
+            sample_count: count,
+            sum: at(1, t).unwrap_or(0.0),
+            average: at(2, t).unwrap_or(f64::NAN),
+            minimum: at(3, t).unwrap_or(f64::NAN),
+            maximum: at(4, t).unwrap_or(f64::NAN),
+            p50: at(5, t),
+            p90: at(6, t),
+            p99: at(7, t),
+        })
+        .collect())
 }
 
 fn datum_points(d: &MetricDatum) -> u64 {

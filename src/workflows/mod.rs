@@ -11,8 +11,10 @@
 //! | EBS volumes: provision, attach, snapshot, restore | [`volume`] |
 //! | snapshot data transfer (upload, download, incremental) through the EBS direct APIs | [`snapshot`] |
 //! | Lambda deploy with versions, aliases and a guarded canary | [`lambda_deploy`] |
-//! | batched CloudWatch metrics | [`metrics`] |
+//! | batched CloudWatch metrics and queries | [`metrics`] |
+//! | alarm presets; alarms that invoke a Lambda function | [`alarms`] |
 
+pub mod alarms;
 pub mod lambda_deploy;
 pub mod metrics;
 pub mod plan;
