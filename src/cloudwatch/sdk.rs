@@ -1,4 +1,4 @@
-//! [`CloudWatch`](super::CloudWatch) over `aws_sdk_cloudwatch`.
+//! [`CloudWatch`] over `aws_sdk_cloudwatch`.
 //!
 //! The current SDK speaks Smithy RPC v2 CBOR; nothing here depends on the wire protocol.
 
@@ -11,7 +11,7 @@ use crate::macros::sdk_adapter;
 use crate::sdk_util::{parse_id, sdk_err, to_date_time, to_system_time};
 
 sdk_adapter!(
-    /// [`CloudWatch`](super::CloudWatch) over `aws_sdk_cloudwatch`.
+    /// [`CloudWatch`] over `aws_sdk_cloudwatch`.
     SdkCloudWatch, aws_sdk_cloudwatch);
 
 const SVC: Service = Service::CloudWatch;

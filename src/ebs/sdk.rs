@@ -1,4 +1,4 @@
-//! [`Ebs`](super::Ebs) over `aws_sdk_ebs`.
+//! [`Ebs`] over `aws_sdk_ebs`.
 
 use aws_sdk_ebs::primitives::ByteStream;
 use aws_sdk_ebs::types::{ChecksumAggregationMethod as SdkAggregation, ChecksumAlgorithm, Status, Tag};
@@ -9,7 +9,7 @@ use crate::macros::sdk_adapter;
 use crate::sdk_util::{parse_id, sdk_err, to_system_time};
 
 sdk_adapter!(
-    /// [`Ebs`](super::Ebs) over `aws_sdk_ebs`.
+    /// [`Ebs`] over `aws_sdk_ebs`.
     SdkEbs, aws_sdk_ebs);
 
 fn malformed(what: impl Into<String>) -> Error {

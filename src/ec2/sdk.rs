@@ -1,7 +1,7 @@
-//! The [`Ec2`](super::Ec2) adapter over `aws_sdk_ec2`.
+//! The [`Ec2`] adapter over `aws_sdk_ec2`.
 //!
 //! Requests are mapped field by field; every describe follows all pages; every SDK error goes
-//! through [`sdk_err`]; fields missing from responses are `MalformedResponse` errors, never
+//! through one mapping (`sdk_util::sdk_err`); fields missing from responses are `MalformedResponse` errors, never
 //! panics.
 
 use aws_sdk_ec2::types as t;
@@ -14,7 +14,7 @@ use crate::macros::sdk_adapter;
 use crate::sdk_util::{parse_id, sdk_err, tags_from, to_system_time};
 
 sdk_adapter!(
-    /// [`Ec2`](super::Ec2) over `aws_sdk_ec2`.
+    /// [`Ec2`] over `aws_sdk_ec2`.
     SdkEc2, aws_sdk_ec2);
 
 // ---------------------------------------------------------------------------------------------

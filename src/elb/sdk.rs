@@ -1,4 +1,4 @@
-//! [`Elbv2`](super::Elbv2) over `aws_sdk_elasticloadbalancingv2`.
+//! [`Elbv2`] over `aws_sdk_elasticloadbalancingv2`.
 //!
 //! Describes follow `NextMarker` to the last page. Only Application Load Balancer resources
 //! are mapped: load balancers of another type, and target groups that are not HTTP/HTTPS
@@ -13,7 +13,7 @@ use crate::macros::sdk_adapter;
 use crate::sdk_util::{parse_id, sdk_err, tags_from, to_system_time};
 
 sdk_adapter!(
-    /// [`Elbv2`](super::Elbv2) over `aws_sdk_elasticloadbalancingv2`.
+    /// [`Elbv2`] over `aws_sdk_elasticloadbalancingv2`.
     SdkElbv2, aws_sdk_elasticloadbalancingv2);
 
 /// The most ARNs `DescribeTags` accepts per call (ELBv2 API reference, `DescribeTags`

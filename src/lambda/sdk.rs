@@ -1,4 +1,4 @@
-//! [`Lambda`](super::Lambda) over `aws_sdk_lambda`.
+//! [`Lambda`] over `aws_sdk_lambda`.
 //!
 //! Zip packages and payloads travel as [`Blob`]s; `log_tail` asks for `LogType::Tail` and the
 //! base64 `LogResult` is decoded. A function error is reported in
@@ -19,7 +19,7 @@ use crate::macros::sdk_adapter;
 use crate::sdk_util::{parse_id, sdk_err};
 
 sdk_adapter!(
-    /// [`Lambda`](super::Lambda) over `aws_sdk_lambda`.
+    /// [`Lambda`] over `aws_sdk_lambda`.
     SdkLambda, aws_sdk_lambda);
 
 fn malformed(what: impl Into<String>) -> Error {

@@ -3,7 +3,7 @@
 //!
 //! Defaults are the secure and current ones: gp3, encrypted. Size, IOPS and throughput are
 //! checked against the volume type's limits before any call (see
-//! [`VolumeType`](crate::ec2::VolumeType)). A failure midway removes what the workflow
+//! [`VolumeType`]). A failure midway removes what the workflow
 //! created; re-provisioning the same name for the same instance reuses the volume.
 //!
 //! ```
@@ -354,8 +354,10 @@ pub async fn detach_and_delete(ec2: &dyn crate::ec2::Ec2, id: &VolumeId, force: 
     };
     let Some(v) = v.into_iter().next() else { return Ok(()) };
     if !v.attachments.is_empty() && v.state == VolumeState::InUse {
+        // Naming the instance is precise (and moto fails a DetachVolume without it).
         let req = DetachVolumeRequest::builder()
             .volume_id(id.clone())
+            .maybe_instance_id(v.attachments.first().map(|a| a.instance_id.clone()))
             .force(force)
             .build()?;
         match call_retry().run(|| ec2.detach_volume(req.clone())).await {
