@@ -103,6 +103,7 @@ pub(crate) fn to_system_time(t: &aws_smithy_types::DateTime) -> Option<SystemTim
 }
 
 /// `SystemTime` to SDK date-time.
+#[cfg(feature = "cloudwatch")]
 pub(crate) fn to_date_time(t: SystemTime) -> aws_smithy_types::DateTime {
     aws_smithy_types::DateTime::from(t)
 }

@@ -951,6 +951,7 @@ impl Validate for RemovePermissionRequest {
 
 /// Checks a qualifier passed as a plain argument (GetFunctionConfiguration, GetPolicy,
 /// DeleteFunction); implementations call it first, as they call `validate()` on requests.
+#[cfg(any(feature = "lambda", feature = "sim"))]
 pub(crate) fn check_qualifier(q: &Option<String>) -> Result<()> {
     match q {
         Some(q) => validate_qualifier("qualifier", q),
