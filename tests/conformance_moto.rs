@@ -643,3 +643,35 @@ async fn moto_deviation_ebs_direct() {
     let still = all_snapshot_blocks(&*b.cloud.ebs, &parent.snapshot_id).await.unwrap();
     assert_eq!(still.len(), 2, "AWS: ResourceNotFoundException after DeleteSnapshot");
 }
+
+/// moto: a version number is "published versions + 1", so a deleted number comes back (AWS
+/// never reuses one). The simulator follows AWS (src/sim/lambda.rs).
+#[tokio::test]
+async fn moto_deviation_lambda_version_numbers_reused() {
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::LambdaVersionNumbersReused));
+    let (name, _) = b.create_function("dev-versions").await;
+    let mut published = Vec::new();
+    for revision in 1..=3 {
+        b.update_code(&name, revision).await;
+        published.push(b.publish(&name).await);
+    }
+    assert_eq!(published, ["1", "2", "3"]);
+    b.cloud
+        .lambda
+        .delete_function(name.clone(), Some("1".into()))
+        .await
+        .unwrap();
+    b.update_code(&name, 4).await;
+    assert_eq!(b.publish(&name).await, "3", "AWS: 4");
+    let versions: Vec<String> = b
+        .cloud
+        .lambda
+        .list_versions(name.clone())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
+    assert_eq!(versions, ["$LATEST", "2", "3", "3"], "two versions numbered 3");
+}

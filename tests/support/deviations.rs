@@ -57,6 +57,8 @@ pub enum DeviationId {
     ElbModifyAttributesAnswersOnlyChanged,
     /// Invoke / ListVersionsByFunction of a function that does not exist succeed.
     LambdaInvokeUnknownFunctionSucceeds,
+    /// PublishVersion numbers a version "versions + 1", reusing a deleted version's number.
+    LambdaVersionNumbersReused,
 }
 
 /// One known deviation of moto from AWS.
@@ -258,6 +260,15 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "ResourceNotFoundException",
         moto: "Invoke: status 200 with the payload `{}` through the SDK; ListVersionsByFunction: no versions",
         shown_by: "moto_deviation_lambda_lifecycle_and_invoke",
+    },
+    Deviation {
+        id: DeviationId::LambdaVersionNumbersReused,
+        service: Service::Lambda,
+        what: "the number PublishVersion gives after a version was deleted",
+        aws: "version numbers only grow; a deleted version's number is never used again",
+        moto: "the number of published versions + 1: after deleting version 1 of 1, 2, 3 the next \
+               is a second `3` (and DeleteFunction of the function then answers a bare 500)",
+        shown_by: "moto_deviation_lambda_version_numbers_reused",
     },
 ];
 
