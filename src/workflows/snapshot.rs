@@ -73,12 +73,11 @@ use crate::ebs::{
     GetSnapshotBlockRequest, ListSnapshotBlocksRequest, MAX_VOLUME_SIZE_GIB, PutSnapshotBlockRequest,
     StartSnapshotRequest, all_changed_blocks, block_digest, blocks_for_gib,
 };
-use crate::ec2::{DescribeSnapshotsRequest, SnapshotState};
 use crate::error::{Error, Result, Service};
 use crate::id::SnapshotId;
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
-use crate::wait::{Backoff, Check, RetryPolicy, Waiter};
+use crate::wait::{Backoff, RetryPolicy};
 use crate::workflows::plan::{Event, Progress, Run};
 
 /// Concurrent block requests by default: coldsnap's 64 workers. AWS's guidance ("Optimize
@@ -860,9 +859,13 @@ where
         ));
     }
     if status == DirectSnapshotStatus::Pending && opts.wait_completed {
-        status = run
-            .step("wait completed", &["complete snapshot"], wait_completed(cloud, &id))
-            .await?;
+        run.step(
+            "wait completed",
+            &["complete snapshot"],
+            super::volume::wait_snapshot(cloud, &id, run),
+        )
+        .await?;
+        status = DirectSnapshotStatus::Completed;
     }
     Ok(UploadOutput {
         snapshot_id: id,
@@ -909,39 +912,6 @@ async fn write_block(
     )
     .await?;
     Ok((job.seq, Some(digest)))
-}
-
-/// Polls DescribeSnapshots until the snapshot is `completed` (AWS takes a while after
-/// CompleteSnapshot; not-found counts as not visible yet).
-async fn wait_completed(cloud: &Cloud, id: &SnapshotId) -> Result<DirectSnapshotStatus> {
-    let req = DescribeSnapshotsRequest::builder()
-        .snapshot_ids(vec![id.clone()])
-        .build()?;
-    Waiter::new(format!("snapshot {id} completed"))
-        .timeout(Duration::from_secs(6 * 3600))
-        .backoff(Backoff {
-            initial: Duration::from_secs(1),
-            max: Duration::from_secs(30),
-            multiplier: 1.5,
-            jitter: true,
-        })
-        .until(|| {
-            let req = req.clone();
-            async move {
-                let s = cloud.ec2.describe_snapshots(req).await?;
-                match s.into_iter().next() {
-                    Some(s) if s.state == SnapshotState::Completed => Ok(Check::Done(DirectSnapshotStatus::Completed)),
-                    Some(s) if s.state == SnapshotState::Error => Err(Error::api(
-                        Service::Ebs,
-                        "SnapshotError",
-                        format!("snapshot '{}' went to the error state", s.id),
-                    )),
-                    Some(s) => Ok(Check::Pending(format!("{:?} {}%", s.state, s.progress.unwrap_or(0)))),
-                    None => Ok(Check::Pending("not visible yet".into())),
-                }
-            }
-        })
-        .await
 }
 
 // ---------------------------------------------------------------------------------------------

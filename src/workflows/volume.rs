@@ -415,7 +415,9 @@ pub async fn snapshot(
     }
 }
 
-async fn wait_snapshot(cloud: &Cloud, id: &SnapshotId, run: &Run) -> Result<Snapshot> {
+/// Polls DescribeSnapshots until snapshot `id` is `completed` (AWS takes minutes; not-found
+/// counts as not visible yet), noting its progress on `run`; its `error` state is an error.
+pub(crate) async fn wait_snapshot(cloud: &Cloud, id: &SnapshotId, run: &Run) -> Result<Snapshot> {
     let req = DescribeSnapshotsRequest::builder()
         .snapshot_ids(vec![id.clone()])
         .build()?;
