@@ -38,6 +38,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Tags;
 use crate::cloud::Cloud;
 use crate::cloudwatch::{ComparisonOperator, Dimension, PutMetricAlarmRequest, Statistic, TreatMissingData};
 use crate::error::{Error, Result};
@@ -45,21 +46,31 @@ use crate::id::{AlarmName, Arn, FunctionName};
 use crate::lambda::{AddPermissionRequest, CLOUDWATCH_ALARMS_PRINCIPAL, RemovePermissionRequest};
 use crate::workflows::plan::{Run, call_retry};
 
-/// The settings a preset fills in.
-struct Preset<'a> {
-    namespace: &'a str,
-    metric: &'a str,
-    dimensions: Vec<Dimension>,
-    stat: Result<Statistic, &'a str>,
-    period: u32,
-    n: u32,
-    threshold: f64,
-    missing: TreatMissingData,
-    description: String,
+/// The settings of one alarm on one metric with a static threshold, turned into a validated
+/// request by [`Preset::build`]. Used by the presets here and by the web tier's recommended
+/// alarms.
+pub(crate) struct Preset<'a> {
+    pub(crate) namespace: &'a str,
+    pub(crate) metric: &'a str,
+    pub(crate) dimensions: Vec<Dimension>,
+    /// A statistic, or an extended statistic such as `p90`.
+    pub(crate) stat: Result<Statistic, &'a str>,
+    pub(crate) period: u32,
+    /// Evaluation periods, all of which must breach (M = N).
+    pub(crate) n: u32,
+    pub(crate) comparison: ComparisonOperator,
+    pub(crate) threshold: f64,
+    pub(crate) missing: TreatMissingData,
+    pub(crate) description: String,
 }
 
 impl Preset<'_> {
-    fn build(self, name: AlarmName) -> Result<PutMetricAlarmRequest> {
+    pub(crate) fn build(self, name: AlarmName) -> Result<PutMetricAlarmRequest> {
+        self.build_with(name, Vec::new(), Tags::new())
+    }
+
+    /// The request, with alarm actions and tags.
+    pub(crate) fn build_with(self, name: AlarmName, actions: Vec<Arn>, tags: Tags) -> Result<PutMetricAlarmRequest> {
         let (statistic, extended) = match self.stat {
             Ok(s) => (Some(s), None),
             Err(p) => (None, Some(p.to_string())),
@@ -76,8 +87,10 @@ impl Preset<'_> {
             .evaluation_periods(self.n)
             .datapoints_to_alarm(self.n)
             .threshold(self.threshold)
-            .comparison(ComparisonOperator::GreaterThanThreshold)
+            .comparison(self.comparison)
             .treat_missing_data(self.missing)
+            .alarm_actions(actions)
+            .tags(tags)
             .build()
     }
 }
@@ -107,6 +120,7 @@ pub fn count_above(
         stat: Ok(Statistic::Sum),
         period: 60,
         n: 1,
+        comparison: ComparisonOperator::GreaterThanThreshold,
         threshold,
         missing: TreatMissingData::NotBreaching,
         description: format!("{namespace} {metric} above {threshold} per minute"),
@@ -129,6 +143,7 @@ pub fn lambda_errors(
         stat: Ok(Statistic::Sum),
         period: 60,
         n: 1,
+        comparison: ComparisonOperator::GreaterThanThreshold,
         threshold,
         missing: TreatMissingData::NotBreaching,
         description: format!("errors of {function} above {threshold} per minute"),
@@ -150,6 +165,7 @@ pub fn lambda_throttles(
         stat: Ok(Statistic::Sum),
         period: 60,
         n: 5,
+        comparison: ComparisonOperator::GreaterThanThreshold,
         threshold,
         missing: TreatMissingData::NotBreaching,
         description: format!("throttles of {function} above {threshold} per minute"),
@@ -171,6 +187,7 @@ pub fn lambda_duration_p99(
         stat: Err("p99"),
         period: 60,
         n: 5,
+        comparison: ComparisonOperator::GreaterThanThreshold,
         threshold: threshold_ms,
         missing: TreatMissingData::NotBreaching,
         description: format!("p99 duration of {function} above {threshold_ms} ms"),
@@ -188,6 +205,7 @@ pub fn ec2_cpu_high(name: AlarmName, instance_id: &str, threshold_percent: f64) 
         stat: Ok(Statistic::Average),
         period: 300,
         n: 3,
+        comparison: ComparisonOperator::GreaterThanThreshold,
         threshold: threshold_percent,
         missing: TreatMissingData::Missing,
         description: format!("CPU of {instance_id} above {threshold_percent} %"),

@@ -63,6 +63,7 @@ use crate::id::{
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
 use crate::wait::{Backoff, Check, Waiter};
+use crate::workflows::alarms::Preset;
 use crate::workflows::plan::{Progress, Run, call_retry, undo};
 
 /// The tag key naming the workflow kind.
@@ -760,158 +761,113 @@ pub fn alarm_requests(
         Dimension::new("TargetGroup", tg.dimension()),
         Dimension::new("LoadBalancer", lb.dimension()),
     ];
-    let elb = "AWS/ApplicationELB";
+    let description = |metric: &str| format!("{metric} for web tier {} (aws-facade recommended alarm)", spec.name);
     let mut out = Vec::new();
-    let mut add = |suffix: &str,
-                   ns: &str,
-                   metric: &str,
-                   dims: &Vec<Dimension>,
-                   stat: Result<Statistic, String>,
-                   period: u32,
-                   n: u32,
-                   cmp: ComparisonOperator,
-                   threshold: f64,
-                   missing: TreatMissingData|
-     -> Result<()> {
-        let (statistic, extended) = match stat {
-            Ok(s) => (Some(s), None),
-            Err(p) => (None, Some(p)),
-        };
-        let req = PutMetricAlarmRequest::builder()
-            .alarm_name(format!("{}-{suffix}", spec.name).parse()?)
-            .description(format!(
-                "{metric} for web tier {} (aws-facade recommended alarm)",
-                spec.name
-            ))
-            .namespace(ns)
-            .metric_name(metric)
-            .dimensions(dims.clone())
-            .maybe_statistic(statistic)
-            .maybe_extended_statistic(extended)
-            .period_secs(period)
-            .evaluation_periods(n)
-            .datapoints_to_alarm(n)
-            .threshold(threshold)
-            .comparison(cmp)
-            .treat_missing_data(missing)
-            .alarm_actions(a.actions.clone())
-            .tags(tags.clone())
-            .build()?;
-        out.push(req);
+    let mut add = |suffix: &str, preset: Preset| -> Result<()> {
+        let name = format!("{}-{suffix}", spec.name).parse()?;
+        out.push(preset.build_with(name, a.actions.clone(), tags.clone())?);
         Ok(())
     };
     use ComparisonOperator::*;
     use TreatMissingData::*;
+    // The load balancer's and target group's, after CloudWatch's recommended ALB alarms
+    // (period 60 s, 5 of 5; count metrics exist only while requests flow: missing is fine).
+    let elb = |metric, dimensions: &Vec<Dimension>, stat, comparison, threshold, missing| Preset {
+        namespace: "AWS/ApplicationELB",
+        metric,
+        dimensions: dimensions.clone(),
+        stat,
+        period: 60,
+        n: 5,
+        comparison,
+        threshold,
+        missing,
+        description: description(metric),
+    };
     if let Some(t) = a.elb_5xx {
-        add(
-            "elb-5xx",
-            elb,
+        let p = elb(
             "HTTPCode_ELB_5XX_Count",
             &lb_dim,
             Ok(Statistic::Sum),
-            60,
-            5,
             GreaterThanThreshold,
             t,
             NotBreaching,
-        )?;
+        );
+        add("elb-5xx", p)?;
     }
     if let Some(t) = a.target_5xx {
-        add(
-            "target-5xx",
-            elb,
+        let p = elb(
             "HTTPCode_Target_5XX_Count",
             &tg_dims,
             Ok(Statistic::Sum),
-            60,
-            5,
             GreaterThanThreshold,
             t,
             NotBreaching,
-        )?;
+        );
+        add("target-5xx", p)?;
     }
     if a.unhealthy_hosts {
-        add(
-            "unhealthy-hosts",
-            elb,
+        let p = elb(
             "UnHealthyHostCount",
             &tg_dims,
             Ok(Statistic::Maximum),
-            60,
-            5,
             GreaterThanThreshold,
             0.0,
             NotBreaching,
-        )?;
+        );
+        add("unhealthy-hosts", p)?;
     }
     if a.healthy_hosts {
-        add(
-            "healthy-hosts",
-            elb,
+        let p = elb(
             "HealthyHostCount",
             &tg_dims,
             Ok(Statistic::Minimum),
-            60,
-            5,
             LessThanThreshold,
             1.0,
             Missing,
-        )?;
+        );
+        add("healthy-hosts", p)?;
     }
     if let Some(t) = a.response_time_p90_secs {
-        add(
-            "response-time-p90",
-            elb,
+        let p = elb(
             "TargetResponseTime",
             &lb_dim,
-            Err("p90".into()),
-            60,
-            5,
+            Err("p90"),
             GreaterThanThreshold,
             t,
             NotBreaching,
-        )?;
+        );
+        add("response-time-p90", p)?;
     }
+    // Each instance's, after CloudWatch's recommended EC2 alarms.
     for id in instances {
-        let dims = vec![Dimension::new("InstanceId", id.as_str())];
+        let ec2 = |metric, period, n, stat, comparison, threshold| Preset {
+            namespace: "AWS/EC2",
+            metric,
+            dimensions: vec![Dimension::new("InstanceId", id.as_str())],
+            stat: Ok(stat),
+            period,
+            n,
+            comparison,
+            threshold,
+            missing: Missing,
+            description: description(metric),
+        };
         if let Some(t) = a.cpu_percent {
             add(
                 &format!("{id}-cpu"),
-                "AWS/EC2",
-                "CPUUtilization",
-                &dims,
-                Ok(Statistic::Average),
-                300,
-                3,
-                GreaterThanThreshold,
-                t,
-                Missing,
+                ec2("CPUUtilization", 300, 3, Statistic::Average, GreaterThanThreshold, t),
             )?;
         }
         if a.status_checks {
+            let (metric, ebs) = ("StatusCheckFailed", "StatusCheckFailed_AttachedEBS");
             add(
                 &format!("{id}-status"),
-                "AWS/EC2",
-                "StatusCheckFailed",
-                &dims,
-                Ok(Statistic::Maximum),
-                300,
-                2,
-                GreaterThanOrEqualToThreshold,
-                1.0,
-                Missing,
+                ec2(metric, 300, 2, Statistic::Maximum, GreaterThanOrEqualToThreshold, 1.0),
             )?;
             add(
                 &format!("{id}-ebs-status"),
-                "AWS/EC2",
-                "StatusCheckFailed_AttachedEBS",
-                &dims,
-                Ok(Statistic::Maximum),
-                60,
-                10,
-                GreaterThanOrEqualToThreshold,
-                1.0,
-                Missing,
+                ec2(ebs, 60, 10, Statistic::Maximum, GreaterThanOrEqualToThreshold, 1.0),
             )?;
         }
     }
@@ -1688,6 +1644,102 @@ mod tests {
         let plan = spread(&s, &[], 5);
         let n: Vec<u32> = plan.iter().map(|(_, n)| *n).collect();
         assert_eq!(n, vec![2, 2, 1]);
+    }
+
+    /// The recommended alarms: CloudWatch's settings for ALBs and EC2, the right dimensions,
+    /// the user's actions and the tier's tags on each.
+    #[test]
+    fn alarm_requests_follow_the_recommended_alarms() {
+        let pager: Arn = "arn:aws:lambda:us-east-1:123456789012:function:pager".parse().unwrap();
+        let mut spec = WebTier::builder()
+            .name("shop".parse().unwrap())
+            .image(ImageSpec::latest("al2023-ami-*", "amazon"))
+            .build()
+            .unwrap();
+        spec.alarms.actions = vec![pager.clone()];
+        let lb: LoadBalancerArn =
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shop/50dc6c495c0c9188"
+                .parse()
+                .unwrap();
+        let tg: TargetGroupArn =
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-tg/6d0ecf831eec9f09"
+                .parse()
+                .unwrap();
+        let i: InstanceId = "i-0123456789abcdef0".parse().unwrap();
+        let tags = spec.tags("run-1");
+        let reqs = alarm_requests(&spec, &lb, &tg, std::slice::from_ref(&i), &tags).unwrap();
+        let by = |suffix: &str| {
+            reqs.iter()
+                .find(|r| r.alarm_name.as_str() == format!("shop-{suffix}"))
+                .unwrap_or_else(|| panic!("shop-{suffix} in {reqs:?}"))
+        };
+        assert_eq!(reqs.len(), 5 + 3);
+        fn dims(r: &PutMetricAlarmRequest) -> Vec<(&str, &str)> {
+            r.dimensions
+                .iter()
+                .map(|d| (d.name.as_str(), d.value.as_str()))
+                .collect()
+        }
+        let lb_dim = ("LoadBalancer", "app/shop/50dc6c495c0c9188");
+        let tg_dim = ("TargetGroup", "targetgroup/shop-tg/6d0ecf831eec9f09");
+
+        let e = by("elb-5xx");
+        assert_eq!(
+            (e.namespace.as_str(), e.metric_name.as_str()),
+            ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count")
+        );
+        assert_eq!(dims(e), vec![lb_dim]);
+        assert_eq!(
+            (e.statistic, e.period_secs, e.evaluation_periods, e.datapoints_to_alarm),
+            (Some(Statistic::Sum), 60, 5, Some(5))
+        );
+        assert_eq!(
+            (e.comparison, e.threshold, e.treat_missing_data),
+            (
+                ComparisonOperator::GreaterThanThreshold,
+                10.0,
+                TreatMissingData::NotBreaching
+            )
+        );
+        let h = by("healthy-hosts");
+        assert_eq!(dims(h), vec![tg_dim, lb_dim]);
+        assert_eq!(
+            (h.statistic, h.comparison, h.threshold),
+            (Some(Statistic::Minimum), ComparisonOperator::LessThanThreshold, 1.0)
+        );
+        let p90 = by("response-time-p90");
+        assert_eq!((p90.statistic, p90.extended_statistic.as_deref()), (None, Some("p90")));
+        let cpu = by("i-0123456789abcdef0-cpu");
+        assert_eq!(dims(cpu), vec![("InstanceId", "i-0123456789abcdef0")]);
+        assert_eq!(
+            (
+                cpu.namespace.as_str(),
+                cpu.statistic,
+                cpu.period_secs,
+                cpu.evaluation_periods
+            ),
+            ("AWS/EC2", Some(Statistic::Average), 300, 3)
+        );
+        assert_eq!(
+            (cpu.threshold, cpu.treat_missing_data),
+            (80.0, TreatMissingData::Missing)
+        );
+        let ebs = by("i-0123456789abcdef0-ebs-status");
+        assert_eq!(
+            (ebs.metric_name.as_str(), ebs.period_secs, ebs.evaluation_periods),
+            ("StatusCheckFailed_AttachedEBS", 60, 10)
+        );
+        assert_eq!(ebs.comparison, ComparisonOperator::GreaterThanOrEqualToThreshold);
+        assert!(
+            reqs.iter()
+                .all(|r| r.alarm_actions == vec![pager.clone()] && r.tags == tags)
+        );
+
+        // Each can be switched off.
+        spec.alarms.status_checks = false;
+        spec.alarms.response_time_p90_secs = None;
+        let fewer = alarm_requests(&spec, &lb, &tg, &[i], &tags).unwrap();
+        assert_eq!(fewer.len(), 4 + 1);
     }
 
     #[test]
