@@ -81,3 +81,8 @@ pub use error::{ApiError, Error, ErrorKind, Result, Service};
 
 /// Resource tags: key → value.
 pub type Tags = std::collections::BTreeMap<String, String>;
+
+/// The code in README.md, compiled as doctests so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
