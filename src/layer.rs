@@ -412,3 +412,122 @@ impl Layer for Faults {
         }
     }
 }
+
+#[cfg(all(test, feature = "sim"))]
+mod tests {
+    use super::*;
+    use crate::Cloud;
+    use crate::ec2::{CreateSecurityGroupRequest, Ec2};
+
+    fn group(name: &str) -> CreateSecurityGroupRequest {
+        CreateSecurityGroupRequest::builder()
+            .name(name)
+            .description("layer test")
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn latency_delays_each_call_fixed_per_op_or_seeded() {
+        let cloud = Cloud::sim().layer(
+            Latency::fixed(Duration::from_millis(100)).with_op("DescribeSubnets", Delay::Fixed(Duration::from_secs(2))),
+        );
+        let t0 = Instant::now();
+        let vpc = cloud.ec2.default_vpc().await.unwrap();
+        assert_eq!(t0.elapsed(), Duration::from_millis(100));
+        cloud.ec2.describe_subnets(vpc.id).await.unwrap();
+        assert_eq!(t0.elapsed(), Duration::from_millis(2100), "per-operation delay");
+
+        // Seeded: the same seed gives the same delays, each within the bounds.
+        let draws = |seed| {
+            let l = Latency::uniform(Duration::from_millis(50), Duration::from_millis(250), seed);
+            (0..20).map(|_| l.delay_for("RunInstances")).collect::<Vec<_>>()
+        };
+        assert_eq!(draws(3), draws(3));
+        assert_ne!(draws(3), draws(4));
+        assert!(
+            draws(3)
+                .iter()
+                .all(|d| (Duration::from_millis(50)..=Duration::from_millis(250)).contains(d))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn faults_script_the_nth_call_and_never_reach_the_inner_service() {
+        let sim = crate::sim::SimCloud::new();
+        let faults = Faults::new(1).script("CreateSecurityGroup", 2, "DependencyViolation");
+        let journal = Recording::new();
+        // The journal is inside the faults: it sees only the calls that got through.
+        let cloud = sim.cloud().layer(journal.clone()).layer(faults.clone());
+        cloud.ec2.create_security_group(group("a")).await.unwrap();
+        let e = cloud.ec2.create_security_group(group("b")).await.unwrap_err();
+        assert!(e.is_conflict(), "{e:?}");
+        assert_eq!(e.code(), Some("DependencyViolation"));
+        cloud.ec2.create_security_group(group("c")).await.unwrap();
+        assert_eq!(faults.injected(), 1);
+        assert_eq!(
+            journal.count("CreateSecurityGroup"),
+            2,
+            "the faulted call never reached the simulator"
+        );
+        assert_eq!(sim.inventory().count("security group"), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_faults_are_seeded_retryable_and_limited_to_chosen_ops() {
+        let run = |seed| async move {
+            let faults = Faults::new(seed).transient(0.5).only(&["DescribeVpcs"]);
+            let cloud = Cloud::sim().layer(faults.clone());
+            let mut outcomes = Vec::new();
+            for _ in 0..40 {
+                match cloud.ec2.default_vpc().await {
+                    Ok(_) => outcomes.push(None),
+                    Err(e) => {
+                        assert!(e.is_retryable(), "{e:?}");
+                        outcomes.push(e.code().map(str::to_string));
+                    }
+                }
+            }
+            // Not an eligible operation: never faulted.
+            for _ in 0..20 {
+                cloud.ec2.describe_images(Default::default()).await.unwrap();
+            }
+            (outcomes, faults.injected())
+        };
+        let (a, n) = run(9).await;
+        let (b, _) = run(9).await;
+        assert_eq!(a, b, "the same seed injects the same faults");
+        assert!((8..=32).contains(&n), "about half of 40 calls: {n}");
+        assert_eq!(a.iter().flatten().count(), n);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn recording_keeps_times_outcomes_and_overlap() {
+        let journal = Recording::new();
+        let cloud = Cloud::sim()
+            .layer(Latency::fixed(Duration::from_millis(100)))
+            .layer(journal.clone());
+        let (a, b) = tokio::join!(cloud.ec2.default_vpc(), cloud.ec2.describe_images(Default::default()));
+        a.unwrap();
+        b.unwrap();
+        cloud
+            .ec2
+            .delete_security_group("sg-00000000".parse().unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            journal.operations(),
+            ["DescribeVpcs", "DescribeImages", "DeleteSecurityGroup"]
+        );
+        assert!(journal.overlapped("DescribeVpcs", "DescribeImages"));
+        assert!(!journal.overlapped("DescribeVpcs", "DeleteSecurityGroup"));
+        assert_eq!(journal.max_in_flight(), 2);
+        let entries = journal.entries();
+        assert_eq!(entries[2].started, Duration::from_millis(100));
+        assert_eq!(entries[2].finished, Duration::from_millis(200));
+        assert_eq!(entries[0].error, None);
+        assert_eq!(entries[2].error.as_deref(), Some("InvalidGroup.NotFound"));
+        journal.clear();
+        assert!(journal.is_empty());
+    }
+}

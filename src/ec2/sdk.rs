@@ -960,6 +960,24 @@ mod tests {
         assert_eq!(rule.num_calls(), 1);
     }
 
+    /// The layers wrap the SDK adapter like any implementation: a scripted fault answers
+    /// without a request, the journal records what went through.
+    #[tokio::test]
+    async fn layers_compose_around_the_sdk_adapter() {
+        use crate::layer::{Faults, Layered, Recording};
+        let rule = mock!(Client::terminate_instances)
+            .then_output(|| aws_sdk_ec2::operation::terminate_instances::TerminateInstancesOutput::builder().build());
+        let journal = Recording::new();
+        let faults = Faults::new(0).script("TerminateInstances", 1, "RequestLimitExceeded");
+        let ec2 = Layered::new(Layered::new(client(&[&rule]), journal.clone()), faults);
+        let id: InstanceId = "i-0123456789abcdef0".parse().unwrap();
+        let e = ec2.terminate_instances(vec![id.clone()]).await.unwrap_err();
+        assert!(e.is_throttled(), "{e:?}");
+        assert_eq!((rule.num_calls(), journal.len()), (0, 0), "the fault sent nothing");
+        assert!(ec2.terminate_instances(vec![id]).await.unwrap().is_empty());
+        assert_eq!((rule.num_calls(), journal.count("TerminateInstances")), (1, 1));
+    }
+
     #[tokio::test]
     async fn errors_are_mapped_through_the_adapter() {
         let not_found = mock!(Client::describe_instances).then_error(|| {
