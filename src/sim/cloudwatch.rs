@@ -66,6 +66,8 @@ struct AlarmRec {
     tags: Tags,
     /// The next period boundary (epoch seconds) to evaluate at.
     next_eval: u64,
+    /// The latest boundary evaluated (None before the first evaluation).
+    last_eval: Option<u64>,
 }
 
 /// CloudWatch's part of the simulated region.
@@ -544,6 +546,33 @@ impl SimCloud {
             }
             if let Some(rec) = cw.alarms.get_mut(&name) {
                 rec.next_eval = t;
+                rec.last_eval = Some(t - p);
+            }
+        }
+        invokes
+    }
+
+    /// Late data: a datum for a period an alarm has already evaluated. AWS evaluates every
+    /// minute over the recent periods, so its next evaluation counts it; here the alarm is
+    /// evaluated again at its latest boundary (the same window), at once.
+    fn reevaluate_late(&self, st: &mut SimState, touched: &[(MetricKey, u64)], now: SystemTime) -> Vec<PendingInvoke> {
+        let late: Vec<(String, MetricAlarm, u64)> = st
+            .cw
+            .alarms
+            .iter()
+            .filter_map(|(name, rec)| {
+                let last = rec.last_eval?;
+                let k = key(&rec.alarm.namespace, &rec.alarm.metric_name, &rec.alarm.dimensions);
+                touched
+                    .iter()
+                    .any(|(tk, t)| *tk == k && *t < last)
+                    .then(|| (name.clone(), rec.alarm.clone(), last))
+            })
+            .collect();
+        let mut invokes = Vec::new();
+        for (name, alarm, last) in late {
+            if let Some((state, reason)) = evaluate(&st.cw, &alarm, last) {
+                invokes.extend(self.transition(&mut st.cw, &name, state, reason, now));
             }
         }
         invokes
@@ -645,23 +674,30 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
                 ));
             }
         }
-        let mut st = self.lock();
-        for d in req.data {
-            let data = if let Some(v) = d.value {
-                SampleData::Values(vec![(v, 1.0)])
-            } else if let Some(s) = d.statistic_values {
-                SampleData::Set(s)
-            } else {
-                let counts = d.counts.iter().copied().chain(std::iter::repeat(1.0));
-                SampleData::Values(d.values.iter().copied().zip(counts).collect())
-            };
-            let sample = Sample {
-                t: d.timestamp.unwrap_or(now),
-                data,
-                unit: d.unit,
-            };
-            insert(&mut st.cw, key(&req.namespace, &d.metric_name, &d.dimensions), sample);
-        }
+        let invokes = {
+            let mut st = self.lock();
+            let mut touched: Vec<(MetricKey, u64)> = Vec::new();
+            for d in req.data {
+                let data = if let Some(v) = d.value {
+                    SampleData::Values(vec![(v, 1.0)])
+                } else if let Some(s) = d.statistic_values {
+                    SampleData::Set(s)
+                } else {
+                    let counts = d.counts.iter().copied().chain(std::iter::repeat(1.0));
+                    SampleData::Values(d.values.iter().copied().zip(counts).collect())
+                };
+                let sample = Sample {
+                    t: d.timestamp.unwrap_or(now),
+                    data,
+                    unit: d.unit,
+                };
+                let k = key(&req.namespace, &d.metric_name, &d.dimensions);
+                touched.push((k.clone(), secs(sample.t)));
+                insert(&mut st.cw, k, sample);
+            }
+            self.reevaluate_late(&mut st, &touched, now)
+        };
+        self.run_invokes(invokes).await;
         Ok(())
     }
 
@@ -806,7 +842,15 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
             Some(old) => old.tags.clone(),
             None => req.tags,
         };
-        st.cw.alarms.insert(name, AlarmRec { alarm, tags, next_eval });
+        st.cw.alarms.insert(
+            name,
+            AlarmRec {
+                alarm,
+                tags,
+                next_eval,
+                last_eval: None,
+            },
+        );
         Ok(())
     }
 
@@ -998,6 +1042,33 @@ mod tests {
 
     fn code(e: crate::Error) -> String {
         e.code().unwrap_or_default().to_string()
+    }
+
+    /// Data that arrives after its period was evaluated still counts (AWS's next evaluation
+    /// sees it), as long as its period is in the alarm's window.
+    #[tokio::test(start_paused = true)]
+    async fn late_data_is_counted_by_the_next_evaluation() {
+        let s = sim();
+        let t0 = start(&s);
+        s.put_metric_alarm(alarm_req("late", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
+        // The minute [0, 60) is evaluated at 60 with no data.
+        tokio::time::advance(Duration::from_secs(70)).await;
+        assert_eq!(state(&s, "late").await, AlarmState::InsufficientData);
+        // A datum stamped at 30 s arrives at 70 s (a publisher's batch, say).
+        let mut d = value(90.0);
+        d.timestamp = Some(t0 + Duration::from_secs(30));
+        put(&s, d).await.unwrap();
+        assert_eq!(state(&s, "late").await, AlarmState::Alarm);
+        assert_eq!(s.fired_actions().last().map(|f| f.1), Some(AlarmState::Alarm));
+        // Too late: a datum for a period outside the window changes nothing.
+        tokio::time::advance(Duration::from_secs(120)).await;
+        let state_now = state(&s, "late").await;
+        let mut old = value(1.0);
+        old.timestamp = Some(t0 + Duration::from_secs(10));
+        put(&s, old).await.unwrap();
+        assert_eq!(state(&s, "late").await, state_now);
     }
 
     #[tokio::test(start_paused = true)]
