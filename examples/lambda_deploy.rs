@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --example lambda_deploy                                # the simulator (virtual time)
-//! cargo run --example lambda_deploy -- --endpoint-url http://127.0.0.1:5000 --role ARN  # moto
+//! cargo run --features emulator --example lambda_deploy -- --endpoint-url http://127.0.0.1:5000 --role ARN  # moto
 //! cargo run --example lambda_deploy -- --aws --role ARN            # a real account (costs money)
 //! cargo run --example lambda_deploy -- --keep                      # keep the function and alarm
 //! ```

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --example metrics                                      # the simulator (virtual time)
-//! cargo run --example metrics -- --endpoint-url http://127.0.0.1:5000   # moto (CloudWatch JSON)
+//! cargo run --features emulator --example metrics -- --endpoint-url http://127.0.0.1:5000   # moto (CloudWatch JSON)
 //! cargo run --example metrics -- --aws                             # a real account
 //! ```
 //!

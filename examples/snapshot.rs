@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --example snapshot                                 # the simulator: no account, no network
-//! cargo run --example snapshot -- --endpoint-url http://127.0.0.1:5000   # moto or another emulator
+//! cargo run --features emulator --example snapshot -- --endpoint-url http://127.0.0.1:5000   # moto or another emulator
 //! cargo run --example snapshot -- --aws                        # a real account (snapshot storage costs money)
 //! cargo run --example snapshot -- --keep                       # keep the snapshots (ids on stdout)
 //! cargo run --example snapshot -- 256                          # a 256 MiB image (default 64)

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --example volume                                   # the simulator: no account, no network
-//! cargo run --example volume -- --endpoint-url http://127.0.0.1:5000    # moto or another emulator
+//! cargo run --features emulator --example volume -- --endpoint-url http://127.0.0.1:5000    # moto or another emulator
 //! cargo run --example volume -- --aws                          # a real account (launches a t3.micro: costs money!)
 //! ```
 mod common;

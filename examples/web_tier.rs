@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --example web_tier                                # the simulator: no account, no network
-//! cargo run --example web_tier -- --endpoint-url http://127.0.0.1:5000   # moto or another emulator
+//! cargo run --features emulator --example web_tier -- --endpoint-url http://127.0.0.1:5000   # moto or another emulator
 //! cargo run --example web_tier -- --aws                       # a real account (costs money!)
 //! cargo run --example web_tier -- --keep                      # keep it; print the outputs as JSON on stdout
 //! ```

@@ -98,16 +98,23 @@ mod sdk {
         }
 
         /// The SDK adapters against an emulator at `url` (e.g. moto on `http://127.0.0.1:5000`),
-        /// with static test credentials and the given region. Needs no AWS account.
+        /// with static test credentials and the given region. Needs no AWS account. (moto does
+        /// not speak the current CloudWatch protocol: use `emulator::cloud`, feature
+        /// `emulator`, for that.)
         pub fn for_endpoint(url: &str, region: &str) -> Self {
+            Self::from_conf(&Self::endpoint_config(url, region))
+        }
+
+        /// The SDK configuration [`Cloud::for_endpoint`] uses: static test credentials
+        /// (`testing`), `region`, every endpoint at `url`.
+        pub fn endpoint_config(url: &str, region: &str) -> SdkConfig {
             let creds = aws_credential_types::Credentials::from_keys("testing", "testing", None);
-            let conf = SdkConfig::builder()
+            SdkConfig::builder()
                 .behavior_version(aws_smithy_runtime_api::client::behavior_version::BehaviorVersion::latest())
                 .region(aws_types::region::Region::new(region.to_string()))
                 .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
                 .endpoint_url(url)
-                .build();
-            Self::from_conf(&conf)
+                .build()
         }
 
         /// The SDK adapters with the default credential chain and region (environment,

@@ -66,6 +66,8 @@ pub mod cloudwatch;
 pub mod ebs;
 pub mod ec2;
 pub mod elb;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod error;
 pub mod id;
 pub mod lambda;

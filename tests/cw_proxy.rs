@@ -7,6 +7,11 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use aws_facade::emulator::cloudwatch_bridge::{
+    CborResponse, Kind, cbor_to_json, error_to_cbor, json_error, json_to_cbor, member_kind, translate_request,
+    translate_response,
+};
+use aws_facade::emulator::http::Response;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricDatum, MetricStat, StandardUnit, StateValue,
@@ -14,11 +19,6 @@ use aws_sdk_cloudwatch::types::{
 };
 use ciborium::Value as C;
 use serde_json::json;
-use support::cw_proxy::{
-    CborResponse, Kind, cbor_to_json, error_to_cbor, json_error, json_to_cbor, member_kind, translate_request,
-    translate_response,
-};
-use support::http::Response;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn cbor(v: &C) -> Vec<u8> {

@@ -71,12 +71,28 @@ impl Backend {
         rt.block_on(async {
             let cloud = match self {
                 Backend::Sim(sim) => sim.cloud(),
-                Backend::Endpoint(url) => Cloud::for_endpoint(url, "us-east-1"),
+                Backend::Endpoint(url) => emulator_cloud(url),
                 Backend::Aws => Cloud::from_env().await,
             };
             f(cloud).await
         })
     }
+}
+
+/// The SDK adapters against an emulator; with feature `emulator`, CloudWatch goes through the
+/// protocol bridge moto needs.
+#[cfg(feature = "emulator")]
+fn emulator_cloud(url: &str) -> Cloud {
+    aws_facade::emulator::cloud(url)
+}
+
+#[cfg(not(feature = "emulator"))]
+fn emulator_cloud(url: &str) -> Cloud {
+    eprintln!(
+        "note: built without feature `emulator`: CloudWatch calls use the SDK's RPC v2 CBOR, which moto \
+         does not speak (run with `--features emulator`)"
+    );
+    Cloud::for_endpoint(url, "us-east-1")
 }
 
 /// Prints workflow events to stderr as they happen.

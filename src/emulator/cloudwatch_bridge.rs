@@ -1,4 +1,5 @@
-//! Bridges the CloudWatch protocol gap between aws-sdk-cloudwatch and moto.
+//! Bridges the CloudWatch protocol gap between aws-sdk-cloudwatch and moto (see the
+//! [module docs](super)).
 //!
 //! aws-sdk-cloudwatch speaks Smithy RPC v2 CBOR (`POST /service/GraniteServiceVersion20100801/
 //! operation/NAME`, `smithy-protocol: rpc-v2-cbor`, CBOR bodies); moto 5.2 answers that with 404

@@ -1,0 +1,55 @@
+//! Talking to AWS emulators such as moto (feature `emulator`).
+//!
+//! [`cloud`] gives the five SDK adapters pointed at an emulator's URL with static test
+//! credentials. CloudWatch needs more than an endpoint: the current aws-sdk-cloudwatch speaks
+//! Smithy RPC v2 CBOR, which moto 5.2 does not (it answers 404), while moto does speak
+//! CloudWatch's AWS JSON 1.0. [`cloudwatch_bridge`] translates between the two *inside* the SDK
+//! client, as its HTTP client: the SDK serializes, signs and parses as it does against AWS, and
+//! no old SDK is pinned.
+//!
+//! For tests and examples on loopback only: the bridge speaks plain HTTP/1.1 to the emulator
+//! through a minimal client ([`http`]), with no TLS.
+//!
+//! ```no_run
+//! # async fn demo() -> aws_facade::Result<()> {
+//! // moto_server -H 127.0.0.1 -p 5000
+//! let cloud = aws_facade::emulator::cloud("http://127.0.0.1:5000");
+//! let alarms = cloud.cloudwatch.describe_alarms(Default::default()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod cloudwatch_bridge;
+pub mod http;
+
+use std::sync::Arc;
+
+use aws_types::SdkConfig;
+
+use crate::Cloud;
+
+/// The region emulators are addressed in.
+pub const REGION: &str = "us-east-1";
+
+/// The SDK configuration for an emulator at `url`: static test credentials (`testing`),
+/// region `us-east-1`, endpoint `url` ([`Cloud::endpoint_config`]).
+pub fn sdk_config(url: &str) -> SdkConfig {
+    Cloud::endpoint_config(url, REGION)
+}
+
+/// The configuration for aws-sdk-cloudwatch against an emulator at `url`: [`sdk_config`] with
+/// the RPC v2 CBOR → AWS JSON 1.0 bridge as its HTTP client, and request compression off (the
+/// bridge needs the CBOR body as it is).
+pub fn cloudwatch_config(url: &str) -> SdkConfig {
+    sdk_config(url)
+        .to_builder()
+        .http_client(cloudwatch_bridge::CborToJsonHttpClient::shared())
+        .disable_request_compression(true)
+        .build()
+}
+
+/// The five SDK adapters against the emulator at `url`; CloudWatch goes through the bridge.
+pub fn cloud(url: &str) -> Cloud {
+    let mut cloud = Cloud::from_conf(&sdk_config(url));
+    cloud.cloudwatch = Arc::new(crate::cloudwatch::sdk::SdkCloudWatch::new(&cloudwatch_config(url)));
+    cloud
+}
