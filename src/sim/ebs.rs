@@ -166,6 +166,14 @@ fn get<'a>(st: &'a SimState, id: &SnapshotId) -> Result<&'a DirectSnapshot> {
         .ok_or_else(|| not_found(id))
 }
 
+fn get_mut<'a>(st: &'a mut SimState, id: &SnapshotId) -> Result<&'a mut DirectSnapshot> {
+    st.ebs
+        .snapshots
+        .get_mut(id)
+        .filter(|s| !s.deleted)
+        .ok_or_else(|| not_found(id))
+}
+
 /// The snapshot, which must be `completed` (the read APIs need a completed snapshot).
 fn completed<'a>(st: &'a SimState, id: &SnapshotId) -> Result<&'a DirectSnapshot> {
     let s = get(st, id)?;
@@ -322,12 +330,7 @@ impl crate::ebs::Ebs for SimCloud {
         let mut st = self.lock();
         settle(&mut st, &self.inner.config, now);
         let id = &req.snapshot_id;
-        let s = st
-            .ebs
-            .snapshots
-            .get_mut(id)
-            .filter(|s| !s.deleted)
-            .ok_or_else(|| not_found(id))?;
+        let s = get_mut(&mut st, id)?;
         if s.status != DirectSnapshotStatus::Pending || s.sealed_at.is_some() {
             let state = if s.sealed_at.is_some() && s.status == DirectSnapshotStatus::Pending {
                 "completing"
@@ -371,12 +374,7 @@ impl crate::ebs::Ebs for SimCloud {
         let mut st = self.lock();
         settle(&mut st, cfg, now);
         let id = &req.snapshot_id;
-        let s = st
-            .ebs
-            .snapshots
-            .get_mut(id)
-            .filter(|s| !s.deleted)
-            .ok_or_else(|| not_found(id))?;
+        let s = get_mut(&mut st, id)?;
         match (s.status, s.sealed_at) {
             // A retry of an accepted CompleteSnapshot answers the current status.
             (DirectSnapshotStatus::Pending, Some(_)) | (DirectSnapshotStatus::Completed, _) => return Ok(s.status),

@@ -1101,10 +1101,9 @@ impl crate::ec2::Ec2 for SimCloud {
 
     async fn describe_snapshots(&self, req: DescribeSnapshotsRequest) -> crate::Result<Vec<Snapshot>> {
         req.validate()?;
-        self.ec2_call(|st, cfg, now| {
-            // Snapshots written through the EBS direct APIs complete (or time out) on their
-            // own clock: settle them too, so a wait on DescribeSnapshots sees them finish.
-            super::ebs::settle(st, cfg, now);
+        // `ec2_call` settles EBS direct snapshots too, so a wait on DescribeSnapshots sees
+        // them finish.
+        self.ec2_call(|st, _, _| {
             let missing: Vec<&str> = req
                 .snapshot_ids
                 .iter()
