@@ -555,22 +555,24 @@ impl SimCloud {
     /// Late data: a datum for a period an alarm has already evaluated. AWS evaluates every
     /// minute over the recent periods, so its next evaluation counts it; here the alarm is
     /// evaluated again at its latest boundary (the same window), at once.
-    fn reevaluate_late(&self, st: &mut SimState, touched: &[(MetricKey, u64)], now: SystemTime) -> Vec<PendingInvoke> {
-        let late: Vec<(String, MetricAlarm, u64)> = st
+    fn reevaluate_late(&self, st: &mut SimState, late: &[(MetricKey, u64)], now: SystemTime) -> Vec<PendingInvoke> {
+        if late.is_empty() {
+            return Vec::new();
+        }
+        let due: Vec<(String, MetricAlarm, u64)> = st
             .cw
             .alarms
             .iter()
             .filter_map(|(name, rec)| {
                 let last = rec.last_eval?;
                 let k = key(&rec.alarm.namespace, &rec.alarm.metric_name, &rec.alarm.dimensions);
-                touched
-                    .iter()
-                    .any(|(tk, t)| *tk == k && *t < last)
+                late.iter()
+                    .any(|(lk, t)| *lk == k && *t < last)
                     .then(|| (name.clone(), rec.alarm.clone(), last))
             })
             .collect();
         let mut invokes = Vec::new();
-        for (name, alarm, last) in late {
+        for (name, alarm, last) in due {
             if let Some((state, reason)) = evaluate(&st.cw, &alarm, last) {
                 invokes.extend(self.transition(&mut st.cw, &name, state, reason, now));
             }
@@ -676,7 +678,9 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         }
         let invokes = {
             let mut st = self.lock();
-            let mut touched: Vec<(MetricKey, u64)> = Vec::new();
+            // Only a sample older than some alarm's latest evaluation can be late data.
+            let latest_eval = st.cw.alarms.values().filter_map(|r| r.last_eval).max();
+            let mut late: Vec<(MetricKey, u64)> = Vec::new();
             for d in req.data {
                 let data = if let Some(v) = d.value {
                     SampleData::Values(vec![(v, 1.0)])
@@ -692,10 +696,13 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
                     unit: d.unit,
                 };
                 let k = key(&req.namespace, &d.metric_name, &d.dimensions);
-                touched.push((k.clone(), secs(sample.t)));
+                let t = secs(sample.t);
+                if latest_eval.is_some_and(|last| t < last) {
+                    late.push((k.clone(), t));
+                }
                 insert(&mut st.cw, k, sample);
             }
-            self.reevaluate_late(&mut st, &touched, now)
+            self.reevaluate_late(&mut st, &late, now)
         };
         self.run_invokes(invokes).await;
         Ok(())
