@@ -225,7 +225,23 @@ impl RetryPolicy {
     }
 
     /// Like [`run`](Self::run), but retries the errors `retry_if` accepts.
-    pub async fn run_if<T, F, Fut>(&self, mut op: F, retry_if: impl Fn(&Error) -> bool) -> Result<T>
+    pub async fn run_if<T, F, Fut>(&self, op: F, retry_if: impl Fn(&Error) -> bool) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.run_observed(op, retry_if, |_, _| {}).await
+    }
+
+    /// Like [`run_if`](Self::run_if), and calls `on_retry(attempt, error)` before each retry,
+    /// where `attempt` counts the attempts made so far (1 for the first), e.g. to report
+    /// progress.
+    pub async fn run_observed<T, F, Fut>(
+        &self,
+        mut op: F,
+        retry_if: impl Fn(&Error) -> bool,
+        on_retry: impl Fn(u32, &Error),
+    ) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
@@ -235,6 +251,7 @@ impl RetryPolicy {
             match op().await {
                 Ok(v) => return Ok(v),
                 Err(e) if attempt + 1 < self.max_attempts && retry_if(&e) => {
+                    on_retry(attempt + 1, &e);
                     let d = self.backoff.delay(attempt);
                     tracing::debug!(error = %e, attempt, ?d, "retrying");
                     tokio::time::sleep(d).await;
@@ -362,5 +379,33 @@ mod tests {
             let cap = b.delay(a);
             assert!(d <= cap && d >= cap / 2, "{d:?} vs {cap:?}");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn run_observed_reports_each_retry_with_its_attempt() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        };
+        let seen = Mutex::new(Vec::new());
+        let calls = Mutex::new(0);
+        let out = policy
+            .run_observed(
+                || {
+                    *calls.lock().unwrap() += 1;
+                    async { Err::<(), _>(Error::api(Service::Ec2, "RequestLimitExceeded", "slow")) }
+                },
+                Error::is_retryable,
+                |attempt, e| seen.lock().unwrap().push((attempt, e.code().map(str::to_string))),
+            )
+            .await;
+        assert!(out.unwrap_err().is_throttled());
+        assert_eq!(*calls.lock().unwrap(), 3);
+        let throttled = Some("RequestLimitExceeded".to_string());
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![(1, throttled.clone()), (2, throttled)],
+            "no retry after the last attempt"
+        );
     }
 }

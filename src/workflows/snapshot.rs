@@ -371,43 +371,26 @@ async fn retried<T, F, Fut>(
     progress: &Option<TransferProgress>,
     operation: &'static str,
     block_index: Option<u32>,
-    retry_if: impl Fn(&Error) -> bool + Copy,
-    mut op: F,
+    retry_if: impl Fn(&Error) -> bool,
+    op: F,
 ) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
-    let attempts = std::sync::atomic::AtomicU32::new(0);
-    let attempts = &attempts;
-    policy
-        .run_if(
-            || {
-                let fut = op();
-                async move {
-                    let out = fut.await;
-                    let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-                    if let Err(e) = &out
-                        && retry_if(e)
-                        && attempt < policy.max_attempts
-                    {
-                        tracing::debug!(operation, ?block_index, attempt, error = %e, "retrying");
-                        emit(
-                            progress,
-                            TransferEvent::Retrying {
-                                operation,
-                                block_index,
-                                attempt,
-                                error: e.to_string(),
-                            },
-                        );
-                    }
-                    out
-                }
+    let on_retry = |attempt: u32, e: &Error| {
+        tracing::debug!(operation, ?block_index, attempt, error = %e, "retrying");
+        emit(
+            progress,
+            TransferEvent::Retrying {
+                operation,
+                block_index,
+                attempt,
+                error: e.to_string(),
             },
-            retry_if,
-        )
-        .await
+        );
+    };
+    policy.run_observed(op, retry_if, on_retry).await
 }
 
 fn transient(e: &Error) -> bool {
