@@ -268,15 +268,18 @@ pub async fn put_alarm_invoking_lambda(
     use crate::validate::Validate;
     alarm.validate()?;
     let statement = statement_id(&alarm.alarm_name);
-    // Checks the qualifier, statement id and principal before any call.
-    let placeholder: Arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x".parse()?;
-    AddPermissionRequest::builder()
-        .function(function.clone())
-        .statement_id(statement.clone())
-        .principal(CLOUDWATCH_ALARMS_PRINCIPAL)
-        .source_arn(placeholder)
-        .maybe_qualifier(qualifier.map(str::to_string))
-        .build()?;
+    let permission_for = |alarm_arn: Arn| {
+        AddPermissionRequest::builder()
+            .function(function.clone())
+            .statement_id(statement.clone())
+            .principal(CLOUDWATCH_ALARMS_PRINCIPAL)
+            .source_arn(alarm_arn)
+            .maybe_qualifier(qualifier.map(str::to_string))
+            .build()
+    };
+    // Checks the qualifier, statement id and principal before any call (the alarm's ARN is
+    // known only after GetFunctionConfiguration).
+    permission_for("arn:aws:cloudwatch:us-east-1:123456789012:alarm:x".parse()?)?;
     if alarm.alarm_actions.len() >= crate::cloudwatch::MAX_ALARM_ACTIONS {
         return Err(Error::validation(
             "alarm_actions",
@@ -301,13 +304,7 @@ pub async fn put_alarm_invoking_lambda(
             "arn:{}:cloudwatch:{}:{}:alarm:{}",
             parts[1], parts[3], parts[4], alarm.alarm_name
         );
-        let permission = AddPermissionRequest::builder()
-            .function(function.clone())
-            .statement_id(statement.clone())
-            .principal(CLOUDWATCH_ALARMS_PRINCIPAL)
-            .source_arn(alarm_arn.parse()?)
-            .maybe_qualifier(qualifier.map(str::to_string))
-            .build()?;
+        let permission = permission_for(alarm_arn.parse()?)?;
         run.step("add permission", &[], async {
             match call_retry().run(|| lambda.add_permission(permission.clone())).await {
                 Ok(()) => {

@@ -393,10 +393,6 @@ where
     policy.run_observed(op, retry_if, on_retry).await
 }
 
-fn transient(e: &Error) -> bool {
-    e.is_retryable()
-}
-
 /// Transient, or "does not exist" (a snapshot just started may not be visible to every
 /// endpoint yet; coldsnap retries this too).
 fn transient_or_not_found(e: &Error) -> bool {
@@ -421,7 +417,7 @@ async fn block_page(
         max_results: None,
         next_token,
     };
-    retried(retry, progress, "ListSnapshotBlocks", None, transient, || {
+    retried(retry, progress, "ListSnapshotBlocks", None, Error::is_retryable, || {
         ebs.list_snapshot_blocks(req.clone())
     })
     .await
@@ -729,7 +725,7 @@ where
 
     let started = run
         .step("start snapshot", &[], async {
-            retried(retry, progress, "StartSnapshot", None, transient, || {
+            retried(retry, progress, "StartSnapshot", None, Error::is_retryable, || {
                 ebs.start_snapshot(start.clone())
             })
             .await
@@ -828,7 +824,7 @@ where
         .build()?;
     let mut status = run
         .step("complete snapshot", &["write blocks"], async {
-            retried(retry, progress, "CompleteSnapshot", None, transient, || {
+            retried(retry, progress, "CompleteSnapshot", None, Error::is_retryable, || {
                 ebs.complete_snapshot(complete.clone())
             })
             .await
