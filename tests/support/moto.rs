@@ -25,8 +25,8 @@ use super::http::{self, Response};
 pub const REQUIRE_ENV: &str = "AWS_FACADE_REQUIRE_MOTO";
 /// Optional path of a `moto_server` executable (default `<crate>/.venv/bin/moto_server`).
 pub const SERVER_ENV: &str = "AWS_FACADE_MOTO_SERVER";
-/// The region the tests use against moto.
-pub const REGION: &str = "us-east-1";
+/// The region the tests use against moto (the one `aws_facade::emulator` addresses).
+pub use aws_facade::emulator::REGION;
 /// The account moto uses by default.
 pub const ACCOUNT_ID: &str = "123456789012";
 
