@@ -83,6 +83,7 @@ impl std::error::Error for ApiError {}
 
 /// A coarse classification of an [`Error`], for `match`ing without caring about the details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The request was rejected as invalid (by us before sending it, or by the service).
     Validation,
@@ -106,6 +107,12 @@ pub enum ErrorKind {
     Workflow,
     /// A local file or stream could not be read or written (snapshot transfer).
     Io,
+    /// The endpoint answered, but not in the API's protocol (no AWS error code could be read:
+    /// a wrong endpoint, a proxy's error page, an emulator that does not speak the protocol).
+    UnrecognizedResponse,
+    /// A wait ended because the resource reached a terminal state the wait cannot leave
+    /// (an instance terminated while waiting for it to run, a failed load balancer, ...).
+    WaitFailed,
 }
 
 /// The crate's error.
@@ -180,6 +187,26 @@ pub enum Error {
     /// A workflow failed; what it had created was removed.
     #[error("{0}")]
     Workflow(Box<WorkflowError>),
+    /// The endpoint answered in a way that is not the API's protocol: no AWS error code could be
+    /// read from it (a 404 from a wrong endpoint, an HTML page, an empty body). It is never
+    /// taken for "not found". Retryable only for 5xx statuses.
+    #[error("{service} endpoint did not answer in the {service} API's protocol{}: {detail}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    UnrecognizedResponse {
+        /// The service being called.
+        service: Service,
+        /// The HTTP status, where there was a response.
+        status: Option<u16>,
+        /// What was wrong with the answer.
+        detail: String,
+    },
+    /// A wait ended in a terminal state it cannot leave (see [`crate::wait`]).
+    #[error("{what}: reached {state}, which it cannot leave")]
+    WaitFailed {
+        /// What was awaited.
+        what: String,
+        /// The terminal state seen.
+        state: String,
+    },
     /// A local file or stream could not be read or written (snapshot transfer).
     #[error("I/O error on {what}: {source}")]
     Io {
@@ -299,6 +326,8 @@ impl Error {
             Error::FunctionError { .. } => ErrorKind::FunctionError,
             Error::Workflow(w) => w.cause.kind(),
             Error::Io { .. } => ErrorKind::Io,
+            Error::UnrecognizedResponse { .. } => ErrorKind::UnrecognizedResponse,
+            Error::WaitFailed { .. } => ErrorKind::WaitFailed,
         }
     }
 
@@ -325,6 +354,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Throttled(_) | Error::Transport { .. } => true,
+            Error::UnrecognizedResponse { status, .. } => status.is_some_and(|s| s >= 500),
             Error::Service(api) => {
                 api.status.is_some_and(|s| s >= 500)
                     || matches!(
@@ -415,7 +445,10 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
         | "TargetNotRunning"
         | "InvalidAttachment.NotFound"
         | "ResourceLimitExceeded"
-        | "ConcurrentAccessException" => ErrorKind::Conflict,
+        | "ConcurrentAccessException"
+        // The crate's own: a resource with a workflow's name but without its ownership tags
+        // (see `workflows::remove::not_ours`).
+        | "ResourceNotOwned" => ErrorKind::Conflict,
         // Access.
         "AccessDenied"
         | "AccessDeniedException"
@@ -453,8 +486,9 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
         {
             ErrorKind::NotFound
         }
+        // A code this table does not know, from a service that did speak its protocol: the
+        // status refines it. Never 404 -> NotFound: only a not-found code says "not found".
         _ => match status {
-            Some(404) => ErrorKind::NotFound,
             Some(403) => ErrorKind::AccessDenied,
             Some(429) => ErrorKind::Throttled,
             Some(409) => ErrorKind::Conflict,
@@ -584,10 +618,35 @@ mod tests {
     }
 
     #[test]
-    fn unknown_codes_fall_back_to_status() {
+    fn a_404_with_an_unknown_code_is_not_not_found() {
         let mut api = ApiError::new(Service::Ebs, "Whatever", "x");
         api.status = Some(404);
-        assert!(Error::from_api(api).is_not_found());
+        let e = Error::from_api(api);
+        assert!(!e.is_not_found(), "{e:?}");
+        assert_eq!(e.kind(), ErrorKind::Service);
+        let mut api = ApiError::new(Service::Ebs, "Whatever", "x");
+        api.status = Some(429);
+        assert!(Error::from_api(api).is_throttled());
+    }
+
+    #[test]
+    fn an_unrecognized_response_names_the_status_and_is_retryable_only_for_5xx() {
+        let e = Error::UnrecognizedResponse {
+            service: Service::Elbv2,
+            status: Some(404),
+            detail: "no AWS error code in the body".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "ELBv2 endpoint did not answer in the ELBv2 API's protocol (HTTP 404): no AWS error code in the body"
+        );
+        assert!(!e.is_not_found() && !e.is_retryable());
+        let e = Error::UnrecognizedResponse {
+            service: Service::Ec2,
+            status: Some(502),
+            detail: "HTML".into(),
+        };
+        assert!(e.is_retryable());
     }
 
     #[test]

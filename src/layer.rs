@@ -38,16 +38,31 @@ pub struct Op {
     pub name: &'static str,
 }
 
+/// The inner implementation's call, as a layer gets it: each invocation makes the request
+/// anew (with clones of its arguments), so a layer may make it more than once ([`Retry`]) or
+/// not at all ([`Faults`]).
+pub type Call<'a, T> = dyn Fn() -> BoxFuture<'a, Result<T>> + Send + Sync + 'a;
+
 /// Something that wraps every call to a service.
 pub trait Layer: Send + Sync + 'static {
-    /// Runs `call` (the inner implementation's future) for `op`, with whatever this layer adds.
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>>;
+    /// Runs `call` (the inner implementation's call) for `op`, with whatever this layer adds.
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>>;
 }
 
 impl<L: Layer> Layer for Arc<L> {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>> {
         (**self).call(op, call)
     }
+}
+
+/// Boxes a call factory (used by the service macros).
+#[doc(hidden)]
+pub fn boxed<'a, T, F, Fut>(f: F) -> impl Fn() -> BoxFuture<'a, Result<T>> + Send + Sync + 'a
+where
+    F: Fn() -> Fut + Send + Sync + 'a,
+    Fut: std::future::Future<Output = Result<T>> + Send + 'a,
+{
+    move || Box::pin(f())
 }
 
 /// A service handle `S` wrapped in a layer `L`; it implements the same service traits as `S`.
@@ -200,7 +215,7 @@ impl Recording {
 }
 
 impl Layer for Recording {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>> {
         Box::pin(async move {
             let (seq, started) = {
                 let mut s = self.inner.lock().unwrap();
@@ -208,7 +223,7 @@ impl Layer for Recording {
                 s.next_seq += 1;
                 (seq, s.origin.elapsed())
             };
-            let out = call.await;
+            let out = call().await;
             let error = out.as_ref().err().map(|e| {
                 e.code()
                     .map(str::to_string)
@@ -241,11 +256,14 @@ pub enum Delay {
 }
 
 /// A layer that delays every call (on tokio's clock) by a fixed or seeded random latency,
-/// per operation or by default.
+/// per operation or by default: before the call reaches the service (the request's way
+/// there) and, with [`Latency::after_call`], after it took effect (the answer's way back,
+/// where a dropped future or a timeout loses an answer whose call did happen).
 #[derive(Debug, Clone)]
 pub struct Latency {
     default: Delay,
     per_op: Arc<HashMap<&'static str, Delay>>,
+    after: Option<Delay>,
     rng: Arc<Mutex<fastrand::Rng>>,
 }
 
@@ -255,6 +273,7 @@ impl Latency {
         Latency {
             default: Delay::Fixed(d),
             per_op: Arc::default(),
+            after: None,
             rng: Arc::new(Mutex::new(fastrand::Rng::with_seed(0))),
         }
     }
@@ -264,6 +283,7 @@ impl Latency {
         Latency {
             default: Delay::Uniform(lo, hi),
             per_op: Arc::default(),
+            after: None,
             rng: Arc::new(Mutex::new(fastrand::Rng::with_seed(seed))),
         }
     }
@@ -274,8 +294,14 @@ impl Latency {
         self
     }
 
-    fn delay_for(&self, name: &str) -> Duration {
-        match self.per_op.get(name).copied().unwrap_or(self.default) {
+    /// Adds `delay` after every call has taken effect, before its answer is returned.
+    pub fn after_call(mut self, delay: Delay) -> Self {
+        self.after = Some(delay);
+        self
+    }
+
+    fn draw(&self, delay: Delay) -> Duration {
+        match delay {
             Delay::Fixed(d) => d,
             Delay::Uniform(lo, hi) => {
                 let span = hi.saturating_sub(lo).as_nanos() as u64;
@@ -288,14 +314,23 @@ impl Latency {
             }
         }
     }
+
+    fn delay_for(&self, name: &str) -> Duration {
+        self.draw(self.per_op.get(name).copied().unwrap_or(self.default))
+    }
 }
 
 impl Layer for Latency {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>> {
         let d = self.delay_for(op.name);
+        let after = self.after.map(|a| self.draw(a));
         Box::pin(async move {
             tokio::time::sleep(d).await;
-            call.await
+            let out = call().await;
+            if let Some(a) = after {
+                tokio::time::sleep(a).await;
+            }
+            out
         })
     }
 }
@@ -308,16 +343,29 @@ struct FaultState {
     rng: fastrand::Rng,
     calls: HashMap<&'static str, usize>,
     injected: usize,
+    lost: usize,
 }
 
-/// A layer that fails calls before they reach the inner implementation: at random (seeded)
-/// with throttling or 5xx errors, and by script ("fail the 2nd `CreateLoadBalancer` with
-/// `DependencyViolation`").
+/// What the faults layer does to one call.
+enum Fault {
+    /// Fail it before it reaches the service.
+    Before(Error),
+    /// Let it take effect, then replace its answer.
+    Lost(Error),
+}
+
+/// A layer that fails calls: at random (seeded) with throttling, 5xx errors and lost
+/// responses, and by script ("fail the 2nd `CreateLoadBalancer` with `DependencyViolation`").
+///
+/// A *lost response* is the fault a retry must be safe against: the call reaches the inner
+/// implementation and takes effect, then its answer is replaced by a retryable error (a 5xx
+/// or a timeout), as when a connection drops after the service acted.
 #[derive(Debug, Clone)]
 pub struct Faults {
     probability: f64,
     only_ops: Option<Arc<Vec<&'static str>>>,
     scripted: Arc<Vec<(&'static str, usize, &'static str)>>,
+    scripted_lost: Arc<Vec<(&'static str, usize)>>,
     state: Arc<Mutex<FaultState>>,
 }
 
@@ -328,16 +376,20 @@ impl Faults {
             probability: 0.0,
             only_ops: None,
             scripted: Arc::default(),
+            scripted_lost: Arc::default(),
             state: Arc::new(Mutex::new(FaultState {
                 rng: fastrand::Rng::with_seed(seed),
                 calls: HashMap::new(),
                 injected: 0,
+                lost: 0,
             })),
         }
     }
 
-    /// Each call fails with probability `p`: half of them `Throttling`-class errors, half
-    /// 5xx `ServiceUnavailable` (both retryable).
+    /// Each call fails with probability `p`, all retryable: a third `Throttling`-class
+    /// errors and a third 5xx `ServiceUnavailable` (both before the call reaches the service),
+    /// and a third lost responses (the call takes effect, then its answer is a 5xx or a
+    /// timeout).
     pub fn transient(mut self, p: f64) -> Self {
         self.probability = p.clamp(0.0, 1.0);
         self
@@ -349,18 +401,31 @@ impl Faults {
         self
     }
 
-    /// The `nth` call (1-based) of operation `name` fails with the AWS error `code`.
+    /// The `nth` call (1-based) of operation `name` fails with the AWS error `code`, before it
+    /// reaches the service.
     pub fn script(mut self, name: &'static str, nth: usize, code: &'static str) -> Self {
         Arc::make_mut(&mut self.scripted).push((name, nth, code));
         self
     }
 
-    /// How many faults have been injected so far.
+    /// The `nth` call (1-based) of operation `name` takes effect, and its answer is lost (a
+    /// transport timeout is returned instead).
+    pub fn script_lost(mut self, name: &'static str, nth: usize) -> Self {
+        Arc::make_mut(&mut self.scripted_lost).push((name, nth));
+        self
+    }
+
+    /// How many faults have been injected so far (lost responses included).
     pub fn injected(&self) -> usize {
         self.state.lock().unwrap().injected
     }
 
-    fn decide(&self, op: Op) -> Option<Error> {
+    /// How many of them were lost responses.
+    pub fn lost(&self) -> usize {
+        self.state.lock().unwrap().lost
+    }
+
+    fn decide(&self, op: Op) -> Option<Fault> {
         let mut s = self.state.lock().unwrap();
         let n = {
             let c = s.calls.entry(op.name).or_insert(0);
@@ -373,43 +438,283 @@ impl Faults {
             .find(|(name, nth, _)| *name == op.name && *nth == n)
         {
             s.injected += 1;
-            return Some(Error::from_api(ApiError {
+            return Some(Fault::Before(Error::from_api(ApiError {
                 service: op.service,
                 code: code.to_string(),
                 message: format!("injected fault on call {n} of {}", op.name),
                 request_id: Some(format!("fault-{n}")),
                 status: Some(400),
-            }));
+            })));
+        }
+        if self.scripted_lost.iter().any(|(name, nth)| *name == op.name && *nth == n) {
+            s.injected += 1;
+            s.lost += 1;
+            return Some(Fault::Lost(lost_timeout(op, n)));
         }
         let eligible = self.only_ops.as_ref().is_none_or(|ops| ops.contains(&op.name));
-        if eligible && self.probability > 0.0 && s.rng.f64() < self.probability {
-            s.injected += 1;
-            let throttle = s.rng.bool();
-            let (code, status) = match (throttle, op.service) {
-                (true, Service::Ec2) => ("RequestLimitExceeded", 503),
-                (true, Service::Lambda) => ("TooManyRequestsException", 429),
-                (true, Service::Ebs) => ("ThrottlingException", 429),
-                (true, _) => ("Throttling", 400),
-                (false, _) => ("ServiceUnavailable", 503),
-            };
-            return Some(Error::from_api(ApiError {
+        if !(eligible && self.probability > 0.0 && s.rng.f64() < self.probability) {
+            return None;
+        }
+        s.injected += 1;
+        let unavailable = |op: Op| {
+            Error::from_api(ApiError {
                 service: op.service,
-                code: code.into(),
+                code: "ServiceUnavailable".into(),
                 message: format!("injected transient fault on {}", op.name),
                 request_id: None,
-                status: Some(status),
-            }));
-        }
-        None
+                status: Some(503),
+            })
+        };
+        Some(match s.rng.u8(0..6) {
+            0 | 1 => {
+                let (code, status) = match op.service {
+                    Service::Ec2 => ("RequestLimitExceeded", 503),
+                    Service::Lambda => ("TooManyRequestsException", 429),
+                    Service::Ebs => ("ThrottlingException", 429),
+                    _ => ("Throttling", 400),
+                };
+                Fault::Before(Error::from_api(ApiError {
+                    service: op.service,
+                    code: code.into(),
+                    message: format!("injected throttling on {}", op.name),
+                    request_id: None,
+                    status: Some(status),
+                }))
+            }
+            2 | 3 => Fault::Before(unavailable(op)),
+            4 => {
+                s.lost += 1;
+                Fault::Lost(unavailable(op))
+            }
+            _ => {
+                s.lost += 1;
+                Fault::Lost(lost_timeout(op, n))
+            }
+        })
     }
 }
 
+fn lost_timeout(op: Op, n: usize) -> Error {
+    Error::transport(
+        op.service,
+        format!("injected lost response on call {n} of {}: the call took effect, its answer timed out", op.name),
+        None,
+    )
+}
+
 impl Layer for Faults {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>> {
         match self.decide(op) {
-            Some(err) => Box::pin(async move { Err(err) }),
-            None => call,
+            Some(Fault::Before(err)) => Box::pin(async move { Err(err) }),
+            Some(Fault::Lost(err)) => Box::pin(async move {
+                let _ = call().await;
+                Err(err)
+            }),
+            None => call(),
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retry
+
+/// One retry, as reported to the workflow's progress stream and to tracing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryEvent {
+    /// The operation retried.
+    pub op: Op,
+    /// The attempt that failed (1 for the first).
+    pub attempt: u32,
+    /// How long the layer waits before the next attempt.
+    pub delay: Duration,
+    /// The error that made it retry.
+    pub cause: String,
+}
+
+/// Where retries are reported: set for the calls of a task by [`retry_observer`].
+pub type RetryObserver = Arc<dyn Fn(&RetryEvent) + Send + Sync>;
+
+tokio::task_local! {
+    static OBSERVER: RetryObserver;
+}
+
+/// Runs `fut` with every retry of its calls (in this task) reported to `observer`. Workflows
+/// run their plan in one, so a retry becomes an [`Event::Retrying`](crate::workflows::Event).
+pub fn retry_observer<F: std::future::Future>(
+    observer: RetryObserver,
+    fut: F,
+) -> impl std::future::Future<Output = F::Output> {
+    OBSERVER.scope(observer, fut)
+}
+
+/// Operations that use an id the caller has just been given (by a create) and may, as EC2 is
+/// eventually consistent, answer "not found" for a while: for these only, a not-found is
+/// retried within [`Retry::consistency_window`].
+pub const EVENTUALLY_CONSISTENT_OPS: &[&str] = &[
+    "AuthorizeSecurityGroupIngress",
+    "CreateTags",
+    "RunInstances",
+    "AttachVolume",
+    "CreateSnapshot",
+    "CreateLoadBalancer",
+    "CreateListener",
+    "RegisterTargets",
+    "ModifyTargetGroupAttributes",
+    "PutSnapshotBlock",
+    "CompleteSnapshot",
+];
+
+/// Operations with no idempotency token whose retry after a lost answer would create a
+/// second resource: they are retried only on errors that prove the call did not take effect
+/// (throttling). The workflows adopt what such a call made by its tags.
+pub const NON_IDEMPOTENT_OPS: &[&str] = &["CreateSnapshot"];
+
+/// The one retry mechanism: a layer that retries every call whose error is transient, with
+/// exponential backoff and full jitter, a per-call attempt limit and an overall deadline.
+///
+/// - throttling and 5xx (and the codes AWS documents as transient): up to
+///   [`max_attempts`](Retry::max_attempts) attempts;
+/// - transport failures (refused connections, timeouts): up to
+///   [`transport_attempts`](Retry::transport_attempts), so a wrong endpoint fails within seconds;
+/// - not-found from an operation in [`EVENTUALLY_CONSISTENT_OPS`]: retried until
+///   [`consistency_window`](Retry::consistency_window) has passed since the first attempt;
+/// - never anything else, and never past [`deadline`](Retry::deadline).
+///
+/// The jitter comes from [`crate::rng`] (seeded inside a workflow). Each retry is reported to
+/// the task's [`retry_observer`] and to tracing. Every [`Cloud`](crate::Cloud) applies one,
+/// outermost ([`Cloud::with_retry`](crate::Cloud::with_retry)), and the SDK adapters it builds
+/// have the SDK's own retry switched off: one budget in total.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retry {
+    max_attempts: u32,
+    transport_attempts: u32,
+    consistency_window: Duration,
+    base_delay: Duration,
+    max_delay: Duration,
+    deadline: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry::standard()
+    }
+}
+
+impl Retry {
+    /// 6 attempts for throttling and 5xx, 3 for transport failures, 30 s of eventual
+    /// consistency, delays from 200 ms doubling to at most 10 s (full jitter), 90 s per call.
+    pub fn standard() -> Self {
+        Retry {
+            max_attempts: 6,
+            transport_attempts: 3,
+            consistency_window: Duration::from_secs(30),
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+            deadline: Duration::from_secs(90),
+        }
+    }
+
+    /// No retries at all (every call is made once).
+    pub fn none() -> Self {
+        Retry {
+            max_attempts: 1,
+            transport_attempts: 1,
+            consistency_window: Duration::ZERO,
+            ..Retry::standard()
+        }
+    }
+
+    /// Attempts in all (the first included) for throttling and 5xx.
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+
+    /// Attempts in all for transport failures (refused, reset, timed out).
+    pub fn transport_attempts(mut self, n: u32) -> Self {
+        self.transport_attempts = n.max(1);
+        self
+    }
+
+    /// How long a not-found from an [`EVENTUALLY_CONSISTENT_OPS`] operation is retried.
+    pub fn consistency_window(mut self, d: Duration) -> Self {
+        self.consistency_window = d;
+        self
+    }
+
+    /// The first delay's upper bound (doubling per attempt, full jitter).
+    pub fn base_delay(mut self, d: Duration) -> Self {
+        self.base_delay = d;
+        self
+    }
+
+    /// The largest delay.
+    pub fn max_delay(mut self, d: Duration) -> Self {
+        self.max_delay = d;
+        self
+    }
+
+    /// No retry starts after this much time since the first attempt.
+    pub fn deadline(mut self, d: Duration) -> Self {
+        self.deadline = d;
+        self
+    }
+
+    /// Whether `err` from attempt `attempt` (1-based) of `op`, `elapsed` after the first
+    /// attempt started, is retried.
+    pub fn retries(&self, op: Op, err: &Error, attempt: u32, elapsed: Duration) -> bool {
+        if elapsed >= self.deadline {
+            return false;
+        }
+        if NON_IDEMPOTENT_OPS.contains(&op.name) && !err.is_throttled() {
+            return false;
+        }
+        match err {
+            Error::Transport { .. } => attempt < self.transport_attempts,
+            e if e.is_not_found() => {
+                EVENTUALLY_CONSISTENT_OPS.contains(&op.name) && elapsed < self.consistency_window
+            }
+            e => e.is_retryable() && attempt < self.max_attempts,
+        }
+    }
+
+    /// The delay after attempt `attempt` (1-based): full jitter over
+    /// `min(max_delay, base_delay * 2^(attempt-1))`.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let cap = self
+            .base_delay
+            .saturating_mul(1u32 << (attempt.saturating_sub(1)).min(20))
+            .min(self.max_delay);
+        cap.mul_f64(crate::rng::f64())
+    }
+}
+
+impl Layer for Retry {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>> {
+        Box::pin(async move {
+            let start = Instant::now();
+            let mut attempt = 1;
+            loop {
+                let err = match call().await {
+                    Ok(v) => return Ok(v),
+                    Err(e) => e,
+                };
+                if !self.retries(op, &err, attempt, start.elapsed()) {
+                    return Err(err);
+                }
+                let delay = self.delay(attempt);
+                let event = RetryEvent {
+                    op,
+                    attempt,
+                    delay,
+                    cause: err.to_string(),
+                };
+                tracing::info!(service = %op.service, operation = op.name, attempt, ?delay, cause = %event.cause, "retrying");
+                let _ = OBSERVER.try_with(|o| o(&event));
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
+        })
     }
 }
 

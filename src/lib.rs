@@ -72,6 +72,7 @@ pub mod error;
 pub mod id;
 pub mod lambda;
 pub mod layer;
+pub mod rng;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod validate;

@@ -49,7 +49,13 @@ macro_rules! service_trait {
             $(
                 async fn $m(&self, $($arg: $aty $(<$agen>)?),*) -> $crate::Result<$ret $(<$rgen>)?> {
                     let op = $crate::layer::Op { service: $svc, name: $op };
-                    self.layer().call(op, Box::pin(self.inner().$m($($arg),*))).await
+                    let inner = self.inner();
+                    // Each invocation makes the request anew, so a layer may repeat it.
+                    let call = $crate::layer::boxed(move || {
+                        $(let $arg = $arg.clone();)*
+                        async move { inner.$m($($arg),*).await }
+                    });
+                    self.layer().call(op, &call).await
                 }
             )*
         }
@@ -98,12 +104,24 @@ macro_rules! sdk_adapter {
         }
 
         impl $name {
-            /// The adapter over a client built from `conf` (credentials, region, endpoint).
+            /// The adapter over a client built from `conf` (credentials, region, endpoint),
+            /// with the SDK's own retry switched off: retrying is the
+            /// [`Retry`](crate::layer::Retry) layer's job (every [`Cloud`](crate::Cloud) has
+            /// one), so attempts never multiply. Used without a `Cloud`, wrap it in
+            /// [`Layered`](crate::layer::Layered) with a `Retry`, or build the client yourself
+            /// and use [`from_client`](Self::from_client).
             pub fn new(conf: &aws_types::SdkConfig) -> Self {
-                $name { client: $sdk::Client::new(conf) }
+                let conf = $sdk::config::Builder::from(conf)
+                    .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+                    .build();
+                $name { client: $sdk::Client::from_conf(conf) }
             }
 
-            /// The adapter over an existing client (e.g. one from `aws_smithy_mocks::mock_client!`).
+            /// The adapter over an existing client (e.g. one from `aws_smithy_mocks::mock_client!`),
+            /// as it is configured: if its retry is on and it goes into a [`Cloud`](crate::Cloud)
+            /// (which retries too), disable one of them
+            /// (`RetryConfig::disabled()`, or [`Cloud::with_retry`](crate::Cloud::with_retry)
+            /// with [`Retry::none`](crate::layer::Retry::none)).
             pub fn from_client(client: $sdk::Client) -> Self {
                 $name { client }
             }

@@ -26,12 +26,22 @@ where
                 .or_else(|| se.raw().headers().get("x-amz-request-id"))
                 .map(str::to_string);
             let e = se.err();
-            let code = e.code().unwrap_or("Unknown").to_string();
-            let message = e.message().unwrap_or("").to_string();
+            let Some(code) = e.code().filter(|c| !c.is_empty()) else {
+                // The body parsed as no AWS error at all (a wrong endpoint's 404, a proxy's
+                // page): never "not found", whatever the status says.
+                return Error::UnrecognizedResponse {
+                    service,
+                    status: Some(status),
+                    detail: format!(
+                        "no AWS error code in the response{}",
+                        e.message().map(|m| format!(" ({m})")).unwrap_or_default()
+                    ),
+                };
+            };
             Error::from_api(ApiError {
                 service,
-                code,
-                message,
+                code: code.to_string(),
+                message: e.message().unwrap_or("").to_string(),
                 request_id,
                 status: Some(status),
             })
@@ -44,26 +54,18 @@ where
             );
             Error::transport(service, msg, Some(Box::new(err)))
         }
-        SdkError::ResponseError(ref r) if r.raw().status().as_u16() >= 500 => {
-            // The service answered with a server error whose body is not its protocol's error
-            // document (an HTML error page, say): a service error with its status (retryable),
-            // not a transport failure.
+        SdkError::ResponseError(ref r) => {
+            // The service answered with a body that is not its protocol's document (an HTML
+            // page, an empty or truncated body): say so with the status. A 5xx stays retryable.
             let status = r.raw().status().as_u16();
-            let message = format!(
-                "HTTP {status} with an unreadable error body: {}",
-                describe_chain(&err).unwrap_or_default()
-            );
-            Error::from_api(ApiError {
+            Error::UnrecognizedResponse {
                 service,
-                code: "Unknown".into(),
-                message,
-                request_id: None,
                 status: Some(status),
-            })
-        }
-        SdkError::ResponseError(_) => {
-            let msg = format!("unreadable response: {}", describe_chain(&err).unwrap_or_default());
-            Error::transport(service, msg, Some(Box::new(err)))
+                detail: format!(
+                    "unreadable response body: {}",
+                    describe_chain(&err).unwrap_or_else(|| "no detail".into())
+                ),
+            }
         }
         SdkError::ConstructionFailure(_) => {
             // A request the SDK could not build: our bug or a missing required field.
@@ -189,9 +191,25 @@ mod tests {
             aws_smithy_types::body::SdkBody::from("<html>Internal Server Error</html>"),
         );
         let e = map_sdk_error::<FakeErr>(crate::Service::Ebs, SdkError::response_error("malformed JSON", raw));
-        assert_eq!(e.kind(), crate::ErrorKind::Service, "{e:?}");
-        assert_eq!(e.api_error().unwrap().status, Some(500));
+        assert_eq!(e.kind(), crate::ErrorKind::UnrecognizedResponse, "{e:?}");
+        assert!(e.to_string().contains("(HTTP 500)"), "{e}");
         assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn a_404_without_an_aws_code_is_an_unrecognized_response_not_not_found() {
+        let meta = ErrorMetadata::builder().build();
+        let raw = HttpResponse::new(StatusCode::try_from(404).unwrap(), SdkBody::from("<html>Not Found</html>"));
+        let err = SdkError::ServiceError(ServiceError::builder().source(FakeErr(meta)).raw(raw).build());
+        let e = map_sdk_error(crate::Service::Elbv2, err);
+        assert_eq!(e.kind(), crate::ErrorKind::UnrecognizedResponse, "{e:?}");
+        assert!(!e.is_not_found() && !e.is_retryable());
+        assert!(e.to_string().contains("did not answer in the ELBv2 API's protocol (HTTP 404)"), "{e}");
+        // A 200 with an unreadable body, likewise (and not retryable).
+        let raw = HttpResponse::new(200.try_into().unwrap(), SdkBody::from("<html>hello</html>"));
+        let e = map_sdk_error::<FakeErr>(crate::Service::Ec2, SdkError::response_error("not XML", raw));
+        assert_eq!(e.kind(), crate::ErrorKind::UnrecognizedResponse);
+        assert!(!e.is_retryable());
     }
 
     #[test]

@@ -28,6 +28,8 @@ use tokio::time::Instant;
 
 use crate::error::{Error, Result};
 
+pub mod conditions;
+
 /// The result of one poll.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check<T> {
@@ -35,6 +37,10 @@ pub enum Check<T> {
     Done(T),
     /// Not yet; the string describes the state seen (reported in progress and on timeout).
     Pending(String),
+    /// The resource is in a terminal state from which the condition can never hold (an
+    /// instance terminated while waiting for it to run): the wait ends with
+    /// [`Error::WaitFailed`] naming the state.
+    Failed(String),
 }
 
 /// Exponential backoff with full jitter: the n-th delay is drawn from
@@ -69,7 +75,7 @@ impl Backoff {
         let upper = self.initial.as_secs_f64() * exp;
         let upper = upper.min(self.max.as_secs_f64());
         let secs = if self.jitter {
-            upper * (0.5 + 0.5 * fastrand::f64())
+            upper * (0.5 + 0.5 * crate::rng::f64())
         } else {
             upper
         };
@@ -93,7 +99,8 @@ pub struct Progress {
 /// A progress callback.
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
-/// Polls a condition until it holds or a deadline passes.
+/// Polls a condition until it holds, fails for good or a deadline passes. The conditions the
+/// workflows wait for are in [`conditions`].
 #[derive(Clone)]
 pub struct Waiter {
     what: String,
@@ -151,8 +158,10 @@ impl Waiter {
     }
 
     /// Polls `poll` until it returns [`Check::Done`], with backoff between polls. Retryable
-    /// errors (throttling, 5xx, transport) and, by default, not-found count as pending; other
-    /// errors end the wait. Past the deadline: [`Error::Timeout`] with the last state seen.
+    /// errors (throttling, 5xx, transport: what the cloud's retry layer gave up on) and, by
+    /// default, not-found count as pending; other errors end the wait, and so does
+    /// [`Check::Failed`] ([`Error::WaitFailed`]). Past the deadline: [`Error::Timeout`] with
+    /// the last state seen.
     pub async fn until<T, F, Fut>(&self, mut poll: F) -> Result<T>
     where
         F: FnMut() -> Fut,
@@ -165,6 +174,12 @@ impl Waiter {
             match poll().await {
                 Ok(Check::Done(v)) => return Ok(v),
                 Ok(Check::Pending(state)) => last_state = state,
+                Ok(Check::Failed(state)) => {
+                    return Err(Error::WaitFailed {
+                        what: self.what.clone(),
+                        state,
+                    });
+                }
                 Err(e) if e.is_retryable() || (self.not_found_is_pending && e.is_not_found()) => {
                     last_state = format!("error: {e}");
                 }

@@ -49,7 +49,12 @@ pub fn cloudwatch_config(url: &str) -> SdkConfig {
 
 /// The five SDK adapters against the emulator at `url`; CloudWatch goes through the bridge.
 pub fn cloud(url: &str) -> Cloud {
-    let mut cloud = Cloud::from_conf(&sdk_config(url));
-    cloud.cloudwatch = Arc::new(crate::cloudwatch::sdk::SdkCloudWatch::new(&cloudwatch_config(url)));
-    cloud
+    let conf = sdk_config(url);
+    Cloud::new(
+        Arc::new(crate::ec2::sdk::SdkEc2::new(&conf)),
+        Arc::new(crate::ebs::sdk::SdkEbs::new(&conf)),
+        Arc::new(crate::elb::sdk::SdkElbv2::new(&conf)),
+        Arc::new(crate::cloudwatch::sdk::SdkCloudWatch::new(&cloudwatch_config(url))),
+        Arc::new(crate::lambda::sdk::SdkLambda::new(&conf)),
+    )
 }

@@ -44,7 +44,7 @@ use crate::cloudwatch::{ComparisonOperator, Dimension, PutMetricAlarmRequest, St
 use crate::error::{Error, Result};
 use crate::id::{AlarmName, Arn, FunctionName};
 use crate::lambda::{AddPermissionRequest, CLOUDWATCH_ALARMS_PRINCIPAL, RemovePermissionRequest};
-use crate::workflows::plan::{Run, call_retry};
+use crate::workflows::plan::Run;
 
 /// The settings of one alarm on one metric with a static threshold, turned into a validated
 /// request by [`Preset::build`]. Used by the presets here and by the web tier's recommended
@@ -287,12 +287,11 @@ pub async fn put_alarm_invoking_lambda(
         ));
     }
 
-    let run = Run::new(format!("alarm {} invokes {function}", alarm.alarm_name), None);
+    let run = Run::new(cloud, format!("alarm {} invokes {function}", alarm.alarm_name), None);
     let lambda = cloud.lambda.as_ref();
-    let out = async {
+    run.execute(async {
         // The function's ARN gives the region and account of the alarm's ARN.
-        let config = call_retry()
-            .run(|| lambda.get_function_configuration(function.clone(), qualifier.map(str::to_string)))
+        let config = lambda.get_function_configuration(function.clone(), qualifier.map(str::to_string))
             .await?;
         let base = config.arn.as_str().split(':').take(7).collect::<Vec<_>>().join(":");
         let function_arn: Arn = match qualifier {
@@ -306,7 +305,7 @@ pub async fn put_alarm_invoking_lambda(
         );
         let permission = permission_for(alarm_arn.parse()?)?;
         run.step("add permission", &[], async {
-            match call_retry().run(|| lambda.add_permission(permission.clone())).await {
+            match lambda.add_permission(permission.clone()).await {
                 Ok(()) => {
                     let remove = RemovePermissionRequest::builder()
                         .function(function.clone())
@@ -332,8 +331,7 @@ pub async fn put_alarm_invoking_lambda(
             alarm.alarm_actions.push(function_arn.clone());
         }
         run.step("put alarm", &["add permission"], async {
-            call_retry()
-                .run(|| cloud.cloudwatch.put_metric_alarm(alarm.clone()))
+            cloud.cloudwatch.put_metric_alarm(alarm.clone())
                 .await
         })
         .await?;
@@ -345,15 +343,8 @@ pub async fn put_alarm_invoking_lambda(
             qualifier: qualifier.map(str::to_string),
             statement_id: statement.clone(),
         })
-    }
-    .await;
-    match out {
-        Ok(o) => {
-            run.commit();
-            Ok(o)
-        }
-        Err(e) => Err(run.fail(e).await),
-    }
+    })
+    .await
 }
 
 /// Deletes the alarm and the permission [`put_alarm_invoking_lambda`] added (either being
@@ -364,11 +355,8 @@ pub async fn remove_alarm_invoking_lambda(cloud: &Cloud, wired: &LambdaAlarm) ->
         .statement_id(wired.statement_id.clone())
         .maybe_qualifier(wired.qualifier.clone())
         .build()?;
-    call_retry()
-        .run(|| cloud.cloudwatch.delete_alarms(vec![wired.alarm_name.clone()]))
-        .await?;
-    match call_retry()
-        .run(|| cloud.lambda.remove_permission(remove.clone()))
+    crate::workflows::remove::alarms(cloud.cloudwatch.as_ref(), std::slice::from_ref(&wired.alarm_name)).await?;
+    match cloud.lambda.remove_permission(remove.clone())
         .await
     {
         Err(e) if !e.is_not_found() => Err(e),

@@ -23,6 +23,7 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bon::Builder;
@@ -42,8 +43,9 @@ use crate::lambda::{
 };
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
-use crate::wait::{Backoff, Check, Waiter};
-use crate::workflows::plan::{Progress, Run, call_retry, undo};
+use crate::wait::conditions;
+use crate::workflows::plan::{Owned, Progress, Run, Teardown, undo};
+use crate::workflows::remove::{self, NotFoundExt};
 
 /// What to deploy (everything but the code).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
@@ -99,8 +101,36 @@ fn default_keep() -> usize {
     3
 }
 
+/// The tag key naming the workflow kind.
+pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
+/// The tag key naming the function the deploy owns.
+pub const TAG_NAME: &str = "aws-facade:name";
+/// The tag key naming the run that created the function.
+pub const TAG_RUN: &str = "aws-facade:run";
+const WORKFLOW: &str = "lambda-deploy";
+
+/// Whether `tags` carry the ownership tags of a deploy of `function`.
+fn is_owned(tags: &Tags, function: &FunctionName) -> bool {
+    tags.get(TAG_WORKFLOW).map(String::as_str) == Some(WORKFLOW)
+        && tags.get(TAG_NAME).map(String::as_str) == Some(function.as_str())
+}
+
+fn owner_tags(function: &FunctionName) -> Tags {
+    let mut t = Tags::new();
+    t.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
+    t.insert(TAG_NAME.into(), function.to_string());
+    t
+}
+
 impl Deployment {
     fn create_request(&self, zip: Bytes) -> Result<CreateFunctionRequest> {
+        self.create_request_for_run(zip, "00000000")
+    }
+
+    fn create_request_for_run(&self, zip: Bytes, run_id: &str) -> Result<CreateFunctionRequest> {
+        let mut tags = self.tags.clone();
+        tags.extend(owner_tags(&self.function));
+        tags.insert(TAG_RUN.into(), run_id.into());
         CreateFunctionRequest::builder()
             .name(self.function.clone())
             .runtime(self.runtime.clone())
@@ -111,7 +141,7 @@ impl Deployment {
             .timeout_secs(self.timeout_secs)
             .memory_mb(self.memory_mb)
             .environment(self.environment.clone())
-            .tags(self.tags.clone())
+            .tags(tags)
             .build()
     }
 }
@@ -277,14 +307,105 @@ pub async fn deploy(
     if let Some(c) = &canary {
         c.validate()?;
     }
-    let run = Run::new(format!("lambda deploy {}", spec.function), progress);
-    match deploy_in(cloud, spec, zip, canary, &run).await {
-        Ok(o) => {
-            run.commit();
-            Ok(o)
-        }
-        Err(e) => Err(run.fail(e).await),
+    let run = Run::new(cloud, format!("lambda deploy {}", spec.function), progress);
+    run.set_sweep(sweep(cloud, &spec.function, run.id()));
+    run.execute(deploy_in(cloud, spec, zip, canary, &run)).await
+}
+
+/// The function, if this run created it (its `aws-facade:run` tag is the run's id), even when
+/// the CreateFunction answer was lost.
+fn sweep(cloud: &Cloud, function: &FunctionName, run_id: &str) -> crate::workflows::plan::SweepFn {
+    let (cloud, function, run_id) = (cloud.clone(), function.clone(), run_id.to_string());
+    Arc::new(move || {
+        let (cloud, function, run_id) = (cloud.clone(), function.clone(), run_id.clone());
+        Box::pin(async move {
+            Ok(match owned_function(&cloud, &function).await? {
+                Some(tags) if tags.get(TAG_RUN) == Some(&run_id) => vec![function_removal(&cloud, &function)],
+                _ => Vec::new(),
+            })
+        })
+    })
+}
+
+/// The function's tags if it exists and carries this workflow's ownership tags; `None` if it
+/// does not exist; a conflict if it exists without them.
+async fn owned_function(cloud: &Cloud, function: &FunctionName) -> Result<Option<Tags>> {
+    let Some(c) = cloud
+        .lambda
+        .get_function_configuration(function.clone(), None)
+        .await
+        .ok_if_not_found()?
+    else {
+        return Ok(None);
+    };
+    let tags = cloud.lambda.list_tags(c.arn.clone()).await?;
+    if !is_owned(&tags, function) {
+        return Err(remove::not_ours(
+            "function",
+            function.as_str(),
+            crate::Service::Lambda,
+            &owner_tags(function),
+        ));
     }
+    Ok(Some(tags))
+}
+
+fn function_removal(cloud: &Cloud, function: &FunctionName) -> Owned {
+    let (l, n) = (cloud.lambda.clone(), function.clone());
+    Owned {
+        kind: "function".into(),
+        id: function.to_string(),
+        remove: undo(move || {
+            let (l, n) = (l.clone(), n.clone());
+            async move { remove::function(l.as_ref(), &n).await }
+        }),
+    }
+}
+
+/// What a deploy of `function` owns: the function itself, if it exists with this workflow's
+/// ownership tags (`"function NAME"`). A same-named function without them is reported by
+/// [`destroy_by_name`] as skipped.
+pub async fn find_owned(cloud: &Cloud, function: &FunctionName) -> Result<Vec<String>> {
+    match owned_function(cloud, function).await {
+        Ok(Some(_)) => Ok(vec![format!("function {function}")]),
+        Ok(None) => Ok(Vec::new()),
+        Err(e) if e.code() == Some("ResourceNotOwned") => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Deletes the function (all versions and aliases) if it carries this workflow's ownership
+/// tags; a same-named function without them is left alone and reported as skipped.
+pub async fn destroy_by_name(cloud: &Cloud, function: &FunctionName, progress: Option<Progress>) -> Result<Teardown> {
+    let run = Run::new(cloud, format!("lambda deploy {function} destroy"), progress);
+    let out = run
+        .scope(async {
+            let mut report = Teardown::default();
+            match owned_function(cloud, function).await {
+                Ok(Some(_)) => {
+                    remove::function(cloud.lambda.as_ref(), function).await?;
+                    run.emit(crate::workflows::Event::Removed {
+                        kind: "function".into(),
+                        id: function.to_string(),
+                    });
+                    report.removed.push(format!("function {function}"));
+                }
+                Ok(None) => {}
+                Err(e) if e.code() == Some("ResourceNotOwned") => {
+                    run.emit(crate::workflows::Event::Skipped {
+                        kind: "function".into(),
+                        id: function.to_string(),
+                        reason: "no ownership tags".into(),
+                    });
+                    report.skipped.push(format!("function {function}"));
+                }
+                Err(e) => return Err(e),
+            }
+            Ok(report)
+        })
+        .await;
+    run.commit();
+    out
 }
 
 async fn deploy_in(
@@ -303,8 +424,7 @@ async fn deploy_in(
     if let Some(c) = &canary {
         run.step("check alarms", &[], async {
             let req = DescribeAlarmsRequest::builder().names(c.alarms.clone()).build()?;
-            let found = call_retry()
-                .run(|| cloud.cloudwatch.describe_alarms(req.clone()))
+            let found = cloud.cloudwatch.describe_alarms(req.clone())
                 .await?;
             match c.alarms.iter().find(|n| !found.iter().any(|a| a.name == **n)) {
                 Some(missing) => Err(Error::api(
@@ -318,42 +438,46 @@ async fn deploy_in(
         .await?;
     }
 
-    // 1. The function: create, or update code and configuration (one change at a time).
-    let existing = match lambda.get_function_configuration(name.clone(), None).await {
-        Ok(c) => Some(c),
-        Err(e) if e.is_not_found() => None,
-        Err(e) => return Err(e),
+    // 1. The function: create, or update code and configuration (one change at a time). An
+    //    existing function must carry this workflow's ownership tags.
+    let existing = match owned_function(cloud, &name).await? {
+        Some(_) => Some(lambda.get_function_configuration(name.clone(), None).await?),
+        None => None,
     };
     let function_arn = match existing {
         None => {
             run.step("create function", &[], async {
-                let req = spec.create_request(zip.clone())?;
-                let c = call_retry().run(|| lambda.create_function(req.clone())).await?;
-                let l = cloud.lambda.clone();
-                let n = name.clone();
-                run.created(
-                    "function",
-                    c.arn.to_string(),
-                    undo(move || {
-                        let (l, n) = (l.clone(), n.clone());
-                        async move { l.delete_function(n, None).await }
-                    }),
-                );
-                wait_ready(lambda, &name).await?;
+                let req = spec.create_request_for_run(zip.clone(), run.id())?;
+                let c = match lambda.create_function(req).await {
+                    Ok(c) => c,
+                    // A retried create whose first attempt took effect: adopt it if this run
+                    // made it (its run tag), never anything else.
+                    Err(e) if e.code() == Some("ResourceConflictException") => match owned_function(cloud, &name).await? {
+                        Some(tags) if tags.get(TAG_RUN).map(String::as_str) == Some(run.id()) => {
+                            lambda.get_function_configuration(name.clone(), None).await?
+                        }
+                        _ => return Err(e),
+                    },
+                    Err(e) => return Err(e),
+                };
+                let o = function_removal(cloud, &name);
+                run.created(&o.kind, c.arn.to_string(), o.remove);
+                conditions::function_ready(lambda, &name).await?;
                 Ok(c.arn)
             })
             .await?
         }
         Some(current) => {
             run.step("update function", &[], async {
-                let current = wait_ready(lambda, &name).await.map(|c| c.unwrap_or(current))?;
+                let _ = current;
+                let current = conditions::function_ready(lambda, &name).await?;
                 if current.code_sha256 != sha {
                     let req = UpdateFunctionCodeRequest::builder()
                         .name(name.clone())
                         .zip(zip.clone())
                         .build()?;
-                    call_retry().run(|| lambda.update_function_code(req.clone())).await?;
-                    wait_ready(lambda, &name).await?;
+                    lambda.update_function_code(req.clone()).await?;
+                    conditions::function_ready(lambda, &name).await?;
                 }
                 if config_differs(&current, spec) {
                     let req = UpdateFunctionConfigurationRequest::builder()
@@ -366,10 +490,9 @@ async fn deploy_in(
                         .maybe_description(spec.description.clone())
                         .role(spec.role.clone())
                         .build()?;
-                    call_retry()
-                        .run(|| lambda.update_function_configuration(req.clone()))
+                    lambda.update_function_configuration(req.clone())
                         .await?;
-                    wait_ready(lambda, &name).await?;
+                    conditions::function_ready(lambda, &name).await?;
                 }
                 Ok(current.arn)
             })
@@ -384,7 +507,7 @@ async fn deploy_in(
                 .name(name.clone())
                 .code_sha256(sha.clone())
                 .build()?;
-            Ok(call_retry().run(|| lambda.publish_version(req.clone())).await?.version)
+            Ok(lambda.publish_version(req.clone()).await?.version)
         })
         .await?;
 
@@ -399,7 +522,19 @@ async fn deploy_in(
             let a = run
                 .step("create alias", &["publish version"], async {
                     let req = alias_request(spec, &version, None)?;
-                    let a = call_retry().run(|| lambda.create_alias(req.clone())).await?;
+                    let a = match lambda.create_alias(req).await {
+                        Ok(a) => a,
+                        // A retried create whose first attempt took effect (the alias did not
+                        // exist a moment ago): adopt it if it points where this deploy put it.
+                        Err(e) if e.code() == Some("ResourceConflictException") => {
+                            let a = lambda.get_alias(name.clone(), spec.alias.clone()).await?;
+                            if a.function_version != version {
+                                return Err(e);
+                            }
+                            a
+                        }
+                        Err(e) => return Err(e),
+                    };
                     let l = cloud.lambda.clone();
                     let (n, an) = (name.clone(), spec.alias.clone());
                     run.created(
@@ -407,7 +542,7 @@ async fn deploy_in(
                         a.arn.to_string(),
                         undo(move || {
                             let (l, n, an) = (l.clone(), n.clone(), an.clone());
-                            async move { l.delete_alias(n, an).await }
+                            async move { remove::alias(l.as_ref(), &n, &an).await }
                         }),
                     );
                     Ok(a)
@@ -482,7 +617,7 @@ async fn set_alias(
     routing: Option<AliasRouting>,
 ) -> Result<Alias> {
     let req = alias_request(spec, version, routing)?;
-    call_retry().run(|| lambda.update_alias(req.clone())).await
+    lambda.update_alias(req.clone()).await
 }
 
 fn config_differs(c: &FunctionConfiguration, spec: &Deployment) -> bool {
@@ -514,8 +649,7 @@ async fn bake(cloud: &Cloud, spec: &Deployment, previous: &str, new: &str, c: &C
             let deadline = tokio::time::Instant::now() + c.bake;
             loop {
                 let req = DescribeAlarmsRequest::builder().names(c.alarms.clone()).build()?;
-                let alarms = call_retry()
-                    .run(|| cloud.cloudwatch.describe_alarms(req.clone()))
+                let alarms = cloud.cloudwatch.describe_alarms(req.clone())
                     .await?;
                 if let Some(a) = alarms.iter().find(|a| a.state == AlarmState::Alarm) {
                     return Ok(Some(a.name.clone()));
@@ -547,39 +681,10 @@ async fn bake(cloud: &Cloud, spec: &Deployment, previous: &str, new: &str, c: &C
     }
 }
 
-/// Waits until the function is `Active` and its last update `Successful`; returns the
-/// configuration then (`None` if it could not be read).
-async fn wait_ready(lambda: &dyn Lambda, name: &FunctionName) -> Result<Option<FunctionConfiguration>> {
-    Waiter::new(format!("function {name} ready"))
-        .timeout(Duration::from_secs(300))
-        .backoff(Backoff {
-            initial: Duration::from_secs(1),
-            max: Duration::from_secs(5),
-            multiplier: 1.5,
-            jitter: true,
-        })
-        .until(|| async {
-            let c = lambda.get_function_configuration(name.clone(), None).await?;
-            match (c.state, c.last_update_status) {
-                (FunctionState::Failed, _) | (_, LastUpdateStatus::Failed) => Err(Error::api(
-                    crate::Service::Lambda,
-                    "FunctionFailed",
-                    format!(
-                        "function '{name}' failed: {}",
-                        c.state_reason.clone().unwrap_or_default()
-                    ),
-                )),
-                (FunctionState::Active, LastUpdateStatus::Successful) => Ok(Check::Done(Some(c))),
-                (s, u) => Ok(Check::Pending(format!("{s:?}/{u:?}"))),
-            }
-        })
-        .await
-}
-
 /// Deletes published versions beyond the newest `keep`, sparing any version an alias uses.
 pub async fn prune(lambda: &dyn Lambda, name: &FunctionName, keep: usize) -> Result<Vec<String>> {
-    let versions = call_retry().run(|| lambda.list_versions(name.clone())).await?;
-    let aliases = call_retry().run(|| lambda.list_aliases(name.clone())).await?;
+    let versions = lambda.list_versions(name.clone()).await?;
+    let aliases = lambda.list_aliases(name.clone()).await?;
     let used: Vec<String> = aliases
         .iter()
         .flat_map(|a| std::iter::once(a.function_version.clone()).chain(a.routing.iter().map(|r| r.version.clone())))
@@ -592,9 +697,7 @@ pub async fn prune(lambda: &dyn Lambda, name: &FunctionName, keep: usize) -> Res
         if used.contains(&v) {
             continue;
         }
-        call_retry()
-            .run(|| lambda.delete_function(name.clone(), Some(v.clone())))
-            .await?;
+        remove::function_version(lambda, name, &v).await?;
         deleted.push(v);
     }
     Ok(deleted)

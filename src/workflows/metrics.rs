@@ -40,7 +40,6 @@ use crate::cloudwatch::{
     MetricStat, PutMetricDataRequest, Unit,
 };
 use crate::error::{Error, Result};
-use crate::wait::RetryPolicy;
 
 /// Where metric timestamps come from: the system clock ([`Clock::system`], the default) or,
 /// on the simulator, its virtual wall clock ([`Clock::sim`]), so recorded datapoints line up
@@ -105,8 +104,6 @@ pub struct PublisherConfig {
     /// Datapoints are grouped into buckets of this many seconds (default 60: CloudWatch's
     /// standard resolution; 1 for high-resolution metrics).
     pub resolution_secs: u64,
-    /// Retries per request.
-    pub retry: RetryPolicy,
     /// Where the timestamps of [`MetricsPublisher::record`] come from.
     pub clock: Clock,
 }
@@ -119,7 +116,6 @@ impl Default for PublisherConfig {
             max_items_per_request: MAX_METRIC_DATA_PER_REQUEST,
             max_request_bytes: MAX_PUT_METRIC_DATA_BYTES,
             resolution_secs: 60,
-            retry: RetryPolicy::default(),
             clock: Clock::system(),
         }
     }
@@ -301,7 +297,8 @@ impl MetricsPublisher {
                 .namespace(self.namespace.clone())
                 .data(batch.clone())
                 .build()?;
-            match self.config.retry.run(|| self.cw.put_metric_data(req.clone())).await {
+            // Transient errors are retried by the handle's retry layer (a `Cloud`'s handles have one).
+            match self.cw.put_metric_data(req).await {
                 Ok(()) => {
                     report.requests += 1;
                     report.datums += batch.len();
@@ -492,9 +489,7 @@ pub async fn query(
         .collect::<Result<Vec<_>>>()?;
     let mut by_id: BTreeMap<String, MetricDataResult> = BTreeMap::new();
     for req in requests {
-        let results = crate::workflows::plan::call_retry()
-            .run(|| cw.get_metric_data(req.clone()))
-            .await?;
+        let results = cw.get_metric_data(req).await?;
         by_id.extend(results.into_iter().map(|r| (r.id.clone(), r)));
     }
     Ok(queries

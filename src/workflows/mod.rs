@@ -18,6 +18,7 @@ pub mod alarms;
 pub mod lambda_deploy;
 pub mod metrics;
 pub mod plan;
+pub mod remove;
 pub mod snapshot;
 pub mod volume;
 pub mod web_tier;

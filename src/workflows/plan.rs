@@ -4,11 +4,29 @@
 //! A workflow reads top to bottom as its plan: independent steps run concurrently with
 //! `tokio::try_join!`, each wrapped in [`Run::step`] (which names the steps it depends on, so
 //! the plan's critical path can be computed from what actually ran). Every resource is recorded
-//! with [`Run::created`] *before* the workflow moves on; on failure [`Run::fail`] undoes the
-//! ledger in reverse and returns an [`Error::Workflow`] carrying the cause and what was removed.
+//! with [`Run::created`] *before* the workflow moves on; [`Run::execute`] runs the plan, and on
+//! failure undoes the ledger in reverse and returns an [`Error::Workflow`] carrying the cause
+//! and what was removed.
+//!
+//! ## Safety
+//! - **The ledger outlives the future.** If a workflow's future is dropped before it ends (a
+//!   `tokio::time::timeout`, an aborted task), the [`Run`]'s drop hands the rollback to a task
+//!   spawned on the current tokio runtime, which removes what the run created. A rollback that
+//!   has started runs on its own task too, so dropping the future that awaits it does not stop
+//!   it. With no runtime left (the program is exiting) nothing can be removed: the run logs
+//!   what it leaves behind (tracing, `error` level), and the workflow's `find_owned` /
+//!   `destroy_by_name` find it later by its tags.
+//! - **Lost answers.** A create whose answer was lost may have taken effect without reaching
+//!   the ledger. Every resource carries the run's id as a tag from its creation, and a
+//!   workflow registers a [sweep](Run::set_sweep) that finds what carries its run id: the
+//!   rollback removes that too.
+//! - **Seeded.** Each run draws its seed from the [`Cloud`](crate::Cloud)
+//!   ([`Cloud::with_seed`](crate::Cloud::with_seed)); its id, and every jitter inside the run,
+//!   come from it ([`crate::rng`]).
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,7 +35,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::error::{Error, Result, WorkflowError};
-use crate::wait::{Backoff, RetryPolicy};
+use crate::layer::{RetryEvent, RetryObserver};
 
 /// A progress event from a workflow.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -80,6 +98,27 @@ pub enum Event {
         /// Why.
         error: String,
     },
+    /// A call failed with a transient error and is retried (by the cloud's
+    /// [`Retry`](crate::layer::Retry) layer).
+    Retrying {
+        /// The AWS operation, e.g. `RunInstances`.
+        operation: String,
+        /// The attempt that failed (1 for the first).
+        attempt: u32,
+        /// The delay before the next attempt.
+        delay: Duration,
+        /// The error.
+        cause: String,
+    },
+    /// A resource that has a workflow's name but not its ownership tags was left alone.
+    Skipped {
+        /// Its kind.
+        kind: String,
+        /// Its id.
+        id: String,
+        /// Why.
+        reason: String,
+    },
     /// Free-form progress (e.g. a wait's last state).
     Note {
         /// The message.
@@ -104,8 +143,35 @@ impl std::fmt::Display for Event {
             Event::Reused { kind, id } => write!(f, "          reused  {kind} {id}"),
             Event::Removed { kind, id } => write!(f, "          removed {kind} {id}"),
             Event::RemoveFailed { kind, id, error } => write!(f, "          COULD NOT REMOVE {kind} {id}: {error}"),
+            Event::Retrying {
+                operation,
+                attempt,
+                delay,
+                cause,
+            } => write!(
+                f,
+                "          retry   {operation} after attempt {attempt} in {:.1}s: {cause}",
+                delay.as_secs_f64()
+            ),
+            Event::Skipped { kind, id, reason } => write!(f, "          skipped {kind} {id}: {reason}"),
             Event::Note { message } => write!(f, "          {message}"),
         }
+    }
+}
+
+/// What a teardown (`destroy`, `destroy_by_name`) did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Teardown {
+    /// What was removed (`"kind id"`), in the order removed.
+    pub removed: Vec<String>,
+    /// What had a workflow's name but not its ownership tags, and was left alone (`"kind id"`).
+    pub skipped: Vec<String>,
+}
+
+impl Teardown {
+    /// Whether nothing was removed.
+    pub fn is_empty(&self) -> bool {
+        self.removed.is_empty()
     }
 }
 
@@ -134,47 +200,126 @@ impl StepRecord {
     }
 }
 
-/// How to remove one resource; called again on retryable failures, so it must be re-runnable.
+/// How to remove one resource (one of the [`remove`](crate::workflows::remove) functions).
 pub type UndoFn = Arc<dyn Fn() -> BoxFuture<'static, Result<()>> + Send + Sync>;
 
-struct Undo {
-    kind: String,
-    id: String,
-    action: UndoFn,
+/// A resource that a run owns, with how to remove it.
+#[derive(Clone)]
+pub struct Owned {
+    /// Its kind (`instance`, `security group`, ...).
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// How to remove it.
+    pub remove: UndoFn,
 }
+
+impl std::fmt::Debug for Owned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.kind, self.id)
+    }
+}
+
+/// Finds what carries a run's id (in removal order), for a rollback to remove what the ledger
+/// missed (creates whose answer was lost).
+pub type SweepFn = Arc<dyn Fn() -> BoxFuture<'static, Result<Vec<Owned>>> + Send + Sync>;
 
 /// One execution of a workflow: events, step timings, and the ledger of created resources.
 pub struct Run {
     workflow: String,
+    id: String,
+    seed: u64,
     origin: Instant,
     progress: Option<Progress>,
     steps: Mutex<Vec<StepRecord>>,
-    ledger: Mutex<Vec<Undo>>,
+    ledger: Mutex<Vec<Owned>>,
+    sweep: Mutex<Option<SweepFn>>,
     failed_step: Mutex<Option<String>>,
-    undo_timeout: Duration,
+    done: AtomicBool,
 }
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Run")
             .field("workflow", &self.workflow)
+            .field("id", &self.id)
             .finish_non_exhaustive()
     }
 }
 
 impl Run {
-    /// A run of `workflow` reporting to `progress`.
-    pub fn new(workflow: impl Into<String>, progress: Option<Progress>) -> Self {
+    /// A run of `workflow` for `cloud` (its seed is drawn from the cloud's), reporting to
+    /// `progress`.
+    pub fn new(cloud: &crate::Cloud, workflow: impl Into<String>, progress: Option<Progress>) -> Self {
+        Self::seeded(cloud.next_seed(), workflow, progress)
+    }
+
+    /// A run whose draws (its id, every jitter inside [`Run::scope`]) come from `seed`.
+    pub fn seeded(seed: u64, workflow: impl Into<String>, progress: Option<Progress>) -> Self {
+        let id = format!("{:08x}", fastrand::Rng::with_seed(seed).u32(..));
         Run {
             workflow: workflow.into(),
+            id,
+            seed,
             origin: Instant::now(),
             progress,
             steps: Mutex::new(Vec::new()),
             ledger: Mutex::new(Vec::new()),
+            sweep: Mutex::new(None),
             failed_step: Mutex::new(None),
-            // Load balancer network interfaces can hold security groups for many minutes.
-            undo_timeout: Duration::from_secs(15 * 60),
+            done: AtomicBool::new(false),
         }
+    }
+
+    /// The run's id (8 hex digits), tagged on everything it creates.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Runs `fut` in this run's scope: draws from the run's seed ([`crate::rng`]), and every
+    /// retry of the cloud's retry layer reported as [`Event::Retrying`].
+    pub fn scope<'a, F: Future + 'a>(&self, fut: F) -> impl Future<Output = F::Output> + 'a {
+        let observer = self.retry_observer();
+        crate::rng::scope(
+            self.seed.wrapping_add(1),
+            crate::layer::retry_observer(observer, fut),
+        )
+    }
+
+    fn retry_observer(&self) -> RetryObserver {
+        let progress = self.progress.clone();
+        let workflow = self.workflow.clone();
+        Arc::new(move |r: &RetryEvent| {
+            let event = Event::Retrying {
+                operation: r.op.name.to_string(),
+                attempt: r.attempt,
+                delay: r.delay,
+                cause: r.cause.clone(),
+            };
+            tracing::debug!(workflow = %workflow, %event, "workflow event");
+            if let Some(p) = &progress {
+                p(&event);
+            }
+        })
+    }
+
+    /// Runs the plan `fut` in this run's [scope](Run::scope): on success the ledger is
+    /// forgotten (what was made is the user's now); on failure it is rolled back and the error
+    /// is an [`Error::Workflow`] naming the step, the cause and what was cleaned up. If this
+    /// future is dropped before it ends, the run's drop rolls back (see the module docs).
+    pub async fn execute<T>(&self, fut: impl Future<Output = Result<T>>) -> Result<T> {
+        match self.scope(fut).await {
+            Ok(v) => {
+                self.commit();
+                Ok(v)
+            }
+            Err(e) => Err(self.fail(e).await),
+        }
+    }
+
+    /// Registers how to find what carries this run's id, for the rollback (see the module docs).
+    pub fn set_sweep(&self, sweep: SweepFn) {
+        *self.sweep.lock().unwrap() = Some(sweep);
     }
 
     /// Sends an event.
@@ -240,10 +385,10 @@ impl Run {
             kind: kind.to_string(),
             id: id.clone(),
         });
-        self.ledger.lock().unwrap().push(Undo {
+        self.ledger.lock().unwrap().push(Owned {
             kind: kind.to_string(),
             id,
-            action: undo,
+            remove: undo,
         });
     }
 
@@ -290,38 +435,80 @@ impl Run {
         sequential_time(&self.steps())
     }
 
-    /// Removes everything in the ledger, newest first. NotFound counts as removed; retryable
-    /// errors and conflicts (`DependencyViolation`, resource in use) are retried with backoff
-    /// for up to 15 minutes. Returns (removed, left behind with reasons).
+    /// Removes everything in the ledger, newest first, then whatever the sweep finds that the
+    /// ledger missed. What AWS says is not found counts as removed. The removal runs on its own
+    /// task: dropping this future does not stop it. Returns (removed, left behind with reasons).
     pub async fn rollback(&self) -> (Vec<String>, Vec<String>) {
-        let entries: Vec<Undo> = std::mem::take(&mut *self.ledger.lock().unwrap());
-        let mut removed = Vec::new();
-        let mut left = Vec::new();
-        for undo in entries.into_iter().rev() {
-            let label = format!("{} {}", undo.kind, undo.id);
-            match remove_with_retry(&undo.action, self.undo_timeout).await {
-                Ok(()) => {
-                    self.emit(Event::Removed {
-                        kind: undo.kind.clone(),
-                        id: undo.id.clone(),
-                    });
-                    removed.push(label);
-                }
-                Err(e) => {
-                    self.emit(Event::RemoveFailed {
-                        kind: undo.kind.clone(),
-                        id: undo.id.clone(),
-                        error: e.to_string(),
-                    });
-                    left.push(format!("{label}: {e}"));
-                }
-            }
+        let job = self.take_rollback();
+        match tokio::spawn(job).await {
+            Ok(r) => r,
+            Err(e) => (Vec::new(), vec![format!("the rollback task ended early: {e}")]),
         }
-        (removed, left)
+    }
+
+    /// The rollback as a `'static` future (the ledger and sweep are taken from the run).
+    fn take_rollback(&self) -> impl Future<Output = (Vec<String>, Vec<String>)> + Send + 'static {
+        let entries: Vec<Owned> = std::mem::take(&mut *self.ledger.lock().unwrap());
+        let sweep = self.sweep.lock().unwrap().take();
+        let progress = self.progress.clone();
+        let observer = self.retry_observer();
+        let seed = self.seed.wrapping_add(2);
+        let emit = move |e: Event| {
+            if let Some(p) = &progress {
+                p(&e);
+            }
+        };
+        crate::rng::scope(
+            seed,
+            crate::layer::retry_observer(observer, async move {
+                let mut removed = Vec::new();
+                let mut left = Vec::new();
+                let mut done: Vec<(String, String)> = Vec::new();
+                let mut remove_one = async |o: Owned| {
+                    let label = format!("{} {}", o.kind, o.id);
+                    match (o.remove)().await {
+                        Ok(()) => {
+                            emit(Event::Removed {
+                                kind: o.kind.clone(),
+                                id: o.id.clone(),
+                            });
+                            removed.push(label);
+                        }
+                        Err(e) => {
+                            emit(Event::RemoveFailed {
+                                kind: o.kind.clone(),
+                                id: o.id.clone(),
+                                error: e.to_string(),
+                            });
+                            left.push(format!("{label}: {e}"));
+                        }
+                    }
+                };
+                for o in entries.into_iter().rev() {
+                    done.push((o.kind.clone(), o.id.clone()));
+                    remove_one(o).await;
+                }
+                if let Some(sweep) = sweep {
+                    match sweep().await {
+                        Ok(found) => {
+                            for o in found {
+                                if !done.contains(&(o.kind.clone(), o.id.clone())) {
+                                    done.push((o.kind.clone(), o.id.clone()));
+                                    remove_one(o).await;
+                                }
+                            }
+                        }
+                        Err(e) => left.push(format!("(the sweep for resources of this run failed: {e})")),
+                    }
+                }
+                (removed, left)
+            }),
+        )
     }
 
     /// Rolls back and wraps `cause` in [`Error::Workflow`] with what was cleaned up.
     pub async fn fail(&self, cause: Error) -> Error {
+        self.done.store(true, Ordering::SeqCst);
         let (cleaned_up, left_behind) = self.rollback().await;
         let step = self
             .failed_step
@@ -340,7 +527,48 @@ impl Run {
 
     /// Forgets the ledger (the workflow succeeded: what it created is now the user's).
     pub fn commit(&self) {
+        self.done.store(true, Ordering::SeqCst);
         self.ledger.lock().unwrap().clear();
+        self.sweep.lock().unwrap().take();
+    }
+}
+
+impl Drop for Run {
+    /// A run dropped before it committed or failed (its future was cancelled) rolls back on a
+    /// spawned task; with no runtime left it logs what it leaves behind.
+    fn drop(&mut self) {
+        if self.done.load(Ordering::SeqCst) {
+            return;
+        }
+        let has_work = !self.ledger.lock().unwrap().is_empty() || self.sweep.lock().unwrap().is_some();
+        if !has_work {
+            return;
+        }
+        let left: Vec<String> = self
+            .ledger
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|o| format!("{} {}", o.kind, o.id))
+            .collect();
+        self.note(format!("cancelled: rolling back {} resource(s) on a spawned task", left.len()));
+        let job = self.take_rollback();
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                let workflow = self.workflow.clone();
+                handle.spawn(async move {
+                    let (removed, left) = job.await;
+                    tracing::warn!(%workflow, removed = ?removed, left_behind = ?left, "cancelled workflow rolled back");
+                });
+            }
+            Err(_) => tracing::error!(
+                workflow = %self.workflow,
+                run = %self.id,
+                left_behind = ?left,
+                "cancelled workflow with no tokio runtime left: nothing was rolled back; \
+                 find it by its tags (find_owned / destroy_by_name)"
+            ),
+        }
     }
 }
 
@@ -416,45 +644,6 @@ pub fn sequential_time(steps: &[StepRecord]) -> Duration {
     steps.iter().map(StepRecord::elapsed).sum()
 }
 
-/// Runs one removal, treating NotFound as done and retrying retryable errors and conflicts
-/// until `timeout` (tokio's clock).
-pub async fn remove_with_retry(action: &UndoFn, timeout: Duration) -> Result<()> {
-    let deadline = Instant::now() + timeout;
-    let backoff = Backoff {
-        initial: Duration::from_secs(2),
-        max: Duration::from_secs(30),
-        multiplier: 2.0,
-        jitter: true,
-    };
-    let mut attempt = 0;
-    loop {
-        match action().await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.is_not_found() => return Ok(()),
-            Err(e) if (e.is_retryable() || e.is_conflict()) && Instant::now() < deadline => {
-                tracing::debug!(error = %e, attempt, "retrying removal");
-                tokio::time::sleep(backoff.delay(attempt)).await;
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// The retry policy workflows use for individual calls (throttling, 5xx, eventual
-/// consistency right after a create).
-pub fn call_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 10,
-        backoff: Backoff {
-            initial: Duration::from_millis(500),
-            max: Duration::from_secs(20),
-            multiplier: 2.0,
-            jitter: true,
-        },
-    }
-}
-
 /// Makes an [`UndoFn`] from a closure returning a future.
 pub fn undo<F, Fut>(f: F) -> UndoFn
 where
@@ -473,7 +662,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn rollback_is_reverse_and_tolerant() {
         let order = Arc::new(Mutex::new(Vec::new()));
-        let run = Run::new("t", None);
+        let run = Run::seeded(0, "t", None);
         for name in ["a", "b", "c"] {
             let o = order.clone();
             run.created(
@@ -499,46 +688,114 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn dependency_violations_are_retried_then_reported() {
-        let tries = Arc::new(AtomicUsize::new(0));
-        let t = tries.clone();
-        let run = Run::new("t", None);
-        run.created(
-            "security group",
-            "sg-1",
-            undo(move || {
-                let t = t.clone();
-                async move {
-                    if t.fetch_add(1, Ordering::SeqCst) < 3 {
-                        Err(Error::api(Service::Ec2, "DependencyViolation", "in use"))
-                    } else {
-                        Ok(())
-                    }
-                }
-            }),
-        );
-        let (removed, left) = run.rollback().await;
-        assert_eq!((removed.len(), left.len()), (1, 0));
-        assert_eq!(tries.load(Ordering::SeqCst), 4);
-
-        let run = Run::new("t", None);
+    async fn a_failed_removal_is_reported_as_left_behind() {
+        let run = Run::seeded(0, "t", None);
         run.created(
             "security group",
             "sg-2",
             undo(|| async { Err(Error::api(Service::Ec2, "DependencyViolation", "in use forever")) }),
         );
-        let start = Instant::now();
         let (removed, left) = run.rollback().await;
         assert!(removed.is_empty());
         assert_eq!(left.len(), 1);
-        assert!(start.elapsed() >= Duration::from_secs(15 * 60));
+        assert!(left[0].starts_with("security group sg-2: "), "{left:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_run_rolls_back_on_a_spawned_task_and_the_sweep_finds_what_the_ledger_missed() {
+        let removed = Arc::new(Mutex::new(Vec::new()));
+        let r = |name: &'static str| {
+            let removed = removed.clone();
+            undo(move || {
+                let removed = removed.clone();
+                async move {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    removed.lock().unwrap().push(name);
+                    Ok(())
+                }
+            })
+        };
+        {
+            let run = Run::seeded(0, "t", None);
+            run.created("thing", "a", r("a"));
+            let lost = r("lost");
+            let again = r("a");
+            run.set_sweep(Arc::new(move || {
+                let (lost, again) = (lost.clone(), again.clone());
+                Box::pin(async move {
+                    Ok(vec![
+                        // Already in the ledger: removed once only.
+                        Owned {
+                            kind: "thing".into(),
+                            id: "a".into(),
+                            remove: again,
+                        },
+                        Owned {
+                            kind: "thing".into(),
+                            id: "lost".into(),
+                            remove: lost,
+                        },
+                    ])
+                })
+            }));
+            // Dropped here without commit or fail.
+        }
+        assert!(removed.lock().unwrap().is_empty(), "not yet: the rollback runs on its own task");
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert_eq!(*removed.lock().unwrap(), vec!["a", "lost"]);
+
+        // A committed run leaves everything in place.
+        let run = Run::seeded(0, "t", None);
+        run.created("thing", "kept", r("kept"));
+        run.commit();
+        drop(run);
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert_eq!(removed.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rollback_in_progress_survives_the_drop_of_its_future() {
+        let done = Arc::new(AtomicUsize::new(0));
+        let d = done.clone();
+        let run = Run::seeded(0, "t", None);
+        run.created(
+            "thing",
+            "slow",
+            undo(move || {
+                let d = d.clone();
+                async move {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    d.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                }
+            }),
+        );
+        let failing = run.fail(Error::validation("x", "y"));
+        assert!(tokio::time::timeout(Duration::from_secs(1), failing).await.is_err());
+        drop(run);
+        tokio::time::sleep(Duration::from_secs(120)).await;
+        assert_eq!(done.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn run_ids_and_draws_replay_from_the_seed() {
+        let a = Run::seeded(42, "t", None);
+        let b = Run::seeded(42, "t", None);
+        assert_eq!(a.id(), b.id());
+        assert_ne!(a.id(), Run::seeded(43, "t", None).id());
+        let da = a.scope(async { crate::rng::u64() }).await;
+        let db = b.scope(async { crate::rng::u64() }).await;
+        assert_eq!(da, db);
+        a.commit();
+        b.commit();
     }
 
     #[tokio::test(start_paused = true)]
     async fn critical_path_follows_declared_dependencies() {
         let events = Arc::new(Mutex::new(Vec::new()));
         let seen = events.clone();
-        let run = Run::new(
+        let run = Run::seeded(
+            0,
             "t",
             Some(Arc::new(move |e: &Event| seen.lock().unwrap().push(e.clone()))),
         );
@@ -564,7 +821,8 @@ mod tests {
     async fn fail_names_the_step_and_the_cleanup() {
         let events = Arc::new(Mutex::new(Vec::new()));
         let e2 = events.clone();
-        let run = Run::new(
+        let run = Run::seeded(
+            0,
             "demo",
             Some(Arc::new(move |e: &Event| e2.lock().unwrap().push(e.clone()))),
         );

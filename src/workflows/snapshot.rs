@@ -78,7 +78,8 @@ use crate::id::SnapshotId;
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
 use crate::wait::{Backoff, RetryPolicy};
-use crate::workflows::plan::{Event, Progress, Run};
+use crate::workflows::plan::{Event, Owned, Progress, Run, Teardown, undo};
+use crate::workflows::remove;
 
 /// Concurrent block requests by default: coldsnap's 64 workers. AWS's guidance ("Optimize
 /// performance for EBS direct APIs"): about 10 requests/s per connection at 100 ms latency,
@@ -93,11 +94,12 @@ pub const CHECKSUM_MISMATCH: &str = "BlockChecksumMismatch";
 
 const GIB: u64 = 1 << 30;
 
-/// The retry policy for block requests: 12 attempts (as coldsnap) with exponential backoff
-/// from 1 s up to 20 s.
+/// The policy for reading a block again whose data does not match its checksum: 4 attempts
+/// with backoff from 1 s. (Transient errors, and a fresh snapshot that is not visible yet, are
+/// retried by the cloud's [`Retry`](crate::layer::Retry) layer, not here.)
 pub fn block_retry() -> RetryPolicy {
     RetryPolicy {
-        max_attempts: 12,
+        max_attempts: 4,
         backoff: Backoff {
             initial: Duration::from_secs(1),
             max: Duration::from_secs(20),
@@ -158,12 +160,30 @@ fn emit(progress: &Option<TransferProgress>, e: TransferEvent) {
 }
 
 /// A [`Run`] whose step events go to `progress` as [`TransferEvent::Workflow`].
-fn run_for(name: String, progress: &Option<TransferProgress>) -> Run {
+fn run_for(cloud: &Cloud, name: String, progress: &Option<TransferProgress>) -> Run {
     let forward: Option<Progress> = progress.clone().map(|p| {
         let f: Progress = Arc::new(move |e: &Event| p(&TransferEvent::Workflow(e.clone())));
         f
     });
-    Run::new(name, forward)
+    Run::new(cloud, name, forward)
+}
+
+/// The tag key naming the workflow kind.
+pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
+/// The tag key naming the upload.
+pub const TAG_NAME: &str = "aws-facade:name";
+/// The tag key naming the run that started the snapshot.
+pub const TAG_RUN: &str = "aws-facade:run";
+const WORKFLOW: &str = "snapshot-upload";
+
+fn owner_tags(name: &str, run: Option<&str>) -> Tags {
+    let mut t = Tags::new();
+    t.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
+    t.insert(TAG_NAME.into(), name.into());
+    if let Some(r) = run {
+        t.insert(TAG_RUN.into(), r.into());
+    }
+    t
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,7 +204,12 @@ pub struct UploadOptions {
     pub parent_snapshot_id: Option<SnapshotId>,
     /// The snapshot's description (at most 255 characters).
     pub description: Option<String>,
-    /// The snapshot's tags.
+    /// The upload's name (default `upload`): the snapshot carries it in its ownership tags
+    /// (`aws-facade:workflow = snapshot-upload`, `aws-facade:name`, `aws-facade:run`), so
+    /// [`find_owned`] and [`destroy_by_name`] find the pending snapshot of an interrupted upload.
+    #[builder(default = "upload".to_string())]
+    pub name: String,
+    /// The snapshot's tags (besides the ownership tags).
     #[builder(default)]
     pub tags: Tags,
     /// Encrypt the snapshot (default `true`; with a parent, the parent's encryption applies).
@@ -198,7 +223,7 @@ pub struct UploadOptions {
     /// Wait until the snapshot is `completed` after CompleteSnapshot (default `true`).
     #[builder(default = true)]
     pub wait_completed: bool,
-    /// Retries of each request.
+    /// Re-reads of a parent block whose checksum does not match.
     #[builder(default = block_retry())]
     pub retry: RetryPolicy,
     /// Where to send progress events.
@@ -218,6 +243,7 @@ impl std::fmt::Debug for UploadOptions {
             .field("concurrency", &self.concurrency)
             .field("volume_size_gib", &self.volume_size_gib)
             .field("parent_snapshot_id", &self.parent_snapshot_id)
+            .field("name", &self.name)
             .field("description", &self.description)
             .field("tags", &self.tags)
             .field("encrypted", &self.encrypted)
@@ -236,16 +262,18 @@ fn check_transfer(concurrency: usize, retry: &RetryPolicy) -> Result<()> {
 }
 
 impl UploadOptions {
-    /// The StartSnapshot request for `volume_size_gib` (validated).
-    fn start_request(&self, volume_size_gib: u32) -> Result<StartSnapshotRequest> {
-        // A random idempotency token: a StartSnapshot retried after a lost answer returns the
+    /// The StartSnapshot request for `volume_size_gib` (validated), tagged for the run `run_id`.
+    fn start_request(&self, volume_size_gib: u32, run_id: &str) -> Result<StartSnapshotRequest> {
+        // An idempotency token per run: a StartSnapshot retried after a lost answer returns the
         // same snapshot instead of starting a second one.
-        let token = format!("aws-facade-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let token = format!("aws-facade-{run_id}-{}", crate::rng::hex(16));
+        let mut tags = self.tags.clone();
+        tags.extend(owner_tags(&self.name, Some(run_id)));
         StartSnapshotRequest::builder()
             .volume_size_gib(volume_size_gib)
             .maybe_parent_snapshot_id(self.parent_snapshot_id.clone())
             .maybe_description(self.description.clone())
-            .tags(self.tags.clone())
+            .tags(tags)
             .client_token(token)
             .encrypted(self.encrypted)
             .maybe_kms_key_arn(self.kms_key_arn.clone())
@@ -277,7 +305,8 @@ impl UploadOptions {
 impl Validate for UploadOptions {
     fn validate(&self) -> Result<()> {
         check_transfer(self.concurrency, &self.retry)?;
-        self.start_request(self.volume_size_gib.unwrap_or(1)).map(|_| ())
+        validate::len_in("name", &self.name, 1, 128)?;
+        self.start_request(self.volume_size_gib.unwrap_or(1), "00000000").map(|_| ())
     }
 }
 
@@ -315,7 +344,7 @@ pub struct DownloadOptions {
     /// Replace an existing file (default `false`: an existing path is a validation error).
     #[builder(default)]
     pub overwrite: bool,
-    /// Retries of each request.
+    /// Re-reads of a block whose checksum does not match.
     #[builder(default = block_retry())]
     pub retry: RetryPolicy,
     /// Where to send progress events.
@@ -393,23 +422,17 @@ where
     policy.run_observed(op, retry_if, on_retry).await
 }
 
-/// Transient, or "does not exist" (a snapshot just started may not be visible to every
-/// endpoint yet; coldsnap retries this too).
-fn transient_or_not_found(e: &Error) -> bool {
-    e.is_retryable() || e.is_not_found()
+/// A block whose data did not match its checksum: read it again (a retry specific to block
+/// reads; transient errors are the retry layer's).
+fn corrupt(e: &Error) -> bool {
+    e.code() == Some(CHECKSUM_MISMATCH)
 }
 
-fn transient_or_corrupt(e: &Error) -> bool {
-    e.is_retryable() || e.code() == Some(CHECKSUM_MISMATCH)
-}
-
-/// One page of a snapshot's blocks, retried.
+/// One page of a snapshot's blocks.
 async fn block_page(
     ebs: &dyn Ebs,
     id: &SnapshotId,
     next_token: Option<String>,
-    retry: &RetryPolicy,
-    progress: &Option<TransferProgress>,
 ) -> Result<BlockPage> {
     let req = ListSnapshotBlocksRequest {
         snapshot_id: id.clone(),
@@ -417,10 +440,7 @@ async fn block_page(
         max_results: None,
         next_token,
     };
-    retried(retry, progress, "ListSnapshotBlocks", None, Error::is_retryable, || {
-        ebs.list_snapshot_blocks(req.clone())
-    })
-    .await
+    ebs.list_snapshot_blocks(req).await
 }
 
 /// The blocks of `first` (a page already fetched), then of every following page, fetched one
@@ -429,8 +449,6 @@ fn blocks_from<'a>(
     ebs: &'a dyn Ebs,
     id: SnapshotId,
     first: BlockPage,
-    retry: RetryPolicy,
-    progress: Option<TransferProgress>,
 ) -> BoxStream<'a, Result<Block>> {
     let next = first.next_token.filter(|t| !t.is_empty());
     let mut head = first.blocks;
@@ -441,10 +459,10 @@ fn blocks_from<'a>(
     }
     let head = futures::stream::iter(head.into_iter().map(Ok));
     let tail = futures::stream::try_unfold(next, move |token| {
-        let (id, retry, progress) = (id.clone(), retry, progress.clone());
+        let id = id.clone();
         async move {
             let Some(token) = token else { return Ok(None) };
-            let page = block_page(ebs, &id, Some(token), &retry, &progress).await?;
+            let page = block_page(ebs, &id, Some(token)).await?;
             let next = page.next_token.filter(|t| !t.is_empty());
             Ok(Some((futures::stream::iter(page.blocks.into_iter().map(Ok)), next)))
         }
@@ -473,7 +491,7 @@ async fn get_verified(
         progress,
         "GetSnapshotBlock",
         Some(index),
-        transient_or_corrupt,
+        corrupt,
         || async {
             let b = ebs.get_snapshot_block(req.clone()).await?;
             if b.is_intact() && b.data.len() == BLOCK_SIZE {
@@ -521,21 +539,87 @@ where
 {
     opts.validate()?;
     let volume_size_gib = opts.volume_size_for(length)?;
-    let start = opts.start_request(volume_size_gib)?;
-    let run = run_for(format!("snapshot upload ({length} bytes)"), &opts.progress);
+    let run = run_for(cloud, format!("snapshot upload {} ({length} bytes)", opts.name), &opts.progress);
+    let start = run.scope(async { opts.start_request(volume_size_gib, run.id()) }).await?;
+    run.set_sweep(sweep(cloud, owner_tags(&opts.name, Some(run.id()))));
     let mut created = None;
-    match upload_in(cloud, reader, length, opts, start, &run, &mut created).await {
-        Ok(out) => {
-            run.commit();
-            Ok(out)
-        }
-        Err(e) => {
-            if let Some(id) = &created {
-                tracing::warn!(snapshot = %id, error = %e, "upload failed; deleting the pending snapshot");
-            }
-            Err(run.fail(e).await)
-        }
+    run.execute(upload_in(cloud, reader, length, opts, start, &run, &mut created))
+        .await
+}
+
+fn snapshot_removal(cloud: &Cloud, id: &SnapshotId) -> Owned {
+    let (ec2, sid) = (cloud.ec2.clone(), id.clone());
+    Owned {
+        kind: "snapshot".into(),
+        id: id.to_string(),
+        remove: undo(move || {
+            let (ec2, sid) = (ec2.clone(), sid.clone());
+            async move { remove::snapshot(ec2.as_ref(), &sid).await }
+        }),
     }
+}
+
+/// The snapshots carrying `tags` that are not completed (a completed snapshot is data the user
+/// keeps), each with its removal.
+async fn pending_snapshots(cloud: &Cloud, tags: Tags) -> Result<Vec<Owned>> {
+    let found = cloud
+        .ec2
+        .describe_snapshots(crate::ec2::DescribeSnapshotsRequest::builder().tags(tags).build()?)
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter(|s| s.state != crate::ec2::SnapshotState::Completed)
+        .map(|s| snapshot_removal(cloud, &s.id))
+        .collect())
+}
+
+fn sweep(cloud: &Cloud, tags: Tags) -> crate::workflows::plan::SweepFn {
+    let cloud = cloud.clone();
+    Arc::new(move || {
+        let (cloud, tags) = (cloud.clone(), tags.clone());
+        // What this run started, completed or not: a failed upload keeps nothing.
+        Box::pin(async move {
+            Ok(cloud
+                .ec2
+                .describe_snapshots(crate::ec2::DescribeSnapshotsRequest::builder().tags(tags).build()?)
+                .await?
+                .into_iter()
+                .map(|s| snapshot_removal(&cloud, &s.id))
+                .collect())
+        })
+    })
+}
+
+/// The unfinished snapshots of uploads named `name` (pending or in error: an interrupted
+/// upload's), as `"snapshot snap-..."` labels. Completed snapshots are not listed.
+pub async fn find_owned(cloud: &Cloud, name: &str) -> Result<Vec<String>> {
+    Ok(pending_snapshots(cloud, owner_tags(name, None))
+        .await?
+        .into_iter()
+        .map(|o| format!("{} {}", o.kind, o.id))
+        .collect())
+}
+
+/// Deletes the unfinished snapshots of uploads named `name` (what an interrupted upload left;
+/// completed snapshots are kept). Idempotent.
+pub async fn destroy_by_name(cloud: &Cloud, name: &str, progress: Option<Progress>) -> Result<Teardown> {
+    let run = Run::new(cloud, format!("snapshot upload {name} destroy"), progress);
+    let out = run
+        .scope(async {
+            let mut report = Teardown::default();
+            for o in pending_snapshots(cloud, owner_tags(name, None)).await? {
+                (o.remove)().await?;
+                run.emit(Event::Removed {
+                    kind: o.kind.clone(),
+                    id: o.id.clone(),
+                });
+                report.removed.push(format!("{} {}", o.kind, o.id));
+            }
+            Ok::<_, Error>(report)
+        })
+        .await;
+    run.commit();
+    out
 }
 
 /// The source's next block, the parent's matching block, and the job it makes.
@@ -699,13 +783,13 @@ where
     R: AsyncRead + Unpin + Send,
 {
     let ebs: &dyn Ebs = cloud.ebs.as_ref();
-    let (retry, progress) = (&opts.retry, &opts.progress);
+    let progress = &opts.progress;
 
     // The parent's first page comes first: a missing or unfinished parent fails before
     // anything is created.
     let parent_page = match &opts.parent_snapshot_id {
         Some(p) => Some(
-            run.step("list parent blocks", &[], block_page(ebs, p, None, retry, progress))
+            run.step("list parent blocks", &[], block_page(ebs, p, None))
                 .await?,
         ),
         None => None,
@@ -725,17 +809,14 @@ where
 
     let started = run
         .step("start snapshot", &[], async {
-            retried(retry, progress, "StartSnapshot", None, Error::is_retryable, || {
-                ebs.start_snapshot(start.clone())
-            })
-            .await
+            // The client token makes a retry after a lost answer return the same snapshot.
+            ebs.start_snapshot(start).await
         })
         .await?;
     let id = started.snapshot_id.clone();
     *created = Some(id.clone());
-    run.created_with("snapshot", cloud.ec2.clone(), id.clone(), |ec2, id| async move {
-        ec2.delete_snapshot(id).await
-    });
+    let o = snapshot_removal(cloud, &id);
+    run.created(&o.kind, o.id, o.remove);
     let source_blocks = length.div_ceil(BLOCK_SIZE as u64) as u32;
     emit(
         progress,
@@ -752,7 +833,7 @@ where
         .step("write blocks", &["start snapshot"], async {
             let parent = match (parent_page, &opts.parent_snapshot_id) {
                 (Some(page), Some(pid)) => {
-                    Some(in_index_order(blocks_from(ebs, pid.clone(), page, *retry, progress.clone())).peekable())
+                    Some(in_index_order(blocks_from(ebs, pid.clone(), page)).peekable())
                 }
                 _ => None,
             };
@@ -824,10 +905,7 @@ where
         .build()?;
     let mut status = run
         .step("complete snapshot", &["write blocks"], async {
-            retried(retry, progress, "CompleteSnapshot", None, Error::is_retryable, || {
-                ebs.complete_snapshot(complete.clone())
-            })
-            .await
+            ebs.complete_snapshot(complete).await
         })
         .await?;
     if status == DirectSnapshotStatus::Error {
@@ -881,15 +959,9 @@ async fn write_block(
         data: job.data,
         progress: Some((u64::from(job.index.min(source_blocks)) * 100 / u64::from(source_blocks.max(1))) as u8),
     };
-    retried(
-        &opts.retry,
-        &opts.progress,
-        "PutSnapshotBlock",
-        Some(job.index),
-        transient_or_not_found,
-        || ebs.put_snapshot_block(req.clone()),
-    )
-    .await?;
+    // A fresh snapshot not visible yet ("does not exist") is retried by the retry layer
+    // (PutSnapshotBlock is in `layer::EVENTUALLY_CONSISTENT_OPS`), as coldsnap does.
+    ebs.put_snapshot_block(req).await?;
     Ok((job.seq, Some(digest)))
 }
 
@@ -917,14 +989,8 @@ pub async fn download_file(
             format!("{} exists (set overwrite to replace it)", path.display()),
         ));
     }
-    let run = run_for(format!("snapshot download {snapshot_id}"), &opts.progress);
-    match download_in(cloud, snapshot_id, path, opts, &run).await {
-        Ok(out) => {
-            run.commit();
-            Ok(out)
-        }
-        Err(e) => Err(run.fail(e).await),
-    }
+    let run = run_for(cloud, format!("snapshot download {snapshot_id}"), &opts.progress);
+    run.execute(download_in(cloud, snapshot_id, path, opts, &run)).await
 }
 
 async fn download_in(
@@ -938,7 +1004,7 @@ async fn download_in(
     let (retry, progress) = (&opts.retry, &opts.progress);
     let what = path.display().to_string();
     let first = run
-        .step("list blocks", &[], block_page(ebs, id, None, retry, progress))
+        .step("list blocks", &[], block_page(ebs, id, None))
         .await?;
     if first.block_size as usize != BLOCK_SIZE {
         // moto 5.2.5 reports 512; AWS always 524,288. Block offsets use the real size.
@@ -982,7 +1048,7 @@ async fn download_in(
 
     let blocks_written = run
         .step("read blocks", &["create file"], async {
-            let blocks = blocks_from(ebs, id.clone(), first, *retry, progress.clone());
+            let blocks = blocks_from(ebs, id.clone(), first);
             let fetched = blocks
                 .map_ok(|b| {
                     let file = file.clone();
@@ -1055,9 +1121,7 @@ pub async fn changed_blocks(cloud: &Cloud, first: &SnapshotId, second: &Snapshot
     if first == second {
         return Err(Error::validation("first", "must differ from second"));
     }
-    let blocks = block_retry()
-        .run(|| all_changed_blocks(cloud.ebs.as_ref(), Some(first), second))
-        .await?;
+    let blocks = all_changed_blocks(cloud.ebs.as_ref(), Some(first), second).await?;
     Ok(blocks.into_iter().map(|b| b.index).collect())
 }
 

@@ -28,7 +28,7 @@
 //! # Ok(()) }
 //! ```
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use bon::Builder;
 use serde::{Deserialize, Serialize};
@@ -36,21 +36,35 @@ use serde::{Deserialize, Serialize};
 use crate::Tags;
 use crate::cloud::Cloud;
 use crate::ec2::{
-    AttachVolumeRequest, AttachmentState, CreateSnapshotRequest, CreateVolumeRequest, DescribeInstancesRequest,
-    DescribeSnapshotsRequest, DescribeVolumesRequest, DetachVolumeRequest, InstanceState, Snapshot, SnapshotState,
-    Volume, VolumeState, VolumeType,
+    AttachVolumeRequest, CreateSnapshotRequest, CreateVolumeRequest, DescribeInstancesRequest, DescribeSnapshotsRequest,
+    DescribeVolumesRequest, InstanceState, Snapshot, Volume, VolumeState, VolumeType,
 };
 use crate::error::{Error, Result};
 use crate::id::{AvailabilityZone, InstanceId, SnapshotId, VolumeId};
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
-use crate::wait::{Backoff, Check, Waiter};
-use crate::workflows::plan::{Progress, Run, call_retry};
+use crate::wait::conditions;
+use crate::workflows::plan::{Owned, Progress, Run, Teardown, undo};
+use crate::workflows::remove;
 
 /// The tag key naming the workflow kind.
 pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
 /// The tag key naming the volume.
 pub const TAG_NAME: &str = "aws-facade:name";
+/// The tag key naming the run that created a resource.
+pub const TAG_RUN: &str = "aws-facade:run";
+const WORKFLOW: &str = "volume";
+
+/// The ownership tags of the volume `name` (and of the run `run`, if given).
+fn owner_tags(name: &str, run: Option<&str>) -> Tags {
+    let mut t = Tags::new();
+    t.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
+    t.insert(TAG_NAME.into(), name.into());
+    if let Some(r) = run {
+        t.insert(TAG_RUN.into(), r.into());
+    }
+    t
+}
 
 /// A volume to provision for an instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
@@ -92,10 +106,9 @@ fn yes() -> bool {
 }
 
 impl VolumeSpec {
-    fn create_request(&self, az: AvailabilityZone) -> Result<CreateVolumeRequest> {
+    fn create_request(&self, az: AvailabilityZone, run_id: &str) -> Result<CreateVolumeRequest> {
         let mut tags = self.tags.clone();
-        tags.insert(TAG_WORKFLOW.into(), "volume".into());
-        tags.insert(TAG_NAME.into(), self.name.clone());
+        tags.extend(owner_tags(&self.name, Some(run_id)));
         tags.entry("Name".into()).or_insert_with(|| self.name.clone());
         CreateVolumeRequest::builder()
             .availability_zone(az)
@@ -107,8 +120,9 @@ impl VolumeSpec {
             .maybe_kms_key_id(self.kms_key_id.clone())
             .maybe_snapshot_id(self.snapshot_id.clone())
             .tags(tags)
+            // Per run: a retry after a lost answer gets the same volume back, a later run a new one.
             .client_token(
-                format!("{}-{}", self.instance_id, self.name)
+                format!("{run_id}-{}", self.name)
                     .chars()
                     .take(64)
                     .collect::<String>(),
@@ -128,7 +142,7 @@ impl Validate for VolumeSpec {
                 .build()?;
         }
         // The volume-type limits are checked by the create request itself.
-        self.create_request("us-east-1a".parse()?).map(|_| ())
+        self.create_request("us-east-1a".parse()?, "00000000").map(|_| ())
     }
 }
 
@@ -153,15 +167,48 @@ pub const DEVICES: &[&str] = &[
 
 /// Creates a volume in the instance's zone (or finds the one this name already made), waits
 /// until it is available, attaches it at the next free device and waits until it is attached.
+///
+/// The volume carries the ownership tags (`aws-facade:workflow = volume`, `aws-facade:name`,
+/// `aws-facade:run`) from its creation; a re-provision finds it by them. On failure, or if this
+/// future is dropped, what the run created is removed ([`Run`]).
 pub async fn provision(cloud: &Cloud, spec: &VolumeSpec, progress: Option<Progress>) -> Result<VolumeOutputs> {
     spec.validate()?;
-    let run = Run::new(format!("volume {}", spec.name), progress);
-    match provision_in(cloud, spec, &run).await {
-        Ok(o) => {
-            run.commit();
-            Ok(o)
-        }
-        Err(e) => Err(run.fail(e).await),
+    let run = Run::new(cloud, format!("volume {}", spec.name), progress);
+    run.set_sweep(sweep(cloud, &spec.name, run.id()));
+    run.execute(provision_in(cloud, spec, &run)).await
+}
+
+/// What carries the run's id: the volumes it made, even those whose answer was lost.
+fn sweep(cloud: &Cloud, name: &str, run_id: &str) -> crate::workflows::plan::SweepFn {
+    let (cloud, tags) = (cloud.clone(), owner_tags(name, Some(run_id)));
+    Arc::new(move || {
+        let (cloud, tags) = (cloud.clone(), tags.clone());
+        Box::pin(async move { Ok(owned_volumes(&cloud, tags).await?.into_iter().map(|(o, _)| o).collect()) })
+    })
+}
+
+/// The volumes that carry `tags` (not deleted), each with its removal.
+async fn owned_volumes(cloud: &Cloud, tags: Tags) -> Result<Vec<(Owned, Volume)>> {
+    let found = cloud
+        .ec2
+        .describe_volumes(DescribeVolumesRequest::builder().tags(tags).build()?)
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter(|v| !matches!(v.state, VolumeState::Deleting | VolumeState::Deleted))
+        .map(|v| (volume_removal(cloud, &v.id, true), v))
+        .collect())
+}
+
+fn volume_removal(cloud: &Cloud, id: &VolumeId, force: bool) -> Owned {
+    let (ec2, vid) = (cloud.ec2.clone(), id.clone());
+    Owned {
+        kind: "volume".into(),
+        id: id.to_string(),
+        remove: undo(move || {
+            let (ec2, vid) = (ec2.clone(), vid.clone());
+            async move { remove::volume(ec2.as_ref(), &vid, force).await }
+        }),
     }
 }
 
@@ -171,7 +218,7 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
             let req = DescribeInstancesRequest::builder()
                 .instance_ids(vec![spec.instance_id.clone()])
                 .build()?;
-            let mut found = call_retry().run(|| cloud.ec2.describe_instances(req.clone())).await?;
+            let mut found = cloud.ec2.describe_instances(req).await?;
             let i = found.pop().ok_or_else(|| {
                 Error::api(
                     crate::Service::Ec2,
@@ -193,19 +240,15 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
         })
         .await?;
 
-    // Re-apply: a volume with this name already attached to the instance is the answer.
-    let mut tags = Tags::new();
-    tags.insert(TAG_NAME.into(), spec.name.clone());
-    tags.insert(TAG_WORKFLOW.into(), "volume".into());
-    let existing = call_retry()
-        .run(|| {
-            cloud.ec2.describe_volumes(
-                DescribeVolumesRequest::builder()
-                    .tags(tags.clone())
-                    .build()
-                    .expect("valid"),
-            )
-        })
+    // Re-apply: a volume with this name's ownership tags already attached to the instance is
+    // the answer.
+    let existing = cloud
+        .ec2
+        .describe_volumes(
+            DescribeVolumesRequest::builder()
+                .tags(owner_tags(&spec.name, None))
+                .build()?,
+        )
         .await?;
     if let Some(v) = existing
         .iter()
@@ -228,39 +271,37 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
     let az = instance.availability_zone.clone();
     // Creating the volume and choosing its device are independent: run them together.
     let create = run.step("create volume", &["find instance"], async {
-        let req = spec.create_request(az.clone())?;
+        let req = spec.create_request(az.clone(), run.id())?;
         let v = match existing
             .into_iter()
-            .find(|v| v.state != VolumeState::Deleting && v.availability_zone == az && v.attachments.is_empty())
+            .find(|v| v.state == VolumeState::Available && v.availability_zone == az && v.attachments.is_empty())
         {
             Some(v) => {
                 run.reused("volume", v.id.to_string());
                 v
             }
             None => {
-                let v = call_retry().run(|| cloud.ec2.create_volume(req.clone())).await?;
-                run.created_with("volume", cloud.ec2.clone(), v.id.clone(), |ec2, id| async move {
-                    detach_and_delete(ec2.as_ref(), &id, true).await
-                });
+                // The client token makes a retry after a lost answer return the same volume.
+                let v = cloud.ec2.create_volume(req).await?;
+                let o = volume_removal(cloud, &v.id, true);
+                run.created(&o.kind, o.id, o.remove);
                 v
             }
         };
-        wait_volume(cloud, &v.id, "available", |v| v.state == VolumeState::Available).await
+        conditions::volume(cloud.ec2.as_ref(), &v.id, "available", conditions::volume_is_available).await
     });
 
     let choose = run.step("choose device", &["find instance"], async {
         if let Some(d) = &spec.device {
             return Ok(d.clone());
         }
-        let attached = call_retry()
-            .run(|| {
-                cloud.ec2.describe_volumes(
-                    DescribeVolumesRequest::builder()
-                        .attached_to(spec.instance_id.clone())
-                        .build()
-                        .expect("valid"),
-                )
-            })
+        let attached = cloud
+            .ec2
+            .describe_volumes(
+                DescribeVolumesRequest::builder()
+                    .attached_to(spec.instance_id.clone())
+                    .build()?,
+            )
             .await?;
         let used: Vec<&str> = attached
             .iter()
@@ -280,11 +321,13 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
             .instance_id(spec.instance_id.clone())
             .device(device.clone())
             .build()?;
-        call_retry().run(|| cloud.ec2.attach_volume(req.clone())).await?;
-        wait_volume(cloud, &volume.id, "attached", |v| {
-            v.state == VolumeState::InUse && v.attachments.iter().any(|a| a.state == AttachmentState::Attached)
-        })
-        .await
+        match cloud.ec2.attach_volume(req).await {
+            Ok(_) => {}
+            // A retried attach whose first attempt took effect: the volume is ours already.
+            Err(e) if e.code() == Some("VolumeInUse") => {}
+            Err(e) => return Err(e),
+        }
+        conditions::volume(cloud.ec2.as_ref(), &volume.id, "attached", conditions::volume_is_attached).await
     })
     .await?;
 
@@ -296,160 +339,89 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
     })
 }
 
-fn poll() -> Backoff {
-    Backoff {
-        initial: Duration::from_secs(1),
-        max: Duration::from_secs(15),
-        multiplier: 1.5,
-        jitter: true,
-    }
-}
-
-async fn wait_volume(cloud: &Cloud, id: &VolumeId, what: &str, done: impl Fn(&Volume) -> bool) -> Result<Volume> {
-    wait_volume_on(cloud.ec2.as_ref(), id, what, done).await
-}
-
-async fn wait_volume_on(
-    ec2: &dyn crate::ec2::Ec2,
-    id: &VolumeId,
-    what: &str,
-    done: impl Fn(&Volume) -> bool,
-) -> Result<Volume> {
-    let req = DescribeVolumesRequest::builder().volume_ids(vec![id.clone()]).build()?;
-    Waiter::new(format!("volume {id} {what}"))
-        .timeout(Duration::from_secs(600))
-        .backoff(poll())
-        .until(|| {
-            let req = req.clone();
-            let done = &done;
-            async move {
-                let v = ec2.describe_volumes(req).await?;
-                match v.into_iter().next() {
-                    Some(v) if done(&v) => Ok(Check::Done(v)),
-                    Some(v) if v.state == VolumeState::Error => Err(Error::api(
-                        crate::Service::Ec2,
-                        "VolumeError",
-                        format!("volume '{}' is in state error", v.id),
-                    )),
-                    Some(v) => Ok(Check::Pending(format!(
-                        "{} {:?}",
-                        v.state.as_str(),
-                        v.attachments.first().map(|a| a.state)
-                    ))),
-                    None => Ok(Check::Pending("not visible yet".into())),
-                }
-            }
-        })
-        .await
-}
-
 /// Detaches the volume if attached (forcing if asked), waits until it is available, and
-/// deletes it. A volume that is already gone counts as deleted.
+/// deletes it ([`remove::volume`]). A volume that is already gone counts as deleted.
 pub async fn detach_and_delete(ec2: &dyn crate::ec2::Ec2, id: &VolumeId, force: bool) -> Result<()> {
-    let req = DescribeVolumesRequest::builder().volume_ids(vec![id.clone()]).build()?;
-    let v = match ec2.describe_volumes(req).await {
-        Ok(v) => v,
-        Err(e) if e.is_not_found() => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    let Some(v) = v.into_iter().next() else { return Ok(()) };
-    if !v.attachments.is_empty() && v.state == VolumeState::InUse {
-        // Naming the instance is precise (and moto fails a DetachVolume without it).
-        let req = DetachVolumeRequest::builder()
-            .volume_id(id.clone())
-            .maybe_instance_id(v.attachments.first().map(|a| a.instance_id.clone()))
-            .force(force)
-            .build()?;
-        match call_retry().run(|| ec2.detach_volume(req.clone())).await {
-            Ok(_) => {}
-            Err(e) if e.code() == Some("IncorrectState") => {}
-            Err(e) => return Err(e),
-        }
-    }
-    if v.state != VolumeState::Available {
-        wait_volume_on(ec2, id, "available", |v| v.state == VolumeState::Available).await?;
-    }
-    match call_retry().run(|| ec2.delete_volume(id.clone())).await {
-        Err(e) if e.is_not_found() => Ok(()),
-        other => other,
-    }
+    remove::volume(ec2, id, force).await
 }
 
-/// Snapshots a volume and waits for completion, reporting progress as notes.
+/// Snapshots a volume and waits for completion, reporting progress as notes. The snapshot
+/// carries the run's id as a tag (`aws-facade:run`): CreateSnapshot has no idempotency token,
+/// so a create whose answer was lost is found by it instead of being made twice.
 pub async fn snapshot(
     cloud: &Cloud,
     volume_id: &VolumeId,
     description: Option<String>,
     progress: Option<Progress>,
 ) -> Result<Snapshot> {
-    let run = Run::new(format!("snapshot {volume_id}"), progress);
+    let run = Run::new(cloud, format!("snapshot {volume_id}"), progress);
+    let mut tags = Tags::new();
+    tags.insert(TAG_WORKFLOW.into(), "volume-snapshot".into());
+    tags.insert(TAG_NAME.into(), volume_id.to_string());
+    tags.insert(TAG_RUN.into(), run.id().to_string());
     let req = CreateSnapshotRequest::builder()
         .volume_id(volume_id.clone())
         .maybe_description(description)
+        .tags(tags.clone())
         .build()?;
-    let result = async {
+    let find = DescribeSnapshotsRequest::builder().tags(tags).build()?;
+    {
+        let (cloud, find) = (cloud.clone(), find.clone());
+        run.set_sweep(Arc::new(move || {
+            let (cloud, find) = (cloud.clone(), find.clone());
+            Box::pin(async move {
+                Ok(cloud
+                    .ec2
+                    .describe_snapshots(find)
+                    .await?
+                    .into_iter()
+                    .map(|s| snapshot_removal(&cloud, &s.id))
+                    .collect())
+            })
+        }));
+    }
+    run.execute(async {
         let snap = run
-            .step(
-                "create snapshot",
-                &[],
-                call_retry().run(|| cloud.ec2.create_snapshot(req.clone())),
-            )
+            .step("create snapshot", &[], async {
+                match cloud.ec2.create_snapshot(req).await {
+                    Ok(s) => Ok(s),
+                    // The answer may have been lost after the snapshot was made: look for it.
+                    Err(e) if e.is_retryable() => {
+                        let found = cloud.ec2.describe_snapshots(find).await?;
+                        found.into_iter().next().ok_or(e)
+                    }
+                    Err(e) => Err(e),
+                }
+            })
             .await?;
-        run.created_with("snapshot", cloud.ec2.clone(), snap.id.clone(), |ec2, sid| async move {
-            ec2.delete_snapshot(sid).await
-        });
+        let o = snapshot_removal(cloud, &snap.id);
+        run.created(&o.kind, o.id, o.remove);
         run.step(
             "wait completed",
             &["create snapshot"],
             wait_snapshot(cloud, &snap.id, &run),
         )
         .await
-    }
-    .await;
-    match result {
-        Ok(s) => {
-            run.commit();
-            Ok(s)
-        }
-        Err(e) => Err(run.fail(e).await),
+    })
+    .await
+}
+
+fn snapshot_removal(cloud: &Cloud, id: &SnapshotId) -> Owned {
+    let (ec2, sid) = (cloud.ec2.clone(), id.clone());
+    Owned {
+        kind: "snapshot".into(),
+        id: id.to_string(),
+        remove: undo(move || {
+            let (ec2, sid) = (ec2.clone(), sid.clone());
+            async move { remove::snapshot(ec2.as_ref(), &sid).await }
+        }),
     }
 }
 
-/// Polls DescribeSnapshots until snapshot `id` is `completed` (AWS takes minutes; not-found
-/// counts as not visible yet), noting its progress on `run`; its `error` state is an error.
+/// Waits until snapshot `id` is `completed` ([`conditions::snapshot_completed`]), noting its
+/// progress on `run`.
 pub(crate) async fn wait_snapshot(cloud: &Cloud, id: &SnapshotId, run: &Run) -> Result<Snapshot> {
-    let req = DescribeSnapshotsRequest::builder()
-        .snapshot_ids(vec![id.clone()])
-        .build()?;
-    Waiter::new(format!("snapshot {id} completed"))
-        .timeout(Duration::from_secs(6 * 3600))
-        .backoff(Backoff {
-            initial: Duration::from_secs(2),
-            max: Duration::from_secs(30),
-            multiplier: 1.5,
-            jitter: true,
-        })
-        .until(|| {
-            let req = req.clone();
-            async move {
-                let s = cloud.ec2.describe_snapshots(req).await?;
-                match s.into_iter().next() {
-                    Some(s) if s.state == SnapshotState::Completed => Ok(Check::Done(s)),
-                    Some(s) if s.state == SnapshotState::Error => Err(Error::api(
-                        crate::Service::Ec2,
-                        "SnapshotError",
-                        format!("snapshot '{}' failed", s.id),
-                    )),
-                    Some(s) => {
-                        let p = s.progress.unwrap_or(0);
-                        run.note(format!("snapshot {} {p}%", s.id));
-                        Ok(Check::Pending(format!("pending {p}%")))
-                    }
-                    None => Ok(Check::Pending("not visible yet".into())),
-                }
-            }
-        })
-        .await
+    conditions::snapshot_completed(cloud.ec2.as_ref(), id, |p| run.note(format!("snapshot {id} {p}%"))).await
 }
 
 /// Restores a snapshot into a new volume for `spec.instance_id` (in its zone) and attaches it:
@@ -467,20 +439,67 @@ pub async fn restore(
     provision(cloud, &spec, progress).await
 }
 
-/// Detaches (forcing if asked) and deletes the volume in `outputs`. Idempotent.
+/// Detaches (forcing if asked) and deletes the volume in `outputs`. Idempotent. A volume
+/// without this workflow's ownership tags is not deleted: that is an `Error::Conflict`.
 pub async fn destroy(cloud: &Cloud, outputs: &VolumeOutputs, force: bool, progress: Option<Progress>) -> Result<()> {
-    let run = Run::new(format!("volume {} destroy", outputs.volume_id), progress);
-    run.step(
-        "detach and delete",
-        &[],
-        detach_and_delete(cloud.ec2.as_ref(), &outputs.volume_id, force),
-    )
+    let run = Run::new(cloud, format!("volume {} destroy", outputs.volume_id), progress);
+    run.scope(run.step("detach and delete", &[], async {
+        let req = DescribeVolumesRequest::builder()
+            .volume_ids(vec![outputs.volume_id.clone()])
+            .build()?;
+        let found = cloud.ec2.describe_volumes(req).await;
+        let Some(v) = remove::NotFoundExt::ok_if_not_found(found)?.and_then(|v| v.into_iter().next()) else {
+            return Ok(());
+        };
+        if v.tags.get(TAG_WORKFLOW).map(String::as_str) != Some(WORKFLOW) || !v.tags.contains_key(TAG_NAME) {
+            return Err(remove::not_ours(
+                "volume",
+                v.id.as_str(),
+                crate::Service::Ec2,
+                &owner_tags("NAME", None),
+            ));
+        }
+        remove::volume(cloud.ec2.as_ref(), &outputs.volume_id, force).await
+    }))
     .await?;
     run.emit(crate::workflows::Event::Removed {
         kind: "volume".into(),
         id: outputs.volume_id.to_string(),
     });
+    run.commit();
     Ok(())
+}
+
+/// What the volume `name` owns (volumes with its ownership tags, not deleted), as
+/// `"volume vol-..."` labels: to see orphans without removing them.
+pub async fn find_owned(cloud: &Cloud, name: &str) -> Result<Vec<String>> {
+    Ok(owned_volumes(cloud, owner_tags(name, None))
+        .await?
+        .into_iter()
+        .map(|(o, _)| format!("{} {}", o.kind, o.id))
+        .collect())
+}
+
+/// Finds every volume carrying the ownership tags of `name` (attached or not, after an
+/// interrupted provision too) and detaches (forcing) and deletes it. Idempotent.
+pub async fn destroy_by_name(cloud: &Cloud, name: &str, progress: Option<Progress>) -> Result<Teardown> {
+    let run = Run::new(cloud, format!("volume {name} destroy"), progress);
+    let out = run
+        .scope(async {
+            let mut report = Teardown::default();
+            for (o, _) in owned_volumes(cloud, owner_tags(name, None)).await? {
+                (o.remove)().await?;
+                run.emit(crate::workflows::Event::Removed {
+                    kind: o.kind.clone(),
+                    id: o.id.clone(),
+                });
+                report.removed.push(format!("{} {}", o.kind, o.id));
+            }
+            Ok::<_, Error>(report)
+        })
+        .await;
+    run.commit();
+    out
 }
 
 #[cfg(test)]

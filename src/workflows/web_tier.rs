@@ -64,7 +64,7 @@ use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
 use crate::wait::{Backoff, Check, Waiter};
 use crate::workflows::alarms::Preset;
-use crate::workflows::plan::{Progress, Run, call_retry, undo};
+use crate::workflows::plan::{Progress, Run, undo};
 
 /// The tag key naming the workflow kind.
 pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
@@ -459,8 +459,7 @@ impl WebTier {
             .collect();
         let healthy = async {
             run.step("register targets", &["wait instances running", "target group"], async {
-                call_retry()
-                    .run(|| cloud.elb.register_targets(tg.clone(), targets.clone()))
+                cloud.elb.register_targets(tg.clone(), targets.clone())
                     .await
             })
             .await?;
@@ -527,12 +526,8 @@ impl WebTier {
             crate::elb::DEREGISTRATION_DELAY.to_string(),
             self.deregistration_delay_secs.to_string(),
         );
-        call_retry()
-            .run_if(
-                || cloud.elb.modify_target_group_attributes(arn.clone(), attrs.clone()),
-                |e| e.is_retryable() || e.is_not_found(),
-            )
-            .await?;
+        // A new target group not yet visible is the retry layer's business (eventual consistency).
+        cloud.elb.modify_target_group_attributes(arn.clone(), attrs).await?;
         Ok(arn)
     }
 
@@ -561,7 +556,7 @@ impl WebTier {
             .health_check(health_check)
             .tags(tags.clone())
             .build()?;
-        let tg = call_retry().run(|| cloud.elb.create_target_group(req.clone())).await?;
+        let tg = cloud.elb.create_target_group(req.clone()).await?;
         run.created_with(
             "target group",
             cloud.elb.clone(),
@@ -585,8 +580,7 @@ impl WebTier {
         let find = DescribeLoadBalancersRequest::builder()
             .names(vec![self.name.clone()])
             .build()?;
-        match call_retry()
-            .run(|| cloud.elb.describe_load_balancers(find.clone()))
+        match cloud.elb.describe_load_balancers(find.clone())
             .await
         {
             Ok(mut found) if !found.is_empty() => {
@@ -604,7 +598,7 @@ impl WebTier {
             .security_groups(vec![lb_sg.clone()])
             .tags(tags.clone())
             .build()?;
-        let lb = call_retry().run(|| cloud.elb.create_load_balancer(req.clone())).await?;
+        let lb = cloud.elb.create_load_balancer(req.clone()).await?;
         run.created_with(
             "load balancer",
             cloud.elb.clone(),
@@ -624,7 +618,7 @@ impl WebTier {
         lb: &LoadBalancerArn,
         tg: &TargetGroupArn,
     ) -> Result<ListenerArn> {
-        let existing = call_retry().run(|| cloud.elb.describe_listeners(lb.clone())).await?;
+        let existing = cloud.elb.describe_listeners(lb.clone()).await?;
         if let Some(l) = existing.into_iter().find(|l| l.port == self.listener.port) {
             run.reused("listener", l.arn.to_string());
             return Ok(l.arn);
@@ -641,7 +635,7 @@ impl WebTier {
             .maybe_certificate_arn(self.listener.certificate_arn.clone())
             .default_target_group(tg.clone())
             .build()?;
-        let listener = call_retry().run(|| cloud.elb.create_listener(req.clone())).await?;
+        let listener = cloud.elb.create_listener(req.clone()).await?;
         run.created_with(
             "listener",
             cloud.elb.clone(),
@@ -690,7 +684,7 @@ impl WebTier {
             async move {
                 let req = req?;
                 // The client token makes the retry safe: a repeat launches nothing new.
-                let launched = call_retry().run(|| cloud.ec2.run_instances(req.clone())).await?;
+                let launched = cloud.ec2.run_instances(req.clone()).await?;
                 for i in &launched {
                     record_instance(cloud, run, &i.id);
                 }
@@ -725,8 +719,7 @@ impl WebTier {
                 )
                 .await?
                 .is_empty();
-            call_retry()
-                .run(|| cloud.cloudwatch.put_metric_alarm(req.clone()))
+            cloud.cloudwatch.put_metric_alarm(req.clone())
                 .await?;
             if existed {
                 run.reused("alarm", req.alarm_name.to_string());
@@ -878,8 +871,8 @@ pub fn alarm_requests(
 // Steps shared by apply, scale and destroy
 
 async fn resolve_network(cloud: &Cloud, subnets: &[SubnetId]) -> Result<(VpcId, Vec<SubnetId>)> {
-    let vpc = call_retry().run(|| cloud.ec2.default_vpc()).await?;
-    let all = call_retry().run(|| cloud.ec2.describe_subnets(vpc.id.clone())).await?;
+    let vpc = cloud.ec2.default_vpc().await?;
+    let all = cloud.ec2.describe_subnets(vpc.id.clone()).await?;
     if !subnets.is_empty() {
         let known: Vec<_> = all.iter().filter(|s| subnets.contains(&s.id)).collect();
         if known.len() != subnets.len() {
@@ -911,7 +904,7 @@ async fn resolve_image(cloud: &Cloud, spec: &ImageSpec) -> Result<ImageId> {
                 .owners(vec![owner.clone()])
                 .name_pattern(name_pattern.clone())
                 .build()?;
-            let mut images = call_retry().run(|| cloud.ec2.describe_images(req.clone())).await?;
+            let mut images = cloud.ec2.describe_images(req.clone()).await?;
             images.sort_by(|a, b| b.creation_date.cmp(&a.creation_date));
             images.into_iter().next().map(|i| i.id).ok_or_else(|| {
                 Error::validation("image", format!("no image named {name_pattern:?} owned by {owner:?}"))
@@ -949,12 +942,11 @@ async fn ensure_group(
         .vpc_id(vpc.clone())
         .tags(tags.clone())
         .build()?;
-    let id = match call_retry().run(|| cloud.ec2.create_security_group(req.clone())).await {
+    let id = match cloud.ec2.create_security_group(req.clone()).await {
         Ok(id) => id,
         // A retried create whose first attempt landed: find it.
         Err(e) if e.code() == Some("InvalidGroup.Duplicate") => {
-            let groups = call_retry()
-                .run(|| cloud.ec2.describe_security_groups(find.clone()))
+            let groups = cloud.ec2.describe_security_groups(find.clone())
                 .await?;
             found(groups).ok_or(e)?
         }
@@ -966,15 +958,10 @@ async fn ensure_group(
     Ok(id)
 }
 
-/// Adds a rule; an existing identical rule is fine; a group not yet visible is retried.
+/// Adds a rule; an existing identical rule is fine (a group not yet visible is retried by the
+/// retry layer).
 async fn authorize(cloud: &Cloud, req: AuthorizeIngressRequest) -> Result<()> {
-    let r = call_retry()
-        .run_if(
-            || cloud.ec2.authorize_ingress(req.clone()),
-            |e| e.is_retryable() || e.is_not_found(),
-        )
-        .await;
-    match r {
+    match cloud.ec2.authorize_ingress(req).await {
         Err(e) if e.code() == Some("InvalidPermission.Duplicate") => Ok(()),
         other => other,
     }
@@ -1005,7 +992,7 @@ async fn find_instances(cloud: &Cloud, name: &str) -> Result<Vec<Instance>> {
         .tags(tags)
         .states(vec![InstanceState::Pending, InstanceState::Running])
         .build()?;
-    call_retry().run(|| cloud.ec2.describe_instances(req.clone())).await
+    cloud.ec2.describe_instances(req.clone()).await
 }
 
 /// How many instances to launch in each subnet so zones stay balanced.
@@ -1077,13 +1064,12 @@ async fn remove_instances(
                 port: None,
             })
             .collect();
-        call_retry()
-            .run(|| cloud.elb.deregister_targets(tg.clone(), targets.clone()))
+        cloud.elb.deregister_targets(tg.clone(), targets.clone())
             .await?;
         run.step("wait targets drained", &[], wait_drained(cloud, &tg, &targets))
             .await?;
     }
-    call_retry().run(|| cloud.ec2.terminate_instances(ids.to_vec())).await?;
+    cloud.ec2.terminate_instances(ids.to_vec()).await?;
     wait_terminated(cloud.ec2.as_ref(), ids).await?;
     for id in ids {
         run.emit(crate::workflows::Event::Removed {
@@ -1302,8 +1288,7 @@ pub async fn scale(
                     gone.push(format!("{}-{id}-{suffix}", spec.name).parse::<AlarmName>()?);
                 }
             }
-            call_retry()
-                .run(|| cloud.cloudwatch.delete_alarms(gone.clone()))
+            cloud.cloudwatch.delete_alarms(gone.clone())
                 .await
                 .or_else(|e| if e.is_not_found() { Ok(()) } else { Err(e) })?;
             out.alarm_names.retain(|a| !gone.contains(a));
@@ -1343,11 +1328,11 @@ pub async fn scale(
             run.step(
                 "register targets",
                 &["wait instances running"],
-                call_retry().run(|| {
+                {
                     cloud
                         .elb
                         .register_targets(outputs.target_group_arn.clone(), targets.clone())
-                }),
+                },
             )
             .await?;
             run.step(
@@ -1434,15 +1419,14 @@ pub async fn destroy_by_name(cloud: &Cloud, name: &str, progress: Option<Progres
     let lb_name: LoadBalancerName = name.parse()?;
     let mut found = Found::default();
     let prefix: AlarmName = format!("{name}-").parse()?;
-    let alarms = call_retry()
-        .run(|| {
+    let alarms = {
             cloud.cloudwatch.describe_alarms(
                 DescribeAlarmsRequest::builder()
                     .name_prefix(prefix.to_string())
                     .build()
                     .expect("valid"),
             )
-        })
+        }
         .await?;
     found.alarms = alarms.into_iter().map(|a| a.name).collect();
     match cloud
@@ -1456,8 +1440,7 @@ pub async fn destroy_by_name(cloud: &Cloud, name: &str, progress: Option<Progres
     {
         Ok(lbs) => {
             if let Some(lb) = lbs.into_iter().next() {
-                found.listeners = call_retry()
-                    .run(|| cloud.elb.describe_listeners(lb.arn.clone()))
+                found.listeners = cloud.elb.describe_listeners(lb.arn.clone())
                     .await?
                     .into_iter()
                     .map(|l| l.arn)
@@ -1482,15 +1465,14 @@ pub async fn destroy_by_name(cloud: &Cloud, name: &str, progress: Option<Progres
     let mut tags = Tags::new();
     tags.insert(TAG_NAME.into(), name.into());
     tags.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
-    let groups = call_retry()
-        .run(|| {
+    let groups = {
             cloud.ec2.describe_security_groups(
                 DescribeSecurityGroupsRequest::builder()
                     .tags(tags.clone())
                     .build()
                     .expect("valid"),
             )
-        })
+        }
         .await?;
     // The app group references the lb group: delete it first.
     let mut groups: Vec<_> = groups.into_iter().map(|g| (g.name.ends_with("-lb"), g.id)).collect();
@@ -1526,8 +1508,7 @@ async fn teardown(cloud: &Cloud, name: &str, found: Found, progress: Option<Prog
     let alarms = run.step("delete alarms", &[], async {
         for chunk in found.alarms.chunks(100) {
             ok_if_gone(
-                call_retry()
-                    .run(|| cloud.cloudwatch.delete_alarms(chunk.to_vec()))
+                cloud.cloudwatch.delete_alarms(chunk.to_vec())
                     .await,
             )?;
             for a in chunk {
@@ -1539,7 +1520,7 @@ async fn teardown(cloud: &Cloud, name: &str, found: Found, progress: Option<Prog
     let lb = async {
         run.step("delete listeners", &[], async {
             for l in &found.listeners {
-                ok_if_gone(call_retry().run(|| cloud.elb.delete_listener(l.clone())).await)?;
+                ok_if_gone(cloud.elb.delete_listener(l.clone()).await)?;
                 gone("listener", l.to_string());
             }
             Ok(())
@@ -1547,7 +1528,7 @@ async fn teardown(cloud: &Cloud, name: &str, found: Found, progress: Option<Prog
         .await?;
         if let Some(arn) = &found.load_balancer {
             run.step("delete load balancer", &["delete listeners"], async {
-                ok_if_gone(call_retry().run(|| cloud.elb.delete_load_balancer(arn.clone())).await)?;
+                ok_if_gone(cloud.elb.delete_load_balancer(arn.clone()).await)?;
                 wait_lb_deleted(cloud.elb.as_ref(), arn).await?;
                 gone("load balancer", arn.to_string());
                 Ok(())
@@ -1576,8 +1557,7 @@ async fn teardown(cloud: &Cloud, name: &str, found: Found, progress: Option<Prog
             return Ok(());
         }
         ok_if_gone(
-            call_retry()
-                .run(|| cloud.ec2.terminate_instances(found.instances.clone()))
+            cloud.ec2.terminate_instances(found.instances.clone())
                 .await
                 .map(|_| ()),
         )?;
