@@ -46,23 +46,23 @@ pub type Call<'a, T> = dyn Fn() -> BoxFuture<'a, Result<T>> + Send + Sync + 'a;
 /// Something that wraps every call to a service.
 pub trait Layer: Send + Sync + 'static {
     /// Runs `call` (the inner implementation's call) for `op`, with whatever this layer adds.
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>>;
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>>;
 }
 
 impl<L: Layer> Layer for Arc<L> {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
         (**self).call(op, call)
     }
 }
 
 /// Boxes a call factory (used by the service macros).
 #[doc(hidden)]
-pub fn boxed<'a, T, F, Fut>(f: F) -> impl Fn() -> BoxFuture<'a, Result<T>> + Send + Sync + 'a
+pub fn boxed<'a, T, F, Fut>(f: F) -> Box<Call<'a, T>>
 where
     F: Fn() -> Fut + Send + Sync + 'a,
     Fut: std::future::Future<Output = Result<T>> + Send + 'a,
 {
-    move || Box::pin(f())
+    Box::new(move || Box::pin(f()) as BoxFuture<'a, Result<T>>)
 }
 
 /// A service handle `S` wrapped in a layer `L`; it implements the same service traits as `S`.
@@ -215,7 +215,7 @@ impl Recording {
 }
 
 impl Layer for Recording {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
         Box::pin(async move {
             let (seq, started) = {
                 let mut s = self.inner.lock().unwrap();
@@ -321,7 +321,7 @@ impl Latency {
 }
 
 impl Layer for Latency {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
         let d = self.delay_for(op.name);
         let after = self.after.map(|a| self.draw(a));
         Box::pin(async move {
@@ -503,7 +503,7 @@ fn lost_timeout(op: Op, n: usize) -> Error {
 }
 
 impl Layer for Faults {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
         match self.decide(op) {
             Some(Fault::Before(err)) => Box::pin(async move { Err(err) }),
             Some(Fault::Lost(err)) => Box::pin(async move {
@@ -690,7 +690,7 @@ impl Retry {
 }
 
 impl Layer for Retry {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: &'a Call<'a, T>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
         Box::pin(async move {
             let start = Instant::now();
             let mut attempt = 1;

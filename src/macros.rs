@@ -55,7 +55,7 @@ macro_rules! service_trait {
                         $(let $arg = $arg.clone();)*
                         async move { inner.$m($($arg),*).await }
                     });
-                    self.layer().call(op, &call).await
+                    self.layer().call(op, call).await
                 }
             )*
         }

@@ -37,8 +37,8 @@ use crate::cloudwatch::{AlarmState, DescribeAlarmsRequest};
 use crate::error::{Error, Result};
 use crate::id::{AlarmName, AliasName, Arn, FunctionName};
 use crate::lambda::{
-    Alias, AliasRequest, AliasRouting, CreateFunctionRequest, Environment, FunctionConfiguration, FunctionState,
-    InvokeRequest, Lambda, LastUpdateStatus, PublishVersionRequest, UpdateFunctionCodeRequest,
+    Alias, AliasRequest, AliasRouting, CreateFunctionRequest, Environment, FunctionConfiguration,
+    InvokeRequest, Lambda, PublishVersionRequest, UpdateFunctionCodeRequest,
     UpdateFunctionConfigurationRequest,
 };
 use crate::macros::validated_builder;

@@ -36,7 +36,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bon::Builder;
 use serde::{Deserialize, Serialize};
@@ -53,7 +52,7 @@ use crate::ec2::{
 };
 use crate::elb::{
     CreateListenerRequest, CreateLoadBalancerRequest, CreateTargetGroupRequest, DescribeLoadBalancersRequest,
-    DescribeTargetGroupsRequest, HealthCheck, LoadBalancer, LoadBalancerState, Protocol, Target, TargetHealthState,
+    DescribeTargetGroupsRequest, HealthCheck, LoadBalancer, Protocol, Target,
 };
 use crate::error::{Error, Result};
 use crate::id::{
@@ -62,9 +61,10 @@ use crate::id::{
 };
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
-use crate::wait::{Backoff, Check, Waiter};
+use crate::wait::conditions;
 use crate::workflows::alarms::Preset;
-use crate::workflows::plan::{Progress, Run, undo};
+use crate::workflows::plan::{Owned, Progress, Run, Teardown, undo};
+use crate::workflows::remove::{self, NotFoundExt};
 
 /// The tag key naming the workflow kind.
 pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
@@ -332,34 +332,34 @@ impl WebTier {
         format!("{}-app", self.name)
     }
     fn target_group_name(&self) -> Result<TargetGroupName> {
-        format!("{}-tg", self.name).parse()
+        target_group_name(self.name.as_str())
     }
     fn tags(&self, run_id: &str) -> Tags {
         let mut t = self.tags.clone();
-        t.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
-        t.insert(TAG_NAME.into(), self.name.to_string());
-        t.insert(TAG_RUN.into(), run_id.into());
+        t.extend(owner_tags(self.name.as_str(), Some(run_id)));
         t
     }
 
     /// Creates (or converges to) the web tier and waits until its targets are healthy.
     ///
+    /// Every resource carries the ownership tags (`aws-facade:workflow = web-tier`,
+    /// `aws-facade:name = NAME`, `aws-facade:run = RUN`) from its creation. A re-apply finds
+    /// the tier's resources by those tags; a resource with the tier's name but without them is
+    /// never adopted: the apply fails with [`Error::Conflict`] naming it.
+    ///
     /// On failure everything this run created is removed in reverse order, and the error is an
-    /// [`Error::Workflow`] naming the failed step, the cause and what was cleaned up.
+    /// [`Error::Workflow`] naming the failed step, the cause and what was cleaned up. If the
+    /// future is dropped (a timeout, an aborted task), the same rollback runs on a spawned task
+    /// (see [`Run`]).
     pub async fn apply(&self, cloud: &Cloud, progress: Option<Progress>) -> Result<WebTierOutputs> {
         self.validate()?;
-        let run = Run::new(format!("{WORKFLOW} {}", self.name), progress);
-        match self.apply_in(cloud, &run).await {
-            Ok(out) => {
-                run.commit();
-                Ok(out)
-            }
-            Err(e) => Err(run.fail(e).await),
-        }
+        let run = Run::new(cloud, format!("{WORKFLOW} {}", self.name), progress);
+        run.set_sweep(sweep(cloud, self.name.as_str(), run.id()));
+        run.execute(self.apply_in(cloud, &run)).await
     }
 
     async fn apply_in(&self, cloud: &Cloud, run: &Run) -> Result<WebTierOutputs> {
-        let run_id = format!("{:08x}", fastrand::u32(..));
+        let run_id = run.id().to_string();
         let tags = self.tags(&run_id);
 
         // 1. Where and what: network and image, concurrently.
@@ -419,8 +419,12 @@ impl WebTier {
             // Sorted, so the outputs of a re-apply equal the first (describe order varies).
             let mut ids: Vec<InstanceId> = instances.iter().map(|i| i.id.clone()).collect();
             ids.sort();
-            run.step("wait instances running", &["instances"], wait_running(cloud, &ids))
-                .await?;
+            run.step(
+                "wait instances running",
+                &["instances"],
+                conditions::instances_running(cloud.ec2.as_ref(), &ids),
+            )
+            .await?;
             Ok::<_, Error>((app_sg, ids))
         };
         let lb = async {
@@ -441,7 +445,7 @@ impl WebTier {
             run.step(
                 "wait load balancer active",
                 &["load balancer"],
-                wait_lb_active(cloud, &lb.arn),
+                conditions::load_balancer_active(cloud.elb.as_ref(), &lb.arn),
             )
             .await?;
             Ok::<_, Error>((lb, listener))
@@ -466,7 +470,7 @@ impl WebTier {
             run.step(
                 "wait targets healthy",
                 &["register targets", "listener", "wait load balancer active"],
-                wait_healthy(cloud, &tg, &targets),
+                conditions::targets_healthy(cloud.elb.as_ref(), &tg, &targets),
             )
             .await
         };
@@ -495,6 +499,7 @@ impl WebTier {
         })
     }
 
+
     async fn ensure_target_group(
         &self,
         cloud: &Cloud,
@@ -503,23 +508,15 @@ impl WebTier {
         tags: &Tags,
     ) -> Result<TargetGroupArn> {
         let name = self.target_group_name()?;
-        let existing = cloud
-            .elb
-            .describe_target_groups(
-                DescribeTargetGroupsRequest::builder()
-                    .names(vec![name.clone()])
-                    .build()?,
-            )
-            .await;
-        let arn = match existing {
-            Ok(mut tgs) if !tgs.is_empty() => {
-                let tg = tgs.remove(0);
-                run.reused("target group", tg.arn.to_string());
-                tg.arn
+        let arn = match find_target_group(cloud, &name).await? {
+            Some(arn) => {
+                let owner = elb_owner(cloud, arn.as_str(), self.name.as_str()).await?;
+                adopt(run, self.name.as_str(), "target group", arn.as_str(), owner, || {
+                    target_group_removal(cloud, &arn)
+                })?;
+                arn
             }
-            Ok(_) => self.create_target_group(cloud, run, name, vpc_id, tags).await?,
-            Err(e) if e.is_not_found() => self.create_target_group(cloud, run, name, vpc_id, tags).await?,
-            Err(e) => return Err(e),
+            None => self.create_target_group(cloud, run, name, vpc_id, tags).await?,
         };
         let mut attrs = BTreeMap::new();
         attrs.insert(
@@ -550,25 +547,33 @@ impl WebTier {
             ..HealthCheck::default()
         };
         let req = CreateTargetGroupRequest::builder()
-            .name(name)
+            .name(name.clone())
             .port(self.app_port)
             .vpc_id(vpc_id.clone())
             .health_check(health_check)
             .tags(tags.clone())
             .build()?;
-        let tg = cloud.elb.create_target_group(req.clone()).await?;
-        run.created_with(
-            "target group",
-            cloud.elb.clone(),
-            tg.arn.clone(),
-            |elb, arn| async move { elb.delete_target_group(arn).await },
-        );
-        Ok(tg.arn)
+        let arn = match cloud.elb.create_target_group(req).await {
+            Ok(tg) => tg.arn,
+            // A retried create whose first attempt took effect: adopt it if this run made it.
+            Err(e) if e.code() == Some("DuplicateTargetGroupName") => {
+                let arn = find_target_group(cloud, &name).await?.ok_or(e)?;
+                if elb_owner(cloud, arn.as_str(), self.name.as_str()).await? != Owner::Run(run.id().to_string()) {
+                    return Err(remove::not_ours("target group", arn.as_str(), crate::Service::Elbv2, &owner_tags(self.name.as_str(), Some(run.id()))));
+                }
+                arn
+            }
+            Err(e) => return Err(e),
+        };
+        let o = target_group_removal(cloud, &arn);
+        run.created(&o.kind, o.id, o.remove);
+        Ok(arn)
     }
 
-    /// Finds the tier's load balancer by name or creates it. A re-apply must not rely on
-    /// CreateLoadBalancer's idempotency: the run would record a load balancer it did not create
-    /// (and remove it on rollback), and emulators such as moto create a second one.
+    /// Finds the tier's load balancer (by name, then checked by its ownership tags) or creates
+    /// it. A re-apply must not rely on CreateLoadBalancer's idempotency: the run would record a
+    /// load balancer it did not create (and remove it on rollback), and emulators such as moto
+    /// create a second one.
     async fn ensure_load_balancer(
         &self,
         cloud: &Cloud,
@@ -577,20 +582,12 @@ impl WebTier {
         lb_sg: &SecurityGroupId,
         tags: &Tags,
     ) -> Result<LoadBalancer> {
-        let find = DescribeLoadBalancersRequest::builder()
-            .names(vec![self.name.clone()])
-            .build()?;
-        match cloud.elb.describe_load_balancers(find.clone())
-            .await
-        {
-            Ok(mut found) if !found.is_empty() => {
-                let lb = found.remove(0);
-                run.reused("load balancer", lb.arn.to_string());
-                return Ok(lb);
-            }
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e),
+        if let Some(lb) = find_load_balancer(cloud, &self.name).await? {
+            let owner = elb_owner(cloud, lb.arn.as_str(), self.name.as_str()).await?;
+            adopt(run, self.name.as_str(), "load balancer", lb.arn.as_str(), owner, || {
+                load_balancer_removal(cloud, &lb.arn)
+            })?;
+            return Ok(lb);
         }
         let req = CreateLoadBalancerRequest::builder()
             .name(self.name.clone())
@@ -598,16 +595,19 @@ impl WebTier {
             .security_groups(vec![lb_sg.clone()])
             .tags(tags.clone())
             .build()?;
-        let lb = cloud.elb.create_load_balancer(req.clone()).await?;
-        run.created_with(
-            "load balancer",
-            cloud.elb.clone(),
-            lb.arn.clone(),
-            |elb, arn| async move {
-                elb.delete_load_balancer(arn.clone()).await?;
-                wait_lb_deleted(elb.as_ref(), &arn).await
-            },
-        );
+        let lb = match cloud.elb.create_load_balancer(req).await {
+            Ok(lb) => lb,
+            Err(e) if e.code() == Some("DuplicateLoadBalancerName") => {
+                let lb = find_load_balancer(cloud, &self.name).await?.ok_or(e)?;
+                if elb_owner(cloud, lb.arn.as_str(), self.name.as_str()).await? != Owner::Run(run.id().to_string()) {
+                    return Err(remove::not_ours("load balancer", lb.arn.as_str(), crate::Service::Elbv2, &owner_tags(self.name.as_str(), Some(run.id()))));
+                }
+                lb
+            }
+            Err(e) => return Err(e),
+        };
+        let o = load_balancer_removal(cloud, &lb.arn);
+        run.created(&o.kind, o.id, o.remove);
         Ok(lb)
     }
 
@@ -618,8 +618,18 @@ impl WebTier {
         lb: &LoadBalancerArn,
         tg: &TargetGroupArn,
     ) -> Result<ListenerArn> {
-        let existing = cloud.elb.describe_listeners(lb.clone()).await?;
-        if let Some(l) = existing.into_iter().find(|l| l.port == self.listener.port) {
+        // The load balancer is the tier's (checked by its tags): so are its listeners.
+        let find = || async {
+            Ok::<_, Error>(
+                cloud
+                    .elb
+                    .describe_listeners(lb.clone())
+                    .await?
+                    .into_iter()
+                    .find(|l| l.port == self.listener.port),
+            )
+        };
+        if let Some(l) = find().await? {
             run.reused("listener", l.arn.to_string());
             return Ok(l.arn);
         }
@@ -635,14 +645,15 @@ impl WebTier {
             .maybe_certificate_arn(self.listener.certificate_arn.clone())
             .default_target_group(tg.clone())
             .build()?;
-        let listener = cloud.elb.create_listener(req.clone()).await?;
-        run.created_with(
-            "listener",
-            cloud.elb.clone(),
-            listener.arn.clone(),
-            |elb, arn| async move { elb.delete_listener(arn).await },
-        );
-        Ok(listener.arn)
+        let arn = match cloud.elb.create_listener(req).await {
+            Ok(l) => l.arn,
+            // A retried create whose first attempt took effect (there was none a moment ago).
+            Err(e) if e.code() == Some("DuplicateListener") => find().await?.ok_or(e)?.arn,
+            Err(e) => return Err(e),
+        };
+        let o = listener_removal(cloud, &arn);
+        run.created(&o.kind, o.id, o.remove);
+        Ok(arn)
     }
 
     /// Finds this tier's live instances and launches or terminates to reach `count`,
@@ -658,7 +669,7 @@ impl WebTier {
         tags: &Tags,
         run_id: &str,
     ) -> Result<Vec<Instance>> {
-        let mut live = find_instances(cloud, self.name.as_str()).await?;
+        let mut live = find_instances(cloud, self.name.as_str(), LIVE).await?;
         for i in &live {
             run.reused("instance", i.id.to_string());
         }
@@ -682,11 +693,11 @@ impl WebTier {
                 .client_token(format!("{}-{run_id}-{subnet}", self.name))
                 .build();
             async move {
-                let req = req?;
-                // The client token makes the retry safe: a repeat launches nothing new.
-                let launched = cloud.ec2.run_instances(req.clone()).await?;
-                for i in &launched {
-                    record_instance(cloud, run, &i.id);
+                // The client token makes a retry after a lost answer launch nothing new.
+                let launched = cloud.ec2.run_instances(req?).await?;
+                let ids: Vec<InstanceId> = launched.iter().map(|i| i.id.clone()).collect();
+                for o in instance_removals(cloud, &ids) {
+                    run.created(&o.kind, o.id, o.remove);
                 }
                 Ok::<_, Error>(launched)
             }
@@ -709,29 +720,33 @@ impl WebTier {
     ) -> Result<Vec<AlarmName>> {
         let reqs = alarm_requests(self, lb, tg, instances, tags)?;
         let names: Vec<AlarmName> = reqs.iter().map(|r| r.alarm_name.clone()).collect();
-        let puts = reqs.into_iter().map(|req| async move {
-            let existed = !cloud
-                .cloudwatch
-                .describe_alarms(
-                    DescribeAlarmsRequest::builder()
-                        .names(vec![req.alarm_name.clone()])
-                        .build()?,
-                )
-                .await?
-                .is_empty();
-            cloud.cloudwatch.put_metric_alarm(req.clone())
-                .await?;
-            if existed {
-                run.reused("alarm", req.alarm_name.to_string());
-            } else {
-                run.created_with(
-                    "alarm",
-                    cloud.cloudwatch.clone(),
-                    req.alarm_name.clone(),
-                    |cw, name| async move { cw.delete_alarms(vec![name]).await },
-                );
+        // Which of them exist already, and whose they are.
+        let mut existing = BTreeMap::new();
+        for chunk in names.chunks(crate::cloudwatch::MAX_ALARM_NAMES) {
+            let req = DescribeAlarmsRequest::builder().names(chunk.to_vec()).build()?;
+            for a in cloud.cloudwatch.describe_alarms(req).await? {
+                let owner = alarm_owner(cloud, &a.arn, self.name.as_str()).await?;
+                existing.insert(a.name.clone(), (a.arn, owner));
             }
-            Ok::<_, Error>(())
+        }
+        for (name, (arn, owner)) in &existing {
+            if *owner == Owner::NotOurs {
+                return Err(remove::not_ours("alarm", &format!("{name} ({arn})"), crate::Service::CloudWatch, &owner_tags(self.name.as_str(), None)));
+            }
+        }
+        let puts = reqs.into_iter().map(|req| {
+            let existing = &existing;
+            async move {
+                let name = req.alarm_name.clone();
+                // PutMetricAlarm is idempotent: a retry after a lost answer puts the same alarm.
+                cloud.cloudwatch.put_metric_alarm(req).await?;
+                match existing.get(&name) {
+                    Some((_, Owner::Run(r))) if r == run.id() => record(run, alarm_removal(cloud, &[name])),
+                    Some(_) => run.reused("alarm", name.to_string()),
+                    None => record(run, alarm_removal(cloud, &[name])),
+                }
+                Ok::<_, Error>(())
+            }
         });
         for r in futures::future::join_all(puts).await {
             r?;
@@ -868,6 +883,174 @@ pub fn alarm_requests(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Ownership: tags, never names
+
+/// Instance states that count as a tier's live instances.
+const LIVE: &[InstanceState] = &[InstanceState::Pending, InstanceState::Running];
+/// Instance states that still need terminating (teardown).
+const NOT_TERMINATED: &[InstanceState] = &[
+    InstanceState::Pending,
+    InstanceState::Running,
+    InstanceState::Stopping,
+    InstanceState::Stopped,
+    InstanceState::ShuttingDown,
+];
+
+/// The ownership tags of the tier `name` (and of the run `run`, if given).
+fn owner_tags(name: &str, run: Option<&str>) -> Tags {
+    let mut t = Tags::new();
+    t.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
+    t.insert(TAG_NAME.into(), name.into());
+    if let Some(r) = run {
+        t.insert(TAG_RUN.into(), r.into());
+    }
+    t
+}
+
+fn target_group_name(tier: &str) -> Result<TargetGroupName> {
+    format!("{tier}-tg").parse()
+}
+
+/// Whose a resource is, by its tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Owner {
+    /// It carries the tier's ownership tags, from the run with this id.
+    Run(String),
+    /// It lacks them: never adopted, never deleted.
+    NotOurs,
+}
+
+fn owner_of(tags: &Tags, tier: &str) -> Owner {
+    let ours = tags.get(TAG_WORKFLOW).map(String::as_str) == Some(WORKFLOW)
+        && tags.get(TAG_NAME).map(String::as_str) == Some(tier);
+    if ours {
+        Owner::Run(tags.get(TAG_RUN).cloned().unwrap_or_default())
+    } else {
+        Owner::NotOurs
+    }
+}
+
+async fn elb_owner(cloud: &Cloud, arn: &str, tier: &str) -> Result<Owner> {
+    let tags = cloud.elb.describe_tags(vec![arn.to_string()]).await?;
+    let tags = tags.into_iter().find(|t| t.arn == arn).map(|t| t.tags).unwrap_or_default();
+    Ok(owner_of(&tags, tier))
+}
+
+async fn alarm_owner(cloud: &Cloud, arn: &str, tier: &str) -> Result<Owner> {
+    let arn: Arn = arn.parse()?;
+    Ok(owner_of(&cloud.cloudwatch.list_tags_for_resource(arn).await?, tier))
+}
+
+/// Takes an existing resource for this run: recorded as created if this run made it (a create
+/// retried after a lost answer), reused if an earlier run did, a conflict if it is not ours.
+fn adopt(run: &Run, tier: &str, kind: &str, id: &str, owner: Owner, removal: impl FnOnce() -> Owned) -> Result<()> {
+    match owner {
+        Owner::Run(r) if r == run.id() => record(run, removal()),
+        Owner::Run(_) => run.reused(kind, id),
+        Owner::NotOurs => {
+            let service = match kind {
+                "security group" => crate::Service::Ec2,
+                _ => crate::Service::Elbv2,
+            };
+            return Err(remove::not_ours(kind, id, service, &owner_tags(tier, None)));
+        }
+    }
+    Ok(())
+}
+
+fn record(run: &Run, o: Owned) {
+    run.created(&o.kind, o.id, o.remove);
+}
+
+async fn find_target_group(cloud: &Cloud, name: &TargetGroupName) -> Result<Option<TargetGroupArn>> {
+    let req = DescribeTargetGroupsRequest::builder().names(vec![name.clone()]).build()?;
+    Ok(cloud
+        .elb
+        .describe_target_groups(req)
+        .await
+        .ok_if_not_found()?
+        .and_then(|v| v.into_iter().next())
+        .map(|t| t.arn))
+}
+
+async fn find_load_balancer(cloud: &Cloud, name: &LoadBalancerName) -> Result<Option<LoadBalancer>> {
+    let req = DescribeLoadBalancersRequest::builder().names(vec![name.clone()]).build()?;
+    Ok(cloud
+        .elb
+        .describe_load_balancers(req)
+        .await
+        .ok_if_not_found()?
+        .and_then(|v| v.into_iter().next()))
+}
+
+// The one removal of each kind of resource, for the ledger and teardown alike.
+
+fn owned<F, Fut>(kind: &str, id: String, f: F) -> Owned
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<()>> + Send + 'static,
+{
+    Owned {
+        kind: kind.into(),
+        id,
+        remove: undo(f),
+    }
+}
+
+fn instance_removals(cloud: &Cloud, ids: &[InstanceId]) -> Vec<Owned> {
+    ids.iter()
+        .map(|id| {
+            let (ec2, id) = (cloud.ec2.clone(), id.clone());
+            owned("instance", id.to_string(), move || {
+                let (ec2, id) = (ec2.clone(), id.clone());
+                async move { remove::instances(ec2.as_ref(), &[id]).await }
+            })
+        })
+        .collect()
+}
+
+fn security_group_removal(cloud: &Cloud, id: &SecurityGroupId) -> Owned {
+    let (ec2, id) = (cloud.ec2.clone(), id.clone());
+    owned("security group", id.to_string(), move || {
+        let (ec2, id) = (ec2.clone(), id.clone());
+        async move { remove::security_group(ec2.as_ref(), &id).await }
+    })
+}
+
+fn target_group_removal(cloud: &Cloud, arn: &TargetGroupArn) -> Owned {
+    let (elb, arn) = (cloud.elb.clone(), arn.clone());
+    owned("target group", arn.to_string(), move || {
+        let (elb, arn) = (elb.clone(), arn.clone());
+        async move { remove::target_group(elb.as_ref(), &arn).await }
+    })
+}
+
+fn load_balancer_removal(cloud: &Cloud, arn: &LoadBalancerArn) -> Owned {
+    let (elb, arn) = (cloud.elb.clone(), arn.clone());
+    owned("load balancer", arn.to_string(), move || {
+        let (elb, arn) = (elb.clone(), arn.clone());
+        async move { remove::load_balancer(elb.as_ref(), &arn).await }
+    })
+}
+
+fn listener_removal(cloud: &Cloud, arn: &ListenerArn) -> Owned {
+    let (elb, arn) = (cloud.elb.clone(), arn.clone());
+    owned("listener", arn.to_string(), move || {
+        let (elb, arn) = (elb.clone(), arn.clone());
+        async move { remove::listener(elb.as_ref(), &arn).await }
+    })
+}
+
+fn alarm_removal(cloud: &Cloud, names: &[AlarmName]) -> Owned {
+    let (cw, names) = (cloud.cloudwatch.clone(), names.to_vec());
+    let label = names.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    owned("alarm", label, move || {
+        let (cw, names) = (cw.clone(), names.clone());
+        async move { remove::alarms(cw.as_ref(), &names).await }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
 // Steps shared by apply, scale and destroy
 
 async fn resolve_network(cloud: &Cloud, subnets: &[SubnetId]) -> Result<(VpcId, Vec<SubnetId>)> {
@@ -913,7 +1096,8 @@ async fn resolve_image(cloud: &Cloud, spec: &ImageSpec) -> Result<ImageId> {
     }
 }
 
-/// Finds the group by name in the VPC or creates it (recording it for rollback).
+/// Finds the group by name in the VPC (adopting it only with the tier's ownership tags) or
+/// creates it (recording it for rollback).
 async fn ensure_group(
     cloud: &Cloud,
     run: &Run,
@@ -926,15 +1110,13 @@ async fn ensure_group(
         .group_names(vec![name.to_string()])
         .vpc_id(vpc.clone())
         .build()?;
-    let found = |groups: Vec<crate::ec2::SecurityGroup>| groups.into_iter().find(|g| g.name == name).map(|g| g.id);
-    let existing = match cloud.ec2.describe_security_groups(find.clone()).await {
-        Ok(g) => found(g),
-        Err(e) if e.is_not_found() => None,
-        Err(e) => return Err(e),
-    };
-    if let Some(id) = existing {
-        run.reused("security group", id.to_string());
-        return Ok(id);
+    let found = |groups: Vec<crate::ec2::SecurityGroup>| groups.into_iter().find(|g| g.name == name);
+    let tier = tags.get(TAG_NAME).map(String::as_str).unwrap_or_default();
+    if let Some(g) = found(cloud.ec2.describe_security_groups(find.clone()).await.ok_if_not_found()?.unwrap_or_default()) {
+        adopt(run, tier, "security group", g.id.as_str(), owner_of(&g.tags, tier), || {
+            security_group_removal(cloud, &g.id)
+        })?;
+        return Ok(g.id);
     }
     let req = CreateSecurityGroupRequest::builder()
         .name(name)
@@ -942,19 +1124,19 @@ async fn ensure_group(
         .vpc_id(vpc.clone())
         .tags(tags.clone())
         .build()?;
-    let id = match cloud.ec2.create_security_group(req.clone()).await {
+    let id = match cloud.ec2.create_security_group(req).await {
         Ok(id) => id,
-        // A retried create whose first attempt landed: find it.
+        // A retried create whose first attempt landed: adopt it if this run made it.
         Err(e) if e.code() == Some("InvalidGroup.Duplicate") => {
-            let groups = cloud.ec2.describe_security_groups(find.clone())
-                .await?;
-            found(groups).ok_or(e)?
+            let g = found(cloud.ec2.describe_security_groups(find).await?).ok_or(e)?;
+            if owner_of(&g.tags, tier) != Owner::Run(run.id().to_string()) {
+                return Err(remove::not_ours("security group", g.id.as_str(), crate::Service::Ec2, &owner_tags(tier, Some(run.id()))));
+            }
+            g.id
         }
         Err(e) => return Err(e),
     };
-    run.created_with("security group", cloud.ec2.clone(), id.clone(), |ec2, gid| async move {
-        ec2.delete_security_group(gid).await
-    });
+    record(run, security_group_removal(cloud, &id));
     Ok(id)
 }
 
@@ -967,32 +1149,13 @@ async fn authorize(cloud: &Cloud, req: AuthorizeIngressRequest) -> Result<()> {
     }
 }
 
-fn record_instance(cloud: &Cloud, run: &Run, id: &InstanceId) {
-    let ec2 = cloud.ec2.clone();
-    let iid = id.clone();
-    run.created(
-        "instance",
-        id.to_string(),
-        undo(move || {
-            let (ec2, iid) = (ec2.clone(), iid.clone());
-            async move {
-                ec2.terminate_instances(vec![iid.clone()]).await?;
-                wait_terminated(ec2.as_ref(), &[iid]).await
-            }
-        }),
-    );
-}
-
-/// This tier's instances that are pending or running.
-async fn find_instances(cloud: &Cloud, name: &str) -> Result<Vec<Instance>> {
-    let mut tags = Tags::new();
-    tags.insert(TAG_NAME.into(), name.into());
-    tags.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
+/// This tier's instances (by its ownership tags) in one of `states`.
+async fn find_instances(cloud: &Cloud, name: &str, states: &[InstanceState]) -> Result<Vec<Instance>> {
     let req = DescribeInstancesRequest::builder()
-        .tags(tags)
-        .states(vec![InstanceState::Pending, InstanceState::Running])
+        .tags(owner_tags(name, None))
+        .states(states.to_vec())
         .build()?;
-    cloud.ec2.describe_instances(req.clone()).await
+    cloud.ec2.describe_instances(req).await
 }
 
 /// How many instances to launch in each subnet so zones stay balanced.
@@ -1043,34 +1206,19 @@ async fn remove_instances(
 ) -> Result<()> {
     let tg = match tg {
         Some(t) => Some(t.clone()),
-        None => {
-            let name: TargetGroupName = format!("{name}-tg").parse()?;
-            match cloud
-                .elb
-                .describe_target_groups(DescribeTargetGroupsRequest::builder().names(vec![name]).build()?)
-                .await
-            {
-                Ok(v) => v.into_iter().next().map(|t| t.arn),
-                Err(e) if e.is_not_found() => None,
-                Err(e) => return Err(e),
-            }
-        }
+        None => find_target_group(cloud, &target_group_name(name.as_str())?).await?,
     };
     if let Some(tg) = tg {
-        let targets: Vec<Target> = ids
-            .iter()
-            .map(|id| Target {
-                id: id.clone(),
-                port: None,
-            })
-            .collect();
-        cloud.elb.deregister_targets(tg.clone(), targets.clone())
-            .await?;
-        run.step("wait targets drained", &[], wait_drained(cloud, &tg, &targets))
-            .await?;
+        let targets = targets_of(ids);
+        cloud.elb.deregister_targets(tg.clone(), targets.clone()).await?;
+        run.step(
+            "wait targets drained",
+            &[],
+            conditions::targets_drained(cloud.elb.as_ref(), &tg, &targets),
+        )
+        .await?;
     }
-    cloud.ec2.terminate_instances(ids.to_vec()).await?;
-    wait_terminated(cloud.ec2.as_ref(), ids).await?;
+    remove::instances(cloud.ec2.as_ref(), ids).await?;
     for id in ids {
         run.emit(crate::workflows::Event::Removed {
             kind: "instance".into(),
@@ -1080,173 +1228,13 @@ async fn remove_instances(
     Ok(())
 }
 
-fn poll_backoff() -> Backoff {
-    Backoff {
-        initial: Duration::from_secs(2),
-        max: Duration::from_secs(15),
-        multiplier: 1.5,
-        jitter: true,
-    }
-}
-
-async fn wait_running(cloud: &Cloud, ids: &[InstanceId]) -> Result<()> {
-    let req = DescribeInstancesRequest::builder().instance_ids(ids.to_vec()).build()?;
-    Waiter::new(format!("{} instance(s) running", ids.len()))
-        .timeout(Duration::from_secs(600))
-        .backoff(poll_backoff())
-        .until(|| {
-            let req = req.clone();
-            async move {
-                let found = cloud.ec2.describe_instances(req).await?;
-                let states: Vec<String> = found.iter().map(|i| format!("{}={}", i.id, i.state)).collect();
-                if let Some(bad) = found
-                    .iter()
-                    .find(|i| matches!(i.state, InstanceState::Terminated | InstanceState::ShuttingDown))
-                {
-                    return Err(Error::api(
-                        crate::Service::Ec2,
-                        "IncorrectInstanceState",
-                        format!("instance '{}' is {} ({:?})", bad.id, bad.state, bad.state_reason),
-                    ));
-                }
-                Ok(
-                    if found.len() == ids.len() && found.iter().all(|i| i.state == InstanceState::Running) {
-                        Check::Done(())
-                    } else {
-                        Check::Pending(states.join(", "))
-                    },
-                )
-            }
+fn targets_of(ids: &[InstanceId]) -> Vec<Target> {
+    ids.iter()
+        .map(|id| Target {
+            id: id.clone(),
+            port: None,
         })
-        .await
-}
-
-async fn wait_terminated(ec2: &dyn crate::ec2::Ec2, ids: &[InstanceId]) -> Result<()> {
-    let req = DescribeInstancesRequest::builder().instance_ids(ids.to_vec()).build()?;
-    Waiter::new(format!("{} instance(s) terminated", ids.len()))
-        .timeout(Duration::from_secs(900))
-        .backoff(poll_backoff())
-        .not_found_is_pending(false)
-        .until(|| {
-            let req = req.clone();
-            async move {
-                let found = match ec2.describe_instances(req).await {
-                    Ok(f) => f,
-                    Err(e) if e.is_not_found() => return Ok(Check::Done(())),
-                    Err(e) => return Err(e),
-                };
-                let left: Vec<String> = found
-                    .iter()
-                    .filter(|i| i.state != InstanceState::Terminated)
-                    .map(|i| format!("{}={}", i.id, i.state))
-                    .collect();
-                Ok(if left.is_empty() {
-                    Check::Done(())
-                } else {
-                    Check::Pending(left.join(", "))
-                })
-            }
-        })
-        .await
-}
-
-async fn wait_lb_active(cloud: &Cloud, arn: &LoadBalancerArn) -> Result<()> {
-    let req = DescribeLoadBalancersRequest::builder()
-        .arns(vec![arn.clone()])
-        .build()?;
-    Waiter::new(format!("load balancer {arn} active"))
-        .timeout(Duration::from_secs(900))
-        .backoff(poll_backoff())
-        .until(|| {
-            let req = req.clone();
-            async move {
-                let lbs = cloud.elb.describe_load_balancers(req).await?;
-                match lbs.first().map(|l| l.state) {
-                    Some(LoadBalancerState::Active) => Ok(Check::Done(())),
-                    Some(LoadBalancerState::Failed) => Err(Error::api(
-                        crate::Service::Elbv2,
-                        "LoadBalancerFailed",
-                        format!("load balancer '{arn}' failed to provision"),
-                    )),
-                    s => Ok(Check::Pending(format!("{s:?}"))),
-                }
-            }
-        })
-        .await
-}
-
-async fn wait_lb_deleted(elb: &dyn crate::elb::Elbv2, arn: &LoadBalancerArn) -> Result<()> {
-    let req = DescribeLoadBalancersRequest::builder()
-        .arns(vec![arn.clone()])
-        .build()?;
-    Waiter::new(format!("load balancer {arn} deleted"))
-        .timeout(Duration::from_secs(900))
-        .backoff(poll_backoff())
-        .not_found_is_pending(false)
-        .until(|| {
-            let req = req.clone();
-            async move {
-                match elb.describe_load_balancers(req).await {
-                    Err(e) if e.is_not_found() => Ok(Check::Done(())),
-                    Ok(v) if v.is_empty() => Ok(Check::Done(())),
-                    Ok(v) => Ok(Check::Pending(format!("{:?}", v[0].state))),
-                    Err(e) => Err(e),
-                }
-            }
-        })
-        .await
-}
-
-async fn wait_healthy(cloud: &Cloud, tg: &TargetGroupArn, targets: &[Target]) -> Result<()> {
-    if targets.is_empty() {
-        return Ok(());
-    }
-    Waiter::new(format!("{} target(s) healthy in {tg}", targets.len()))
-        .timeout(Duration::from_secs(900))
-        .backoff(poll_backoff())
-        .until(|| async {
-            let health = cloud.elb.describe_target_health(tg.clone(), targets.to_vec()).await?;
-            let states: Vec<String> = health
-                .iter()
-                .map(|h| {
-                    format!(
-                        "{}={:?}{}",
-                        h.target.id,
-                        h.state,
-                        h.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
-                    )
-                })
-                .collect();
-            Ok(
-                if health.len() == targets.len() && health.iter().all(|h| h.state == TargetHealthState::Healthy) {
-                    Check::Done(())
-                } else {
-                    Check::Pending(states.join(", "))
-                },
-            )
-        })
-        .await
-}
-
-async fn wait_drained(cloud: &Cloud, tg: &TargetGroupArn, targets: &[Target]) -> Result<()> {
-    Waiter::new(format!("{} target(s) drained from {tg}", targets.len()))
-        .timeout(Duration::from_secs(3900))
-        .backoff(poll_backoff())
-        .until(|| async {
-            let health = cloud.elb.describe_target_health(tg.clone(), Vec::new()).await?;
-            let draining: Vec<String> = health
-                .iter()
-                .filter(|h| targets.iter().any(|t| t.id == h.target.id))
-                .filter(|h| h.state != TargetHealthState::Unused)
-                .map(|h| format!("{}={:?}", h.target.id, h.state))
-                .collect();
-            Ok(if draining.is_empty() {
-                Check::Done(())
-            } else {
-                Check::Pending(draining.join(", "))
-            })
-        })
-        .await
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1264,9 +1252,10 @@ pub async fn scale(
 ) -> Result<WebTierOutputs> {
     let spec = WebTier { count, ..spec.clone() };
     spec.validate()?;
-    let run = Run::new(format!("{WORKFLOW} {} scale to {count}", spec.name), progress);
-    let result = async {
-        let live = find_instances(cloud, spec.name.as_str()).await?;
+    let run = Run::new(cloud, format!("{WORKFLOW} {} scale to {count}", spec.name), progress);
+    run.set_sweep(sweep(cloud, spec.name.as_str(), run.id()));
+    run.execute(async {
+        let live = find_instances(cloud, spec.name.as_str(), LIVE).await?;
         let mut out = outputs.clone();
         if live.len() > count as usize {
             let extra = pick_scale_in(&live, live.len() - count as usize);
@@ -1284,16 +1273,12 @@ pub async fn scale(
             out.instance_ids.sort();
             let mut gone = Vec::new();
             for id in &extra {
-                for suffix in ["cpu", "status", "ebs-status"] {
-                    gone.push(format!("{}-{id}-{suffix}", spec.name).parse::<AlarmName>()?);
-                }
+                gone.extend(instance_alarm_names(spec.name.as_str(), id)?);
             }
-            cloud.cloudwatch.delete_alarms(gone.clone())
-                .await
-                .or_else(|e| if e.is_not_found() { Ok(()) } else { Err(e) })?;
+            remove::alarms(cloud.cloudwatch.as_ref(), &gone).await?;
             out.alarm_names.retain(|a| !gone.contains(a));
         } else if live.len() < count as usize {
-            let run_id = format!("{:08x}", fastrand::u32(..));
+            let run_id = run.id().to_string();
             let tags = spec.tags(&run_id);
             let before: Vec<InstanceId> = live.iter().map(|i| i.id.clone()).collect();
             let all = run
@@ -1316,29 +1301,25 @@ pub async fn scale(
                 .map(|i| i.id.clone())
                 .filter(|id| !before.contains(id))
                 .collect();
-            run.step("wait instances running", &["launch"], wait_running(cloud, &new))
-                .await?;
-            let targets: Vec<Target> = new
-                .iter()
-                .map(|id| Target {
-                    id: id.clone(),
-                    port: None,
-                })
-                .collect();
+            run.step(
+                "wait instances running",
+                &["launch"],
+                conditions::instances_running(cloud.ec2.as_ref(), &new),
+            )
+            .await?;
+            let targets = targets_of(&new);
             run.step(
                 "register targets",
                 &["wait instances running"],
-                {
-                    cloud
-                        .elb
-                        .register_targets(outputs.target_group_arn.clone(), targets.clone())
-                },
+                cloud
+                    .elb
+                    .register_targets(outputs.target_group_arn.clone(), targets.clone()),
             )
             .await?;
             run.step(
                 "wait targets healthy",
                 &["register targets"],
-                wait_healthy(cloud, &outputs.target_group_arn, &targets),
+                conditions::targets_healthy(cloud.elb.as_ref(), &outputs.target_group_arn, &targets),
             )
             .await?;
             let names = run
@@ -1360,15 +1341,8 @@ pub async fn scale(
             out.alarm_names.extend(names);
         }
         Ok::<_, Error>(out)
-    }
-    .await;
-    match result {
-        Ok(o) => {
-            run.commit();
-            Ok(o)
-        }
-        Err(e) => Err(run.fail(e).await),
-    }
+    })
+    .await
 }
 
 impl WebTier {
@@ -1396,158 +1370,332 @@ impl WebTier {
     }
 }
 
-/// Removes everything in `outputs`, in dependency order and concurrently where the
-/// dependencies allow: alarms | (listener → load balancer, wait deleted → target group) |
-/// (instances → wait terminated), then the security groups (retrying `DependencyViolation`
-/// while network interfaces release). Idempotent: what is already gone counts as removed.
-/// Returns what was removed.
-pub async fn destroy(cloud: &Cloud, outputs: &WebTierOutputs, progress: Option<Progress>) -> Result<Vec<String>> {
-    let found = Found {
-        alarms: outputs.alarm_names.clone(),
-        listeners: vec![outputs.listener_arn.clone()],
-        load_balancer: Some(outputs.load_balancer_arn.clone()),
-        target_group: Some(outputs.target_group_arn.clone()),
-        instances: outputs.instance_ids.clone(),
-        groups: vec![outputs.app_security_group.clone(), outputs.lb_security_group.clone()],
+/// The per-instance alarm suffixes of [`alarm_requests`].
+const INSTANCE_ALARMS: &[&str] = &["cpu", "status", "ebs-status"];
+/// The tier-wide alarm suffixes of [`alarm_requests`].
+const TIER_ALARMS: &[&str] = &["elb-5xx", "target-5xx", "unhealthy-hosts", "healthy-hosts", "response-time-p90"];
+
+fn instance_alarm_names(tier: &str, id: &InstanceId) -> Result<Vec<AlarmName>> {
+    INSTANCE_ALARMS.iter().map(|s| format!("{tier}-{id}-{s}").parse()).collect()
+}
+
+/// Whether `alarm` is a name [`alarm_requests`] gives the tier `tier`: `TIER-SUFFIX` or
+/// `TIER-i-XXXX-SUFFIX`, exactly (so `shop-eu-elb-5xx` is not `shop`'s).
+fn is_tier_alarm_name(tier: &str, alarm: &str) -> bool {
+    let Some(rest) = alarm.strip_prefix(tier).and_then(|r| r.strip_prefix('-')) else {
+        return false;
     };
-    teardown(cloud, &outputs.name, found, progress).await
+    if TIER_ALARMS.contains(&rest) {
+        return true;
+    }
+    INSTANCE_ALARMS.iter().any(|s| {
+        rest.strip_suffix(s)
+            .and_then(|r| r.strip_suffix('-'))
+            .is_some_and(|id| id.parse::<InstanceId>().is_ok())
+    })
 }
 
-/// Finds everything of the tier `name` by its tags and names (even after an aborted apply)
-/// and removes it like [`destroy`].
-pub async fn destroy_by_name(cloud: &Cloud, name: &str, progress: Option<Progress>) -> Result<Vec<String>> {
-    let lb_name: LoadBalancerName = name.parse()?;
-    let mut found = Found::default();
-    let prefix: AlarmName = format!("{name}-").parse()?;
-    let alarms = {
-            cloud.cloudwatch.describe_alarms(
-                DescribeAlarmsRequest::builder()
-                    .name_prefix(prefix.to_string())
-                    .build()
-                    .expect("valid"),
-            )
-        }
-        .await?;
-    found.alarms = alarms.into_iter().map(|a| a.name).collect();
-    match cloud
-        .elb
-        .describe_load_balancers(
-            DescribeLoadBalancersRequest::builder()
-                .names(vec![lb_name.clone()])
-                .build()?,
-        )
-        .await
-    {
-        Ok(lbs) => {
-            if let Some(lb) = lbs.into_iter().next() {
-                found.listeners = cloud.elb.describe_listeners(lb.arn.clone())
-                    .await?
-                    .into_iter()
-                    .map(|l| l.arn)
-                    .collect();
-                found.load_balancer = Some(lb.arn);
-            }
-        }
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(e),
-    }
-    let tg_name: TargetGroupName = format!("{name}-tg").parse()?;
-    match cloud
-        .elb
-        .describe_target_groups(DescribeTargetGroupsRequest::builder().names(vec![tg_name]).build()?)
-        .await
-    {
-        Ok(tgs) => found.target_group = tgs.into_iter().next().map(|t| t.arn),
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(e),
-    }
-    found.instances = find_instances(cloud, name).await?.into_iter().map(|i| i.id).collect();
-    let mut tags = Tags::new();
-    tags.insert(TAG_NAME.into(), name.into());
-    tags.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
-    let groups = {
-            cloud.ec2.describe_security_groups(
-                DescribeSecurityGroupsRequest::builder()
-                    .tags(tags.clone())
-                    .build()
-                    .expect("valid"),
-            )
-        }
-        .await?;
-    // The app group references the lb group: delete it first.
-    let mut groups: Vec<_> = groups.into_iter().map(|g| (g.name.ends_with("-lb"), g.id)).collect();
-    groups.sort();
-    found.groups = groups.into_iter().map(|(_, id)| id).collect();
-    teardown(cloud, name, found, progress).await
-}
-
+/// What a tier owns, found by its ownership tags (and, where a run id is given, that run's
+/// only), in removal order.
 #[derive(Debug, Default)]
 struct Found {
-    alarms: Vec<AlarmName>,
+    alarms: Vec<(AlarmName, Owner)>,
     listeners: Vec<ListenerArn>,
-    load_balancer: Option<LoadBalancerArn>,
-    target_group: Option<TargetGroupArn>,
+    load_balancer: Option<(LoadBalancerArn, Owner)>,
+    target_group: Option<(TargetGroupArn, Owner)>,
     instances: Vec<InstanceId>,
-    groups: Vec<SecurityGroupId>,
+    groups: Vec<(SecurityGroupId, Owner)>,
 }
 
-async fn teardown(cloud: &Cloud, name: &str, found: Found, progress: Option<Progress>) -> Result<Vec<String>> {
-    let run = Arc::new(Run::new(format!("{WORKFLOW} {name} destroy"), progress));
-    let removed = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let gone = |kind: &str, id: String| {
+/// Finds what the tier `name` has in the account: instances and security groups by their
+/// ownership tags; the load balancer and target group by name, then their tags; alarms by
+/// the exact names the tier gives them, then their tags. What has the name but not the tags is
+/// kept with [`Owner::NotOurs`], to be reported and left alone.
+async fn find(cloud: &Cloud, name: &str) -> Result<Found> {
+    let lb_name: LoadBalancerName = name.parse()?;
+    let mut found = Found::default();
+    let prefix = format!("{name}-");
+    let alarms = cloud
+        .cloudwatch
+        .describe_alarms(DescribeAlarmsRequest::builder().name_prefix(prefix).build()?)
+        .await?;
+    for a in alarms.into_iter().filter(|a| is_tier_alarm_name(name, a.name.as_str())) {
+        let owner = alarm_owner(cloud, &a.arn, name).await?;
+        found.alarms.push((a.name, owner));
+    }
+    if let Some(lb) = find_load_balancer(cloud, &lb_name).await? {
+        let owner = elb_owner(cloud, lb.arn.as_str(), name).await?;
+        if owner != Owner::NotOurs {
+            found.listeners = cloud
+                .elb
+                .describe_listeners(lb.arn.clone())
+                .await?
+                .into_iter()
+                .map(|l| l.arn)
+                .collect();
+        }
+        found.load_balancer = Some((lb.arn, owner));
+    }
+    if let Some(arn) = find_target_group(cloud, &target_group_name(name)?).await? {
+        let owner = elb_owner(cloud, arn.as_str(), name).await?;
+        found.target_group = Some((arn, owner));
+    }
+    found.instances = find_instances(cloud, name, NOT_TERMINATED)
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    let groups = cloud
+        .ec2
+        .describe_security_groups(
+            DescribeSecurityGroupsRequest::builder()
+                .tags(owner_tags(name, None))
+                .build()?,
+        )
+        .await?;
+    // The app group references the lb group: delete it first.
+    let mut groups: Vec<_> = groups
+        .into_iter()
+        .map(|g| (g.name.ends_with("-lb"), g.id, owner_of(&g.tags, name)))
+        .collect();
+    groups.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    found.groups = groups.into_iter().map(|(_, id, o)| (id, o)).collect();
+    Ok(found)
+}
+
+/// What carries the run's id, in removal order: for a rollback to remove what the ledger
+/// missed (creates whose answer was lost).
+fn sweep(cloud: &Cloud, name: &str, run_id: &str) -> crate::workflows::plan::SweepFn {
+    let (cloud, name, run_id) = (cloud.clone(), name.to_string(), run_id.to_string());
+    Arc::new(move || {
+        let (cloud, name, run_id) = (cloud.clone(), name.clone(), run_id.clone());
+        Box::pin(async move {
+            let mine = Owner::Run(run_id.clone());
+            let f = find(&cloud, &name).await?;
+            let mut out = Vec::new();
+            let alarms: Vec<AlarmName> = f.alarms.into_iter().filter(|(_, o)| *o == mine).map(|(a, _)| a).collect();
+            for a in alarms {
+                out.push(alarm_removal(&cloud, &[a]));
+            }
+            let lb_mine = f.load_balancer.as_ref().is_some_and(|(_, o)| *o == mine);
+            if lb_mine {
+                for l in &f.listeners {
+                    out.push(listener_removal(&cloud, l));
+                }
+            }
+            if let Some((arn, o)) = &f.load_balancer
+                && *o == mine
+            {
+                out.push(load_balancer_removal(&cloud, arn));
+            }
+            if let Some((arn, o)) = &f.target_group
+                && *o == mine
+            {
+                out.push(target_group_removal(&cloud, arn));
+            }
+            let instances = cloud
+                .ec2
+                .describe_instances(
+                    DescribeInstancesRequest::builder()
+                        .tags(owner_tags(&name, Some(&run_id)))
+                        .states(NOT_TERMINATED.to_vec())
+                        .build()?,
+                )
+                .await?;
+            let ids: Vec<InstanceId> = instances.into_iter().map(|i| i.id).collect();
+            out.extend(instance_removals(&cloud, &ids));
+            for (g, o) in &f.groups {
+                if *o == mine {
+                    out.push(security_group_removal(&cloud, g));
+                }
+            }
+            Ok(out)
+        })
+    })
+}
+
+/// Removes everything in `outputs` that still carries the tier's ownership tags, in
+/// dependency order and concurrently where the dependencies allow: alarms | (listener → load
+/// balancer, wait deleted → target group) | (instances → wait terminated), then the security
+/// groups (retrying `DependencyViolation` while network interfaces release). Idempotent: what
+/// AWS says is already gone counts as removed. What lacks the tags is left alone and reported
+/// in [`Teardown::skipped`].
+pub async fn destroy(cloud: &Cloud, outputs: &WebTierOutputs, progress: Option<Progress>) -> Result<Teardown> {
+    let run = Run::new(cloud, format!("{WORKFLOW} {} destroy", outputs.name), progress);
+    let name = outputs.name.as_str();
+    let out = run
+        .scope(async {
+            // Check what the outputs name against the account: their tags decide.
+            let mut found = Found::default();
+            let mut alarms = Vec::new();
+            for chunk in outputs.alarm_names.chunks(crate::cloudwatch::MAX_ALARM_NAMES) {
+                let req = DescribeAlarmsRequest::builder().names(chunk.to_vec()).build()?;
+                alarms.extend(cloud.cloudwatch.describe_alarms(req).await?);
+            }
+            for a in alarms {
+                let owner = alarm_owner(cloud, &a.arn, name).await?;
+                found.alarms.push((a.name, owner));
+            }
+            let arns = vec![outputs.load_balancer_arn.to_string(), outputs.target_group_arn.to_string()];
+            let tags = cloud.elb.describe_tags(arns).await.ok_if_not_found()?.unwrap_or_default();
+            let owner = |arn: &str| owner_of(&tags.iter().find(|t| t.arn == arn).map(|t| t.tags.clone()).unwrap_or_default(), name);
+            if tags.iter().any(|t| t.arn == outputs.load_balancer_arn.as_str()) {
+                let o = owner(outputs.load_balancer_arn.as_str());
+                if o != Owner::NotOurs {
+                    found.listeners = vec![outputs.listener_arn.clone()];
+                }
+                found.load_balancer = Some((outputs.load_balancer_arn.clone(), o));
+            }
+            if tags.iter().any(|t| t.arn == outputs.target_group_arn.as_str()) {
+                found.target_group = Some((outputs.target_group_arn.clone(), owner(outputs.target_group_arn.as_str())));
+            }
+            if !outputs.instance_ids.is_empty() {
+                let req = DescribeInstancesRequest::builder()
+                    .instance_ids(outputs.instance_ids.clone())
+                    .build()?;
+                let instances = cloud.ec2.describe_instances(req).await.ok_if_not_found()?.unwrap_or_default();
+                for i in instances {
+                    if i.state == InstanceState::Terminated {
+                        continue;
+                    }
+                    if owner_of(&i.tags, name) == Owner::NotOurs {
+                        run.emit(crate::workflows::Event::Skipped {
+                            kind: "instance".into(),
+                            id: i.id.to_string(),
+                            reason: "no ownership tags".into(),
+                        });
+                        continue;
+                    }
+                    found.instances.push(i.id);
+                }
+            }
+            let req = DescribeSecurityGroupsRequest::builder()
+                .group_ids(vec![outputs.app_security_group.clone(), outputs.lb_security_group.clone()])
+                .build()?;
+            let groups = cloud.ec2.describe_security_groups(req).await.ok_if_not_found()?.unwrap_or_default();
+            for id in [&outputs.app_security_group, &outputs.lb_security_group] {
+                if let Some(g) = groups.iter().find(|g| g.id == *id) {
+                    found.groups.push((g.id.clone(), owner_of(&g.tags, name)));
+                }
+            }
+            teardown(cloud, &run, found).await
+        })
+        .await;
+    run.commit();
+    out
+}
+
+/// Finds everything of the tier `name` by its ownership tags (even after an aborted apply)
+/// and removes it like [`destroy`]. Same-named resources without the tags (another tool's load
+/// balancer called `NAME`, a user's alarm `NAME-elb-5xx`) are left alone and reported as
+/// skipped; other tiers whose names share a prefix are never looked at.
+pub async fn destroy_by_name(cloud: &Cloud, name: &str, progress: Option<Progress>) -> Result<Teardown> {
+    let run = Run::new(cloud, format!("{WORKFLOW} {name} destroy"), progress);
+    let out = run
+        .scope(async {
+            let found = find(cloud, name).await?;
+            teardown(cloud, &run, found).await
+        })
+        .await;
+    run.commit();
+    out
+}
+
+/// What the tier `name` owns (by its ownership tags), as `"kind id"` labels, without removing
+/// anything: to see orphans (after an interrupted apply, say) before [`destroy_by_name`].
+pub async fn find_owned(cloud: &Cloud, name: &str) -> Result<Vec<String>> {
+    let f = find(cloud, name).await?;
+    let mut out = Vec::new();
+    let ours = |o: &Owner| *o != Owner::NotOurs;
+    out.extend(f.alarms.iter().filter(|(_, o)| ours(o)).map(|(a, _)| format!("alarm {a}")));
+    if f.load_balancer.as_ref().is_some_and(|(_, o)| ours(o)) {
+        out.extend(f.listeners.iter().map(|l| format!("listener {l}")));
+    }
+    out.extend(f.load_balancer.iter().filter(|(_, o)| ours(o)).map(|(a, _)| format!("load balancer {a}")));
+    out.extend(f.target_group.iter().filter(|(_, o)| ours(o)).map(|(a, _)| format!("target group {a}")));
+    out.extend(f.instances.iter().map(|i| format!("instance {i}")));
+    out.extend(f.groups.iter().filter(|(_, o)| ours(o)).map(|(g, _)| format!("security group {g}")));
+    Ok(out)
+}
+
+async fn teardown(cloud: &Cloud, run: &Run, found: Found) -> Result<Teardown> {
+    let report_cell = std::sync::Mutex::new(Teardown::default());
+    let report = &report_cell;
+    // Only what carries the tier's tags is removed; the rest is reported and left.
+    let mine = |kind: &str, id: String, owner: &Owner| -> bool {
+        if *owner == Owner::NotOurs {
+            run.emit(crate::workflows::Event::Skipped {
+                kind: kind.into(),
+                id: id.clone(),
+                reason: "no ownership tags".into(),
+            });
+            report.lock().unwrap().skipped.push(format!("{kind} {id}"));
+            false
+        } else {
+            true
+        }
+    };
+    let remove = move |o: Owned| async move {
+        let (kind, id) = (o.kind.clone(), o.id.clone());
+        (o.remove)().await?;
         run.emit(crate::workflows::Event::Removed {
-            kind: kind.into(),
+            kind: kind.clone(),
             id: id.clone(),
         });
-        removed.lock().unwrap().push(format!("{kind} {id}"));
+        report.lock().unwrap().removed.push(format!("{kind} {id}"));
+        Ok::<_, Error>(())
     };
-    let ok_if_gone = |r: Result<()>| match r {
-        Err(e) if e.is_not_found() => Ok(()),
-        other => other,
-    };
+    let alarms: Vec<AlarmName> = found
+        .alarms
+        .iter()
+        .filter(|(a, o)| mine("alarm", a.to_string(), o))
+        .map(|(a, _)| a.clone())
+        .collect();
+    let lb = found.load_balancer.filter(|(a, o)| mine("load balancer", a.to_string(), o));
+    let tg = found.target_group.filter(|(a, o)| mine("target group", a.to_string(), o));
+    let groups: Vec<SecurityGroupId> = found
+        .groups
+        .iter()
+        .filter(|(g, o)| mine("security group", g.to_string(), o))
+        .map(|(g, _)| g.clone())
+        .collect();
+    let listeners = if lb.is_some() { found.listeners } else { Vec::new() };
+
     let alarms = run.step("delete alarms", &[], async {
-        for chunk in found.alarms.chunks(100) {
-            ok_if_gone(
-                cloud.cloudwatch.delete_alarms(chunk.to_vec())
-                    .await,
-            )?;
+        for chunk in alarms.chunks(crate::cloudwatch::MAX_ALARM_NAMES) {
+            remove::alarms(cloud.cloudwatch.as_ref(), chunk).await?;
             for a in chunk {
-                gone("alarm", a.to_string());
+                run.emit(crate::workflows::Event::Removed {
+                    kind: "alarm".into(),
+                    id: a.to_string(),
+                });
+                report.lock().unwrap().removed.push(format!("alarm {a}"));
             }
         }
         Ok(())
     });
-    let lb = async {
+    let lbs = async {
         run.step("delete listeners", &[], async {
-            for l in &found.listeners {
-                ok_if_gone(cloud.elb.delete_listener(l.clone()).await)?;
-                gone("listener", l.to_string());
+            for l in &listeners {
+                remove(listener_removal(cloud, l)).await?;
             }
             Ok(())
         })
         .await?;
-        if let Some(arn) = &found.load_balancer {
-            run.step("delete load balancer", &["delete listeners"], async {
-                ok_if_gone(cloud.elb.delete_load_balancer(arn.clone()).await)?;
-                wait_lb_deleted(cloud.elb.as_ref(), arn).await?;
-                gone("load balancer", arn.to_string());
-                Ok(())
-            })
+        if let Some((arn, _)) = &lb {
+            run.step(
+                "delete load balancer",
+                &["delete listeners"],
+                remove(load_balancer_removal(cloud, arn)),
+            )
             .await?;
         }
-        if let Some(arn) = &found.target_group {
-            run.step("delete target group", &["delete load balancer"], async {
-                let action = undo({
-                    let (elb, arn) = (cloud.elb.clone(), arn.clone());
-                    move || {
-                        let (elb, arn) = (elb.clone(), arn.clone());
-                        async move { elb.delete_target_group(arn).await }
-                    }
-                });
-                crate::workflows::plan::remove_with_retry(&action, Duration::from_secs(900)).await?;
-                gone("target group", arn.to_string());
-                Ok(())
-            })
+        if let Some((arn, _)) = &tg {
+            run.step(
+                "delete target group",
+                &["delete load balancer"],
+                remove(target_group_removal(cloud, arn)),
+            )
             .await?;
         }
         Ok::<_, Error>(())
@@ -1556,18 +1704,17 @@ async fn teardown(cloud: &Cloud, name: &str, found: Found, progress: Option<Prog
         if found.instances.is_empty() {
             return Ok(());
         }
-        ok_if_gone(
-            cloud.ec2.terminate_instances(found.instances.clone())
-                .await
-                .map(|_| ()),
-        )?;
-        wait_terminated(cloud.ec2.as_ref(), &found.instances).await?;
+        remove::instances(cloud.ec2.as_ref(), &found.instances).await?;
         for i in &found.instances {
-            gone("instance", i.to_string());
+            run.emit(crate::workflows::Event::Removed {
+                kind: "instance".into(),
+                id: i.to_string(),
+            });
+            report.lock().unwrap().removed.push(format!("instance {i}"));
         }
         Ok(())
     });
-    let (a, l, i) = tokio::join!(alarms, lb, instances);
+    let (a, l, i) = tokio::join!(alarms, lbs, instances);
     a?;
     l?;
     i?;
@@ -1575,23 +1722,14 @@ async fn teardown(cloud: &Cloud, name: &str, found: Found, progress: Option<Prog
         "delete security groups",
         &["delete load balancer", "terminate instances"],
         async {
-            for g in &found.groups {
-                let action = undo({
-                    let (ec2, g) = (cloud.ec2.clone(), g.clone());
-                    move || {
-                        let (ec2, g) = (ec2.clone(), g.clone());
-                        async move { ec2.delete_security_group(g).await }
-                    }
-                });
-                crate::workflows::plan::remove_with_retry(&action, Duration::from_secs(900)).await?;
-                gone("security group", g.to_string());
+            for g in &groups {
+                remove(security_group_removal(cloud, g)).await?;
             }
             Ok(())
         },
     )
     .await?;
-    let out = removed.lock().unwrap().clone();
-    Ok(out)
+    Ok(report_cell.into_inner().unwrap())
 }
 
 /// The alarm states of a tier (e.g. to show in a report).
@@ -1610,6 +1748,7 @@ pub async fn alarm_states(cloud: &Cloud, outputs: &WebTierOutputs) -> Result<Vec
     }
     Ok(out)
 }
+
 
 #[cfg(test)]
 mod tests {
