@@ -200,7 +200,7 @@ mod tests {
     fn a_404_without_an_aws_code_is_an_unrecognized_response_not_not_found() {
         let meta = ErrorMetadata::builder().build();
         let raw = HttpResponse::new(StatusCode::try_from(404).unwrap(), SdkBody::from("<html>Not Found</html>"));
-        let err = SdkError::ServiceError(ServiceError::builder().source(FakeErr(meta)).raw(raw).build());
+        let err: SdkError<FakeErr, HttpResponse> = SdkError::ServiceError(ServiceError::builder().source(FakeErr(meta)).raw(raw).build());
         let e = map_sdk_error(crate::Service::Elbv2, err);
         assert_eq!(e.kind(), crate::ErrorKind::UnrecognizedResponse, "{e:?}");
         assert!(!e.is_not_found() && !e.is_retryable());
