@@ -79,6 +79,10 @@ service_trait! {
         /// Deletes dashboards (up to 100); if one does not exist, none is deleted
         /// (`ResourceNotFound`).
         fn delete_dashboards(names: Vec<String>) -> () = "DeleteDashboards";
+        /// The tags of an alarm (or of a dashboard), by its ARN
+        /// (`arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME`, [`MetricAlarm::arn`]); an ARN of no
+        /// such resource is `ResourceNotFoundException`.
+        fn list_tags_for_resource(arn: Arn) -> Tags = "ListTagsForResource";
     }
 }
 
@@ -1098,7 +1102,7 @@ impl Validate for PutMetricAlarmRequest {
 }
 
 /// A metric alarm as DescribeAlarms reports it. (Tags are not part of DescribeAlarms's
-/// answer, so they are not here.)
+/// answer, so they are not here: [`CloudWatch::list_tags_for_resource`] reads them by `arn`.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricAlarm {
     /// The name.
@@ -1208,6 +1212,13 @@ impl Validate for SetAlarmStateRequest {
         }
         Ok(())
     }
+}
+
+/// Checks the ARN of ListTagsForResource: at most 1,024 characters (CloudWatch API reference,
+/// `ListTagsForResource` `ResourceARN`, shape `AmazonResourceName`: 1-1024). Implementations call
+/// it first, as they call `validate()` on requests.
+pub fn validate_resource_arn(arn: &Arn) -> Result<()> {
+    validate::len_in("arn", arn.as_str(), 1, 1024)
 }
 
 /// Checks a list of alarm names for DeleteAlarms (1-100 names).

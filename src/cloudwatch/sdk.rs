@@ -8,7 +8,7 @@ use aws_sdk_cloudwatch::types as cw;
 
 use super::*;
 use crate::macros::sdk_adapter;
-use crate::sdk_util::{parse_id, sdk_err, to_date_time, to_system_time};
+use crate::sdk_util::{parse_id, sdk_err, tags_from, to_date_time, to_system_time};
 
 sdk_adapter!(
     /// [`CloudWatch`] over `aws_sdk_cloudwatch`.
@@ -435,6 +435,18 @@ impl super::CloudWatch for SdkCloudWatch {
             .map_err(sdk_err(SVC))?;
         Ok(())
     }
+
+    async fn list_tags_for_resource(&self, arn: Arn) -> crate::Result<Tags> {
+        validate_resource_arn(&arn)?;
+        let out = self
+            .client
+            .list_tags_for_resource()
+            .resource_arn(arn.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(tags_from(out.tags().iter().map(|t| (t.key(), t.value()))))
+    }
 }
 
 #[cfg(test)]
@@ -444,6 +456,7 @@ mod tests {
     use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
     use aws_sdk_cloudwatch::operation::get_dashboard::GetDashboardError;
     use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+    use aws_sdk_cloudwatch::operation::list_tags_for_resource::{ListTagsForResourceError, ListTagsForResourceOutput};
     use aws_sdk_cloudwatch::operation::put_metric_alarm::{PutMetricAlarmError, PutMetricAlarmOutput};
     use aws_sdk_cloudwatch::operation::put_metric_data::{PutMetricDataError, PutMetricDataOutput};
     use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
@@ -748,6 +761,53 @@ mod tests {
         let e = cw.put_metric_data(put).await.unwrap_err();
         assert!(e.is_throttled(), "{e:?}");
         assert!(e.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn list_tags_for_resource_sends_the_arn_and_maps_tags_and_not_found() {
+        const ALARM: &str = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu-high";
+        let found = mock!(Client::list_tags_for_resource)
+            .match_requests(|r| r.resource_arn() == Some(ALARM))
+            .then_output(|| {
+                ListTagsForResourceOutput::builder()
+                    .tags(cw::Tag::builder().key("workflow").value("web").build())
+                    .tags(cw::Tag::builder().key("run").value("r-1").build())
+                    .build()
+            });
+        let untagged = mock!(Client::list_tags_for_resource)
+            .match_requests(|r| r.resource_arn() == Some(ALARM))
+            .then_output(|| ListTagsForResourceOutput::builder().build());
+        let missing = mock!(Client::list_tags_for_resource).then_error(|| {
+            ListTagsForResourceError::ResourceNotFoundException(
+                cw::error::ResourceNotFoundException::builder()
+                    .message("Unknown")
+                    .meta(meta("ResourceNotFoundException"))
+                    .build(),
+            )
+        });
+        let cw = client(&[&found, &untagged, &missing]);
+        let arn: Arn = ALARM.parse().unwrap();
+        let tags = cw.list_tags_for_resource(arn.clone()).await.unwrap();
+        assert_eq!(
+            tags,
+            Tags::from([("run".into(), "r-1".into()), ("workflow".into(), "web".into())])
+        );
+        assert!(cw.list_tags_for_resource(arn.clone()).await.unwrap().is_empty());
+        let e = cw.list_tags_for_resource(arn).await.unwrap_err();
+        assert!(e.is_not_found(), "{e:?}");
+        assert_eq!(e.code(), Some("ResourceNotFoundException"));
+        assert_eq!(
+            (found.num_calls(), untagged.num_calls(), missing.num_calls()),
+            (1, 1, 1)
+        );
+        let too_long: Arn = format!("{ALARM}{}", "x".repeat(1024)).parse().unwrap();
+        assert!(
+            client(&[])
+                .list_tags_for_resource(too_long)
+                .await
+                .unwrap_err()
+                .is_validation()
+        );
     }
 
     #[tokio::test]

@@ -88,6 +88,10 @@ service_trait! {
         fn delete_function(name: FunctionName, qualifier: Option<String>) -> () = "DeleteFunction";
         /// The `$LATEST` configuration of every function.
         fn list_functions() -> Vec<FunctionConfiguration> = "ListFunctions";
+        /// The tags of a function, by its unqualified ARN
+        /// ([`FunctionConfiguration::arn`] of `$LATEST`); a function that does not exist is
+        /// `ResourceNotFoundException`.
+        fn list_tags(arn: Arn) -> Tags = "ListTags";
     }
 }
 
@@ -949,6 +953,36 @@ impl Validate for RemovePermissionRequest {
     }
 }
 
+/// Checks the ARN of ListTags: an unqualified function ARN
+/// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME`. ListTags `Resource` (`TaggableResource`)
+/// also admits a qualifier and event source mapping, code signing config and capacity provider
+/// ARNs, but "Lambda does not support adding tags to function aliases or versions" and this
+/// operation is about functions; the rest of the pattern (a 12-digit account, a function name)
+/// is the model's. Implementations call it first.
+#[cfg(any(feature = "lambda", feature = "sim"))]
+pub(crate) fn check_function_arn(arn: &Arn) -> Result<()> {
+    let parts: Vec<&str> = arn.as_str().split(':').collect();
+    let shape_ok = parts.len() == 7
+        && parts[1].starts_with("aws")
+        && parts[2] == "lambda"
+        && !parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5] == "function";
+    if !shape_ok {
+        return Err(Error::validation(
+            "arn",
+            format!(
+                "must be an unqualified function ARN like arn:aws:lambda:us-east-1:123456789012:function:NAME (got {arn})"
+            ),
+        ));
+    }
+    parts[6]
+        .parse::<FunctionName>()
+        .map(|_| ())
+        .map_err(|e| Error::validation("arn", format!("names no valid function: {e}")))
+}
+
 /// Checks a qualifier passed as a plain argument (GetFunctionConfiguration, GetPolicy,
 /// DeleteFunction); implementations call it first, as they call `validate()` on requests.
 #[cfg(any(feature = "lambda", feature = "sim"))]
@@ -1234,6 +1268,23 @@ mod tests {
             ),
             "log_tail"
         );
+    }
+
+    #[test]
+    fn list_tags_takes_an_unqualified_function_arn() {
+        let arn = |s: &str| -> Arn { s.parse().unwrap() };
+        assert!(check_function_arn(&arn("arn:aws:lambda:us-east-1:123456789012:function:fn-1")).is_ok());
+        for bad in [
+            "arn:aws:lambda:us-east-1:123456789012:function:fn-1:live",
+            "arn:aws:lambda:us-east-1:123456789012:function:fn-1:3",
+            "arn:aws:lambda:us-east-1:123456789012:event-source-mapping:x",
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:fn-1",
+            "arn:aws:lambda:us-east-1:1234:function:fn-1",
+            "arn:aws:lambda::123456789012:function:fn-1",
+            "arn:aws:lambda:us-east-1:123456789012:function:fn 1",
+        ] {
+            assert_eq!(field_of(check_function_arn(&arn(bad)).unwrap_err()), "arn", "{bad}");
+        }
     }
 
     #[test]

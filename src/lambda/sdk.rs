@@ -440,6 +440,18 @@ impl super::Lambda for SdkLambda {
         }
         Ok(out)
     }
+
+    async fn list_tags(&self, arn: Arn) -> crate::Result<Tags> {
+        check_function_arn(&arn)?;
+        let out = self
+            .client
+            .list_tags()
+            .resource(arn.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        Ok(out.tags.unwrap_or_default().into_iter().collect())
+    }
 }
 
 #[cfg(test)]
@@ -451,6 +463,7 @@ mod tests {
     use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
     use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationError;
     use aws_sdk_lambda::operation::invoke::{InvokeError, InvokeOutput as SdkInvokeOutput};
+    use aws_sdk_lambda::operation::list_tags::{ListTagsError, ListTagsOutput};
     use aws_sdk_lambda::operation::list_versions_by_function::ListVersionsByFunctionOutput;
     use aws_sdk_lambda::types::error::{
         ResourceConflictException, ResourceNotFoundException, TooManyRequestsException,
@@ -738,6 +751,46 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Throttled, "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn list_tags_sends_the_function_arn_and_maps_tags_and_not_found() {
+        let tagged = mock!(aws_sdk_lambda::Client::list_tags)
+            .match_requests(|r| r.resource() == Some(ARN))
+            .then_output(|| {
+                ListTagsOutput::builder()
+                    .tags("workflow", "deploy")
+                    .tags("run", "r-1")
+                    .build()
+            });
+        let untagged = mock!(aws_sdk_lambda::Client::list_tags)
+            .match_requests(|r| r.resource() == Some(ARN))
+            .then_output(|| ListTagsOutput::builder().build());
+        let missing = mock!(aws_sdk_lambda::Client::list_tags).then_error(|| {
+            ListTagsError::ResourceNotFoundException(
+                ResourceNotFoundException::builder()
+                    .message(format!("Function not found: {ARN}"))
+                    .meta(meta("ResourceNotFoundException", &format!("Function not found: {ARN}")))
+                    .build(),
+            )
+        });
+        let lambda = mock_lambda(&[&tagged, &untagged, &missing]);
+        let arn: Arn = ARN.parse().unwrap();
+        let tags = lambda.list_tags(arn.clone()).await.unwrap();
+        assert_eq!(
+            tags,
+            Tags::from([("run".into(), "r-1".into()), ("workflow".into(), "deploy".into())])
+        );
+        assert!(lambda.list_tags(arn.clone()).await.unwrap().is_empty());
+        let e = lambda.list_tags(arn).await.unwrap_err();
+        assert!(e.is_not_found(), "{e:?}");
+        assert_eq!(e.code(), Some("ResourceNotFoundException"));
+        assert_eq!(
+            (tagged.num_calls(), untagged.num_calls(), missing.num_calls()),
+            (1, 1, 1)
+        );
+        let alias: Arn = format!("{ARN}:live").parse().unwrap();
+        assert!(mock_lambda(&[]).list_tags(alias).await.unwrap_err().is_validation());
     }
 
     #[tokio::test]

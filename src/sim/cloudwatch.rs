@@ -62,7 +62,8 @@ struct Sample {
 
 struct AlarmRec {
     alarm: MetricAlarm,
-    #[allow(dead_code)]
+    /// The tags given when the alarm was created (an update keeps them, as PutMetricAlarm
+    /// ignores the tags of an update).
     tags: Tags,
     /// The next period boundary (epoch seconds) to evaluate at.
     next_eval: u64,
@@ -959,6 +960,26 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         }
         Ok(())
     }
+
+    async fn list_tags_for_resource(&self, arn: Arn) -> crate::Result<Tags> {
+        validate_resource_arn(&arn)?;
+        self.settle_alarms().await;
+        let st = self.lock();
+        if let Some(rec) = st.cw.alarms.values().find(|r| r.alarm.arn == arn.as_str()) {
+            return Ok(rec.tags.clone());
+        }
+        // Dashboards are taggable too; PutDashboard here takes no tags, so theirs are empty.
+        if st.cw.dashboards.keys().any(|n| self.dashboard_arn(n) == arn.as_str()) {
+            return Ok(Tags::new());
+        }
+        // ListTagsForResource: `ResourceNotFoundException` (HTTP 404; botocore's CloudWatch
+        // model), not the `ResourceNotFound` of GetDashboard / SetAlarmState.
+        Err(SimCloud::err(
+            SVC,
+            "ResourceNotFoundException",
+            format!("The resource {arn} does not exist."),
+        ))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1556,6 +1577,44 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(s.describe_alarms(names).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tags_by_arn_survive_updates_and_go_with_the_alarm() {
+        let s = sim();
+        let tags = Tags::from([("workflow".to_string(), "web".to_string())]);
+        let mut req = alarm_req("t", 1, None, TreatMissingData::Missing);
+        req.tags = tags.clone();
+        s.put_metric_alarm(req.clone()).await.unwrap();
+        let arn: Arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:t".parse().unwrap();
+        assert_eq!(
+            s.describe_alarms(Default::default()).await.unwrap()[0].arn,
+            arn.as_str()
+        );
+        assert_eq!(s.list_tags_for_resource(arn.clone()).await.unwrap(), tags);
+        // PutMetricAlarm ignores the tags of an update.
+        req.tags = Tags::from([("other".to_string(), "x".to_string())]);
+        s.put_metric_alarm(req).await.unwrap();
+        assert_eq!(s.list_tags_for_resource(arn.clone()).await.unwrap(), tags);
+        let other_region: Arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:t".parse().unwrap();
+        let e = s.list_tags_for_resource(other_region).await.unwrap_err();
+        assert!(e.is_not_found(), "{e:?}");
+        assert_eq!(code(e), "ResourceNotFoundException");
+        s.put_dashboard(
+            PutDashboardRequest::builder()
+                .name("ops")
+                .body(r#"{"widgets":[]}"#)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        let board: Arn = "arn:aws:cloudwatch::123456789012:dashboard/ops".parse().unwrap();
+        assert!(s.list_tags_for_resource(board).await.unwrap().is_empty());
+        s.delete_dashboards(vec!["ops".into()]).await.unwrap();
+        s.delete_alarms(vec!["t".parse().unwrap()]).await.unwrap();
+        let e = s.list_tags_for_resource(arn).await.unwrap_err();
+        assert_eq!(code(e), "ResourceNotFoundException", "a deleted alarm's tags are gone");
     }
 
     #[tokio::test(start_paused = true)]

@@ -70,7 +70,7 @@ struct FunctionRec {
     aliases: BTreeMap<String, Alias>,
     /// Policies by qualifier (`""` for the unqualified function).
     policies: BTreeMap<String, Vec<Statement>>,
-    #[allow(dead_code)]
+    /// The function's tags (from CreateFunction; versions and aliases have none).
     tags: Tags,
 }
 
@@ -884,6 +884,19 @@ impl crate::lambda::Lambda for SimCloud {
             })
             .collect())
     }
+
+    async fn list_tags(&self, arn: Arn) -> crate::Result<Tags> {
+        check_function_arn(&arn)?;
+        let cfg = &self.inner.config;
+        // A function of another region or account is not in this simulated region.
+        let name = split_function_arn(arn.as_str())
+            .filter(|(region, account, _, _)| *region == cfg.region && *account == cfg.account_id)
+            .and_then(|(_, _, name, _)| name.parse::<FunctionName>().ok())
+            .ok_or_else(|| not_found(arn.as_str()))?;
+        let now = self.now();
+        let mut st = self.lock();
+        Ok(self.rec(&mut st, &name, now)?.tags.clone())
+    }
 }
 
 impl SimCloud {
@@ -1639,6 +1652,33 @@ mod tests {
         assert!(sim.inventory().is_empty(), "{}", sim.inventory());
         assert!(sim.list_functions().await.unwrap().is_empty());
         assert!(sim.delete_function(fname("f"), None).await.unwrap_err().is_not_found());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn list_tags_by_function_arn() {
+        let sim = SimCloud::new();
+        let mut req = create_req("tagged");
+        req.tags = Tags::from([("workflow".to_string(), "deploy".to_string())]);
+        let created = sim.create_function(req).await.unwrap();
+        // Readable while Pending, as AWS's ListTags is.
+        assert_eq!(created.state, FunctionState::Pending);
+        let tags = sim.list_tags(created.arn.clone()).await.unwrap();
+        assert_eq!(tags, Tags::from([("workflow".to_string(), "deploy".to_string())]));
+        let untagged = sim.create_function(create_req("plain")).await.unwrap();
+        assert!(sim.list_tags(untagged.arn).await.unwrap().is_empty());
+        for other in [
+            "arn:aws:lambda:us-east-1:123456789012:function:nope",
+            "arn:aws:lambda:eu-west-1:123456789012:function:tagged",
+            "arn:aws:lambda:us-east-1:210987654321:function:tagged",
+        ] {
+            let e = sim.list_tags(other.parse().unwrap()).await.unwrap_err();
+            assert!(e.is_not_found(), "{other}: {e:?}");
+            assert_eq!(code(&e), "ResourceNotFoundException");
+        }
+        let alias: Arn = format!("{}:live", created.arn).parse().unwrap();
+        assert!(sim.list_tags(alias).await.unwrap_err().is_validation());
+        sim.delete_function(fname("tagged"), None).await.unwrap();
+        assert!(sim.list_tags(created.arn).await.unwrap_err().is_not_found());
     }
 
     #[tokio::test(start_paused = true)]
