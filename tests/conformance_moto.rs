@@ -500,6 +500,68 @@ async fn moto_deviation_cw_alarms_start_ok() {
     assert_eq!(first, t0 + Duration::from_secs(5), "AWS: the period starting at {t0:?}");
 }
 
+/// moto: ListTagsForResource answers for any ARN: no tags for one it never saw, and a deleted
+/// alarm's tags, which DeleteAlarms leaves behind for the next alarm of that name (AWS:
+/// ResourceNotFoundException for both; a new alarm has only its own tags).
+#[tokio::test]
+async fn moto_deviation_cw_list_tags_of_unknown_alarm_succeeds() {
+    use aws_facade::Tags;
+    use aws_facade::cloudwatch::{ComparisonOperator, PutMetricAlarmRequest, Statistic};
+    use aws_facade::id::Arn;
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::CwListTagsOfUnknownAlarmSucceeds));
+    let never: Arn = format!(
+        "arn:aws:cloudwatch:{}:{}:alarm:dev-never",
+        moto::REGION,
+        moto::ACCOUNT_ID
+    )
+    .parse()
+    .unwrap();
+    let tags = b.cloud.cloudwatch.list_tags_for_resource(never).await;
+    assert_eq!(tags.expect("AWS: ResourceNotFoundException"), Tags::new());
+
+    let put = |tags: Tags| {
+        PutMetricAlarmRequest::builder()
+            .alarm_name("dev-tagged".parse().unwrap())
+            .namespace("Deviation")
+            .metric_name("M")
+            .statistic(Statistic::Maximum)
+            .period_secs(60)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison(ComparisonOperator::GreaterThanThreshold)
+            .tags(tags)
+            .build()
+            .unwrap()
+    };
+    let owned = b.tags("dev-tagged");
+    b.cloud.cloudwatch.put_metric_alarm(put(owned.clone())).await.unwrap();
+    let arn: Arn = b.alarms(&["dev-tagged"]).await[0].arn.parse().unwrap();
+    assert_eq!(
+        b.cloud.cloudwatch.list_tags_for_resource(arn.clone()).await.unwrap(),
+        owned
+    );
+    b.cloud
+        .cloudwatch
+        .delete_alarms(vec!["dev-tagged".parse().unwrap()])
+        .await
+        .unwrap();
+    assert!(b.alarms(&["dev-tagged"]).await.is_empty());
+    let after = b.cloud.cloudwatch.list_tags_for_resource(arn.clone()).await;
+    assert_eq!(after.expect("AWS: ResourceNotFoundException"), owned);
+    b.cloud.cloudwatch.put_metric_alarm(put(Tags::new())).await.unwrap();
+    assert_eq!(
+        b.cloud.cloudwatch.list_tags_for_resource(arn).await.unwrap(),
+        owned,
+        "AWS: the new alarm has no tags"
+    );
+    b.cloud
+        .cloudwatch
+        .delete_alarms(vec!["dev-tagged".parse().unwrap()])
+        .await
+        .unwrap();
+}
+
 /// moto: a function is Active at once, an update Successful at once, and Invoke (Docker off)
 /// answers the event itself.
 #[tokio::test]

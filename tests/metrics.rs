@@ -73,6 +73,9 @@ impl CloudWatch for Sizes {
     async fn delete_dashboards(&self, names: Vec<String>) -> aws_facade::Result<()> {
         self.inner.delete_dashboards(names).await
     }
+    async fn list_tags_for_resource(&self, arn: aws_facade::id::Arn) -> aws_facade::Result<aws_facade::Tags> {
+        self.inner.list_tags_for_resource(arn).await
+    }
 }
 
 struct Setup {

@@ -79,3 +79,29 @@ async fn a_mock_fits_in_a_cloud_bundle() {
     };
     assert_eq!(cloud.ec2.default_vpc().await.unwrap().id, "vpc-12345678");
 }
+
+#[tokio::test]
+async fn tag_reads_are_mockable_like_every_operation() {
+    use aws_facade::cloudwatch::{CloudWatch, MockCloudWatch};
+    use aws_facade::id::Arn;
+    use aws_facade::lambda::{Lambda, MockLambda};
+    let alarm: Arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu".parse().unwrap();
+    let function: Arn = "arn:aws:lambda:us-east-1:123456789012:function:fn".parse().unwrap();
+    let owned = Tags::from([("workflow".to_string(), "web".to_string())]);
+    let mut cw = MockCloudWatch::new();
+    let (want, tags) = (alarm.clone(), owned.clone());
+    cw.expect_list_tags_for_resource()
+        .withf(move |arn| *arn == want)
+        .times(1)
+        .returning(move |_| Ok(tags.clone()));
+    let mut lambda = MockLambda::new();
+    lambda.expect_list_tags().times(1).returning(|arn| {
+        Err(Error::api(
+            Service::Lambda,
+            "ResourceNotFoundException",
+            format!("Function not found: {arn}"),
+        ))
+    });
+    assert_eq!(cw.list_tags_for_resource(alarm).await.unwrap(), owned);
+    assert!(lambda.list_tags(function).await.unwrap_err().is_not_found());
+}

@@ -198,15 +198,14 @@ pub async fn cw_metric_data_round_trip(b: &Backend) {
     assert_eq!(listed, vec![metric], "{listed:?}");
 }
 
-/// An alarm: created `INSUFFICIENT_DATA` with every setting kept, found by name and by prefix,
-/// updated in place (its state kept), deleted (then not listed); deleting an unknown name is
-/// not an error.
+/// An alarm: created `INSUFFICIENT_DATA` with every setting kept and its tags (read by ARN with
+/// ListTagsForResource), found by name and by prefix, updated in place (its state and tags
+/// kept), deleted (then not listed, and its ARN `ResourceNotFoundException`); deleting an
+/// unknown name is not an error.
 pub async fn cw_alarm_lifecycle(b: &Backend) {
-    b.cloud
-        .cloudwatch
-        .put_metric_alarm(alarm_request("conf-latency"))
-        .await
-        .expect("put alarm");
+    let mut tagged = alarm_request("conf-latency");
+    tagged.tags = b.tags("cw_alarm_lifecycle");
+    b.cloud.cloudwatch.put_metric_alarm(tagged).await.expect("put alarm");
     let found = b.alarms(&["conf-latency"]).await;
     assert_eq!(found.len(), 1, "{found:?}");
     let a = &found[0];
@@ -231,6 +230,15 @@ pub async fn cw_alarm_lifecycle(b: &Backend) {
         AlarmState::InsufficientData
     };
     assert_eq!(a.state, initial, "{a:?}");
+    let arn: Arn = a.arn.parse().expect("alarm ARN");
+    assert_eq!(
+        b.cloud
+            .cloudwatch
+            .list_tags_for_resource(arn.clone())
+            .await
+            .expect("list tags of the alarm"),
+        b.tags("cw_alarm_lifecycle")
+    );
 
     b.cloud
         .cloudwatch
@@ -263,6 +271,24 @@ pub async fn cw_alarm_lifecycle(b: &Backend) {
     assert_eq!(updated[0].threshold, 500.0);
     assert_eq!(updated[0].description.as_deref(), Some("raised"));
     assert_eq!(updated[0].state, initial, "an update keeps the state");
+    assert_eq!(
+        b.cloud
+            .cloudwatch
+            .list_tags_for_resource(arn.clone())
+            .await
+            .expect("list tags after the update"),
+        b.tags("cw_alarm_lifecycle"),
+        "an update without tags keeps the alarm's tags"
+    );
+    let untagged = alarm_arn(b, "conf-latency-p2").await;
+    assert!(
+        b.cloud
+            .cloudwatch
+            .list_tags_for_resource(untagged)
+            .await
+            .expect("list tags of an untagged alarm")
+            .is_empty()
+    );
 
     let names: Vec<AlarmName> = ["conf-latency", "conf-latency-p2", "conf-never-made"]
         .iter()
@@ -274,6 +300,20 @@ pub async fn cw_alarm_lifecycle(b: &Backend) {
         .await
         .expect("delete alarms (one unknown)");
     assert!(b.alarms(&["conf-latency", "conf-latency-p2"]).await.is_empty());
+    let after = b.cloud.cloudwatch.list_tags_for_resource(arn).await;
+    if b.deviates(DeviationId::CwListTagsOfUnknownAlarmSucceeds) {
+        assert_eq!(after.expect("moto keeps the tags"), b.tags("cw_alarm_lifecycle"));
+    } else {
+        let e = expect_err(after, ErrorKind::NotFound, "tags of a deleted alarm");
+        assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+    }
+}
+
+/// The ARN of alarm `name`, as DescribeAlarms reports it.
+async fn alarm_arn(b: &Backend, name: &str) -> Arn {
+    let found = b.alarms(&[name]).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    found[0].arn.parse().expect("alarm ARN")
 }
 
 /// SetAlarmState moves an alarm to `ALARM` with the given reason; describing by state finds it.
@@ -409,9 +449,24 @@ pub async fn cw_dashboard_lifecycle(b: &Backend) {
 }
 
 /// SetAlarmState on an unknown alarm and GetDashboard / DeleteDashboards of an unknown
-/// dashboard answer `ResourceNotFound`, classified NotFound; describing an unknown alarm name
-/// lists nothing.
+/// dashboard answer `ResourceNotFound`, ListTagsForResource of an unknown alarm's ARN
+/// `ResourceNotFoundException`, all classified NotFound; describing an unknown alarm name lists
+/// nothing.
 pub async fn cw_unknown_alarm_and_dashboard_are_not_found(b: &Backend) {
+    let unknown: Arn = format!(
+        "arn:aws:cloudwatch:{}:{}:alarm:conf-none",
+        moto::REGION,
+        moto::ACCOUNT_ID
+    )
+    .parse()
+    .expect("alarm ARN");
+    let tags = b.cloud.cloudwatch.list_tags_for_resource(unknown).await;
+    if b.deviates(DeviationId::CwListTagsOfUnknownAlarmSucceeds) {
+        assert_eq!(tags.expect("moto answers no tags"), Tags::new());
+    } else {
+        let e = expect_err(tags, ErrorKind::NotFound, "tags of an unknown alarm");
+        assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+    }
     let e = expect_err(
         b.cloud
             .cloudwatch

@@ -117,10 +117,19 @@ impl Backend {
     }
 }
 
-/// A function: `Pending` → `Active` with its settings; its code replaced (`InProgress` →
-/// `Successful`, new hash); listed; deleted (then `ResourceNotFoundException`).
+/// A function: `Pending` → `Active` with its settings and tags (ListTags by its ARN); its code
+/// replaced (`InProgress` → `Successful`, new hash); listed; deleted (then
+/// `ResourceNotFoundException`, its tags too).
 pub async fn lambda_function_lifecycle(b: &Backend) {
     let (name, created) = b.create_function("conf-fn-life").await;
+    assert_eq!(
+        b.cloud
+            .lambda
+            .list_tags(created.arn.clone())
+            .await
+            .expect("list tags of the function"),
+        b.tags("conf-fn-life")
+    );
     assert_eq!(created.name, name);
     assert!(created.arn.as_str().ends_with(":function:conf-fn-life"), "{created:?}");
     assert_eq!(created.version, "$LATEST");
@@ -186,6 +195,12 @@ pub async fn lambda_function_lifecycle(b: &Backend) {
         b.cloud.lambda.get_function_configuration(name, None).await,
         ErrorKind::NotFound,
         "a deleted function",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+    let e = expect_err(
+        b.cloud.lambda.list_tags(created.arn).await,
+        ErrorKind::NotFound,
+        "tags of a deleted function",
     );
     assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
 }
@@ -398,7 +413,8 @@ pub async fn lambda_invoke_and_permissions(b: &Backend) {
 }
 
 /// An unknown function answers `ResourceNotFoundException` (classified NotFound, kind
-/// `resource`) to GetFunctionConfiguration, Invoke, ListVersionsByFunction and DeleteFunction.
+/// `resource`) to GetFunctionConfiguration, Invoke, ListVersionsByFunction, ListTags and
+/// DeleteFunction.
 pub async fn lambda_unknown_function_is_not_found(b: &Backend) {
     let name: FunctionName = "conf-fn-none".parse().expect("name");
     let check = |e: Error| {
@@ -435,6 +451,14 @@ pub async fn lambda_unknown_function_is_not_found(b: &Backend) {
             "versions of an unknown function",
         ));
     }
+    let arn: Arn = format!("arn:aws:lambda:{}:{}:function:{name}", moto::REGION, moto::ACCOUNT_ID)
+        .parse()
+        .expect("function ARN");
+    check(expect_err(
+        b.cloud.lambda.list_tags(arn).await,
+        ErrorKind::NotFound,
+        "tags of an unknown function",
+    ));
     check(expect_err(
         b.cloud.lambda.delete_function(name, None).await,
         ErrorKind::NotFound,

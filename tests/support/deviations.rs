@@ -59,6 +59,8 @@ pub enum DeviationId {
     LambdaInvokeUnknownFunctionSucceeds,
     /// PublishVersion numbers a version "versions + 1", reusing a deleted version's number.
     LambdaVersionNumbersReused,
+    /// ListTagsForResource of an alarm ARN that does not exist (or no longer does) succeeds.
+    CwListTagsOfUnknownAlarmSucceeds,
 }
 
 /// One known deviation of moto from AWS.
@@ -269,6 +271,15 @@ pub const DEVIATIONS: &[Deviation] = &[
         moto: "the number of published versions + 1: after deleting version 1 of 1, 2, 3 the next \
                is a second `3` (and DeleteFunction of the function then answers a bare 500)",
         shown_by: "moto_deviation_lambda_version_numbers_reused",
+    },
+    Deviation {
+        id: DeviationId::CwListTagsOfUnknownAlarmSucceeds,
+        service: Service::CloudWatch,
+        what: "ListTagsForResource of an ARN that names no alarm (never made, or deleted)",
+        aws: "ResourceNotFoundException (HTTP 404; botocore's CloudWatch model)",
+        moto: "success: no tags for an ARN it never saw, and a deleted alarm's tags (DeleteAlarms \
+               does not drop them), which a re-created alarm of the same name then inherits",
+        shown_by: "moto_deviation_cw_list_tags_of_unknown_alarm_succeeds",
     },
 ];
 
