@@ -219,8 +219,7 @@ fn memory(_: &mut Criterion) {
     eprintln!("\npeak heap of the transfer itself ({mib} MiB of data; block = 512 KiB):");
     for conc in SWEEP {
         let s = sim();
-        let mut cloud: Cloud = s.cloud();
-        cloud.ebs = std::sync::Arc::new(Discard(s.clone()));
+        let cloud: Cloud = s.cloud().with_ebs(std::sync::Arc::new(Discard(s.clone())));
         let opts = UploadOptions::builder().concurrency(conc).build().unwrap();
         let src = Generated {
             left: (mib * MIB) as u64,

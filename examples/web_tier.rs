@@ -41,7 +41,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         eprintln!("\n== destroy");
         let removed = web_tier::destroy(&cloud, &outputs, common::printer()).await?;
-        eprintln!("\nremoved {} resources: {}", removed.len(), removed.join(", "));
+        eprintln!(
+            "\nremoved {} resources: {}",
+            removed.removed.len(),
+            removed.removed.join(", ")
+        );
+        if !removed.skipped.is_empty() {
+            eprintln!("left alone (not this tier's): {}", removed.skipped.join(", "));
+        }
         Ok::<_, Box<dyn std::error::Error>>(())
     })
 }

@@ -102,6 +102,37 @@ impl Cloud {
         Self::assemble(inner, self.retry, self.seeds)
     }
 
+    /// The same cloud with its EC2 handle replaced by `ec2` (inside the cloud's retry and
+    /// layers added later), e.g. a mock beside the simulator.
+    pub fn with_ec2(mut self, ec2: Arc<dyn Ec2>) -> Self {
+        self.inner.ec2 = ec2;
+        Self::assemble(self.inner, self.retry, self.seeds)
+    }
+
+    /// The same cloud with its EBS direct handle replaced (see [`Cloud::with_ec2`]).
+    pub fn with_ebs(mut self, ebs: Arc<dyn Ebs>) -> Self {
+        self.inner.ebs = ebs;
+        Self::assemble(self.inner, self.retry, self.seeds)
+    }
+
+    /// The same cloud with its ELBv2 handle replaced (see [`Cloud::with_ec2`]).
+    pub fn with_elb(mut self, elb: Arc<dyn Elbv2>) -> Self {
+        self.inner.elb = elb;
+        Self::assemble(self.inner, self.retry, self.seeds)
+    }
+
+    /// The same cloud with its CloudWatch handle replaced (see [`Cloud::with_ec2`]).
+    pub fn with_cloudwatch(mut self, cloudwatch: Arc<dyn CloudWatch>) -> Self {
+        self.inner.cloudwatch = cloudwatch;
+        Self::assemble(self.inner, self.retry, self.seeds)
+    }
+
+    /// The same cloud with its Lambda handle replaced (see [`Cloud::with_ec2`]).
+    pub fn with_lambda(mut self, lambda: Arc<dyn Lambda>) -> Self {
+        self.inner.lambda = lambda;
+        Self::assemble(self.inner, self.retry, self.seeds)
+    }
+
     /// The same handles with `retry` as the one retry layer ([`Retry::none`] to make every
     /// call once, e.g. for mocks that expect an exact number of calls).
     pub fn with_retry(self, retry: Retry) -> Self {

@@ -11,7 +11,6 @@ use aws_facade::id::AlarmName;
 use aws_facade::lambda::Lambda;
 use aws_facade::layer::{Faults, Recording};
 use aws_facade::sim::SimCloud;
-use aws_facade::wait::{Backoff, RetryPolicy};
 use aws_facade::workflows::alarms::{count_above, put_alarm_invoking_lambda, remove_alarm_invoking_lambda};
 use aws_facade::workflows::lambda_deploy::{Deployment, deploy, zip_files};
 use aws_facade::workflows::metrics::{self, Clock, MetricsPublisher, PublisherConfig};
@@ -96,7 +95,10 @@ impl Setup {
         if let Some(f) = faults {
             cloud = cloud.layer(f);
         }
-        let cloud = cloud.layer(journal.clone());
+        // Two attempts per request: the scripted faults below fail one request for good.
+        let cloud = cloud
+            .layer(journal.clone())
+            .with_retry(aws_facade::layer::Retry::standard().max_attempts(2));
         let sizes = Arc::new(Sizes {
             inner: cloud.cloudwatch,
             seen: Mutex::default(),
@@ -251,17 +253,6 @@ async fn flushes_by_size_by_interval_and_on_request() {
     assert_eq!(total, 252.0, "every datapoint arrived once");
 }
 
-fn two_attempts() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 2,
-        backoff: Backoff {
-            initial: Duration::from_millis(100),
-            max: Duration::from_secs(1),
-            multiplier: 2.0,
-            jitter: false,
-        },
-    }
-}
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_flush_keeps_the_unsent_data_for_the_next_one() {
@@ -272,10 +263,7 @@ async fn a_failed_flush_keeps_the_unsent_data_for_the_next_one() {
         "ServiceUnavailable",
     );
     let s = Setup::with_faults(Some(faults));
-    let p = s.publisher(PublisherConfig {
-        retry: two_attempts(),
-        ..s.config()
-    });
+    let p = s.publisher(s.config());
     for i in 0..2_500 {
         p.record("Latency", &[("Route", &format!("/r{i}"))], 1.0, Unit::Milliseconds)
             .unwrap();

@@ -72,11 +72,7 @@ async fn a_mock_fits_in_a_cloud_bundle() {
             is_default: true,
         })
     });
-    let sim = aws_facade::Cloud::sim();
-    let cloud = aws_facade::Cloud {
-        ec2: std::sync::Arc::new(ec2),
-        ..sim
-    };
+    let cloud = aws_facade::Cloud::sim().with_ec2(std::sync::Arc::new(ec2));
     assert_eq!(cloud.ec2.default_vpc().await.unwrap().id, "vpc-12345678");
 }
 

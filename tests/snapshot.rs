@@ -293,13 +293,11 @@ impl Ebs for Corrupting {
 }
 
 fn corrupting(sim: &SimCloud, index: u32, times: u32) -> Cloud {
-    let mut cloud = sim.cloud();
-    cloud.ebs = Arc::new(Corrupting {
+    sim.cloud().with_ebs(Arc::new(Corrupting {
         inner: sim.clone(),
         index,
         times: Mutex::new(times),
-    });
-    cloud
+    }))
 }
 
 #[tokio::test(start_paused = true)]

@@ -123,7 +123,7 @@ async fn apply_creates_a_secure_healthy_tier_with_alarms() {
 
     // Destroy removes everything.
     let removed = web_tier::destroy(&cloud, &out, None).await.unwrap();
-    assert!(removed.len() >= 4 + 17 + 5, "{removed:?}");
+    assert!(removed.removed.len() >= 4 + 17 + 5, "{removed:?}");
     assert!(sim.inventory().is_empty(), "left: {}", sim.inventory());
 }
 

@@ -131,7 +131,8 @@ async fn web_tier_apply_reapply_and_destroy_on_moto() {
 
     // Destroy removes everything, and a second destroy finds nothing to do.
     let removed = web_tier::destroy(&cloud, &out, None).await.expect("destroy on moto");
-    assert!(removed.len() >= 2 + out.alarm_names.len(), "{removed:?}");
+    assert!(removed.removed.len() >= 2 + out.alarm_names.len(), "{removed:?}");
+    assert!(removed.skipped.is_empty(), "{removed:?}");
     let instances = cloud
         .ec2
         .describe_instances(DescribeInstancesRequest::default())
