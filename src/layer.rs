@@ -1,22 +1,29 @@
 //! Behaviour composed by wrapping: latency, faults and recording around ANY implementation of
 //! the service traits (the SDK adapters, the simulator, a mock).
 //!
-//! A [`Layer`] sees every call as an [`Op`] (service and AWS operation name) and a future; it
-//! may delay it ([`Latency`]), fail it ([`Faults`]) or observe it ([`Recording`]).
+//! A [`Layer`] sees every call as an [`Op`] (service and AWS operation name) and a way to make
+//! it; it may delay it ([`Latency`]), fail it ([`Faults`]), observe it ([`Recording`]) or make
+//! it again ([`Retry`], the one retry mechanism, which every [`Cloud`](crate::Cloud) applies
+//! outermost).
 //! [`Layered`] applies a layer to one service handle; [`Cloud::layer`](crate::Cloud::layer)
 //! applies it to all five.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> aws_facade::Result<()> {
-//! use aws_facade::{Cloud, layer::{Faults, Recording}};
+//! use aws_facade::{Cloud, layer::{Faults, Recording, Retry}};
 //! let journal = Recording::new();
 //! let cloud = Cloud::sim()
 //!     .layer(Faults::new(7).script("DescribeVpcs", 1, "RequestLimitExceeded"))
 //!     .layer(journal.clone());
-//! assert!(cloud.ec2.default_vpc().await.unwrap_err().is_throttled());
+//! // The cloud's retry layer (outermost) retries the throttled call: two attempts, one answer.
 //! assert!(cloud.ec2.default_vpc().await.is_ok());
-//! assert_eq!(journal.count("DescribeVpcs"), 2);
+//! assert_eq!(journal.count("DescribeVpcs"), 1, "the faulted attempt never reached the journal");
+//! // Without retry, the fault is the answer.
+//! let once = Cloud::sim()
+//!     .layer(Faults::new(7).script("DescribeVpcs", 1, "RequestLimitExceeded"))
+//!     .with_retry(Retry::none());
+//! assert!(once.ec2.default_vpc().await.unwrap_err().is_throttled());
 //! # Ok(()) }
 //! ```
 
@@ -782,14 +789,16 @@ mod tests {
     async fn transient_faults_are_seeded_retryable_and_limited_to_chosen_ops() {
         let run = |seed| async move {
             let faults = Faults::new(seed).transient(0.5).only(&["DescribeVpcs"]);
-            let cloud = Cloud::sim().layer(faults.clone());
+            // Without the cloud's retry, to see each fault.
+            let cloud = Cloud::sim().layer(faults.clone()).with_retry(Retry::none());
             let mut outcomes = Vec::new();
             for _ in 0..40 {
                 match cloud.ec2.default_vpc().await {
                     Ok(_) => outcomes.push(None),
                     Err(e) => {
                         assert!(e.is_retryable(), "{e:?}");
-                        outcomes.push(e.code().map(str::to_string));
+                        // A lost answer (a transport timeout) has no AWS code.
+                        outcomes.push(Some(e.code().unwrap_or("lost").to_string()));
                     }
                 }
             }
@@ -834,5 +843,101 @@ mod tests {
         assert_eq!(entries[2].error.as_deref(), Some("InvalidGroup.NotFound"));
         journal.clear();
         assert!(journal.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_retries_transient_errors_reports_each_and_replays_from_a_seed() {
+        let run = |seed: u64| async move {
+            let faults = Faults::new(5).script("DescribeVpcs", 1, "RequestLimitExceeded").script(
+                "DescribeVpcs",
+                2,
+                "ServiceUnavailable",
+            );
+            let journal = Recording::new();
+            let cloud = Cloud::sim().layer(faults).layer(journal.clone());
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let s2 = seen.clone();
+            let observer: RetryObserver = Arc::new(move |e: &RetryEvent| s2.lock().unwrap().push(e.clone()));
+            let t0 = Instant::now();
+            let out = crate::rng::scope(seed, retry_observer(observer, cloud.ec2.default_vpc())).await;
+            out.unwrap();
+            let seen = seen.lock().unwrap().clone();
+            (seen, t0.elapsed(), journal.count("DescribeVpcs"))
+        };
+        let (events, took, reached) = run(1).await;
+        assert_eq!(reached, 3, "the journal (outside the faults) sees all three attempts");
+        assert_eq!(events.iter().map(|e| e.attempt).collect::<Vec<_>>(), vec![1, 2]);
+        assert!(events[0].cause.contains("RequestLimitExceeded"), "{events:?}");
+        assert_eq!(events[0].op.name, "DescribeVpcs");
+        // Full jitter: each delay within its cap (200 ms, then 400 ms).
+        assert!(events[0].delay <= Duration::from_millis(200) && events[1].delay <= Duration::from_millis(400));
+        // tokio's timer rounds each sleep up to the next millisecond.
+        let slept = events[0].delay + events[1].delay;
+        assert!(took >= slept && took <= slept + Duration::from_millis(2), "{took:?} vs {slept:?}");
+        let (again, _, _) = run(1).await;
+        assert_eq!(again, events, "the same seed, the same delays");
+        let (other, _, _) = run(2).await;
+        assert_ne!(other[0].delay, events[0].delay);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_gives_up_after_its_attempts_and_never_retries_permanent_errors() {
+        let sim = crate::sim::SimCloud::new();
+        let journal = Recording::new();
+        let always = Faults::new(1).transient(1.0).only(&["DescribeVpcs"]);
+        let cloud = sim.cloud().layer(journal.clone()).layer(always.clone());
+        assert!(cloud.ec2.default_vpc().await.unwrap_err().is_retryable());
+        // 6 attempts for throttling and 5xx, 3 for transport failures (lost answers): the
+        // seeded draw decides which came last, so count what was injected.
+        let n = always.injected();
+        assert!((3..=6).contains(&n), "{n} attempts");
+        // A validation or access error is the answer at once.
+        let denied = Faults::new(1).script("DescribeSubnets", 1, "AccessDenied");
+        let cloud = sim.cloud().layer(denied.clone());
+        let vpc = sim.cloud().ec2.default_vpc().await.unwrap();
+        assert!(cloud.ec2.describe_subnets(vpc.id).await.unwrap_err().is_access_denied());
+        assert_eq!(denied.injected(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_decides_per_operation() {
+        let r = Retry::standard();
+        let op = |name| Op {
+            service: Service::Ec2,
+            name,
+        };
+        let nf = Error::api(Service::Ec2, "InvalidGroup.NotFound", "The security group 'sg-1' does not exist");
+        let lost = Error::transport(Service::Ec2, "timed out", None);
+        let throttled = Error::api(Service::Ec2, "RequestLimitExceeded", "slow down");
+        // Eventual consistency: a not-found right after a create, for operations that use a new id.
+        assert!(r.retries(op("AuthorizeSecurityGroupIngress"), &nf, 1, Duration::from_secs(5)));
+        assert!(!r.retries(op("AuthorizeSecurityGroupIngress"), &nf, 9, Duration::from_secs(31)));
+        assert!(!r.retries(op("DeleteSecurityGroup"), &nf, 1, Duration::ZERO), "only AWS says gone");
+        // A non-idempotent create is retried only when it surely did not happen.
+        assert!(!r.retries(op("CreateSnapshot"), &lost, 1, Duration::ZERO));
+        assert!(r.retries(op("CreateSnapshot"), &throttled, 1, Duration::ZERO));
+        // Transport failures: 3 attempts; throttling: 6; nothing past the deadline.
+        assert!(r.retries(op("RunInstances"), &lost, 2, Duration::ZERO));
+        assert!(!r.retries(op("RunInstances"), &lost, 3, Duration::ZERO));
+        assert!(r.retries(op("RunInstances"), &throttled, 5, Duration::ZERO));
+        assert!(!r.retries(op("RunInstances"), &throttled, 6, Duration::ZERO));
+        assert!(!r.retries(op("RunInstances"), &throttled, 1, Duration::from_secs(90)));
+        assert!(!Retry::none().retries(op("RunInstances"), &throttled, 1, Duration::ZERO));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_response_took_effect_and_latency_after_the_call_can_lose_it_too() {
+        let sim = crate::sim::SimCloud::new();
+        let faults = Faults::new(1).script_lost("CreateSecurityGroup", 1);
+        let cloud = sim.cloud().layer(faults.clone()).with_retry(Retry::none());
+        let e = cloud.ec2.create_security_group(group("lost")).await.unwrap_err();
+        assert!(e.is_retryable(), "{e}");
+        assert_eq!(faults.lost(), 1);
+        assert_eq!(sim.inventory().count("security group"), 1, "the call took effect");
+
+        let slow = sim.cloud().layer(Latency::fixed(Duration::ZERO).after_call(Delay::Fixed(Duration::from_secs(5))));
+        let cut = tokio::time::timeout(Duration::from_secs(1), slow.ec2.create_security_group(group("late"))).await;
+        assert!(cut.is_err(), "the answer had not come back");
+        assert_eq!(sim.inventory().count("security group"), 2, "but the group was made");
     }
 }

@@ -466,8 +466,9 @@ impl Run {
                 let mut done: Vec<(String, String)> = Vec::new();
                 let mut remove_one = async |o: Owned| {
                     let label = format!("{} {}", o.kind, o.id);
-                    match (o.remove)().await {
-                        Ok(()) => {
+                    // Not found, as AWS says it, is removed.
+                    match crate::workflows::remove::NotFoundExt::ok_if_not_found((o.remove)().await) {
+                        Ok(_) => {
                             emit(Event::Removed {
                                 kind: o.kind.clone(),
                                 id: o.id.clone(),
