@@ -50,7 +50,9 @@ struct Handles {
 
 impl std::fmt::Debug for Cloud {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cloud").field("retry", &self.retry).finish_non_exhaustive()
+        f.debug_struct("Cloud")
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
     }
 }
 

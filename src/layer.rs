@@ -18,7 +18,7 @@
 //!     .layer(journal.clone());
 //! // The cloud's retry layer (outermost) retries the throttled call: two attempts, one answer.
 //! assert!(cloud.ec2.default_vpc().await.is_ok());
-//! assert_eq!(journal.count("DescribeVpcs"), 1, "the faulted attempt never reached the journal");
+//! assert_eq!(journal.count("DescribeVpcs"), 2, "the journal (outside the faults) sees both attempts");
 //! // Without retry, the fault is the answer.
 //! let once = Cloud::sim()
 //!     .layer(Faults::new(7).script("DescribeVpcs", 1, "RequestLimitExceeded"))
@@ -373,6 +373,7 @@ pub struct Faults {
     only_ops: Option<Arc<Vec<&'static str>>>,
     scripted: Arc<Vec<(&'static str, usize, &'static str)>>,
     scripted_lost: Arc<Vec<(&'static str, usize)>>,
+    before_only: bool,
     state: Arc<Mutex<FaultState>>,
 }
 
@@ -384,6 +385,7 @@ impl Faults {
             only_ops: None,
             scripted: Arc::default(),
             scripted_lost: Arc::default(),
+            before_only: false,
             state: Arc::new(Mutex::new(FaultState {
                 rng: fastrand::Rng::with_seed(seed),
                 calls: HashMap::new(),
@@ -399,6 +401,14 @@ impl Faults {
     /// timeout).
     pub fn transient(mut self, p: f64) -> Self {
         self.probability = p.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Random faults never lose an answer: every injected fault fails the call before it
+    /// reaches the service (for calls whose repeat is not idempotent, such as PutMetricData,
+    /// which counts a datum twice when retried after a lost answer, as on AWS).
+    pub fn before_only(mut self) -> Self {
+        self.before_only = true;
         self
     }
 
@@ -453,7 +463,11 @@ impl Faults {
                 status: Some(400),
             })));
         }
-        if self.scripted_lost.iter().any(|(name, nth)| *name == op.name && *nth == n) {
+        if self
+            .scripted_lost
+            .iter()
+            .any(|(name, nth)| *name == op.name && *nth == n)
+        {
             s.injected += 1;
             s.lost += 1;
             return Some(Fault::Lost(lost_timeout(op, n)));
@@ -472,7 +486,12 @@ impl Faults {
                 status: Some(503),
             })
         };
-        Some(match s.rng.u8(0..6) {
+        let draw = if self.before_only {
+            s.rng.u8(0..4)
+        } else {
+            s.rng.u8(0..6)
+        };
+        Some(match draw {
             0 | 1 => {
                 let (code, status) = match op.service {
                     Service::Ec2 => ("RequestLimitExceeded", 503),
@@ -504,7 +523,10 @@ impl Faults {
 fn lost_timeout(op: Op, n: usize) -> Error {
     Error::transport(
         op.service,
-        format!("injected lost response on call {n} of {}: the call took effect, its answer timed out", op.name),
+        format!(
+            "injected lost response on call {n} of {}: the call took effect, its answer timed out",
+            op.name
+        ),
         None,
     )
 }
@@ -554,8 +576,8 @@ pub fn retry_observer<F: std::future::Future>(
     OBSERVER.scope(observer, fut)
 }
 
-/// Operations that use an id the caller has just been given (by a create) and may, as EC2 is
-/// eventually consistent, answer "not found" for a while: for these only, a not-found is
+/// EC2 operations that use an id the caller may just have been given (by a create) and may, as
+/// EC2 is eventually consistent, answer "not found" for a while: for these only, a not-found is
 /// retried within [`Retry::consistency_window`].
 pub const EVENTUALLY_CONSISTENT_OPS: &[&str] = &[
     "AuthorizeSecurityGroupIngress",
@@ -569,6 +591,12 @@ pub const EVENTUALLY_CONSISTENT_OPS: &[&str] = &[
     "ModifyTargetGroupAttributes",
     "PutSnapshotBlock",
     "CompleteSnapshot",
+    // A removal right after the create can meet the same lag; a rollback must not take that
+    // "not found" for "gone" (a teardown of long-gone resources pays the window once each).
+    "DeleteSecurityGroup",
+    "DeleteVolume",
+    "DeleteSnapshot",
+    "TerminateInstances",
 ];
 
 /// Operations with no idempotency token whose retry after a lost answer would create a
@@ -667,8 +695,9 @@ impl Retry {
         self
     }
 
-    /// Whether `err` from attempt `attempt` (1-based) of `op`, `elapsed` after the first
-    /// attempt started, is retried.
+    /// Whether `err` from attempt `attempt` (1-based; for a transport error, the number of
+    /// transport failures so far) of `op`, `elapsed` after the first attempt started, is
+    /// retried.
     pub fn retries(&self, op: Op, err: &Error, attempt: u32, elapsed: Duration) -> bool {
         if elapsed >= self.deadline {
             return false;
@@ -678,9 +707,7 @@ impl Retry {
         }
         match err {
             Error::Transport { .. } => attempt < self.transport_attempts,
-            e if e.is_not_found() => {
-                EVENTUALLY_CONSISTENT_OPS.contains(&op.name) && elapsed < self.consistency_window
-            }
+            e if e.is_not_found() => EVENTUALLY_CONSISTENT_OPS.contains(&op.name) && elapsed < self.consistency_window,
             e => e.is_retryable() && attempt < self.max_attempts,
         }
     }
@@ -700,13 +727,24 @@ impl Layer for Retry {
     fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
         Box::pin(async move {
             let start = Instant::now();
-            let mut attempt = 1;
+            let (mut attempt, mut transport_failures, mut transient_failures) = (1, 0, 0);
             loop {
                 let err = match call().await {
                     Ok(v) => return Ok(v),
                     Err(e) => e,
                 };
-                if !self.retries(op, &err, attempt, start.elapsed()) {
+                // Each class counts against its own budget: transport failures (smaller),
+                // throttling and 5xx; not-found (eventual consistency) against the window.
+                let counted = if matches!(err, Error::Transport { .. }) {
+                    transport_failures += 1;
+                    transport_failures
+                } else if err.is_not_found() {
+                    attempt
+                } else {
+                    transient_failures += 1;
+                    transient_failures
+                };
+                if !self.retries(op, &err, counted, start.elapsed()) {
                     return Err(err);
                 }
                 let delay = self.delay(attempt);
@@ -818,9 +856,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn recording_keeps_times_outcomes_and_overlap() {
         let journal = Recording::new();
+        // Without retry: the not-found delete below is made once.
         let cloud = Cloud::sim()
             .layer(Latency::fixed(Duration::from_millis(100)))
-            .layer(journal.clone());
+            .layer(journal.clone())
+            .with_retry(Retry::none());
         let (a, b) = tokio::join!(cloud.ec2.default_vpc(), cloud.ec2.describe_images(Default::default()));
         a.unwrap();
         b.unwrap();
@@ -873,7 +913,10 @@ mod tests {
         assert!(events[0].delay <= Duration::from_millis(200) && events[1].delay <= Duration::from_millis(400));
         // tokio's timer rounds each sleep up to the next millisecond.
         let slept = events[0].delay + events[1].delay;
-        assert!(took >= slept && took <= slept + Duration::from_millis(2), "{took:?} vs {slept:?}");
+        assert!(
+            took >= slept && took <= slept + Duration::from_millis(2),
+            "{took:?} vs {slept:?}"
+        );
         let (again, _, _) = run(1).await;
         assert_eq!(again, events, "the same seed, the same delays");
         let (other, _, _) = run(2).await;
@@ -906,13 +949,20 @@ mod tests {
             service: Service::Ec2,
             name,
         };
-        let nf = Error::api(Service::Ec2, "InvalidGroup.NotFound", "The security group 'sg-1' does not exist");
+        let nf = Error::api(
+            Service::Ec2,
+            "InvalidGroup.NotFound",
+            "The security group 'sg-1' does not exist",
+        );
         let lost = Error::transport(Service::Ec2, "timed out", None);
         let throttled = Error::api(Service::Ec2, "RequestLimitExceeded", "slow down");
         // Eventual consistency: a not-found right after a create, for operations that use a new id.
         assert!(r.retries(op("AuthorizeSecurityGroupIngress"), &nf, 1, Duration::from_secs(5)));
         assert!(!r.retries(op("AuthorizeSecurityGroupIngress"), &nf, 9, Duration::from_secs(31)));
-        assert!(!r.retries(op("DeleteSecurityGroup"), &nf, 1, Duration::ZERO), "only AWS says gone");
+        assert!(
+            !r.retries(op("DescribeSecurityGroups"), &nf, 1, Duration::ZERO),
+            "a describe's not-found is an answer"
+        );
         // A non-idempotent create is retried only when it surely did not happen.
         assert!(!r.retries(op("CreateSnapshot"), &lost, 1, Duration::ZERO));
         assert!(r.retries(op("CreateSnapshot"), &throttled, 1, Duration::ZERO));
@@ -935,7 +985,9 @@ mod tests {
         assert_eq!(faults.lost(), 1);
         assert_eq!(sim.inventory().count("security group"), 1, "the call took effect");
 
-        let slow = sim.cloud().layer(Latency::fixed(Duration::ZERO).after_call(Delay::Fixed(Duration::from_secs(5))));
+        let slow = sim
+            .cloud()
+            .layer(Latency::fixed(Duration::ZERO).after_call(Delay::Fixed(Duration::from_secs(5))));
         let cut = tokio::time::timeout(Duration::from_secs(1), slow.ec2.create_security_group(group("late"))).await;
         assert!(cut.is_err(), "the answer had not come back");
         assert_eq!(sim.inventory().count("security group"), 2, "but the group was made");

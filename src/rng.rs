@@ -50,7 +50,11 @@ pub fn f64() -> f64 {
 
 /// A random id of `n` hex digits (run ids, client tokens) from the current scope.
 pub fn hex(n: usize) -> String {
-    with(|r| (0..n).map(|_| char::from_digit(r.u32(0..16), 16).expect("hex")).collect())
+    with(|r| {
+        (0..n)
+            .map(|_| char::from_digit(r.u32(0..16), 16).expect("hex"))
+            .collect()
+    })
 }
 
 #[cfg(test)]

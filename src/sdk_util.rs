@@ -199,12 +199,20 @@ mod tests {
     #[test]
     fn a_404_without_an_aws_code_is_an_unrecognized_response_not_not_found() {
         let meta = ErrorMetadata::builder().build();
-        let raw = HttpResponse::new(StatusCode::try_from(404).unwrap(), SdkBody::from("<html>Not Found</html>"));
-        let err: SdkError<FakeErr, HttpResponse> = SdkError::ServiceError(ServiceError::builder().source(FakeErr(meta)).raw(raw).build());
+        let raw = HttpResponse::new(
+            StatusCode::try_from(404).unwrap(),
+            SdkBody::from("<html>Not Found</html>"),
+        );
+        let err: SdkError<FakeErr, HttpResponse> =
+            SdkError::ServiceError(ServiceError::builder().source(FakeErr(meta)).raw(raw).build());
         let e = map_sdk_error(crate::Service::Elbv2, err);
         assert_eq!(e.kind(), crate::ErrorKind::UnrecognizedResponse, "{e:?}");
         assert!(!e.is_not_found() && !e.is_retryable());
-        assert!(e.to_string().contains("did not answer in the ELBv2 API's protocol (HTTP 404)"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("did not answer in the ELBv2 API's protocol (HTTP 404)"),
+            "{e}"
+        );
         // A 200 with an unreadable body, likewise (and not retryable).
         let raw = HttpResponse::new(200.try_into().unwrap(), SdkBody::from("<html>hello</html>"));
         let e = map_sdk_error::<FakeErr>(crate::Service::Ec2, SdkError::response_error("not XML", raw));

@@ -182,7 +182,8 @@ async fn moto_deviation_detach_volume_needs_instance_id() {
         .detach_volume(DetachVolumeRequest::builder().volume_id(v.id.clone()).build().unwrap())
         .await
         .expect_err("moto fails DetachVolume without InstanceId");
-    assert_eq!(err.kind(), ErrorKind::Service, "{err:?}");
+    // A 500 without an AWS error code: an unrecognized response (retryable as a 5xx).
+    assert_eq!(err.kind(), ErrorKind::UnrecognizedResponse, "{err:?}");
     assert!(err.is_retryable(), "a 500 counts as retryable: {err:?}");
 }
 
@@ -695,9 +696,12 @@ async fn moto_deviation_ebs_direct() {
         )
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), aws_facade::ErrorKind::Service, "{e:?}");
+    assert_eq!(e.kind(), aws_facade::ErrorKind::UnrecognizedResponse, "{e:?}");
     assert_eq!(
-        e.api_error().and_then(|a| a.status),
+        match &e {
+            aws_facade::Error::UnrecognizedResponse { status, .. } => *status,
+            _ => None,
+        },
         Some(500),
         "AWS: ResourceNotFoundException: {e:?}"
     );

@@ -89,6 +89,10 @@ impl Setup {
     }
 
     fn with_faults(faults: Option<Faults>) -> Self {
+        Self::with_faults_and_retry(faults, aws_facade::layer::Retry::standard().max_attempts(2))
+    }
+
+    fn with_faults_and_retry(faults: Option<Faults>, retry: aws_facade::layer::Retry) -> Self {
         let sim = SimCloud::new();
         let journal = Recording::new();
         let mut cloud = sim.cloud();
@@ -96,9 +100,7 @@ impl Setup {
             cloud = cloud.layer(f);
         }
         // Two attempts per request: the scripted faults below fail one request for good.
-        let cloud = cloud
-            .layer(journal.clone())
-            .with_retry(aws_facade::layer::Retry::standard().max_attempts(2));
+        let cloud = cloud.layer(journal.clone()).with_retry(retry);
         let sizes = Arc::new(Sizes {
             inner: cloud.cloudwatch,
             seen: Mutex::default(),
@@ -253,7 +255,6 @@ async fn flushes_by_size_by_interval_and_on_request() {
     assert_eq!(total, 252.0, "every datapoint arrived once");
 }
 
-
 #[tokio::test(start_paused = true)]
 async fn a_failed_flush_keeps_the_unsent_data_for_the_next_one() {
     // The 2nd request fails on both of its attempts (calls 2 and 3).
@@ -309,8 +310,11 @@ async fn unsent_data_can_be_taken_back_by_the_caller() {
 
 #[tokio::test(start_paused = true)]
 async fn transient_faults_are_retried_and_nothing_is_lost() {
-    let faults = Faults::new(5).transient(0.4).only(&["PutMetricData"]);
-    let s = Setup::with_faults(Some(faults.clone()));
+    let faults = Faults::new(5).transient(0.4).before_only().only(&["PutMetricData"]);
+    let s = Setup::with_faults_and_retry(
+        Some(faults.clone()),
+        aws_facade::layer::Retry::standard().max_attempts(10),
+    );
     let p = s.publisher(s.config());
     for i in 0..5_000u32 {
         p.record("Orders", &[("Shop", &format!("s{}", i % 2_000))], 1.0, Unit::Count)

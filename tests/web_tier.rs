@@ -250,8 +250,9 @@ async fn validation_happens_before_any_call() {
     assert!(journal.is_empty(), "no call was made: {:?}", journal.operations());
 }
 
-/// Many applies under 10 % transient faults on every operation and eventual consistency:
-/// each ends fully applied or fully rolled back, and nothing is left behind.
+/// Many applies (seeded: `AWS_FACADE_CHAOS_RUNS`, default 200) under 10 % transient faults on
+/// every operation, lost answers included, and eventual consistency: each ends fully applied or
+/// fully rolled back, nothing is left behind, and destroy (under the same faults) removes all.
 #[tokio::test(start_paused = true)]
 async fn chaos_applies_end_applied_or_rolled_back() {
     let n: u64 = std::env::var("AWS_FACADE_CHAOS_RUNS")
@@ -265,9 +266,21 @@ async fn chaos_applies_end_applied_or_rolled_back() {
             eventual_consistency: Some(Duration::from_secs(3)),
             ..SimConfig::default()
         });
-        let cloud: Cloud = sim.cloud().layer(Faults::new(seed).transient(0.10));
+        let cloud: Cloud = sim.cloud().layer(Faults::new(seed).transient(0.10)).with_seed(seed);
         let name = format!("chaos{seed}");
-        match spec(&name, 2).apply(&cloud, None).await {
+        let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let ev = events.clone();
+        let progress: aws_facade::workflows::Progress =
+            std::sync::Arc::new(move |e: &aws_facade::workflows::Event| ev.lock().unwrap().push(e.to_string()));
+        let result = spec(&name, 2).apply(&cloud, Some(progress)).await;
+        if std::env::var("AWS_FACADE_CHAOS_TRACE").is_ok() {
+            eprintln!(
+                "seed {seed}: {:?}\n{}",
+                result.as_ref().err(),
+                events.lock().unwrap().join("\n")
+            );
+        }
+        match result {
             Ok(out) => {
                 applied += 1;
                 let lbs = sim
@@ -305,9 +318,11 @@ async fn chaos_applies_end_applied_or_rolled_back() {
         assert!(sim.inventory().is_empty(), "seed {seed}: left {}", sim.inventory());
     }
     eprintln!("chaos: {applied} applied, {rolled_back} rolled back of {n}");
+    // Pass threshold: at least 99 % applied (the retry layer carries applies through 10 %
+    // transient faults, lost answers included); every other run fully rolled back.
     assert!(
-        applied > 0,
-        "retries should carry most applies through 10 % transient faults"
+        applied * 100 >= n * 99,
+        "only {applied} of {n} applied under 10 % transient faults (threshold 99 %)"
     );
 }
 

@@ -250,8 +250,7 @@ pub fn volume_is_available(v: &Volume) -> bool {
 /// `in-use` with an attachment in state `attached`.
 pub fn volume_is_attached(v: &Volume) -> bool {
     v.state == VolumeState::InUse
-        && v
-            .attachments
+        && v.attachments
             .iter()
             .any(|a| a.state == crate::ec2::AttachmentState::Attached)
 }

@@ -291,7 +291,8 @@ pub async fn put_alarm_invoking_lambda(
     let lambda = cloud.lambda.as_ref();
     run.execute(async {
         // The function's ARN gives the region and account of the alarm's ARN.
-        let config = lambda.get_function_configuration(function.clone(), qualifier.map(str::to_string))
+        let config = lambda
+            .get_function_configuration(function.clone(), qualifier.map(str::to_string))
             .await?;
         let base = config.arn.as_str().split(':').take(7).collect::<Vec<_>>().join(":");
         let function_arn: Arn = match qualifier {
@@ -331,8 +332,7 @@ pub async fn put_alarm_invoking_lambda(
             alarm.alarm_actions.push(function_arn.clone());
         }
         run.step("put alarm", &["add permission"], async {
-            cloud.cloudwatch.put_metric_alarm(alarm.clone())
-                .await
+            cloud.cloudwatch.put_metric_alarm(alarm.clone()).await
         })
         .await?;
         Ok(LambdaAlarm {
@@ -356,9 +356,7 @@ pub async fn remove_alarm_invoking_lambda(cloud: &Cloud, wired: &LambdaAlarm) ->
         .maybe_qualifier(wired.qualifier.clone())
         .build()?;
     crate::workflows::remove::alarms(cloud.cloudwatch.as_ref(), std::slice::from_ref(&wired.alarm_name)).await?;
-    match cloud.lambda.remove_permission(remove.clone())
-        .await
-    {
+    match cloud.lambda.remove_permission(remove.clone()).await {
         Err(e) if !e.is_not_found() => Err(e),
         _ => Ok(()),
     }

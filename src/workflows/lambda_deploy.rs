@@ -37,9 +37,8 @@ use crate::cloudwatch::{AlarmState, DescribeAlarmsRequest};
 use crate::error::{Error, Result};
 use crate::id::{AlarmName, AliasName, Arn, FunctionName};
 use crate::lambda::{
-    Alias, AliasRequest, AliasRouting, CreateFunctionRequest, Environment, FunctionConfiguration,
-    InvokeRequest, Lambda, PublishVersionRequest, UpdateFunctionCodeRequest,
-    UpdateFunctionConfigurationRequest,
+    Alias, AliasRequest, AliasRouting, CreateFunctionRequest, Environment, FunctionConfiguration, InvokeRequest,
+    Lambda, PublishVersionRequest, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
 };
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
@@ -424,8 +423,7 @@ async fn deploy_in(
     if let Some(c) = &canary {
         run.step("check alarms", &[], async {
             let req = DescribeAlarmsRequest::builder().names(c.alarms.clone()).build()?;
-            let found = cloud.cloudwatch.describe_alarms(req.clone())
-                .await?;
+            let found = cloud.cloudwatch.describe_alarms(req.clone()).await?;
             match c.alarms.iter().find(|n| !found.iter().any(|a| a.name == **n)) {
                 Some(missing) => Err(Error::api(
                     crate::Service::CloudWatch,
@@ -452,12 +450,14 @@ async fn deploy_in(
                     Ok(c) => c,
                     // A retried create whose first attempt took effect: adopt it if this run
                     // made it (its run tag), never anything else.
-                    Err(e) if e.code() == Some("ResourceConflictException") => match owned_function(cloud, &name).await? {
-                        Some(tags) if tags.get(TAG_RUN).map(String::as_str) == Some(run.id()) => {
-                            lambda.get_function_configuration(name.clone(), None).await?
+                    Err(e) if e.code() == Some("ResourceConflictException") => {
+                        match owned_function(cloud, &name).await? {
+                            Some(tags) if tags.get(TAG_RUN).map(String::as_str) == Some(run.id()) => {
+                                lambda.get_function_configuration(name.clone(), None).await?
+                            }
+                            _ => return Err(e),
                         }
-                        _ => return Err(e),
-                    },
+                    }
                     Err(e) => return Err(e),
                 };
                 let o = function_removal(cloud, &name);
@@ -490,8 +490,7 @@ async fn deploy_in(
                         .maybe_description(spec.description.clone())
                         .role(spec.role.clone())
                         .build()?;
-                    lambda.update_function_configuration(req.clone())
-                        .await?;
+                    lambda.update_function_configuration(req.clone()).await?;
                     conditions::function_ready(lambda, &name).await?;
                 }
                 Ok(current.arn)
@@ -649,8 +648,7 @@ async fn bake(cloud: &Cloud, spec: &Deployment, previous: &str, new: &str, c: &C
             let deadline = tokio::time::Instant::now() + c.bake;
             loop {
                 let req = DescribeAlarmsRequest::builder().names(c.alarms.clone()).build()?;
-                let alarms = cloud.cloudwatch.describe_alarms(req.clone())
-                    .await?;
+                let alarms = cloud.cloudwatch.describe_alarms(req.clone()).await?;
                 if let Some(a) = alarms.iter().find(|a| a.state == AlarmState::Alarm) {
                     return Ok(Some(a.name.clone()));
                 }

@@ -220,6 +220,10 @@ impl std::fmt::Debug for Owned {
     }
 }
 
+/// How long a rollback waits before its sweep looks for what carries the run's id: EC2's
+/// describes show a new resource only after a few seconds (eventual consistency).
+pub const SWEEP_SETTLE: Duration = Duration::from_secs(15);
+
 /// Finds what carries a run's id (in removal order), for a rollback to remove what the ledger
 /// missed (creates whose answer was lost).
 pub type SweepFn = Arc<dyn Fn() -> BoxFuture<'static, Result<Vec<Owned>>> + Send + Sync>;
@@ -280,10 +284,7 @@ impl Run {
     /// retry of the cloud's retry layer reported as [`Event::Retrying`].
     pub fn scope<'a, F: Future + 'a>(&self, fut: F) -> impl Future<Output = F::Output> + 'a {
         let observer = self.retry_observer();
-        crate::rng::scope(
-            self.seed.wrapping_add(1),
-            crate::layer::retry_observer(observer, fut),
-        )
+        crate::rng::scope(self.seed.wrapping_add(1), crate::layer::retry_observer(observer, fut))
     }
 
     fn retry_observer(&self) -> RetryObserver {
@@ -490,6 +491,9 @@ impl Run {
                     remove_one(o).await;
                 }
                 if let Some(sweep) = sweep {
+                    // EC2 lists a new resource only after a while (eventual consistency): let
+                    // what this run made become visible before looking for it by its tags.
+                    tokio::time::sleep(SWEEP_SETTLE).await;
                     match sweep().await {
                         Ok(found) => {
                             for o in found {
@@ -552,7 +556,10 @@ impl Drop for Run {
             .iter()
             .map(|o| format!("{} {}", o.kind, o.id))
             .collect();
-        self.note(format!("cancelled: rolling back {} resource(s) on a spawned task", left.len()));
+        self.note(format!(
+            "cancelled: rolling back {} resource(s) on a spawned task",
+            left.len()
+        ));
         let job = self.take_rollback();
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => {
@@ -741,8 +748,11 @@ mod tests {
             }));
             // Dropped here without commit or fail.
         }
-        assert!(removed.lock().unwrap().is_empty(), "not yet: the rollback runs on its own task");
-        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(
+            removed.lock().unwrap().is_empty(),
+            "not yet: the rollback runs on its own task"
+        );
+        tokio::time::sleep(SWEEP_SETTLE + Duration::from_secs(10)).await;
         assert_eq!(*removed.lock().unwrap(), vec!["a", "lost"]);
 
         // A committed run leaves everything in place.

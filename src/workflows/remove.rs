@@ -119,7 +119,12 @@ pub async fn alarms(cw: &dyn CloudWatch, names: &[AlarmName]) -> Result<()> {
 /// deletes it.
 pub async fn volume(ec2: &dyn Ec2, id: &VolumeId, force: bool) -> Result<()> {
     let req = DescribeVolumesRequest::builder().volume_ids(vec![id.clone()]).build()?;
-    let Some(v) = ec2.describe_volumes(req).await.ok_if_not_found()?.and_then(|v| v.into_iter().next()) else {
+    let Some(v) = ec2
+        .describe_volumes(req)
+        .await
+        .ok_if_not_found()?
+        .and_then(|v| v.into_iter().next())
+    else {
         return Ok(());
     };
     if v.state == VolumeState::Deleting || v.state == VolumeState::Deleted {
@@ -157,7 +162,11 @@ pub async fn snapshot(ec2: &dyn Ec2, id: &SnapshotId) -> Result<()> {
 
 /// Deletes the function with all its versions and aliases.
 pub async fn function(lambda: &dyn Lambda, name: &FunctionName) -> Result<()> {
-    lambda.delete_function(name.clone(), None).await.ok_if_not_found().map(|_| ())
+    lambda
+        .delete_function(name.clone(), None)
+        .await
+        .ok_if_not_found()
+        .map(|_| ())
 }
 
 /// Deletes one published version of a function.

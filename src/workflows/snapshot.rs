@@ -306,7 +306,8 @@ impl Validate for UploadOptions {
     fn validate(&self) -> Result<()> {
         check_transfer(self.concurrency, &self.retry)?;
         validate::len_in("name", &self.name, 1, 128)?;
-        self.start_request(self.volume_size_gib.unwrap_or(1), "00000000").map(|_| ())
+        self.start_request(self.volume_size_gib.unwrap_or(1), "00000000")
+            .map(|_| ())
     }
 }
 
@@ -429,11 +430,7 @@ fn corrupt(e: &Error) -> bool {
 }
 
 /// One page of a snapshot's blocks.
-async fn block_page(
-    ebs: &dyn Ebs,
-    id: &SnapshotId,
-    next_token: Option<String>,
-) -> Result<BlockPage> {
+async fn block_page(ebs: &dyn Ebs, id: &SnapshotId, next_token: Option<String>) -> Result<BlockPage> {
     let req = ListSnapshotBlocksRequest {
         snapshot_id: id.clone(),
         starting_block_index: None,
@@ -445,11 +442,7 @@ async fn block_page(
 
 /// The blocks of `first` (a page already fetched), then of every following page, fetched one
 /// page at a time as the stream is consumed.
-fn blocks_from<'a>(
-    ebs: &'a dyn Ebs,
-    id: SnapshotId,
-    first: BlockPage,
-) -> BoxStream<'a, Result<Block>> {
+fn blocks_from<'a>(ebs: &'a dyn Ebs, id: SnapshotId, first: BlockPage) -> BoxStream<'a, Result<Block>> {
     let next = first.next_token.filter(|t| !t.is_empty());
     let mut head = first.blocks;
     if next.is_none() {
@@ -486,30 +479,23 @@ async fn get_verified(
         .block_index(index)
         .block_token(token)
         .build()?;
-    retried(
-        retry,
-        progress,
-        "GetSnapshotBlock",
-        Some(index),
-        corrupt,
-        || async {
-            let b = ebs.get_snapshot_block(req.clone()).await?;
-            if b.is_intact() && b.data.len() == BLOCK_SIZE {
-                Ok(b)
-            } else {
-                Err(Error::api(
-                    Service::Ebs,
-                    CHECKSUM_MISMATCH,
-                    format!(
-                        "block {index} of snapshot '{id}': {} bytes (reported {}) do not match checksum {}",
-                        b.data.len(),
-                        b.data_length,
-                        b.checksum
-                    ),
-                ))
-            }
-        },
-    )
+    retried(retry, progress, "GetSnapshotBlock", Some(index), corrupt, || async {
+        let b = ebs.get_snapshot_block(req.clone()).await?;
+        if b.is_intact() && b.data.len() == BLOCK_SIZE {
+            Ok(b)
+        } else {
+            Err(Error::api(
+                Service::Ebs,
+                CHECKSUM_MISMATCH,
+                format!(
+                    "block {index} of snapshot '{id}': {} bytes (reported {}) do not match checksum {}",
+                    b.data.len(),
+                    b.data_length,
+                    b.checksum
+                ),
+            ))
+        }
+    })
     .await
 }
 
@@ -539,8 +525,14 @@ where
 {
     opts.validate()?;
     let volume_size_gib = opts.volume_size_for(length)?;
-    let run = run_for(cloud, format!("snapshot upload {} ({length} bytes)", opts.name), &opts.progress);
-    let start = run.scope(async { opts.start_request(volume_size_gib, run.id()) }).await?;
+    let run = run_for(
+        cloud,
+        format!("snapshot upload {} ({length} bytes)", opts.name),
+        &opts.progress,
+    );
+    let start = run
+        .scope(async { opts.start_request(volume_size_gib, run.id()) })
+        .await?;
     run.set_sweep(sweep(cloud, owner_tags(&opts.name, Some(run.id()))));
     let mut created = None;
     run.execute(upload_in(cloud, reader, length, opts, start, &run, &mut created))
@@ -788,10 +780,7 @@ where
     // The parent's first page comes first: a missing or unfinished parent fails before
     // anything is created.
     let parent_page = match &opts.parent_snapshot_id {
-        Some(p) => Some(
-            run.step("list parent blocks", &[], block_page(ebs, p, None))
-                .await?,
-        ),
+        Some(p) => Some(run.step("list parent blocks", &[], block_page(ebs, p, None)).await?),
         None => None,
     };
     if let (Some(page), None) = (&parent_page, opts.volume_size_gib)
@@ -832,9 +821,7 @@ where
     let (checksum, written, unchanged) = run
         .step("write blocks", &["start snapshot"], async {
             let parent = match (parent_page, &opts.parent_snapshot_id) {
-                (Some(page), Some(pid)) => {
-                    Some(in_index_order(blocks_from(ebs, pid.clone(), page)).peekable())
-                }
+                (Some(page), Some(pid)) => Some(in_index_order(blocks_from(ebs, pid.clone(), page)).peekable()),
                 _ => None,
             };
             let source = Source {
@@ -1003,9 +990,7 @@ async fn download_in(
     let ebs: &dyn Ebs = cloud.ebs.as_ref();
     let (retry, progress) = (&opts.retry, &opts.progress);
     let what = path.display().to_string();
-    let first = run
-        .step("list blocks", &[], block_page(ebs, id, None))
-        .await?;
+    let first = run.step("list blocks", &[], block_page(ebs, id, None)).await?;
     if first.block_size as usize != BLOCK_SIZE {
         // moto 5.2.5 reports 512; AWS always 524,288. Block offsets use the real size.
         tracing::warn!(

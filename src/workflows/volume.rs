@@ -36,8 +36,8 @@ use serde::{Deserialize, Serialize};
 use crate::Tags;
 use crate::cloud::Cloud;
 use crate::ec2::{
-    AttachVolumeRequest, CreateSnapshotRequest, CreateVolumeRequest, DescribeInstancesRequest, DescribeSnapshotsRequest,
-    DescribeVolumesRequest, InstanceState, Snapshot, Volume, VolumeState, VolumeType,
+    AttachVolumeRequest, CreateSnapshotRequest, CreateVolumeRequest, DescribeInstancesRequest,
+    DescribeSnapshotsRequest, DescribeVolumesRequest, InstanceState, Snapshot, Volume, VolumeState, VolumeType,
 };
 use crate::error::{Error, Result};
 use crate::id::{AvailabilityZone, InstanceId, SnapshotId, VolumeId};
@@ -121,12 +121,7 @@ impl VolumeSpec {
             .maybe_snapshot_id(self.snapshot_id.clone())
             .tags(tags)
             // Per run: a retry after a lost answer gets the same volume back, a later run a new one.
-            .client_token(
-                format!("{run_id}-{}", self.name)
-                    .chars()
-                    .take(64)
-                    .collect::<String>(),
-            )
+            .client_token(format!("{run_id}-{}", self.name).chars().take(64).collect::<String>())
             .build()
     }
 }
@@ -327,7 +322,13 @@ async fn provision_in(cloud: &Cloud, spec: &VolumeSpec, run: &Run) -> Result<Vol
             Err(e) if e.code() == Some("VolumeInUse") => {}
             Err(e) => return Err(e),
         }
-        conditions::volume(cloud.ec2.as_ref(), &volume.id, "attached", conditions::volume_is_attached).await
+        conditions::volume(
+            cloud.ec2.as_ref(),
+            &volume.id,
+            "attached",
+            conditions::volume_is_attached,
+        )
+        .await
     })
     .await?;
 
