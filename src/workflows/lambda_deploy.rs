@@ -100,12 +100,7 @@ fn default_keep() -> usize {
     3
 }
 
-/// The tag key naming the workflow kind.
-pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
-/// The tag key naming the function the deploy owns.
-pub const TAG_NAME: &str = "aws-facade:name";
-/// The tag key naming the run that created the function.
-pub const TAG_RUN: &str = "aws-facade:run";
+pub use crate::workflows::plan::{TAG_NAME, TAG_RUN, TAG_WORKFLOW};
 const WORKFLOW: &str = "lambda-deploy";
 
 /// Whether `tags` carry the ownership tags of a deploy of `function`.
@@ -115,10 +110,7 @@ fn is_owned(tags: &Tags, function: &FunctionName) -> bool {
 }
 
 fn owner_tags(function: &FunctionName) -> Tags {
-    let mut t = Tags::new();
-    t.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
-    t.insert(TAG_NAME.into(), function.to_string());
-    t
+    crate::workflows::plan::owner_tags(WORKFLOW, function.as_str(), None)
 }
 
 impl Deployment {

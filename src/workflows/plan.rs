@@ -159,6 +159,25 @@ impl std::fmt::Display for Event {
     }
 }
 
+/// The tag key naming the workflow kind that owns a resource (`web-tier`, `volume`, ...).
+pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
+/// The tag key naming the workflow instance (the tier, volume, upload or function name).
+pub const TAG_NAME: &str = "aws-facade:name";
+/// The tag key naming the run that created a resource.
+pub const TAG_RUN: &str = "aws-facade:run";
+
+/// The ownership tags of `workflow`'s instance `name` (and of the run `run`, if given): what
+/// every workflow tags at creation and looks up by.
+pub fn owner_tags(workflow: &str, name: &str, run: Option<&str>) -> crate::Tags {
+    let mut t = crate::Tags::new();
+    t.insert(TAG_WORKFLOW.into(), workflow.into());
+    t.insert(TAG_NAME.into(), name.into());
+    if let Some(r) = run {
+        t.insert(TAG_RUN.into(), r.into());
+    }
+    t
+}
+
 /// What a teardown (`destroy`, `destroy_by_name`) did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Teardown {

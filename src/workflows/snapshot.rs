@@ -168,22 +168,12 @@ fn run_for(cloud: &Cloud, name: String, progress: &Option<TransferProgress>) -> 
     Run::new(cloud, name, forward)
 }
 
-/// The tag key naming the workflow kind.
-pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
-/// The tag key naming the upload.
-pub const TAG_NAME: &str = "aws-facade:name";
-/// The tag key naming the run that started the snapshot.
-pub const TAG_RUN: &str = "aws-facade:run";
+pub use crate::workflows::plan::{TAG_NAME, TAG_RUN, TAG_WORKFLOW};
 const WORKFLOW: &str = "snapshot-upload";
 
+/// The ownership tags of `name` (and of the run `run`, if given): [`plan::owner_tags`](crate::workflows::plan::owner_tags).
 fn owner_tags(name: &str, run: Option<&str>) -> Tags {
-    let mut t = Tags::new();
-    t.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
-    t.insert(TAG_NAME.into(), name.into());
-    if let Some(r) = run {
-        t.insert(TAG_RUN.into(), r.into());
-    }
-    t
+    crate::workflows::plan::owner_tags(WORKFLOW, name, run)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -66,12 +66,7 @@ use crate::workflows::alarms::Preset;
 use crate::workflows::plan::{Owned, Progress, Run, Teardown, undo};
 use crate::workflows::remove::{self, NotFoundExt};
 
-/// The tag key naming the workflow kind.
-pub const TAG_WORKFLOW: &str = "aws-facade:workflow";
-/// The tag key naming the web tier.
-pub const TAG_NAME: &str = "aws-facade:name";
-/// The tag key naming the run that created a resource.
-pub const TAG_RUN: &str = "aws-facade:run";
+pub use crate::workflows::plan::{TAG_NAME, TAG_RUN, TAG_WORKFLOW};
 const WORKFLOW: &str = "web-tier";
 
 /// Which image to launch.
@@ -909,15 +904,9 @@ const NOT_TERMINATED: &[InstanceState] = &[
     InstanceState::ShuttingDown,
 ];
 
-/// The ownership tags of the tier `name` (and of the run `run`, if given).
+/// The ownership tags of `name` (and of the run `run`, if given): [`plan::owner_tags`](crate::workflows::plan::owner_tags).
 fn owner_tags(name: &str, run: Option<&str>) -> Tags {
-    let mut t = Tags::new();
-    t.insert(TAG_WORKFLOW.into(), WORKFLOW.into());
-    t.insert(TAG_NAME.into(), name.into());
-    if let Some(r) = run {
-        t.insert(TAG_RUN.into(), r.into());
-    }
-    t
+    crate::workflows::plan::owner_tags(WORKFLOW, name, run)
 }
 
 fn target_group_name(tier: &str) -> Result<TargetGroupName> {
