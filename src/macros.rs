@@ -87,7 +87,9 @@ macro_rules! validated_builder {
 pub(crate) use {service_trait, validated_builder};
 
 /// Declares an SDK adapter struct over an `aws-sdk-*` client: `new(&SdkConfig)`,
-/// `from_client(Client)` (for tests with `aws-smithy-mocks`) and `client()`.
+/// `from_client(Client)` (for tests with `aws-smithy-mocks`) and `client()`. An optional
+/// `interceptor = EXPR` is added to the clients `new` builds (e.g.
+/// `sdk_util::RequireAnswer`).
 #[cfg(any(
     feature = "ec2",
     feature = "ebs",
@@ -96,7 +98,7 @@ pub(crate) use {service_trait, validated_builder};
     feature = "lambda"
 ))]
 macro_rules! sdk_adapter {
-    ($(#[$m:meta])* $name:ident, $sdk:ident) => {
+    ($(#[$m:meta])* $name:ident, $sdk:ident $(, interceptor = $icpt:expr)?) => {
         $(#[$m])*
         #[derive(Debug, Clone)]
         pub struct $name {
@@ -113,6 +115,7 @@ macro_rules! sdk_adapter {
             pub fn new(conf: &aws_types::SdkConfig) -> Self {
                 let conf = $sdk::config::Builder::from(conf)
                     .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+                    $(.interceptor($icpt))?
                     .build();
                 $name { client: $sdk::Client::from_conf(conf) }
             }

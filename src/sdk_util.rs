@@ -28,15 +28,10 @@ where
             let e = se.err();
             let Some(code) = e.code().filter(|c| !c.is_empty()) else {
                 // The body parsed as no AWS error at all (a wrong endpoint's 404, a proxy's
-                // page): never "not found", whatever the status says.
-                return Error::UnrecognizedResponse {
-                    service,
-                    status: Some(status),
-                    detail: format!(
-                        "no AWS error code in the response{}",
-                        e.message().map(|m| format!(" ({m})")).unwrap_or_default()
-                    ),
-                };
+                // page): never "not found", whatever the status says. A success status whose
+                // body the SDK could not read as the operation's output ends up here too.
+                let why = e.message().map(str::to_string).or_else(|| describe_chain(e));
+                return unrecognized(service, se.raw(), why);
             };
             Error::from_api(ApiError {
                 service,
@@ -57,15 +52,7 @@ where
         SdkError::ResponseError(ref r) => {
             // The service answered with a body that is not its protocol's document (an HTML
             // page, an empty or truncated body): say so with the status. A 5xx stays retryable.
-            let status = r.raw().status().as_u16();
-            Error::UnrecognizedResponse {
-                service,
-                status: Some(status),
-                detail: format!(
-                    "unreadable response body: {}",
-                    describe_chain(&err).unwrap_or_else(|| "no detail".into())
-                ),
-            }
+            unrecognized(service, r.raw(), describe_chain(&err))
         }
         SdkError::ConstructionFailure(_) => {
             // A request the SDK could not build: our bug or a missing required field.
@@ -78,6 +65,101 @@ where
             )
         }
         other => Error::transport(service, "unknown SDK error", Some(Box::new(other))),
+    }
+}
+
+/// What a success response of an operation must carry to be that operation's answer, where
+/// the SDK would accept less: the REST-JSON deserializers (Lambda, EBS) take an empty body for
+/// an empty document, and header-only outputs need no body at all, so a wrong endpoint's
+/// `200` with nothing in it would pass for "done, and nothing there".
+#[cfg(any(feature = "ebs", feature = "lambda"))]
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Answer {
+    /// The output is a JSON document in the body: an empty body is not an answer.
+    Body,
+    /// The output is in headers: this header must be present.
+    Header(&'static str),
+}
+
+/// An interceptor that turns a `2xx` response lacking what [`Answer`] says the operation's
+/// answer carries into an [`Error::UnrecognizedResponse`] with the status (through
+/// `SdkError::ResponseError`, see [`map_sdk_error`]). Operations not listed are not checked
+/// (those that answer `204`/`202` with an empty body, streaming ones).
+#[cfg(any(feature = "ebs", feature = "lambda"))]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RequireAnswer(pub(crate) &'static [(&'static str, Answer)]);
+
+#[cfg(any(feature = "ebs", feature = "lambda"))]
+impl aws_smithy_runtime_api::client::interceptors::Intercept for RequireAnswer {
+    fn name(&self) -> &'static str {
+        "RequireAnswer"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let response = context.response();
+        if !response.status().is_success() || context.output_or_error().is_err() {
+            return Ok(());
+        }
+        let Some(op) = cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>() else {
+            return Ok(());
+        };
+        let op = op.name();
+        match self.0.iter().find(|(name, _)| *name == op).map(|(_, a)| *a) {
+            Some(Answer::Body)
+                if response
+                    .body()
+                    .bytes()
+                    .is_some_and(|b| b.iter().all(u8::is_ascii_whitespace)) =>
+            {
+                Err(format!("a {op} response is a JSON document, and this success response has an empty body").into())
+            }
+            Some(Answer::Header(h)) if response.headers().get(h).is_none() => {
+                Err(format!("a {op} response carries the {h} header, and this success response has none").into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An answer that is not the API's protocol, with its status, why the SDK could not read it,
+/// and the start of what the endpoint sent (so a wrong endpoint shows itself: an HTML page,
+/// an empty body).
+fn unrecognized(service: Service, raw: &HttpResponse, why: Option<String>) -> Error {
+    let status = raw.status().as_u16();
+    let lead = if raw.status().is_success() {
+        "a success status, but the body is not the operation's response"
+    } else {
+        "no AWS error code in the response"
+    };
+    // A generic error's metadata with nothing in it displays as just "Error".
+    let why = why
+        .filter(|w| !w.is_empty() && w != "Error")
+        .map(|w| format!(" ({w})"))
+        .unwrap_or_default();
+    let body = match raw.body().bytes() {
+        Some(b) if b.iter().all(u8::is_ascii_whitespace) => "; empty body".to_string(),
+        Some(b) => {
+            let text = String::from_utf8_lossy(&b[..b.len().min(200)]);
+            let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let cut: String = text.chars().take(80).collect();
+            let more = if cut.len() < text.len() || b.len() > 200 {
+                "..."
+            } else {
+                ""
+            };
+            format!("; body starts {cut:?}{more}")
+        }
+        None => String::new(),
+    };
+    Error::UnrecognizedResponse {
+        service,
+        status: Some(status),
+        detail: format!("{lead}{why}{body}"),
     }
 }
 

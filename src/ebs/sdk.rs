@@ -6,11 +6,24 @@ use aws_sdk_ebs::types::{ChecksumAggregationMethod as SdkAggregation, ChecksumAl
 use super::*;
 use crate::error::ApiError;
 use crate::macros::sdk_adapter;
-use crate::sdk_util::{parse_id, sdk_err, to_system_time};
+use crate::sdk_util::{Answer, RequireAnswer, parse_id, sdk_err, to_system_time};
 
 sdk_adapter!(
     /// [`Ebs`] over `aws_sdk_ebs`.
-    SdkEbs, aws_sdk_ebs);
+    SdkEbs, aws_sdk_ebs, interceptor = RequireAnswer(ANSWERS));
+
+/// What each operation's success response carries (EBS direct APIs reference, "Response
+/// Syntax"): a JSON document, or for `PutSnapshotBlock` and `GetSnapshotBlock` (whose body is
+/// the block) the `x-amz-Checksum` header. A `2xx` without it is a wrong endpoint's, not the
+/// service's: an upload must not count a block as written because something answered `200`.
+const ANSWERS: &[(&str, Answer)] = &[
+    ("StartSnapshot", Answer::Body),
+    ("CompleteSnapshot", Answer::Body),
+    ("ListSnapshotBlocks", Answer::Body),
+    ("ListChangedBlocks", Answer::Body),
+    ("PutSnapshotBlock", Answer::Header("x-amz-Checksum")),
+    ("GetSnapshotBlock", Answer::Header("x-amz-Checksum")),
+];
 
 fn malformed(what: impl Into<String>) -> Error {
     Error::from_api(ApiError::new(Service::Ebs, "MalformedResponse", what))

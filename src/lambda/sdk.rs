@@ -16,11 +16,32 @@ use super::*;
 use crate::error::{ApiError, Error, Service};
 use crate::id::{AliasName, FunctionName};
 use crate::macros::sdk_adapter;
-use crate::sdk_util::{parse_id, sdk_err};
+use crate::sdk_util::{Answer, RequireAnswer, parse_id, sdk_err};
 
 sdk_adapter!(
     /// [`Lambda`] over `aws_sdk_lambda`.
-    SdkLambda, aws_sdk_lambda);
+    SdkLambda, aws_sdk_lambda, interceptor = RequireAnswer(ANSWERS));
+
+/// The operations whose success response is a JSON document (Lambda API reference, each
+/// operation's "Response Syntax"): an empty `2xx` body is a wrong endpoint's, not Lambda's
+/// (`DeleteFunction`, `DeleteAlias`, `RemovePermission` answer `204` with no body; `Invoke`'s
+/// body is the function's payload).
+const ANSWERS: &[(&str, Answer)] = &[
+    ("CreateFunction", Answer::Body),
+    ("GetFunctionConfiguration", Answer::Body),
+    ("UpdateFunctionCode", Answer::Body),
+    ("UpdateFunctionConfiguration", Answer::Body),
+    ("PublishVersion", Answer::Body),
+    ("ListVersionsByFunction", Answer::Body),
+    ("CreateAlias", Answer::Body),
+    ("UpdateAlias", Answer::Body),
+    ("GetAlias", Answer::Body),
+    ("ListAliases", Answer::Body),
+    ("AddPermission", Answer::Body),
+    ("GetPolicy", Answer::Body),
+    ("ListFunctions", Answer::Body),
+    ("ListTags", Answer::Body),
+];
 
 fn malformed(what: impl Into<String>) -> Error {
     Error::from_api(ApiError::new(Service::Lambda, "MalformedResponse", what))
