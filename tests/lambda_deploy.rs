@@ -1,7 +1,10 @@
 //! The Lambda deploy workflow on the simulator, with tokio's paused clock: create/update with
 //! waits, versions and aliases, the alarm-guarded canary (rollback and promotion), pruning,
-//! typed invoke, and validation before any call.
+//! typed invoke, and validation before any call; and the safety tests of issue #10 (chaos with
+//! lost answers, a fault at every call index, cancellation at many instants).
 #![cfg(feature = "sim")]
+
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,8 +14,8 @@ use aws_facade::cloudwatch::Unit;
 use aws_facade::lambda::{
     AliasRequest, Lambda, MAX_ENVIRONMENT_BYTES, MAX_ZIP_BYTES, UpdateFunctionConfigurationRequest,
 };
-use aws_facade::layer::{Faults, Recording};
-use aws_facade::sim::SimCloud;
+use aws_facade::layer::{Delay, Faults, Latency, Recording};
+use aws_facade::sim::{Inventory, SimCloud, SimConfig};
 use aws_facade::workflows::Event;
 use aws_facade::workflows::alarms::count_above;
 use aws_facade::workflows::lambda_deploy::{
@@ -20,6 +23,7 @@ use aws_facade::workflows::lambda_deploy::{
 };
 use aws_facade::workflows::metrics::{Clock, MetricsPublisher, PublisherConfig};
 use serde::{Deserialize, Serialize};
+use support::safety::{Tally, chaos_runs, fault_points, trace};
 
 const FUNCTION: &str = "shop-api";
 
@@ -624,4 +628,402 @@ async fn a_failure_during_the_canary_puts_the_alias_back() {
         .await
         .unwrap();
     assert_eq!((alias.function_version.as_str(), alias.routing), ("1", None));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Safety (issue #10): chaos, a fault at every call index, cancellation at many instants.
+//
+// Two deploys are exercised: the first one (creates the function and the alias) and a canary
+// (release 2 over release 1, 10 % for 60 s, the guard alarm looked at every 10 s). A canary
+// deploy that fails is rolled back by putting the alias back on version 1 with no routing; the
+// code it uploaded to `$LATEST` and the version it published stay (as `deploy` documents: only
+// what it created is deleted and the alias it moved is put back), so "nothing left" for a
+// canary means: the same functions, aliases and alarms as before, and the alias as before.
+//
+// Where the simulator's faults differ from AWS: a lost answer's call has taken effect, whole,
+// before the error comes back (on AWS a timed-out request may still be in flight and take
+// effect after the retry, or never); the simulated Lambda is strongly consistent (a new
+// function, alias, version or tag is read back at once).
+
+/// A simulator of the safety tests: AWS-like durations, 3 s of EC2 eventual consistency (which
+/// Lambda does not show here), seeded.
+fn safety_sim(seed: u64) -> SimCloud {
+    let sim = SimCloud::with_config(SimConfig {
+        seed,
+        eventual_consistency: Some(Duration::from_secs(3)),
+        ..SimConfig::default()
+    });
+    sim.register_handler(
+        FUNCTION,
+        Arc::new(|inv: &aws_facade::sim::Invocation| Ok(serde_json::json!({"version": inv.version}))),
+    );
+    sim
+}
+
+/// Which deploy a safety test runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// The first deploy: function and alias created.
+    First,
+    /// Release 2 behind a canary, over release 1 (deployed cleanly by [`prepare`]).
+    Canary,
+}
+
+/// Makes what `kind` deploys over (nothing, or release 1 and the guard alarm, without faults)
+/// and returns the inventory the deploy starts from.
+async fn prepare(sim: &SimCloud, kind: Kind) -> Inventory {
+    if kind == Kind::Canary {
+        let cloud = sim.cloud();
+        deploy(&cloud, &spec(), package(1), None, None).await.unwrap();
+        let alarm = count_above("guard".parse().unwrap(), "Shop", "Errors", &[], 5.0).unwrap();
+        cloud.cloudwatch.put_metric_alarm(alarm).await.unwrap();
+    }
+    sim.inventory()
+}
+
+/// Runs the deploy of `kind` on `cloud`.
+async fn run_deploy(
+    cloud: &aws_facade::Cloud,
+    kind: Kind,
+    progress: Option<aws_facade::workflows::Progress>,
+) -> aws_facade::Result<aws_facade::workflows::lambda_deploy::DeployOutputs> {
+    match kind {
+        Kind::First => deploy(cloud, &spec(), package(1), None, progress).await,
+        Kind::Canary => {
+            let canary = Canary {
+                poll: Duration::from_secs(10),
+                ..Canary::new(0.1, Duration::from_secs(60), vec!["guard".parse().unwrap()])
+            };
+            deploy(cloud, &spec(), package(2), Some(canary), progress).await
+        }
+    }
+}
+
+/// The alias and the published versions, read through a clean cloud.
+async fn alias_and_versions(sim: &SimCloud) -> Option<(aws_facade::lambda::Alias, Vec<String>)> {
+    let lambda = sim.cloud().lambda;
+    let alias = lambda
+        .get_alias(FUNCTION.parse().unwrap(), "live".parse().unwrap())
+        .await
+        .ok()?;
+    let mut versions: Vec<String> = lambda
+        .list_versions(FUNCTION.parse().unwrap())
+        .await
+        .ok()?
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
+    versions.sort();
+    Some((alias, versions))
+}
+
+/// Whether the simulator is as the deploy of `kind` found it (after a rollback or a
+/// cancellation): the same resources, and a canary's alias back on version 1 alone.
+async fn as_before(sim: &SimCloud, kind: Kind, baseline: &Inventory) -> Result<(), String> {
+    if sim.inventory() != *baseline {
+        return Err(format!("left {} (before: {baseline})", sim.inventory()));
+    }
+    if kind == Kind::Canary {
+        match alias_and_versions(sim).await {
+            Some((a, _)) if a.function_version == "1" && a.routing.is_none() => {}
+            other => return Err(format!("the alias was not put back: {other:?}")),
+        }
+    }
+    Ok(())
+}
+
+/// Whether an applied deploy of `kind` made exactly what it should: one function, one alias on
+/// the new version with no routing, one version per release (no duplicate from a retried
+/// publish), the expected outcome, and nothing else.
+async fn applied_rightly(
+    sim: &SimCloud,
+    kind: Kind,
+    baseline: &Inventory,
+    out: &aws_facade::workflows::lambda_deploy::DeployOutputs,
+) -> Result<(), String> {
+    let (want_version, want_versions, want_outcome): (&str, &[&str], _) = match kind {
+        Kind::First => ("1", &["$LATEST", "1"], Outcome::Created),
+        Kind::Canary => ("2", &["$LATEST", "1", "2"], Outcome::Promoted),
+    };
+    let inv = sim.inventory();
+    let state = alias_and_versions(sim).await;
+    let ok = out.version == want_version
+        && out.outcome == want_outcome
+        && inv.count("function") == 1
+        && inv.count("alias") == 1
+        && inv.total() == baseline.count("alarm") + 2
+        && state.as_ref().is_some_and(|(a, v)| {
+            a.function_version == want_version && a.routing.is_none() && v.as_slice() == want_versions
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("applied wrongly: {out:?}; {inv}; {state:?}"))
+    }
+}
+
+/// How one deploy ended, checked: `Ok(true)` applied rightly, `Ok(false)` rolled back with
+/// nothing left (after the rollback's sweep has had time), `Err` what is wrong.
+async fn judge(
+    sim: &SimCloud,
+    kind: Kind,
+    baseline: &Inventory,
+    result: aws_facade::Result<aws_facade::workflows::lambda_deploy::DeployOutputs>,
+) -> Result<bool, String> {
+    match result {
+        Ok(out) => applied_rightly(sim, kind, baseline, &out).await.map(|_| true),
+        Err(Error::Workflow(w)) => {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            if !w.left_behind.is_empty() {
+                return Err(format!("left behind: {w}"));
+            }
+            as_before(sim, kind, baseline).await.map(|_| false)
+        }
+        Err(e) => Err(format!("not a workflow error: {e}")),
+    }
+}
+
+/// `destroy_by_name` on `cloud`: the function goes (with its alias and versions), the alarm the
+/// test made stays.
+async fn destroy_and_check(sim: &SimCloud, cloud: &aws_facade::Cloud, baseline: &Inventory) -> Result<(), String> {
+    let function = FUNCTION.parse().unwrap();
+    let t = aws_facade::workflows::lambda_deploy::destroy_by_name(cloud, &function, None)
+        .await
+        .map_err(|e| format!("destroy_by_name: {e}"))?;
+    let inv = sim.inventory();
+    if t.removed != [format!("function {FUNCTION}")]
+        || inv.total() != baseline.count("alarm")
+        || inv.count("alarm") != baseline.count("alarm")
+    {
+        return Err(format!("destroy_by_name removed {:?}, left {inv}", t.removed));
+    }
+    Ok(())
+}
+
+/// Deploys of `kind` under 10 % transient faults (lost answers included) for seeds
+/// `0..runs`, each followed by `destroy_by_name` under the same faults.
+async fn chaos(kind: Kind, runs: u64) {
+    let mut tally = Tally::default();
+    let (mut injected, mut lost) = (0, 0);
+    for seed in 0..runs {
+        let sim = safety_sim(seed);
+        let baseline = prepare(&sim, kind).await;
+        let faults = Faults::new(seed).transient(0.10);
+        let cloud = sim.cloud().layer(faults.clone()).with_seed(seed);
+        let events: Arc<Mutex<Vec<String>>> = Arc::default();
+        let ev = events.clone();
+        let progress: aws_facade::workflows::Progress =
+            Arc::new(move |e: &Event| ev.lock().unwrap().push(e.to_string()));
+        let result = run_deploy(&cloud, kind, Some(progress)).await;
+        if trace() {
+            eprintln!(
+                "seed {seed}: {:?}\n{}",
+                result.as_ref().err(),
+                events.lock().unwrap().join("\n")
+            );
+        }
+        let outcome = match judge(&sim, kind, &baseline, result).await {
+            Ok(true) => destroy_and_check(&sim, &cloud, &baseline).await.map(|_| true),
+            other => other,
+        };
+        match outcome {
+            Ok(true) => tally.applied += 1,
+            Ok(false) => tally.rolled_back += 1,
+            Err(why) => {
+                eprintln!("seed {seed}: {why}");
+                tally.leaked += 1;
+            }
+        }
+        injected += faults.injected();
+        lost += faults.lost();
+    }
+    eprintln!("lambda {kind:?} chaos: {injected} faults injected, {lost} of them lost answers");
+    assert!(lost > 0, "the faults included lost answers");
+    tally.check(&format!("lambda {kind:?} deploy+destroy_by_name"));
+}
+
+/// The first deploy under 10 % transient faults with lost answers, then `destroy_by_name` under
+/// the same faults, for seeds `0..AWS_FACADE_CHAOS_RUNS` (default 200: about a second on a
+/// debug build): each ends applied with exactly one function, alias and version, or rolled
+/// back with nothing left; the teardown leaves nothing.
+#[tokio::test(start_paused = true)]
+async fn chaos_first_deploy_and_destroy_end_applied_or_rolled_back() {
+    chaos(Kind::First, chaos_runs(200)).await;
+}
+
+/// A canary deploy (release 2 over release 1, 60 s bake) under 10 % transient faults with lost
+/// answers, then `destroy_by_name` under the same faults, for seeds
+/// `0..AWS_FACADE_CHAOS_RUNS` (default 200: about a second on a debug build): each ends
+/// promoted with one version per release, or rolled back with the alias on version 1 again.
+#[tokio::test(start_paused = true)]
+async fn chaos_canary_deploy_and_destroy_end_applied_or_rolled_back() {
+    chaos(Kind::Canary, chaos_runs(200)).await;
+}
+
+/// Every call of a clean deploy of `kind` (seeded, so a faulty run repeats it up to the fault)
+/// failed in turn with `AccessDenied` (the deploy must roll back) and with its answer lost
+/// (it must end applied rightly or rolled back); nothing is left either way.
+async fn fault_at_every_call(kind: Kind) {
+    let points = {
+        let sim = safety_sim(0);
+        prepare(&sim, kind).await;
+        let journal = Recording::new();
+        run_deploy(&sim.cloud().layer(journal.clone()).with_seed(0), kind, None)
+            .await
+            .unwrap();
+        fault_points(&journal)
+    };
+    let (mut applied, mut rolled_back) = (0, 0);
+    for &(op, nth) in &points {
+        for lost in [false, true] {
+            let what = format!(
+                "{kind:?}: {} at {op} #{nth}",
+                if lost { "lost answer" } else { "AccessDenied" }
+            );
+            let sim = safety_sim(0);
+            let baseline = prepare(&sim, kind).await;
+            let faults = if lost {
+                Faults::new(0).script_lost(op, nth)
+            } else {
+                Faults::new(0).script(op, nth, "AccessDenied")
+            };
+            let result = run_deploy(&sim.cloud().layer(faults.clone()).with_seed(0), kind, None).await;
+            assert_eq!(faults.injected(), 1, "{what}: the faulty run reached the call");
+            if !lost {
+                match &result {
+                    Err(Error::Workflow(w)) => assert!(w.cause.is_access_denied(), "{what}: {w}"),
+                    other => panic!("{what}: must roll back, got {other:?}"),
+                }
+            }
+            match judge(&sim, kind, &baseline, result).await {
+                Ok(true) => applied += 1,
+                Ok(false) => rolled_back += 1,
+                Err(why) => panic!("{what}: {why}"),
+            }
+        }
+    }
+    eprintln!(
+        "lambda {kind:?} deploy: {} fault points; AccessDenied: {} rolled back; lost answers: {applied} applied, {} rolled back",
+        points.len(),
+        points.len(),
+        rolled_back - points.len()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fault_at_every_call_of_a_first_deploy_rolls_back_or_adopts() {
+    fault_at_every_call(Kind::First).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fault_at_every_call_of_a_canary_deploy_rolls_back_or_adopts() {
+    fault_at_every_call(Kind::Canary).await;
+}
+
+/// Every call of a clean `destroy_by_name` with its answer lost: it still removes the function.
+#[tokio::test(start_paused = true)]
+async fn a_lost_answer_at_every_call_of_destroy_by_name_still_removes_the_function() {
+    let setup = || async {
+        let sim = safety_sim(0);
+        deploy(&sim.cloud(), &spec(), package(1), None, None).await.unwrap();
+        sim
+    };
+    let sim = setup().await;
+    let journal = Recording::new();
+    let cloud = sim.cloud().layer(journal.clone()).with_seed(0);
+    destroy_and_check(&sim, &cloud, &Inventory::default()).await.unwrap();
+    let points = fault_points(&journal);
+    assert!(points.iter().any(|(op, _)| *op == "DeleteFunction"), "{points:?}");
+    for (op, nth) in points {
+        let sim = setup().await;
+        let faults = Faults::new(0).script_lost(op, nth);
+        let cloud = sim.cloud().layer(faults.clone()).with_seed(0);
+        destroy_and_check(&sim, &cloud, &Inventory::default())
+            .await
+            .unwrap_or_else(|e| panic!("lost {op} #{nth}: {e}"));
+        assert_eq!(faults.injected(), 1, "lost {op} #{nth}");
+    }
+}
+
+/// A deploy of `kind` cancelled (its future dropped by `tokio::time::timeout`) every `step` of
+/// its run, from 0 to past its end, with calls that take time on the way there and back (so a
+/// cancellation also lands between a call taking effect and its answer): two minutes later
+/// the simulator is as the deploy found it, without any destroy.
+async fn cancelled_at_every_instant(kind: Kind, step: Duration) {
+    let latency = || Latency::fixed(Duration::from_millis(150)).after_call(Delay::Fixed(Duration::from_millis(150)));
+    // How long a whole deploy takes on this setup, and when each call's answer is on its way
+    // back (the call took effect; cancelling then loses its answer).
+    let (whole, in_flight) = {
+        let sim = safety_sim(0);
+        prepare(&sim, kind).await;
+        let journal = Recording::new();
+        let t0 = tokio::time::Instant::now();
+        run_deploy(
+            &sim.cloud().layer(latency()).layer(journal.clone()).with_seed(0),
+            kind,
+            None,
+        )
+        .await
+        .unwrap();
+        let answers: Vec<Duration> = journal
+            .entries()
+            .iter()
+            .map(|e| e.finished - Duration::from_millis(75))
+            .collect();
+        (t0.elapsed(), answers)
+    };
+    // Every `step` from 0 to past the end, and the middle of every answer's way back.
+    let mut at: Vec<Duration> = (0..)
+        .map(|k| step * k)
+        .take_while(|t| *t <= whole + 2 * step)
+        .chain(in_flight.iter().copied())
+        .collect();
+    at.sort();
+    at.dedup();
+    let (mut cancelled, mut finished, instants) = (0usize, 0usize, at.len());
+    for t in at {
+        let sim = safety_sim(0);
+        let baseline = prepare(&sim, kind).await;
+        let cloud = sim.cloud().layer(latency()).with_seed(0);
+        match tokio::time::timeout(t, run_deploy(&cloud, kind, None)).await {
+            Err(_) => {
+                cancelled += 1;
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                if let Err(why) = as_before(&sim, kind, &baseline).await {
+                    panic!("{kind:?} cancelled at {t:?}: {why}");
+                }
+            }
+            Ok(result) => {
+                assert!(
+                    !in_flight.contains(&t),
+                    "at {t:?} an answer was on its way back: not finished"
+                );
+                finished += 1;
+                let out = result.unwrap_or_else(|e| panic!("{kind:?} at {t:?}: {e}"));
+                if let Err(why) = applied_rightly(&sim, kind, &baseline, &out).await {
+                    panic!("{kind:?} at {t:?}: {why}");
+                }
+            }
+        }
+    }
+    eprintln!(
+        "lambda {kind:?} deploy ({whole:?}): cancelled at {cancelled} of {instants} instants ({} with an answer \
+         on its way back), {finished} finished",
+        in_flight.len()
+    );
+    assert!(
+        cancelled * 10 >= instants * 7 && cancelled >= 8,
+        "{cancelled} of {instants}"
+    );
+    assert!(finished >= 1, "the last instants are past the end of the deploy");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_first_deploy_cancelled_at_any_instant_leaves_nothing() {
+    cancelled_at_every_instant(Kind::First, Duration::from_millis(500)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_canary_deploy_cancelled_at_any_instant_puts_the_alias_back() {
+    cancelled_at_every_instant(Kind::Canary, Duration::from_secs(1)).await;
 }

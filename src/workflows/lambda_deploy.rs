@@ -468,8 +468,9 @@ async fn deploy_in(
                         .name(name.clone())
                         .zip(zip.clone())
                         .build()?;
-                    lambda.update_function_code(req.clone()).await?;
-                    conditions::function_ready(lambda, &name).await?;
+                    let updated = lambda.update_function_code(req.clone()).await;
+                    // (PublishVersion checks the code's SHA-256: someone else's code is not published.)
+                    adopt_update(lambda, &name, updated, |c| c.code_sha256 == sha).await?;
                 }
                 if config_differs(&current, spec) {
                     let req = UpdateFunctionConfigurationRequest::builder()
@@ -482,8 +483,8 @@ async fn deploy_in(
                         .maybe_description(spec.description.clone())
                         .role(spec.role.clone())
                         .build()?;
-                    lambda.update_function_configuration(req.clone()).await?;
-                    conditions::function_ready(lambda, &name).await?;
+                    let updated = lambda.update_function_configuration(req.clone()).await;
+                    adopt_update(lambda, &name, updated, |c| !config_differs(c, spec)).await?;
                 }
                 Ok(current.arn)
             })
@@ -588,6 +589,29 @@ async fn deploy_in(
         outcome,
         deleted_versions,
     })
+}
+
+/// Waits until the update `updated` (the answer of an UpdateFunctionCode or
+/// UpdateFunctionConfiguration) is done and returns the function's configuration.
+///
+/// A retried update whose first attempt took effect but whose answer was lost meets the update
+/// that attempt started: `ResourceConflictException` ("An update is in progress"), as on AWS.
+/// Once that update is done, the function shows what this deploy asked for (`took_effect`)
+/// and the update is adopted; otherwise (someone else's update) the conflict is the error.
+async fn adopt_update(
+    lambda: &dyn Lambda,
+    name: &FunctionName,
+    updated: Result<FunctionConfiguration>,
+    took_effect: impl Fn(&FunctionConfiguration) -> bool,
+) -> Result<FunctionConfiguration> {
+    match updated {
+        Ok(_) => conditions::function_ready(lambda, name).await,
+        Err(e) if e.code() == Some("ResourceConflictException") => {
+            let now = conditions::function_ready(lambda, name).await?;
+            if took_effect(&now) { Ok(now) } else { Err(e) }
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The request that points the deployment's alias at `version` (with an optional canary route).

@@ -125,7 +125,11 @@ pub async fn volume(ec2: &dyn Ec2, id: &VolumeId, force: bool) -> Result<()> {
         .ok_if_not_found()?
         .and_then(|v| v.into_iter().next())
     else {
-        return Ok(());
+        // EC2 is eventually consistent: a volume created a moment ago (the rollback of the run
+        // that made it) may not be described yet. DescribeVolumes' not-found is not retried;
+        // DeleteVolume's is, through the consistency window (the Retry layer's
+        // EVENTUALLY_CONSISTENT_OPS), so only its not-found says the volume is gone.
+        return ec2.delete_volume(id.clone()).await.ok_if_not_found().map(|_| ());
     };
     if v.state == VolumeState::Deleting || v.state == VolumeState::Deleted {
         return Ok(());
