@@ -168,6 +168,11 @@ pub enum Error {
         service: Service,
         /// What went wrong.
         message: String,
+        /// Whether the request may have reached the service: it was sent and no answer came in
+        /// time (a read timeout, a dropped connection). `false` when it never left (refused,
+        /// unreachable, DNS): the retry layer gives those a small budget, so a wrong endpoint
+        /// fails within seconds, and timeouts the full one.
+        sent: bool,
         /// The underlying error.
         #[source]
         source: Option<BoxError>,
@@ -276,11 +281,23 @@ impl Error {
         }
     }
 
-    /// A transport error.
+    /// A transport error: the request never reached the service (refused, unreachable).
     pub fn transport(service: Service, message: impl Into<String>, source: Option<BoxError>) -> Self {
         Error::Transport {
             service,
             message: message.into(),
+            sent: false,
+            source,
+        }
+    }
+
+    /// A transport error after the request was sent: no answer came in time, or the connection
+    /// dropped (the call may have taken effect).
+    pub fn transport_after_send(service: Service, message: impl Into<String>, source: Option<BoxError>) -> Self {
+        Error::Transport {
+            service,
+            message: message.into(),
+            sent: true,
             source,
         }
     }

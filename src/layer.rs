@@ -521,7 +521,7 @@ impl Faults {
 }
 
 fn lost_timeout(op: Op, n: usize) -> Error {
-    Error::transport(
+    Error::transport_after_send(
         op.service,
         format!(
             "injected lost response on call {n} of {}: the call took effect, its answer timed out",
@@ -609,10 +609,14 @@ pub const NON_IDEMPOTENT_OPS: &[&str] = &["CreateSnapshot"];
 ///
 /// - throttling and 5xx (and the codes AWS documents as transient): up to
 ///   [`max_attempts`](Retry::max_attempts) attempts;
-/// - transport failures (refused connections, timeouts): up to
-///   [`transport_attempts`](Retry::transport_attempts), so a wrong endpoint fails within seconds;
+/// - transport failures before the request was sent (refused connections, unreachable
+///   hosts): up to [`transport_attempts`](Retry::transport_attempts), so a wrong endpoint fails
+///   within seconds; after it was sent (timeouts, dropped connections: `sent: true`) like 5xx;
 /// - not-found from an operation in [`EVENTUALLY_CONSISTENT_OPS`]: retried until
-///   [`consistency_window`](Retry::consistency_window) has passed since the first attempt;
+///   [`consistency_window`](Retry::consistency_window) has passed since the first attempt,
+///   except for a removal after an earlier attempt that may have taken effect (a 5xx or a lost
+///   answer): then the not-found is the answer (the first attempt removed it; should EC2 have
+///   lagged instead, the workflows' sweep by tags removes what is still listed);
 /// - never anything else, and never past [`deadline`](Retry::deadline).
 ///
 /// The jitter comes from [`crate::rng`] (seeded inside a workflow). Each retry is reported to
@@ -636,7 +640,8 @@ impl Default for Retry {
 }
 
 impl Retry {
-    /// 6 attempts for throttling and 5xx, 3 for transport failures, 30 s of eventual
+    /// 6 attempts for throttling, 5xx and timeouts, 3 for connections that fail (refused,
+    /// unreachable), 30 s of eventual
     /// consistency, delays from 200 ms doubling to at most 10 s (full jitter), 90 s per call.
     pub fn standard() -> Self {
         Retry {
@@ -665,7 +670,8 @@ impl Retry {
         self
     }
 
-    /// Attempts in all for transport failures (refused, reset, timed out).
+    /// Attempts in all for transport failures before the request was sent (refused,
+    /// unreachable).
     pub fn transport_attempts(mut self, n: u32) -> Self {
         self.transport_attempts = n.max(1);
         self
@@ -706,7 +712,7 @@ impl Retry {
             return false;
         }
         match err {
-            Error::Transport { .. } => attempt < self.transport_attempts,
+            Error::Transport { sent: false, .. } => attempt < self.transport_attempts,
             e if e.is_not_found() => EVENTUALLY_CONSISTENT_OPS.contains(&op.name) && elapsed < self.consistency_window,
             e => e.is_retryable() && attempt < self.max_attempts,
         }
@@ -723,19 +729,43 @@ impl Retry {
     }
 }
 
+/// Whether `op` removes a resource (so a not-found after its own lost attempt means "removed").
+fn is_removal(op: Op) -> bool {
+    op.name.starts_with("Delete") || op.name.starts_with("Terminate") || op.name.starts_with("Deregister")
+}
+
+/// Whether a call that failed with `err` may still have taken effect: the request was sent and
+/// the answer was a 5xx or did not come back (throttling, refusals and 4xx answers are sure
+/// failures).
+fn may_have_taken_effect(err: &Error) -> bool {
+    match err {
+        Error::Transport { sent, .. } => *sent,
+        Error::Throttled(_) => false,
+        Error::UnrecognizedResponse { status, .. } => status.is_some_and(|s| s >= 500),
+        e => e.is_retryable(),
+    }
+}
+
 impl Layer for Retry {
     fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
         Box::pin(async move {
             let start = Instant::now();
             let (mut attempt, mut transport_failures, mut transient_failures) = (1, 0, 0);
+            // Whether an earlier attempt may have taken effect (its answer was a 5xx or never
+            // came): then a not-found is the answer, not lag: that attempt removed it.
+            let mut maybe_took_effect = false;
             loop {
                 let err = match call().await {
                     Ok(v) => return Ok(v),
                     Err(e) => e,
                 };
-                // Each class counts against its own budget: transport failures (smaller),
-                // throttling and 5xx; not-found (eventual consistency) against the window.
-                let counted = if matches!(err, Error::Transport { .. }) {
+                if err.is_not_found() && maybe_took_effect && is_removal(op) {
+                    return Err(err);
+                }
+                maybe_took_effect |= may_have_taken_effect(&err);
+                // Each class counts against its own budget: connections that fail (smaller),
+                // throttling, 5xx and timeouts; not-found (eventual consistency) against the window.
+                let counted = if matches!(err, Error::Transport { sent: false, .. }) {
                     transport_failures += 1;
                     transport_failures
                 } else if err.is_not_found() {
@@ -954,7 +984,8 @@ mod tests {
             "InvalidGroup.NotFound",
             "The security group 'sg-1' does not exist",
         );
-        let lost = Error::transport(Service::Ec2, "timed out", None);
+        let lost = Error::transport_after_send(Service::Ec2, "timed out", None);
+        let refused = Error::transport(Service::Ec2, "connection refused", None);
         let throttled = Error::api(Service::Ec2, "RequestLimitExceeded", "slow down");
         // Eventual consistency: a not-found right after a create, for operations that use a new id.
         assert!(r.retries(op("AuthorizeSecurityGroupIngress"), &nf, 1, Duration::from_secs(5)));
@@ -966,13 +997,34 @@ mod tests {
         // A non-idempotent create is retried only when it surely did not happen.
         assert!(!r.retries(op("CreateSnapshot"), &lost, 1, Duration::ZERO));
         assert!(r.retries(op("CreateSnapshot"), &throttled, 1, Duration::ZERO));
-        // Transport failures: 3 attempts; throttling: 6; nothing past the deadline.
-        assert!(r.retries(op("RunInstances"), &lost, 2, Duration::ZERO));
-        assert!(!r.retries(op("RunInstances"), &lost, 3, Duration::ZERO));
+        // Connections that fail: 3 attempts; timeouts after sending and throttling: 6;
+        // nothing past the deadline.
+        assert!(r.retries(op("RunInstances"), &refused, 2, Duration::ZERO));
+        assert!(!r.retries(op("RunInstances"), &refused, 3, Duration::ZERO));
+        assert!(r.retries(op("RunInstances"), &lost, 5, Duration::ZERO));
+        assert!(!r.retries(op("RunInstances"), &lost, 6, Duration::ZERO));
         assert!(r.retries(op("RunInstances"), &throttled, 5, Duration::ZERO));
         assert!(!r.retries(op("RunInstances"), &throttled, 6, Duration::ZERO));
         assert!(!r.retries(op("RunInstances"), &throttled, 1, Duration::from_secs(90)));
         assert!(!Retry::none().retries(op("RunInstances"), &throttled, 1, Duration::ZERO));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_not_found_after_a_lost_delete_is_the_answer_not_lag() {
+        let sim = crate::sim::SimCloud::new();
+        let id = sim.cloud().ec2.create_security_group(group("gone")).await.unwrap();
+        let journal = Recording::new();
+        let cloud = sim
+            .cloud()
+            .layer(journal.clone())
+            .layer(Faults::new(1).script_lost("DeleteSecurityGroup", 1));
+        let start = Instant::now();
+        let e = cloud.ec2.delete_security_group(id).await.unwrap_err();
+        assert!(e.is_not_found(), "{e}");
+        // One retry, answered "not found" at once: not 30 s of eventual-consistency retries.
+        assert_eq!(journal.count("DeleteSecurityGroup"), 2);
+        assert!(start.elapsed() < Duration::from_secs(11), "{:?}", start.elapsed());
+        assert_eq!(sim.inventory().count("security group"), 0);
     }
 
     #[tokio::test(start_paused = true)]

@@ -41,13 +41,20 @@ where
                 status: Some(status),
             })
         }
-        SdkError::TimeoutError(_) => Error::transport(service, "request timed out", Some(Box::new(err))),
+        SdkError::TimeoutError(_) => Error::transport_after_send(service, "request timed out", Some(Box::new(err))),
         SdkError::DispatchFailure(ref d) => {
             let msg = format!(
                 "dispatch failure: {}",
                 describe_chain(&err).unwrap_or_else(|| format!("{d:?}"))
             );
-            Error::transport(service, msg, Some(Box::new(err)))
+            // A connector timeout may come after the request was written; an I/O failure
+            // (refused, reset before sending, DNS) is treated as never sent.
+            let sent = d.as_connector_error().is_some_and(|c| c.is_timeout());
+            if sent {
+                Error::transport_after_send(service, msg, Some(Box::new(err)))
+            } else {
+                Error::transport(service, msg, Some(Box::new(err)))
+            }
         }
         SdkError::ResponseError(ref r) => {
             // The service answered with a body that is not its protocol's document (an HTML

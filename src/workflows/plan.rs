@@ -483,17 +483,18 @@ impl Run {
             crate::layer::retry_observer(observer, async move {
                 let mut removed = Vec::new();
                 let mut left = Vec::new();
-                let mut done: Vec<(String, String)> = Vec::new();
                 let mut remove_one = async |o: Owned| {
                     let label = format!("{} {}", o.kind, o.id);
                     // Not found, as AWS says it, is removed.
                     match crate::workflows::remove::NotFoundExt::ok_if_not_found((o.remove)().await) {
                         Ok(_) => {
-                            emit(Event::Removed {
-                                kind: o.kind.clone(),
-                                id: o.id.clone(),
-                            });
-                            removed.push(label);
+                            if !removed.contains(&label) {
+                                emit(Event::Removed {
+                                    kind: o.kind.clone(),
+                                    id: o.id.clone(),
+                                });
+                                removed.push(label);
+                            }
                         }
                         Err(e) => {
                             emit(Event::RemoveFailed {
@@ -506,7 +507,6 @@ impl Run {
                     }
                 };
                 for o in entries.into_iter().rev() {
-                    done.push((o.kind.clone(), o.id.clone()));
                     remove_one(o).await;
                 }
                 if let Some(sweep) = sweep {
@@ -515,11 +515,11 @@ impl Run {
                     tokio::time::sleep(SWEEP_SETTLE).await;
                     match sweep().await {
                         Ok(found) => {
+                            // Everything the sweep lists is still there, ledger entries
+                            // included: a removal answered "not found" while EC2 still lagged
+                            // behind the create removed nothing. Remove it (again).
                             for o in found {
-                                if !done.contains(&(o.kind.clone(), o.id.clone())) {
-                                    done.push((o.kind.clone(), o.id.clone()));
-                                    remove_one(o).await;
-                                }
+                                remove_one(o).await;
                             }
                         }
                         Err(e) => left.push(format!("(the sweep for resources of this run failed: {e})")),
@@ -751,7 +751,8 @@ mod tests {
                 let (lost, again) = (lost.clone(), again.clone());
                 Box::pin(async move {
                     Ok(vec![
-                        // Already in the ledger: removed once only.
+                        // In the ledger, but the sweep still lists it (its removal met a
+                        // lagging "not found"): removed again.
                         Owned {
                             kind: "thing".into(),
                             id: "a".into(),
@@ -772,7 +773,7 @@ mod tests {
             "not yet: the rollback runs on its own task"
         );
         tokio::time::sleep(SWEEP_SETTLE + Duration::from_secs(10)).await;
-        assert_eq!(*removed.lock().unwrap(), vec!["a", "lost"]);
+        assert_eq!(*removed.lock().unwrap(), vec!["a", "a", "lost"]);
 
         // A committed run leaves everything in place.
         let run = Run::seeded(0, "t", None);
@@ -780,7 +781,7 @@ mod tests {
         run.commit();
         drop(run);
         tokio::time::sleep(Duration::from_secs(10)).await;
-        assert_eq!(removed.lock().unwrap().len(), 2);
+        assert_eq!(removed.lock().unwrap().len(), 3);
     }
 
     #[tokio::test(start_paused = true)]

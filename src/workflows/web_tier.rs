@@ -177,6 +177,29 @@ impl Default for AlarmSettings {
     }
 }
 
+impl AlarmSettings {
+    /// Thresholds finite and in range, at most [`MAX_ALARM_ACTIONS`](crate::cloudwatch::MAX_ALARM_ACTIONS)
+    /// actions (PutMetricAlarm's limit), so no alarm fails mid-apply.
+    fn validate(&self) -> Result<()> {
+        let threshold = |field: &str, v: Option<f64>, max: Option<f64>| -> Result<()> {
+            let Some(v) = v else { return Ok(()) };
+            if !v.is_finite() || v < 0.0 || max.is_some_and(|m| v > m) {
+                let range = max.map_or("at least 0".to_string(), |m| format!("from 0 to {m}"));
+                return Err(Error::validation(
+                    field,
+                    format!("must be a finite number {range} (got {v})"),
+                ));
+            }
+            Ok(())
+        };
+        threshold("alarms.elb_5xx", self.elb_5xx, None)?;
+        threshold("alarms.target_5xx", self.target_5xx, None)?;
+        threshold("alarms.response_time_p90_secs", self.response_time_p90_secs, None)?;
+        threshold("alarms.cpu_percent", self.cpu_percent, Some(100.0))?;
+        validate::at_most("alarms.actions", &self.actions, crate::cloudwatch::MAX_ALARM_ACTIONS)
+    }
+}
+
 /// A load-balanced web tier: the spec. Build it with [`WebTier::builder`] or load it with serde.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
@@ -261,19 +284,17 @@ impl Validate for WebTier {
         for c in &self.allowed_cidrs {
             crate::ec2::validate_cidr("allowed_cidrs", c)?;
         }
-        validate::in_range("health_check.interval_secs", self.health_check.interval_secs, 5, 300)?;
-        validate::in_range(
-            "health_check.healthy_threshold",
-            self.health_check.healthy_threshold,
-            2,
-            10,
-        )?;
-        validate::in_range(
-            "health_check.unhealthy_threshold",
-            self.health_check.unhealthy_threshold,
-            2,
-            10,
-        )?;
+        // The whole health check as CreateTargetGroup will carry it (path, matcher, interval,
+        // thresholds), by the same rules the request builder applies.
+        self.health_check()
+            .validate_for("health_check.", crate::elb::Protocol::Http)?;
+        if self.app_port == 0 {
+            return Err(Error::validation("app_port", "must be a port 1-65535 (got 0)"));
+        }
+        if self.listener.port == 0 {
+            return Err(Error::validation("listener.port", "must be a port 1-65535 (got 0)"));
+        }
+        self.alarms.validate()?;
         validate::in_range("deregistration_delay_secs", self.deregistration_delay_secs, 0, 3600)?;
         if let Some(ud) = &self.user_data
             && ud.len() > crate::ec2::MAX_USER_DATA_BYTES
@@ -320,6 +341,19 @@ pub struct WebTierOutputs {
 }
 
 impl WebTier {
+    /// The target group's health check this spec asks for (validated by [`WebTier::validate`]).
+    fn health_check(&self) -> HealthCheck {
+        let hc = &self.health_check;
+        HealthCheck {
+            path: hc.path.clone(),
+            interval_secs: hc.interval_secs,
+            healthy_threshold: hc.healthy_threshold,
+            unhealthy_threshold: hc.unhealthy_threshold,
+            matcher: hc.matcher.clone(),
+            timeout_secs: Some(hc.interval_secs.saturating_sub(1).clamp(2, 5)),
+            ..HealthCheck::default()
+        }
+    }
     fn lb_group_name(&self) -> String {
         format!("{}-lb", self.name)
     }
@@ -529,16 +563,7 @@ impl WebTier {
         vpc_id: &VpcId,
         tags: &Tags,
     ) -> Result<TargetGroupArn> {
-        let hc = &self.health_check;
-        let health_check = HealthCheck {
-            path: hc.path.clone(),
-            interval_secs: hc.interval_secs,
-            healthy_threshold: hc.healthy_threshold,
-            unhealthy_threshold: hc.unhealthy_threshold,
-            matcher: hc.matcher.clone(),
-            timeout_secs: Some((hc.interval_secs - 1).clamp(2, 5)),
-            ..HealthCheck::default()
-        };
+        let health_check = self.health_check();
         let req = CreateTargetGroupRequest::builder()
             .name(name.clone())
             .port(self.app_port)

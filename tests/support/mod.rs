@@ -4,6 +4,7 @@
 
 pub mod deviations;
 pub mod moto;
+pub mod safety;
 
 /// The small HTTP client (and the CloudWatch protocol bridge) live in the crate (feature
 /// `emulator`); the tests use them from there.
