@@ -826,14 +826,7 @@ async fn chaos(kind: Kind, runs: u64) {
             Ok(true) => destroy_and_check(&sim, &cloud, &baseline).await.map(|_| true),
             other => other,
         };
-        match outcome {
-            Ok(true) => tally.applied += 1,
-            Ok(false) => tally.rolled_back += 1,
-            Err(why) => {
-                eprintln!("seed {seed}: {why}");
-                tally.leaked += 1;
-            }
-        }
+        tally.record(seed, outcome);
         injected += faults.injected();
         lost += faults.lost();
     }

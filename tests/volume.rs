@@ -414,14 +414,7 @@ async fn chaos_provision_and_destroy_end_applied_or_rolled_back() {
             }
             Err(e) => panic!("seed {seed}: not a workflow error: {e}"),
         };
-        match outcome {
-            Ok(true) => tally.applied += 1,
-            Ok(false) => tally.rolled_back += 1,
-            Err(why) => {
-                eprintln!("seed {seed}: {why}");
-                tally.leaked += 1;
-            }
-        }
+        tally.record(seed, outcome);
         injected += faults.injected();
         lost += faults.lost();
     }

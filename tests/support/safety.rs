@@ -56,6 +56,19 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Counts one run: `Ok(true)` applied, `Ok(false)` fully rolled back, `Err(why)` leaked
+    /// (printed with its seed).
+    pub fn record(&mut self, seed: u64, outcome: Result<bool, String>) {
+        match outcome {
+            Ok(true) => self.applied += 1,
+            Ok(false) => self.rolled_back += 1,
+            Err(why) => {
+                eprintln!("seed {seed}: {why}");
+                self.leaked += 1;
+            }
+        }
+    }
+
     /// Prints `what: a applied, r rolled back, l leaked of n` and fails unless at least 99 %
     /// applied and nothing leaked (the pass threshold every chaos test states).
     pub fn check(&self, what: &str) {
