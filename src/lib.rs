@@ -12,6 +12,8 @@
 //! - The simulator ([`sim::SimCloud`], [`Cloud::sim`]): stateful, on tokio's clock, with
 //!   wrappers for latency, faults and recording ([`layer`]).
 //! - Mocks (`MockEc2`, ... under the `mock` feature).
+//! - Secrets kept out of logs: user data and Lambda environment values are [`SecretString`]s,
+//!   redacted in `Debug`, `Display` and serde output ([`secret`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -73,6 +75,7 @@ pub mod id;
 pub mod lambda;
 pub mod layer;
 pub mod rng;
+pub mod secret;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod validate;
@@ -81,6 +84,7 @@ pub mod workflows;
 
 pub use cloud::Cloud;
 pub use error::{ApiError, Error, ErrorKind, Result, Service};
+pub use secret::{Secret, SecretString};
 
 /// Resource tags: key → value.
 pub type Tags = std::collections::BTreeMap<String, String>;

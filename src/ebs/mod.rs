@@ -60,6 +60,7 @@ use crate::Tags;
 use crate::error::{Error, Result, Service};
 use crate::id::SnapshotId;
 use crate::macros::{service_trait, validated_builder};
+use crate::secret::Payload;
 use crate::validate::{self, Validate};
 
 service_trait! {
@@ -342,14 +343,23 @@ impl PutSnapshotBlockRequest {
 }
 
 impl std::fmt::Debug for PutSnapshotBlockRequest {
-    /// Shows the data's length, not half a megabyte of bytes.
+    /// Shows the data's length and SHA-256 prefix, not half a megabyte of bytes (a volume's
+    /// blocks may hold anything, keys included).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Every field by name, so a new field cannot be left out unnoticed.
+        let PutSnapshotBlockRequest {
+            snapshot_id,
+            block_index,
+            data,
+            checksum,
+            progress,
+        } = self;
         f.debug_struct("PutSnapshotBlockRequest")
-            .field("snapshot_id", &self.snapshot_id)
-            .field("block_index", &self.block_index)
-            .field("data", &format_args!("<{} bytes>", self.data.len()))
-            .field("checksum", &self.checksum)
-            .field("progress", &self.progress)
+            .field("snapshot_id", snapshot_id)
+            .field("block_index", block_index)
+            .field("data", &Payload(data))
+            .field("checksum", checksum)
+            .field("progress", progress)
             .finish()
     }
 }
@@ -614,12 +624,17 @@ impl BlockData {
 }
 
 impl std::fmt::Debug for BlockData {
-    /// Shows the data's length, not half a megabyte of bytes.
+    /// Shows the data's length and SHA-256 prefix, not half a megabyte of bytes.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let BlockData {
+            data,
+            checksum,
+            data_length,
+        } = self;
         f.debug_struct("BlockData")
-            .field("data", &format_args!("<{} bytes>", self.data.len()))
-            .field("checksum", &self.checksum)
-            .field("data_length", &self.data_length)
+            .field("data", &Payload(data))
+            .field("checksum", checksum)
+            .field("data_length", data_length)
             .finish()
     }
 }
@@ -801,7 +816,7 @@ mod tests {
         let ok = PutSnapshotBlockRequest::with_checksum(snap(), 5, data.clone()).unwrap();
         assert_eq!(ok.checksum, block_checksum(&data));
         assert!(
-            format!("{ok:?}").contains("<524288 bytes>"),
+            format!("{ok:?}").contains("<524288 bytes, sha256 "),
             "Debug does not dump the data"
         );
         // Wrong length, both ways.
@@ -896,6 +911,8 @@ mod tests {
             data,
         };
         assert!(b.is_intact());
+        let dbg = format!("{b:?} {b:#?}");
+        assert!(dbg.contains("<524288 bytes, sha256 ") && !dbg.contains("9, 9"), "{dbg}");
         let json = serde_json::to_string(&b).unwrap();
         let back: BlockData = serde_json::from_str(&json).unwrap();
         assert_eq!(back, b);

@@ -5,7 +5,9 @@
 //! the simulator ([`SimCloud`](crate::sim::SimCloud)), by any
 //! [`Layered`](crate::layer::Layered) wrapper, and by `MockLambda` (feature `mock`).
 //!
-//! Environment variable values never appear in `Debug` output ([`Environment`] redacts them).
+//! Environment variable values never appear in `Debug` output or serde output ([`Environment`]
+//! holds them as [`SecretString`]s); zip packages and invocation payloads show their length and
+//! a SHA-256 prefix in `Debug`, not their bytes.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -48,6 +50,7 @@ use crate::Tags;
 use crate::error::{Error, Result, Service};
 use crate::id::{AliasName, Arn, FunctionName};
 use crate::macros::{service_trait, validated_builder};
+use crate::secret::{Payload, SecretString};
 use crate::validate::{self, Validate};
 
 service_trait! {
@@ -274,11 +277,15 @@ fn is_version_number(v: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Models
 
-/// A function's environment variables. `Debug` shows the keys only: values are redacted, as
-/// they often hold secrets.
+/// A function's environment variables. The values are [`SecretString`]s, as they often hold
+/// secrets: `Debug` shows the keys only, and serde writes each value as
+/// `{"redacted": true, "len": N}` (in outputs such as [`FunctionConfiguration`] and in specs)
+/// unless serialised inside [`secret::exposing`](crate::secret::exposing). Deserialising reads
+/// plain strings (`{"DB_HOST": "db.internal"}`); a value is read with
+/// [`SecretString::expose_secret`].
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Environment(pub BTreeMap<String, String>);
+pub struct Environment(BTreeMap<String, SecretString>);
 
 impl Environment {
     /// No variables.
@@ -286,16 +293,20 @@ impl Environment {
         Self::default()
     }
     /// Sets a variable; returns the previous value.
-    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) -> Option<String> {
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<SecretString>) -> Option<SecretString> {
         self.0.insert(key.into(), value.into())
     }
     /// A variable's value.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+    pub fn get(&self, key: &str) -> Option<&SecretString> {
+        self.0.get(key)
     }
     /// The variables in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &SecretString)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+    /// The keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
     }
     /// How many variables there are.
     pub fn len(&self) -> usize {
@@ -345,13 +356,13 @@ impl fmt::Debug for Environment {
     }
 }
 
-impl From<BTreeMap<String, String>> for Environment {
-    fn from(m: BTreeMap<String, String>) -> Self {
-        Environment(m)
+impl<V: Into<SecretString>> From<BTreeMap<String, V>> for Environment {
+    fn from(m: BTreeMap<String, V>) -> Self {
+        Environment(m.into_iter().map(|(k, v)| (k, v.into())).collect())
     }
 }
 
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Environment {
+impl<K: Into<String>, V: Into<SecretString>> FromIterator<(K, V)> for Environment {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         Environment(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
     }
@@ -458,7 +469,7 @@ pub struct FunctionConfiguration {
     pub timeout_secs: u32,
     /// The memory in MB.
     pub memory_mb: u32,
-    /// The environment variables (redacted in `Debug`).
+    /// The environment variables (values redacted in `Debug` and serde output).
     pub environment: Environment,
     /// The instruction set.
     pub architectures: Vec<Architecture>,
@@ -484,7 +495,7 @@ impl FunctionConfiguration {
 }
 
 /// A request to create a function from a zip package.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
 pub struct CreateFunctionRequest {
     /// The function name.
@@ -495,7 +506,7 @@ pub struct CreateFunctionRequest {
     pub role: Arn,
     /// The handler (at most 128 characters); required except for `provided.*` runtimes.
     pub handler: Option<String>,
-    /// The zip package (at most 50 MB).
+    /// The zip package (at most 50 MB). `Debug` shows its length and SHA-256 prefix only.
     #[builder(into)]
     pub code: Bytes,
     /// A description (at most 256 characters).
@@ -524,6 +535,42 @@ validated_builder!(
     CreateFunctionRequestBuilder,
     create_function_request_builder
 );
+
+impl fmt::Debug for CreateFunctionRequest {
+    /// Shows the zip package's length and SHA-256 prefix, not its bytes (the environment shows
+    /// its keys only).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every field by name, so a new field cannot be left out unnoticed.
+        let CreateFunctionRequest {
+            name,
+            runtime,
+            role,
+            handler,
+            code,
+            description,
+            timeout_secs,
+            memory_mb,
+            environment,
+            architectures,
+            publish,
+            tags,
+        } = self;
+        f.debug_struct("CreateFunctionRequest")
+            .field("name", name)
+            .field("runtime", runtime)
+            .field("role", role)
+            .field("handler", handler)
+            .field("code", &Payload(code))
+            .field("description", description)
+            .field("timeout_secs", timeout_secs)
+            .field("memory_mb", memory_mb)
+            .field("environment", environment)
+            .field("architectures", architectures)
+            .field("publish", publish)
+            .field("tags", tags)
+            .finish()
+    }
+}
 
 impl Validate for CreateFunctionRequest {
     fn validate(&self) -> Result<()> {
@@ -556,12 +603,12 @@ impl Validate for CreateFunctionRequest {
 }
 
 /// A request to replace the code of `$LATEST`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""))]
 pub struct UpdateFunctionCodeRequest {
     /// The function.
     pub name: FunctionName,
-    /// The new zip package (at most 50 MB).
+    /// The new zip package (at most 50 MB). `Debug` shows its length and SHA-256 prefix only.
     #[builder(into)]
     pub zip: Bytes,
     /// Publish a version once the code is updated.
@@ -573,6 +620,18 @@ validated_builder!(
     UpdateFunctionCodeRequestBuilder,
     update_function_code_request_builder
 );
+
+impl fmt::Debug for UpdateFunctionCodeRequest {
+    /// Shows the zip package's length and SHA-256 prefix, not its bytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let UpdateFunctionCodeRequest { name, zip, publish } = self;
+        f.debug_struct("UpdateFunctionCodeRequest")
+            .field("name", name)
+            .field("zip", &Payload(zip))
+            .field("publish", publish)
+            .finish()
+    }
+}
 
 impl Validate for UpdateFunctionCodeRequest {
     fn validate(&self) -> Result<()> {
@@ -776,7 +835,7 @@ impl InvocationType {
 }
 
 /// A request to invoke a function.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
 pub struct InvokeRequest {
     /// The function.
@@ -794,6 +853,26 @@ pub struct InvokeRequest {
     pub log_tail: bool,
 }
 validated_builder!(InvokeRequest, InvokeRequestBuilder, invoke_request_builder);
+
+impl fmt::Debug for InvokeRequest {
+    /// Shows the payload's length and SHA-256 prefix, not its bytes (events may carry tokens).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let InvokeRequest {
+            function,
+            qualifier,
+            payload,
+            invocation_type,
+            log_tail,
+        } = self;
+        f.debug_struct("InvokeRequest")
+            .field("function", function)
+            .field("qualifier", qualifier)
+            .field("payload", &Payload(payload))
+            .field("invocation_type", invocation_type)
+            .field("log_tail", log_tail)
+            .finish()
+    }
+}
 
 impl Validate for InvokeRequest {
     fn validate(&self) -> Result<()> {
@@ -825,7 +904,7 @@ impl Validate for InvokeRequest {
 }
 
 /// The result of an invocation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvokeOutput {
     /// 200 (RequestResponse), 202 (Event) or 204 (DryRun).
     pub status_code: u16,
@@ -837,6 +916,27 @@ pub struct InvokeOutput {
     pub log_tail: Option<String>,
     /// The version that ran (after alias routing).
     pub executed_version: Option<String>,
+}
+
+impl fmt::Debug for InvokeOutput {
+    /// Shows the payload's length and SHA-256 prefix, not its bytes ([`InvokeOutput::payload_json`]
+    /// reads it).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let InvokeOutput {
+            status_code,
+            payload,
+            function_error,
+            log_tail,
+            executed_version,
+        } = self;
+        f.debug_struct("InvokeOutput")
+            .field("status_code", status_code)
+            .field("payload", &Payload(payload))
+            .field("function_error", function_error)
+            .field("log_tail", log_tail)
+            .field("executed_version", executed_version)
+            .finish()
+    }
 }
 
 impl InvokeOutput {
@@ -1115,18 +1215,52 @@ mod tests {
     }
 
     #[test]
-    fn debug_never_prints_environment_values() {
-        let env: Environment = [("DB_PASSWORD", "hunter2-secret")].into_iter().collect();
-        let req = create().handler("a.b").environment(env.clone()).build().unwrap();
-        let dbg = format!("{req:?} {:#?}", req);
-        assert!(dbg.contains("DB_PASSWORD"));
-        assert!(!dbg.contains("hunter2-secret"), "{dbg}");
+    fn secrets_and_payloads_never_shown() {
+        const MARKER: &str = "MARKER-s3cr3t-4f2a";
+        let shown = |what: &str, texts: &[String]| {
+            for t in texts {
+                assert!(!t.contains(MARKER), "{what}: {t}");
+            }
+        };
+        let env: Environment = [("DB_PASSWORD", MARKER)].into_iter().collect();
+        let zip = Bytes::from(format!("PK\x03\x04{MARKER}").into_bytes());
+        let mut req = create().handler("a.b").environment(env.clone()).build().unwrap();
+        req.code = zip.clone();
+        let dbg = format!("{req:?}");
+        assert!(
+            dbg.contains("DB_PASSWORD") && dbg.contains("<22 bytes, sha256 "),
+            "{dbg}"
+        );
+        // (The zip package is data, not a secret: serde keeps it; Debug does not dump it.)
+        shown(
+            "create",
+            &[
+                dbg,
+                format!("{req:#?}"),
+                serde_json::to_string(&req.environment).unwrap(),
+            ],
+        );
+        let json = serde_json::to_string(&req).unwrap();
+        assert!(json.contains(r#""DB_PASSWORD":{"redacted":true,"len":18}"#), "{json}");
+        let code = UpdateFunctionCodeRequest::builder()
+            .name("f".parse().unwrap())
+            .zip(zip)
+            .build()
+            .unwrap();
+        shown("update code", &[format!("{code:?}"), format!("{code:#?}")]);
         let upd = UpdateFunctionConfigurationRequest::builder()
             .name("f".parse().unwrap())
             .environment(env.clone())
             .build()
             .unwrap();
-        assert!(!format!("{upd:?}").contains("hunter2-secret"));
+        shown(
+            "update configuration",
+            &[
+                format!("{upd:?}"),
+                format!("{upd:#?}"),
+                serde_json::to_string(&upd).unwrap(),
+            ],
+        );
         let cfg = FunctionConfiguration {
             name: "f".parse().unwrap(),
             arn: "arn:aws:lambda:us-east-1:123456789012:function:f".parse().unwrap(),
@@ -1138,7 +1272,7 @@ mod tests {
             description: String::new(),
             timeout_secs: 3,
             memory_mb: 128,
-            environment: env,
+            environment: env.clone(),
             architectures: vec![Architecture::X86_64],
             version: "$LATEST".into(),
             state: FunctionState::Active,
@@ -1147,9 +1281,46 @@ mod tests {
             revision_id: None,
             last_modified: None,
         };
-        assert!(!format!("{cfg:?} {cfg:#?}").contains("hunter2-secret"));
-        // Serialization keeps the value (it is data, not a log line).
-        assert!(serde_json::to_string(&cfg).unwrap().contains("hunter2-secret"));
+        shown(
+            "configuration",
+            &[
+                format!("{cfg:?}"),
+                format!("{cfg:#?}"),
+                serde_json::to_string(&cfg).unwrap(),
+            ],
+        );
+        // Plain strings are read; the values are written only when asked for.
+        let read: Environment = serde_json::from_str(&format!(r#"{{"DB_PASSWORD": "{MARKER}"}}"#)).unwrap();
+        assert_eq!(read, env);
+        assert_eq!(
+            read.get("DB_PASSWORD").map(|v| v.expose_secret().as_str()),
+            Some(MARKER)
+        );
+        let exposed = crate::secret::exposing(|| serde_json::to_string(&env).unwrap());
+        assert_eq!(serde_json::from_str::<Environment>(&exposed).unwrap(), env);
+        // Invocation payloads show their length and digest only.
+        let payload = format!(r#"{{"token": "{MARKER}"}}"#);
+        let inv = InvokeRequest::builder()
+            .function("f".parse().unwrap())
+            .payload(payload.clone().into_bytes())
+            .build()
+            .unwrap();
+        let out = InvokeOutput {
+            status_code: 200,
+            payload: Bytes::from(payload),
+            function_error: None,
+            log_tail: None,
+            executed_version: None,
+        };
+        shown(
+            "invoke",
+            &[
+                format!("{inv:?}"),
+                format!("{inv:#?}"),
+                format!("{out:?}"),
+                format!("{out:#?}"),
+            ],
+        );
     }
 
     #[test]

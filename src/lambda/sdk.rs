@@ -4,7 +4,6 @@
 //! base64 `LogResult` is decoded. A function error is reported in
 //! [`InvokeOutput::function_error`], not as `Err`.
 
-use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use aws_sdk_lambda::types as sdk;
@@ -79,20 +78,18 @@ fn update_status_from(s: Option<&sdk::LastUpdateStatus>) -> LastUpdateStatus {
 }
 
 fn environment_from(e: Option<&sdk::EnvironmentResponse>) -> Environment {
-    Environment(
-        e.and_then(|e| e.variables())
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect::<BTreeMap<_, _>>()
-            })
-            .unwrap_or_default(),
-    )
+    e.and_then(|e| e.variables())
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
 }
 
 fn environment_to(e: &Environment) -> sdk::Environment {
     sdk::Environment::builder()
-        .set_variables(Some(e.0.iter().map(|(k, v)| (k.clone(), v.clone())).collect()))
+        .set_variables(Some(
+            e.iter()
+                .map(|(k, v)| (k.to_string(), v.expose_secret().clone()))
+                .collect(),
+        ))
         .build()
 }
 
@@ -600,7 +597,10 @@ mod tests {
         assert_eq!(c.version, "1");
         assert_eq!(c.state, FunctionState::Pending);
         assert_eq!(c.last_update_status, LastUpdateStatus::InProgress);
-        assert_eq!(c.environment.get("DB_HOST"), Some("db.internal"));
+        assert_eq!(
+            c.environment.get("DB_HOST").map(|v| v.expose_secret().as_str()),
+            Some("db.internal")
+        );
         assert_eq!(c.architectures, vec![Architecture::Arm64]);
         assert_eq!(
             c.last_modified,

@@ -1206,7 +1206,11 @@ mod tests {
         wait_update(&sim).await;
         let c = sim.update_function_configuration(cfg()).await.unwrap();
         assert_eq!(c.memory_mb, 512);
-        assert_eq!(c.environment.get("MODE"), Some("secret"), "unchanged fields are kept");
+        assert_eq!(
+            c.environment.get("MODE").map(|v| v.expose_secret().as_str()),
+            Some("secret"),
+            "unchanged fields are kept"
+        );
         wait_update(&sim).await;
         let c = sim.get_function_configuration(fname("f"), None).await.unwrap();
         assert_eq!(c.last_update_status, LastUpdateStatus::Successful);

@@ -66,7 +66,8 @@ pub struct Deployment {
     #[builder(default = 3)]
     #[serde(default = "default_timeout")]
     pub timeout_secs: u32,
-    /// Environment variables (values are redacted in `Debug`).
+    /// Environment variables (values redacted in `Debug` and serde output; a spec file gives
+    /// them as plain strings).
     #[builder(default)]
     #[serde(default)]
     pub environment: Environment,
