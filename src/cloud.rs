@@ -190,9 +190,14 @@ mod sdk {
         }
 
         /// The SDK adapters over `conf` with every service's endpoint overridden by `url`
-        /// (for an emulator such as moto, or a VPC endpoint).
+        /// (for an emulator such as moto, or a VPC endpoint). A plain `http://` URL to a host
+        /// that is not loopback gets no credentials (see [`Cloud::check_endpoint`]).
         pub fn from_conf_with_endpoint(conf: &SdkConfig, url: &str) -> Self {
-            Self::from_conf(&conf.to_builder().endpoint_url(url).build())
+            let mut b = conf.to_builder().endpoint_url(url);
+            if let Some(creds) = conf.credentials_provider() {
+                b = b.credentials_provider(plaintext::guard(url, creds));
+            }
+            Self::from_conf(&b.build())
         }
 
         /// The SDK adapters against an emulator at `url` (e.g. moto on `http://127.0.0.1:5000`),
@@ -204,15 +209,31 @@ mod sdk {
         }
 
         /// The SDK configuration [`Cloud::for_endpoint`] uses: static test credentials
-        /// (`testing`), `region`, every endpoint at `url`.
+        /// (`testing`), `region`, every endpoint at `url`. A plain `http://` URL to a host that
+        /// is not loopback gets no credentials (see [`Cloud::check_endpoint`]).
         pub fn endpoint_config(url: &str, region: &str) -> SdkConfig {
             let creds = aws_credential_types::Credentials::from_keys("testing", "testing", None);
             SdkConfig::builder()
                 .behavior_version(aws_smithy_runtime_api::client::behavior_version::BehaviorVersion::latest())
                 .region(aws_types::region::Region::new(region.to_string()))
-                .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
+                .credentials_provider(plaintext::guard(
+                    url,
+                    aws_credential_types::provider::SharedCredentialsProvider::new(creds),
+                ))
                 .endpoint_url(url)
                 .build()
+        }
+
+        /// Whether signed requests may go to `url`: refused for plain `http://` to a host that
+        /// is not loopback (127.0.0.0/8, `::1`, `localhost`), unless
+        /// [`ALLOW_PLAINTEXT_ENV`](plaintext::ALLOW_PLAINTEXT_ENV)`=1` is set. The endpoint
+        /// constructors apply the same rule lazily: their credentials provider fails every
+        /// request with this error, so nothing is signed or sent. Call this to fail up front.
+        pub fn check_endpoint(url: &str) -> crate::Result<()> {
+            match plaintext::refusal(url, plaintext::allowed_by_env()) {
+                None => Ok(()),
+                Some(rule) => Err(crate::Error::validation("endpoint_url", rule)),
+            }
         }
 
         /// The SDK adapters with the default credential chain and region (environment,
@@ -221,6 +242,92 @@ mod sdk {
         pub async fn from_env() -> Self {
             let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             Self::from_conf(&conf)
+        }
+    }
+}
+
+/// Plain HTTP to a host that is not loopback carries no credentials unless asked for: an
+/// emulator on another machine (or anything reached through a mistyped endpoint) would see
+/// every signed request, and anyone on the path could answer in its place.
+pub mod plaintext {
+    use aws_credential_types::provider::{
+        ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future,
+    };
+
+    /// Set to `1` (or `true`) to allow signed requests over plain `http://` to a host that is
+    /// not loopback (an emulator on another machine of a trusted network). Read when an
+    /// endpoint configuration is built.
+    pub const ALLOW_PLAINTEXT_ENV: &str = "AWS_FACADE_ALLOW_PLAINTEXT_EMULATOR";
+
+    /// Whether [`ALLOW_PLAINTEXT_ENV`] is set to `1` or `true`.
+    pub fn allowed_by_env() -> bool {
+        std::env::var(ALLOW_PLAINTEXT_ENV).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+    }
+
+    /// Whether `host` (as in a URL: `[::1]` with brackets) is 127.0.0.0/8, `::1` or `localhost`.
+    pub fn is_loopback_host(host: &str) -> bool {
+        let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+        bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
+    /// The host of a plain `http://` URL (after any `userinfo@`); `None` for any other scheme.
+    /// When what follows the host is not `:` and digits, the whole authority is returned, which
+    /// is never taken for loopback.
+    pub fn plaintext_host(url: &str) -> Option<&str> {
+        let scheme = url.get(..7)?;
+        if !scheme.eq_ignore_ascii_case("http://") {
+            return None;
+        }
+        let rest = &url[7..];
+        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+        let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let (host, port) = if hostport.starts_with('[') {
+            match hostport.find(']') {
+                Some(end) => hostport.split_at(end + 1),
+                None => return Some(hostport),
+            }
+        } else {
+            hostport.split_at(hostport.find(':').unwrap_or(hostport.len()))
+        };
+        let port_ok = port.is_empty()
+            || port
+                .strip_prefix(':')
+                .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        Some(if port_ok { host } else { hostport })
+    }
+
+    /// Why signed requests must not go to `url` (`None`: they may): plain HTTP to a host that
+    /// is not loopback, unless `allowed`.
+    pub fn refusal(url: &str, allowed: bool) -> Option<String> {
+        let host = plaintext_host(url)?;
+        if allowed || is_loopback_host(host) {
+            return None;
+        }
+        Some(format!(
+            "refusing to send credentials over plain HTTP to {host:?} ({url}), which is not loopback \
+             (127.0.0.0/8, ::1, localhost): use https://, a loopback address, or set \
+             {ALLOW_PLAINTEXT_ENV}=1 to allow it"
+        ))
+    }
+
+    /// `creds`, or, when [`refusal`] refuses `url` (with the environment's opt-in), a provider
+    /// that fails every request with the refusal, so that nothing is signed or sent.
+    pub fn guard(url: &str, creds: SharedCredentialsProvider) -> SharedCredentialsProvider {
+        match refusal(url, allowed_by_env()) {
+            None => creds,
+            Some(why) => SharedCredentialsProvider::new(Refuse(why)),
+        }
+    }
+
+    #[derive(Debug)]
+    struct Refuse(String);
+
+    impl ProvideCredentials for Refuse {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            future::ProvideCredentials::ready(Err(CredentialsError::invalid_configuration(self.0.clone())))
         }
     }
 }

@@ -230,6 +230,7 @@ fn requests_are_routed_by_x_amz_target() {
     )
     .unwrap();
     assert_eq!(r.host, "127.0.0.1:5000");
+    assert_eq!(r.url, "http://127.0.0.1:5000/", "AWS JSON 1.0 posts to /");
     assert_eq!(r.operation, "PutMetricData");
     let find = |k: &str| {
         r.headers
@@ -249,7 +250,17 @@ fn requests_are_routed_by_x_amz_target() {
         json!({"Namespace": "N"})
     );
 
+    assert_eq!(find("content-length"), Some(r.body.len().to_string().as_str()));
+    let tls = translate_request(
+        "https://cw.emulator.example:4566/service/GraniteServiceVersion20100801/operation/ListMetrics",
+        &headers,
+        b"",
+    )
+    .unwrap();
+    assert_eq!(tls.url, "https://cw.emulator.example:4566/", "https endpoints work too");
+
     assert!(translate_request("http://127.0.0.1:5000/", &headers, b"").is_err());
+    assert!(translate_request("ftp://127.0.0.1:5000/service/x", &headers, b"").is_err());
     let gz = vec![("content-encoding".to_string(), "gzip".to_string())];
     assert!(
         translate_request(
@@ -294,14 +305,21 @@ async fn scripted_peer(script: Vec<(u16, &'static str)>) -> (String, Seen) {
                 let n = sock.read(&mut buf).await.unwrap();
                 raw.extend_from_slice(&buf[..n]);
             }
+            // Header names are case-insensitive (the SDK's HTTP client sends them lowercase).
             let head = String::from_utf8_lossy(&raw[..head_end]).to_string();
-            let target = head
-                .lines()
-                .find_map(|l| l.strip_prefix("X-Amz-Target: "))
-                .unwrap_or_default()
-                .to_string();
+            let header = |name: &str| {
+                head.lines()
+                    .filter_map(|l| l.split_once(':'))
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.trim().to_string())
+            };
+            let target = header("x-amz-target").unwrap_or_default();
             assert!(head.starts_with("POST / HTTP/1.1"), "{head}");
-            assert!(head.contains("Content-Type: application/x-amz-json-1.0"), "{head}");
+            assert_eq!(
+                header("content-type").as_deref(),
+                Some("application/x-amz-json-1.0"),
+                "{head}"
+            );
             let json = serde_json::from_slice(&raw[head_end..]).unwrap();
             log.lock().unwrap().push((target, json));
             let reason = if status == 200 { "OK" } else { "ERR" };

@@ -8,9 +8,18 @@
 //! Rather than a loopback HTTP proxy, the translation runs *inside* the SDK client as its HTTP
 //! client ([`CborToJsonHttpClient`], installed with `SdkConfig::http_client`): the SDK still
 //! serializes, signs and deserializes exactly as it does against AWS, and the "wire" it talks to
-//! converts each request to AWS JSON 1.0, sends it to moto with a tiny HTTP/1.1 client, and
-//! converts moto's answer back to RPC v2 CBOR. No port, no server task whose lifetime must
-//! match a test runtime, and the endpoint URL stays moto's. The library pins no old SDK.
+//! converts each request to AWS JSON 1.0, sends it to moto with the SDK's own HTTP client
+//! (`aws-smithy-http-client`: hyper with rustls, so `https://` emulators work too, with the
+//! SDK's connect and read timeouts and connection reuse), and converts moto's answer back to
+//! RPC v2 CBOR. No port, no server task whose lifetime must match a test runtime, and the
+//! endpoint URL stays moto's. The library pins no old SDK.
+//!
+//! Bounded and panic-free on what comes back: an answer body over
+//! [`MAX_BODY_BYTES`](super::http::MAX_BODY_BYTES) (by its Content-Length, or as it streams in)
+//! is a connector error naming the limit, and any bytes, CBOR or JSON given to the translators
+//! give an error, not a panic (fuzzed in `src/emulator/tests.rs`). A request to plain `http://`
+//! on a host that is not loopback is refused unless
+//! [`ALLOW_PLAINTEXT_ENV`](crate::cloud::plaintext::ALLOW_PLAINTEXT_ENV) is set.
 //!
 //! JSON carries no types, so the way back needs the CloudWatch shapes: which members are
 //! timestamps (CBOR tag 1, epoch seconds), doubles (CBOR floats: the SDK's decoder rejects an
@@ -18,15 +27,15 @@
 //! member tables below come from aws-sdk-cloudwatch 1.140's `protocol_serde` (every member that
 //! is decoded with `decoder.timestamp()`, `decoder.double()` or `decoder.blob()`).
 
-use std::time::Duration;
-
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::http::Headers;
 use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::byte_stream::ByteStream;
 use base64::Engine as _;
 use serde_json::{Map, Number, Value as Json};
 
@@ -331,7 +340,10 @@ pub fn json_error(body: &[u8]) -> Option<(String, String)> {
 /// A translated request: where to send it, the JSON body and the headers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonRequest {
-    /// `127.0.0.1:PORT`.
+    /// Where to POST it: the endpoint's scheme and authority with path `/`
+    /// (`http://127.0.0.1:PORT/`).
+    pub url: String,
+    /// The endpoint's authority, `127.0.0.1:PORT`.
     pub host: String,
     /// The operation, e.g. `PutMetricData`.
     pub operation: String,
@@ -343,9 +355,10 @@ pub struct JsonRequest {
 
 /// Translates an SDK request (`uri`, headers, CBOR `body`) to AWS JSON 1.0.
 pub fn translate_request(uri: &str, headers: &[(String, String)], body: &[u8]) -> Result<JsonRequest, String> {
-    let rest = uri
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("only http:// endpoints are supported, got {uri}"))?;
+    let (scheme, rest) = uri
+        .split_once("://")
+        .filter(|(s, _)| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"))
+        .ok_or_else(|| format!("only http:// and https:// endpoints are supported, got {uri}"))?;
     let (host, path) = rest.split_once('/').ok_or_else(|| format!("no path in {uri}"))?;
     let operation = path
         .strip_prefix(&format!("service/{TARGET_PREFIX}/operation/"))
@@ -373,11 +386,14 @@ pub fn translate_request(uri: &str, headers: &[(String, String)], body: &[u8]) -
         .collect();
     out.push(("X-Amz-Target".into(), format!("{TARGET_PREFIX}.{operation}")));
     out.push(("Content-Type".into(), "application/x-amz-json-1.0".into()));
+    let body = serde_json::to_vec(&json).map_err(|e| e.to_string())?;
+    out.push(("Content-Length".into(), body.len().to_string()));
     Ok(JsonRequest {
+        url: format!("{scheme}://{host}/"),
         host: host.to_string(),
         operation,
         headers: out,
-        body: serde_json::to_vec(&json).map_err(|e| e.to_string())?,
+        body,
     })
 }
 
@@ -442,35 +458,112 @@ pub fn translate_response(resp: &http::Response) -> CborResponse {
 // ---------------------------------------------------------------------------------------------
 // The SDK-facing HTTP client
 
-/// An SDK HTTP client that speaks RPC v2 CBOR to the SDK and AWS JSON 1.0 to moto. Install it
-/// with `SdkConfig::builder().http_client(CborToJsonHttpClient::shared())` for CloudWatch only.
-#[derive(Debug, Clone, Default)]
-pub struct CborToJsonHttpClient;
+/// An SDK HTTP client that speaks RPC v2 CBOR to the SDK and AWS JSON 1.0 to moto, over the
+/// SDK's own HTTP client. Install it with
+/// `SdkConfig::builder().http_client(CborToJsonHttpClient::shared())` for CloudWatch only.
+#[derive(Debug, Clone)]
+pub struct CborToJsonHttpClient {
+    inner: SharedHttpClient,
+}
+
+impl Default for CborToJsonHttpClient {
+    fn default() -> Self {
+        Self::over(
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+                ))
+                .build_https(),
+        )
+    }
+}
 
 impl CborToJsonHttpClient {
-    /// As a [`SharedHttpClient`].
+    /// The bridge over the SDK's default HTTPS client (hyper and rustls, as aws-sdk-cloudwatch
+    /// uses by default), as a [`SharedHttpClient`].
     pub fn shared() -> SharedHttpClient {
-        SharedHttpClient::new(CborToJsonHttpClient)
+        SharedHttpClient::new(Self::default())
+    }
+
+    /// The bridge over another HTTP client (a test double, a client with a proxy or custom
+    /// TLS roots): it receives the AWS JSON 1.0 requests.
+    pub fn over(inner: SharedHttpClient) -> Self {
+        CborToJsonHttpClient { inner }
     }
 }
 
 impl HttpClient for CborToJsonHttpClient {
-    fn http_connector(&self, settings: &HttpConnectorSettings, _components: &RuntimeComponents) -> SharedHttpConnector {
-        let timeout = settings.read_timeout().unwrap_or(Duration::from_secs(30)) + Duration::from_secs(5);
-        SharedHttpConnector::new(CborToJsonConnector { timeout })
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        SharedHttpConnector::new(CborToJsonConnector {
+            inner: self.inner.http_connector(settings, components),
+        })
     }
 }
 
 #[derive(Debug, Clone)]
 struct CborToJsonConnector {
-    timeout: Duration,
+    inner: SharedHttpConnector,
+}
+
+/// Collects an answer's body, refusing one over [`http::MAX_BODY_BYTES`] (by its declared
+/// length before reading, or as it streams in; not classified as transient). A
+/// failure while reading is an I/O error.
+async fn collect_body(headers: &Headers, body: SdkBody) -> Result<Vec<u8>, ConnectorError> {
+    let limit = http::MAX_BODY_BYTES;
+    let refuse = |n: String| {
+        ConnectorError::other(
+            format!("moto's answer body ({n} bytes) is larger than the limit of {limit} bytes").into(),
+            None,
+        )
+    };
+    if let Some(len) = headers.get("content-length") {
+        match len.trim().parse::<u64>() {
+            Ok(n) if n > limit as u64 => return Err(refuse(n.to_string())),
+            Ok(_) => {}
+            Err(_) => {
+                return Err(ConnectorError::other(
+                    format!("bad content-length {len:?} in moto's answer").into(),
+                    None,
+                ));
+            }
+        }
+    }
+    let mut stream = ByteStream::new(body);
+    let mut out = Vec::new();
+    while let Some(chunk) = stream
+        .try_next()
+        .await
+        .map_err(|e| ConnectorError::io(format!("reading moto's answer: {}", chain(&e)).into()))?
+    {
+        if chunk.len() > limit - out.len() {
+            return Err(refuse(format!("over {}", out.len() + chunk.len())));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// An error and its sources, `: `-separated.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    out
 }
 
 impl HttpConnector for CborToJsonConnector {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let timeout = self.timeout;
+    fn call(&self, mut request: HttpRequest) -> HttpConnectorFuture {
+        let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
             let other = |e: String| ConnectorError::other(e.into(), None);
+            if let Some(why) =
+                crate::cloud::plaintext::refusal(request.uri(), crate::cloud::plaintext::allowed_by_env())
+            {
+                return Err(other(why));
+            }
             let body = request
                 .body()
                 .bytes()
@@ -481,14 +574,36 @@ impl HttpConnector for CborToJsonConnector {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
             let json = translate_request(request.uri(), &headers, body).map_err(other)?;
-            let resp = http::send("POST", &json.host, "/", &json.headers, &json.body, timeout)
-                .await
-                .map_err(|e| ConnectorError::io(e.into()))?;
+            // The same request (its extensions stay: connection poisoning, metrics), rewritten.
+            request
+                .set_uri(json.url.as_str())
+                .map_err(|e| other(format!("uri {}: {e}", json.url)))?;
+            let mut translated = Headers::new();
+            for (k, v) in json.headers {
+                translated.try_append(k, v).map_err(|e| other(format!("header: {e}")))?;
+            }
+            *request.headers_mut() = translated;
+            *request.body_mut() = SdkBody::from(json.body);
+
+            let mut resp = inner.call(request).await?;
+            let raw = resp.take_body();
+            let body = collect_body(resp.headers(), raw).await?;
+            let resp = http::Response {
+                status: resp.status().as_u16(),
+                headers: resp
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                body,
+            };
             let cbor = translate_response(&resp);
             let status = cbor.status.try_into().map_err(|e| other(format!("status: {e}")))?;
             let mut out = HttpResponse::new(status, SdkBody::from(cbor.body));
             for (k, v) in cbor.headers {
-                out.headers_mut().insert(k, v);
+                out.headers_mut()
+                    .try_insert(k, v)
+                    .map_err(|e| other(format!("header: {e}")))?;
             }
             Ok(out)
         })

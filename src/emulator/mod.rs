@@ -7,8 +7,16 @@
 //! client, as its HTTP client: the SDK serializes, signs and parses as it does against AWS, and
 //! no old SDK is pinned.
 //!
-//! For tests and examples on loopback only: the bridge speaks plain HTTP/1.1 to the emulator
-//! through a minimal client ([`http`]), with no TLS.
+//! The bridge sends its AWS JSON 1.0 requests with the SDK's own HTTP client (hyper and
+//! rustls). [`http`] is a minimal plain HTTP/1.1 client for test harnesses (moto's
+//! `/moto-api/*`), bounded in what it reads.
+//!
+//! **Plain HTTP only on loopback.** An `http://` URL whose host is not 127.0.0.0/8, `::1` or
+//! `localhost` gets no credentials: every request through [`sdk_config`], [`cloudwatch_config`],
+//! [`cloud`] (and [`Cloud::for_endpoint`], [`Cloud::from_conf_with_endpoint`]) fails with an
+//! error that names the rule, and nothing is signed or sent. Use `https://`, or set
+//! [`ALLOW_PLAINTEXT_ENV`]` = 1` (`AWS_FACADE_ALLOW_PLAINTEXT_EMULATOR=1`) for an emulator on
+//! another machine of a network you trust; [`check_endpoint`] applies the rule up front.
 //!
 //! ```no_run
 //! # async fn demo() -> aws_facade::Result<()> {
@@ -20,6 +28,10 @@
 
 pub mod cloudwatch_bridge;
 pub mod http;
+#[cfg(test)]
+mod tests;
+
+pub use crate::cloud::plaintext::ALLOW_PLAINTEXT_ENV;
 
 use std::sync::Arc;
 
@@ -30,8 +42,15 @@ use crate::Cloud;
 /// The region emulators are addressed in.
 pub const REGION: &str = "us-east-1";
 
+/// Whether the SDK may send signed requests to `url`: an error for plain `http://` to a host
+/// that is not loopback, unless [`ALLOW_PLAINTEXT_ENV`] is set ([`Cloud::check_endpoint`]).
+pub fn check_endpoint(url: &str) -> crate::Result<()> {
+    Cloud::check_endpoint(url)
+}
+
 /// The SDK configuration for an emulator at `url`: static test credentials (`testing`),
-/// region `us-east-1`, endpoint `url` ([`Cloud::endpoint_config`]).
+/// region `us-east-1`, endpoint `url` ([`Cloud::endpoint_config`]). Plain `http://` to a host
+/// that is not loopback gets no credentials (see the [module docs](self)).
 pub fn sdk_config(url: &str) -> SdkConfig {
     Cloud::endpoint_config(url, REGION)
 }
