@@ -11,6 +11,11 @@
 //! - Timeout (StartSnapshot `Timeout`): a pending snapshot that is not written to, or not
 //!   completed after its last write, for `timeout_minutes` goes to `error`.
 //! - PutSnapshotBlock verifies the checksum against the data (a mismatch stores nothing).
+//!   With [`SimConfig::eventual_consistency`], a snapshot started less than that long ago is
+//!   not yet known to PutSnapshotBlock (`ResourceNotFoundException`), as AWS answers a fresh
+//!   snapshot "does not exist" for a while (awslabs/coldsnap retries its block writes for
+//!   this); the retry layer retries it (`layer::EVENTUALLY_CONSISTENT_OPS`). A write repeated
+//!   after a lost answer stores the same block again (idempotent, as on AWS).
 //! - CompleteSnapshot checks `changed_blocks_count` against the distinct blocks written to this
 //!   snapshot, and the `LINEAR` checksum (if given) against those blocks' digests in index
 //!   order; a checksum mismatch puts the snapshot in `error`. The snapshot is then `pending`
@@ -62,6 +67,8 @@ struct DirectSnapshot {
     started: StartedSnapshot,
     encrypted: bool,
     status: DirectSnapshotStatus,
+    /// When StartSnapshot made it (eventual consistency counts from here).
+    started_at: Instant,
     /// The start or the last accepted write: the idle timeout counts from here.
     last_activity: Instant,
     timeout: Duration,
@@ -312,6 +319,7 @@ impl crate::ebs::Ebs for SimCloud {
                 started: started.clone(),
                 encrypted,
                 status: DirectSnapshotStatus::Pending,
+                started_at: now,
                 last_activity: now,
                 sealed_at: None,
                 blocks: HashMap::new(),
@@ -324,12 +332,21 @@ impl crate::ebs::Ebs for SimCloud {
 
     async fn put_snapshot_block(&self, req: PutSnapshotBlockRequest) -> Result<String> {
         req.validate()?;
+        let now = self.now();
+        let cfg = &self.inner.config;
+        let id = &req.snapshot_id;
+        {
+            let st = self.lock();
+            let started_at = get(&st, id)?.started_at;
+            if cfg.eventual_consistency.is_some_and(|d| now < started_at + d) {
+                // Not yet known where the blocks are written (see the module docs).
+                return Err(not_found(id));
+            }
+        }
         // Hash outside the lock: half a megabyte per call.
         let digest = block_digest(&req.data);
-        let now = self.now();
         let mut st = self.lock();
-        settle(&mut st, &self.inner.config, now);
-        let id = &req.snapshot_id;
+        settle(&mut st, cfg, now);
         let s = get_mut(&mut st, id)?;
         if s.status != DirectSnapshotStatus::Pending || s.sealed_at.is_some() {
             let state = if s.sealed_at.is_some() && s.status == DirectSnapshotStatus::Pending {

@@ -65,8 +65,8 @@ pub struct SimConfig {
     pub lambda_create: Duration,
     /// Lambda `LastUpdateStatus` `InProgress` → `Successful` after an update.
     pub lambda_update: Duration,
-    /// Eventual consistency: a new EC2 id answers not-found to describes for this long
-    /// (`None`: visible at once).
+    /// Eventual consistency: a new EC2 id answers not-found to describes for this long, and a
+    /// new EBS direct snapshot to PutSnapshotBlock (`None`: visible at once).
     pub eventual_consistency: Option<Duration>,
     /// The simulated wall-clock time when the simulator is made (metric timestamps, alarm
     /// history, launch times). Default: the system clock, to the minute. Set it for

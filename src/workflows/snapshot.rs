@@ -23,10 +23,14 @@
 //!
 //! **Failure** never completes a snapshot with partial data: CompleteSnapshot is sent only after
 //! every block is written. On an error the pending snapshot is deleted (EC2 DeleteSnapshot) and
-//! the error is an [`Error::Workflow`] saying what was cleaned up. If the upload future is
-//! *dropped* midway nothing can be sent: the snapshot stays `pending` until its timeout
-//! ([`UploadOptions::timeout_minutes`]) puts it in `error`; its id was reported in
-//! [`TransferEvent::Started`], so the caller may delete it.
+//! the error is an [`Error::Workflow`] saying what was cleaned up; after
+//! [`SWEEP_SETTLE`](crate::workflows::plan::SWEEP_SETTLE) the rollback also deletes any
+//! snapshot carrying the run's id that it did not record (a StartSnapshot whose answer was
+//! lost). If the upload future is *dropped* midway, the run's drop does the same on a spawned
+//! task ([`plan`](crate::workflows::plan)); only with no tokio runtime left does the snapshot
+//! stay `pending` until its timeout ([`UploadOptions::timeout_minutes`]) puts it in `error`:
+//! [`find_owned`] / [`destroy_by_name`] find it by its tags. A failed or dropped download
+//! removes its partial file.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -948,7 +952,7 @@ async fn write_block(
 /// Downloads snapshot `snapshot_id` into the file at `path` (see the [module docs](self)). The
 /// file is created (or, with `overwrite`, truncated) at the volume's size; only blocks that
 /// hold data are written, so on file systems with sparse files the rest take no space. On
-/// failure the file is removed.
+/// failure, or if this future is dropped, the file is removed (by the run's rollback).
 pub async fn download_file(
     cloud: &Cloud,
     snapshot_id: &SnapshotId,
@@ -991,14 +995,20 @@ async fn download_in(
     let volume_size_gib = first.volume_size_gib;
     let file = run
         .step("create file", &["list blocks"], async {
-            let mut o = tokio::fs::OpenOptions::new();
+            // Created and recorded for rollback with no await in between, so a download
+            // cancelled here has either not created the file or has it in its ledger. (With
+            // tokio::fs the open runs on the blocking pool: a download dropped while it ran
+            // left the file created and unrecorded, tests/snapshot.rs
+            // `a_download_cancelled_at_any_instant_leaves_no_file`.) Opening is one short
+            // system call; the preallocation, which may take longer, runs on the pool below.
+            let mut o = std::fs::OpenOptions::new();
             o.write(true);
             if opts.overwrite {
                 o.create(true).truncate(true);
             } else {
                 o.create_new(true);
             }
-            let f = o.open(path).await.map_err(|e| Error::io(&what, e))?;
+            let f = Arc::new(o.open(path).map_err(|e| Error::io(&what, e))?);
             run.created_with("file", (), what.clone(), |(), p: String| async move {
                 match tokio::fs::remove_file(&p).await {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(p, e)),
@@ -1006,10 +1016,13 @@ async fn download_in(
                 }
             });
             // Preallocate by length only: a sparse file, holes where no block is written.
-            f.set_len(u64::from(volume_size_gib) * GIB)
+            let len = u64::from(volume_size_gib) * GIB;
+            let g = f.clone();
+            tokio::task::spawn_blocking(move || g.set_len(len))
                 .await
+                .map_err(|e| Error::io(&what, std::io::Error::other(e)))?
                 .map_err(|e| Error::io(&what, e))?;
-            Ok(Arc::new(f.into_std().await))
+            Ok(f)
         })
         .await?;
     emit(
