@@ -211,6 +211,109 @@ async fn moto_deviation_run_instances_ignores_client_token() {
     assert_eq!(all.len(), 2, "two launches in all: {all:?}");
 }
 
+/// moto: a block-device mapping without VolumeSize is MissingParameter (AWS takes the image's
+/// root snapshot and size); without mappings the root volume is an 8 GiB `/dev/sda1` whatever
+/// the image's root device; DescribeVolumes' attachments carry no DeleteOnTermination.
+#[tokio::test]
+async fn moto_deviation_root_volumes() {
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::Ec2RootMappingNeedsSize));
+    assert!(b.deviates(DeviationId::Ec2VolumeAttachmentLacksDeleteOnTermination));
+    // An Amazon Linux image: its root device is /dev/xvda.
+    let image = b
+        .cloud
+        .ec2
+        .describe_images(Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| {
+            i.architecture == "x86_64"
+                && i.root_device_name.as_deref() == Some("/dev/xvda")
+                && i.root_device_type.as_deref() == Some("ebs")
+        })
+        .expect("an EBS image with root device /dev/xvda");
+    let root = image.root_device_name.clone().expect("moto names the root device");
+    let req = || {
+        RunInstancesRequest::builder()
+            .image_id(image.id.clone())
+            .instance_type("t3.micro".parse().unwrap())
+    };
+    // The root device given, no size: the adapter sends the mapping as it is.
+    let err = b
+        .cloud
+        .ec2
+        .run_instances(req().root_device_name(root.clone()).build().unwrap())
+        .await
+        .expect_err("moto wants a size");
+    assert_eq!(err.code(), Some("MissingParameter"), "{err:?}");
+
+    // No mapping: moto's default root volume is at /dev/sda1, not at the image's root device.
+    let plain = b
+        .cloud
+        .ec2
+        .run_instances(req().encrypt_root_volume(false).build().unwrap())
+        .await
+        .unwrap()
+        .remove(0);
+    let plain = b.wait_instance(&plain.id, InstanceState::Running).await;
+    let devices: Vec<&str> = plain.block_devices.iter().map(|d| d.device_name.as_str()).collect();
+    assert_eq!(devices, ["/dev/sda1"], "{plain:?}");
+    assert_eq!(plain.root_volume_id(), None, "nothing at the root device {root}");
+
+    // The default launch: the adapter sends the image's size; the instance lists
+    // DeleteOnTermination, DescribeVolumes does not.
+    let encrypted = b
+        .cloud
+        .ec2
+        .run_instances(req().build().unwrap())
+        .await
+        .unwrap()
+        .remove(0);
+    let encrypted = b.wait_instance(&encrypted.id, InstanceState::Running).await;
+    let root_id = encrypted.root_volume_id().cloned().expect("the root volume");
+    assert!(encrypted.block_devices[0].delete_on_termination, "{encrypted:?}");
+    let v = b.wait_volume(&root_id, VolumeState::InUse).await;
+    assert!(v.encrypted, "{v:?}");
+    assert!(!v.attachments[0].delete_on_termination, "AWS would report true: {v:?}");
+    b.terminate(&[plain.id, encrypted.id]).await;
+}
+
+/// moto: a CIDR with host bits set is stored and described as sent (AWS canonicalises it).
+/// Shown through a raw AuthorizeSecurityGroupIngress: the facade sends canonical CIDRs.
+#[tokio::test]
+async fn moto_deviation_cidrs_not_canonicalized() {
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::Ec2CidrsNotCanonicalized));
+    let g = b.security_group("raw-cidr", 443, None).await;
+    let form = format!(
+        "Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupId={g}\
+         &IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=443&IpPermissions.1.ToPort=443\
+         &IpPermissions.1.IpRanges.1.CidrIp={}",
+        moto::urlencode("10.1.2.3/16")
+    );
+    let r = b.moto_session().query("ec2", &form).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let found = b
+        .cloud
+        .ec2
+        .describe_security_groups(
+            aws_facade::ec2::DescribeSecurityGroupsRequest::builder()
+                .group_ids(vec![g.clone()])
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        found.ingress[0].source,
+        aws_facade::ec2::IngressSource::Cidr("10.1.2.3/16".into()),
+        "AWS would describe 10.1.0.0/16"
+    );
+    b.cloud.ec2.delete_security_group(g).await.unwrap();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Harness self-tests (only moto's /moto-api and IAM query API; no facade adapter involved).
 
@@ -336,6 +439,56 @@ fn moto_harness_missing_moto_fails_when_required() {
 
 // ---------------------------------------------------------------------------------------------
 // Known deviations of ELBv2, CloudWatch, Lambda and EBS direct, shown.
+
+/// moto: DescribeLoadBalancerAttributes of a new load balancer lists a few attributes only, and
+/// deletion protection does not stop DeleteLoadBalancer.
+#[tokio::test]
+async fn moto_deviation_elb_lb_attributes_incomplete() {
+    use aws_facade::elb::{DELETION_PROTECTION, DROP_INVALID_HEADER_FIELDS};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::ElbLbAttributesIncomplete));
+    let subnets = b.subnets_in_two_zones().await;
+    let sg = b.security_group("dev-attr", 80, None).await;
+    let lb = b.create_load_balancer("dev-attr", &subnets, &sg).await;
+    let attrs = b
+        .cloud
+        .elb
+        .describe_load_balancer_attributes(lb.arn.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        attrs.get(DELETION_PROTECTION).map(String::as_str),
+        Some("false"),
+        "{attrs:?}"
+    );
+    assert_eq!(
+        attrs.get(DROP_INVALID_HEADER_FIELDS),
+        None,
+        "AWS lists it as false: {attrs:?}"
+    );
+    // Deletion protection is stored but not enforced.
+    assert!(b.deviates(DeviationId::ElbDeletionProtectionNotEnforced));
+    let on = [(DELETION_PROTECTION.to_string(), "true".to_string())]
+        .into_iter()
+        .collect();
+    b.cloud
+        .elb
+        .modify_load_balancer_attributes(lb.arn.clone(), on)
+        .await
+        .unwrap();
+    b.cloud
+        .elb
+        .delete_load_balancer(lb.arn.clone())
+        .await
+        .expect("AWS: OperationNotPermitted");
+    let left = b
+        .cloud
+        .elb
+        .describe_load_balancers(aws_facade::elb::DescribeLoadBalancersRequest::default())
+        .await
+        .unwrap();
+    assert!(left.iter().all(|l| l.arn != lb.arn), "moto deleted it: {left:?}");
+}
 
 /// moto: a repeated CreateLoadBalancer makes a second load balancer; a repeated, identical
 /// CreateTargetGroup is DuplicateTargetGroupName.

@@ -34,6 +34,8 @@ fn instance(id: &str) -> Instance {
         http_tokens_required: true,
         launch_time: None,
         tags: Tags::new(),
+        root_device_name: Some("/dev/xvda".into()),
+        block_devices: vec![],
     }
 }
 

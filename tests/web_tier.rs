@@ -243,7 +243,7 @@ async fn validation_happens_before_any_call() {
     let action: aws_facade::id::Arn = "arn:aws:sns:us-east-1:123456789012:ops".parse().unwrap();
     let many_actions = vec![action; 6];
     let cases: Vec<Case> = vec![
-        ("allowed_cidrs", |t| t.allowed_cidrs = vec!["10.0.0.0/99".into()]),
+        ("allowed_cidrs[0]", |t| t.allowed_cidrs = vec!["10.0.0.0/99".into()]),
         ("allowed_cidrs", |t| t.allowed_cidrs = vec![]),
         ("count", |t| t.count = 101),
         ("subnets", |t| {
@@ -267,6 +267,9 @@ async fn validation_happens_before_any_call() {
         ("app_port", |t| t.app_port = 0),
         ("listener.port", |t| t.listener.port = 0),
         ("listener.certificate_arn", |t| t.listener.port = 443),
+        ("listener.ssl_policy", |t| {
+            t.listener.ssl_policy = Some("ELBSecurityPolicy-TLS13-1-2-Res-2021-06".into())
+        }),
         ("alarms.cpu_percent", |t| t.alarms.cpu_percent = Some(f64::NAN)),
         ("alarms.cpu_percent", |t| t.alarms.cpu_percent = Some(150.0)),
         ("alarms.elb_5xx", |t| t.alarms.elb_5xx = Some(f64::INFINITY)),
@@ -274,8 +277,20 @@ async fn validation_happens_before_any_call() {
         ("alarms.response_time_p90_secs", |t| {
             t.alarms.response_time_p90_secs = Some(f64::NAN)
         }),
-        ("user_data", |t| t.user_data = Some("x".repeat(16 * 1024 + 1))),
+        ("user_data", |t| t.user_data = Some("x".repeat(16 * 1024 + 1).into())),
         ("deregistration_delay_secs", |t| t.deregistration_delay_secs = 3601),
+        // The network guard: no listener on SSH or a database for the internet.
+        ("allowed_cidrs[0]", |t| t.listener.port = 22),
+        ("allowed_cidrs[1]", |t| {
+            t.listener.port = 5432;
+            t.allowed_cidrs = vec!["203.0.113.0/24".into(), "0.0.0.0/1".into()];
+        }),
+        ("allowed_cidrs[0]", |t| t.allowed_cidrs = vec!["nope".into()]),
+        ("root_volume.kms_key_id", |t| {
+            t.root_volume.encrypted = false;
+            t.root_volume.kms_key_id = Some("alias/web".into());
+        }),
+        ("root_volume.size_gib", |t| t.root_volume.size_gib = Some(0)),
     ];
     let sim = SimCloud::new();
     let journal = Recording::new();
@@ -490,13 +505,13 @@ async fn a_fault_at_every_call_index_leaves_nothing_behind() {
     let journal = Recording::new();
     let sim = SimCloud::new();
     let out = spec("points", 2)
-        .apply(&sim.cloud().layer(journal.clone()), None)
+        .apply(&sim.cloud().layer(journal.clone()).with_seed(1), None)
         .await
         .unwrap();
     let clean = counts(&sim);
     let points = safety::fault_points(&journal);
     journal.clear();
-    web_tier::destroy(&sim.cloud().layer(journal.clone()), &out, None)
+    web_tier::destroy(&sim.cloud().layer(journal.clone()).with_seed(2), &out, None)
         .await
         .unwrap();
     let destroy_points = safety::fault_points(&journal);
@@ -511,18 +526,21 @@ async fn a_fault_at_every_call_index_leaves_nothing_behind() {
             } else {
                 Faults::new(0).script(op, nth, "AccessDenied")
             };
-            let cloud = sim.cloud().layer(faults);
+            let cloud = sim.cloud().layer(faults.clone()).with_seed(1);
             let what = format!(
                 "{} {op} #{nth}",
                 if lost { "lost answer of" } else { "AccessDenied on" }
             );
+            // Seeded like the clean run, so the same calls come in the same order.
             match spec("points", 2).apply(&cloud, None).await {
                 Ok(_) if lost => {
+                    assert_eq!(faults.lost(), 1, "{what}: the point was never reached");
                     adopted += 1;
                     assert_eq!(counts(&sim), clean, "{what}: duplicates or missing resources");
                 }
                 Ok(_) => panic!("{what}: the apply succeeded through a permanent error"),
                 Err(Error::Workflow(w)) => {
+                    assert_eq!(faults.injected(), 1, "{what}: the point was never reached");
                     rolled_back += 1;
                     assert!(w.left_behind.is_empty(), "{what}: {:?}", w.left_behind);
                     // The sweep for lost creates runs after the settle delay.
@@ -543,8 +561,8 @@ async fn a_fault_at_every_call_index_leaves_nothing_behind() {
     // Destroy: a lost answer at every call index still removes everything.
     for &(op, nth) in &destroy_points {
         let sim = SimCloud::new();
-        let out = spec("points", 2).apply(&sim.cloud(), None).await.unwrap();
-        let cloud = sim.cloud().layer(Faults::new(0).script_lost(op, nth));
+        let out = spec("points", 2).apply(&sim.cloud().with_seed(1), None).await.unwrap();
+        let cloud = sim.cloud().layer(Faults::new(0).script_lost(op, nth)).with_seed(2);
         web_tier::destroy(&cloud, &out, None)
             .await
             .unwrap_or_else(|e| panic!("destroy, lost answer of {op} #{nth}: {e}"));
@@ -567,13 +585,13 @@ async fn a_cancelled_apply_leaves_nothing_behind() {
     // How long a clean apply takes (virtual time).
     let sim = SimCloud::new();
     let start = tokio::time::Instant::now();
-    spec("cancel", 2).apply(&sim.cloud(), None).await.unwrap();
+    spec("cancel", 2).apply(&sim.cloud().with_seed(1), None).await.unwrap();
     let total = start.elapsed();
     let mut cancelled = 0;
     let mut t = Duration::ZERO;
     while t < total {
         let sim = SimCloud::new();
-        let cloud = sim.cloud();
+        let cloud = sim.cloud().with_seed(1);
         let result = tokio::time::timeout(t, spec("cancel", 2).apply(&cloud, None)).await;
         if let Ok(done) = result {
             // Health checks run on the simulator's own schedule, so an apply can finish a
@@ -719,4 +737,173 @@ async fn shared_account_resources_survive_destroy_by_name_and_apply() {
         "apply touched or left resources: {}",
         sim.inventory()
     );
+}
+
+/// With a certificate: an HTTPS listener with the crate's TLS policy, port 80 redirecting to
+/// it, both ports (and only they) open to the clients, invalid header fields dropped. Without
+/// one the tier is plain HTTP and says so.
+#[tokio::test(start_paused = true)]
+async fn https_by_certificate_with_redirect_tls_policy_and_header_hygiene() {
+    use aws_facade::ec2::DescribeSecurityGroupsRequest;
+    use aws_facade::elb::{DEFAULT_TLS_POLICY, DROP_INVALID_HEADER_FIELDS, Protocol};
+    let sim = SimCloud::new();
+    let cloud = sim.cloud();
+    let mut tier = spec("secure", 2);
+    tier.listener.port = 443;
+    tier.listener.certificate_arn = Some(
+        "arn:aws:acm:us-east-1:123456789012:certificate/0d4a4a1e-7c55-4c3c-9f5b-1b2c3d4e5f60"
+            .parse()
+            .unwrap(),
+    );
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let ev = events.clone();
+    let progress: aws_facade::workflows::Progress =
+        Arc::new(move |e: &aws_facade::workflows::Event| ev.lock().unwrap().push(e.to_string()));
+    let out = tier.apply(&cloud, Some(progress)).await.unwrap();
+    assert!(out.https);
+    assert!(!events.lock().unwrap().iter().any(|e| e.contains("plain HTTP")));
+    let listeners = cloud
+        .elb
+        .describe_listeners(out.load_balancer_arn.clone())
+        .await
+        .unwrap();
+    assert_eq!(listeners.len(), 2, "{listeners:?}");
+    let https = listeners.iter().find(|l| l.port == 443).unwrap();
+    assert_eq!(https.protocol, Protocol::Https);
+    assert_eq!(https.ssl_policy.as_deref(), Some(DEFAULT_TLS_POLICY));
+    assert_eq!(https.default_target_group.as_ref(), Some(&out.target_group_arn));
+    let http = listeners.iter().find(|l| l.port == 80).unwrap();
+    assert_eq!((http.protocol, http.redirect_to_https), (Protocol::Http, Some(443)));
+    assert_eq!(out.redirect_listener_arn.as_ref(), Some(&http.arn));
+    let attrs = cloud
+        .elb
+        .describe_load_balancer_attributes(out.load_balancer_arn.clone())
+        .await
+        .unwrap();
+    assert_eq!(attrs.get(DROP_INVALID_HEADER_FIELDS).map(String::as_str), Some("true"));
+    let groups = cloud
+        .ec2
+        .describe_security_groups(
+            DescribeSecurityGroupsRequest::builder()
+                .group_ids(vec![out.lb_security_group.clone()])
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut ports: Vec<u16> = groups[0].ingress.iter().map(|r| r.from_port).collect();
+    ports.sort();
+    assert_eq!(ports, vec![80, 443], "{:?}", groups[0].ingress);
+    // A re-apply converges on the same two listeners.
+    let again = tier.apply(&cloud, None).await.unwrap();
+    assert_eq!(again, out);
+    web_tier::destroy(&cloud, &out, None).await.unwrap();
+    assert!(sim.inventory().is_empty(), "left: {}", sim.inventory());
+
+    // No certificate: plain HTTP, reported as such.
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let ev = events.clone();
+    let progress: aws_facade::workflows::Progress =
+        Arc::new(move |e: &aws_facade::workflows::Event| ev.lock().unwrap().push(e.to_string()));
+    let plain = spec("plain", 2).apply(&cloud, Some(progress)).await.unwrap();
+    assert!(!plain.https && plain.redirect_listener_arn.is_none());
+    assert!(
+        events.lock().unwrap().iter().any(|e| e.contains("plain HTTP")),
+        "{:?}",
+        events.lock().unwrap()
+    );
+    web_tier::destroy(&cloud, &plain, None).await.unwrap();
+}
+
+/// Deletion protection: on after the apply, destroy and destroy-by-name are refused before
+/// they remove anything; a re-apply with it off lets destroy through.
+#[tokio::test(start_paused = true)]
+async fn deletion_protection_refuses_destroy_until_turned_off() {
+    let sim = SimCloud::new();
+    let cloud = sim.cloud();
+    let mut tier = spec("guarded", 2);
+    tier.deletion_protection = true;
+    let out = tier.apply(&cloud, None).await.unwrap();
+    let before = sim.inventory();
+    for err in [
+        web_tier::destroy(&cloud, &out, None).await.unwrap_err(),
+        web_tier::destroy_by_name(&cloud, "guarded", None).await.unwrap_err(),
+    ] {
+        assert!(
+            err.is_conflict() && err.to_string().contains("deletion protection"),
+            "{err}"
+        );
+    }
+    assert_eq!(sim.inventory(), before, "a refused destroy removes nothing");
+    tier.deletion_protection = false;
+    let out = tier.apply(&cloud, None).await.unwrap();
+    web_tier::destroy(&cloud, &out, None).await.unwrap();
+    assert!(sim.inventory().is_empty(), "left: {}", sim.inventory());
+}
+
+/// The tier's instances boot from encrypted root volumes (with the spec's KMS key), deleted with
+/// them; the opt-out keeps the image's unencrypted ones; IPv6 clients get an IPv6 rule.
+#[tokio::test(start_paused = true)]
+async fn instances_boot_from_encrypted_root_volumes() {
+    use aws_facade::ec2::{
+        DescribeInstancesRequest, DescribeSecurityGroupsRequest, DescribeVolumesRequest, IngressSource,
+    };
+    use aws_facade::workflows::web_tier::RootVolumeSpec;
+    let sim = SimCloud::new();
+    let cloud = sim.cloud();
+    let root_volumes = |ids: Vec<aws_facade::id::InstanceId>| {
+        let cloud = cloud.clone();
+        async move {
+            let req = DescribeInstancesRequest::builder().instance_ids(ids).build().unwrap();
+            let mut out = Vec::new();
+            for i in cloud.ec2.describe_instances(req).await.unwrap() {
+                let id = i.root_volume_id().cloned().expect("a root volume");
+                let req = DescribeVolumesRequest::builder().volume_ids(vec![id]).build().unwrap();
+                out.extend(cloud.ec2.describe_volumes(req).await.unwrap());
+            }
+            out
+        }
+    };
+    let mut encrypted = spec("sealed", 2);
+    encrypted.root_volume.kms_key_id = Some("alias/web-tier".into());
+    encrypted.allowed_cidrs = vec!["0.0.0.0/0".into(), "::/0".into()];
+    let out = encrypted.apply(&cloud, None).await.unwrap();
+    let vols = root_volumes(out.instance_ids.clone()).await;
+    assert_eq!(vols.len(), 2);
+    assert!(
+        vols.iter()
+            .all(|v| v.encrypted && v.kms_key_id.as_deref() == Some("alias/web-tier")),
+        "{vols:?}"
+    );
+    assert!(vols.iter().all(|v| v.attachments[0].delete_on_termination), "{vols:?}");
+    let lb = cloud
+        .ec2
+        .describe_security_groups(
+            DescribeSecurityGroupsRequest::builder()
+                .group_ids(vec![out.lb_security_group.clone()])
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(
+        lb.ingress
+            .iter()
+            .any(|r| r.admits_tcp(80, &IngressSource::CidrIpv6("::/0".into())))
+    );
+
+    let mut plain = spec("plain", 1);
+    plain.root_volume = RootVolumeSpec {
+        encrypted: false,
+        ..RootVolumeSpec::default()
+    };
+    let plain_out = plain.apply(&cloud, None).await.unwrap();
+    let vols = root_volumes(plain_out.instance_ids.clone()).await;
+    assert!(vols.iter().all(|v| !v.encrypted), "the opt-out: {vols:?}");
+
+    web_tier::destroy(&cloud, &out, None).await.unwrap();
+    web_tier::destroy(&cloud, &plain_out, None).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert!(sim.inventory().is_empty(), "{}", sim.inventory());
 }

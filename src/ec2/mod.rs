@@ -7,7 +7,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> aws_facade::Result<()> {
-//! use aws_facade::ec2::{DescribeInstancesRequest, RunInstancesRequest};
+//! use aws_facade::ec2::{DescribeInstancesRequest, DescribeVolumesRequest, RunInstancesRequest};
 //! let cloud = aws_facade::Cloud::sim();
 //! let image = cloud.ec2.describe_images(Default::default()).await?.remove(0);
 //! let req = RunInstancesRequest::builder()
@@ -18,13 +18,19 @@
 //! let launched = cloud.ec2.run_instances(req).await?;
 //! assert_eq!(launched.len(), 2);
 //! assert!(launched.iter().all(|i| i.http_tokens_required), "IMDSv2 is required by default");
+//! let root = launched[0].root_volume_id().cloned().expect("a root volume");
+//! let req = DescribeVolumesRequest::builder().volume_ids(vec![root]).build()?;
+//! assert!(cloud.ec2.describe_volumes(req).await?[0].encrypted, "so is an encrypted root volume");
 //! let all = cloud.ec2.describe_instances(DescribeInstancesRequest::default()).await?;
 //! assert_eq!(all.len(), 2);
 //! # Ok(()) }
 //! ```
 
+pub mod cidr;
 #[cfg(feature = "ec2")]
 pub mod sdk;
+
+pub use cidr::Cidr;
 
 use std::time::SystemTime;
 
@@ -54,9 +60,13 @@ service_trait! {
         fn describe_security_groups(req: DescribeSecurityGroupsRequest) -> Vec<SecurityGroup> = "DescribeSecurityGroups";
         /// Deletes a security group (`DependencyViolation` while anything uses it).
         fn delete_security_group(id: SecurityGroupId) -> () = "DeleteSecurityGroup";
-        /// Adds one ingress rule to a security group.
+        /// Adds one ingress rule to a security group (refused before any call when the network
+        /// guard applies: see [`cidr`]).
         fn authorize_ingress(req: AuthorizeIngressRequest) -> () = "AuthorizeSecurityGroupIngress";
-        /// Launches instances; returns them as launched (usually `pending`).
+        /// Launches instances; returns them as launched (usually `pending`). Their root volumes
+        /// are encrypted unless the request opts out ([`RunInstancesRequest::encrypt_root_volume`]);
+        /// without [`RunInstancesRequest::root_device_name`] the SDK adapter first reads the
+        /// image's root device with DescribeImages.
         fn run_instances(req: RunInstancesRequest) -> Vec<Instance> = "RunInstances";
         /// Instances matching the request; terminated instances are included unless filtered.
         fn describe_instances(req: DescribeInstancesRequest) -> Vec<Instance> = "DescribeInstances";
@@ -127,6 +137,16 @@ pub struct Image {
     pub architecture: String,
     /// `available`, `pending`, ...
     pub state: String,
+    /// The device name of its root volume (`RootDeviceName`, e.g. `/dev/xvda` or `/dev/sda1`):
+    /// where [`RunInstancesRequest`]'s encrypted root volume mapping goes.
+    #[serde(default)]
+    pub root_device_name: Option<String>,
+    /// `ebs` or `instance-store` (`RootDeviceType`; other values are kept as AWS sends them).
+    #[serde(default)]
+    pub root_device_type: Option<String>,
+    /// The root volume's size in GiB from the image's block-device mapping for its root device.
+    #[serde(default)]
+    pub root_volume_size_gib: Option<u32>,
 }
 
 /// Which images to describe. All fields are optional filters (combined with AND).
@@ -162,16 +182,67 @@ impl Validate for DescribeImagesRequest {
 /// Where an ingress rule admits traffic from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IngressSource {
-    /// An IPv4 CIDR block such as `203.0.113.0/24`.
+    /// An IPv4 CIDR block such as `203.0.113.0/24` (the API's `IpRanges` / `CidrIp`).
     Cidr(String),
+    /// An IPv6 CIDR block such as `2001:db8::/48` (the API's `Ipv6Ranges` / `CidrIpv6`).
+    CidrIpv6(String),
     /// Another security group (traffic from its members).
     Group(SecurityGroupId),
+}
+
+impl IngressSource {
+    /// A CIDR source of either family, normalised ([`Cidr`]): IPv4 blocks become
+    /// [`IngressSource::Cidr`], IPv6 blocks [`IngressSource::CidrIpv6`].
+    ///
+    /// ```
+    /// use aws_facade::ec2::IngressSource;
+    /// assert_eq!(IngressSource::cidr("10.1.2.3/16")?, IngressSource::Cidr("10.1.0.0/16".into()));
+    /// assert_eq!(IngressSource::cidr("::/0")?, IngressSource::CidrIpv6("::/0".into()));
+    /// # Ok::<(), aws_facade::Error>(())
+    /// ```
+    pub fn cidr(cidr: &str) -> Result<IngressSource> {
+        let c: Cidr = cidr.parse()?;
+        Ok(if c.is_ipv4() {
+            IngressSource::Cidr(c.to_string())
+        } else {
+            IngressSource::CidrIpv6(c.to_string())
+        })
+    }
+
+    /// The source with its CIDR block in AWS's canonical form (host bits cleared), as
+    /// DescribeSecurityGroups reports it; unchanged if it does not parse.
+    pub fn normalized(&self) -> IngressSource {
+        let canon = |s: &String| s.parse::<Cidr>().map_or_else(|_| s.clone(), |c| c.to_string());
+        match self {
+            IngressSource::Cidr(s) => IngressSource::Cidr(canon(s)),
+            IngressSource::CidrIpv6(s) => IngressSource::CidrIpv6(canon(s)),
+            IngressSource::Group(g) => IngressSource::Group(g.clone()),
+        }
+    }
+
+    /// The CIDR block of a `Cidr` or `CidrIpv6` source, checked against its family.
+    fn checked_cidr(&self, field: &str) -> Result<Option<Cidr>> {
+        let (text, want_v4) = match self {
+            IngressSource::Cidr(s) => (s, true),
+            IngressSource::CidrIpv6(s) => (s, false),
+            IngressSource::Group(_) => return Ok(None),
+        };
+        let family = if want_v4 {
+            "must be an IPv4 CIDR block like 10.0.0.0/16 (IPv6 blocks go in IngressSource::CidrIpv6)"
+        } else {
+            "must be an IPv6 CIDR block like 2001:db8::/48 (IPv4 blocks go in IngressSource::Cidr)"
+        };
+        match text.parse::<Cidr>() {
+            Ok(c) if c.is_ipv4() == want_v4 => Ok(Some(c)),
+            _ => Err(Error::validation(field, format!("{family} (got {text:?})"))),
+        }
+    }
 }
 
 /// One ingress rule of a security group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IngressRule {
-    /// `tcp`, `udp`, `icmp` or `-1` (all).
+    /// `tcp`, `udp`, `icmp`, `icmpv6` or `-1` (all).
     pub protocol: String,
     /// First port of the range.
     pub from_port: u16,
@@ -184,12 +255,13 @@ pub struct IngressRule {
 }
 
 impl IngressRule {
-    /// Whether the rule admits TCP traffic on `port` from `source`.
+    /// Whether the rule admits TCP traffic on `port` from `source` (CIDR blocks compared in
+    /// canonical form).
     pub fn admits_tcp(&self, port: u16, source: &IngressSource) -> bool {
         (self.protocol == "tcp" || self.protocol == "-1")
             && self.from_port <= port
             && port <= self.to_port
-            && &self.source == source
+            && self.source.normalized() == source.normalized()
     }
 }
 
@@ -272,26 +344,45 @@ impl Validate for DescribeSecurityGroupsRequest {
 }
 
 /// A request to add one ingress rule.
+///
+/// Secure by default: `build()` refuses a rule that opens SSH (22), RDP (3389), a sensitive
+/// data-store port ([`cidr::SENSITIVE_PORTS`]) or every port (`-1`, or a range covering one of
+/// them) to a wide public source (an IPv4 range shorter than /16, IPv6 shorter than /48,
+/// `0.0.0.0/0`, `::/0`; see [`cidr`]), unless
+/// [`allow_wide_admin_access`](Self::allow_wide_admin_access) is set.
+///
+/// ```
+/// use aws_facade::ec2::{AuthorizeIngressRequest, IngressSource};
+/// let b = || AuthorizeIngressRequest::builder().group_id("sg-12345678".parse().unwrap());
+/// // Both halves of the internet are still the internet.
+/// let e = b().from_port(22).source(IngressSource::cidr("0.0.0.0/1")?).build().unwrap_err();
+/// assert!(e.to_string().contains("allow_wide_admin_access"), "{e}");
+/// assert!(b().from_port(22).source(IngressSource::cidr("203.0.113.0/24")?).build().is_ok());
+/// assert!(b().from_port(22).source(IngressSource::cidr("::/0")?).allow_wide_admin_access(true).build().is_ok());
+/// # Ok::<(), aws_facade::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
 pub struct AuthorizeIngressRequest {
     /// The group to change.
     pub group_id: SecurityGroupId,
-    /// `tcp` (default), `udp`, `icmp` or `-1`.
+    /// `tcp` (default), `udp`, `icmp`, `icmpv6` or `-1`.
     #[builder(default = "tcp".to_string())]
     pub protocol: String,
     /// First port.
     pub from_port: u16,
     /// Last port (default: `from_port`).
     pub to_port: Option<u16>,
-    /// Where traffic may come from.
+    /// Where traffic may come from. CIDR blocks are sent in canonical form (host bits cleared).
     pub source: IngressSource,
     /// A description of the rule.
     pub description: Option<String>,
-    /// Allow a rule that opens SSH (22) or RDP (3389) to `0.0.0.0/0`. Off by default: such a
-    /// rule is rejected as a validation error.
+    /// The opt-out of the network guard: allow a rule that opens SSH/RDP, a sensitive port or
+    /// every port to a wide public source ([`cidr`]). Off by default: such a rule is a
+    /// validation error on `source`.
     #[builder(default)]
-    pub allow_admin_ports_from_anywhere: bool,
+    #[serde(default, alias = "allow_admin_ports_from_anywhere")]
+    pub allow_wide_admin_access: bool,
 }
 validated_builder!(
     AuthorizeIngressRequest,
@@ -300,13 +391,13 @@ validated_builder!(
 );
 
 impl AuthorizeIngressRequest {
-    /// The rule this request adds.
+    /// The rule this request adds (its CIDR block in canonical form).
     pub fn rule(&self) -> IngressRule {
         IngressRule {
             protocol: self.protocol.clone(),
             from_port: self.from_port,
             to_port: self.to_port.unwrap_or(self.from_port),
-            source: self.source.clone(),
+            source: self.source.normalized(),
             description: self.description.clone(),
         }
     }
@@ -314,43 +405,38 @@ impl AuthorizeIngressRequest {
 
 impl Validate for AuthorizeIngressRequest {
     fn validate(&self) -> Result<()> {
-        if !["tcp", "udp", "icmp", "-1"].contains(&self.protocol.as_str()) {
-            return Err(Error::validation("protocol", "must be tcp, udp, icmp or -1"));
+        if !["tcp", "udp", "icmp", "icmpv6", "-1"].contains(&self.protocol.as_str()) {
+            return Err(Error::validation("protocol", "must be tcp, udp, icmp, icmpv6 or -1"));
         }
         let to = self.to_port.unwrap_or(self.from_port);
         if to < self.from_port {
             return Err(Error::validation("to_port", "must not be below from_port"));
         }
-        if let IngressSource::Cidr(cidr) = &self.source {
-            validate_cidr("source", cidr)?;
-            let world = cidr == "0.0.0.0/0";
-            let admin = [22u16, 3389].iter().any(|p| self.from_port <= *p && *p <= to);
-            if world && (admin || self.protocol == "-1") && !self.allow_admin_ports_from_anywhere {
-                return Err(Error::validation(
-                    "source",
-                    "refusing to open SSH/RDP (or all ports) to 0.0.0.0/0; set allow_admin_ports_from_anywhere to insist",
-                ));
-            }
+        if let Some(cidr) = self.source.checked_cidr("source")?
+            && !self.allow_wide_admin_access
+        {
+            cidr::guard(
+                "source",
+                &self.protocol,
+                self.from_port,
+                to,
+                &cidr,
+                "set allow_wide_admin_access(true) to insist",
+            )?;
         }
         Ok(())
     }
 }
 
-/// Checks an IPv4 CIDR block (`a.b.c.d/n`).
+/// Checks an IPv4 CIDR block (`a.b.c.d/n`; host bits may be set, AWS clears them).
 pub fn validate_cidr(field: &str, cidr: &str) -> Result<()> {
-    let bad = || {
-        Error::validation(
+    match cidr.parse::<Cidr>() {
+        Ok(c) if c.is_ipv4() => Ok(()),
+        _ => Err(Error::validation(
             field,
             format!("must be an IPv4 CIDR block like 10.0.0.0/16 (got {cidr:?})"),
-        )
-    };
-    let (ip, bits) = cidr.split_once('/').ok_or_else(bad)?;
-    ip.parse::<std::net::Ipv4Addr>().map_err(|_| bad())?;
-    let bits: u8 = bits.parse().map_err(|_| bad())?;
-    if bits > 32 {
-        return Err(bad());
+        )),
     }
-    Ok(())
 }
 
 /// An instance's lifecycle state.
@@ -435,6 +521,37 @@ pub struct Instance {
     pub launch_time: Option<SystemTime>,
     /// Its tags.
     pub tags: Tags,
+    /// The device name of its root volume (`RootDeviceName`), where AWS says.
+    #[serde(default)]
+    pub root_device_name: Option<String>,
+    /// Its EBS volumes by device, the root volume among them (`BlockDeviceMappings`; AWS may
+    /// list none while the instance is `pending`). Encryption is a property of the volume:
+    /// DescribeVolumes reports it.
+    #[serde(default)]
+    pub block_devices: Vec<InstanceBlockDevice>,
+}
+
+impl Instance {
+    /// The id of its root volume (the block device at [`root_device_name`](Self::root_device_name)),
+    /// once AWS reports it.
+    pub fn root_volume_id(&self) -> Option<&VolumeId> {
+        let root = self.root_device_name.as_deref()?;
+        self.block_devices
+            .iter()
+            .find(|b| b.device_name == root)
+            .map(|b| &b.volume_id)
+    }
+}
+
+/// An EBS volume attached to an instance, as DescribeInstances lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceBlockDevice {
+    /// The device name, e.g. `/dev/xvda`.
+    pub device_name: String,
+    /// The volume.
+    pub volume_id: VolumeId,
+    /// Whether the volume is deleted when the instance terminates.
+    pub delete_on_termination: bool,
 }
 
 /// User data for an instance: at most 16 KB before base64 encoding (EC2 User Guide, "Run
@@ -458,8 +575,11 @@ pub struct RunInstancesRequest {
     /// Security groups (default: the VPC's default group).
     #[builder(default)]
     pub security_group_ids: Vec<SecurityGroupId>,
-    /// User data as plain text (at most 16 KB); the adapter base64-encodes it.
-    pub user_data: Option<String>,
+    /// User data as plain text (at most 16 KB); the adapter base64-encodes it. A
+    /// [`SecretString`](crate::SecretString): redacted in `Debug` and serde output (it often
+    /// carries bootstrap secrets); the builder takes any string.
+    #[builder(into)]
+    pub user_data: Option<crate::SecretString>,
     /// Tags for the instances (and their volumes).
     #[builder(default)]
     pub tags: Tags,
@@ -471,6 +591,25 @@ pub struct RunInstancesRequest {
     pub client_token: Option<String>,
     /// An IAM instance profile name.
     pub instance_profile: Option<String>,
+    /// Encrypt the root volume (default `true`: secure by default). The launch then carries a
+    /// block-device mapping for the image's root device: gp3, `Encrypted`, deleted on
+    /// termination, with [`root_kms_key_id`](Self::root_kms_key_id) and
+    /// [`root_volume_size_gib`](Self::root_volume_size_gib) if given. `false` is the opt-out:
+    /// no mapping is sent and the image's own mapping applies (unencrypted for most public
+    /// images, unless the account turned on EBS encryption by default).
+    #[builder(default = true)]
+    #[serde(default = "default_true")]
+    pub encrypt_root_volume: bool,
+    /// The KMS key (id, alias or ARN) for the root volume (default: the account's default EBS
+    /// key, `aws/ebs`). Needs `encrypt_root_volume`.
+    pub root_kms_key_id: Option<String>,
+    /// The root volume's size in GiB (default: the image's). AWS refuses a size below the
+    /// image's snapshot. Needs `encrypt_root_volume`.
+    pub root_volume_size_gib: Option<u32>,
+    /// The image's root device name ([`Image::root_device_name`]). Default: looked up from the
+    /// image; the SDK adapter then makes one DescribeImages call before RunInstances (and takes
+    /// the image's root volume size as the default size). Needs `encrypt_root_volume`.
+    pub root_device_name: Option<String>,
 }
 validated_builder!(
     RunInstancesRequest,
@@ -498,8 +637,44 @@ impl Validate for RunInstancesRequest {
                 return Err(Error::validation("client_token", "must be ASCII"));
             }
         }
+        self.validate_root_volume()?;
         validate::tags("tags", &self.tags)
     }
+}
+
+impl RunInstancesRequest {
+    /// The root volume settings: each needs the encrypted mapping; a size within gp3's limits.
+    fn validate_root_volume(&self) -> Result<()> {
+        let set = [
+            ("root_kms_key_id", self.root_kms_key_id.is_some()),
+            ("root_volume_size_gib", self.root_volume_size_gib.is_some()),
+            ("root_device_name", self.root_device_name.is_some()),
+        ];
+        if !self.encrypt_root_volume
+            && let Some((field, _)) = set.iter().find(|(_, s)| *s)
+        {
+            return Err(Error::validation(
+                *field,
+                "applies to the encrypted root volume mapping; it needs encrypt_root_volume = true",
+            ));
+        }
+        if let Some(size) = self.root_volume_size_gib {
+            let (lo, hi) = VolumeType::Gp3.size_range_gib();
+            validate::in_range("root_volume_size_gib", size, lo, hi)?;
+        }
+        // KMS API reference: a KeyId (id, ARN, alias name or alias ARN) is 1-2,048 characters.
+        if let Some(k) = &self.root_kms_key_id {
+            validate::len_in("root_kms_key_id", k, 1, 2048)?;
+        }
+        if self.root_device_name.as_ref().is_some_and(|d| d.is_empty()) {
+            return Err(Error::validation("root_device_name", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Which instances to describe (filters combined with AND; empty means all).
@@ -1091,6 +1266,50 @@ mod tests {
     }
 
     #[test]
+    fn root_volumes_are_encrypted_by_default() {
+        let b = || {
+            RunInstancesRequest::builder()
+                .image_id("ami-12345678".parse().unwrap())
+                .instance_type("t3.micro".parse().unwrap())
+        };
+        let req = b().build().unwrap();
+        assert!(req.encrypt_root_volume);
+        assert_eq!((&req.root_kms_key_id, req.root_volume_size_gib), (&None, None));
+        assert!(
+            b().root_kms_key_id("alias/web")
+                .root_volume_size_gib(30)
+                .build()
+                .is_ok()
+        );
+        assert!(b().encrypt_root_volume(false).build().is_ok(), "the opt-out");
+        // Settings of the encrypted mapping make no sense without it.
+        for (req, field) in [
+            (
+                b().encrypt_root_volume(false).root_kms_key_id("alias/web").build(),
+                "root_kms_key_id",
+            ),
+            (
+                b().encrypt_root_volume(false).root_volume_size_gib(30).build(),
+                "root_volume_size_gib",
+            ),
+            (
+                b().encrypt_root_volume(false).root_device_name("/dev/xvda").build(),
+                "root_device_name",
+            ),
+            (b().root_volume_size_gib(0).build(), "root_volume_size_gib"),
+            (b().root_kms_key_id("").build(), "root_kms_key_id"),
+            (b().root_device_name("").build(), "root_device_name"),
+        ] {
+            assert_eq!(field_of(req.unwrap_err()), field);
+        }
+        // A request written before the field existed deserializes with encryption on.
+        let mut json = serde_json::to_value(b().build().unwrap()).unwrap();
+        json.as_object_mut().unwrap().remove("encrypt_root_volume");
+        let back: RunInstancesRequest = serde_json::from_value(json).unwrap();
+        assert!(back.encrypt_root_volume);
+    }
+
+    #[test]
     fn ssh_to_the_world_is_refused() {
         let sg: SecurityGroupId = "sg-12345678".parse().unwrap();
         let b = || AuthorizeIngressRequest::builder().group_id(sg.clone());
@@ -1131,6 +1350,153 @@ mod tests {
             ),
             "to_port"
         );
+    }
+
+    /// The guard matches ranges, not the literal `0.0.0.0/0`: every case here was accepted
+    /// before it.
+    #[test]
+    fn wide_sources_are_refused_by_range_with_a_named_opt_out() {
+        let sg: SecurityGroupId = "sg-12345678".parse().unwrap();
+        let req = |proto: &str, from: u16, to: u16, cidr: &str| {
+            AuthorizeIngressRequest::builder()
+                .group_id(sg.clone())
+                .protocol(proto)
+                .from_port(from)
+                .to_port(to)
+                .source(IngressSource::cidr(cidr).unwrap())
+        };
+        let refused = [
+            ("tcp", 22, 22, "0.0.0.0/1"),
+            ("tcp", 22, 22, "128.0.0.0/1"),
+            ("tcp", 22, 22, "1.2.3.4/0"),
+            ("tcp", 22, 22, "10.0.0.0/0"),
+            ("tcp", 3389, 3389, "52.0.0.0/8"),
+            ("udp", 3389, 3389, "0.0.0.0/0"),
+            ("tcp", 23, 23, "0.0.0.0/0"),
+            ("tcp", 5432, 5432, "0.0.0.0/0"),
+            ("tcp", 6379, 6379, "::/0"),
+            ("tcp", 27017, 27017, "0.0.0.0/0"),
+            ("tcp", 1000, 2000, "0.0.0.0/0"),
+            ("tcp", 0, 65535, "0.0.0.0/2"),
+            ("-1", 0, 0, "0.0.0.0/0"),
+            ("-1", 0, 0, "2001:db8::/32"),
+            ("tcp", 22, 22, "::/0"),
+            ("tcp", 22, 22, "2001:db8::1/0"),
+            ("tcp", 22, 22, "2001:db8::/47"),
+        ];
+        for (proto, from, to, cidr) in refused {
+            let e = req(proto, from, to, cidr).build().unwrap_err();
+            let Error::Validation { field, rule } = &e else {
+                panic!("{e:?}")
+            };
+            assert_eq!(field, "source", "{proto} {from}-{to} from {cidr}");
+            assert!(rule.contains("allow_wide_admin_access(true)"), "{rule}");
+            assert!(
+                rule.contains("/16") && rule.contains("/48"),
+                "names the threshold: {rule}"
+            );
+            assert!(
+                req(proto, from, to, cidr).allow_wide_admin_access(true).build().is_ok(),
+                "the opt-out admits {proto} {from}-{to} from {cidr}"
+            );
+        }
+        let e = req("tcp", 22, 22, "0.0.0.0/1").build().unwrap_err().to_string();
+        assert!(e.contains("TCP port 22 (SSH)") && e.contains("0.0.0.0/1"), "{e}");
+        let accepted = [
+            ("tcp", 22, 22, "203.0.113.0/24"),
+            ("tcp", 22, 22, "52.1.0.0/16"),
+            ("tcp", 22, 22, "2001:db8:1::/48"),
+            ("tcp", 22, 22, "192.168.0.0/16"),
+            ("tcp", 5432, 5432, "172.16.0.0/12"),
+            ("-1", 0, 0, "fd00::/8"),
+            ("tcp", 443, 443, "0.0.0.0/0"),
+            ("tcp", 443, 443, "::/0"),
+            ("tcp", 8080, 8090, "0.0.0.0/0"),
+            ("icmp", 8, 8, "0.0.0.0/0"),
+            ("icmpv6", 128, 128, "::/0"),
+        ];
+        for (proto, from, to, cidr) in accepted {
+            assert!(
+                req(proto, from, to, cidr).build().is_ok(),
+                "{proto} {from}-{to} from {cidr}"
+            );
+        }
+        // The old name of the opt-out still deserializes.
+        let mut json = serde_json::to_value(
+            req("tcp", 22, 22, "0.0.0.0/0")
+                .allow_wide_admin_access(true)
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        let o = json.as_object_mut().unwrap();
+        o.remove("allow_wide_admin_access");
+        o.insert("allow_admin_ports_from_anywhere".into(), true.into());
+        let back: AuthorizeIngressRequest = serde_json::from_value(json).unwrap();
+        assert!(back.allow_wide_admin_access && back.validate().is_ok());
+    }
+
+    #[test]
+    fn cidr_sources_are_canonical_and_of_their_family() {
+        let sg: SecurityGroupId = "sg-12345678".parse().unwrap();
+        let b = |source| {
+            AuthorizeIngressRequest::builder()
+                .group_id(sg.clone())
+                .from_port(443)
+                .source(source)
+                .build()
+        };
+        let r = b(IngressSource::Cidr("100.68.0.18/18".into())).unwrap();
+        assert_eq!(r.rule().source, IngressSource::Cidr("100.68.0.0/18".into()));
+        let r = b(IngressSource::CidrIpv6("2001:DB8::1/64".into())).unwrap();
+        assert_eq!(r.rule().source, IngressSource::CidrIpv6("2001:db8::/64".into()));
+        assert!(
+            r.rule()
+                .admits_tcp(443, &IngressSource::CidrIpv6("2001:db8::/64".into()))
+        );
+        let e = b(IngressSource::Cidr("2001:db8::/64".into())).unwrap_err();
+        assert!(e.to_string().contains("IngressSource::CidrIpv6"), "{e}");
+        let e = b(IngressSource::CidrIpv6("10.0.0.0/8".into())).unwrap_err();
+        assert!(e.to_string().contains("IngressSource::Cidr"), "{e}");
+        assert!(IngressSource::cidr("10.0.0.0/33").is_err());
+        assert!(validate_cidr("f", "10.1.2.3/16").is_ok());
+        assert!(validate_cidr("f", "::/0").is_err());
+    }
+
+    /// A refused rule never reaches a backend: the builder refuses it, so the journal of a
+    /// recording cloud shows no call; a request made by hand is refused by the backend before
+    /// it changes anything.
+    #[cfg(feature = "sim")]
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_rule_makes_no_call() {
+        let journal = crate::layer::Recording::new();
+        let cloud = crate::Cloud::sim().layer(journal.clone());
+        let sg: SecurityGroupId = "sg-12345678".parse().unwrap();
+        let built = AuthorizeIngressRequest::builder()
+            .group_id(sg.clone())
+            .from_port(22)
+            .source(IngressSource::cidr("0.0.0.0/1").unwrap())
+            .build();
+        let e = match built {
+            Ok(req) => cloud.ec2.authorize_ingress(req).await.unwrap_err(),
+            Err(e) => e,
+        };
+        assert!(e.is_validation(), "{e:?}");
+        assert!(journal.is_empty(), "no call: {:?}", journal.operations());
+        let by_hand = AuthorizeIngressRequest {
+            group_id: sg,
+            protocol: "-1".into(),
+            from_port: 0,
+            to_port: None,
+            source: IngressSource::CidrIpv6("::/0".into()),
+            description: None,
+            allow_wide_admin_access: false,
+        };
+        let e = crate::sim::SimCloud::new()
+            .authorize_ingress(by_hand)
+            .await
+            .unwrap_err();
+        assert!(e.is_validation(), "{e:?}");
     }
 
     #[test]

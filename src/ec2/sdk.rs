@@ -253,6 +253,19 @@ fn instance_from(i: &t::Instance) -> crate::Result<Instance> {
             .is_some_and(|t| *t == t::HttpTokensState::Required),
         launch_time: i.launch_time().and_then(to_system_time),
         tags: tags_of(i.tags()),
+        root_device_name: i.root_device_name().filter(|d| !d.is_empty()).map(str::to_string),
+        block_devices: i
+            .block_device_mappings()
+            .iter()
+            .filter_map(|m| Some((m.device_name()?, m.ebs()?)))
+            .map(|(device, ebs)| {
+                Ok(InstanceBlockDevice {
+                    device_name: device.to_string(),
+                    volume_id: id("BlockDeviceMapping.Ebs.VolumeId", ebs.volume_id())?,
+                    delete_on_termination: ebs.delete_on_termination().unwrap_or(false),
+                })
+            })
+            .collect::<crate::Result<_>>()?,
     })
 }
 
@@ -272,6 +285,12 @@ fn rules_from(p: &t::IpPermission) -> crate::Result<Vec<IngressRule>> {
     for r in p.ip_ranges() {
         let cidr = r.cidr_ip().ok_or_else(|| malformed("an IpRange without CidrIp"))?;
         out.push(rule(IngressSource::Cidr(cidr.to_string()), r.description()));
+    }
+    for r in p.ipv6_ranges() {
+        let cidr = r
+            .cidr_ipv6()
+            .ok_or_else(|| malformed("an Ipv6Range without CidrIpv6"))?;
+        out.push(rule(IngressSource::CidrIpv6(cidr.to_string()), r.description()));
     }
     for g in p.user_id_group_pairs() {
         out.push(rule(
@@ -305,7 +324,33 @@ fn image_from(i: &t::Image) -> crate::Result<Image> {
         creation_date: i.creation_date().unwrap_or_default().to_string(),
         architecture: i.architecture().map(|a| a.as_str().to_string()).unwrap_or_default(),
         state: i.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        root_device_name: i.root_device_name().filter(|d| !d.is_empty()).map(str::to_string),
+        root_device_type: i.root_device_type().map(|t| t.as_str().to_string()),
+        root_volume_size_gib: i
+            .block_device_mappings()
+            .iter()
+            .find(|m| m.device_name().is_some() && m.device_name() == i.root_device_name())
+            .and_then(|m| m.ebs())
+            .and_then(|e| e.volume_size())
+            .and_then(|v| u32::try_from(v).ok()),
     })
+}
+
+/// The block-device mapping that encrypts the root volume at `device`: gp3, encrypted,
+/// deleted on termination, with the request's KMS key and size.
+fn root_mapping(req: &RunInstancesRequest, device: &str, size_gib: Option<u32>) -> t::BlockDeviceMapping {
+    t::BlockDeviceMapping::builder()
+        .device_name(device)
+        .ebs(
+            t::EbsBlockDevice::builder()
+                .volume_type(t::VolumeType::Gp3)
+                .encrypted(true)
+                .delete_on_termination(true)
+                .set_kms_key_id(req.root_kms_key_id.clone())
+                .set_volume_size(size_gib.map(i32_of))
+                .build(),
+        )
+        .build()
 }
 
 fn volume_type(t: VolumeType) -> t::VolumeType {
@@ -314,6 +359,44 @@ fn volume_type(t: VolumeType) -> t::VolumeType {
 
 fn i32_of(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+impl SdkEc2 {
+    /// The image `id` with its root device (for the encrypted root volume mapping): an error if
+    /// it is unknown or has no EBS root device (instance-store images cannot be encrypted).
+    async fn root_device_of(&self, image_id: &ImageId) -> crate::Result<Image> {
+        let out = self
+            .client
+            .describe_images()
+            .image_ids(image_id.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        let image = out
+            .images()
+            .iter()
+            .find(|i| i.image_id() == Some(image_id.as_str()))
+            .map(image_from)
+            .transpose()?
+            .ok_or_else(|| {
+                Error::api(
+                    Service::Ec2,
+                    "InvalidAMIID.NotFound",
+                    format!("The image id '{image_id}' does not exist (DescribeImages listed nothing)"),
+                )
+            })?;
+        match (&image.root_device_name, image.root_device_type.as_deref()) {
+            (Some(_), None | Some("ebs")) => Ok(image),
+            (_, kind) => Err(Error::validation(
+                "encrypt_root_volume",
+                format!(
+                    "image {image_id} has no EBS root device to encrypt (root device type {}); \
+                     set encrypt_root_volume(false) to launch it with its own mapping",
+                    kind.unwrap_or("unknown")
+                ),
+            )),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -454,6 +537,12 @@ impl super::Ec2 for SdkEc2 {
                     .set_description(rule.description.clone())
                     .build(),
             ),
+            IngressSource::CidrIpv6(cidr) => perm.ipv6_ranges(
+                t::Ipv6Range::builder()
+                    .cidr_ipv6(cidr)
+                    .set_description(rule.description.clone())
+                    .build(),
+            ),
             IngressSource::Group(g) => perm.user_id_group_pairs(
                 t::UserIdGroupPair::builder()
                     .group_id(g.as_str())
@@ -473,6 +562,17 @@ impl super::Ec2 for SdkEc2 {
 
     async fn run_instances(&self, req: RunInstancesRequest) -> crate::Result<Vec<Instance>> {
         req.validate()?;
+        let root = match (req.encrypt_root_volume, &req.root_device_name) {
+            (false, _) => None,
+            (true, Some(device)) => Some(root_mapping(&req, device, req.root_volume_size_gib)),
+            (true, None) => {
+                // The root device is the image's: ask for it (and its size, the default).
+                let image = self.root_device_of(&req.image_id).await?;
+                let size = req.root_volume_size_gib.or(image.root_volume_size_gib);
+                let device = image.root_device_name.unwrap_or_default();
+                Some(root_mapping(&req, &device, size))
+            }
+        };
         let count = i32_of(req.count);
         let tag_specs: Vec<t::TagSpecification> = [t::ResourceType::Instance, t::ResourceType::Volume]
             .into_iter()
@@ -491,7 +591,7 @@ impl super::Ec2 for SdkEc2 {
             .set_user_data(
                 req.user_data
                     .as_ref()
-                    .map(|u| base64::engine::general_purpose::STANDARD.encode(u)),
+                    .map(|u| base64::engine::general_purpose::STANDARD.encode(u.expose_secret())),
             )
             .set_tag_specifications((!tag_specs.is_empty()).then_some(tag_specs))
             .set_client_token(req.client_token.clone())
@@ -499,7 +599,8 @@ impl super::Ec2 for SdkEc2 {
                 req.instance_profile
                     .as_ref()
                     .map(|p| t::IamInstanceProfileSpecification::builder().name(p).build()),
-            );
+            )
+            .set_block_device_mappings(root.map(|m| vec![m]));
         if req.require_imdsv2 {
             call = call.metadata_options(
                 t::InstanceMetadataOptionsRequest::builder()
@@ -707,8 +808,10 @@ mod tests {
     use aws_sdk_ec2::error::ErrorMetadata;
     use aws_sdk_ec2::operation::authorize_security_group_ingress::AuthorizeSecurityGroupIngressOutput;
     use aws_sdk_ec2::operation::create_volume::CreateVolumeOutput;
+    use aws_sdk_ec2::operation::describe_images::DescribeImagesOutput;
     use aws_sdk_ec2::operation::describe_instances::{DescribeInstancesError, DescribeInstancesOutput};
-    use aws_sdk_ec2::operation::run_instances::RunInstancesOutput;
+    use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
+    use aws_sdk_ec2::operation::run_instances::{RunInstancesInput, RunInstancesOutput};
     use aws_sdk_ec2::operation::terminate_instances::TerminateInstancesError;
     use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
 
@@ -733,6 +836,10 @@ mod tests {
     }
 
     fn sdk_instance(id: &str, state: t::InstanceStateName) -> t::Instance {
+        sdk_instance_builder(id, state).build()
+    }
+
+    fn sdk_instance_builder(id: &str, state: t::InstanceStateName) -> t::builders::InstanceBuilder {
         t::Instance::builder()
             .instance_id(id)
             .image_id("ami-0123456789abcdef0")
@@ -750,7 +857,6 @@ mod tests {
             )
             .launch_time(aws_smithy_types::DateTime::from_secs(1_700_000_000))
             .tags(t::Tag::builder().key("Name").value("web").build())
-            .build()
     }
 
     fn has_tag_spec(specs: &[t::TagSpecification], kind: t::ResourceType, key: &str, value: &str) -> bool {
@@ -762,11 +868,56 @@ mod tests {
         })
     }
 
+    /// An EBS-backed image with its root device mapping, as DescribeImages answers it.
+    fn sdk_image(id: &str, root: &str, size: i32, kind: t::DeviceType) -> t::Image {
+        t::Image::builder()
+            .image_id(id)
+            .name("al2023-ami-2023.6-x86_64")
+            .root_device_name(root)
+            .root_device_type(kind)
+            .block_device_mappings(
+                t::BlockDeviceMapping::builder()
+                    .device_name(root)
+                    .ebs(
+                        t::EbsBlockDevice::builder()
+                            .snapshot_id("snap-0123456789abcdef0")
+                            .volume_size(size)
+                            .volume_type(t::VolumeType::Gp3)
+                            .delete_on_termination(true)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    }
+
+    /// Whether `r` carries exactly one mapping: the encrypted gp3 root at `device`.
+    fn encrypted_root(r: &RunInstancesInput, device: &str, size: Option<i32>, kms: Option<&str>) -> bool {
+        let [m] = r.block_device_mappings() else { return false };
+        let Some(ebs) = m.ebs() else { return false };
+        m.device_name() == Some(device)
+            && ebs.encrypted() == Some(true)
+            && ebs.volume_type() == Some(&t::VolumeType::Gp3)
+            && ebs.delete_on_termination() == Some(true)
+            && ebs.volume_size() == size
+            && ebs.kms_key_id() == kms
+            && ebs.snapshot_id().is_none()
+    }
+
     #[tokio::test]
     async fn run_instances_sends_encoded_user_data_imdsv2_token_and_tags() {
+        // The root device is the image's: one DescribeImages first.
+        let image = mock!(Client::describe_images)
+            .match_requests(|r| r.image_ids() == ["ami-0123456789abcdef0"])
+            .then_output(|| {
+                DescribeImagesOutput::builder()
+                    .images(sdk_image("ami-0123456789abcdef0", "/dev/xvda", 8, t::DeviceType::Ebs))
+                    .build()
+            });
         let rule = mock!(Client::run_instances)
             .match_requests(|r| {
                 let specs = r.tag_specifications();
+                encrypted_root(r, "/dev/xvda", Some(8), None) &&
                 r.user_data() == Some("IyEvYmluL3NoCmVjaG8gaGk=") // "#!/bin/sh\necho hi"
                     && r.metadata_options().and_then(|m| m.http_tokens()) == Some(&t::HttpTokensState::Required)
                     && r.metadata_options().and_then(|m| m.http_endpoint())
@@ -788,7 +939,7 @@ mod tests {
                     .instances(sdk_instance("i-0123456789abcdef1", t::InstanceStateName::Pending))
                     .build()
             });
-        let ec2 = client(&[&rule]);
+        let ec2 = client(&[&image, &rule]);
         let req = RunInstancesRequest::builder()
             .image_id("ami-0123456789abcdef0".parse().unwrap())
             .instance_type("t3.micro".parse().unwrap())
@@ -804,7 +955,197 @@ mod tests {
         let out = ec2.run_instances(req).await.unwrap();
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].state, InstanceState::Pending);
-        assert_eq!(rule.num_calls(), 1);
+        assert_eq!((image.num_calls(), rule.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn run_instances_root_volume_mapping_its_settings_and_the_opt_out() {
+        let req = || {
+            RunInstancesRequest::builder()
+                .image_id("ami-0123456789abcdef0".parse().unwrap())
+                .instance_type("t3.micro".parse().unwrap())
+        };
+        let out = || {
+            RunInstancesOutput::builder()
+                .instances(sdk_instance("i-0123456789abcdef0", t::InstanceStateName::Pending))
+                .build()
+        };
+        // A known root device: no lookup; the KMS key and size go with it.
+        let named = mock!(Client::run_instances)
+            .match_requests(|r| encrypted_root(r, "/dev/sda1", Some(30), Some("alias/web")))
+            .then_output(out);
+        // The opt-out: no mapping (the image's own applies), no lookup.
+        let opted_out = mock!(Client::run_instances)
+            .match_requests(|r| r.block_device_mappings().is_empty())
+            .then_output(out);
+        // The image's size is the default; a size override wins over it.
+        let image = mock!(Client::describe_images).then_output(|| {
+            DescribeImagesOutput::builder()
+                .images(sdk_image("ami-0123456789abcdef0", "/dev/xvda", 8, t::DeviceType::Ebs))
+                .build()
+        });
+        let looked_up = mock!(Client::run_instances)
+            .match_requests(|r| encrypted_root(r, "/dev/xvda", Some(50), None))
+            .then_output(out);
+        let ec2 = client(&[&named, &opted_out, &image, &looked_up]);
+        let r = req()
+            .root_device_name("/dev/sda1")
+            .root_kms_key_id("alias/web")
+            .root_volume_size_gib(30);
+        ec2.run_instances(r.build().unwrap()).await.unwrap();
+        ec2.run_instances(req().encrypt_root_volume(false).build().unwrap())
+            .await
+            .unwrap();
+        ec2.run_instances(req().root_volume_size_gib(50).build().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                named.num_calls(),
+                opted_out.num_calls(),
+                image.num_calls(),
+                looked_up.num_calls()
+            ),
+            (1, 1, 1, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_instance_store_image_is_refused_before_run_instances() {
+        let image = mock!(Client::describe_images).then_output(|| {
+            DescribeImagesOutput::builder()
+                .images(sdk_image(
+                    "ami-0123456789abcdef0",
+                    "/dev/sda1",
+                    8,
+                    t::DeviceType::InstanceStore,
+                ))
+                .build()
+        });
+        let nothing = mock!(Client::describe_images).then_output(|| DescribeImagesOutput::builder().build());
+        // No RunInstances rule: a launch would fail differently.
+        let ec2 = client(&[&image, &nothing]);
+        let req = RunInstancesRequest::builder()
+            .image_id("ami-0123456789abcdef0".parse().unwrap())
+            .instance_type("t3.micro".parse().unwrap())
+            .build()
+            .unwrap();
+        let e = ec2.run_instances(req.clone()).await.unwrap_err();
+        let Error::Validation { field, rule } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(field, "encrypt_root_volume");
+        assert!(
+            rule.contains("instance-store") && rule.contains("encrypt_root_volume(false)"),
+            "{rule}"
+        );
+        let e = ec2.run_instances(req).await.unwrap_err();
+        assert!(e.is_not_found(), "an image DescribeImages does not list: {e:?}");
+    }
+
+    #[tokio::test]
+    async fn images_and_instances_report_root_devices() {
+        let images = mock!(Client::describe_images).then_output(|| {
+            DescribeImagesOutput::builder()
+                .images(sdk_image("ami-0123456789abcdef0", "/dev/xvda", 8, t::DeviceType::Ebs))
+                .build()
+        });
+        let instances = mock!(Client::describe_instances).then_output(|| {
+            let mut i = sdk_instance_builder("i-0123456789abcdef0", t::InstanceStateName::Running)
+                .root_device_name("/dev/xvda");
+            for (device, vol, dot) in [
+                ("/dev/xvda", "vol-0123456789abcdef0", true),
+                ("/dev/sdf", "vol-0123456789abcdef1", false),
+            ] {
+                i = i.block_device_mappings(
+                    t::InstanceBlockDeviceMapping::builder()
+                        .device_name(device)
+                        .ebs(
+                            t::EbsInstanceBlockDevice::builder()
+                                .volume_id(vol)
+                                .delete_on_termination(dot)
+                                .status(t::AttachmentStatus::Attached)
+                                .build(),
+                        )
+                        .build(),
+                );
+            }
+            DescribeInstancesOutput::builder()
+                .reservations(t::Reservation::builder().instances(i.build()).build())
+                .build()
+        });
+        let ec2 = client(&[&images, &instances]);
+        let img = ec2.describe_images(Default::default()).await.unwrap().remove(0);
+        assert_eq!(
+            (
+                img.root_device_name.as_deref(),
+                img.root_device_type.as_deref(),
+                img.root_volume_size_gib
+            ),
+            (Some("/dev/xvda"), Some("ebs"), Some(8))
+        );
+        let i = ec2.describe_instances(Default::default()).await.unwrap().remove(0);
+        assert_eq!(i.root_device_name.as_deref(), Some("/dev/xvda"));
+        assert_eq!(i.block_devices.len(), 2);
+        assert_eq!(i.root_volume_id().unwrap(), "vol-0123456789abcdef0");
+        assert!(i.block_devices[0].delete_on_termination && !i.block_devices[1].delete_on_termination);
+    }
+
+    #[tokio::test]
+    async fn authorize_ingress_sends_canonical_ipv6_ranges() {
+        let rule = mock!(Client::authorize_security_group_ingress)
+            .match_requests(|r| {
+                let [p] = r.ip_permissions() else { return false };
+                let [range] = p.ipv6_ranges() else { return false };
+                p.ip_ranges().is_empty()
+                    && p.user_id_group_pairs().is_empty()
+                    && range.cidr_ipv6() == Some("2001:db8::/64")
+                    && range.description() == Some("v6 clients")
+                    && p.from_port() == Some(443)
+            })
+            .then_output(|| AuthorizeSecurityGroupIngressOutput::builder().r#return(true).build());
+        let described = mock!(Client::describe_security_groups).then_output(|| {
+            DescribeSecurityGroupsOutput::builder()
+                .security_groups(
+                    t::SecurityGroup::builder()
+                        .group_id("sg-0123456789abcdef0")
+                        .group_name("web")
+                        .vpc_id("vpc-0123456789abcdef0")
+                        .ip_permissions(
+                            t::IpPermission::builder()
+                                .ip_protocol("tcp")
+                                .from_port(443)
+                                .to_port(443)
+                                .ipv6_ranges(t::Ipv6Range::builder().cidr_ipv6("2001:db8::/64").build())
+                                .ip_ranges(t::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let ec2 = client(&[&rule, &described]);
+        let req = AuthorizeIngressRequest::builder()
+            .group_id("sg-0123456789abcdef0".parse().unwrap())
+            .from_port(443)
+            .source(IngressSource::CidrIpv6("2001:db8::1/64".into()))
+            .description("v6 clients")
+            .build()
+            .unwrap();
+        ec2.authorize_ingress(req).await.unwrap();
+        let g = ec2
+            .describe_security_groups(Default::default())
+            .await
+            .unwrap()
+            .remove(0);
+        let sources: Vec<&IngressSource> = g.ingress.iter().map(|r| &r.source).collect();
+        assert_eq!(
+            sources,
+            [
+                &IngressSource::Cidr("0.0.0.0/0".into()),
+                &IngressSource::CidrIpv6("2001:db8::/64".into())
+            ]
+        );
     }
 
     #[tokio::test]
@@ -1022,6 +1363,18 @@ mod tests {
     async fn invalid_requests_are_not_sent() {
         // No rules: any request reaching the client would fail differently.
         let ec2 = client(&[]);
+        // A rule the network guard refuses, made by hand (past the builder).
+        let wide_ssh = AuthorizeIngressRequest {
+            group_id: "sg-0123456789abcdef0".parse().unwrap(),
+            protocol: "tcp".into(),
+            from_port: 22,
+            to_port: None,
+            source: IngressSource::Cidr("128.0.0.0/1".into()),
+            description: None,
+            allow_wide_admin_access: false,
+        };
+        let e = ec2.authorize_ingress(wide_ssh).await.unwrap_err();
+        assert!(matches!(e, Error::Validation { .. }), "{e:?}");
         let e = ec2.terminate_instances(vec![]).await.unwrap_err();
         assert!(matches!(e, Error::Validation { .. }), "{e:?}");
         let e = ec2

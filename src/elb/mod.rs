@@ -48,8 +48,14 @@ service_trait! {
         /// Load balancers by ARN or name (empty request: all). An unknown explicit ARN or name
         /// answers `LoadBalancerNotFound`.
         fn describe_load_balancers(req: DescribeLoadBalancersRequest) -> Vec<LoadBalancer> = "DescribeLoadBalancers";
-        /// Deletes a load balancer and its listeners (succeeds if it does not exist).
+        /// Deletes a load balancer and its listeners (succeeds if it does not exist;
+        /// `OperationNotPermitted` while [`DELETION_PROTECTION`] is on).
         fn delete_load_balancer(arn: LoadBalancerArn) -> () = "DeleteLoadBalancer";
+        /// Sets load balancer attributes (see [`DROP_INVALID_HEADER_FIELDS`],
+        /// [`DELETION_PROTECTION`]); returns all attributes.
+        fn modify_load_balancer_attributes(arn: LoadBalancerArn, attributes: Attributes) -> Attributes = "ModifyLoadBalancerAttributes";
+        /// A load balancer's attributes.
+        fn describe_load_balancer_attributes(arn: LoadBalancerArn) -> Attributes = "DescribeLoadBalancerAttributes";
         /// Creates a target group (idempotent like [`Elbv2::create_load_balancer`]).
         fn create_target_group(req: CreateTargetGroupRequest) -> TargetGroup = "CreateTargetGroup";
         /// Target groups by ARN, name or load balancer (empty request: all).
@@ -66,7 +72,8 @@ service_trait! {
         fn deregister_targets(arn: TargetGroupArn, targets: Vec<Target>) -> () = "DeregisterTargets";
         /// The health of the given targets (empty: every registered target).
         fn describe_target_health(arn: TargetGroupArn, targets: Vec<Target>) -> Vec<TargetHealth> = "DescribeTargetHealth";
-        /// Creates a listener whose default action forwards to a target group.
+        /// Creates a listener whose default action forwards to a target group, or redirects
+        /// to HTTPS.
         fn create_listener(req: CreateListenerRequest) -> Listener = "CreateListener";
         /// The listeners of a load balancer.
         fn describe_listeners(arn: LoadBalancerArn) -> Vec<Listener> = "DescribeListeners";
@@ -87,6 +94,21 @@ pub type Attributes = BTreeMap<String, String>;
 /// (ELBv2 API reference, `TargetGroupAttribute`).
 pub const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
 
+/// The load balancer attribute that drops HTTP headers whose names are not valid (`true` /
+/// `false`, AWS's default `false`; ELBv2 API reference, `LoadBalancerAttribute`). Security
+/// reviews (AWS Security Hub control ELB.4) ask for `true`.
+pub const DROP_INVALID_HEADER_FIELDS: &str = "routing.http.drop_invalid_header_fields.enabled";
+
+/// The load balancer attribute that refuses DeleteLoadBalancer while `true` (AWS's default
+/// `false`).
+pub const DELETION_PROTECTION: &str = "deletion_protection.enabled";
+
+/// The TLS policy this crate's HTTPS listeners use unless told otherwise: TLS 1.3 and 1.2 with
+/// forward-secret ciphers only, the console's default for new HTTPS listeners ("Security
+/// policies for your Application Load Balancer", Elastic Load Balancing user guide). The API's
+/// own default, used when no policy is sent, is the older `ELBSecurityPolicy-2016-08`.
+pub const DEFAULT_TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
+
 /// The default deregistration delay in seconds.
 pub const DEFAULT_DEREGISTRATION_DELAY_SECS: u32 = 300;
 
@@ -105,6 +127,12 @@ pub fn validate_attributes(attributes: &Attributes) -> Result<()> {
                 Error::validation(DEREGISTRATION_DELAY, format!("must be a number of seconds (got {v:?})"))
             })?;
             validate::in_range(DEREGISTRATION_DELAY, secs, 0, 3600)?;
+        }
+        if (k == DROP_INVALID_HEADER_FIELDS || k == DELETION_PROTECTION) && v != "true" && v != "false" {
+            return Err(Error::validation(
+                k.as_str(),
+                format!("must be `true` or `false` (got {v:?})"),
+            ));
         }
     }
     Ok(())
@@ -712,8 +740,11 @@ pub struct Listener {
     /// The port it listens on.
     pub port: u16,
     /// The target group its default action forwards to (`None` if the default action is not
-    /// a forward, e.g. a redirect made outside this crate).
+    /// a forward).
     pub default_target_group: Option<TargetGroupArn>,
+    /// The HTTPS port its default action redirects to (HTTP 301, same host, path and query),
+    /// `None` if it is not such a redirect.
+    pub redirect_to_https: Option<u16>,
     /// The default certificate (HTTPS).
     pub certificate_arn: Option<Arn>,
     /// The security policy (HTTPS).
@@ -733,10 +764,14 @@ pub struct CreateListenerRequest {
     pub port: u16,
     /// The certificate: required for HTTPS, not allowed for HTTP.
     pub certificate_arn: Option<Arn>,
-    /// The security policy (HTTPS only; default: AWS's default policy).
+    /// The security policy (HTTPS only; `None`: the API's default, `ELBSecurityPolicy-2016-08`;
+    /// the web tier sends [`DEFAULT_TLS_POLICY`]).
     pub ssl_policy: Option<String>,
-    /// Where the default action forwards.
-    pub default_target_group: TargetGroupArn,
+    /// Where the default action forwards (exactly one of this and `redirect_to_https`).
+    pub default_target_group: Option<TargetGroupArn>,
+    /// The default action redirects to HTTPS on this port (HTTP 301, same host, path and
+    /// query; for an HTTP listener in front of an HTTPS one).
+    pub redirect_to_https: Option<u16>,
     /// Tags.
     #[builder(default)]
     pub tags: Tags,
@@ -773,6 +808,18 @@ impl Validate for CreateListenerRequest {
         }
         if let Some(p) = &self.ssl_policy {
             validate::len_in("ssl_policy", p, 1, 255)?;
+        }
+        match (&self.default_target_group, self.redirect_to_https) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(Error::validation(
+                    "default_target_group",
+                    "give exactly one default action: default_target_group or redirect_to_https",
+                ));
+            }
+            (None, Some(0)) => {
+                return Err(Error::validation("redirect_to_https", "must be a port 1-65535 (got 0)"));
+            }
+            _ => {}
         }
         validate::tags("tags", &self.tags)
     }

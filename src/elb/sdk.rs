@@ -161,12 +161,22 @@ fn listener_from(l: &t::Listener) -> Result<Listener> {
         })
         .map(str::parse)
         .transpose()?;
+    // A redirect to HTTPS on the same host, path and query (what this crate creates).
+    let redirect_to_https = l
+        .default_actions()
+        .iter()
+        .find(|a| a.r#type() == Some(&t::ActionTypeEnum::Redirect))
+        .and_then(|a| a.redirect_config())
+        .filter(|r| r.protocol() == Some("HTTPS") && r.host().is_none_or(|h| h == "#{host}"))
+        .and_then(|r| r.port())
+        .and_then(|p| p.parse::<u16>().ok());
     Ok(Listener {
         arn: parse_id(SVC, "ListenerArn", l.listener_arn())?,
         load_balancer_arn: parse_id(SVC, "LoadBalancerArn", l.load_balancer_arn())?,
         protocol,
         port: u16_from("Port", l.port())?,
         default_target_group,
+        redirect_to_https,
         certificate_arn: l
             .certificates()
             .first()
@@ -367,6 +377,46 @@ impl super::Elbv2 for SdkElbv2 {
         Ok(())
     }
 
+    async fn modify_load_balancer_attributes(
+        &self,
+        arn: LoadBalancerArn,
+        attributes: Attributes,
+    ) -> Result<Attributes> {
+        validate_attributes(&attributes)?;
+        let attrs = attributes
+            .iter()
+            .map(|(k, v)| t::LoadBalancerAttribute::builder().key(k).value(v).build())
+            .collect();
+        let resp = self
+            .client
+            .modify_load_balancer_attributes()
+            .load_balancer_arn(arn.as_str())
+            .set_attributes(Some(attrs))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(resp
+            .attributes()
+            .iter()
+            .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or("").to_string())))
+            .collect())
+    }
+
+    async fn describe_load_balancer_attributes(&self, arn: LoadBalancerArn) -> Result<Attributes> {
+        let resp = self
+            .client
+            .describe_load_balancer_attributes()
+            .load_balancer_arn(arn.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(resp
+            .attributes()
+            .iter()
+            .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or("").to_string())))
+            .collect())
+    }
+
     async fn modify_target_group_attributes(&self, arn: TargetGroupArn, attributes: Attributes) -> Result<Attributes> {
         validate_attributes(&attributes)?;
         let attrs = attributes
@@ -453,10 +503,25 @@ impl super::Elbv2 for SdkElbv2 {
 
     async fn create_listener(&self, req: CreateListenerRequest) -> Result<Listener> {
         req.validate()?;
-        let forward = t::Action::builder()
-            .r#type(t::ActionTypeEnum::Forward)
-            .target_group_arn(req.default_target_group.as_str())
-            .build();
+        let action = match (&req.default_target_group, req.redirect_to_https) {
+            (Some(tg), _) => t::Action::builder()
+                .r#type(t::ActionTypeEnum::Forward)
+                .target_group_arn(tg.as_str())
+                .build(),
+            (None, port) => t::Action::builder()
+                .r#type(t::ActionTypeEnum::Redirect)
+                .redirect_config(
+                    t::RedirectActionConfig::builder()
+                        .protocol("HTTPS")
+                        .port(port.unwrap_or(443).to_string())
+                        .host("#{host}")
+                        .path("/#{path}")
+                        .query("#{query}")
+                        .status_code(t::RedirectActionStatusCodeEnum::Http301)
+                        .build(),
+                )
+                .build(),
+        };
         let resp = self
             .client
             .create_listener()
@@ -469,7 +534,7 @@ impl super::Elbv2 for SdkElbv2 {
                     .map(|c| vec![t::Certificate::builder().certificate_arn(c.as_str()).build()]),
             )
             .set_ssl_policy(req.ssl_policy.clone())
-            .default_actions(forward)
+            .default_actions(action)
             .set_tags(sdk_tags(&req.tags))
             .send()
             .await

@@ -19,8 +19,10 @@ use tokio::time::Instant;
 const AMAZON_OWNER: &str = "137112412989";
 /// The owner id of Canonical's Ubuntu images.
 const CANONICAL_OWNER: &str = "099720109477";
-/// The root device of every simulated instance (Amazon Linux 2023 uses `/dev/xvda`).
+/// The root device of Amazon Linux 2023 images (Ubuntu's is `/dev/sda1`).
 const ROOT_DEVICE: &str = "/dev/xvda";
+/// The root volume size of every simulated image (Amazon Linux 2023 and Ubuntu: 8 GiB).
+const ROOT_SIZE_GIB: u32 = 8;
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -73,6 +75,8 @@ struct AttachRec {
     device: String,
     started: Instant,
     detach_started: Option<Instant>,
+    /// Deleted with the instance (root volumes launched by RunInstances).
+    delete_on_termination: bool,
 }
 
 struct SnapshotRec {
@@ -247,6 +251,8 @@ fn settle(ec2: &mut Ec2State, cfg: &SimConfig, now: Instant) {
     }
     ec2.instances
         .retain(|_, r| r.terminated_at(cfg).is_none_or(|t| now < t + cfg.terminated_visible));
+    // Volumes marked DeleteOnTermination go with their terminated instance.
+    let mut deleted_with_instance = Vec::new();
     for rec in ec2.volumes.values_mut() {
         if let Some(a) = &rec.attachment {
             let detached = a.detach_started.is_some_and(|d| now >= d + cfg.volume_attach);
@@ -254,6 +260,9 @@ fn settle(ec2: &mut Ec2State, cfg: &SimConfig, now: Instant) {
                 .instances
                 .get(&a.instance_id)
                 .is_none_or(|i| i.terminated_at(cfg).is_some_and(|t| now >= t));
+            if released && a.delete_on_termination && a.detach_started.is_none() {
+                deleted_with_instance.push(rec.vol.id.clone());
+            }
             if detached || released {
                 rec.attachment = None;
             }
@@ -270,16 +279,40 @@ fn settle(ec2: &mut Ec2State, cfg: &SimConfig, now: Instant) {
                     None if now >= a.started + cfg.volume_attach => AttachmentState::Attached,
                     None => AttachmentState::Attaching,
                 },
-                delete_on_termination: false,
+                delete_on_termination: a.delete_on_termination,
             })
             .collect();
-        rec.vol.state = if now < rec.created + cfg.volume_create {
-            VolumeState::Creating
-        } else if rec.attachment.is_some() {
+        // Only available volumes can be attached, except a root volume, which is in use from
+        // its launch.
+        rec.vol.state = if rec.attachment.is_some() {
             VolumeState::InUse
+        } else if now < rec.created + cfg.volume_create {
+            VolumeState::Creating
         } else {
             VolumeState::Available
         };
+    }
+    for id in deleted_with_instance {
+        ec2.volumes.remove(&id);
+    }
+    // Each instance lists the volumes attached to it (DescribeInstances' BlockDeviceMappings).
+    let mut devices: BTreeMap<InstanceId, Vec<InstanceBlockDevice>> = BTreeMap::new();
+    for rec in ec2.volumes.values() {
+        if let Some(a) = &rec.attachment {
+            devices
+                .entry(a.instance_id.clone())
+                .or_default()
+                .push(InstanceBlockDevice {
+                    device_name: a.device.clone(),
+                    volume_id: rec.vol.id.clone(),
+                    delete_on_termination: a.delete_on_termination,
+                });
+        }
+    }
+    for rec in ec2.instances.values_mut() {
+        let mut list = devices.remove(&rec.inst.id).unwrap_or_default();
+        list.sort_by(|a, b| a.device_name.cmp(&b.device_name));
+        rec.inst.block_devices = list;
     }
     for rec in ec2.snapshots.values_mut().filter(|r| !r.direct) {
         let total = cfg.snapshot_complete;
@@ -438,6 +471,11 @@ pub(crate) fn seed_region(st: &mut SimState, config: &SimConfig) {
     for (owner, name, date) in catalogue {
         let id = parse_sim_id(SimCloud::new_id(st, "ami"));
         let architecture = if name.contains("arm64") { "arm64" } else { "x86_64" };
+        let root = if owner == CANONICAL_OWNER {
+            "/dev/sda1"
+        } else {
+            ROOT_DEVICE
+        };
         st.ec2.images.push(Image {
             id,
             name: name.into(),
@@ -445,6 +483,9 @@ pub(crate) fn seed_region(st: &mut SimState, config: &SimConfig) {
             creation_date: date.into(),
             architecture: architecture.into(),
             state: "available".into(),
+            root_device_name: Some(root.into()),
+            root_device_type: Some("ebs".into()),
+            root_volume_size_gib: Some(ROOT_SIZE_GIB),
         });
     }
 }
@@ -458,7 +499,9 @@ where
 }
 
 /// Adds every live EC2 resource: instances not yet terminated, non-default security groups,
-/// volumes, and snapshots.
+/// volumes, and snapshots. Volumes that go with their instance (attached with
+/// DeleteOnTermination, as RunInstances' root volumes are) are counted as `root volume`, apart
+/// from the `volume`s a caller creates and must delete.
 pub(crate) fn inventory(st: &mut SimState, now: Instant, inv: &mut Inventory) {
     let cfg = st.ec2.config.clone();
     settle(&mut st.ec2, &cfg, now);
@@ -469,8 +512,9 @@ pub(crate) fn inventory(st: &mut SimState, now: Instant, inv: &mut Inventory) {
     for rec in ec2.groups.values().filter(|g| !g.is_default) {
         inv.add("security group", rec.group.id.as_str());
     }
-    for id in ec2.volumes.keys() {
-        inv.add("volume", id.as_str());
+    for (id, rec) in &ec2.volumes {
+        let with_instance = rec.attachment.as_ref().is_some_and(|a| a.delete_on_termination);
+        inv.add(if with_instance { "root volume" } else { "volume" }, id.as_str());
     }
     for id in ec2.snapshots.keys() {
         inv.add("snapshot", id.as_str());
@@ -662,7 +706,7 @@ impl crate::ec2::Ec2 for SimCloud {
             };
             if rec.group.ingress.iter().any(same) {
                 let peer = match &rule.source {
-                    IngressSource::Cidr(c) => c.clone(),
+                    IngressSource::Cidr(c) | IngressSource::CidrIpv6(c) => c.clone(),
                     IngressSource::Group(g) => g.to_string(),
                 };
                 return Err(err(
@@ -701,9 +745,10 @@ impl crate::ec2::Ec2 for SimCloud {
                     .map(|r| r.inst.clone())
                     .collect());
             }
-            if !st.ec2.images.iter().any(|i| i.id == req.image_id) {
+            let Some(image) = st.ec2.images.iter().find(|i| i.id == req.image_id) else {
                 return Err(not_found(Kind::Image, &[req.image_id.as_str()]));
-            }
+            };
+            let disks = launch_disks(&req, image, cfg)?;
             let subnet = match &req.subnet_id {
                 Some(id) => st
                     .ec2
@@ -768,7 +813,43 @@ impl crate::ec2::Ec2 for SimCloud {
                     http_tokens_required: req.require_imdsv2,
                     launch_time: Some(wall),
                     tags: req.tags.clone(),
+                    root_device_name: disks.first().map(|d| d.device.clone()),
+                    block_devices: Vec::new(),
                 };
+                // The root volume (and any other mapped volume), attached from the launch and
+                // tagged like the instance (the adapter's TagSpecifications name both).
+                for disk in &disks {
+                    let vid: VolumeId = parse_sim_id(SimCloud::new_id(st, "vol"));
+                    let vol = Volume {
+                        id: vid.clone(),
+                        size_gib: disk.size_gib,
+                        volume_type: VolumeType::Gp3,
+                        iops: Some(3_000),
+                        throughput: Some(125),
+                        encrypted: disk.kms_key_id.is_some(),
+                        kms_key_id: disk.kms_key_id.clone(),
+                        availability_zone: subnet.availability_zone.clone(),
+                        state: VolumeState::InUse,
+                        snapshot_id: None,
+                        attachments: Vec::new(),
+                        tags: req.tags.clone(),
+                    };
+                    let attachment = Some(AttachRec {
+                        instance_id: id.clone(),
+                        device: disk.device.clone(),
+                        started: now,
+                        detach_started: None,
+                        delete_on_termination: true,
+                    });
+                    st.ec2.volumes.insert(
+                        vid,
+                        VolumeRec {
+                            vol,
+                            created: now,
+                            attachment,
+                        },
+                    );
+                }
                 launched.push(inst.clone());
                 st.ec2.instances.insert(
                     id,
@@ -895,14 +976,7 @@ impl crate::ec2::Ec2 for SimCloud {
                 VolumeType::Io1 | VolumeType::Io2 => (req.iops, None),
                 _ => (None, None),
             };
-            let kms_key_id = encrypted.then(|| {
-                req.kms_key_id.clone().unwrap_or_else(|| {
-                    format!(
-                        "arn:aws:kms:{}:{}:key/0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
-                        cfg.region, cfg.account_id
-                    )
-                })
-            });
+            let kms_key_id = encrypted.then(|| req.kms_key_id.clone().unwrap_or_else(|| default_kms_key(cfg)));
             let id: VolumeId = parse_sim_id(SimCloud::new_id(st, "vol"));
             let vol = Volume {
                 id: id.clone(),
@@ -1008,6 +1082,7 @@ impl crate::ec2::Ec2 for SimCloud {
                 device: req.device.clone(),
                 started: now,
                 detach_started: None,
+                delete_on_termination: false,
             });
             settle(&mut st.ec2, cfg, now);
             first_attachment(&st.ec2, vid)
@@ -1172,6 +1247,69 @@ impl crate::ec2::Ec2 for SimCloud {
             Ok(())
         })
     }
+}
+
+/// The default EBS key of the simulated account (`aws/ebs`).
+fn default_kms_key(cfg: &SimConfig) -> String {
+    format!(
+        "arn:aws:kms:{}:{}:key/0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
+        cfg.region, cfg.account_id
+    )
+}
+
+/// A volume RunInstances creates for each instance.
+struct LaunchDisk {
+    device: String,
+    size_gib: u32,
+    /// `Some` when encrypted.
+    kms_key_id: Option<String>,
+}
+
+/// The volumes each instance of `req` gets, the root volume first: the image's root device
+/// (gp3, 8 GiB, unencrypted, deleted on termination, as the catalogue's images map it) with the
+/// request's encrypted mapping applied. A mapping naming another device adds a second, empty
+/// volume there (it needs a size, as on AWS) and leaves the root as the image has it.
+fn launch_disks(req: &RunInstancesRequest, image: &Image, cfg: &SimConfig) -> crate::Result<Vec<LaunchDisk>> {
+    let root_device = image.root_device_name.clone().unwrap_or_else(|| ROOT_DEVICE.into());
+    let image_size = image.root_volume_size_gib.unwrap_or(ROOT_SIZE_GIB);
+    let mut root = LaunchDisk {
+        device: root_device.clone(),
+        size_gib: image_size,
+        kms_key_id: None,
+    };
+    if !req.encrypt_root_volume {
+        return Ok(vec![root]);
+    }
+    let kms = Some(req.root_kms_key_id.clone().unwrap_or_else(|| default_kms_key(cfg)));
+    let device = req.root_device_name.clone().unwrap_or_else(|| root_device.clone());
+    if device != root_device {
+        let Some(size_gib) = req.root_volume_size_gib else {
+            return Err(err(
+                "MissingParameter",
+                format!("The request must contain the parameter size or snapshotId for device {device}"),
+            ));
+        };
+        return Ok(vec![
+            root,
+            LaunchDisk {
+                device,
+                size_gib,
+                kms_key_id: kms,
+            },
+        ]);
+    }
+    let size_gib = req.root_volume_size_gib.unwrap_or(image_size);
+    if size_gib < image_size {
+        return Err(err(
+            "InvalidBlockDeviceMapping",
+            format!(
+                "Volume of size {size_gib}GB is smaller than the image's root snapshot, expect size >= {image_size}GB"
+            ),
+        ));
+    }
+    root.size_gib = size_gib;
+    root.kms_key_id = kms;
+    Ok(vec![root])
 }
 
 fn snapshot_state_name(s: SnapshotState) -> &'static str {
@@ -1529,6 +1667,171 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn root_volumes_are_encrypted_attached_and_deleted_with_the_instance() {
+        let sim = SimCloud::new();
+        let i = run(&sim, |r| RunInstancesRequest {
+            tags: tags("app", "web"),
+            ..r
+        })
+        .await;
+        assert_eq!(i.root_device_name.as_deref(), Some(ROOT_DEVICE));
+        let root_id = i.root_volume_id().cloned().expect("listed at launch");
+        assert!(i.block_devices[0].delete_on_termination);
+        let root = vol(&sim, &root_id).await.unwrap();
+        assert!(
+            root.encrypted
+                && root
+                    .kms_key_id
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("arn:aws:kms:us-east-1:")
+        );
+        assert_eq!(
+            (root.volume_type, root.size_gib, root.state),
+            (VolumeType::Gp3, 8, VolumeState::InUse)
+        );
+        assert_eq!(root.tags, tags("app", "web"), "tagged like the instance");
+        let a = &root.attachments[0];
+        assert_eq!((&a.instance_id, a.device.as_str()), (&i.id, ROOT_DEVICE));
+        assert!(a.delete_on_termination);
+        // Counted apart from the volumes a caller must delete, and gone with the instance.
+        let inv = sim.inventory();
+        assert_eq!((inv.count("root volume"), inv.count("volume")), (1, 0), "{inv}");
+        sim.terminate_instances(vec![i.id.clone()]).await.unwrap();
+        assert!(vol(&sim, &root_id).await.is_ok(), "still there while shutting down");
+        advance(sim.config().instance_shutdown).await;
+        assert_eq!(code(&vol(&sim, &root_id).await.unwrap_err()), "InvalidVolume.NotFound");
+        assert!(describe(&sim, &i.id).await.unwrap().block_devices.is_empty());
+        assert!(sim.inventory().is_empty(), "{}", sim.inventory());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn root_volume_settings_and_the_opt_out() {
+        let sim = SimCloud::new();
+        let root_of = |i: &Instance| i.root_volume_id().cloned().unwrap();
+        // A KMS key and a size.
+        let i = run(&sim, |r| RunInstancesRequest {
+            root_kms_key_id: Some("alias/web".into()),
+            root_volume_size_gib: Some(30),
+            ..r
+        })
+        .await;
+        let v = vol(&sim, &root_of(&i)).await.unwrap();
+        assert_eq!(
+            (v.encrypted, v.kms_key_id.as_deref(), v.size_gib),
+            (true, Some("alias/web"), 30)
+        );
+        // The opt-out: the image's own root volume, unencrypted.
+        let plain = run(&sim, |r| RunInstancesRequest {
+            encrypt_root_volume: false,
+            ..r
+        })
+        .await;
+        let v = vol(&sim, &root_of(&plain)).await.unwrap();
+        assert_eq!((v.encrypted, &v.kms_key_id, v.size_gib), (false, &None, 8));
+        // Ubuntu's root device is /dev/sda1.
+        let ubuntu = DescribeImagesRequest::builder()
+            .owners(vec![CANONICAL_OWNER.into()])
+            .build()
+            .unwrap();
+        let ubuntu = sim.describe_images(ubuntu).await.unwrap().remove(0);
+        assert_eq!(ubuntu.root_device_name.as_deref(), Some("/dev/sda1"));
+        let u = run(&sim, |r| RunInstancesRequest {
+            image_id: ubuntu.id.clone(),
+            ..r
+        })
+        .await;
+        assert_eq!(u.block_devices[0].device_name, "/dev/sda1");
+        assert!(vol(&sim, &root_of(&u)).await.unwrap().encrypted);
+        // Smaller than the image's snapshot; another device without a size; neither launches.
+        let before = sim.inventory();
+        let img = image(&sim).await;
+        let req = |f: fn(RunInstancesRequest) -> RunInstancesRequest| {
+            f(RunInstancesRequest::builder()
+                .image_id(img.clone())
+                .instance_type("t3.micro".parse().unwrap())
+                .build()
+                .unwrap())
+        };
+        let small = req(|r| RunInstancesRequest {
+            root_volume_size_gib: Some(4),
+            ..r
+        });
+        assert_eq!(
+            code(&sim.run_instances(small).await.unwrap_err()),
+            "InvalidBlockDeviceMapping"
+        );
+        let elsewhere = req(|r| RunInstancesRequest {
+            root_device_name: Some("/dev/sdf".into()),
+            ..r
+        });
+        assert_eq!(
+            code(&sim.run_instances(elsewhere).await.unwrap_err()),
+            "MissingParameter"
+        );
+        assert_eq!(sim.inventory(), before);
+        // Another device with a size: an extra encrypted volume; the root stays the image's.
+        let extra = run(&sim, |r| RunInstancesRequest {
+            root_device_name: Some("/dev/sdf".into()),
+            root_volume_size_gib: Some(20),
+            ..r
+        })
+        .await;
+        let devices: Vec<&str> = extra.block_devices.iter().map(|d| d.device_name.as_str()).collect();
+        assert_eq!(devices, ["/dev/sdf", ROOT_DEVICE]);
+        assert!(!vol(&sim, &root_of(&extra)).await.unwrap().encrypted);
+        let ids: Vec<InstanceId> = [i, plain, u, extra].into_iter().map(|i| i.id).collect();
+        sim.terminate_instances(ids).await.unwrap();
+        advance(sim.config().instance_shutdown).await;
+        assert!(sim.inventory().is_empty(), "{}", sim.inventory());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ingress_rules_are_canonical_and_take_ipv6() {
+        let sim = SimCloud::new();
+        let g = group(&sim, "cidrs").await;
+        let req = |source: IngressSource| {
+            AuthorizeIngressRequest::builder()
+                .group_id(g.clone())
+                .from_port(443)
+                .source(source)
+                .build()
+                .unwrap()
+        };
+        sim.authorize_ingress(req(IngressSource::Cidr("10.1.2.3/16".into())))
+            .await
+            .unwrap();
+        sim.authorize_ingress(req(IngressSource::CidrIpv6("2001:db8::1/64".into())))
+            .await
+            .unwrap();
+        let e = sim
+            .authorize_ingress(req(IngressSource::Cidr("10.1.0.0/16".into())))
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "InvalidPermission.Duplicate");
+        assert!(e.to_string().contains("peer: 10.1.0.0/16"), "{e}");
+        let found = sim
+            .describe_security_groups(
+                DescribeSecurityGroupsRequest::builder()
+                    .group_ids(vec![g.clone()])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+            .remove(0);
+        let sources: Vec<&IngressSource> = found.ingress.iter().map(|r| &r.source).collect();
+        assert_eq!(
+            sources,
+            [
+                &IngressSource::Cidr("10.1.0.0/16".into()),
+                &IngressSource::CidrIpv6("2001:db8::/64".into())
+            ]
+        );
+        sim.delete_security_group(g).await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn instance_lifecycle_has_exact_timings() {
         let sim = SimCloud::new();
         let i = run(&sim, |r| r).await;
@@ -1864,7 +2167,14 @@ mod tests {
             .attached_to(i.id.clone())
             .build()
             .unwrap();
-        assert_eq!(sim.describe_volumes(by_instance).await.unwrap().len(), 1);
+        // The data volume, and the root volume the launch made.
+        let on_instance = sim.describe_volumes(by_instance).await.unwrap();
+        let root = describe(&sim, &i.id).await.unwrap().root_volume_id().cloned().unwrap();
+        let mut ids: Vec<&VolumeId> = on_instance.iter().map(|v| &v.id).collect();
+        ids.sort();
+        let mut want = vec![&v.id, &root];
+        want.sort();
+        assert_eq!(ids, want);
 
         assert_eq!(code(&sim.delete_volume(v.id.clone()).await.unwrap_err()), "VolumeInUse");
         let d = sim.detach_volume(detach_req(&v.id)).await.unwrap();
@@ -2073,6 +2383,10 @@ mod tests {
             require_imdsv2: true,
             client_token: None,
             instance_profile: None,
+            encrypt_root_volume: true,
+            root_kms_key_id: None,
+            root_volume_size_gib: None,
+            root_device_name: None,
         };
         assert!(matches!(
             sim.run_instances(bad).await.unwrap_err(),

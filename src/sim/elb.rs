@@ -65,7 +65,19 @@ struct LbRec {
     lb: LoadBalancer,
     created_at: Instant,
     tags: Tags,
+    attributes: Attributes,
 }
+
+/// The load balancer attributes the simulator knows, with AWS's defaults (ELBv2 API reference,
+/// `LoadBalancerAttribute`; a subset).
+const LB_ATTRIBUTE_DEFAULTS: &[(&str, &str)] = &[
+    (DELETION_PROTECTION, "false"),
+    (DROP_INVALID_HEADER_FIELDS, "false"),
+    ("idle_timeout.timeout_seconds", "60"),
+    ("routing.http2.enabled", "true"),
+    ("routing.http.desync_mitigation_mode", "defensive"),
+    ("access_logs.s3.enabled", "false"),
+];
 
 struct TgRec {
     tg: TargetGroup,
@@ -495,6 +507,10 @@ impl crate::elb::Elbv2 for SimCloud {
             lb,
             created_at: now,
             tags: req.tags.clone(),
+            attributes: LB_ATTRIBUTE_DEFAULTS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         let view = lb_view(cfg, &rec, now);
         st.elb.lbs.push(rec);
@@ -536,6 +552,13 @@ impl crate::elb::Elbv2 for SimCloud {
         let mut st = self.lock();
         settle_all(&mut st, cfg, now);
         if let Some(i) = st.elb.lbs.iter().position(|r| r.lb.arn == arn) {
+            if st.elb.lbs[i].attributes.get(DELETION_PROTECTION).map(String::as_str) == Some("true") {
+                return Err(SimCloud::err(
+                    SVC,
+                    "OperationNotPermitted",
+                    format!("Load balancer '{arn}' cannot be deleted because deletion protection is enabled"),
+                ));
+            }
             let rec = st.elb.lbs.remove(i);
             st.elb.listeners.retain(|l| l.listener.load_balancer_arn != arn);
             st.elb.released.push((rec.lb.security_groups, now));
@@ -658,6 +681,43 @@ impl crate::elb::Elbv2 for SimCloud {
         }
         st.elb.tgs.retain(|r| r.tg.arn != arn);
         Ok(())
+    }
+
+    async fn modify_load_balancer_attributes(
+        &self,
+        arn: LoadBalancerArn,
+        attributes: Attributes,
+    ) -> Result<Attributes> {
+        validate_attributes(&attributes)?;
+        let mut st = self.lock();
+        let rec = st
+            .elb
+            .lbs
+            .iter_mut()
+            .find(|r| r.lb.arn == arn)
+            .ok_or_else(|| lb_not_found(arn.as_str()))?;
+        for k in attributes.keys() {
+            if !LB_ATTRIBUTE_DEFAULTS.iter().any(|(d, _)| d == k) {
+                return Err(SimCloud::err(
+                    SVC,
+                    "ValidationError",
+                    format!("Load balancer attribute key '{k}' is not recognized"),
+                ));
+            }
+        }
+        rec.attributes.extend(attributes);
+        Ok(rec.attributes.clone())
+    }
+
+    async fn describe_load_balancer_attributes(&self, arn: LoadBalancerArn) -> Result<Attributes> {
+        let st = self.lock();
+        let rec = st
+            .elb
+            .lbs
+            .iter()
+            .find(|r| r.lb.arn == arn)
+            .ok_or_else(|| lb_not_found(arn.as_str()))?;
+        Ok(rec.attributes.clone())
     }
 
     async fn modify_target_group_attributes(&self, arn: TargetGroupArn, attributes: Attributes) -> Result<Attributes> {
@@ -816,34 +876,37 @@ impl crate::elb::Elbv2 for SimCloud {
             .find(|r| r.lb.arn == req.load_balancer_arn)
             .ok_or_else(|| lb_not_found(req.load_balancer_arn.as_str()))?;
         let lb_vpc = lb.lb.vpc_id.clone();
-        let i = tg_index(&st, &req.default_target_group)?;
-        if st.elb.tgs[i].tg.vpc_id != lb_vpc {
-            return Err(SimCloud::err(
-                SVC,
-                "ValidationError",
-                format!(
-                    "Target group '{}' is in VPC '{}', not in the load balancer's VPC '{lb_vpc}'",
-                    req.default_target_group, st.elb.tgs[i].tg.vpc_id
-                ),
-            ));
+        if let Some(tg) = &req.default_target_group {
+            let i = tg_index(&st, tg)?;
+            if st.elb.tgs[i].tg.vpc_id != lb_vpc {
+                return Err(SimCloud::err(
+                    SVC,
+                    "ValidationError",
+                    format!(
+                        "Target group '{tg}' is in VPC '{}', not in the load balancer's VPC '{lb_vpc}'",
+                        st.elb.tgs[i].tg.vpc_id
+                    ),
+                ));
+            }
+            if let Some(other) = attachment(&st, cfg, tg)
+                && other.lb_arn != req.load_balancer_arn
+            {
+                return Err(SimCloud::err(
+                    SVC,
+                    "TargetGroupAssociationLimit",
+                    format!(
+                        "The following target groups cannot be associated with more than one load balancer: '{tg}'"
+                    ),
+                ));
+            }
         }
-        if let Some(other) = attachment(&st, cfg, &req.default_target_group)
-            && other.lb_arn != req.load_balancer_arn
-        {
-            return Err(SimCloud::err(
-                SVC,
-                "TargetGroupAssociationLimit",
-                format!(
-                    "The following target groups cannot be associated with more than one load balancer: '{}'",
-                    req.default_target_group
-                ),
-            ));
-        }
+        // With no policy given the API applies ELBSecurityPolicy-2016-08 (ELB user guide,
+        // "Security policies for your Application Load Balancer").
         let ssl_policy = match req.protocol {
             Protocol::Https => Some(
                 req.ssl_policy
                     .clone()
-                    .unwrap_or_else(|| "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string()),
+                    .unwrap_or_else(|| "ELBSecurityPolicy-2016-08".to_string()),
             ),
             Protocol::Http => None,
         };
@@ -856,7 +919,8 @@ impl crate::elb::Elbv2 for SimCloud {
             // CreateListener is idempotent: the same settings return the existing listener.
             let l = &existing.listener;
             let same = l.protocol == req.protocol
-                && l.default_target_group.as_ref() == Some(&req.default_target_group)
+                && l.default_target_group == req.default_target_group
+                && l.redirect_to_https == req.redirect_to_https
                 && l.certificate_arn == req.certificate_arn
                 && l.ssl_policy == ssl_policy;
             return if same {
@@ -884,7 +948,12 @@ impl crate::elb::Elbv2 for SimCloud {
             load_balancer_arn: req.load_balancer_arn.clone(),
             protocol: req.protocol,
             port: req.port,
-            default_target_group: Some(req.default_target_group.clone()),
+            default_target_group: req.default_target_group.clone(),
+            redirect_to_https: req
+                .default_target_group
+                .is_none()
+                .then_some(req.redirect_to_https)
+                .flatten(),
             certificate_arn: req.certificate_arn.clone(),
             ssl_policy,
         };

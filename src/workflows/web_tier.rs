@@ -5,13 +5,19 @@
 //! ```text
 //! network (default VPC + subnets) ─┬─ lb security group ─┬─ app security group ── instances ── wait running ─┐
 //! image (id or latest by name) ────┘                     ├─ load balancer ── wait active ──────────────────┤
-//! target group ───────────────────────────────────────────┴─ listener ───────────────────── register targets ─┴─ wait healthy
+//! target group ───────────────────────────────────────────┴─ listener(s) ──────────────── register targets ─┴─ wait healthy
 //!                                                            alarms (after load balancer, target group, instances)
+//!                                                            load balancer attributes (last)
 //! ```
 //!
-//! Security by default: the load balancer's group admits only the listener port from the
+//! Security by default: the load balancer's group admits only the listener port(s) from the
 //! allowed CIDRs; the instances' group admits only the application port from the load
-//! balancer's group; instances require IMDSv2; every launch carries a client token.
+//! balancer's group; instances require IMDSv2 and boot from encrypted root volumes
+//! ([`RootVolumeSpec`]); every launch carries a client token. With a
+//! certificate the listener is HTTPS with [`DEFAULT_TLS_POLICY`] and port 80 redirects to it;
+//! without one the tier is plain HTTP and says so (a progress note, `https: false`). The load
+//! balancer drops invalid header fields; deletion protection is the spec's choice, set last so
+//! a failed apply can still roll back.
 //!
 //! Every resource is tagged `aws-facade:workflow = web-tier` and `aws-facade:name = NAME`, so
 //! [`WebTier::apply`] again converges (finds, reuses, scales) and [`destroy_by_name`] finds
@@ -51,8 +57,9 @@ use crate::ec2::{
     DescribeSecurityGroupsRequest, IngressSource, Instance, InstanceState, RunInstancesRequest,
 };
 use crate::elb::{
-    CreateListenerRequest, CreateLoadBalancerRequest, CreateTargetGroupRequest, DescribeLoadBalancersRequest,
-    DescribeTargetGroupsRequest, HealthCheck, LoadBalancer, Protocol, Target,
+    CreateListenerRequest, CreateLoadBalancerRequest, CreateTargetGroupRequest, DEFAULT_TLS_POLICY,
+    DELETION_PROTECTION, DROP_INVALID_HEADER_FIELDS, DescribeLoadBalancersRequest, DescribeTargetGroupsRequest,
+    HealthCheck, LoadBalancer, Protocol, Target,
 };
 use crate::error::{Error, Result};
 use crate::id::{
@@ -95,12 +102,23 @@ impl ImageSpec {
 }
 
 /// The listener clients connect to.
+///
+/// With a `certificate_arn` the listener is HTTPS with [`DEFAULT_TLS_POLICY`] (TLS 1.3 and
+/// 1.2, forward-secret ciphers only) unless `ssl_policy` names another, and port 80 answers
+/// with a permanent redirect to it (`redirect_http`). Without a certificate the listener is
+/// plain HTTP, and the apply says so (a progress note, and `https: false` in the outputs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ListenerSpec {
-    /// The port (default 80, or 443 with a certificate).
+    /// The port (default 80; use 443 with a certificate).
     pub port: u16,
     /// An ACM certificate: with one the listener is HTTPS.
     pub certificate_arn: Option<Arn>,
+    /// The TLS policy of the HTTPS listener (default [`DEFAULT_TLS_POLICY`]).
+    pub ssl_policy: Option<String>,
+    /// With a certificate: an HTTP listener on port 80 that redirects every request to the
+    /// HTTPS listener (HTTP 301; default `true`).
+    pub redirect_http: bool,
 }
 
 impl Default for ListenerSpec {
@@ -108,7 +126,19 @@ impl Default for ListenerSpec {
         ListenerSpec {
             port: 80,
             certificate_arn: None,
+            ssl_policy: None,
+            redirect_http: true,
         }
+    }
+}
+
+impl ListenerSpec {
+    fn https(&self) -> bool {
+        self.certificate_arn.is_some()
+    }
+    /// The port of the HTTP listener that redirects to HTTPS, if there is one.
+    fn redirect_port(&self) -> Option<u16> {
+        (self.https() && self.redirect_http && self.port != 80).then_some(80)
     }
 }
 
@@ -200,6 +230,55 @@ impl AlarmSettings {
     }
 }
 
+/// The instances' root volumes. Default: encrypted (gp3, deleted with the instance, the
+/// account's default EBS key, the image's size); see
+/// [`RunInstancesRequest::encrypt_root_volume`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RootVolumeSpec {
+    /// Encrypt the root volumes (default `true`). `false` is the opt-out: the image's own
+    /// mapping applies (unencrypted for most public images).
+    pub encrypted: bool,
+    /// A KMS key (id, alias or ARN) instead of the account's default EBS key (`aws/ebs`).
+    pub kms_key_id: Option<String>,
+    /// The size in GiB (default: the image's; at least the image's).
+    pub size_gib: Option<u32>,
+}
+
+impl Default for RootVolumeSpec {
+    fn default() -> Self {
+        RootVolumeSpec {
+            encrypted: true,
+            kms_key_id: None,
+            size_gib: None,
+        }
+    }
+}
+
+impl RootVolumeSpec {
+    /// The same rules as [`RunInstancesRequest`]'s root volume fields, on this spec's paths.
+    fn validate(&self) -> Result<()> {
+        if !self.encrypted {
+            for (field, set) in [
+                ("root_volume.kms_key_id", self.kms_key_id.is_some()),
+                ("root_volume.size_gib", self.size_gib.is_some()),
+            ] {
+                if set {
+                    return Err(Error::validation(field, "needs root_volume.encrypted = true"));
+                }
+            }
+        }
+        if let Some(size) = self.size_gib {
+            let (lo, hi) = crate::ec2::VolumeType::Gp3.size_range_gib();
+            validate::in_range("root_volume.size_gib", size, lo, hi)?;
+        }
+        if let Some(k) = &self.kms_key_id {
+            validate::len_in("root_volume.kms_key_id", k, 1, 2048)?;
+        }
+        Ok(())
+    }
+}
+
 /// A load-balanced web tier: the spec. Build it with [`WebTier::builder`] or load it with serde.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
@@ -229,16 +308,28 @@ pub struct WebTier {
     #[builder(default)]
     #[serde(default)]
     pub health_check: HealthCheckSpec,
-    /// User data (plain text, at most 16 KB).
-    pub user_data: Option<String>,
+    /// User data (plain text, at most 16 KB). A [`SecretString`](crate::SecretString), as it
+    /// often carries bootstrap secrets: `Debug` shows its length only, and serde writes
+    /// `{"redacted": true, "len": N}` unless serialised inside
+    /// [`secret::exposing`](crate::secret::exposing) (to write a spec file that is read back).
+    /// A spec file gives it as a plain string.
+    #[builder(into)]
+    pub user_data: Option<crate::SecretString>,
     /// The listener.
     #[builder(default)]
     #[serde(default)]
     pub listener: ListenerSpec,
-    /// CIDRs allowed to reach the listener (default `0.0.0.0/0`).
+    /// CIDRs allowed to reach the listener, IPv4 or IPv6 (default `0.0.0.0/0`; add `::/0` for
+    /// IPv6 clients). The network guard applies ([`crate::ec2::cidr`]): a listener on an
+    /// administrative or data-store port (22, 3389, 5432, ...) cannot be opened to a wide public
+    /// range, and the tier has no opt-out for that.
     #[builder(default = vec!["0.0.0.0/0".to_string()])]
     #[serde(default = "default_cidrs")]
     pub allowed_cidrs: Vec<String>,
+    /// The instances' root volumes (default: encrypted).
+    #[builder(default)]
+    #[serde(default)]
+    pub root_volume: RootVolumeSpec,
     /// Extra tags for every resource.
     #[builder(default)]
     #[serde(default)]
@@ -251,6 +342,12 @@ pub struct WebTier {
     #[builder(default = 30)]
     #[serde(default = "default_drain")]
     pub deregistration_delay_secs: u32,
+    /// Turn on the load balancer's deletion protection at the end of each apply (default
+    /// `false`). While it is on, destroy fails (`OperationNotPermitted`): re-apply with `false`
+    /// first.
+    #[builder(default)]
+    #[serde(default)]
+    pub deletion_protection: bool,
 }
 validated_builder!(WebTier, WebTierBuilder, web_tier_builder);
 
@@ -281,9 +378,26 @@ impl Validate for WebTier {
             ));
         }
         validate::non_empty("allowed_cidrs", &self.allowed_cidrs)?;
-        for c in &self.allowed_cidrs {
-            crate::ec2::validate_cidr("allowed_cidrs", c)?;
+        for (i, c) in self.allowed_cidrs.iter().enumerate() {
+            let field = format!("allowed_cidrs[{i}]");
+            let cidr: crate::ec2::Cidr = c.parse().map_err(|_| {
+                Error::validation(
+                    &field,
+                    format!("must be a CIDR block like 203.0.113.0/24 or 2001:db8::/48 (got {c:?})"),
+                )
+            })?;
+            for port in std::iter::once(self.listener.port).chain(self.listener.redirect_port()) {
+                crate::ec2::cidr::guard(
+                    &field,
+                    "tcp",
+                    port,
+                    port,
+                    &cidr,
+                    "choose another listener.port (a web tier has no opt-out)",
+                )?;
+            }
         }
+        self.root_volume.validate()?;
         // The whole health check as CreateTargetGroup will carry it (path, matcher, interval,
         // thresholds), by the same rules the request builder applies.
         self.health_check()
@@ -300,6 +414,15 @@ impl Validate for WebTier {
             && ud.len() > crate::ec2::MAX_USER_DATA_BYTES
         {
             return Err(Error::validation("user_data", "must be at most 16 KB before encoding"));
+        }
+        if self.listener.ssl_policy.is_some() && !self.listener.https() {
+            return Err(Error::validation(
+                "listener.ssl_policy",
+                "is for an HTTPS listener: set listener.certificate_arn too",
+            ));
+        }
+        if let Some(p) = &self.listener.ssl_policy {
+            validate::len_in("listener.ssl_policy", p, 1, 255)?;
         }
         if self.listener.certificate_arn.is_none() && self.listener.port == 443 {
             return Err(Error::validation(
@@ -334,6 +457,12 @@ pub struct WebTierOutputs {
     pub target_group_arn: TargetGroupArn,
     /// The listener.
     pub listener_arn: ListenerArn,
+    /// The HTTP listener on port 80 that redirects to the HTTPS one, if any.
+    #[serde(default)]
+    pub redirect_listener_arn: Option<ListenerArn>,
+    /// Whether clients connect over HTTPS (`false`: plain HTTP, no certificate was given).
+    #[serde(default)]
+    pub https: bool,
     /// The instances.
     pub instance_ids: Vec<InstanceId>,
     /// The alarms.
@@ -402,14 +531,17 @@ impl WebTier {
         let (lb_sg, tg) = tokio::join!(
             run.step("lb security group", &["network"], async {
                 let sg = ensure_group(cloud, run, &vpc_id, &self.lb_group_name(), "load balancer", &tags).await?;
-                for cidr in &self.allowed_cidrs {
-                    let req = AuthorizeIngressRequest::builder()
-                        .group_id(sg.clone())
-                        .from_port(self.listener.port)
-                        .source(IngressSource::Cidr(cidr.clone()))
-                        .description("clients to the listener")
-                        .build()?;
-                    authorize(cloud, req).await?;
+                let ports = std::iter::once(self.listener.port).chain(self.listener.redirect_port());
+                for port in ports {
+                    for cidr in &self.allowed_cidrs {
+                        let req = AuthorizeIngressRequest::builder()
+                            .group_id(sg.clone())
+                            .from_port(port)
+                            .source(IngressSource::cidr(cidr)?)
+                            .description("clients to the listener")
+                            .build()?;
+                        authorize(cloud, req).await?;
+                    }
                 }
                 Ok(sg)
             }),
@@ -465,11 +597,16 @@ impl WebTier {
                 )
                 .await?;
             let listener = run
-                .step(
-                    "listener",
-                    &["load balancer", "target group"],
-                    self.ensure_listener(cloud, run, &lb.arn, &tg),
-                )
+                .step("listener", &["load balancer", "target group"], async {
+                    let main = self
+                        .ensure_listener(cloud, run, &lb.arn, self.listener.port, Some(&tg))
+                        .await?;
+                    let redirect = match self.listener.redirect_port() {
+                        Some(port) => Some(self.ensure_listener(cloud, run, &lb.arn, port, None).await?),
+                        None => None,
+                    };
+                    Ok((main, redirect))
+                })
                 .await?;
             run.step(
                 "wait load balancer active",
@@ -480,7 +617,13 @@ impl WebTier {
             Ok::<_, Error>((lb, listener))
         };
         let (app, lb) = tokio::join!(app, lb);
-        let ((app_sg, instance_ids), (lb, listener)) = (app?, lb?);
+        let ((app_sg, instance_ids), (lb, (listener, redirect_listener))) = (app?, lb?);
+        if !self.listener.https() {
+            run.note(format!(
+                "the listener on port {} is plain HTTP: set listener.certificate_arn for HTTPS",
+                self.listener.port
+            ));
+        }
 
         // 4. Targets and alarms.
         let targets: Vec<Target> = instance_ids
@@ -511,6 +654,22 @@ impl WebTier {
         healthy?;
         let alarm_names = alarms?;
 
+        // 5. Last, so a rollback can still delete the load balancer: invalid header fields
+        // dropped, deletion protection as the spec says.
+        run.step("load balancer attributes", &["wait targets healthy", "alarms"], async {
+            let attributes = [
+                (DROP_INVALID_HEADER_FIELDS.to_string(), "true".to_string()),
+                (DELETION_PROTECTION.to_string(), self.deletion_protection.to_string()),
+            ]
+            .into_iter()
+            .collect();
+            cloud
+                .elb
+                .modify_load_balancer_attributes(lb.arn.clone(), attributes)
+                .await
+        })
+        .await?;
+
         Ok(WebTierOutputs {
             name: self.name.to_string(),
             vpc_id,
@@ -522,6 +681,8 @@ impl WebTier {
             dns_name: lb.dns_name,
             target_group_arn: tg,
             listener_arn: listener,
+            redirect_listener_arn: redirect_listener,
+            https: self.listener.https(),
             instance_ids,
             alarm_names,
         })
@@ -644,7 +805,8 @@ impl WebTier {
         cloud: &Cloud,
         run: &Run,
         lb: &LoadBalancerArn,
-        tg: &TargetGroupArn,
+        port: u16,
+        forward_to: Option<&TargetGroupArn>,
     ) -> Result<ListenerArn> {
         // The load balancer is the tier's (checked by its tags): so are its listeners.
         let find = || async {
@@ -654,24 +816,28 @@ impl WebTier {
                     .describe_listeners(lb.clone())
                     .await?
                     .into_iter()
-                    .find(|l| l.port == self.listener.port),
+                    .find(|l| l.port == port),
             )
         };
         if let Some(l) = find().await? {
             run.reused("listener", l.arn.to_string());
             return Ok(l.arn);
         }
-        let protocol = if self.listener.certificate_arn.is_some() {
-            Protocol::Https
-        } else {
-            Protocol::Http
-        };
+        // The forwarding listener is HTTPS with a certificate; the redirecting one is HTTP.
+        let https = forward_to.is_some() && self.listener.https();
         let req = CreateListenerRequest::builder()
             .load_balancer_arn(lb.clone())
-            .protocol(protocol)
-            .port(self.listener.port)
-            .maybe_certificate_arn(self.listener.certificate_arn.clone())
-            .default_target_group(tg.clone())
+            .protocol(if https { Protocol::Https } else { Protocol::Http })
+            .port(port)
+            .maybe_certificate_arn(self.listener.certificate_arn.clone().filter(|_| https))
+            .maybe_ssl_policy(https.then(|| {
+                self.listener
+                    .ssl_policy
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_TLS_POLICY.to_string())
+            }))
+            .maybe_default_target_group(forward_to.cloned())
+            .maybe_redirect_to_https(forward_to.is_none().then_some(self.listener.port))
             .build()?;
         let arn = match cloud.elb.create_listener(req).await {
             Ok(l) => l.arn,
@@ -719,6 +885,9 @@ impl WebTier {
                 .maybe_user_data(self.user_data.clone())
                 .tags(tags.clone())
                 .client_token(format!("{}-{run_id}-{subnet}", self.name))
+                .encrypt_root_volume(self.root_volume.encrypted)
+                .maybe_root_kms_key_id(self.root_volume.kms_key_id.clone())
+                .maybe_root_volume_size_gib(self.root_volume.size_gib)
                 .build();
             async move {
                 // The client token makes a retry after a lost answer launch nothing new.
@@ -1635,7 +1804,9 @@ pub async fn destroy(cloud: &Cloud, outputs: &WebTierOutputs, progress: Option<P
             if tags.iter().any(|t| t.arn == outputs.load_balancer_arn.as_str()) {
                 let o = owner(outputs.load_balancer_arn.as_str());
                 if o != Owner::NotOurs {
-                    found.listeners = vec![outputs.listener_arn.clone()];
+                    found.listeners = std::iter::once(outputs.listener_arn.clone())
+                        .chain(outputs.redirect_listener_arn.clone())
+                        .collect();
                 }
                 found.load_balancer = Some((outputs.load_balancer_arn.clone(), o));
             }
@@ -1783,6 +1954,28 @@ async fn teardown(cloud: &Cloud, run: &Run, found: Found) -> Result<Teardown> {
     let lb = found
         .load_balancer
         .filter(|(a, o)| mine("load balancer", a.to_string(), o));
+    // A protected load balancer cannot be deleted: refuse before removing anything, rather
+    // than leave a tier half torn down.
+    if let Some((arn, _)) = &lb {
+        let attributes = cloud
+            .elb
+            .describe_load_balancer_attributes(arn.clone())
+            .await
+            .ok_if_not_found()?
+            .unwrap_or_default();
+        if attributes.get(DELETION_PROTECTION).map(String::as_str) == Some("true") {
+            return Err(Error::Conflict(Box::new(crate::error::ApiError {
+                service: crate::Service::Elbv2,
+                code: "DeletionProtectionEnabled".into(),
+                message: format!(
+                    "load balancer {arn} has deletion protection enabled: re-apply the tier with \
+                     deletion_protection = false, then destroy it (nothing was removed)"
+                ),
+                request_id: None,
+                status: None,
+            })));
+        }
+    }
     let tg = found
         .target_group
         .filter(|(a, o)| mine("target group", a.to_string(), o));
@@ -2026,12 +2219,106 @@ mod tests {
         );
         assert_eq!(
             field(b().allowed_cidrs(vec!["nope".into()]).build().unwrap_err()),
-            "allowed_cidrs"
+            "allowed_cidrs[0]"
         );
         let long = WebTier::builder()
             .name("a".repeat(29).parse().unwrap())
             .image(ImageSpec::latest("x*", "amazon"));
         assert_eq!(field(long.build().unwrap_err()), "name");
         assert_eq!(field(b().count(101).build().unwrap_err()), "count");
+    }
+
+    #[test]
+    fn listener_cidrs_follow_the_network_guard() {
+        let b = || {
+            WebTier::builder()
+                .name("shop".parse().unwrap())
+                .image(ImageSpec::latest("x*", "amazon"))
+        };
+        let rule = |e: Error| match e {
+            Error::Validation { field, rule } => format!("{field}: {rule}"),
+            o => panic!("{o:?}"),
+        };
+        // The default (the IPv4 internet on port 80) and IPv6 clients are fine.
+        assert!(b().build().is_ok());
+        assert!(
+            b().allowed_cidrs(vec!["0.0.0.0/0".into(), "::/0".into()])
+                .build()
+                .is_ok()
+        );
+        // A listener on SSH or PostgreSQL is not opened to the internet, however it is written.
+        let listener = |port| ListenerSpec {
+            port,
+            ..ListenerSpec::default()
+        };
+        for cidrs in [
+            vec!["0.0.0.0/0"],
+            vec!["10.0.0.0/24", "1.2.3.4/0"],
+            vec!["::/0"],
+            vec!["0.0.0.0/1"],
+        ] {
+            let cidrs: Vec<String> = cidrs.into_iter().map(String::from).collect();
+            let last = cidrs.len() - 1;
+            for port in [22, 5432] {
+                let e = rule(
+                    b().listener(listener(port))
+                        .allowed_cidrs(cidrs.clone())
+                        .build()
+                        .unwrap_err(),
+                );
+                assert!(e.starts_with(&format!("allowed_cidrs[{last}]: refusing")), "{e}");
+                assert!(e.contains("listener.port"), "{e}");
+            }
+        }
+        assert!(
+            b().listener(listener(22))
+                .allowed_cidrs(vec!["203.0.113.0/24".into()])
+                .build()
+                .is_ok()
+        );
+        // IPv6 sources become IPv6 rules.
+        assert_eq!(
+            IngressSource::cidr("2001:db8::1/48").unwrap(),
+            IngressSource::CidrIpv6("2001:db8::/48".into())
+        );
+    }
+
+    #[test]
+    fn root_volumes_are_encrypted_unless_opted_out() {
+        let json = r#"{"name": "shop", "image": {"id": "ami-12345678"}}"#;
+        let spec: WebTier = serde_json::from_str(json).unwrap();
+        assert_eq!(spec.root_volume, RootVolumeSpec::default());
+        assert!(spec.root_volume.encrypted);
+        let json = r#"{"name": "shop", "image": {"id": "ami-12345678"}, "root_volume": {"kms_key_id": "alias/web"}}"#;
+        let spec: WebTier = serde_json::from_str(json).unwrap();
+        assert!(spec.root_volume.encrypted, "a partial root_volume keeps encryption on");
+        assert_eq!(spec.root_volume.kms_key_id.as_deref(), Some("alias/web"));
+        let b = || {
+            WebTier::builder()
+                .name("shop".parse().unwrap())
+                .image(ImageSpec::latest("x*", "amazon"))
+        };
+        let field = |e: Error| match e {
+            Error::Validation { field, .. } => field,
+            o => panic!("{o:?}"),
+        };
+        let opt_out = |kms: Option<&str>| RootVolumeSpec {
+            encrypted: false,
+            kms_key_id: kms.map(String::from),
+            size_gib: None,
+        };
+        assert!(b().root_volume(opt_out(None)).build().is_ok());
+        assert_eq!(
+            field(b().root_volume(opt_out(Some("alias/web"))).build().unwrap_err()),
+            "root_volume.kms_key_id"
+        );
+        let huge = RootVolumeSpec {
+            size_gib: Some(0),
+            ..RootVolumeSpec::default()
+        };
+        assert_eq!(
+            field(b().root_volume(huge).build().unwrap_err()),
+            "root_volume.size_gib"
+        );
     }
 }

@@ -664,3 +664,100 @@ pub async fn elb_listener_lifecycle_and_target_group_in_use(b: &Backend) {
     assert_eq!(e.code(), Some("ListenerNotFound"), "{e:?}");
     tier.destroy(b).await;
 }
+
+/// An HTTP listener whose default action redirects to HTTPS (301, same host, path and query),
+/// and load balancer attributes: invalid header fields dropped, and deletion protection,
+/// which refuses DeleteLoadBalancer (`OperationNotPermitted`) until it is turned off.
+pub async fn elb_redirect_listener_and_load_balancer_attributes(b: &Backend) {
+    use aws_facade::elb::{DELETION_PROTECTION, DROP_INVALID_HEADER_FIELDS};
+    let tier = Tier::build(b, "conf-rdr").await;
+    let redirect = b
+        .cloud
+        .elb
+        .create_listener(
+            CreateListenerRequest::builder()
+                .load_balancer_arn(tier.lb.arn.clone())
+                .port(80)
+                .redirect_to_https(443)
+                .build()
+                .expect("valid CreateListener request"),
+        )
+        .await
+        .expect("create redirect listener");
+    assert_eq!(redirect.redirect_to_https, Some(443), "{redirect:?}");
+    assert_eq!(redirect.default_target_group, None, "{redirect:?}");
+    let listed = b
+        .cloud
+        .elb
+        .describe_listeners(tier.lb.arn.clone())
+        .await
+        .expect("describe listeners");
+    assert_eq!(listed, vec![redirect.clone()]);
+
+    let before = b
+        .cloud
+        .elb
+        .describe_load_balancer_attributes(tier.lb.arn.clone())
+        .await
+        .expect("describe load balancer attributes");
+    if !b.deviates(DeviationId::ElbLbAttributesIncomplete) {
+        assert_eq!(
+            before.get(DROP_INVALID_HEADER_FIELDS).map(String::as_str),
+            Some("false"),
+            "{before:?}"
+        );
+    }
+    assert_eq!(
+        before.get(DELETION_PROTECTION).map(String::as_str),
+        Some("false"),
+        "{before:?}"
+    );
+    let set = [
+        (DROP_INVALID_HEADER_FIELDS.to_string(), "true".to_string()),
+        (DELETION_PROTECTION.to_string(), "true".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    b.cloud
+        .elb
+        .modify_load_balancer_attributes(tier.lb.arn.clone(), set)
+        .await
+        .expect("modify load balancer attributes");
+    let after = b
+        .cloud
+        .elb
+        .describe_load_balancer_attributes(tier.lb.arn.clone())
+        .await
+        .expect("describe load balancer attributes");
+    assert_eq!(
+        after.get(DROP_INVALID_HEADER_FIELDS).map(String::as_str),
+        Some("true"),
+        "{after:?}"
+    );
+    assert_eq!(
+        after.get(DELETION_PROTECTION).map(String::as_str),
+        Some("true"),
+        "{after:?}"
+    );
+    if b.deviates(DeviationId::ElbDeletionProtectionNotEnforced) {
+        // moto deletes it anyway; the rest of the scenario still runs (a second delete succeeds).
+        tier.destroy(b).await;
+        return;
+    }
+    let e = b
+        .cloud
+        .elb
+        .delete_load_balancer(tier.lb.arn.clone())
+        .await
+        .expect_err("deletion protection refuses the delete");
+    assert_eq!(e.code(), Some("OperationNotPermitted"), "{e:?}");
+    let off = [(DELETION_PROTECTION.to_string(), "false".to_string())]
+        .into_iter()
+        .collect();
+    b.cloud
+        .elb
+        .modify_load_balancer_attributes(tier.lb.arn.clone(), off)
+        .await
+        .expect("turn deletion protection off");
+    tier.destroy(b).await;
+}

@@ -54,6 +54,8 @@ macro_rules! scenarios {
             ec2_instance_lifecycle_with_tags_and_imdsv2,
             ec2_describe_unknown_instance_is_not_found,
             ec2_run_instances_client_token_is_idempotent,
+            ec2_run_instances_encrypts_the_root_volume,
+            ec2_ingress_takes_ipv6_and_canonical_cidrs,
             ec2_volume_attach_detach_lifecycle,
             ec2_snapshot_lifecycle,
             // ELBv2
@@ -63,6 +65,7 @@ macro_rules! scenarios {
             elb_target_group_health_check_and_attributes,
             elb_targets_register_become_healthy_and_drain,
             elb_listener_lifecycle_and_target_group_in_use,
+            elb_redirect_listener_and_load_balancer_attributes,
             // CloudWatch (moto: through support::cw_proxy)
             cw_metric_data_round_trip,
             cw_alarm_lifecycle,
@@ -840,6 +843,181 @@ pub async fn ec2_run_instances_client_token_is_idempotent(b: &Backend) {
         .expect("describe by tag");
     assert_eq!(ids(&all), ids(&first), "one launch in all");
     b.terminate(&ids(&first).into_iter().collect::<Vec<_>>()).await;
+}
+
+/// RunInstances encrypts the root volume by default: a gp3 volume at the image's root device,
+/// encrypted with a KMS key, tagged like the instance, attached with DeleteOnTermination and
+/// gone after the instance terminates. The opt-out launches with the image's own, unencrypted,
+/// root volume.
+pub async fn ec2_run_instances_encrypts_the_root_volume(b: &Backend) {
+    let subnets = b.subnets().await;
+    let subnet = &subnets[0];
+    let image = b.image().await;
+    let root_device = image
+        .root_device_name
+        .clone()
+        .unwrap_or_else(|| panic!("DescribeImages names the root device: {image:?}"));
+    assert_eq!(image.root_device_type.as_deref(), Some("ebs"), "{image:?}");
+    let tags = b.tags("encrypted-root");
+    let launched = b.launch(1, Some(subnet), tags.clone()).await.remove(0);
+    let running = b.wait_instance(&launched.id, InstanceState::Running).await;
+    assert_eq!(
+        running.root_device_name.as_deref(),
+        Some(root_device.as_str()),
+        "{running:?}"
+    );
+    let root_id = running
+        .root_volume_id()
+        .cloned()
+        .unwrap_or_else(|| panic!("the root volume is among the block devices: {running:?}"));
+    let listed = running
+        .block_devices
+        .iter()
+        .find(|d| d.volume_id == root_id)
+        .expect("listed");
+    assert!(listed.delete_on_termination, "{running:?}");
+
+    let root = b.wait_volume(&root_id, VolumeState::InUse).await;
+    assert!(root.encrypted, "the root volume is encrypted: {root:?}");
+    assert!(
+        root.kms_key_id
+            .as_deref()
+            .is_some_and(|k| k.starts_with("arn:aws:kms:")),
+        "with the account's EBS key: {root:?}"
+    );
+    assert_eq!(root.volume_type, VolumeType::Gp3, "{root:?}");
+    if let Some(size) = image.root_volume_size_gib {
+        assert_eq!(root.size_gib, size, "the image's size: {root:?}");
+    }
+    assert!(
+        tags.iter().all(|(k, v)| root.tags.get(k) == Some(v)),
+        "tagged like the instance: {root:?}"
+    );
+    let [att] = root.attachments.as_slice() else {
+        panic!("one attachment: {root:?}")
+    };
+    assert_eq!(
+        (&att.instance_id, att.device.as_str()),
+        (&launched.id, root_device.as_str())
+    );
+    if !b.deviates(DeviationId::Ec2VolumeAttachmentLacksDeleteOnTermination) {
+        assert!(att.delete_on_termination, "{att:?}");
+    }
+
+    // The opt-out: the image's own root volume, unencrypted.
+    let req = RunInstancesRequest::builder()
+        .image_id(image.id.clone())
+        .instance_type("t3.micro".parse().expect("type"))
+        .subnet_id(subnet.id.clone())
+        .tags(tags.clone())
+        .encrypt_root_volume(false)
+        .build()
+        .expect("valid");
+    let plain = b.cloud.ec2.run_instances(req).await.expect("launch").remove(0);
+    b.wait_instance(&plain.id, InstanceState::Running).await;
+    let plain_volumes = b
+        .cloud
+        .ec2
+        .describe_volumes(
+            DescribeVolumesRequest::builder()
+                .attached_to(plain.id.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe volumes");
+    assert!(
+        !plain_volumes.is_empty() && plain_volumes.iter().all(|v| !v.encrypted),
+        "{plain_volumes:?}"
+    );
+
+    // Deleted with the instance.
+    b.terminate(&[launched.id.clone(), plain.id.clone()]).await;
+    let ec2 = b.cloud.ec2.clone();
+    b.waiter(format!("root volume {root_id} deleted"))
+        .until(|| {
+            let ec2 = ec2.clone();
+            let req = DescribeVolumesRequest::builder()
+                .volume_ids(vec![root_id.clone()])
+                .build()
+                .expect("valid");
+            async move {
+                match ec2.describe_volumes(req).await {
+                    Err(e) if e.is_not_found() => Ok(Check::Done(())),
+                    Ok(v)
+                        if v.iter()
+                            .all(|v| matches!(v.state, VolumeState::Deleting | VolumeState::Deleted)) =>
+                    {
+                        Ok(Check::Done(()))
+                    }
+                    Ok(v) => Ok(Check::Pending(format!("{v:?}"))),
+                    Err(e) => Err(e),
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|e| panic!("waiting for the root volume to go: {e}"));
+}
+
+/// Ingress rules take IPv6 sources (`Ipv6Ranges`) and canonical CIDRs: a block with host bits
+/// set is described with them cleared and is a duplicate of the canonical rule. A rule the
+/// network guard refuses is refused by the builder.
+pub async fn ec2_ingress_takes_ipv6_and_canonical_cidrs(b: &Backend) {
+    let g = b
+        .security_group("conf-cidrs", 443, Some(IngressSource::Cidr("10.1.2.3/16".into())))
+        .await;
+    let req = |source| {
+        AuthorizeIngressRequest::builder()
+            .group_id(g.clone())
+            .from_port(443)
+            .source(source)
+            .description("conformance")
+            .build()
+    };
+    b.cloud
+        .ec2
+        .authorize_ingress(req(IngressSource::CidrIpv6("2001:db8::1/64".into())).expect("valid"))
+        .await
+        .expect("authorize IPv6");
+    let found = b
+        .cloud
+        .ec2
+        .describe_security_groups(
+            DescribeSecurityGroupsRequest::builder()
+                .group_ids(vec![g.clone()])
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe group")
+        .remove(0);
+    let sources: BTreeSet<String> = found.ingress.iter().map(|r| format!("{:?}", r.source)).collect();
+    assert_eq!(
+        sources,
+        BTreeSet::from([
+            format!("{:?}", IngressSource::Cidr("10.1.0.0/16".into())),
+            format!("{:?}", IngressSource::CidrIpv6("2001:db8::/64".into())),
+        ]),
+        "{:?}",
+        found.ingress
+    );
+    assert!(found.ingress.iter().all(|r| r.from_port == 443 && r.to_port == 443));
+    let e = expect_err(
+        b.cloud
+            .ec2
+            .authorize_ingress(req(IngressSource::Cidr("10.1.0.0/16".into())).expect("valid"))
+            .await,
+        ErrorKind::Conflict,
+        "authorize the canonical form again",
+    );
+    assert_eq!(e.code(), Some("InvalidPermission.Duplicate"), "{e:?}");
+    let refused = AuthorizeIngressRequest::builder()
+        .group_id(g.clone())
+        .from_port(22)
+        .source(IngressSource::CidrIpv6("::/0".into()))
+        .build();
+    assert!(matches!(refused, Err(Error::Validation { .. })), "{refused:?}");
+    b.cloud.ec2.delete_security_group(g).await.expect("delete group");
 }
 
 /// A gp3 encrypted volume: `creating` → `available` → attached to a running instance (`in-use`)

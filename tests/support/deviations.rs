@@ -21,6 +21,13 @@ pub enum DeviationId {
     DetachVolumeNeedsInstanceId,
     /// RunInstances ignores ClientToken: a repeat launches new instances.
     RunInstancesIgnoresClientToken,
+    /// A RunInstances block-device mapping needs VolumeSize or SnapshotId; without mappings the
+    /// root volume is an 8 GiB `/dev/sda1` whatever the image's root device.
+    Ec2RootMappingNeedsSize,
+    /// DescribeVolumes' attachments carry no DeleteOnTermination (read as `false`).
+    Ec2VolumeAttachmentLacksDeleteOnTermination,
+    /// Security group CIDRs are stored as sent, host bits and all.
+    Ec2CidrsNotCanonicalized,
     /// CreateLoadBalancer / CreateTargetGroup with an existing name are not idempotent.
     ElbCreateIsNotIdempotent,
     /// A target group's default health check timeout is 10 s whatever the protocol.
@@ -55,6 +62,11 @@ pub enum DeviationId {
     LambdaDuplicateStatementIdAccepted,
     /// ModifyTargetGroupAttributes answers only the attributes it changed.
     ElbModifyAttributesAnswersOnlyChanged,
+    /// DescribeLoadBalancerAttributes lists only a few attributes (no
+    /// `routing.http.drop_invalid_header_fields.enabled` until it is set).
+    ElbLbAttributesIncomplete,
+    /// DeleteLoadBalancer deletes a load balancer whose deletion protection is on.
+    ElbDeletionProtectionNotEnforced,
     /// Invoke / ListVersionsByFunction of a function that does not exist succeed.
     LambdaInvokeUnknownFunctionSucceeds,
     /// PublishVersion numbers a version "versions + 1", reusing a deleted version's number.
@@ -109,6 +121,38 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "a retry with the same ClientToken returns the instances of the first call and launches nothing",
         moto: "ClientToken is ignored: every call launches new instances",
         shown_by: "moto_deviation_run_instances_ignores_client_token",
+    },
+    Deviation {
+        id: DeviationId::Ec2RootMappingNeedsSize,
+        service: Service::Ec2,
+        what: "RunInstances with a block-device mapping for the image's root device without VolumeSize \
+               (the encrypted root volume mapping), and RunInstances without any mapping",
+        aws: "a mapping for an image's device overrides only what it sets: the root volume is still \
+              made from the image's root snapshot, at its size; without mappings the root volume is \
+              the image's, at its root device",
+        moto: "MissingParameter \"The request must contain the parameter size or snapshotId\"; without \
+               mappings an 8 GiB unencrypted volume at /dev/sda1 even for a /dev/xvda image. The SDK \
+               adapter sends the image's root size when it looks the root device up, so the default \
+               launch works on both",
+        shown_by: "moto_deviation_root_volumes",
+    },
+    Deviation {
+        id: DeviationId::Ec2VolumeAttachmentLacksDeleteOnTermination,
+        service: Service::Ec2,
+        what: "DeleteOnTermination of a volume attachment in DescribeVolumes",
+        aws: "present (true for a root volume launched with DeleteOnTermination)",
+        moto: "absent from DescribeVolumes (DescribeInstances' BlockDeviceMappings has it)",
+        shown_by: "moto_deviation_root_volumes",
+    },
+    Deviation {
+        id: DeviationId::Ec2CidrsNotCanonicalized,
+        service: Service::Ec2,
+        what: "a security group rule's CIDR with host bits set (10.1.2.3/16)",
+        aws: "canonicalised (10.1.0.0/16) in DescribeSecurityGroups, and a duplicate of the canonical \
+              rule (EC2 API reference, IpRange.CidrIp)",
+        moto: "stored and described as sent. The facade sends canonical CIDRs, so this shows only \
+               through raw requests",
+        shown_by: "moto_deviation_cidrs_not_canonicalized",
     },
     Deviation {
         id: DeviationId::ElbCreateIsNotIdempotent,
@@ -230,6 +274,22 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "absent (security policies are for HTTPS listeners)",
         moto: "ELBSecurityPolicy-2016-08",
         shown_by: "moto_deviation_elb_create_is_not_idempotent",
+    },
+    Deviation {
+        id: DeviationId::ElbLbAttributesIncomplete,
+        service: Service::Elbv2,
+        what: "DescribeLoadBalancerAttributes of a new load balancer",
+        aws: "every attribute with its default (routing.http.drop_invalid_header_fields.enabled = false, ...)",
+        moto: "access_logs.s3.*, deletion_protection.enabled and load_balancing.cross_zone.enabled only",
+        shown_by: "moto_deviation_elb_lb_attributes_incomplete",
+    },
+    Deviation {
+        id: DeviationId::ElbDeletionProtectionNotEnforced,
+        service: Service::Elbv2,
+        what: "DeleteLoadBalancer with deletion_protection.enabled = true",
+        aws: "OperationNotPermitted",
+        moto: "deletes it",
+        shown_by: "moto_deviation_elb_lb_attributes_incomplete",
     },
     Deviation {
         id: DeviationId::ElbModifyAttributesAnswersOnlyChanged,
