@@ -214,6 +214,13 @@ fn health_state_from(s: Option<&t::TargetHealthStateEnum>) -> Result<TargetHealt
     })
 }
 
+fn lb_attributes_from(attrs: &[t::LoadBalancerAttribute]) -> Attributes {
+    attrs
+        .iter()
+        .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or("").to_string())))
+        .collect()
+}
+
 fn attributes_from(attrs: &[t::TargetGroupAttribute]) -> Attributes {
     attrs
         .iter()
@@ -395,11 +402,7 @@ impl super::Elbv2 for SdkElbv2 {
             .send()
             .await
             .map_err(sdk_err(SVC))?;
-        Ok(resp
-            .attributes()
-            .iter()
-            .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or("").to_string())))
-            .collect())
+        Ok(lb_attributes_from(resp.attributes()))
     }
 
     async fn describe_load_balancer_attributes(&self, arn: LoadBalancerArn) -> Result<Attributes> {
@@ -410,11 +413,7 @@ impl super::Elbv2 for SdkElbv2 {
             .send()
             .await
             .map_err(sdk_err(SVC))?;
-        Ok(resp
-            .attributes()
-            .iter()
-            .filter_map(|a| Some((a.key()?.to_string(), a.value().unwrap_or("").to_string())))
-            .collect())
+        Ok(lb_attributes_from(resp.attributes()))
     }
 
     async fn modify_target_group_attributes(&self, arn: TargetGroupArn, attributes: Attributes) -> Result<Attributes> {
@@ -833,6 +832,72 @@ mod tests {
         assert_eq!(l.arn, LISTENER);
         assert_eq!(l.default_target_group.unwrap(), TG);
         assert_eq!(l.certificate_arn.unwrap().as_str(), CERT);
+    }
+
+    #[tokio::test]
+    async fn create_listener_redirects_to_https_with_a_301() {
+        let redirect = || {
+            t::Action::builder()
+                .r#type(t::ActionTypeEnum::Redirect)
+                .redirect_config(
+                    t::RedirectActionConfig::builder()
+                        .protocol("HTTPS")
+                        .port("443")
+                        .host("#{host}")
+                        .path("/#{path}")
+                        .query("#{query}")
+                        .status_code(t::RedirectActionStatusCodeEnum::Http301)
+                        .build(),
+                )
+                .build()
+        };
+        let rule = mock!(elbv2::Client::create_listener)
+            .match_requests(move |r| {
+                let a = &r.default_actions()[0];
+                let c = a.redirect_config();
+                r.protocol() == Some(&t::ProtocolEnum::Http)
+                    && r.port() == Some(80)
+                    && r.default_actions().len() == 1
+                    && a.r#type() == Some(&t::ActionTypeEnum::Redirect)
+                    && a.target_group_arn().is_none()
+                    && c.is_some_and(|c| {
+                        c.protocol() == Some("HTTPS")
+                            && c.port() == Some("443")
+                            && c.host() == Some("#{host}")
+                            && c.status_code() == Some(&t::RedirectActionStatusCodeEnum::Http301)
+                    })
+            })
+            .then_output(move || {
+                CreateListenerOutput::builder()
+                    .listeners(
+                        t::Listener::builder()
+                            .listener_arn(LISTENER)
+                            .load_balancer_arn(LB)
+                            .protocol(t::ProtocolEnum::Http)
+                            .port(80)
+                            .default_actions(redirect())
+                            .build(),
+                    )
+                    .build()
+            });
+        let elb = adapter(&[&rule]);
+        let req = CreateListenerRequest::builder()
+            .load_balancer_arn(LB.parse().unwrap())
+            .port(80)
+            .redirect_to_https(443)
+            .build()
+            .unwrap();
+        let l = elb.create_listener(req).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+        assert_eq!((l.redirect_to_https, l.default_target_group), (Some(443), None));
+        // Exactly one default action, checked before any call.
+        let both = CreateListenerRequest::builder()
+            .load_balancer_arn(LB.parse().unwrap())
+            .port(80)
+            .redirect_to_https(443)
+            .default_target_group(TG.parse().unwrap())
+            .build();
+        assert!(matches!(both, Err(Error::Validation { ref field, .. }) if field == "default_target_group"));
     }
 
     #[tokio::test]
