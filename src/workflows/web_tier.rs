@@ -142,8 +142,9 @@ impl ListenerSpec {
     }
 }
 
-/// The target group's health check.
+/// The target group's health check (a spec may set any part of it; the rest keeps its default).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HealthCheckSpec {
     /// Path requested (default `/`).
     pub path: String,
@@ -171,8 +172,10 @@ impl Default for HealthCheckSpec {
 
 /// Which alarms to create, and their thresholds. `None` switches an alarm off.
 ///
-/// Defaults follow CloudWatch's "Recommended alarms" for Application Load Balancers and EC2.
+/// Defaults follow CloudWatch's "Recommended alarms" for Application Load Balancers and EC2. A
+/// spec may set any part of it; the rest keeps its default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AlarmSettings {
     /// `HTTPCode_ELB_5XX_Count` Sum per minute above this, 5 of 5 (default 10).
     pub elb_5xx: Option<f64>,
@@ -2196,6 +2199,29 @@ mod tests {
         spec.validate().unwrap();
         let back: WebTier = serde_json::from_str(&serde_json::to_string(&spec).unwrap()).unwrap();
         assert_eq!(back, spec);
+    }
+
+    #[test]
+    fn a_spec_may_set_part_of_a_nested_setting() {
+        let json = r#"{"name": "shop", "image": {"latest": {"name_pattern": "al2023-ami-*", "owner": "amazon"}},
+            "health_check": {"path": "/healthz"}, "listener": {"port": 8080},
+            "alarms": {"cpu_percent": 90.0}, "root_volume": {"size_gib": 30}}"#;
+        let spec: WebTier = serde_json::from_str(json).unwrap();
+        assert_eq!(spec.health_check.path, "/healthz");
+        assert_eq!(
+            spec.health_check,
+            HealthCheckSpec {
+                path: "/healthz".into(),
+                ..HealthCheckSpec::default()
+            }
+        );
+        assert_eq!(spec.listener.port, 8080);
+        assert!(spec.listener.certificate_arn.is_none() && spec.listener.redirect_http);
+        assert_eq!(spec.alarms.cpu_percent, Some(90.0));
+        assert_eq!(spec.alarms.elb_5xx, AlarmSettings::default().elb_5xx);
+        assert_eq!(spec.root_volume.size_gib, Some(30));
+        assert!(spec.root_volume.encrypted);
+        spec.validate().unwrap();
     }
 
     #[test]
