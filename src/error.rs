@@ -130,7 +130,7 @@ pub enum Error {
         rule: String,
     },
     /// The resource does not exist.
-    #[error("{kind} not found: {id} ({api})")]
+    #[error("{kind} not found{} ({api})", id_suffix(.id))]
     NotFound {
         /// The kind of resource, e.g. `instance` or `load balancer`.
         kind: String,
@@ -310,8 +310,10 @@ impl Error {
         let api = Box::new(api);
         match classify_code(&api.code, api.status) {
             ErrorKind::NotFound => Error::NotFound {
-                kind: resource_kind(&api.code).to_string(),
-                id: quoted_id(&api.message).unwrap_or_default(),
+                kind: resource_kind(&api.code, &api.message).to_string(),
+                id: quoted_id(&api.message)
+                    .or_else(|| named_id(&api.message))
+                    .unwrap_or_default(),
                 api,
             },
             ErrorKind::Throttled => Error::Throttled(api),
@@ -514,9 +516,38 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
     }
 }
 
-/// The kind of resource a not-found code names.
-fn resource_kind(code: &str) -> &'static str {
+/// `: ID` for a known id, nothing for an unknown one (no dangling colon or double space).
+fn id_suffix(id: &str) -> String {
+    if id.is_empty() {
+        String::new()
+    } else {
+        format!(": {id}")
+    }
+}
+
+/// The kind of resource a not-found code names; for a generic code (Lambda's and EBS's
+/// `ResourceNotFoundException`, CloudWatch's `ResourceNotFound`) the message's first word
+/// (`Function not found: ARN`, `The snapshot 'snap-1' does not exist`).
+fn resource_kind(code: &str, message: &str) -> &'static str {
     let c = code.to_ascii_lowercase();
+    if c.starts_with("resourcenotfound") {
+        let m = message.to_ascii_lowercase();
+        let generic: &[(&str, &str)] = &[
+            ("alias", "alias"),
+            ("function", "function"),
+            ("version", "function version"),
+            ("snapshot", "snapshot"),
+            ("dashboard", "dashboard"),
+            ("alarm", "alarm"),
+        ];
+        return generic
+            .iter()
+            .map(|(needle, kind)| (m.find(needle), *kind))
+            .filter_map(|(at, kind)| Some((at?, kind)))
+            .min_by_key(|(at, _)| *at)
+            .map(|(_, kind)| kind)
+            .unwrap_or("resource");
+    }
     let table: &[(&str, &str)] = &[
         ("instanceid", "instance"),
         ("amiid", "image"),
@@ -539,6 +570,13 @@ fn resource_kind(code: &str) -> &'static str {
         .find(|(needle, _)| c.contains(needle))
         .map(|(_, kind)| *kind)
         .unwrap_or("resource")
+}
+
+/// The token after `not found: ` (`Function not found: arn:aws:lambda:...:function:f` → the ARN).
+fn named_id(message: &str) -> Option<String> {
+    let at = message.find("not found: ")? + "not found: ".len();
+    let id = message[at..].split_whitespace().next()?.trim_end_matches(['.', ',']);
+    (!id.is_empty()).then(|| id.to_string())
 }
 
 /// The first single-quoted token of a message (`The instance ID 'i-1' does not exist` → `i-1`).
@@ -626,12 +664,54 @@ mod tests {
             (Service::Elbv2, "LoadBalancerNotFound", "load balancer"),
             (Service::Elbv2, "ListenerNotFound", "listener"),
             (Service::Lambda, "ResourceNotFoundException", "resource"),
+            (Service::Ebs, "ResourceNotFoundException", "resource"),
         ] {
             match Error::api(service, code, "x") {
                 Error::NotFound { kind: got, .. } => assert_eq!(got, kind, "{code}"),
                 other => panic!("{code}: expected NotFound, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn generic_not_found_codes_take_kind_and_id_from_the_message() {
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:shop";
+        let e = Error::api(
+            Service::Lambda,
+            "ResourceNotFoundException",
+            format!("Function not found: {arn}"),
+        );
+        assert!(
+            matches!(&e, Error::NotFound { kind, id, .. } if kind == "function" && id == arn),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().starts_with(&format!("function not found: {arn} (")),
+            "{e}"
+        );
+        let e = Error::api(
+            Service::Lambda,
+            "ResourceNotFoundException",
+            format!("Alias not found: {arn}:live"),
+        );
+        assert!(matches!(&e, Error::NotFound { kind, .. } if kind == "alias"), "{e:?}");
+        let e = Error::api(
+            Service::Ebs,
+            "ResourceNotFoundException",
+            "The snapshot 'snap-0123456789abcdef0' does not exist.",
+        );
+        assert!(
+            matches!(&e, Error::NotFound { kind, id, .. } if kind == "snapshot" && id == "snap-0123456789abcdef0"),
+            "{e:?}"
+        );
+        let e = Error::api(Service::CloudWatch, "ResourceNotFound", "Dashboard ops does not exist");
+        assert!(
+            matches!(&e, Error::NotFound { kind, .. } if kind == "dashboard"),
+            "{e:?}"
+        );
+        // Nothing known: no dangling colon, no double space.
+        let e = Error::api(Service::Lambda, "ResourceNotFoundException", "gone");
+        assert!(e.to_string().starts_with("resource not found ("), "{e}");
     }
 
     #[test]

@@ -493,7 +493,7 @@ pub async fn cw_unknown_alarm_and_dashboard_are_not_found(b: &Backend) {
     let Error::NotFound { kind, .. } = &e else {
         panic!("{e:?}")
     };
-    assert_eq!(kind, "resource", "{e:?}");
+    assert_eq!(kind, "dashboard", "the kind from the message of a generic code: {e:?}");
     let e = expect_err(
         b.cloud.cloudwatch.delete_dashboards(vec!["conf-none".into()]).await,
         ErrorKind::NotFound,
