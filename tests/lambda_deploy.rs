@@ -23,7 +23,7 @@ use aws_facade::workflows::lambda_deploy::{
 };
 use aws_facade::workflows::metrics::{Clock, MetricsPublisher, PublisherConfig};
 use serde::{Deserialize, Serialize};
-use support::safety::{Tally, chaos_runs, fault_points, trace};
+use support::safety::{Tally, chaos_runs, fault_at, fault_points, trace};
 
 const FUNCTION: &str = "shop-api";
 
@@ -875,11 +875,7 @@ async fn fault_at_every_call(kind: Kind) {
             );
             let sim = safety_sim(0);
             let baseline = prepare(&sim, kind).await;
-            let faults = if lost {
-                Faults::new(0).script_lost(op, nth)
-            } else {
-                Faults::new(0).script(op, nth, "AccessDenied")
-            };
+            let faults = fault_at(op, nth, lost);
             let result = run_deploy(&sim.cloud().layer(faults.clone()).with_seed(0), kind, None).await;
             assert_eq!(faults.injected(), 1, "{what}: the faulty run reached the call");
             if !lost {

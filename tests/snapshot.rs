@@ -895,11 +895,7 @@ async fn a_fault_at_every_call_index_of_an_upload_leaves_one_correct_snapshot_or
     for &(op, nth) in &points {
         for lost in [false, true] {
             let sim = SimCloud::new();
-            let faults = if lost {
-                Faults::new(0).script_lost(op, nth)
-            } else {
-                Faults::new(0).script(op, nth, "AccessDenied")
-            };
+            let faults = safety::fault_at(op, nth, lost);
             let cloud = sim.cloud().layer(faults.clone());
             let what = format!(
                 "{} {op} #{nth}",
@@ -959,11 +955,7 @@ async fn a_fault_at_every_call_index_of_a_download_leaves_the_image_or_no_file()
     let (mut carried, mut failed) = (0, 0);
     for &(op, nth) in &points {
         for lost in [false, true] {
-            let faults = if lost {
-                Faults::new(0).script_lost(op, nth)
-            } else {
-                Faults::new(0).script(op, nth, "AccessDenied")
-            };
+            let faults = safety::fault_at(op, nth, lost);
             let cloud = sim.cloud().layer(faults.clone());
             let what = format!(
                 "{} {op} #{nth}",

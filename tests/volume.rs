@@ -21,7 +21,7 @@ use aws_facade::wait::{Check, Waiter};
 use aws_facade::workflows::Event;
 use aws_facade::workflows::volume::{self, VolumeSpec};
 use aws_facade::{Cloud, Error};
-use support::safety::{Tally, chaos_runs, fault_points, trace};
+use support::safety::{Tally, chaos_runs, fault_at, fault_points, trace};
 
 /// A running instance (launched directly, not through a workflow).
 async fn instance(cloud: &Cloud) -> InstanceId {
@@ -454,11 +454,7 @@ async fn a_fault_at_every_call_of_provision_rolls_back_or_adopts() {
             let sim = safety_sim(0);
             let i = instance(&sim.cloud()).await;
             let baseline = sim.inventory();
-            let faults = if lost {
-                Faults::new(0).script_lost(op, nth)
-            } else {
-                Faults::new(0).script(op, nth, "AccessDenied")
-            };
+            let faults = fault_at(op, nth, lost);
             let cloud = sim.cloud().layer(faults.clone()).with_seed(0);
             let result = volume::provision(&cloud, &spec("data", &i), None).await;
             assert_eq!(faults.injected(), 1, "{what}: the faulty run reached the call");

@@ -12,6 +12,16 @@ use aws_facade::workflows::plan::{critical_path, sequential_time, steps_from_eve
 use aws_facade::workflows::web_tier::{self, ImageSpec, WebTier};
 use aws_facade::{Cloud, Error};
 
+/// A progress callback that records each event's text.
+fn recorder() -> (Arc<Mutex<Vec<String>>>, aws_facade::workflows::Progress) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let ev = events.clone();
+    (
+        events,
+        Arc::new(move |e: &Event| ev.lock().unwrap().push(e.to_string())),
+    )
+}
+
 fn spec(name: &str, count: u32) -> WebTier {
     WebTier::builder()
         .name(name.parse().unwrap())
@@ -357,10 +367,7 @@ async fn chaos_applies_end_applied_or_rolled_back() {
         }
         let cloud: Cloud = sim.cloud().layer(faults).with_seed(seed);
         let name = format!("chaos{seed}");
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let ev = events.clone();
-        let progress: aws_facade::workflows::Progress =
-            Arc::new(move |e: &aws_facade::workflows::Event| ev.lock().unwrap().push(e.to_string()));
+        let (events, progress) = recorder();
         let tier = spec(&name, 2);
         let result = tier.apply(&cloud, Some(progress.clone())).await;
         if safety::trace() {
@@ -521,11 +528,7 @@ async fn a_fault_at_every_call_index_leaves_nothing_behind() {
     for &(op, nth) in &points {
         for lost in [false, true] {
             let sim = SimCloud::new();
-            let faults = if lost {
-                Faults::new(0).script_lost(op, nth)
-            } else {
-                Faults::new(0).script(op, nth, "AccessDenied")
-            };
+            let faults = safety::fault_at(op, nth, lost);
             let cloud = sim.cloud().layer(faults.clone()).with_seed(1);
             let what = format!(
                 "{} {op} #{nth}",
@@ -755,10 +758,7 @@ async fn https_by_certificate_with_redirect_tls_policy_and_header_hygiene() {
             .parse()
             .unwrap(),
     );
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let ev = events.clone();
-    let progress: aws_facade::workflows::Progress =
-        Arc::new(move |e: &aws_facade::workflows::Event| ev.lock().unwrap().push(e.to_string()));
+    let (events, progress) = recorder();
     let out = tier.apply(&cloud, Some(progress)).await.unwrap();
     assert!(out.https);
     assert!(!events.lock().unwrap().iter().any(|e| e.contains("plain HTTP")));
@@ -801,10 +801,7 @@ async fn https_by_certificate_with_redirect_tls_policy_and_header_hygiene() {
     assert!(sim.inventory().is_empty(), "left: {}", sim.inventory());
 
     // No certificate: plain HTTP, reported as such.
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let ev = events.clone();
-    let progress: aws_facade::workflows::Progress =
-        Arc::new(move |e: &aws_facade::workflows::Event| ev.lock().unwrap().push(e.to_string()));
+    let (events, progress) = recorder();
     let plain = spec("plain", 2).apply(&cloud, Some(progress)).await.unwrap();
     assert!(!plain.https && plain.redirect_listener_arn.is_none());
     assert!(

@@ -317,6 +317,31 @@ fn tg_index(st: &SimState, arn: &TargetGroupArn) -> Result<usize> {
         .ok_or_else(|| SimCloud::err(SVC, "TargetGroupNotFound", format!("Target groups '{arn}' not found")))
 }
 
+fn lb_index(st: &SimState, arn: &LoadBalancerArn) -> Result<usize> {
+    st.elb
+        .lbs
+        .iter()
+        .position(|r| &r.lb.arn == arn)
+        .ok_or_else(|| lb_not_found(arn.as_str()))
+}
+
+/// Attributes with their defaults, from one of the tables above.
+fn defaults(table: &[(&str, &str)]) -> Attributes {
+    table.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// ModifyLoadBalancerAttributes / ModifyTargetGroupAttributes refuse a key they do not know.
+fn known_keys(what: &str, table: &[(&str, &str)], attributes: &Attributes) -> Result<()> {
+    match attributes.keys().find(|k| !table.iter().any(|(d, _)| d == k)) {
+        Some(k) => Err(SimCloud::err(
+            SVC,
+            "ValidationError",
+            format!("{what} attribute key '{k}' is not recognized"),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn lb_not_found(what: &str) -> crate::Error {
     SimCloud::err(
         SVC,
@@ -507,10 +532,7 @@ impl crate::elb::Elbv2 for SimCloud {
             lb,
             created_at: now,
             tags: req.tags.clone(),
-            attributes: LB_ATTRIBUTE_DEFAULTS
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            attributes: defaults(LB_ATTRIBUTE_DEFAULTS),
         };
         let view = lb_view(cfg, &rec, now);
         st.elb.lbs.push(rec);
@@ -610,10 +632,7 @@ impl crate::elb::Elbv2 for SimCloud {
         };
         let rec = TgRec {
             tg: tg.clone(),
-            attributes: ATTRIBUTE_DEFAULTS
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            attributes: defaults(ATTRIBUTE_DEFAULTS),
             tags: req.tags.clone(),
             req,
             targets: Vec::new(),
@@ -690,49 +709,24 @@ impl crate::elb::Elbv2 for SimCloud {
     ) -> Result<Attributes> {
         validate_attributes(&attributes)?;
         let mut st = self.lock();
-        let rec = st
-            .elb
-            .lbs
-            .iter_mut()
-            .find(|r| r.lb.arn == arn)
-            .ok_or_else(|| lb_not_found(arn.as_str()))?;
-        for k in attributes.keys() {
-            if !LB_ATTRIBUTE_DEFAULTS.iter().any(|(d, _)| d == k) {
-                return Err(SimCloud::err(
-                    SVC,
-                    "ValidationError",
-                    format!("Load balancer attribute key '{k}' is not recognized"),
-                ));
-            }
-        }
+        let i = lb_index(&st, &arn)?;
+        known_keys("Load balancer", LB_ATTRIBUTE_DEFAULTS, &attributes)?;
+        let rec = &mut st.elb.lbs[i];
         rec.attributes.extend(attributes);
         Ok(rec.attributes.clone())
     }
 
     async fn describe_load_balancer_attributes(&self, arn: LoadBalancerArn) -> Result<Attributes> {
         let st = self.lock();
-        let rec = st
-            .elb
-            .lbs
-            .iter()
-            .find(|r| r.lb.arn == arn)
-            .ok_or_else(|| lb_not_found(arn.as_str()))?;
-        Ok(rec.attributes.clone())
+        let i = lb_index(&st, &arn)?;
+        Ok(st.elb.lbs[i].attributes.clone())
     }
 
     async fn modify_target_group_attributes(&self, arn: TargetGroupArn, attributes: Attributes) -> Result<Attributes> {
         validate_attributes(&attributes)?;
         let mut st = self.lock();
         let i = tg_index(&st, &arn)?;
-        for k in attributes.keys() {
-            if !ATTRIBUTE_DEFAULTS.iter().any(|(d, _)| d == k) {
-                return Err(SimCloud::err(
-                    SVC,
-                    "ValidationError",
-                    format!("Target group attribute key '{k}' is not recognized"),
-                ));
-            }
-        }
+        known_keys("Target group", ATTRIBUTE_DEFAULTS, &attributes)?;
         let rec = &mut st.elb.tgs[i];
         rec.attributes.extend(attributes);
         Ok(rec.attributes.clone())

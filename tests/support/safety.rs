@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use aws_facade::layer::Recording;
+use aws_facade::layer::{Faults, Recording};
 
 /// Number of chaos runs: `AWS_FACADE_CHAOS_RUNS` if set, else `default`.
 pub fn chaos_runs(default: u64) -> u64 {
@@ -42,6 +42,17 @@ pub fn fault_points(journal: &Recording) -> Vec<(&'static str, usize)> {
             (op, *n)
         })
         .collect()
+}
+
+/// The fault of a fault point: the `nth` call of `op` fails before it reaches the service with
+/// AccessDenied (not retryable: the workflow must roll back), or, if `lost`, takes effect and
+/// its answer is lost (the retry must carry it through).
+pub fn fault_at(op: &'static str, nth: usize, lost: bool) -> Faults {
+    if lost {
+        Faults::new(0).script_lost(op, nth)
+    } else {
+        Faults::new(0).script(op, nth, "AccessDenied")
+    }
 }
 
 /// Tally of a chaos test: runs applied, rolled back, leaked.
