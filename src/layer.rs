@@ -43,6 +43,9 @@ pub struct Op {
     pub service: Service,
     /// The AWS operation name, e.g. `RunInstances`.
     pub name: &'static str,
+    /// The IAM action that authorizes it, e.g. `ec2:RunInstances` (Lambda's `Invoke` is
+    /// `lambda:InvokeFunction`), from the trait's operation list.
+    pub iam_action: &'static str,
 }
 
 /// The inner implementation's call, as a layer gets it: each invocation makes the request
@@ -54,11 +57,22 @@ pub type Call<'a, T> = dyn Fn() -> BoxFuture<'a, Result<T>> + Send + Sync + 'a;
 pub trait Layer: Send + Sync + 'static {
     /// Runs `call` (the inner implementation's call) for `op`, with whatever this layer adds.
     fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>>;
+
+    /// Admits or refuses a call before it is made, from its arguments in the trait method's
+    /// order (the IAM layer, [`iam::Enforce`](crate::iam::Enforce), authorizes them). The
+    /// default admits every call.
+    fn admit(&self, op: Op, args: &[&dyn std::any::Any]) -> Result<()> {
+        let _ = (op, args);
+        Ok(())
+    }
 }
 
 impl<L: Layer> Layer for Arc<L> {
     fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
         (**self).call(op, call)
+    }
+    fn admit(&self, op: Op, args: &[&dyn std::any::Any]) -> Result<()> {
+        (**self).admit(op, args)
     }
 }
 
@@ -978,6 +992,7 @@ mod tests {
         let op = |name| Op {
             service: Service::Ec2,
             name,
+            iam_action: "ec2:DeleteVolume",
         };
         let nf = Error::api(
             Service::Ec2,

@@ -71,6 +71,7 @@ pub mod elb;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod error;
+pub mod iam;
 pub mod id;
 pub mod lambda;
 pub mod layer;

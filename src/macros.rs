@@ -6,7 +6,9 @@
 /// - `impl Trait for Arc<T>` for any `T: Trait + ?Sized` (so `Arc<dyn Trait>` is a `Trait`);
 /// - `impl Trait for Layered<S, L>` for any layer `L`, which passes every call through
 ///   [`Layer::call`](crate::layer::Layer::call) with the service and the AWS operation name;
-/// - `OPERATIONS`, the AWS operation names of the trait.
+/// - `OPERATIONS`, the AWS operation names of the trait, and `IAM_ACTIONS`, each with the IAM
+///   action that authorizes it (`= "Invoke" => "lambda:InvokeFunction"`): the one table of
+///   IAM actions, which [`Op::iam_action`](crate::layer::Op::iam_action) carries to layers.
 ///
 /// Every argument is owned, so mocks match on plain values.
 ///
@@ -16,10 +18,10 @@
 macro_rules! service_trait {
     (
         $(#[$tm:meta])*
-        pub trait $tr:ident ($svc:expr, $ops:ident) {
+        pub trait $tr:ident ($svc:expr, $ops:ident, $iams:ident) {
             $(
                 $(#[$mm:meta])*
-                fn $m:ident ( $($arg:ident : $aty:ident $(<$agen:ident>)?),* $(,)? ) -> $ret:tt $(<$rgen:ident>)? = $op:literal;
+                fn $m:ident ( $($arg:ident : $aty:ident $(<$agen:ident>)?),* $(,)? ) -> $ret:tt $(<$rgen:ident>)? = $op:literal => $iam:literal;
             )*
         }
     ) => {
@@ -30,7 +32,7 @@ macro_rules! service_trait {
             $(
                 $(#[$mm])*
                 #[doc = ""]
-                #[doc = concat!("AWS operation: `", $op, "`.")]
+                #[doc = concat!("AWS operation: `", $op, "`; IAM action: `", $iam, "`.")]
                 async fn $m(&self, $($arg: $aty $(<$agen>)?),*) -> $crate::Result<$ret $(<$rgen>)?>;
             )*
         }
@@ -48,7 +50,8 @@ macro_rules! service_trait {
         impl<S: $tr, L: $crate::layer::Layer> $tr for $crate::layer::Layered<S, L> {
             $(
                 async fn $m(&self, $($arg: $aty $(<$agen>)?),*) -> $crate::Result<$ret $(<$rgen>)?> {
-                    let op = $crate::layer::Op { service: $svc, name: $op };
+                    let op = $crate::layer::Op { service: $svc, name: $op, iam_action: $iam };
+                    self.layer().admit(op, &[$(&$arg as &dyn std::any::Any),*])?;
                     let inner = self.inner();
                     // Each invocation makes the request anew, so a layer may repeat it.
                     let call = $crate::layer::boxed(move || {
@@ -62,6 +65,9 @@ macro_rules! service_trait {
 
         #[doc = concat!("The AWS operation names of [`", stringify!($tr), "`], in declaration order.")]
         pub const $ops: &[&str] = &[$($op),*];
+
+        #[doc = concat!("The IAM action of each operation of [`", stringify!($tr), "`]: (AWS operation, IAM action), in declaration order.")]
+        pub const $iams: &[(&str, &str)] = &[$(($op, $iam)),*];
     };
 }
 

@@ -54,35 +54,35 @@ use crate::validate::{self, Validate};
 
 service_trait! {
     /// Amazon CloudWatch operations used by the workflows. Every describe/list returns all pages.
-    pub trait CloudWatch (Service::CloudWatch, CLOUDWATCH_OPERATIONS) {
+    pub trait CloudWatch (Service::CloudWatch, CLOUDWATCH_OPERATIONS, CLOUDWATCH_IAM_ACTIONS) {
         /// Publishes metric data points (custom namespaces only).
-        fn put_metric_data(req: PutMetricDataRequest) -> () = "PutMetricData";
+        fn put_metric_data(req: PutMetricDataRequest) -> () = "PutMetricData" => "cloudwatch:PutMetricData";
         /// Statistics of one metric over a time range, one datapoint per period, sorted by time.
-        fn get_metric_statistics(req: GetMetricStatisticsRequest) -> Vec<Datapoint> = "GetMetricStatistics";
+        fn get_metric_statistics(req: GetMetricStatisticsRequest) -> Vec<Datapoint> = "GetMetricStatistics" => "cloudwatch:GetMetricStatistics";
         /// One statistic per query over a time range (all pages merged per query id; no
         /// metric-math expressions). Timestamps ascending.
-        fn get_metric_data(req: GetMetricDataRequest) -> Vec<MetricDataResult> = "GetMetricData";
+        fn get_metric_data(req: GetMetricDataRequest) -> Vec<MetricDataResult> = "GetMetricData" => "cloudwatch:GetMetricData";
         /// Metrics matching the filters (metrics with data in the last two weeks).
-        fn list_metrics(req: ListMetricsRequest) -> Vec<Metric> = "ListMetrics";
+        fn list_metrics(req: ListMetricsRequest) -> Vec<Metric> = "ListMetrics" => "cloudwatch:ListMetrics";
         /// Creates or replaces a metric alarm (an update keeps the alarm's state).
-        fn put_metric_alarm(req: PutMetricAlarmRequest) -> () = "PutMetricAlarm";
+        fn put_metric_alarm(req: PutMetricAlarmRequest) -> () = "PutMetricAlarm" => "cloudwatch:PutMetricAlarm";
         /// Metric alarms matching the request.
-        fn describe_alarms(req: DescribeAlarmsRequest) -> Vec<MetricAlarm> = "DescribeAlarms";
+        fn describe_alarms(req: DescribeAlarmsRequest) -> Vec<MetricAlarm> = "DescribeAlarms" => "cloudwatch:DescribeAlarms";
         /// Deletes alarms (up to 100); names that do not exist are skipped, as AWS does.
-        fn delete_alarms(names: Vec<AlarmName>) -> () = "DeleteAlarms";
+        fn delete_alarms(names: Vec<AlarmName>) -> () = "DeleteAlarms" => "cloudwatch:DeleteAlarms";
         /// Sets an alarm's state until its next evaluation (for testing actions).
-        fn set_alarm_state(req: SetAlarmStateRequest) -> () = "SetAlarmState";
+        fn set_alarm_state(req: SetAlarmStateRequest) -> () = "SetAlarmState" => "cloudwatch:SetAlarmState";
         /// Creates or replaces a dashboard.
-        fn put_dashboard(req: PutDashboardRequest) -> () = "PutDashboard";
+        fn put_dashboard(req: PutDashboardRequest) -> () = "PutDashboard" => "cloudwatch:PutDashboard";
         /// A dashboard by name (`ResourceNotFound` if there is none).
-        fn get_dashboard(name: String) -> Dashboard = "GetDashboard";
+        fn get_dashboard(name: String) -> Dashboard = "GetDashboard" => "cloudwatch:GetDashboard";
         /// Deletes dashboards (up to 100); if one does not exist, none is deleted
         /// (`ResourceNotFound`).
-        fn delete_dashboards(names: Vec<String>) -> () = "DeleteDashboards";
+        fn delete_dashboards(names: Vec<String>) -> () = "DeleteDashboards" => "cloudwatch:DeleteDashboards";
         /// The tags of an alarm (or of a dashboard), by its ARN
         /// (`arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME`, [`MetricAlarm::arn`]); an ARN of no
         /// such resource is `ResourceNotFoundException`.
-        fn list_tags_for_resource(arn: Arn) -> Tags = "ListTagsForResource";
+        fn list_tags_for_resource(arn: Arn) -> Tags = "ListTagsForResource" => "cloudwatch:ListTagsForResource";
     }
 }
 

@@ -67,23 +67,23 @@ service_trait! {
     /// The EBS direct APIs. The two list methods return ONE page (with its `next_token`), so a
     /// caller can stream a large snapshot; [`all_snapshot_blocks`] and [`all_changed_blocks`]
     /// walk every page.
-    pub trait Ebs (Service::Ebs, EBS_OPERATIONS) {
+    pub trait Ebs (Service::Ebs, EBS_OPERATIONS, EBS_IAM_ACTIONS) {
         /// Starts a snapshot (state `pending`) to be written with
         /// [`put_snapshot_block`](Ebs::put_snapshot_block).
-        fn start_snapshot(req: StartSnapshotRequest) -> StartedSnapshot = "StartSnapshot";
+        fn start_snapshot(req: StartSnapshotRequest) -> StartedSnapshot = "StartSnapshot" => "ebs:StartSnapshot";
         /// Writes one block of a `pending` snapshot (overwriting an earlier write of that
         /// index); returns the checksum the service echoes.
-        fn put_snapshot_block(req: PutSnapshotBlockRequest) -> String = "PutSnapshotBlock";
+        fn put_snapshot_block(req: PutSnapshotBlockRequest) -> String = "PutSnapshotBlock" => "ebs:PutSnapshotBlock";
         /// Seals a snapshot after its blocks are written; returns its status
         /// (`pending` until the service has finished, then `completed`).
-        fn complete_snapshot(req: CompleteSnapshotRequest) -> DirectSnapshotStatus = "CompleteSnapshot";
+        fn complete_snapshot(req: CompleteSnapshotRequest) -> DirectSnapshotStatus = "CompleteSnapshot" => "ebs:CompleteSnapshot";
         /// One page of the blocks of a completed snapshot (with its parent's), in index order.
-        fn list_snapshot_blocks(req: ListSnapshotBlocksRequest) -> BlockPage = "ListSnapshotBlocks";
+        fn list_snapshot_blocks(req: ListSnapshotBlocksRequest) -> BlockPage = "ListSnapshotBlocks" => "ebs:ListSnapshotBlocks";
         /// One page of the blocks that differ between two snapshots of one lineage (or all
         /// blocks of the second when no first snapshot is given).
-        fn list_changed_blocks(req: ListChangedBlocksRequest) -> ChangedBlockPage = "ListChangedBlocks";
+        fn list_changed_blocks(req: ListChangedBlocksRequest) -> ChangedBlockPage = "ListChangedBlocks" => "ebs:ListChangedBlocks";
         /// The data of one block (by the token a list call returned).
-        fn get_snapshot_block(req: GetSnapshotBlockRequest) -> BlockData = "GetSnapshotBlock";
+        fn get_snapshot_block(req: GetSnapshotBlockRequest) -> BlockData = "GetSnapshotBlock" => "ebs:GetSnapshotBlock";
     }
 }
 

@@ -47,49 +47,49 @@ use crate::validate::{self, Validate};
 
 service_trait! {
     /// Amazon EC2 operations used by the workflows. Every describe returns all pages.
-    pub trait Ec2 (Service::Ec2, EC2_OPERATIONS) {
+    pub trait Ec2 (Service::Ec2, EC2_OPERATIONS, EC2_IAM_ACTIONS) {
         /// The region's default VPC.
-        fn default_vpc() -> Vpc = "DescribeVpcs";
+        fn default_vpc() -> Vpc = "DescribeVpcs" => "ec2:DescribeVpcs";
         /// The subnets of a VPC.
-        fn describe_subnets(vpc_id: VpcId) -> Vec<Subnet> = "DescribeSubnets";
+        fn describe_subnets(vpc_id: VpcId) -> Vec<Subnet> = "DescribeSubnets" => "ec2:DescribeSubnets";
         /// Images matching the request (ids, owners, name pattern); newest first.
-        fn describe_images(req: DescribeImagesRequest) -> Vec<Image> = "DescribeImages";
+        fn describe_images(req: DescribeImagesRequest) -> Vec<Image> = "DescribeImages" => "ec2:DescribeImages";
         /// Creates a security group (with no ingress rules) and returns its id.
-        fn create_security_group(req: CreateSecurityGroupRequest) -> SecurityGroupId = "CreateSecurityGroup";
+        fn create_security_group(req: CreateSecurityGroupRequest) -> SecurityGroupId = "CreateSecurityGroup" => "ec2:CreateSecurityGroup";
         /// Security groups matching the request.
-        fn describe_security_groups(req: DescribeSecurityGroupsRequest) -> Vec<SecurityGroup> = "DescribeSecurityGroups";
+        fn describe_security_groups(req: DescribeSecurityGroupsRequest) -> Vec<SecurityGroup> = "DescribeSecurityGroups" => "ec2:DescribeSecurityGroups";
         /// Deletes a security group (`DependencyViolation` while anything uses it).
-        fn delete_security_group(id: SecurityGroupId) -> () = "DeleteSecurityGroup";
+        fn delete_security_group(id: SecurityGroupId) -> () = "DeleteSecurityGroup" => "ec2:DeleteSecurityGroup";
         /// Adds one ingress rule to a security group (refused before any call when the network
         /// guard applies: see [`cidr`]).
-        fn authorize_ingress(req: AuthorizeIngressRequest) -> () = "AuthorizeSecurityGroupIngress";
+        fn authorize_ingress(req: AuthorizeIngressRequest) -> () = "AuthorizeSecurityGroupIngress" => "ec2:AuthorizeSecurityGroupIngress";
         /// Launches instances; returns them as launched (usually `pending`). Their root volumes
         /// are encrypted unless the request opts out ([`RunInstancesRequest::encrypt_root_volume`]);
         /// without [`RunInstancesRequest::root_device_name`] the SDK adapter first reads the
         /// image's root device with DescribeImages.
-        fn run_instances(req: RunInstancesRequest) -> Vec<Instance> = "RunInstances";
+        fn run_instances(req: RunInstancesRequest) -> Vec<Instance> = "RunInstances" => "ec2:RunInstances";
         /// Instances matching the request; terminated instances are included unless filtered.
-        fn describe_instances(req: DescribeInstancesRequest) -> Vec<Instance> = "DescribeInstances";
+        fn describe_instances(req: DescribeInstancesRequest) -> Vec<Instance> = "DescribeInstances" => "ec2:DescribeInstances";
         /// Terminates instances; returns each one's state change.
-        fn terminate_instances(ids: Vec<InstanceId>) -> Vec<InstanceStateChange> = "TerminateInstances";
+        fn terminate_instances(ids: Vec<InstanceId>) -> Vec<InstanceStateChange> = "TerminateInstances" => "ec2:TerminateInstances";
         /// Creates a volume (gp3 and encrypted unless asked otherwise).
-        fn create_volume(req: CreateVolumeRequest) -> Volume = "CreateVolume";
+        fn create_volume(req: CreateVolumeRequest) -> Volume = "CreateVolume" => "ec2:CreateVolume";
         /// Volumes matching the request.
-        fn describe_volumes(req: DescribeVolumesRequest) -> Vec<Volume> = "DescribeVolumes";
+        fn describe_volumes(req: DescribeVolumesRequest) -> Vec<Volume> = "DescribeVolumes" => "ec2:DescribeVolumes";
         /// Attaches a volume to an instance at a device name.
-        fn attach_volume(req: AttachVolumeRequest) -> VolumeAttachment = "AttachVolume";
+        fn attach_volume(req: AttachVolumeRequest) -> VolumeAttachment = "AttachVolume" => "ec2:AttachVolume";
         /// Detaches a volume.
-        fn detach_volume(req: DetachVolumeRequest) -> VolumeAttachment = "DetachVolume";
+        fn detach_volume(req: DetachVolumeRequest) -> VolumeAttachment = "DetachVolume" => "ec2:DetachVolume";
         /// Deletes a volume (`VolumeInUse` while attached).
-        fn delete_volume(id: VolumeId) -> () = "DeleteVolume";
+        fn delete_volume(id: VolumeId) -> () = "DeleteVolume" => "ec2:DeleteVolume";
         /// Starts a snapshot of a volume.
-        fn create_snapshot(req: CreateSnapshotRequest) -> Snapshot = "CreateSnapshot";
+        fn create_snapshot(req: CreateSnapshotRequest) -> Snapshot = "CreateSnapshot" => "ec2:CreateSnapshot";
         /// Snapshots matching the request.
-        fn describe_snapshots(req: DescribeSnapshotsRequest) -> Vec<Snapshot> = "DescribeSnapshots";
+        fn describe_snapshots(req: DescribeSnapshotsRequest) -> Vec<Snapshot> = "DescribeSnapshots" => "ec2:DescribeSnapshots";
         /// Deletes a snapshot.
-        fn delete_snapshot(id: SnapshotId) -> () = "DeleteSnapshot";
+        fn delete_snapshot(id: SnapshotId) -> () = "DeleteSnapshot" => "ec2:DeleteSnapshot";
         /// Adds or overwrites tags on resources (any EC2 resource ids).
-        fn create_tags(resource_ids: Vec<String>, tags: Tags) -> () = "CreateTags";
+        fn create_tags(resource_ids: Vec<String>, tags: Tags) -> () = "CreateTags" => "ec2:CreateTags";
     }
 }
 

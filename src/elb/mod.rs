@@ -41,49 +41,49 @@ use crate::validate::{self, Validate};
 service_trait! {
     /// Elastic Load Balancing v2 operations for Application Load Balancers. Every describe
     /// returns all pages.
-    pub trait Elbv2 (Service::Elbv2, ELBV2_OPERATIONS) {
+    pub trait Elbv2 (Service::Elbv2, ELBV2_OPERATIONS, ELBV2_IAM_ACTIONS) {
         /// Creates an Application Load Balancer (idempotent: the same name with the same
         /// settings returns the existing one; other settings answer `DuplicateLoadBalancerName`).
-        fn create_load_balancer(req: CreateLoadBalancerRequest) -> LoadBalancer = "CreateLoadBalancer";
+        fn create_load_balancer(req: CreateLoadBalancerRequest) -> LoadBalancer = "CreateLoadBalancer" => "elasticloadbalancing:CreateLoadBalancer";
         /// Load balancers by ARN or name (empty request: all). An unknown explicit ARN or name
         /// answers `LoadBalancerNotFound`.
-        fn describe_load_balancers(req: DescribeLoadBalancersRequest) -> Vec<LoadBalancer> = "DescribeLoadBalancers";
+        fn describe_load_balancers(req: DescribeLoadBalancersRequest) -> Vec<LoadBalancer> = "DescribeLoadBalancers" => "elasticloadbalancing:DescribeLoadBalancers";
         /// Deletes a load balancer and its listeners (succeeds if it does not exist;
         /// `OperationNotPermitted` while [`DELETION_PROTECTION`] is on).
-        fn delete_load_balancer(arn: LoadBalancerArn) -> () = "DeleteLoadBalancer";
+        fn delete_load_balancer(arn: LoadBalancerArn) -> () = "DeleteLoadBalancer" => "elasticloadbalancing:DeleteLoadBalancer";
         /// Sets load balancer attributes (see [`DROP_INVALID_HEADER_FIELDS`],
         /// [`DELETION_PROTECTION`]); returns all attributes.
-        fn modify_load_balancer_attributes(arn: LoadBalancerArn, attributes: Attributes) -> Attributes = "ModifyLoadBalancerAttributes";
+        fn modify_load_balancer_attributes(arn: LoadBalancerArn, attributes: Attributes) -> Attributes = "ModifyLoadBalancerAttributes" => "elasticloadbalancing:ModifyLoadBalancerAttributes";
         /// A load balancer's attributes.
-        fn describe_load_balancer_attributes(arn: LoadBalancerArn) -> Attributes = "DescribeLoadBalancerAttributes";
+        fn describe_load_balancer_attributes(arn: LoadBalancerArn) -> Attributes = "DescribeLoadBalancerAttributes" => "elasticloadbalancing:DescribeLoadBalancerAttributes";
         /// Creates a target group (idempotent like [`Elbv2::create_load_balancer`]).
-        fn create_target_group(req: CreateTargetGroupRequest) -> TargetGroup = "CreateTargetGroup";
+        fn create_target_group(req: CreateTargetGroupRequest) -> TargetGroup = "CreateTargetGroup" => "elasticloadbalancing:CreateTargetGroup";
         /// Target groups by ARN, name or load balancer (empty request: all).
-        fn describe_target_groups(req: DescribeTargetGroupsRequest) -> Vec<TargetGroup> = "DescribeTargetGroups";
+        fn describe_target_groups(req: DescribeTargetGroupsRequest) -> Vec<TargetGroup> = "DescribeTargetGroups" => "elasticloadbalancing:DescribeTargetGroups";
         /// Deletes a target group (`ResourceInUse` while a listener forwards to it).
-        fn delete_target_group(arn: TargetGroupArn) -> () = "DeleteTargetGroup";
+        fn delete_target_group(arn: TargetGroupArn) -> () = "DeleteTargetGroup" => "elasticloadbalancing:DeleteTargetGroup";
         /// Sets target group attributes (see [`DEREGISTRATION_DELAY`]); returns all attributes.
-        fn modify_target_group_attributes(arn: TargetGroupArn, attributes: Attributes) -> Attributes = "ModifyTargetGroupAttributes";
+        fn modify_target_group_attributes(arn: TargetGroupArn, attributes: Attributes) -> Attributes = "ModifyTargetGroupAttributes" => "elasticloadbalancing:ModifyTargetGroupAttributes";
         /// A target group's attributes.
-        fn describe_target_group_attributes(arn: TargetGroupArn) -> Attributes = "DescribeTargetGroupAttributes";
+        fn describe_target_group_attributes(arn: TargetGroupArn) -> Attributes = "DescribeTargetGroupAttributes" => "elasticloadbalancing:DescribeTargetGroupAttributes";
         /// Registers instances with a target group.
-        fn register_targets(arn: TargetGroupArn, targets: Vec<Target>) -> () = "RegisterTargets";
+        fn register_targets(arn: TargetGroupArn, targets: Vec<Target>) -> () = "RegisterTargets" => "elasticloadbalancing:RegisterTargets";
         /// Deregisters targets (they drain for the deregistration delay).
-        fn deregister_targets(arn: TargetGroupArn, targets: Vec<Target>) -> () = "DeregisterTargets";
+        fn deregister_targets(arn: TargetGroupArn, targets: Vec<Target>) -> () = "DeregisterTargets" => "elasticloadbalancing:DeregisterTargets";
         /// The health of the given targets (empty: every registered target).
-        fn describe_target_health(arn: TargetGroupArn, targets: Vec<Target>) -> Vec<TargetHealth> = "DescribeTargetHealth";
+        fn describe_target_health(arn: TargetGroupArn, targets: Vec<Target>) -> Vec<TargetHealth> = "DescribeTargetHealth" => "elasticloadbalancing:DescribeTargetHealth";
         /// Creates a listener whose default action forwards to a target group, or redirects
         /// to HTTPS.
-        fn create_listener(req: CreateListenerRequest) -> Listener = "CreateListener";
+        fn create_listener(req: CreateListenerRequest) -> Listener = "CreateListener" => "elasticloadbalancing:CreateListener";
         /// The listeners of a load balancer.
-        fn describe_listeners(arn: LoadBalancerArn) -> Vec<Listener> = "DescribeListeners";
+        fn describe_listeners(arn: LoadBalancerArn) -> Vec<Listener> = "DescribeListeners" => "elasticloadbalancing:DescribeListeners";
         /// Deletes a listener.
-        fn delete_listener(arn: ListenerArn) -> () = "DeleteListener";
+        fn delete_listener(arn: ListenerArn) -> () = "DeleteListener" => "elasticloadbalancing:DeleteListener";
         /// The tags of load balancers, target groups or listeners (any number of ARNs; the SDK
         /// adapter sends them 20 at a time, the most `DescribeTags` accepts).
-        fn describe_tags(arns: Vec<String>) -> Vec<ResourceTags> = "DescribeTags";
+        fn describe_tags(arns: Vec<String>) -> Vec<ResourceTags> = "DescribeTags" => "elasticloadbalancing:DescribeTags";
         /// Adds or overwrites tags on resources.
-        fn add_tags(arns: Vec<String>, tags: Tags) -> () = "AddTags";
+        fn add_tags(arns: Vec<String>, tags: Tags) -> () = "AddTags" => "elasticloadbalancing:AddTags";
     }
 }
 

@@ -55,46 +55,46 @@ use crate::validate::{self, Validate};
 
 service_trait! {
     /// AWS Lambda operations used by the workflows. Every list returns all pages.
-    pub trait Lambda (Service::Lambda, LAMBDA_OPERATIONS) {
+    pub trait Lambda (Service::Lambda, LAMBDA_OPERATIONS, LAMBDA_IAM_ACTIONS) {
         /// Creates a function from a zip package; it is `Pending` until it becomes `Active`.
-        fn create_function(req: CreateFunctionRequest) -> FunctionConfiguration = "CreateFunction";
+        fn create_function(req: CreateFunctionRequest) -> FunctionConfiguration = "CreateFunction" => "lambda:CreateFunction";
         /// The configuration of `$LATEST`, a version or an alias's version.
-        fn get_function_configuration(name: FunctionName, qualifier: Option<String>) -> FunctionConfiguration = "GetFunctionConfiguration";
+        fn get_function_configuration(name: FunctionName, qualifier: Option<String>) -> FunctionConfiguration = "GetFunctionConfiguration" => "lambda:GetFunctionConfiguration";
         /// Replaces the code of `$LATEST` (optionally publishing a version).
-        fn update_function_code(req: UpdateFunctionCodeRequest) -> FunctionConfiguration = "UpdateFunctionCode";
+        fn update_function_code(req: UpdateFunctionCodeRequest) -> FunctionConfiguration = "UpdateFunctionCode" => "lambda:UpdateFunctionCode";
         /// Changes settings of `$LATEST`.
-        fn update_function_configuration(req: UpdateFunctionConfigurationRequest) -> FunctionConfiguration = "UpdateFunctionConfiguration";
+        fn update_function_configuration(req: UpdateFunctionConfigurationRequest) -> FunctionConfiguration = "UpdateFunctionConfiguration" => "lambda:UpdateFunctionConfiguration";
         /// Publishes `$LATEST` as a new numbered version (or returns the latest version unchanged).
-        fn publish_version(req: PublishVersionRequest) -> FunctionConfiguration = "PublishVersion";
+        fn publish_version(req: PublishVersionRequest) -> FunctionConfiguration = "PublishVersion" => "lambda:PublishVersion";
         /// `$LATEST` and every published version.
-        fn list_versions(name: FunctionName) -> Vec<FunctionConfiguration> = "ListVersionsByFunction";
+        fn list_versions(name: FunctionName) -> Vec<FunctionConfiguration> = "ListVersionsByFunction" => "lambda:ListVersionsByFunction";
         /// Creates an alias.
-        fn create_alias(req: AliasRequest) -> Alias = "CreateAlias";
+        fn create_alias(req: AliasRequest) -> Alias = "CreateAlias" => "lambda:CreateAlias";
         /// Changes an alias (its version, description and routing).
-        fn update_alias(req: AliasRequest) -> Alias = "UpdateAlias";
+        fn update_alias(req: AliasRequest) -> Alias = "UpdateAlias" => "lambda:UpdateAlias";
         /// One alias.
-        fn get_alias(function: FunctionName, name: AliasName) -> Alias = "GetAlias";
+        fn get_alias(function: FunctionName, name: AliasName) -> Alias = "GetAlias" => "lambda:GetAlias";
         /// Every alias of a function.
-        fn list_aliases(function: FunctionName) -> Vec<Alias> = "ListAliases";
+        fn list_aliases(function: FunctionName) -> Vec<Alias> = "ListAliases" => "lambda:ListAliases";
         /// Deletes an alias.
-        fn delete_alias(function: FunctionName, name: AliasName) -> () = "DeleteAlias";
+        fn delete_alias(function: FunctionName, name: AliasName) -> () = "DeleteAlias" => "lambda:DeleteAlias";
         /// Invokes a function. A function error is reported in the output
         /// ([`InvokeOutput::function_error`]), not as `Err`.
-        fn invoke(req: InvokeRequest) -> InvokeOutput = "Invoke";
+        fn invoke(req: InvokeRequest) -> InvokeOutput = "Invoke" => "lambda:InvokeFunction";
         /// Adds a statement to the function's resource-based policy.
-        fn add_permission(req: AddPermissionRequest) -> () = "AddPermission";
+        fn add_permission(req: AddPermissionRequest) -> () = "AddPermission" => "lambda:AddPermission";
         /// Removes a statement from the function's resource-based policy.
-        fn remove_permission(req: RemovePermissionRequest) -> () = "RemovePermission";
+        fn remove_permission(req: RemovePermissionRequest) -> () = "RemovePermission" => "lambda:RemovePermission";
         /// The function's (or qualifier's) resource-based policy, as a JSON document.
-        fn get_policy(function: FunctionName, qualifier: Option<String>) -> String = "GetPolicy";
+        fn get_policy(function: FunctionName, qualifier: Option<String>) -> String = "GetPolicy" => "lambda:GetPolicy";
         /// Deletes a function (no qualifier) or one published version (`qualifier` = a number).
-        fn delete_function(name: FunctionName, qualifier: Option<String>) -> () = "DeleteFunction";
+        fn delete_function(name: FunctionName, qualifier: Option<String>) -> () = "DeleteFunction" => "lambda:DeleteFunction";
         /// The `$LATEST` configuration of every function.
-        fn list_functions() -> Vec<FunctionConfiguration> = "ListFunctions";
+        fn list_functions() -> Vec<FunctionConfiguration> = "ListFunctions" => "lambda:ListFunctions";
         /// The tags of a function, by its unqualified ARN
         /// ([`FunctionConfiguration::arn`] of `$LATEST`); a function that does not exist is
         /// `ResourceNotFoundException`.
-        fn list_tags(arn: Arn) -> Tags = "ListTags";
+        fn list_tags(arn: Arn) -> Tags = "ListTags" => "lambda:ListTags";
     }
 }
 

@@ -1713,3 +1713,8 @@ mod tests {
         }
     }
 }
+
+/// The tags of alarm `name`, `None` if there is none.
+pub(crate) fn alarm_tags(st: &SimState, name: &str) -> Option<Tags> {
+    st.cw.alarms.get(name).map(|r| r.tags.clone())
+}

@@ -1691,3 +1691,24 @@ mod tests {
         assert_eq!(e.code(), Some("LoadBalancerNotFound"));
     }
 }
+
+/// The tags of the load balancer, target group or listener `arn`, `None` if there is none.
+pub(crate) fn resource_tags(st: &SimState, arn: &str) -> Option<Tags> {
+    let elb = &st.elb;
+    elb.lbs
+        .iter()
+        .find(|r| r.lb.arn.as_str() == arn)
+        .map(|r| r.tags.clone())
+        .or_else(|| {
+            elb.tgs
+                .iter()
+                .find(|r| r.tg.arn.as_str() == arn)
+                .map(|r| r.tags.clone())
+        })
+        .or_else(|| {
+            elb.listeners
+                .iter()
+                .find(|r| r.listener.arn.as_str() == arn)
+                .map(|r| r.tags.clone())
+        })
+}

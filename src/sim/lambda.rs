@@ -1740,3 +1740,9 @@ mod tests {
         assert_eq!(split_function_arn("arn:aws:s3:::b"), None);
     }
 }
+
+/// The tags of function `name` (versions and aliases answer their function's), `None` if
+/// there is none.
+pub(crate) fn function_tags(st: &SimState, name: &str) -> Option<Tags> {
+    st.lambda.functions.get(name).map(|r| r.tags.clone())
+}

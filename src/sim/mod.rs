@@ -284,6 +284,26 @@ impl SimCloud {
         self.wall(self.now())
     }
 
+    /// A layer that enforces the IAM `policy` on calls to this simulator, reading resource
+    /// tags from its region (see [`iam::Enforce`](crate::iam::Enforce)). Fails if the policy
+    /// uses something the layer does not evaluate.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> aws_facade::Result<()> {
+    /// use aws_facade::{sim::SimCloud, workflows::metrics};
+    /// let sim = SimCloud::new();
+    /// let cloud = sim.cloud().layer(sim.enforce(metrics::iam_policy("shop"))?);
+    /// // Under the metrics publisher's policy, nothing but PutMetricData to "shop" is allowed.
+    /// let err = cloud.lambda.list_functions().await.unwrap_err();
+    /// assert!(err.is_access_denied());
+    /// # Ok(()) }
+    /// ```
+    pub fn enforce(&self, policy: crate::iam::Policy) -> crate::Result<crate::iam::Enforce> {
+        let cfg = &self.inner.config;
+        crate::iam::Enforce::new(policy, &cfg.region, &cfg.account_id, Arc::new(self.clone()))
+    }
+
     /// Registers the Rust handler that runs when Lambda function `function` is invoked
     /// (any version or alias). Without one, Invoke answers a clear error.
     pub fn register_handler(&self, function: &str, handler: Handler) {
@@ -327,6 +347,21 @@ impl SimCloud {
         let mut api = crate::error::ApiError::new(service, code, message);
         api.request_id = Some("sim".into());
         Error::from_api(api)
+    }
+}
+
+impl crate::iam::ResourceTags for SimCloud {
+    fn resource_tags(&self, arn: &crate::iam::Arn) -> Option<crate::Tags> {
+        let now = self.now();
+        let mut st = self.lock();
+        let (kind, id) = arn.kind_and_id();
+        match arn.service.as_str() {
+            "ec2" => ec2::resource_tags(&mut st, now, kind, id),
+            "elasticloadbalancing" => elb::resource_tags(&st, &arn.arn),
+            "cloudwatch" if kind == "alarm" => cloudwatch::alarm_tags(&st, id),
+            "lambda" if kind == "function" => lambda::function_tags(&st, id.split(':').next().unwrap_or(id)),
+            _ => None,
+        }
     }
 }
 

@@ -755,6 +755,45 @@ pub async fn invoke_json<Req: Serialize, Resp: DeserializeOwned>(
     })
 }
 
+impl Deployment {
+    /// The least-privilege IAM policy for [`deploy`] (first deploy, later deploys, canaries)
+    /// and [`destroy_by_name`] of this function: the function must be created with the
+    /// workflow's ownership tags, every other call is on this function's ARN (and its versions
+    /// and aliases) and needs the tags on it; `iam:PassRole` only for this deployment's role
+    /// and only to Lambda. `cloudwatch:DescribeAlarms` (the canary's alarms) is on every alarm
+    /// (a listing may answer any).
+    pub fn iam_policy(&self) -> crate::iam::Policy {
+        use crate::iam::{PolicyBuilder, Statement, alarm_arn, function_arns};
+        let function = function_arns(self.function.as_str());
+        PolicyBuilder::new(WORKFLOW, self.function.as_str())
+            .on("ListAlarms", &["cloudwatch:DescribeAlarms"], &[alarm_arn("*")])
+            .create("CreateTagged", &["lambda:CreateFunction"], &function)
+            .statement(
+                Statement::allow(["iam:PassRole"], [self.role.as_str()])
+                    .sid("PassTheRole")
+                    .condition("StringEquals", "iam:PassedToService", ["lambda.amazonaws.com"]),
+            )
+            .manage(
+                "ManageOwned",
+                &[
+                    "lambda:GetFunctionConfiguration",
+                    "lambda:ListTags",
+                    "lambda:UpdateFunctionCode",
+                    "lambda:UpdateFunctionConfiguration",
+                    "lambda:PublishVersion",
+                    "lambda:ListVersionsByFunction",
+                    "lambda:GetAlias",
+                    "lambda:ListAliases",
+                    "lambda:CreateAlias",
+                    "lambda:UpdateAlias",
+                    "lambda:DeleteFunction",
+                ],
+                &function,
+            )
+            .build()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -574,6 +574,18 @@ fn probe_request(namespace: &str, datum: MetricDatum) -> Result<()> {
         })
 }
 
+/// The least-privilege IAM policy for a [`MetricsPublisher`] on `namespace`:
+/// `cloudwatch:PutMetricData` (which has no resource type; it is scoped by the
+/// `cloudwatch:namespace` condition key).
+pub fn iam_policy(namespace: &str) -> crate::iam::Policy {
+    use crate::iam::{Policy, Statement};
+    Policy::new(vec![
+        Statement::allow(["cloudwatch:PutMetricData"], ["*"])
+            .sid("PutToNamespace")
+            .condition("StringEquals", "cloudwatch:namespace", [namespace]),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1113,6 +1113,54 @@ pub async fn changed_blocks(cloud: &Cloud, first: &SnapshotId, second: &Snapshot
     Ok(blocks.into_iter().map(|b| b.index).collect())
 }
 
+impl UploadOptions {
+    /// The least-privilege IAM policy for an upload with these options ([`upload_file`],
+    /// [`upload_reader`]), its rollback, and [`destroy_by_name`]: the snapshot must be started
+    /// with the workflow's ownership tags, and is written, completed and deleted only while it
+    /// carries them. `ec2:DescribeSnapshots` (waiting for `completed`, finding by name) is on
+    /// `*`.
+    pub fn iam_policy(&self) -> crate::iam::Policy {
+        use crate::iam::{PolicyBuilder, ec2_arn};
+        let snapshots = [ec2_arn("snapshot", "*")];
+        let mut b = PolicyBuilder::new(WORKFLOW, &self.name)
+            .read("Describe", &["ec2:DescribeSnapshots"])
+            .create("StartTagged", &["ebs:StartSnapshot"], &snapshots)
+            .tag_on_create(
+                "TagOnCreate",
+                "ec2:CreateTags",
+                "ec2:CreateAction",
+                &["StartSnapshot"],
+                &snapshots,
+            )
+            .manage(
+                "WriteOwned",
+                &["ebs:PutSnapshotBlock", "ebs:CompleteSnapshot", "ec2:DeleteSnapshot"],
+                &snapshots,
+            );
+        if let Some(parent) = &self.parent_snapshot_id {
+            b = b.on(
+                "ReadParent",
+                &["ebs:StartSnapshot"],
+                &[ec2_arn("snapshot", parent.as_str())],
+            );
+        }
+        b.build()
+    }
+}
+
+/// The least-privilege IAM policy for [`download_file`] of `snapshot`: reading its block list
+/// and blocks, nothing else.
+pub fn download_policy(snapshot: &SnapshotId) -> crate::iam::Policy {
+    use crate::iam::{Policy, Statement, ec2_arn};
+    Policy::new(vec![
+        Statement::allow(
+            ["ebs:ListSnapshotBlocks", "ebs:GetSnapshotBlock"],
+            [ec2_arn("snapshot", snapshot.as_str())],
+        )
+        .sid("ReadSnapshot"),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

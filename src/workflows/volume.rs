@@ -492,6 +492,46 @@ pub async fn destroy_by_name(cloud: &Cloud, name: &str, progress: Option<Progres
     out
 }
 
+impl VolumeSpec {
+    /// The least-privilege IAM policy for [`provision`] (and re-provision), [`destroy`] and
+    /// [`destroy_by_name`] of this volume: the volume must be created with the workflow's
+    /// ownership tags and is attached, detached and deleted only while it carries them; the
+    /// instance (not the workflow's) is named by its id. ([`snapshot`] and [`restore`] are
+    /// not included.)
+    pub fn iam_policy(&self) -> crate::iam::Policy {
+        use crate::iam::{PolicyBuilder, ec2_arn};
+        let volumes = [ec2_arn("volume", "*")];
+        let mut b = PolicyBuilder::new(WORKFLOW, &self.name)
+            .read("Describe", &["ec2:DescribeInstances", "ec2:DescribeVolumes"])
+            .create("CreateTagged", &["ec2:CreateVolume"], &volumes)
+            .tag_on_create(
+                "TagOnCreate",
+                "ec2:CreateTags",
+                "ec2:CreateAction",
+                &["CreateVolume"],
+                &volumes,
+            )
+            .on(
+                "TheInstance",
+                &["ec2:AttachVolume", "ec2:DetachVolume"],
+                &[ec2_arn("instance", self.instance_id.as_str())],
+            )
+            .manage(
+                "ManageOwned",
+                &["ec2:AttachVolume", "ec2:DetachVolume", "ec2:DeleteVolume"],
+                &volumes,
+            );
+        if let Some(snap) = &self.snapshot_id {
+            b = b.on(
+                "FromSnapshot",
+                &["ec2:CreateVolume"],
+                &[ec2_arn("snapshot", snap.as_str())],
+            );
+        }
+        b.build()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -841,6 +841,8 @@ impl WebTier {
             }))
             .maybe_default_target_group(forward_to.cloned())
             .maybe_redirect_to_https(forward_to.is_none().then_some(self.listener.port))
+            // Tagged like everything else, so IAM can scope DeleteListener by tag.
+            .tags(self.tags(run.id()))
             .build()?;
         let arn = match cloud.elb.create_listener(req).await {
             Ok(l) => l.arn,
@@ -2076,6 +2078,142 @@ pub async fn alarm_states(cloud: &Cloud, outputs: &WebTierOutputs) -> Result<Vec
         );
     }
     Ok(out)
+}
+
+impl WebTier {
+    /// The least-privilege IAM policy for [`apply`](WebTier::apply), re-apply,
+    /// [`scale`], [`destroy`] and [`destroy_by_name`] of this tier, as the JSON IAM takes
+    /// (`serde_json::to_string(&policy)`).
+    ///
+    /// Creates must carry the tier's ownership tags (`aws:RequestTag/aws-facade:workflow` =
+    /// `web-tier`, `aws:RequestTag/aws-facade:name` = the tier's name), and tagging is allowed
+    /// only as part of those creates (`ec2:CreateAction`, `elasticloadbalancing:CreateAction`);
+    /// every change or removal needs the same tags on the resource (`aws:ResourceTag/...`).
+    /// IAM cannot scope the Describe calls (they are on `*`), the image and subnets an
+    /// instance uses (not the tier's), the network interfaces RunInstances creates (untagged)
+    /// or CloudWatch alarms by tag (their ARNs are scoped to the tier's alarm names).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> aws_facade::Result<()> {
+    /// use aws_facade::{sim::SimCloud, workflows::web_tier::{ImageSpec, WebTier}};
+    /// let tier = WebTier::builder()
+    ///     .name("shop".parse()?)
+    ///     .image(ImageSpec::latest("al2023-ami-2023*-x86_64", "amazon"))
+    ///     .build()?;
+    /// let policy = tier.iam_policy();
+    /// assert!(policy.allowed_actions().contains(&"ec2:RunInstances".to_string()));
+    /// // Enforced on the simulator, the tier applies under its own policy.
+    /// let sim = SimCloud::new();
+    /// let cloud = sim.cloud().layer(sim.enforce(policy)?);
+    /// tier.apply(&cloud, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn iam_policy(&self) -> crate::iam::Policy {
+        use crate::iam::{PolicyBuilder, alarm_arn, ec2_arn, elb_arn};
+        let name = self.name.as_str();
+        let lb = elb_arn(&format!("loadbalancer/app/{name}/*"));
+        let tg = elb_arn(&format!("targetgroup/{name}-tg/*"));
+        let listener = elb_arn(&format!("listener/app/{name}/*"));
+        let alarms = alarm_arn(&format!("{name}-*"));
+        PolicyBuilder::new(WORKFLOW, name)
+            .read(
+                "Describe",
+                &[
+                    "ec2:DescribeVpcs",
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeInstances",
+                    "elasticloadbalancing:DescribeLoadBalancers",
+                    "elasticloadbalancing:DescribeTargetGroups",
+                    "elasticloadbalancing:DescribeListeners",
+                    "elasticloadbalancing:DescribeTargetHealth",
+                    "elasticloadbalancing:DescribeTags",
+                    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+                ],
+            )
+            .on("ListAlarms", &["cloudwatch:DescribeAlarms"], &[alarm_arn("*")])
+            .create(
+                "CreateTagged",
+                &[
+                    "ec2:RunInstances",
+                    "ec2:CreateSecurityGroup",
+                    "elasticloadbalancing:CreateLoadBalancer",
+                    "elasticloadbalancing:CreateTargetGroup",
+                ],
+                &[
+                    ec2_arn("instance", "*"),
+                    ec2_arn("volume", "*"),
+                    ec2_arn("security-group", "*"),
+                    lb.clone(),
+                    tg.clone(),
+                ],
+            )
+            .tag_on_create(
+                "TagOnCreateEc2",
+                "ec2:CreateTags",
+                "ec2:CreateAction",
+                &["RunInstances", "CreateSecurityGroup"],
+                &[
+                    ec2_arn("instance", "*"),
+                    ec2_arn("volume", "*"),
+                    ec2_arn("security-group", "*"),
+                ],
+            )
+            .tag_on_create(
+                "TagOnCreateElb",
+                "elasticloadbalancing:AddTags",
+                "elasticloadbalancing:CreateAction",
+                &["CreateLoadBalancer", "CreateTargetGroup", "CreateListener"],
+                &[lb.clone(), tg.clone(), listener.clone()],
+            )
+            .on(
+                "UseImageSubnetAndVpc",
+                &["ec2:RunInstances", "ec2:CreateSecurityGroup"],
+                &[
+                    ec2_arn("image", "*"),
+                    ec2_arn("subnet", "*"),
+                    ec2_arn("network-interface", "*"),
+                    ec2_arn("vpc", "*"),
+                ],
+            )
+            .manage(
+                "ManageOwnedEc2",
+                &[
+                    "ec2:RunInstances",
+                    "ec2:AuthorizeSecurityGroupIngress",
+                    "ec2:DeleteSecurityGroup",
+                    "ec2:TerminateInstances",
+                ],
+                &[ec2_arn("security-group", "*"), ec2_arn("instance", "*")],
+            )
+            .manage(
+                "ManageOwnedElb",
+                &[
+                    "elasticloadbalancing:CreateListener",
+                    "elasticloadbalancing:ModifyLoadBalancerAttributes",
+                    "elasticloadbalancing:ModifyTargetGroupAttributes",
+                    "elasticloadbalancing:RegisterTargets",
+                    "elasticloadbalancing:DeregisterTargets",
+                    "elasticloadbalancing:DeleteListener",
+                    "elasticloadbalancing:DeleteTargetGroup",
+                    "elasticloadbalancing:DeleteLoadBalancer",
+                ],
+                &[lb, tg, listener],
+            )
+            .create(
+                "TierAlarmsTagged",
+                &["cloudwatch:PutMetricAlarm"],
+                std::slice::from_ref(&alarms),
+            )
+            .on(
+                "TierAlarms",
+                &["cloudwatch:ListTagsForResource", "cloudwatch:DeleteAlarms"],
+                &[alarms],
+            )
+            .build()
+    }
 }
 
 #[cfg(test)]
