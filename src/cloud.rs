@@ -238,10 +238,73 @@ mod sdk {
 
         /// The SDK adapters with the default credential chain and region (environment,
         /// profile, IMDS, ...); `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_<SERVICE>`) are honoured.
+        ///
+        /// The plain-HTTP rule of [`Cloud::check_endpoint`] applies to those endpoints too: an
+        /// `http://` endpoint (global or per service) to a host that is not loopback gets no
+        /// credentials, so nothing is signed or sent. (Per-service endpoints from a profile's
+        /// `services` section are not checked.)
         #[cfg(feature = "config")]
         pub async fn from_env() -> Self {
             let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            Self::from_conf(&conf)
+            let service_urls = plaintext::SERVICE_ENDPOINT_ENVS
+                .iter()
+                .filter_map(|v| std::env::var(v).ok());
+            Self::from_conf(&guard_endpoints(conf, service_urls))
+        }
+    }
+
+    /// `conf` with its credentials refused (see [`plaintext::guard`]) if its endpoint, or any
+    /// of `service_urls`, is plain HTTP to a host that is not loopback.
+    #[cfg_attr(not(feature = "config"), allow(dead_code))]
+    pub(super) fn guard_endpoints(conf: SdkConfig, service_urls: impl Iterator<Item = String>) -> SdkConfig {
+        let mut urls: Vec<String> = conf.endpoint_url().map(str::to_string).into_iter().collect();
+        urls.extend(service_urls);
+        let refused = urls
+            .iter()
+            .find(|u| plaintext::refusal(u, plaintext::allowed_by_env()).is_some());
+        match (refused, conf.credentials_provider()) {
+            (Some(url), Some(creds)) => conf
+                .to_builder()
+                .credentials_provider(plaintext::guard(url, creds))
+                .build(),
+            _ => conf,
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use aws_credential_types::provider::ProvideCredentials;
+
+        fn conf(endpoint: Option<&str>) -> SdkConfig {
+            let creds = aws_credential_types::Credentials::from_keys("AKIDEXAMPLE", "secret", None);
+            let mut b = SdkConfig::builder()
+                .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds));
+            if let Some(e) = endpoint {
+                b = b.endpoint_url(e);
+            }
+            b.build()
+        }
+
+        async fn creds_ok(c: &SdkConfig) -> Result<(), String> {
+            let p = c.credentials_provider().unwrap();
+            p.provide_credentials().await.map(|_| ()).map_err(|e| format!("{e:?}"))
+        }
+
+        #[tokio::test]
+        async fn from_env_endpoints_over_plain_http_to_remote_hosts_get_no_credentials() {
+            let remote = guard_endpoints(conf(Some("http://10.0.0.5:5000")), std::iter::empty());
+            let err = creds_ok(&remote).await.unwrap_err();
+            assert!(err.contains("refusing to send credentials over plain HTTP"), "{err}");
+            let per_service = guard_endpoints(conf(None), ["http://moto.example:5000".to_string()].into_iter());
+            assert!(
+                creds_ok(&per_service).await.is_err(),
+                "a per-service endpoint is checked too"
+            );
+            for fine in [Some("http://127.0.0.1:5000"), Some("https://ec2.example.com"), None] {
+                let c = guard_endpoints(conf(fine), std::iter::empty());
+                assert!(creds_ok(&c).await.is_ok(), "{fine:?}");
+            }
         }
     }
 }
@@ -258,6 +321,16 @@ pub mod plaintext {
     /// not loopback (an emulator on another machine of a trusted network). Read when an
     /// endpoint configuration is built.
     pub const ALLOW_PLAINTEXT_ENV: &str = "AWS_FACADE_ALLOW_PLAINTEXT_EMULATOR";
+
+    /// The per-service endpoint variables of the five services (the SDK's
+    /// `AWS_ENDPOINT_URL_<SERVICE ID>`), checked by [`Cloud::from_env`](crate::Cloud::from_env).
+    pub const SERVICE_ENDPOINT_ENVS: &[&str] = &[
+        "AWS_ENDPOINT_URL_EC2",
+        "AWS_ENDPOINT_URL_EBS",
+        "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+        "AWS_ENDPOINT_URL_CLOUDWATCH",
+        "AWS_ENDPOINT_URL_LAMBDA",
+    ];
 
     /// Whether [`ALLOW_PLAINTEXT_ENV`] is set to `1` or `true`.
     pub fn allowed_by_env() -> bool {

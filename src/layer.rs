@@ -4,7 +4,7 @@
 //! A [`Layer`] sees every call as an [`Op`] (service and AWS operation name) and a way to make
 //! it; it may delay it ([`Latency`]), fail it ([`Faults`]), observe it ([`Recording`]) or make
 //! it again ([`Retry`], the one retry mechanism, which every [`Cloud`](crate::Cloud) applies
-//! outermost).
+//! outermost), trace it ([`Tracing`]) or authorize it ([`iam::Enforce`](crate::iam::Enforce)).
 //! [`Layered`] applies a layer to one service handle; [`Cloud::layer`](crate::Cloud::layer)
 //! applies it to all five.
 //!
@@ -259,6 +259,79 @@ impl Layer for Recording {
                 finished,
                 error,
             });
+            out
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tracing
+
+/// A layer that traces every call as a `tracing` span, on any backend (the SDK adapters, the
+/// simulator, a mock).
+///
+/// The span is `aws_call` with fields `service`, `operation`, `iam_action` and, when the call
+/// ends, `outcome` (`ok` or `error`), `error_code`, `request_id` (when the service answered
+/// one) and `duration_ms`; an event `"aws call"` at DEBUG closes it. Under a [`Cloud`]'s retry
+/// (which is outermost), each attempt is its own `aws_call` span inside an `aws_attempt`
+/// span whose field `attempt` counts from 1. No argument is recorded, so no secret reaches a
+/// span.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> aws_facade::Result<()> {
+/// use aws_facade::{Cloud, layer::Tracing};
+/// // With a subscriber installed (e.g. `tracing_subscriber::fmt().init()`), every call shows.
+/// let cloud = Cloud::sim().layer(Tracing::new());
+/// cloud.ec2.default_vpc().await?;
+/// # Ok(()) }
+/// ```
+///
+/// [`Cloud`]: crate::Cloud
+#[derive(Debug, Clone, Default)]
+pub struct Tracing {
+    _private: (),
+}
+
+impl Tracing {
+    /// The tracing layer.
+    pub fn new() -> Self {
+        Tracing::default()
+    }
+}
+
+impl Layer for Tracing {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
+        use tracing::Instrument;
+        let span = tracing::info_span!(
+            "aws_call",
+            service = %op.service,
+            operation = op.name,
+            iam_action = op.iam_action,
+            outcome = tracing::field::Empty,
+            error_code = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        Box::pin(async move {
+            let start = Instant::now();
+            let out = call().instrument(span.clone()).await;
+            span.record("duration_ms", start.elapsed().as_secs_f64() * 1e3);
+            match &out {
+                Ok(_) => {
+                    span.record("outcome", "ok");
+                }
+                Err(e) => {
+                    span.record("outcome", "error");
+                    if let Some(code) = e.code() {
+                        span.record("error_code", code);
+                    }
+                    if let Some(id) = e.api_error().and_then(|a| a.request_id.as_deref()) {
+                        span.record("request_id", id);
+                    }
+                }
+            }
+            tracing::debug!(parent: &span, "aws call");
             out
         })
     }
@@ -769,7 +842,8 @@ impl Layer for Retry {
             // came): then a not-found is the answer, not lag: that attempt removed it.
             let mut maybe_took_effect = false;
             loop {
-                let err = match call().await {
+                let attempt_span = tracing::debug_span!("aws_attempt", attempt);
+                let err = match tracing::Instrument::instrument(call(), attempt_span).await {
                     Ok(v) => return Ok(v),
                     Err(e) => e,
                 };

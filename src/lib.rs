@@ -12,6 +12,8 @@
 //! - The simulator ([`sim::SimCloud`], [`Cloud::sim`]): stateful, on tokio's clock, with
 //!   wrappers for latency, faults and recording ([`layer`]).
 //! - Mocks (`MockEc2`, ... under the `mock` feature).
+//! - Least privilege: each workflow's IAM policy, scoped by its ownership tags, and a layer
+//!   that enforces a policy on the simulator ([`iam`]).
 //! - Secrets kept out of logs: user data and Lambda environment values are [`SecretString`]s,
 //!   redacted in `Debug`, `Display` and serde output ([`secret`]).
 //!

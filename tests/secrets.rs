@@ -237,8 +237,12 @@ fn lambda_specs_read_plain_environment_values_and_write_them_redacted() {
 async fn web_tier_apply_and_destroy_never_show_user_data() {
     capture();
     let sim = SimCloud::new();
-    // Transient faults (lost answers included): the retry and adoption paths log and report.
-    let cloud = sim.cloud().layer(Faults::new(11).transient(0.15));
+    // Transient faults (lost answers included): the retry and adoption paths log and report;
+    // every call is traced as a span (outside the faults, so failed attempts show too).
+    let cloud = sim
+        .cloud()
+        .layer(Faults::new(11).transient(0.15))
+        .layer(aws_facade::layer::Tracing::new());
     let spec = web_tier_with_secret("vault");
     let (events, progress) = recorder();
     let out = spec.apply(&cloud, Some(progress.clone())).await.unwrap();
@@ -254,6 +258,34 @@ async fn web_tier_apply_and_destroy_never_show_user_data() {
     assert!(
         lines.iter().any(|l| l.contains("workflow event")),
         "the capture sees the workflow's log lines"
+    );
+    // The Tracing layer: a span per call, with what it was and how it ended.
+    assert!(
+        lines.iter().any(|l| l.starts_with("span aws_call")
+            && l.contains("operation=\"RunInstances\"")
+            && l.contains("iam_action=\"ec2:RunInstances\"")),
+        "a span for RunInstances"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("span aws_attempt") && l.contains("attempt=2")),
+        "retried attempts are numbered"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("record") && l.contains("outcome=\"error\""))
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("record") && l.contains("error_code=\""))
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("record") && l.contains("duration_ms="))
     );
     assert_hidden("log lines", &lines);
 }
