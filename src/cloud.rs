@@ -36,6 +36,64 @@ pub struct Cloud {
     inner: Handles,
     retry: Retry,
     seeds: Arc<Mutex<fastrand::Rng>>,
+    sdk: Option<Arc<SdkHandles>>,
+}
+
+/// The escape hatch: the SDK configuration and the SDK clients behind a [`Cloud`] built over
+/// the SDK ([`Cloud::from_conf`], [`Cloud::from_env`], [`Cloud::for_endpoint`]), for the
+/// operations this crate does not cover. [`Cloud::sdk`] gives it, however many layers the
+/// cloud has.
+///
+/// The clients are the adapters' own: their SDK retry is switched off (the facade's
+/// [`Retry`] layer retries facade calls), and calls made on them pass through no layer. For
+/// direct use with the SDK's standard retry, build a client from [`SdkHandles::config`]
+/// (e.g. `aws_sdk_ec2::Client::new(sdk.config())`). Facade outputs convert from the SDK's
+/// types with `TryFrom` (`Instance::try_from(&sdk_instance)`, ...).
+#[derive(Debug, Clone)]
+pub struct SdkHandles {
+    config: aws_types::SdkConfig,
+    #[cfg(feature = "ec2")]
+    ec2: aws_sdk_ec2::Client,
+    #[cfg(feature = "ebs")]
+    ebs: aws_sdk_ebs::Client,
+    #[cfg(feature = "elbv2")]
+    elb: aws_sdk_elasticloadbalancingv2::Client,
+    #[cfg(feature = "cloudwatch")]
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    #[cfg(feature = "lambda")]
+    lambda: aws_sdk_lambda::Client,
+}
+
+impl SdkHandles {
+    /// The SDK configuration the cloud was built from (credentials, region, endpoint).
+    pub fn config(&self) -> &aws_types::SdkConfig {
+        &self.config
+    }
+    /// The EC2 client.
+    #[cfg(feature = "ec2")]
+    pub fn ec2_client(&self) -> &aws_sdk_ec2::Client {
+        &self.ec2
+    }
+    /// The EBS direct APIs client.
+    #[cfg(feature = "ebs")]
+    pub fn ebs_client(&self) -> &aws_sdk_ebs::Client {
+        &self.ebs
+    }
+    /// The ELBv2 client.
+    #[cfg(feature = "elbv2")]
+    pub fn elb_client(&self) -> &aws_sdk_elasticloadbalancingv2::Client {
+        &self.elb
+    }
+    /// The CloudWatch client.
+    #[cfg(feature = "cloudwatch")]
+    pub fn cloudwatch_client(&self) -> &aws_sdk_cloudwatch::Client {
+        &self.cloudwatch
+    }
+    /// The Lambda client.
+    #[cfg(feature = "lambda")]
+    pub fn lambda_client(&self) -> &aws_sdk_lambda::Client {
+        &self.lambda
+    }
 }
 
 /// The handles without the cloud's retry.
@@ -73,10 +131,16 @@ impl Cloud {
             lambda,
         };
         let seeds = Arc::new(Mutex::new(fastrand::Rng::new()));
-        Self::assemble(inner, Retry::standard(), seeds)
+        Self::assemble(inner, Retry::standard(), seeds, None)
     }
 
-    fn assemble(inner: Handles, retry: Retry, seeds: Arc<Mutex<fastrand::Rng>>) -> Self {
+    /// The SDK configuration and clients, if this cloud was built over the SDK (`None` for
+    /// the simulator, mocks and hand-assembled clouds); see [`SdkHandles`].
+    pub fn sdk(&self) -> Option<&SdkHandles> {
+        self.sdk.as_deref()
+    }
+
+    fn assemble(inner: Handles, retry: Retry, seeds: Arc<Mutex<fastrand::Rng>>, sdk: Option<Arc<SdkHandles>>) -> Self {
         Cloud {
             ec2: Arc::new(Layered::new(inner.ec2.clone(), retry.clone())),
             ebs: Arc::new(Layered::new(inner.ebs.clone(), retry.clone())),
@@ -86,6 +150,7 @@ impl Cloud {
             inner,
             retry,
             seeds,
+            sdk,
         }
     }
 
@@ -101,44 +166,44 @@ impl Cloud {
             cloudwatch: Arc::new(Layered::new(i.cloudwatch, layer.clone())),
             lambda: Arc::new(Layered::new(i.lambda, layer)),
         };
-        Self::assemble(inner, self.retry, self.seeds)
+        Self::assemble(inner, self.retry, self.seeds, self.sdk)
     }
 
     /// The same cloud with its EC2 handle replaced by `ec2` (inside the cloud's retry and
     /// layers added later), e.g. a mock beside the simulator.
     pub fn with_ec2(mut self, ec2: Arc<dyn Ec2>) -> Self {
         self.inner.ec2 = ec2;
-        Self::assemble(self.inner, self.retry, self.seeds)
+        Self::assemble(self.inner, self.retry, self.seeds, self.sdk)
     }
 
     /// The same cloud with its EBS direct handle replaced (see [`Cloud::with_ec2`]).
     pub fn with_ebs(mut self, ebs: Arc<dyn Ebs>) -> Self {
         self.inner.ebs = ebs;
-        Self::assemble(self.inner, self.retry, self.seeds)
+        Self::assemble(self.inner, self.retry, self.seeds, self.sdk)
     }
 
     /// The same cloud with its ELBv2 handle replaced (see [`Cloud::with_ec2`]).
     pub fn with_elb(mut self, elb: Arc<dyn Elbv2>) -> Self {
         self.inner.elb = elb;
-        Self::assemble(self.inner, self.retry, self.seeds)
+        Self::assemble(self.inner, self.retry, self.seeds, self.sdk)
     }
 
     /// The same cloud with its CloudWatch handle replaced (see [`Cloud::with_ec2`]).
     pub fn with_cloudwatch(mut self, cloudwatch: Arc<dyn CloudWatch>) -> Self {
         self.inner.cloudwatch = cloudwatch;
-        Self::assemble(self.inner, self.retry, self.seeds)
+        Self::assemble(self.inner, self.retry, self.seeds, self.sdk)
     }
 
     /// The same cloud with its Lambda handle replaced (see [`Cloud::with_ec2`]).
     pub fn with_lambda(mut self, lambda: Arc<dyn Lambda>) -> Self {
         self.inner.lambda = lambda;
-        Self::assemble(self.inner, self.retry, self.seeds)
+        Self::assemble(self.inner, self.retry, self.seeds, self.sdk)
     }
 
     /// The same handles with `retry` as the one retry layer ([`Retry::none`] to make every
     /// call once, e.g. for mocks that expect an exact number of calls).
     pub fn with_retry(self, retry: Retry) -> Self {
-        Self::assemble(self.inner, retry, self.seeds)
+        Self::assemble(self.inner, retry, self.seeds, self.sdk)
     }
 
     /// The retry layer in use.
@@ -179,14 +244,43 @@ mod sdk {
     impl Cloud {
         /// The SDK adapters over a shared SDK configuration (the SDK's own retry switched off
         /// under the cloud's [`Retry`]).
+        ///
+        /// [`Cloud::sdk`] gives the configuration and the clients back (the escape hatch):
+        ///
+        /// ```no_run
+        /// # async fn f() -> aws_facade::Result<()> {
+        /// use aws_facade::{Cloud, ec2::{DescribeInstancesRequest, Instance}};
+        /// let cloud = Cloud::from_env().await;
+        /// let sdk = cloud.sdk().expect("built over the SDK");
+        /// // StopInstances is not in the facade: call the SDK ...
+        /// let stopped = sdk.ec2_client().stop_instances().instance_ids("i-0123456789abcdef0").send().await;
+        /// // ... and go on with the facade (its ids and outputs convert from the SDK's types).
+        /// let found = cloud.ec2.describe_instances(DescribeInstancesRequest::default()).await?;
+        /// # let _ = (stopped, found); Ok(()) }
+        /// ```
         pub fn from_conf(conf: &SdkConfig) -> Self {
-            Cloud::new(
-                Arc::new(crate::ec2::sdk::SdkEc2::new(conf)),
-                Arc::new(crate::ebs::sdk::SdkEbs::new(conf)),
-                Arc::new(crate::elb::sdk::SdkElbv2::new(conf)),
-                Arc::new(crate::cloudwatch::sdk::SdkCloudWatch::new(conf)),
-                Arc::new(crate::lambda::sdk::SdkLambda::new(conf)),
-            )
+            let ec2 = crate::ec2::sdk::SdkEc2::new(conf);
+            let ebs = crate::ebs::sdk::SdkEbs::new(conf);
+            let elb = crate::elb::sdk::SdkElbv2::new(conf);
+            let cloudwatch = crate::cloudwatch::sdk::SdkCloudWatch::new(conf);
+            let lambda = crate::lambda::sdk::SdkLambda::new(conf);
+            let sdk = SdkHandles {
+                config: conf.clone(),
+                ec2: ec2.client().clone(),
+                ebs: ebs.client().clone(),
+                elb: elb.client().clone(),
+                cloudwatch: cloudwatch.client().clone(),
+                lambda: lambda.client().clone(),
+            };
+            let mut cloud = Cloud::new(
+                Arc::new(ec2),
+                Arc::new(ebs),
+                Arc::new(elb),
+                Arc::new(cloudwatch),
+                Arc::new(lambda),
+            );
+            cloud.sdk = Some(Arc::new(sdk));
+            cloud
         }
 
         /// The SDK adapters over `conf` with every service's endpoint overridden by `url`
@@ -289,6 +383,27 @@ mod sdk {
         async fn creds_ok(c: &SdkConfig) -> Result<(), String> {
             let p = c.credentials_provider().unwrap();
             p.provide_credentials().await.map(|_| ()).map_err(|e| format!("{e:?}"))
+        }
+
+        #[cfg(feature = "sim")]
+        #[tokio::test]
+        async fn the_sdk_clients_are_reachable_through_layers() {
+            let cloud = Cloud::for_endpoint("http://127.0.0.1:9", "eu-west-1")
+                .layer(crate::layer::Recording::new())
+                .with_retry(Retry::none());
+            let sdk = cloud.sdk().expect("built over the SDK");
+            assert_eq!(sdk.config().region().map(|r| r.as_ref()), Some("eu-west-1"));
+            assert_eq!(
+                sdk.ec2_client().config().region().map(|r| r.as_ref()),
+                Some("eu-west-1")
+            );
+            assert!(
+                sdk.lambda_client()
+                    .config()
+                    .retry_config()
+                    .is_some_and(|r| r.max_attempts() == 1)
+            );
+            assert!(crate::sim::SimCloud::new().cloud().sdk().is_none());
         }
 
         #[tokio::test]

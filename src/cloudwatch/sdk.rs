@@ -449,6 +449,16 @@ impl super::CloudWatch for SdkCloudWatch {
     }
 }
 
+// Public conversions from the SDK's types (see `Cloud::sdk`).
+
+impl TryFrom<&cw::MetricAlarm> for MetricAlarm {
+    type Error = Error;
+    /// The facade's view of an alarm the SDK answered.
+    fn try_from(a: &cw::MetricAlarm) -> crate::Result<MetricAlarm> {
+        alarm_from_sdk(a)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

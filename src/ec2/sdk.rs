@@ -800,6 +800,34 @@ impl super::Ec2 for SdkEc2 {
     }
 }
 
+// Public conversions from the SDK's types, for code that mixes SDK calls (through
+// `Cloud::sdk`) with the facade.
+
+impl TryFrom<&t::Instance> for Instance {
+    type Error = Error;
+    /// The facade's view of an instance the SDK answered (e.g. from a StopInstances made
+    /// through [`Cloud::sdk`](crate::Cloud::sdk)); an answer missing required fields is an error.
+    fn try_from(i: &t::Instance) -> crate::Result<Instance> {
+        instance_from(i)
+    }
+}
+
+impl TryFrom<&t::SecurityGroup> for SecurityGroup {
+    type Error = Error;
+    /// The facade's view of a security group the SDK answered.
+    fn try_from(g: &t::SecurityGroup) -> crate::Result<SecurityGroup> {
+        security_group_from(g)
+    }
+}
+
+impl TryFrom<&t::Image> for Image {
+    type Error = Error;
+    /// The facade's view of an image the SDK answered.
+    fn try_from(i: &t::Image) -> crate::Result<Image> {
+        image_from(i)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1145,6 +1173,20 @@ mod tests {
                 &IngressSource::Cidr("0.0.0.0/0".into()),
                 &IngressSource::CidrIpv6("2001:db8::/64".into())
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn sdk_instances_convert_to_facade_instances() {
+        // The escape hatch's way back: an instance the SDK answered, as the facade's type.
+        let i = Instance::try_from(&sdk_instance("i-0123456789abcdef0", t::InstanceStateName::Stopped)).unwrap();
+        assert_eq!(
+            (i.id.as_str(), i.state),
+            ("i-0123456789abcdef0", InstanceState::Stopped)
+        );
+        assert!(
+            Instance::try_from(&t::Instance::builder().build()).is_err(),
+            "no id: an error, not a default"
         );
     }
 

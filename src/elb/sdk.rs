@@ -616,6 +616,34 @@ impl super::Elbv2 for SdkElbv2 {
     }
 }
 
+// Public conversions from the SDK's types (see `Cloud::sdk`).
+
+impl TryFrom<&t::LoadBalancer> for LoadBalancer {
+    type Error = Error;
+    /// The facade's view of an Application Load Balancer the SDK answered; another kind of
+    /// load balancer (network, gateway) is an error.
+    fn try_from(lb: &t::LoadBalancer) -> Result<LoadBalancer> {
+        lb_from(lb)?.ok_or_else(|| Error::validation("load_balancer.type", "is not an application load balancer"))
+    }
+}
+
+impl TryFrom<&t::TargetGroup> for TargetGroup {
+    type Error = Error;
+    /// The facade's view of a target group the SDK answered (an unsupported protocol is an
+    /// error).
+    fn try_from(tg: &t::TargetGroup) -> Result<TargetGroup> {
+        tg_from(tg)?.ok_or_else(|| Error::validation("target_group.protocol", "is not one this crate models"))
+    }
+}
+
+impl TryFrom<&t::Listener> for Listener {
+    type Error = Error;
+    /// The facade's view of a listener the SDK answered.
+    fn try_from(l: &t::Listener) -> Result<Listener> {
+        listener_from(l)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
