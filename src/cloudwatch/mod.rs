@@ -106,6 +106,35 @@ pub const MAX_STATISTICS_DATAPOINTS: u64 = 1_440;
 pub const MAX_ALARM_ACTIONS: usize = 5;
 /// At most 100 alarm names per DescribeAlarms / DeleteAlarms request.
 pub const MAX_ALARM_NAMES: usize = 100;
+/// The longest alarm name, in characters (model shape `AlarmName`, `max` 255).
+pub const MAX_ALARM_NAME_CHARS: usize = 255;
+/// The longest alarm description, in characters (model shape `AlarmDescription`: 0-1024).
+pub const MAX_ALARM_DESCRIPTION_CHARS: usize = 1_024;
+/// The longest namespace, in characters (model shape `Namespace`: 1-255, pattern `[^:].*`).
+pub const MAX_NAMESPACE_CHARS: usize = 255;
+/// The longest metric name, in characters (model shape `MetricName`: 1-255).
+pub const MAX_METRIC_NAME_CHARS: usize = 255;
+/// The longest dimension name, in characters (model shape `DimensionName`: 1-255).
+pub const MAX_DIMENSION_NAME_CHARS: usize = 255;
+/// The longest dimension value, in characters (model shape `DimensionValue`: 1-1024).
+pub const MAX_DIMENSION_VALUE_CHARS: usize = 1_024;
+/// The longest GetMetricData query id, in characters (model shape `MetricId`: 1-255).
+pub const MAX_METRIC_ID_CHARS: usize = 255;
+/// The longest alarm name prefix, in characters (model shape `AlarmNamePrefix`: 1-255).
+pub const MAX_ALARM_NAME_PREFIX_CHARS: usize = 255;
+/// The longest resource ARN of ListTagsForResource, in characters (model shape
+/// `AmazonResourceName`: 1-1024).
+pub const MAX_RESOURCE_ARN_CHARS: usize = 1_024;
+/// The longest dashboard name, in characters (CloudWatch API reference, `PutDashboard`
+/// `DashboardName`: "up to 255 characters").
+pub const MAX_DASHBOARD_NAME_CHARS: usize = 255;
+/// The periods GetMetricStatistics and GetMetricData accept below one minute (model,
+/// `GetMetricStatisticsInput.Period` and `MetricStat.Period`: "the period can be 1, 5, 10, 20,
+/// 30, 60, or any multiple of 60"); longer periods are multiples of 60.
+pub const HIGH_RESOLUTION_QUERY_PERIODS: [u32; 5] = [1, 5, 10, 20, 30];
+/// The periods PutMetricAlarm accepts below one minute (model, `PutMetricAlarmInput.Period`:
+/// "Valid values are 10, 20, 30, and any multiple of 60").
+pub const HIGH_RESOLUTION_ALARM_PERIODS: [u32; 3] = [10, 20, 30];
 
 // ---------------------------------------------------------------------------------------------
 // Shared models
@@ -310,64 +339,186 @@ impl Statistic {
     }
 }
 
-/// The percentile of a `pNN` / `pNN.NN` extended statistic (0-100, at most two decimals), or
-/// `None` if `s` is not one. Only percentiles are supported among the extended statistics
-/// (CloudWatch User Guide, "CloudWatch statistics definitions").
-pub fn parse_percentile(s: &str) -> Option<f64> {
-    let rest = s.strip_prefix('p')?;
-    let (int, frac) = match rest.split_once('.') {
+/// A number of an extended statistic: digits, then optionally `.` and at most `max_frac`
+/// digits; `signed` allows a leading `-` (absolute bounds such as `PR(-5:10)`).
+fn parse_stat_number(s: &str, signed: bool, max_frac: usize) -> Option<f64> {
+    let digits = if signed { s.strip_prefix('-').unwrap_or(s) } else { s };
+    let (int, frac) = match digits.split_once('.') {
         Some((i, f)) => (i, Some(f)),
-        None => (rest, None),
+        None => (digits, None),
     };
-    if int.is_empty() || int.len() > 3 || !int.bytes().all(|b| b.is_ascii_digit()) {
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     if let Some(f) = frac
-        && (f.is_empty() || f.len() > 2 || !f.bytes().all(|b| b.is_ascii_digit()))
+        && (f.is_empty() || f.len() > max_frac || !f.bytes().all(|b| b.is_ascii_digit()))
     {
         return None;
     }
-    let p: f64 = rest.parse().ok()?;
+    s.parse().ok().filter(|v: &f64| v.is_finite())
+}
+
+/// The percentile of a `pNN` / `pNN.NN` extended statistic (0-100, at most two decimals), or
+/// `None` if `s` is not one (CloudWatch User Guide, "CloudWatch statistics definitions").
+pub fn parse_percentile(s: &str) -> Option<f64> {
+    let rest = s.strip_prefix('p')?;
+    if rest.split('.').next().is_some_and(|int| int.len() > 3) {
+        return None;
+    }
+    let p = parse_stat_number(rest, false, 2)?;
     (0.0..=100.0).contains(&p).then_some(p)
 }
 
-fn check_percentile(field: &str, s: &str) -> Result<()> {
-    if parse_percentile(s).is_some() {
+/// The statistic kinds that take a range `NAME(lower:upper)`: trimmed mean, trimmed count,
+/// trimmed sum, winsorized mean and percentile rank.
+pub const RANGE_STATISTICS: [&str; 5] = ["TM", "TC", "TS", "WM", "PR"];
+/// The statistic kinds with a percentile shorthand `nameNN` (`p90`, `tm90` = `TM(:90%)`, ...).
+pub const SHORTHAND_STATISTICS: [&str; 5] = ["p", "tm", "tc", "ts", "wm"];
+
+/// Whether `s` is an extended statistic in the syntax of the CloudWatch User Guide,
+/// "CloudWatch statistics definitions"
+/// (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html>;
+/// the model's `ExtendedStatistic` shape is a plain string and its `PutMetricAlarm` documentation
+/// lists `p90`, `tm90`, `tc90`, `ts90`, `wm90`, `IQM`, `PR(n:m)`, `TC(X%:X%)`, `TM(X%:X%)`,
+/// `TS(X%:X%)`, `WM(X%:X%)`):
+///
+/// - `IQM`, the interquartile mean;
+/// - a shorthand `pNN`, `tmNN`, `tcNN`, `tsNN` or `wmNN` with NN in 0-100 (at most two decimals);
+/// - `TM`, `TC`, `TS` or `WM` with a range `(lower:upper)` of percentages (`TM(10%:90%)`) or of
+///   absolute values (`TM(150:1000)`); either bound may be left out (`TM(:95%)`), not both;
+/// - `PR(lower:upper)`, the percentile rank, with absolute values only (`PR(:300)`).
+///
+/// Percentage bounds are 0-100 and a lower bound must be below the upper one.
+pub fn is_extended_statistic(s: &str) -> bool {
+    if s == "IQM" {
+        return true;
+    }
+    for short in SHORTHAND_STATISTICS {
+        if let Some(rest) = s.strip_prefix(short)
+            && rest.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        {
+            return parse_percentile(&format!("p{rest}")).is_some();
+        }
+    }
+    let Some((kind, range)) = s.split_once('(') else {
+        return false;
+    };
+    let Some((lo, hi)) = range.strip_suffix(')').and_then(|r| r.split_once(':')) else {
+        return false;
+    };
+    if !RANGE_STATISTICS.contains(&kind) || (lo.is_empty() && hi.is_empty()) {
+        return false;
+    }
+    // Each bound: empty, `N%` (not for PR) or an absolute number; both of one kind.
+    let bound = |b: &str| -> Option<Option<(f64, bool)>> {
+        if b.is_empty() {
+            return Some(None);
+        }
+        match b.strip_suffix('%') {
+            Some(pct) if kind != "PR" => {
+                let v = parse_stat_number(pct, false, 10)?;
+                (v <= 100.0).then_some(Some((v, true)))
+            }
+            Some(_) => None,
+            None => Some(Some((parse_stat_number(b, true, 10)?, false))),
+        }
+    };
+    match (bound(lo), bound(hi)) {
+        (Some(Some((l, lp))), Some(Some((h, hp)))) => lp == hp && l < h,
+        (Some(_), Some(_)) => true,
+        _ => false,
+    }
+}
+
+fn check_extended_statistic(field: &str, s: &str) -> Result<()> {
+    if is_extended_statistic(s) {
         Ok(())
     } else {
         Err(Error::validation(
             field,
-            format!("must be a percentile `pNN` or `pNN.NN` between p0 and p100 (got {s:?})"),
+            format!(
+                "must be an extended statistic such as p90, tm90, IQM, TM(10%:90%) or PR(:300) (CloudWatch statistics definitions; got {s:?})"
+            ),
         ))
     }
 }
 
-/// A statistic for GetMetricData: a [`Statistic`] name or a percentile `pNN`.
+/// A statistic for GetMetricData: a [`Statistic`] name or an extended statistic
+/// ([`is_extended_statistic`]; model `MetricStat.Stat`: "any CloudWatch statistic or extended
+/// statistic").
 fn check_stat(field: &str, s: &str) -> Result<()> {
-    if Statistic::parse(s).is_some() || parse_percentile(s).is_some() {
+    if Statistic::parse(s).is_some() || is_extended_statistic(s) {
         Ok(())
     } else {
         Err(Error::validation(
             field,
-            format!("must be SampleCount, Average, Sum, Minimum, Maximum or a percentile pNN (got {s:?})"),
+            format!(
+                "must be SampleCount, Average, Sum, Minimum, Maximum or an extended statistic such as p90, tm90 or TM(10%:90%) (got {s:?})"
+            ),
         ))
     }
 }
 
-/// Namespaces: 1-255 printable ASCII characters, not starting with `AWS/` for data we publish
+/// Namespaces: 1-255 printable ASCII characters, not starting with `:` (model shape
+/// `Namespace`, pattern `[^:].*`), and not starting with `AWS/` for data we publish
 /// (`PutMetricData` `Namespace`: "You can't specify a namespace that begins with 'AWS/'").
 fn check_namespace(field: &str, ns: &str, publishing: bool) -> Result<()> {
-    validate::len_in(field, ns, 1, 255)?;
+    validate::len_in(field, ns, 1, MAX_NAMESPACE_CHARS)?;
     if !ns.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Err(Error::validation(
             field,
             format!("must be printable ASCII (got {ns:?})"),
         ));
     }
+    if ns.starts_with(':') {
+        return Err(Error::validation(
+            field,
+            format!("must not start with `:` (got {ns:?})"),
+        ));
+    }
     if publishing && ns.starts_with("AWS/") {
         return Err(Error::validation(
             field,
             format!("must not start with `AWS/`, which is reserved for AWS services (got {ns:?})"),
+        ));
+    }
+    Ok(())
+}
+
+/// A dimension name: 1-255 ASCII characters, not control characters, at least one not
+/// whitespace, not starting with `:` (model, `Dimension.Name`: "Dimension names must contain
+/// only ASCII characters, must include at least one non-whitespace character, and cannot start
+/// with a colon (:). ASCII control characters are not supported").
+pub fn check_dimension_name(field: &str, name: &str) -> Result<()> {
+    validate::len_in(field, name, 1, MAX_DIMENSION_NAME_CHARS)?;
+    check_dimension_text(field, name)?;
+    if name.starts_with(':') {
+        return Err(Error::validation(
+            field,
+            format!("must not start with `:` (got {name:?})"),
+        ));
+    }
+    Ok(())
+}
+
+/// A dimension value: 1-1024 ASCII characters, not control characters, at least one not
+/// whitespace (model, `Dimension.Value`).
+pub fn check_dimension_value(field: &str, value: &str) -> Result<()> {
+    validate::len_in(field, value, 1, MAX_DIMENSION_VALUE_CHARS)?;
+    check_dimension_text(field, value)
+}
+
+fn check_dimension_text(field: &str, s: &str) -> Result<()> {
+    if let Some(c) = s.chars().find(|c| !c.is_ascii() || c.is_ascii_control()) {
+        return Err(Error::validation(
+            field,
+            format!("must be ASCII without control characters (got {c:?} in {s:?})"),
+        ));
+    }
+    if s.bytes().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::validation(
+            field,
+            format!("must contain a character that is not whitespace (got {s:?})"),
         ));
     }
     Ok(())
@@ -381,8 +532,8 @@ fn check_dimensions(field: &str, dims: &[Dimension]) -> Result<()> {
         ));
     }
     for (i, d) in dims.iter().enumerate() {
-        validate::len_in(&format!("{field}[{i}].name"), &d.name, 1, 255)?;
-        validate::len_in(&format!("{field}[{i}].value"), &d.value, 1, 1024)?;
+        check_dimension_name(&format!("{field}[{i}].name"), &d.name)?;
+        check_dimension_value(&format!("{field}[{i}].value"), &d.value)?;
         if dims[..i].iter().any(|o| o.name == d.name) {
             return Err(Error::validation(
                 field,
@@ -401,14 +552,15 @@ fn check_finite(field: &str, v: f64) -> Result<()> {
     }
 }
 
-/// Periods of GetMetricStatistics / GetMetricData: 1, 5, 10, 30 or a multiple of 60.
+/// Periods of GetMetricStatistics / GetMetricData: 1, 5, 10, 20, 30 or a multiple of 60
+/// ([`HIGH_RESOLUTION_QUERY_PERIODS`]).
 fn check_query_period(field: &str, p: u32) -> Result<()> {
-    if matches!(p, 1 | 5 | 10 | 30) || (p > 0 && p.is_multiple_of(60)) {
+    if HIGH_RESOLUTION_QUERY_PERIODS.contains(&p) || (p > 0 && p.is_multiple_of(60)) {
         Ok(())
     } else {
         Err(Error::validation(
             field,
-            format!("must be 1, 5, 10, 30 or a multiple of 60 seconds (got {p})"),
+            format!("must be 1, 5, 10, 20, 30 or a multiple of 60 seconds (got {p})"),
         ))
     }
 }
@@ -475,7 +627,7 @@ impl MetricDatum {
 
     fn validate_at(&self, i: usize) -> Result<()> {
         let f = |name: &str| format!("data[{i}].{name}");
-        validate::len_in(&f("metric_name"), &self.metric_name, 1, 255)?;
+        validate::len_in(&f("metric_name"), &self.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
         check_dimensions(&f("dimensions"), &self.dimensions)?;
         let kinds = usize::from(self.value.is_some())
             + usize::from(!self.values.is_empty())
@@ -615,12 +767,13 @@ pub struct GetMetricStatisticsRequest {
     pub start: SystemTime,
     /// The end of the range (exclusive).
     pub end: SystemTime,
-    /// The period: 1, 5, 10, 30 or a multiple of 60 seconds.
+    /// The period: 1, 5, 10, 20, 30 or a multiple of 60 seconds.
     pub period_secs: u32,
     /// Statistics (at most 5).
     #[builder(default)]
     pub statistics: Vec<Statistic>,
-    /// Percentiles such as `p90` or `p99.9` (at most 10).
+    /// Extended statistics such as `p90`, `p99.9`, `tm90` or `TM(10%:90%)` (at most 10; see
+    /// [`is_extended_statistic`]).
     #[builder(default)]
     pub extended_statistics: Vec<String>,
     /// Only data published with this unit.
@@ -636,7 +789,7 @@ impl Validate for GetMetricStatisticsRequest {
     fn validate(&self) -> Result<()> {
         // CloudWatch API reference, GetMetricStatistics.
         check_namespace("namespace", &self.namespace, false)?;
-        validate::len_in("metric_name", &self.metric_name, 1, 255)?;
+        validate::len_in("metric_name", &self.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
         check_dimensions("dimensions", &self.dimensions)?;
         check_range(self.start, self.end)?;
         check_query_period("period_secs", self.period_secs)?;
@@ -649,7 +802,7 @@ impl Validate for GetMetricStatisticsRequest {
         validate::at_most("statistics", &self.statistics, 5)?;
         validate::at_most("extended_statistics", &self.extended_statistics, 10)?;
         for s in &self.extended_statistics {
-            check_percentile("extended_statistics", s)?;
+            check_extended_statistic("extended_statistics", s)?;
         }
         let span = self.end.duration_since(self.start).unwrap_or_default().as_secs();
         let points = span.div_ceil(u64::from(self.period_secs));
@@ -693,9 +846,10 @@ pub struct Datapoint {
 pub struct MetricStat {
     /// The metric.
     pub metric: Metric,
-    /// The period: 1, 5, 10, 30 or a multiple of 60 seconds.
+    /// The period: 1, 5, 10, 20, 30 or a multiple of 60 seconds.
     pub period_secs: u32,
-    /// `SampleCount`, `Average`, `Sum`, `Minimum`, `Maximum` or a percentile `pNN`.
+    /// `SampleCount`, `Average`, `Sum`, `Minimum`, `Maximum` or an extended statistic such as
+    /// `p90` or `TM(10%:90%)` ([`is_extended_statistic`]).
     pub stat: String,
 }
 
@@ -744,7 +898,7 @@ impl Validate for GetMetricDataRequest {
         check_range(self.start, self.end)?;
         for (i, q) in self.queries.iter().enumerate() {
             let f = |name: &str| format!("queries[{i}].{name}");
-            validate::len_in(&f("id"), &q.id, 1, 255)?;
+            validate::len_in(&f("id"), &q.id, 1, MAX_METRIC_ID_CHARS)?;
             if !valid_query_id(&q.id) {
                 return Err(Error::validation(
                     f("id"),
@@ -756,7 +910,7 @@ impl Validate for GetMetricDataRequest {
             }
             let m = &q.metric.metric;
             check_namespace(&f("metric.namespace"), &m.namespace, false)?;
-            validate::len_in(&f("metric.metric_name"), &m.metric_name, 1, 255)?;
+            validate::len_in(&f("metric.metric_name"), &m.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
             check_dimensions(&f("metric.dimensions"), &m.dimensions)?;
             check_query_period(&f("metric.period_secs"), q.metric.period_secs)?;
             check_stat(&f("metric.stat"), &q.metric.stat)?;
@@ -833,13 +987,13 @@ impl Validate for ListMetricsRequest {
             check_namespace("namespace", ns, false)?;
         }
         if let Some(m) = &self.metric_name {
-            validate::len_in("metric_name", m, 1, 255)?;
+            validate::len_in("metric_name", m, 1, MAX_METRIC_NAME_CHARS)?;
         }
         validate::at_most("dimensions", &self.dimensions, 10)?;
         for (i, d) in self.dimensions.iter().enumerate() {
-            validate::len_in(&format!("dimensions[{i}].name"), &d.name, 1, 255)?;
+            check_dimension_name(&format!("dimensions[{i}].name"), &d.name)?;
             if let Some(v) = &d.value {
-                validate::len_in(&format!("dimensions[{i}].value"), v, 1, 1024)?;
+                check_dimension_value(&format!("dimensions[{i}].value"), v)?;
             }
         }
         Ok(())
@@ -998,7 +1152,7 @@ pub struct PutMetricAlarmRequest {
     pub dimensions: Vec<Dimension>,
     /// The statistic (exactly one of `statistic` and `extended_statistic`).
     pub statistic: Option<Statistic>,
-    /// A percentile such as `p90`.
+    /// An extended statistic such as `p90`, `tm90` or `TM(10%:90%)` ([`is_extended_statistic`]).
     pub extended_statistic: Option<String>,
     /// The period: 10, 20, 30 or a multiple of 60 seconds.
     pub period_secs: u32,
@@ -1041,10 +1195,10 @@ impl Validate for PutMetricAlarmRequest {
     fn validate(&self) -> Result<()> {
         // CloudWatch API reference, PutMetricAlarm.
         if let Some(d) = &self.description {
-            validate::len_in("description", d, 0, 1024)?;
+            validate::len_in("description", d, 0, MAX_ALARM_DESCRIPTION_CHARS)?;
         }
         check_namespace("namespace", &self.namespace, false)?;
-        validate::len_in("metric_name", &self.metric_name, 1, 255)?;
+        validate::len_in("metric_name", &self.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
         check_dimensions("dimensions", &self.dimensions)?;
         match (&self.statistic, &self.extended_statistic) {
             (Some(_), Some(_)) => {
@@ -1059,12 +1213,12 @@ impl Validate for PutMetricAlarmRequest {
                     "one of statistic or extended_statistic is required",
                 ));
             }
-            (None, Some(p)) => check_percentile("extended_statistic", p)?,
+            (None, Some(p)) => check_extended_statistic("extended_statistic", p)?,
             (Some(_), None) => {}
         }
         // Period: "Valid values are 10, 20, 30, and any multiple of 60."
         let p = self.period_secs;
-        if !(matches!(p, 10 | 20 | 30) || (p > 0 && p.is_multiple_of(60))) {
+        if !(HIGH_RESOLUTION_ALARM_PERIODS.contains(&p) || (p > 0 && p.is_multiple_of(60))) {
             return Err(Error::validation(
                 "period_secs",
                 format!("must be 10, 20, 30 or a multiple of 60 seconds (got {p})"),
@@ -1175,7 +1329,7 @@ impl Validate for DescribeAlarmsRequest {
         // 1-255 and not together with AlarmNames.
         validate::at_most("names", &self.names, MAX_ALARM_NAMES)?;
         if let Some(p) = &self.name_prefix {
-            validate::len_in("name_prefix", p, 1, 255)?;
+            validate::len_in("name_prefix", p, 1, MAX_ALARM_NAME_PREFIX_CHARS)?;
             if !self.names.is_empty() {
                 return Err(Error::validation("name_prefix", "cannot be combined with names"));
             }
@@ -1218,7 +1372,7 @@ impl Validate for SetAlarmStateRequest {
 /// `ListTagsForResource` `ResourceARN`, shape `AmazonResourceName`: 1-1024). Implementations call
 /// it first, as they call `validate()` on requests.
 pub fn validate_resource_arn(arn: &Arn) -> Result<()> {
-    validate::len_in("arn", arn.as_str(), 1, 1024)
+    validate::len_in("arn", arn.as_str(), 1, MAX_RESOURCE_ARN_CHARS)
 }
 
 /// Checks a list of alarm names for DeleteAlarms (1-100 names).
@@ -1233,7 +1387,7 @@ pub fn validate_alarm_names(names: &[AlarmName]) -> Result<()> {
 /// Checks a dashboard name: 1-255 characters, letters, digits, `-` and `_` (PutDashboard
 /// `DashboardName`).
 pub fn validate_dashboard_name(field: &str, name: &str) -> Result<()> {
-    validate::len_in(field, name, 1, 255)?;
+    validate::len_in(field, name, 1, MAX_DASHBOARD_NAME_CHARS)?;
     if !name
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -1416,7 +1570,9 @@ mod tests {
             "period_secs"
         );
         // An hour in 5 s periods is 720 datapoints (at most 1,440); 1 s periods: see below.
-        for ok in [5, 10, 30, 120] {
+        // 20 s is a high-resolution period too (GetMetricStatistics `Period`: "1, 5, 10, 20,
+        // 30, 60, or any multiple of 60").
+        for ok in [5, 10, 20, 30, 120] {
             assert!(
                 b().period_secs(ok).statistics(vec![Statistic::Sum]).build().is_ok(),
                 "{ok}"
@@ -1430,7 +1586,43 @@ mod tests {
         assert_eq!(field_of(p("p101").unwrap_err()), "extended_statistics");
         assert_eq!(field_of(p("90").unwrap_err()), "extended_statistics");
         assert_eq!(field_of(p("p99.999").unwrap_err()), "extended_statistics");
-        assert_eq!(field_of(p("tm99").unwrap_err()), "extended_statistics");
+        // CloudWatch statistics definitions: trimmed means, counts, sums, winsorized means,
+        // percentile ranks and the interquartile mean.
+        for ok in [
+            "tm99",
+            "tm90",
+            "tc90",
+            "ts99.5",
+            "wm10",
+            "IQM",
+            "PR(100:2000)",
+            "PR(:300)",
+            "PR(-5:10.5)",
+            "TM(10%:90%)",
+            "TM(:95%)",
+            "TM(5%:)",
+            "TC(150:1000)",
+            "TS(0%:100%)",
+            "WM(10%:90%)",
+        ] {
+            assert!(p(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "tm101",
+            "TM90",
+            "iqm",
+            "PR(10%:90%)",
+            "TM(90%:10%)",
+            "TM(:)",
+            "TM(10%:900)",
+            "TM(10%:90%",
+            "XX(1:2)",
+            "TM(a:b)",
+            "pr(1:2)",
+            "TM(10%:101%)",
+        ] {
+            assert_eq!(field_of(p(bad).unwrap_err()), "extended_statistics", "{bad}");
+        }
         let eleven: Vec<String> = (0..11).map(|i| format!("p{i}")).collect();
         assert_eq!(
             field_of(b().period_secs(60).extended_statistics(eleven).build().unwrap_err()),
@@ -1491,8 +1683,63 @@ mod tests {
             field_of(r(vec![q("a", "Sum", 61)]).unwrap_err()),
             "queries[0].metric.period_secs"
         );
+        assert_eq!(
+            field_of(r(vec![q("a", "Sum", 25)]).unwrap_err()),
+            "queries[0].metric.period_secs"
+        );
+        assert!(r(vec![q("a", "tm90", 20), q("b", "TM(10%:90%)", 1), q("c", "IQM", 60)]).is_ok());
+        assert_eq!(
+            field_of(r(vec![q("a", "TM(90%:10%)", 60)]).unwrap_err()),
+            "queries[0].metric.stat"
+        );
         let many: Vec<_> = (0..501).map(|i| q(&format!("q{i}"), "Sum", 60)).collect();
         assert_eq!(field_of(r(many).unwrap_err()), "queries");
+    }
+
+    #[test]
+    fn namespaces_and_dimensions_follow_the_model() {
+        let stats = |ns: &str, dims: Vec<Dimension>| {
+            let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+            GetMetricStatisticsRequest::builder()
+                .namespace(ns)
+                .metric_name("Latency")
+                .dimensions(dims)
+                .start(t0)
+                .end(t0 + Duration::from_secs(600))
+                .period_secs(60)
+                .statistics(vec![Statistic::Sum])
+                .build()
+        };
+        // Namespace pattern `[^:].*`.
+        assert!(stats("App:Web", vec![]).is_ok());
+        assert_eq!(field_of(stats(":App", vec![]).unwrap_err()), "namespace");
+        // Dimension names: ASCII, not control characters, not all whitespace, no leading `:`;
+        // values: ASCII, not control characters, not all whitespace.
+        for ok in [Dimension::new("Instance:Id", " a b "), Dimension::new("n", "x:y")] {
+            assert!(stats("App", vec![ok.clone()]).is_ok(), "{ok:?}");
+        }
+        for (bad, field) in [
+            (Dimension::new(":Id", "v"), "dimensions[0].name"),
+            (Dimension::new("   ", "v"), "dimensions[0].name"),
+            (Dimension::new("Größe", "v"), "dimensions[0].name"),
+            (Dimension::new("a\tb", "v"), "dimensions[0].name"),
+            (Dimension::new("Id", "  "), "dimensions[0].value"),
+            (Dimension::new("Id", "café"), "dimensions[0].value"),
+            (Dimension::new("Id", "a\nb"), "dimensions[0].value"),
+        ] {
+            assert_eq!(field_of(stats("App", vec![bad.clone()]).unwrap_err()), field, "{bad:?}");
+        }
+        let filter = |name: &str, value: Option<&str>| {
+            ListMetricsRequest::builder()
+                .dimensions(vec![DimensionFilter {
+                    name: name.into(),
+                    value: value.map(Into::into),
+                }])
+                .build()
+        };
+        assert!(filter("Id", Some("v")).is_ok());
+        assert_eq!(field_of(filter(":Id", None).unwrap_err()), "dimensions[0].name");
+        assert_eq!(field_of(filter("Id", Some(" ")).unwrap_err()), "dimensions[0].value");
     }
 
     #[test]
@@ -1544,6 +1791,22 @@ mod tests {
             "extended_statistic"
         );
         assert!(alarm!().extended_statistic("p99.9").period_secs(60).build().is_ok());
+        for ok in [
+            "tm90",
+            "tc90",
+            "ts90",
+            "wm90",
+            "IQM",
+            "PR(10:50)",
+            "TM(10%:90%)",
+            "WM(10%:90%)",
+        ] {
+            assert!(alarm!().extended_statistic(ok).period_secs(60).build().is_ok(), "{ok}");
+        }
+        assert_eq!(
+            field_of(alarm!().extended_statistic("avg").period_secs(60).build().unwrap_err()),
+            "extended_statistic"
+        );
         assert_eq!(
             field_of(alarm!().extended_statistic("p200").period_secs(60).build().unwrap_err()),
             "extended_statistic"
@@ -1681,5 +1944,39 @@ mod tests {
         assert!(ComparisonOperator::GreaterThanOrEqualToThreshold.breaches(1.0, 1.0));
         assert!(!ComparisonOperator::GreaterThanThreshold.breaches(1.0, 1.0));
         assert_eq!(parse_percentile("p99.9"), Some(99.9));
+    }
+
+    #[test]
+    fn lengths_are_counted_in_characters() {
+        // 255 two-byte characters are 510 bytes but 255 characters: within `MetricName` (1-255).
+        let name = "é".repeat(MAX_METRIC_NAME_CHARS);
+        assert!(
+            PutMetricDataRequest::builder()
+                .namespace("App")
+                .data(vec![
+                    MetricDatum::builder().metric_name(name.as_str()).value(1.0).build()
+                ])
+                .build()
+                .is_ok()
+        );
+        let long = format!("{name}é");
+        let e = PutMetricDataRequest::builder()
+            .namespace("App")
+            .data(vec![MetricDatum::builder().metric_name(long).value(1.0).build()])
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "data[0].metric_name");
+        let desc = |n: usize| {
+            alarm!()
+                .statistic(Statistic::Average)
+                .period_secs(60)
+                .description("ü".repeat(n))
+                .build()
+        };
+        assert!(desc(MAX_ALARM_DESCRIPTION_CHARS).is_ok());
+        assert_eq!(
+            field_of(desc(MAX_ALARM_DESCRIPTION_CHARS + 1).unwrap_err()),
+            "description"
+        );
     }
 }
