@@ -282,13 +282,42 @@ pub struct SecurityGroup {
     pub tags: Tags,
 }
 
+/// The longest security group name, in characters (EC2 model, `CreateSecurityGroupRequest`
+/// `GroupName` documentation: "Up to 255 characters in length. Can't start with `sg-`").
+pub const MAX_SECURITY_GROUP_NAME_CHARS: usize = 255;
+/// The longest security group description, in characters (EC2 model,
+/// `CreateSecurityGroupRequest` `Description`: "Up to 255 characters in length").
+pub const MAX_SECURITY_GROUP_DESCRIPTION_CHARS: usize = 255;
+/// The punctuation a security group name or description may contain besides ASCII letters,
+/// digits and spaces (EC2 model, `CreateSecurityGroupRequest` `GroupName`/`Description`: "Valid
+/// characters: a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*").
+pub const SECURITY_GROUP_PUNCTUATION: &str = "._-:/()#,@[]+=&;{}!$*";
+
+/// Whether `c` may appear in a security group name or description (in a VPC).
+pub fn is_security_group_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == ' ' || SECURITY_GROUP_PUNCTUATION.contains(c)
+}
+
+fn check_security_group_text(field: &str, s: &str) -> Result<()> {
+    match s.chars().find(|c| !is_security_group_char(*c)) {
+        None => Ok(()),
+        Some(c) => Err(Error::validation(
+            field,
+            format!(
+                "contains {c:?}: only a-z, A-Z, 0-9, spaces and {SECURITY_GROUP_PUNCTUATION} are allowed (got {s:?})"
+            ),
+        )),
+    }
+}
+
 /// A request to create a security group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
 pub struct CreateSecurityGroupRequest {
-    /// The group name: 1-255 characters, unique in the VPC, not starting with `sg-`.
+    /// The group name: 1-255 characters, unique in the VPC, not starting with `sg-`, of
+    /// [`is_security_group_char`].
     pub name: String,
-    /// The description: 1-255 characters.
+    /// The description: 1-255 characters of [`is_security_group_char`].
     pub description: String,
     /// The VPC (default: the default VPC).
     pub vpc_id: Option<VpcId>,
@@ -305,12 +334,20 @@ validated_builder!(
 impl Validate for CreateSecurityGroupRequest {
     fn validate(&self) -> Result<()> {
         // EC2 API reference, CreateSecurityGroup: GroupName and GroupDescription are up to 255
-        // characters; a name cannot start with `sg-`.
-        validate::len_in("name", &self.name, 1, 255)?;
+        // characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*; a name cannot start
+        // with `sg-`.
+        validate::len_in("name", &self.name, 1, MAX_SECURITY_GROUP_NAME_CHARS)?;
         if self.name.starts_with("sg-") {
             return Err(Error::validation("name", "must not start with `sg-`"));
         }
-        validate::len_in("description", &self.description, 1, 255)?;
+        check_security_group_text("name", &self.name)?;
+        validate::len_in(
+            "description",
+            &self.description,
+            1,
+            MAX_SECURITY_GROUP_DESCRIPTION_CHARS,
+        )?;
+        check_security_group_text("description", &self.description)?;
         validate::tags("tags", &self.tags)
     }
 }
@@ -763,11 +800,14 @@ impl VolumeType {
         })
     }
 
-    /// Size limits in GiB (EBS User Guide, "Amazon EBS volume types": gp2/gp3 1-16,384,
-    /// io1 4-16,384, io2 4-65,536, st1/sc1 125-16,384, standard 1-1,024).
+    /// Size limits in GiB: gp3 1-65,536, gp2 1-16,384, io1 4-16,384, io2 4-65,536, st1/sc1
+    /// 125-16,384, standard 1-1,024 (EC2 model, `CreateVolumeRequest.Size` documentation; EBS
+    /// User Guide, "Amazon EBS volume types",
+    /// <https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html>).
     pub fn size_range_gib(&self) -> (u32, u32) {
         match self {
-            VolumeType::Gp3 | VolumeType::Gp2 => (1, 16_384),
+            VolumeType::Gp3 => (1, 65_536),
+            VolumeType::Gp2 => (1, 16_384),
             VolumeType::Io1 => (4, 16_384),
             VolumeType::Io2 => (4, 65_536),
             VolumeType::St1 | VolumeType::Sc1 => (125, 16_384),
@@ -776,20 +816,27 @@ impl VolumeType {
     }
 
     /// Provisioned IOPS limits and the maximum IOPS per GiB, where IOPS can be set
-    /// (gp3 3,000-16,000 at 500/GiB; io1 100-64,000 at 50/GiB; io2 100-256,000 at 1,000/GiB).
+    /// (gp3 3,000-80,000 at 500/GiB; io1 100-64,000 at 50/GiB; io2 100-256,000 at 1,000/GiB:
+    /// EC2 model, `CreateVolumeRequest.Iops` documentation; EBS User Guide, "General Purpose SSD
+    /// volumes", <https://docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html>, and
+    /// "Provisioned IOPS SSD volumes",
+    /// <https://docs.aws.amazon.com/ebs/latest/userguide/provisioned-iops.html>).
     pub fn iops_range(&self) -> Option<(u32, u32, u32)> {
         match self {
-            VolumeType::Gp3 => Some((3_000, 16_000, 500)),
+            VolumeType::Gp3 => Some((3_000, 80_000, 500)),
             VolumeType::Io1 => Some((100, 64_000, 50)),
             VolumeType::Io2 => Some((100, 256_000, 1_000)),
             _ => None,
         }
     }
 
-    /// Throughput limits in MiB/s where it can be set (gp3: 125-1,000, at most IOPS / 4).
+    /// Throughput limits in MiB/s where it can be set (gp3: 125-2,000, at most IOPS / 4: EC2
+    /// model, `CreateVolumeRequest.Throughput` documentation, "Valid Range: 125 - 2000 MiB/s";
+    /// EBS User Guide, "General Purpose SSD volumes",
+    /// <https://docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html>).
     pub fn throughput_range(&self) -> Option<(u32, u32)> {
         match self {
-            VolumeType::Gp3 => Some((125, 1_000)),
+            VolumeType::Gp3 => Some((125, 2_000)),
             _ => None,
         }
     }
@@ -1213,7 +1260,20 @@ mod tests {
         let b = || CreateVolumeRequest::builder().availability_zone(az());
         assert_eq!(field_of(b().build().unwrap_err()), "size_gib");
         assert_eq!(field_of(b().size_gib(0).build().unwrap_err()), "size_gib");
-        assert_eq!(field_of(b().size_gib(16_385).build().unwrap_err()), "size_gib");
+        // gp3 since 2025: up to 64 TiB, 80,000 IOPS and 2,000 MiB/s (EC2 model,
+        // CreateVolumeRequest Size/Iops/Throughput); gp2 stays at 16 TiB.
+        assert!(b().size_gib(65_536).build().is_ok());
+        assert_eq!(field_of(b().size_gib(65_537).build().unwrap_err()), "size_gib");
+        let gp2 = || b().volume_type(VolumeType::Gp2);
+        assert!(gp2().size_gib(16_384).build().is_ok());
+        assert_eq!(field_of(gp2().size_gib(16_385).build().unwrap_err()), "size_gib");
+        assert!(b().size_gib(160).iops(80_000).build().is_ok());
+        assert_eq!(field_of(b().size_gib(1_000).iops(80_001).build().unwrap_err()), "iops");
+        assert!(b().size_gib(1_000).iops(8_000).throughput(2_000).build().is_ok());
+        assert_eq!(
+            field_of(b().size_gib(1_000).iops(80_000).throughput(2_001).build().unwrap_err()),
+            "throughput"
+        );
         assert_eq!(field_of(b().size_gib(100).iops(2_000).build().unwrap_err()), "iops");
         assert_eq!(field_of(b().size_gib(10).iops(16_000).build().unwrap_err()), "iops");
         assert!(b().size_gib(32).iops(16_000).build().is_ok());
@@ -1243,6 +1303,33 @@ mod tests {
                     .unwrap_err()
             ),
             "iops"
+        );
+    }
+
+    #[test]
+    fn security_group_names_use_the_ec2_character_set() {
+        let b = |name: &str, desc: &str| {
+            CreateSecurityGroupRequest::builder()
+                .name(name)
+                .description(desc)
+                .build()
+        };
+        assert!(b("web-tier_1 (prod) #2", "aws-facade web tier: a.b/c@d[e]+=&;{f}!$*,").is_ok());
+        for (name, desc, field) in [
+            ("café", "d", "name"),
+            ("it's", "d", "name"),
+            ("web", "tab\there", "description"),
+            ("web", "caf\u{e9}", "description"),
+            ("web", "a%b", "description"),
+            ("sg-web", "d", "name"),
+            ("web", "", "description"),
+        ] {
+            assert_eq!(field_of(b(name, desc).unwrap_err()), field, "{name:?} {desc:?}");
+        }
+        assert!(b(&"n".repeat(MAX_SECURITY_GROUP_NAME_CHARS), "d").is_ok());
+        assert_eq!(
+            field_of(b(&"n".repeat(MAX_SECURITY_GROUP_NAME_CHARS + 1), "d").unwrap_err()),
+            "name"
         );
     }
 
