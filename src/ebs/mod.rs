@@ -101,6 +101,56 @@ pub const BLOCKS_PER_GIB: u32 = 2048;
 /// StartSnapshot `VolumeSize`).
 pub const MAX_VOLUME_SIZE_GIB: u32 = 65_536;
 
+/// The longest snapshot tag key, in characters: 127 (EBS direct APIs model, `TagKey`: `max`
+/// 127, pattern `^[\S\s]+$`, so at least one character). Shorter than EC2's 128.
+pub const MAX_TAG_KEY_CHARS: usize = 127;
+/// The longest snapshot tag value, in characters: 255 (model `TagValue`: `max` 255).
+pub const MAX_TAG_VALUE_CHARS: usize = 255;
+/// EBS direct APIs tags: keys 1-127 and values 0-255 characters of any kind (model `TagKey`,
+/// `TagValue`).
+pub const TAG_RULES: validate::TagRules = validate::TagRules {
+    max_key_chars: MAX_TAG_KEY_CHARS,
+    max_value_chars: MAX_TAG_VALUE_CHARS,
+    charset: None,
+};
+/// The longest snapshot description, in characters (model `Description`: `max` 255, pattern
+/// `^[\S\s]+$`: at least one character).
+pub const MAX_DESCRIPTION_CHARS: usize = 255;
+/// The longest idempotency token, in characters (model `IdempotencyToken`: `max` 255, pattern
+/// `^[\S]+$`: no whitespace).
+pub const MAX_CLIENT_TOKEN_CHARS: usize = 255;
+/// The longest KMS key ARN, in characters (model `KmsKeyArn`: 1-2,048).
+pub const MAX_KMS_KEY_ARN_CHARS: usize = 2_048;
+/// The longest pagination token, in characters (model `PageToken`: `max` 256, pattern
+/// `^[A-Za-z0-9+/=]+$`).
+pub const MAX_NEXT_TOKEN_CHARS: usize = 256;
+
+/// Whether `arn` is a KMS key ARN as the model's `KmsKeyArn` pattern describes it
+/// (`arn:aws[a-z\-]*:kms:.*:[0-9]{12}:key/.*`, matched against the whole string; an alias ARN
+/// or a bare key id does not match).
+pub fn is_kms_key_arn(arn: &str) -> bool {
+    if arn.contains(['\n', '\r']) {
+        return false;
+    }
+    let Some(rest) = arn.strip_prefix("arn:aws") else {
+        return false;
+    };
+    let Some((partition_tail, rest)) = rest.split_once(':') else {
+        return false;
+    };
+    if !partition_tail.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+        return false;
+    }
+    let Some(rest) = rest.strip_prefix("kms:") else {
+        return false;
+    };
+    // `.*:[0-9]{12}:key/.*`: some `:`, twelve digits, `:key/` after the region.
+    rest.match_indices(':').any(|(i, _)| {
+        let tail = &rest[i + 1..];
+        tail.len() >= 17 && tail.as_bytes()[..12].iter().all(u8::is_ascii_digit) && tail[12..].starts_with(":key/")
+    })
+}
+
 /// How many blocks a volume of `size_gib` GiB has (2048 per GiB); the valid block indexes are
 /// `0..blocks_for_gib(size_gib)`.
 pub fn blocks_for_gib(size_gib: u32) -> u32 {
@@ -145,6 +195,12 @@ pub fn linear_checksum<'a>(block_digests_in_index_order: impl IntoIterator<Item 
 fn check_checksum(field: &str, checksum: &str) -> Result<()> {
     // EBS direct APIs reference: Checksum is at most 64 characters, pattern ^[A-Za-z0-9+/=]+$.
     validate::len_in(field, checksum, 1, 64)?;
+    if !is_base64_text(checksum) {
+        return Err(Error::validation(
+            field,
+            format!("must match ^[A-Za-z0-9+/=]+$ (got {checksum:?})"),
+        ));
+    }
     if decode_checksum(checksum).is_none() {
         return Err(Error::validation(
             field,
@@ -174,9 +230,16 @@ fn check_page(max_results: Option<u32>, next_token: &Option<String>) -> Result<(
         validate::in_range("max_results", m, 100, 10_000)?;
     }
     if let Some(t) = next_token {
-        validate::len_in("next_token", t, 0, 256)?;
+        // The pattern is not checked: tokens are opaque and come from the service (the
+        // simulator's contain `-`).
+        validate::len_in("next_token", t, 0, MAX_NEXT_TOKEN_CHARS)?;
     }
     Ok(())
+}
+
+/// The base64 alphabet of the model's `Checksum` pattern (`^[A-Za-z0-9+/=]+$`).
+fn is_base64_text(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,12 +294,12 @@ pub struct StartSnapshotRequest {
     /// The parent snapshot (completed); the new snapshot starts as its copy and records only
     /// the blocks written to it.
     pub parent_snapshot_id: Option<SnapshotId>,
-    /// A description (at most 255 characters).
+    /// A description (1-255 characters).
     pub description: Option<String>,
     /// Tags.
     #[builder(default)]
     pub tags: Tags,
-    /// An idempotency token (at most 64 characters): a retry with the same token and the same
+    /// An idempotency token (1-255 characters, no whitespace): a retry with the same token and the same
     /// parameters returns the same snapshot; different parameters are a `ConflictException`.
     pub client_token: Option<String>,
     /// Encrypt the snapshot (default `true`: secure by default). With a parent snapshot the
@@ -259,18 +322,32 @@ validated_builder!(
 
 impl Validate for StartSnapshotRequest {
     fn validate(&self) -> Result<()> {
-        // EBS direct APIs reference, StartSnapshot: VolumeSize at most 65,536 GiB; Description
-        // 0-255; ClientToken 0-64; Timeout 10-4,320 minutes; KmsKeyArn 1-2,048.
+        // EBS direct APIs model, StartSnapshotRequest: VolumeSize at least 1 (at most 65,536
+        // GiB: EBS quotas); Description 1-255 (`^[\S\s]+$`); ClientToken up to 255 without
+        // whitespace (`^[\S]+$`); Timeout 10-4,320 minutes; KmsKeyArn 1-2,048 matching
+        // `arn:aws[a-z\-]*:kms:.*:[0-9]{12}:key/.*`.
         validate::in_range("volume_size_gib", self.volume_size_gib, 1, MAX_VOLUME_SIZE_GIB)?;
         if let Some(d) = &self.description {
-            validate::len_in("description", d, 0, 255)?;
+            validate::len_in("description", d, 1, MAX_DESCRIPTION_CHARS)?;
         }
         if let Some(t) = &self.client_token {
-            validate::len_in("client_token", t, 1, 64)?;
+            validate::len_in("client_token", t, 1, MAX_CLIENT_TOKEN_CHARS)?;
+            if t.chars().any(char::is_whitespace) {
+                return Err(Error::validation(
+                    "client_token",
+                    format!("must not contain whitespace (got {t:?})"),
+                ));
+            }
         }
         validate::in_range("timeout_minutes", self.timeout_minutes, 10, 4_320)?;
         if let Some(k) = &self.kms_key_arn {
-            validate::len_in("kms_key_arn", k, 1, 2_048)?;
+            validate::len_in("kms_key_arn", k, 1, MAX_KMS_KEY_ARN_CHARS)?;
+            if !is_kms_key_arn(k) {
+                return Err(Error::validation(
+                    "kms_key_arn",
+                    format!("must be a KMS key ARN like arn:aws:kms:us-east-1:123456789012:key/ID (got {k:?})"),
+                ));
+            }
             if !self.encrypted {
                 return Err(Error::validation("kms_key_arn", "requires encrypted = true"));
             }
@@ -281,7 +358,7 @@ impl Validate for StartSnapshotRequest {
                 "cannot be set to false with parent_snapshot_id: the snapshot inherits the parent's encryption",
             ));
         }
-        validate::tags("tags", &self.tags)
+        validate::tags_with("tags", &self.tags, TAG_RULES)
     }
 }
 
@@ -787,10 +864,43 @@ mod tests {
             field_of(b().description("x".repeat(256)).build().unwrap_err()),
             "description"
         );
+        // Model `IdempotencyToken`: at most 255, `^[\S]+$`.
+        assert!(b().client_token("x".repeat(255)).build().is_ok());
         assert_eq!(
-            field_of(b().client_token("x".repeat(65)).build().unwrap_err()),
+            field_of(b().client_token("x".repeat(256)).build().unwrap_err()),
             "client_token"
         );
+        assert_eq!(field_of(b().client_token("a b").build().unwrap_err()), "client_token");
+        // Model `Description`: 1-255 (`^[\S\s]+$`), counted in characters.
+        assert!(b().description("é".repeat(255)).build().is_ok());
+        assert_eq!(field_of(b().description("").build().unwrap_err()), "description");
+        // Model `KmsKeyArn`: `arn:aws[a-z\-]*:kms:.*:[0-9]{12}:key/.*`.
+        for ok in [
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/k",
+            "arn:aws-cn:kms::123456789012:key/",
+        ] {
+            assert!(b().kms_key_arn(ok).build().is_ok(), "{ok}");
+        }
+        for bad in [
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "alias/ebs",
+            "arn:aws:kms:us-east-1:123456789012:alias/ebs",
+            "arn:aws:ebs:us-east-1:123456789012:key/k",
+            "arn:aws:kms:us-east-1:12345678901:key/k",
+            "arn:AWS:kms:us-east-1:123456789012:key/k",
+        ] {
+            assert_eq!(
+                field_of(b().kms_key_arn(bad).build().unwrap_err()),
+                "kms_key_arn",
+                "{bad}"
+            );
+        }
+        // Model `TagKey` 1-127, `TagValue` 0-255 (EC2 allows 128 / 256).
+        let tag = |k: String, v: String| b().tags(Tags::from([(k, v)])).build();
+        assert!(tag("k".repeat(127), "v".repeat(255)).is_ok());
+        assert_eq!(field_of(tag("k".repeat(128), "v".into()).unwrap_err()), "tags");
+        assert_eq!(field_of(tag("k".into(), "v".repeat(256)).unwrap_err()), "tags");
         assert_eq!(field_of(b().timeout_minutes(9).build().unwrap_err()), "timeout_minutes");
         assert_eq!(
             field_of(b().timeout_minutes(4_321).build().unwrap_err()),
@@ -798,7 +908,12 @@ mod tests {
         );
         assert!(b().timeout_minutes(4_320).build().is_ok());
         assert_eq!(
-            field_of(b().encrypted(false).kms_key_arn("arn:aws:kms:k").build().unwrap_err()),
+            field_of(
+                b().encrypted(false)
+                    .kms_key_arn("arn:aws:kms:us-east-1:123456789012:key/k")
+                    .build()
+                    .unwrap_err()
+            ),
             "kms_key_arn"
         );
         assert_eq!(
