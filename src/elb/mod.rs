@@ -112,14 +112,29 @@ pub const DEFAULT_TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
 /// The default deregistration delay in seconds.
 pub const DEFAULT_DEREGISTRATION_DELAY_SECS: u32 = 300;
 
+/// ELBv2 tags: keys 1-128 and values 0-256 characters of letters, numbers, spaces and
+/// `_ . : / = + - @` (model shapes `TagKey`/`TagValue`, pattern
+/// `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`).
+pub const TAG_RULES: validate::TagRules = validate::TagRules::TAG_CHARS;
+
+/// The longest attribute key, in characters (model shapes `LoadBalancerAttributeKey` and
+/// `TargetGroupAttributeKey`: at most 256 characters of `^[a-zA-Z0-9._]+$`).
+pub const MAX_ATTRIBUTE_KEY_CHARS: usize = 256;
+
 /// Checks target group attributes: not empty, and known keys with valid values.
 pub fn validate_attributes(attributes: &Attributes) -> Result<()> {
     if attributes.is_empty() {
         return Err(Error::validation("attributes", "must not be empty"));
     }
     for (k, v) in attributes {
-        if k.is_empty() || k.len() > 256 {
+        if k.is_empty() || k.len() > MAX_ATTRIBUTE_KEY_CHARS {
             return Err(Error::validation("attributes", "keys must be 1 to 256 characters"));
+        }
+        if !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_') {
+            return Err(Error::validation(
+                "attributes",
+                format!("key {k:?} must match ^[a-zA-Z0-9._]+$"),
+            ));
         }
         if k == DEREGISTRATION_DELAY {
             // ELBv2 API reference, TargetGroupAttribute: "The range is 0-3600 seconds."
@@ -392,7 +407,7 @@ impl Validate for CreateLoadBalancerRequest {
             MAX_LOAD_BALANCER_SECURITY_GROUPS,
         )?;
         no_duplicates("security_groups", &self.security_groups)?;
-        validate::tags("tags", &self.tags)
+        validate::tags_with("tags", &self.tags, TAG_RULES)
     }
 }
 
@@ -636,7 +651,7 @@ impl Validate for CreateTargetGroupRequest {
         // Maximum value of 65535."
         validate::in_range("port", self.port, 1, u16::MAX)?;
         self.health_check.validate_for("health_check.", self.protocol)?;
-        validate::tags("tags", &self.tags)
+        validate::tags_with("tags", &self.tags, TAG_RULES)
     }
 }
 
@@ -821,7 +836,7 @@ impl Validate for CreateListenerRequest {
             }
             _ => {}
         }
-        validate::tags("tags", &self.tags)
+        validate::tags_with("tags", &self.tags, TAG_RULES)
     }
 }
 
@@ -841,7 +856,7 @@ pub struct ResourceTags {
 pub fn validate_add_tags(arns: &[String], tags: &Tags) -> Result<()> {
     validate::non_empty("arns", arns)?;
     validate::non_empty("tags", &tags.iter().collect::<Vec<_>>())?;
-    validate::tags("tags", tags)
+    validate::tags_with("tags", tags, TAG_RULES)
 }
 
 #[cfg(test)]
@@ -1128,5 +1143,23 @@ mod tests {
             "tags"
         );
         assert!(validate_add_tags(&["arn:x".into()], &tags).is_ok());
+        // Model `TagKey`/`TagValue` pattern `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`.
+        let one = |k: &str, v: &str| Tags::from([(k.to_string(), v.to_string())]);
+        assert!(validate_add_tags(&["arn:x".into()], &one("team:owner", "Zoë 42 a/b=c+d@e")).is_ok());
+        for (k, v) in [("a&b", "v"), ("k", "it's"), ("k", "x*"), ("k", "a\nb")] {
+            assert_eq!(
+                field_of(validate_add_tags(&["arn:x".into()], &one(k, v)).unwrap_err()),
+                "tags",
+                "{k:?}={v:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn attribute_keys_follow_the_model_pattern() {
+        let key = |k: &str| Attributes::from([(k.to_string(), "true".to_string())]);
+        assert!(validate_attributes(&key("load_balancing.cross_zone.enabled")).is_ok());
+        assert_eq!(field_of(validate_attributes(&key("a-b")).unwrap_err()), "attributes");
+        assert_eq!(field_of(validate_attributes(&key("a b")).unwrap_err()), "attributes");
     }
 }
