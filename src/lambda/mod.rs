@@ -101,10 +101,13 @@ service_trait! {
 // ---------------------------------------------------------------------------------------------
 // Limits
 
-/// Runtimes accepted for new functions and updates: the supported (not deprecated) runtimes of
-/// the Lambda Developer Guide, "Lambda runtimes"
-/// (<https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html>), plus `nodejs18.x` and
-/// `python3.9`, which are deprecated but can still be used to create and update functions.
+/// The runtimes the Lambda Developer Guide lists as supported (not deprecated) in "Lambda
+/// runtimes" (<https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html>), plus
+/// `nodejs18.x` and `python3.9`, which are deprecated but can still be used to create and update
+/// functions. For documentation and defaults only: validation accepts any runtime of the runtime
+/// syntax ([`is_runtime_syntax`]), so runtimes newer than this list (the model's `Runtime` enum
+/// already has `nodejs26.x`, `python3.15`, `ruby4.0`, ...) are not refused by the crate; the
+/// service says which it supports.
 pub const SUPPORTED_RUNTIMES: &[&str] = &[
     "nodejs24.x",
     "nodejs22.x",
@@ -169,14 +172,50 @@ pub const RESERVED_ENVIRONMENT_KEYS: &[&str] = &[
 /// Guide, "Lambda alarm actions").
 pub const CLOUDWATCH_ALARMS_PRINCIPAL: &str = "lambda.alarms.cloudwatch.amazonaws.com";
 
+/// Lambda tags: keys 1-128 and values 0-256 characters of letters, numbers, spaces and
+/// `_ . : / = + - @` (model shapes `TagKey`/`TagValue`, pattern `([\p{L}\p{Z}\p{N}_.:/=+\-@]*)`,
+/// matched against the whole key or value).
+pub const TAG_RULES: validate::TagRules = validate::TagRules::TAG_CHARS;
+/// The longest function description, in characters (model shape `Description`: 0-256).
+pub const MAX_DESCRIPTION_CHARS: usize = 256;
+/// The longest handler, in characters (model shape `Handler`: at most 128, `[^\s]+`).
+pub const MAX_HANDLER_CHARS: usize = 128;
+/// The longest qualifier, in characters (model shape `NumericLatestPublishedOrAliasQualifier`:
+/// 1-128).
+pub const MAX_QUALIFIER_CHARS: usize = 128;
+/// The longest permission statement id, in characters (model shape `StatementId`: 1-100,
+/// `([a-zA-Z0-9-_]+)`).
+pub const MAX_STATEMENT_ID_CHARS: usize = 100;
+/// The shortest and longest function timeout in seconds: 1-900 ("Lambda quotas", function
+/// timeout, 900 seconds (15 minutes),
+/// <https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>). The model's
+/// `Timeout` allows 1-5,400, a bound wider than the quota of functions this crate creates.
+pub const TIMEOUT_SECS_RANGE: (u32, u32) = (1, 900);
+/// The smallest and largest memory size in MB: 128-10,240 ("Lambda quotas", function memory
+/// allocation, "128 MB to 10,240 MB"). The model's `MemorySize` allows 128-32,768, a bound wider
+/// than the quota.
+pub const MEMORY_MB_RANGE: (u32, u32) = (128, 10_240);
+
+/// Whether `runtime` has the shape of a Lambda runtime identifier: a lowercase letter, then
+/// lowercase letters, digits, `.`, `-` and `_` (`nodejs22.x`, `python3.13`, `java8.al2`,
+/// `provided.al2023`, `nodejs4.3-edge`). The model's `Runtime` is an enum, which the SDKs treat
+/// as open (an unknown value is sent as it is), and new runtimes appear every few months: the
+/// crate accepts every identifier of this shape instead of a closed list. Every value of the
+/// model's enum has it (checked in `tests/models.rs`).
+pub fn is_runtime_syntax(runtime: &str) -> bool {
+    let mut b = runtime.bytes();
+    b.next().is_some_and(|c| c.is_ascii_lowercase())
+        && b.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'_'))
+}
+
 fn validate_runtime(field: &str, runtime: &str) -> Result<()> {
-    if SUPPORTED_RUNTIMES.contains(&runtime) {
+    if is_runtime_syntax(runtime) {
         Ok(())
     } else {
         Err(Error::validation(
             field,
             format!(
-                "must be a supported Lambda runtime such as provided.al2023, python3.13 or nodejs22.x (got {runtime:?})"
+                "must be a Lambda runtime identifier (a lowercase letter, then lowercase letters, digits, `.`, `-`, `_`) such as provided.al2023, python3.13 or nodejs22.x (got {runtime:?})"
             ),
         ))
     }
@@ -207,7 +246,7 @@ fn validate_role(field: &str, role: &Arn) -> Result<()> {
 
 /// CreateFunction `Handler`: at most 128 characters, no whitespace (`[^\s]+`).
 fn validate_handler(field: &str, handler: &str) -> Result<()> {
-    validate::len_in(field, handler, 1, 128)?;
+    validate::len_in(field, handler, 1, MAX_HANDLER_CHARS)?;
     if handler.chars().any(char::is_whitespace) {
         return Err(Error::validation(field, "must not contain whitespace"));
     }
@@ -216,23 +255,26 @@ fn validate_handler(field: &str, handler: &str) -> Result<()> {
 
 /// CreateFunction `Description`: 0-256 characters.
 fn validate_description(field: &str, d: &str) -> Result<()> {
-    if d.chars().count() > 256 {
+    if d.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(Error::validation(
             field,
-            format!("must be at most 256 characters (got {})", d.chars().count()),
+            format!(
+                "must be at most {MAX_DESCRIPTION_CHARS} characters (got {})",
+                d.chars().count()
+            ),
         ));
     }
     Ok(())
 }
 
-/// CreateFunction `Timeout`: 1-900 seconds ("Lambda quotas", function timeout).
+/// CreateFunction `Timeout`: 1-900 seconds ([`TIMEOUT_SECS_RANGE`]).
 fn validate_timeout(field: &str, t: u32) -> Result<()> {
-    validate::in_range(field, t, 1, 900)
+    validate::in_range(field, t, TIMEOUT_SECS_RANGE.0, TIMEOUT_SECS_RANGE.1)
 }
 
-/// CreateFunction `MemorySize`: 128-10,240 MB ("Lambda quotas", function memory allocation).
+/// CreateFunction `MemorySize`: 128-10,240 MB ([`MEMORY_MB_RANGE`]).
 fn validate_memory(field: &str, m: u32) -> Result<()> {
-    validate::in_range(field, m, 128, 10_240)
+    validate::in_range(field, m, MEMORY_MB_RANGE.0, MEMORY_MB_RANGE.1)
 }
 
 /// A zip package: at most [`MAX_ZIP_BYTES`], starting with a local file header `PK\x03\x04`.
@@ -255,16 +297,27 @@ fn validate_zip(field: &str, zip: &Bytes) -> Result<()> {
     Ok(())
 }
 
-/// A qualifier: `$LATEST`, a version number or an alias name (1-128 characters,
-/// `(|[a-zA-Z0-9$_-]+)`).
+/// Whether `q` matches the qualifier pattern of the model (shape
+/// `NumericLatestPublishedOrAliasQualifier`, used by Invoke, GetFunction, AddPermission,
+/// RemovePermission, DeleteFunction, GetPolicy, ...: `\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+`,
+/// matched against the whole string): `$LATEST`, `$LATEST.PUBLISHED`, or letters, digits, `-`,
+/// `_` and `$` (a version number or an alias name).
+pub fn is_qualifier(q: &str) -> bool {
+    q == "$LATEST.PUBLISHED"
+        || (!q.is_empty()
+            && q.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'$')))
+}
+
+/// A qualifier: 1-128 characters of [`is_qualifier`].
 fn validate_qualifier(field: &str, q: &str) -> Result<()> {
-    validate::len_in(field, q, 1, 128)?;
-    if q == "$LATEST" || q.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    validate::len_in(field, q, 1, MAX_QUALIFIER_CHARS)?;
+    if is_qualifier(q) {
         Ok(())
     } else {
         Err(Error::validation(
             field,
-            format!("must be $LATEST, a version number or an alias name (got {q:?})"),
+            format!("must be $LATEST, $LATEST.PUBLISHED, a version number or an alias name (got {q:?})"),
         ))
     }
 }
@@ -500,7 +553,8 @@ impl FunctionConfiguration {
 pub struct CreateFunctionRequest {
     /// The function name.
     pub name: FunctionName,
-    /// The runtime, one of [`SUPPORTED_RUNTIMES`].
+    /// The runtime, such as one of [`SUPPORTED_RUNTIMES`] (any identifier of
+    /// [`is_runtime_syntax`] is accepted).
     pub runtime: String,
     /// The execution role (`arn:aws:iam::ACCOUNT:role/NAME`).
     pub role: Arn,
@@ -598,7 +652,7 @@ impl Validate for CreateFunctionRequest {
         self.environment.validate("environment")?;
         // CreateFunction `Architectures`: exactly one item when given.
         validate::at_most("architectures", &self.architectures, 1)?;
-        validate::tags("tags", &self.tags)
+        validate::tags_with("tags", &self.tags, TAG_RULES)
     }
 }
 
@@ -980,7 +1034,7 @@ validated_builder!(
 
 /// AddPermission `StatementId`: `([a-zA-Z0-9-_]+)`, 1-100 characters.
 fn validate_statement_id(field: &str, sid: &str) -> Result<()> {
-    validate::len_in(field, sid, 1, 100)?;
+    validate::len_in(field, sid, 1, MAX_STATEMENT_ID_CHARS)?;
     if !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(Error::validation(
             field,
@@ -1123,6 +1177,20 @@ mod tests {
     }
 
     #[test]
+    fn tags_follow_the_lambda_pattern() {
+        let tagged = |k: &str, v: &str| {
+            create()
+                .handler("app.handler")
+                .tags(Tags::from([(k.to_string(), v.to_string())]))
+                .build()
+        };
+        assert!(tagged("team:owner", "Zoë 42 a/b=c+d@e_f.g-h").is_ok());
+        for (k, v) in [("a&b", "v"), ("k", "it's"), ("k", "x,y"), ("k", "a\tb")] {
+            assert_eq!(field_of(tagged(k, v).unwrap_err()), "tags", "{k:?}={v:?}");
+        }
+    }
+
+    #[test]
     fn create_defaults() {
         let r = create().handler("app.handler").build().unwrap();
         assert_eq!(r.timeout_secs, 3);
@@ -1140,11 +1208,19 @@ mod tests {
     #[test]
     fn create_rules_name_their_field() {
         assert_eq!(field_of(create().build().unwrap_err()), "handler");
-        assert_eq!(
-            field_of(check(|r| r.runtime = "python2.7".into()).unwrap_err()),
-            "runtime"
-        );
-        assert_eq!(field_of(check(|r| r.runtime = "go1.x".into()).unwrap_err()), "runtime");
+        // Runtimes: any identifier of the runtime syntax, including ones newer than
+        // SUPPORTED_RUNTIMES (the model's `Runtime` enum is open); the service decides which
+        // runtimes it still accepts.
+        for ok in ["nodejs26.x", "python3.15", "ruby4.0", "java17.al2023", "nodejs4.3-edge"] {
+            assert!(check(|r| r.runtime = ok.into()).is_ok(), "{ok}");
+        }
+        for bad in ["", "Python3.13", "python 3.13", "3.13", "node\u{f6}js"] {
+            assert_eq!(
+                field_of(check(|r| r.runtime = bad.into()).unwrap_err()),
+                "runtime",
+                "{bad:?}"
+            );
+        }
         assert!(
             check(|r| {
                 r.runtime = "provided.al2023".into();
@@ -1329,7 +1405,8 @@ mod tests {
         assert!(b().build().is_ok());
         assert_eq!(field_of(b().memory_mb(64).build().unwrap_err()), "memory_mb");
         assert_eq!(field_of(b().timeout_secs(1000).build().unwrap_err()), "timeout_secs");
-        assert_eq!(field_of(b().runtime("nodejs8.10").build().unwrap_err()), "runtime");
+        assert!(b().runtime("nodejs26.x").build().is_ok());
+        assert_eq!(field_of(b().runtime("NodeJS").build().unwrap_err()), "runtime");
         assert_eq!(field_of(b().handler("").build().unwrap_err()), "handler");
         assert_eq!(
             field_of(b().description("x".repeat(300)).build().unwrap_err()),
@@ -1416,6 +1493,18 @@ mod tests {
         assert_eq!(field_of(b().qualifier("a b").build().unwrap_err()), "qualifier");
         assert_eq!(field_of(b().qualifier("").build().unwrap_err()), "qualifier");
         assert!(b().qualifier("$LATEST").build().is_ok());
+        // Model `NumericLatestPublishedOrAliasQualifier`:
+        // `\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+`.
+        for ok in ["$LATEST.PUBLISHED", "7", "live", "blue_green-2"] {
+            assert!(b().qualifier(ok).build().is_ok(), "{ok}");
+        }
+        for bad in ["$LATEST.", "$LATEST.DRAFT", "1.0", "é", "a:b"] {
+            assert_eq!(field_of(b().qualifier(bad).build().unwrap_err()), "qualifier", "{bad}");
+        }
+        assert_eq!(
+            field_of(b().qualifier("q".repeat(129)).build().unwrap_err()),
+            "qualifier"
+        );
         assert!(b().payload(vec![b' '; MAX_SYNC_PAYLOAD_BYTES]).build().is_ok());
         assert_eq!(
             field_of(b().payload(vec![b' '; MAX_SYNC_PAYLOAD_BYTES + 1]).build().unwrap_err()),
