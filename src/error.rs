@@ -162,11 +162,14 @@ pub enum Error {
     #[error("service error: {0}")]
     Service(Box<ApiError>),
     /// The request did not reach the service, or its answer could not be read.
+    ///
+    /// Its message says what happened at this level (`request not sent`, `no answer in time`);
+    /// the underlying error, with its own causes, is the [`source`](std::error::Error::source).
     #[error("transport error talking to {service}: {message}")]
     Transport {
         /// The service being called.
         service: Service,
-        /// What went wrong.
+        /// What went wrong, at this level only (the source's text is not repeated).
         message: String,
         /// Whether the request may have reached the service: it was sent and no answer came in
         /// time (a read timeout, a dropped connection). `false` when it never left (refused,
@@ -189,8 +192,9 @@ pub enum Error {
         /// The decoded tail of the execution log, where requested.
         log_tail: Option<String>,
     },
-    /// A workflow failed; what it had created was removed.
-    #[error("{0}")]
+    /// A workflow failed; what it had created was removed. Its
+    /// [`source`](std::error::Error::source) is the failed step's error.
+    #[error(transparent)]
     Workflow(Box<WorkflowError>),
     /// The endpoint answered in a way that is not the API's protocol: no AWS error code could be
     /// read from it (a 404 from a wrong endpoint, an HTML page, an empty body). It is never
@@ -212,8 +216,9 @@ pub enum Error {
         /// The terminal state seen.
         state: String,
     },
-    /// A local file or stream could not be read or written (snapshot transfer).
-    #[error("I/O error on {what}: {source}")]
+    /// A local file or stream could not be read or written (snapshot transfer). The I/O
+    /// error is the [`source`](std::error::Error::source).
+    #[error("I/O error on {what}")]
     Io {
         /// What was being read or written (a path, or `the source stream`).
         what: String,
@@ -224,6 +229,10 @@ pub enum Error {
 }
 
 /// Details of a failed workflow: the original cause and what the rollback did.
+///
+/// Its `Display` names the workflow, the step and what the rollback did; the cause is its
+/// [`source`](std::error::Error::source) (print the chain with [`Error::chain`], or anyhow's
+/// `{:#}`).
 #[derive(Debug)]
 pub struct WorkflowError {
     /// The workflow's name (e.g. `web-tier demo`).
@@ -242,10 +251,9 @@ impl fmt::Display for WorkflowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "workflow {} failed at step {}: {}; rolled back {} resource(s)",
+            "workflow {} failed at step {}; rolled back {} resource(s)",
             self.workflow,
             self.step,
-            self.cause,
             self.cleaned_up.len()
         )?;
         if !self.left_behind.is_empty() {
@@ -255,7 +263,48 @@ impl fmt::Display for WorkflowError {
     }
 }
 
+impl std::error::Error for WorkflowError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.cause)
+    }
+}
+
+/// An error and its causes, `: `-separated, each once: what [`Error::chain`] (and
+/// [`chain`]) display.
+#[derive(Clone, Copy)]
+pub struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cur = self.0.source();
+        while let Some(e) = cur {
+            write!(f, ": {e}")?;
+            cur = e.source();
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.to_string())
+    }
+}
+
+/// Displays `err` and each of its causes once, `: `-separated (like anyhow's `{:#}`).
+pub fn chain<'a>(err: &'a (dyn std::error::Error + 'static)) -> Chain<'a> {
+    Chain(err)
+}
+
 impl Error {
+    /// This error and each of its causes once, `: `-separated: its `Display` says this level
+    /// only (a workflow's step and rollback, a transport failure's kind), and the causes
+    /// follow (the step's error, the connector's I/O error).
+    pub fn chain(&self) -> Chain<'_> {
+        Chain(self)
+    }
+
     /// A validation error naming the field and the rule it broke.
     pub fn validation(field: impl Into<String>, rule: impl Into<String>) -> Self {
         Error::Validation {
@@ -309,13 +358,15 @@ impl Error {
     pub fn from_api(api: ApiError) -> Self {
         let api = Box::new(api);
         match classify_code(&api.code, api.status) {
-            ErrorKind::NotFound => Error::NotFound {
-                kind: resource_kind(&api.code, &api.message).to_string(),
-                id: quoted_id(&api.message)
-                    .or_else(|| named_id(&api.message))
-                    .unwrap_or_default(),
-                api,
-            },
+            ErrorKind::NotFound => {
+                let kind = resource_kind(&api.code, &api.message);
+                let id = not_found_id(&api.message, kind).unwrap_or_default();
+                Error::NotFound {
+                    kind: qualified_kind(kind, &id).to_string(),
+                    id,
+                    api,
+                }
+            }
             ErrorKind::Throttled => Error::Throttled(api),
             ErrorKind::Conflict => Error::Conflict(api),
             ErrorKind::AccessDenied => Error::AccessDenied(api),
@@ -539,6 +590,7 @@ fn resource_kind(code: &str, message: &str) -> &'static str {
             ("snapshot", "snapshot"),
             ("dashboard", "dashboard"),
             ("alarm", "alarm"),
+            ("statement", "policy statement"),
         ];
         return generic
             .iter()
@@ -570,6 +622,64 @@ fn resource_kind(code: &str, message: &str) -> &'static str {
         .find(|(needle, _)| c.contains(needle))
         .map(|(_, kind)| *kind)
         .unwrap_or("resource")
+}
+
+/// The id a not-found message names, in the forms the five services (and moto) use:
+/// `'ID'`, `not found: ID`, an ARN anywhere (`The resource ARN does not exist.`, `Cannot find
+/// alias arn: ARN`), `[ID, ...]` (`The specified dashboard does not exist. [ops]`), or the
+/// word after the kind (`Dashboard ops does not exist`, `Alarm high-cpu not found`).
+fn not_found_id(message: &str, kind: &str) -> Option<String> {
+    quoted_id(message)
+        .or_else(|| named_id(message))
+        .or_else(|| arn_id(message))
+        .or_else(|| bracketed_id(message))
+        .or_else(|| id_after_kind(message, kind))
+}
+
+/// A Lambda function ARN with a qualifier names a version (`:7`, `:$LATEST`) or an alias
+/// (`:live`): `Function not found: arn:aws:lambda:r:a:function:f:7` is a missing version.
+fn qualified_kind(kind: &'static str, id: &str) -> &'static str {
+    if kind != "function" {
+        return kind;
+    }
+    let parts: Vec<&str> = id.split(':').collect();
+    match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", _, q] if q.chars().all(|c| c.is_ascii_digit()) || *q == "$LATEST" => {
+            "function version"
+        }
+        ["arn", _, "lambda", _, _, "function", _, _] => "alias",
+        _ => kind,
+    }
+}
+
+/// The first whitespace-separated token that is an ARN (`arn:` and more).
+fn arn_id(message: &str) -> Option<String> {
+    message
+        .split_whitespace()
+        .map(|t| t.trim_end_matches(['.', ',', ';']))
+        .find(|t| t.starts_with("arn:") && t.len() > "arn:".len())
+        .map(str::to_string)
+}
+
+/// What a message lists in square brackets (`... does not exist. [ops, web]` → `ops, web`).
+fn bracketed_id(message: &str) -> Option<String> {
+    let start = message.find('[')? + 1;
+    let len = message[start..].find(']')?;
+    let id = message[start..start + len].trim();
+    (!id.is_empty()).then(|| id.to_string())
+}
+
+/// The token after the kind's word when the message goes on with what happened to it
+/// (`Dashboard ops does not exist` → `ops`; `Dashboard does not exist` → nothing).
+fn id_after_kind(message: &str, kind: &str) -> Option<String> {
+    let word = kind.rsplit(' ').next()?;
+    let tokens: Vec<&str> = message.split_whitespace().collect();
+    let at = tokens.iter().position(|t| t.eq_ignore_ascii_case(word))?;
+    let id = tokens.get(at + 1)?.trim_end_matches(['.', ',']);
+    let then = tokens.get(at + 2).map(|t| t.to_ascii_lowercase());
+    let says_missing = matches!(then.as_deref(), Some("does" | "not" | "is" | "was"));
+    let stop = ["does", "not", "is", "was", "you", "the", "specified", "with", "of"];
+    (says_missing && !id.is_empty() && !stop.contains(&id.to_ascii_lowercase().as_str())).then(|| id.to_string())
 }
 
 /// The token after `not found: ` (`Function not found: arn:aws:lambda:...:function:f` → the ARN).
@@ -744,6 +854,248 @@ mod tests {
             detail: "HTML".into(),
         };
         assert!(e.is_retryable());
+    }
+
+    /// Each message of `e`'s chain (its own, then each source's), asserting that each level
+    /// says its own part only (no message contains a later one's text), that `chain()` shows
+    /// exactly them, and that the top's `Display` is no Debug dump.
+    fn each_once(e: &Error) -> Vec<String> {
+        let mut msgs = Vec::new();
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(x) = cur {
+            msgs.push(x.to_string());
+            cur = x.source();
+        }
+        for (i, m) in msgs.iter().enumerate() {
+            assert!(!m.is_empty(), "empty message in {msgs:?}");
+            for later in &msgs[i + 1..] {
+                assert!(!m.contains(later.as_str()), "{m:?} repeats its cause {later:?}");
+            }
+        }
+        assert_eq!(e.chain().to_string(), msgs.join(": "));
+        let top = e.to_string();
+        assert_ne!(top, format!("{e:?}"));
+        for dump in ["Some(", "None", " { ", "Box(", "ApiError", "Custom {", "kind:"] {
+            assert!(!top.contains(dump), "{top:?} looks like a Debug dump ({dump})");
+        }
+        msgs
+    }
+
+    #[test]
+    fn a_transport_error_says_its_level_and_keeps_the_cause_as_source() {
+        let refused = std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused (os error 111)",
+        );
+        let e = Error::transport(
+            Service::Ec2,
+            "request not sent: connection failed",
+            Some(Box::new(refused)),
+        );
+        assert_eq!(
+            each_once(&e),
+            [
+                "transport error talking to EC2: request not sent: connection failed",
+                "Connection refused (os error 111)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_workflow_error_states_workflow_step_and_rollback_and_its_source_is_the_cause() {
+        let cause = Error::api(Service::Ec2, "IncorrectState", "the volume is attaching");
+        let e = Error::Workflow(Box::new(WorkflowError {
+            workflow: "volume data".into(),
+            step: "attach".into(),
+            cause,
+            cleaned_up: vec!["volume vol-1".into()],
+            left_behind: vec!["security group sg-2: conflict: in use".into()],
+        }));
+        let msgs = each_once(&e);
+        assert_eq!(
+            msgs,
+            [
+                "workflow volume data failed at step attach; rolled back 1 resource(s); \
+                 LEFT BEHIND: security group sg-2: conflict: in use",
+                "conflict: EC2 IncorrectState: the volume is attaching",
+            ]
+        );
+        let source = std::error::Error::source(&e).unwrap();
+        let source = source.downcast_ref::<Error>().expect("the source is the step's Error");
+        assert!(source.is_conflict());
+        // Classification still sees through the workflow.
+        assert!(e.is_conflict());
+        assert_eq!(e.code(), Some("IncorrectState"));
+        // A workflow whose step failed for a transport error: three levels, each once.
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        let e = Error::Workflow(Box::new(WorkflowError {
+            workflow: "web-tier shop".into(),
+            step: "security group".into(),
+            cause: Error::transport(Service::Ec2, "request not sent", Some(Box::new(refused))),
+            cleaned_up: vec![],
+            left_behind: vec![],
+        }));
+        assert_eq!(each_once(&e).len(), 3);
+    }
+
+    #[test]
+    fn a_not_found_is_one_level_naming_kind_and_id() {
+        let e = Error::api(
+            Service::Ebs,
+            "ResourceNotFoundException",
+            "The snapshot 'snap-0123456789abcdef0' does not exist.",
+        );
+        let msgs = each_once(&e);
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("snapshot not found: snap-0123456789abcdef0 ("),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn an_io_error_names_what_and_keeps_the_io_error_as_source() {
+        let e = Error::io(
+            "/tmp/x.img",
+            std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory"),
+        );
+        assert_eq!(each_once(&e), ["I/O error on /tmp/x.img", "No such file or directory"]);
+    }
+
+    #[test]
+    fn not_found_names_kind_and_id_for_lambda_cloudwatch_and_ebs() {
+        let f = "arn:aws:lambda:us-east-1:123456789012:function:shop";
+        let cases: &[(Service, &str, String, &str, &str)] = &[
+            // Lambda: functions, versions and aliases (AWS's and moto's wording).
+            (
+                Service::Lambda,
+                "ResourceNotFoundException",
+                format!("Function not found: {f}"),
+                "function",
+                f,
+            ),
+            (
+                Service::Lambda,
+                "ResourceNotFoundException",
+                format!("Function not found: {f}:7"),
+                "function version",
+                &format!("{f}:7"),
+            ),
+            (
+                Service::Lambda,
+                "ResourceNotFoundException",
+                format!("Function not found: {f}:$LATEST"),
+                "function version",
+                &format!("{f}:$LATEST"),
+            ),
+            (
+                Service::Lambda,
+                "ResourceNotFoundException",
+                format!("Function not found: {f}:live"),
+                "alias",
+                &format!("{f}:live"),
+            ),
+            (
+                Service::Lambda,
+                "ResourceNotFoundException",
+                format!("Alias not found: {f}:live"),
+                "alias",
+                &format!("{f}:live"),
+            ),
+            (
+                Service::Lambda,
+                "ResourceNotFoundException",
+                format!("Cannot find alias arn: {f}:live"),
+                "alias",
+                &format!("{f}:live"),
+            ),
+            (
+                Service::Lambda,
+                "ResourceNotFoundException",
+                "Statement allow-alb is not found in resource policy.".into(),
+                "policy statement",
+                "allow-alb",
+            ),
+            // CloudWatch: dashboards and alarms.
+            (
+                Service::CloudWatch,
+                "ResourceNotFound",
+                "Dashboard ops does not exist".into(),
+                "dashboard",
+                "ops",
+            ),
+            (
+                Service::CloudWatch,
+                "ResourceNotFound",
+                "Dashboard 'ops' does not exist".into(),
+                "dashboard",
+                "ops",
+            ),
+            (
+                Service::CloudWatch,
+                "ResourceNotFound",
+                "The specified dashboard does not exist. [ops]".into(),
+                "dashboard",
+                "ops",
+            ),
+            (
+                Service::CloudWatch,
+                "ResourceNotFound",
+                "Alarm high-cpu not found".into(),
+                "alarm",
+                "high-cpu",
+            ),
+            (
+                Service::CloudWatch,
+                "ResourceNotFound",
+                "Alarm 'high-cpu' not found".into(),
+                "alarm",
+                "high-cpu",
+            ),
+            (
+                Service::CloudWatch,
+                "ResourceNotFoundException",
+                "The resource arn:aws:cloudwatch:us-east-1:123456789012:alarm:high-cpu does not exist.".into(),
+                "alarm",
+                "arn:aws:cloudwatch:us-east-1:123456789012:alarm:high-cpu",
+            ),
+            // EBS snapshots (direct APIs) and EC2's.
+            (
+                Service::Ebs,
+                "ResourceNotFoundException",
+                "The snapshot 'snap-0123456789abcdef0' does not exist (SNAPSHOT_NOT_FOUND).".into(),
+                "snapshot",
+                "snap-0123456789abcdef0",
+            ),
+            (
+                Service::Ec2,
+                "InvalidSnapshot.NotFound",
+                "The snapshot 'snap-0123456789abcdef0' does not exist.".into(),
+                "snapshot",
+                "snap-0123456789abcdef0",
+            ),
+        ];
+        for (service, code, message, kind, id) in cases {
+            let e = Error::api(*service, *code, message.as_str());
+            match &e {
+                Error::NotFound { kind: k, id: i, .. } => {
+                    assert_eq!((k.as_str(), i.as_str()), (*kind, *id), "{message}")
+                }
+                other => panic!("{message}: expected NotFound, got {other:?}"),
+            }
+            assert!(e.to_string().starts_with(&format!("{kind} not found: {id} (")), "{e}");
+        }
+        // Nothing to name: no id made up from the wording.
+        for message in [
+            "Dashboard does not exist",
+            "The resource you requested does not exist.",
+            "",
+        ] {
+            match Error::api(Service::CloudWatch, "ResourceNotFound", message) {
+                Error::NotFound { id, .. } => assert_eq!(id, "", "{message:?}"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

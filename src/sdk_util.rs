@@ -41,18 +41,27 @@ where
                 status: Some(status),
             })
         }
-        SdkError::TimeoutError(_) => Error::transport_after_send(service, "request timed out", Some(Box::new(err))),
+        // The transport error's message says what happened at this level only; the SDK error,
+        // whose sources carry the connector's and the OS's own words, is its source (printed
+        // by `Error::chain` or anyhow's `{:#}`, once).
+        SdkError::TimeoutError(_) => Error::transport_after_send(
+            service,
+            "no answer in time (the request may have taken effect)",
+            Some(Box::new(err)),
+        ),
         SdkError::DispatchFailure(ref d) => {
-            let msg = format!(
-                "dispatch failure: {}",
-                describe_chain(&err).unwrap_or_else(|| format!("{d:?}"))
-            );
             // A connector timeout may come after the request was written; an I/O failure
             // (refused, reset before sending, DNS) is treated as never sent.
-            let sent = d.as_connector_error().is_some_and(|c| c.is_timeout());
-            if sent {
+            let connector = d.as_connector_error();
+            if connector.is_some_and(|c| c.is_timeout()) {
+                let msg = "connection timed out (the request may have been sent)";
                 Error::transport_after_send(service, msg, Some(Box::new(err)))
             } else {
+                let msg = match connector {
+                    Some(c) if c.is_io() => "request not sent: connection failed",
+                    Some(c) if c.is_user() => "request not sent: the HTTP client refused it",
+                    _ => "request not sent",
+                };
                 Error::transport(service, msg, Some(Box::new(err)))
             }
         }
@@ -314,5 +323,69 @@ mod tests {
         let e = map_sdk_error::<FakeErr>(crate::Service::Lambda, SdkError::timeout_error("slow"));
         assert_eq!(e.kind(), crate::ErrorKind::Transport);
         assert!(e.is_retryable());
+        assert!(matches!(e, Error::Transport { sent: true, .. }), "{e:?}");
+    }
+
+    /// Each message of the chain, asserting none contains a later one's text.
+    fn levels(e: &Error) -> Vec<String> {
+        let mut msgs = Vec::new();
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(x) = cur {
+            msgs.push(x.to_string());
+            cur = x.source();
+        }
+        for (i, m) in msgs.iter().enumerate() {
+            for later in &msgs[i + 1..] {
+                assert!(
+                    !m.contains(later.as_str()),
+                    "{m:?} repeats its cause {later:?} ({msgs:?})"
+                );
+            }
+        }
+        assert_eq!(e.chain().to_string(), msgs.join(": "));
+        msgs
+    }
+
+    #[test]
+    fn a_refused_connection_prints_each_cause_once() {
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        let refused = std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused (os error 111)",
+        );
+        let err = SdkError::<FakeErr, HttpResponse>::dispatch_failure(ConnectorError::io(Box::new(refused)));
+        let e = map_sdk_error(crate::Service::Ec2, err);
+        assert!(matches!(e, Error::Transport { sent: false, .. }), "{e:?}");
+        assert_eq!(
+            levels(&e),
+            [
+                "transport error talking to EC2: request not sent: connection failed",
+                "dispatch failure",
+                "io error",
+                "Connection refused (os error 111)",
+            ]
+        );
+        // The source is the SDK error itself, boxed.
+        let source = std::error::Error::source(&e).unwrap();
+        assert!(source.downcast_ref::<SdkError<FakeErr, HttpResponse>>().is_some());
+        assert_eq!(
+            e.chain().to_string(),
+            "transport error talking to EC2: request not sent: connection failed: dispatch failure: io error: \
+             Connection refused (os error 111)"
+        );
+        // A connector timeout: sent, and said so once.
+        let err = SdkError::<FakeErr, HttpResponse>::dispatch_failure(ConnectorError::timeout("read timed out".into()));
+        let e = map_sdk_error(crate::Service::Lambda, err);
+        assert!(matches!(e, Error::Transport { sent: true, .. }), "{e:?}");
+        assert_eq!(levels(&e).len(), 4);
+        let e = map_sdk_error::<FakeErr>(crate::Service::Lambda, SdkError::timeout_error("slow"));
+        assert_eq!(
+            levels(&e),
+            [
+                "transport error talking to Lambda: no answer in time (the request may have taken effect)",
+                "request has timed out",
+                "slow",
+            ]
+        );
     }
 }

@@ -575,7 +575,7 @@ async fn a_missing_canary_alarm_is_refused_before_the_function_changes() {
     let e = deploy(&cloud, &spec(), package(2), Some(canary), None)
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("no-such-alarm"), "{e}");
+    assert!(e.chain().to_string().contains("no-such-alarm"), "{}", e.chain());
     // The check comes first; the rest is the rollback's sweep looking for what the run made
     // (reads only): nothing changed.
     let ops = journal.operations();

@@ -730,8 +730,9 @@ async fn shared_account_resources_survive_destroy_by_name_and_apply() {
         "expected a conflict naming the untagged resource, got {err}"
     );
     assert!(
-        err.to_string().contains("shop"),
-        "the error names the resource it refused: {err}"
+        cause.to_string().contains("shop"),
+        "the error names the resource it refused: {}",
+        err.chain()
     );
     tokio::time::sleep(Duration::from_secs(600)).await;
     assert_eq!(

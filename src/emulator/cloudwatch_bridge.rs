@@ -533,7 +533,7 @@ async fn collect_body(headers: &Headers, body: SdkBody) -> Result<Vec<u8>, Conne
     while let Some(chunk) = stream
         .try_next()
         .await
-        .map_err(|e| ConnectorError::io(format!("reading moto's answer: {}", chain(&e)).into()))?
+        .map_err(|e| ConnectorError::io(Box::new(ReadingAnswer(e))))?
     {
         if chunk.len() > limit - out.len() {
             return Err(refuse(format!("over {}", out.len() + chunk.len())));
@@ -543,15 +543,21 @@ async fn collect_body(headers: &Headers, body: SdkBody) -> Result<Vec<u8>, Conne
     Ok(out)
 }
 
-/// An error and its sources, `: `-separated.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(&format!(": {s}"));
-        source = s.source();
+/// A failure while reading moto's answer: says so, and keeps the stream's error (with its own
+/// causes) as its source rather than repeating its text.
+#[derive(Debug)]
+struct ReadingAnswer(aws_smithy_types::byte_stream::error::Error);
+
+impl std::fmt::Display for ReadingAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("reading moto's answer")
     }
-    out
+}
+
+impl std::error::Error for ReadingAnswer {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
 }
 
 impl HttpConnector for CborToJsonConnector {

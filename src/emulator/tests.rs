@@ -323,10 +323,13 @@ async fn the_emulator_cloud_sends_nothing_over_plain_http_off_loopback() {
         crate::Cloud::from_conf_with_endpoint(&super::sdk_config("https://unused.example"), &url),
     ] {
         let cloud = cloud.with_retry(crate::layer::Retry::none());
+        // The refusal is the transport error's cause (its source chain).
         let err = cloud.ec2.default_vpc().await.unwrap_err();
-        assert!(err.to_string().contains(ALLOW_PLAINTEXT_ENV), "ec2: {err}");
+        let shown = err.chain().to_string();
+        assert!(shown.contains(ALLOW_PLAINTEXT_ENV), "ec2: {shown}");
         let err = cloud.cloudwatch.describe_alarms(Default::default()).await.unwrap_err();
-        assert!(err.to_string().contains(ALLOW_PLAINTEXT_ENV), "cloudwatch: {err}");
+        let shown = err.chain().to_string();
+        assert!(shown.contains(ALLOW_PLAINTEXT_ENV), "cloudwatch: {shown}");
     }
     let seen = || connections.load(std::sync::atomic::Ordering::SeqCst);
     assert_eq!(seen(), 0, "nothing was sent");

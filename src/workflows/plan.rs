@@ -63,7 +63,7 @@ pub enum Event {
     StepFailed {
         /// The step.
         step: String,
-        /// The error.
+        /// The error, with its causes (see [`Error::chain`]).
         error: String,
         /// Time since the workflow started.
         at: Duration,
@@ -95,7 +95,7 @@ pub enum Event {
         kind: String,
         /// Its id.
         id: String,
-        /// Why.
+        /// Why: the error, with its causes (see [`Error::chain`]).
         error: String,
     },
     /// A call failed with a transient error and is retried (by the cloud's
@@ -383,7 +383,7 @@ impl Run {
                 self.failed_step.lock().unwrap().get_or_insert_with(|| name.to_string());
                 self.emit(Event::StepFailed {
                     step: name.to_string(),
-                    error: e.to_string(),
+                    error: e.chain().to_string(),
                     at: finished,
                 });
             }
@@ -500,9 +500,9 @@ impl Run {
                             emit(Event::RemoveFailed {
                                 kind: o.kind.clone(),
                                 id: o.id.clone(),
-                                error: e.to_string(),
+                                error: e.chain().to_string(),
                             });
-                            left.push(format!("{label}: {e}"));
+                            left.push(format!("{label}: {}", e.chain()));
                         }
                     }
                 };
@@ -522,7 +522,7 @@ impl Run {
                                 remove_one(o).await;
                             }
                         }
-                        Err(e) => left.push(format!("(the sweep for resources of this run failed: {e})")),
+                        Err(e) => left.push(format!("(the sweep for resources of this run failed: {})", e.chain())),
                     }
                 }
                 (removed, left)
@@ -873,7 +873,18 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(err.to_string().contains("rolled back 1"), "{err}");
+        // The error says workflow, step and rollback; the cause is its source, shown once.
+        assert_eq!(
+            err.to_string(),
+            "workflow demo failed at step attach; rolled back 1 resource(s)"
+        );
+        let source = std::error::Error::source(&err).expect("the cause is the source");
+        assert_eq!(source.to_string(), "conflict: EC2 IncorrectState: no");
+        assert!(std::error::Error::source(source).is_none());
+        assert_eq!(
+            err.chain().to_string(),
+            "workflow demo failed at step attach; rolled back 1 resource(s): conflict: EC2 IncorrectState: no"
+        );
         assert!(
             events
                 .lock()

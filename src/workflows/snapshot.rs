@@ -953,6 +953,10 @@ async fn write_block(
 /// file is created (or, with `overwrite`, truncated) at the volume's size; only blocks that
 /// hold data are written, so on file systems with sparse files the rest take no space. On
 /// failure, or if this future is dropped, the file is removed (by the run's rollback).
+///
+/// An unknown snapshot is reported as the service's [`Error::NotFound`] (kind `snapshot`, its
+/// id), like any error of the first listing: nothing has been made yet, so it is not a
+/// workflow failure.
 pub async fn download_file(
     cloud: &Cloud,
     snapshot_id: &SnapshotId,
@@ -971,7 +975,14 @@ pub async fn download_file(
         ));
     }
     let run = run_for(cloud, format!("snapshot download {snapshot_id}"), &opts.progress);
-    run.execute(download_in(cloud, snapshot_id, path, opts, &run)).await
+    // The first page, before the run's plan: until it answers nothing exists to roll back, so
+    // its error (an unknown snapshot's not-found, a denial) is returned as it is.
+    let ebs: &dyn Ebs = cloud.ebs.as_ref();
+    let first = run
+        .scope(run.step("list blocks", &[], block_page(ebs, snapshot_id, None)))
+        .await?;
+    run.execute(download_in(cloud, snapshot_id, path, opts, &run, first))
+        .await
 }
 
 async fn download_in(
@@ -980,11 +991,11 @@ async fn download_in(
     path: &Path,
     opts: &DownloadOptions,
     run: &Run,
+    first: BlockPage,
 ) -> Result<DownloadOutput> {
     let ebs: &dyn Ebs = cloud.ebs.as_ref();
     let (retry, progress) = (&opts.retry, &opts.progress);
     let what = path.display().to_string();
-    let first = run.step("list blocks", &[], block_page(ebs, id, None)).await?;
     if first.block_size as usize != BLOCK_SIZE {
         // moto 5.2.5 reports 512; AWS always 524,288. Block offsets use the real size.
         tracing::warn!(
