@@ -290,7 +290,7 @@ async fn every_workflow_passes_under_its_own_policy_and_leaves_nothing() {
         assert!(layer.denials().is_empty(), "{}: {:?}", case.name, layer.denials());
         // Only what the setup made (the volume's instance, not the workflow's) stays.
         assert_eq!(sim.inventory(), before, "{}: left {}", case.name, sim.inventory());
-        let policy = (case.policy)(&String::new());
+        let policy = (case.policy)("");
         eprintln!(
             "{}: passed under {} statements, {} actions: {}",
             case.name,

@@ -1004,6 +1004,11 @@ pub(crate) fn record_builtin(
     insert(&mut st.cw, key(namespace, metric_name, &dims), sample);
 }
 
+/// The tags of alarm `name`, `None` if there is none.
+pub(crate) fn alarm_tags(st: &SimState, name: &str) -> Option<Tags> {
+    st.cw.alarms.get(name).map(|r| r.tags.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1712,9 +1717,4 @@ mod tests {
             assert!(p.minimum.unwrap() >= 5.0 && p.maximum.unwrap() <= 15.0);
         }
     }
-}
-
-/// The tags of alarm `name`, `None` if there is none.
-pub(crate) fn alarm_tags(st: &SimState, name: &str) -> Option<Tags> {
-    st.cw.alarms.get(name).map(|r| r.tags.clone())
 }

@@ -1500,6 +1500,40 @@ pub(crate) fn put_direct_snapshot(
     rec.snap.progress = progress;
 }
 
+/// The tags of EC2 resource `kind`/`id` (IAM's resource types), `None` if it is not live.
+/// Subnets, VPCs and images of the seeded region carry no tags.
+pub(crate) fn resource_tags(st: &mut SimState, now: Instant, kind: &str, id: &str) -> Option<Tags> {
+    let cfg = st.ec2.config.clone();
+    settle(&mut st.ec2, &cfg, now);
+    let ec2 = &st.ec2;
+    match kind {
+        "instance" => ec2
+            .instances
+            .iter()
+            .find(|(k, r)| k.as_str() == id && r.is_live())
+            .map(|(_, r)| r.inst.tags.clone()),
+        "volume" => ec2
+            .volumes
+            .iter()
+            .find(|(k, _)| k.as_str() == id)
+            .map(|(_, r)| r.vol.tags.clone()),
+        "snapshot" => ec2
+            .snapshots
+            .iter()
+            .find(|(k, _)| k.as_str() == id)
+            .map(|(_, r)| r.snap.tags.clone()),
+        "security-group" => ec2
+            .groups
+            .iter()
+            .find(|(k, _)| k.as_str() == id)
+            .map(|(_, r)| r.group.tags.clone()),
+        "subnet" => ec2.subnets.iter().any(|s| s.id.as_str() == id).then(Tags::new),
+        "vpc" => ec2.vpcs.iter().any(|v| v.id.as_str() == id).then(Tags::new),
+        "image" => ec2.images.iter().any(|i| i.id.as_str() == id).then(Tags::new),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -2451,39 +2485,5 @@ mod tests {
         assert_eq!(view.running_since, Some(start + cfg.instance_boot));
         assert_eq!(running_instances(&mut st, &cfg, now), vec![i.id.clone()]);
         assert!(instance_view(&mut st, &cfg, &"i-0123456789abcdef0".parse().unwrap(), now).is_none());
-    }
-}
-
-/// The tags of EC2 resource `kind`/`id` (IAM's resource types), `None` if it is not live.
-/// Subnets, VPCs and images of the seeded region carry no tags.
-pub(crate) fn resource_tags(st: &mut SimState, now: Instant, kind: &str, id: &str) -> Option<Tags> {
-    let cfg = st.ec2.config.clone();
-    settle(&mut st.ec2, &cfg, now);
-    let ec2 = &st.ec2;
-    match kind {
-        "instance" => ec2
-            .instances
-            .iter()
-            .find(|(k, r)| k.as_str() == id && r.is_live())
-            .map(|(_, r)| r.inst.tags.clone()),
-        "volume" => ec2
-            .volumes
-            .iter()
-            .find(|(k, _)| k.as_str() == id)
-            .map(|(_, r)| r.vol.tags.clone()),
-        "snapshot" => ec2
-            .snapshots
-            .iter()
-            .find(|(k, _)| k.as_str() == id)
-            .map(|(_, r)| r.snap.tags.clone()),
-        "security-group" => ec2
-            .groups
-            .iter()
-            .find(|(k, _)| k.as_str() == id)
-            .map(|(_, r)| r.group.tags.clone()),
-        "subnet" => ec2.subnets.iter().any(|s| s.id.as_str() == id).then(Tags::new),
-        "vpc" => ec2.vpcs.iter().any(|v| v.id.as_str() == id).then(Tags::new),
-        "image" => ec2.images.iter().any(|i| i.id.as_str() == id).then(Tags::new),
-        _ => None,
     }
 }

@@ -1084,6 +1084,27 @@ pub(crate) fn target_group_metrics(st: &mut SimState, cfg: &super::SimConfig, no
     out
 }
 
+/// The tags of the load balancer, target group or listener `arn`, `None` if there is none.
+pub(crate) fn resource_tags(st: &SimState, arn: &str) -> Option<Tags> {
+    let elb = &st.elb;
+    elb.lbs
+        .iter()
+        .find(|r| r.lb.arn.as_str() == arn)
+        .map(|r| r.tags.clone())
+        .or_else(|| {
+            elb.tgs
+                .iter()
+                .find(|r| r.tg.arn.as_str() == arn)
+                .map(|r| r.tags.clone())
+        })
+        .or_else(|| {
+            elb.listeners
+                .iter()
+                .find(|r| r.listener.arn.as_str() == arn)
+                .map(|r| r.tags.clone())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -1690,25 +1711,4 @@ mod tests {
         let e = w.cloud.elb.describe_listeners(lb.arn).await.unwrap_err();
         assert_eq!(e.code(), Some("LoadBalancerNotFound"));
     }
-}
-
-/// The tags of the load balancer, target group or listener `arn`, `None` if there is none.
-pub(crate) fn resource_tags(st: &SimState, arn: &str) -> Option<Tags> {
-    let elb = &st.elb;
-    elb.lbs
-        .iter()
-        .find(|r| r.lb.arn.as_str() == arn)
-        .map(|r| r.tags.clone())
-        .or_else(|| {
-            elb.tgs
-                .iter()
-                .find(|r| r.tg.arn.as_str() == arn)
-                .map(|r| r.tags.clone())
-        })
-        .or_else(|| {
-            elb.listeners
-                .iter()
-                .find(|r| r.listener.arn.as_str() == arn)
-                .map(|r| r.tags.clone())
-        })
 }

@@ -1052,6 +1052,12 @@ pub(crate) async fn invoke_from_alarm(sim: &SimCloud, function_arn: &str, event:
     true
 }
 
+/// The tags of function `name` (versions and aliases answer their function's), `None` if
+/// there is none.
+pub(crate) fn function_tags(st: &SimState, name: &str) -> Option<Tags> {
+    st.lambda.functions.get(name).map(|r| r.tags.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1739,10 +1745,4 @@ mod tests {
         );
         assert_eq!(split_function_arn("arn:aws:s3:::b"), None);
     }
-}
-
-/// The tags of function `name` (versions and aliases answer their function's), `None` if
-/// there is none.
-pub(crate) fn function_tags(st: &SimState, name: &str) -> Option<Tags> {
-    st.lambda.functions.get(name).map(|r| r.tags.clone())
 }
