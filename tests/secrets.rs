@@ -287,6 +287,12 @@ async fn web_tier_apply_and_destroy_never_show_user_data() {
             .iter()
             .any(|l| l.starts_with("record") && l.contains("duration_ms="))
     );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("span workflow_step") && l.contains("step=\"load balancer\"")),
+        "workflow steps are spans"
+    );
     assert_hidden("log lines", &lines);
 }
 

@@ -371,7 +371,10 @@ impl Run {
             after: after.iter().map(|s| s.to_string()).collect(),
             at: started,
         });
-        let out = fut.await;
+        // Each step is a tracing span: the calls it makes (the Tracing layer's `aws_call`
+        // spans) nest under it.
+        let span = tracing::info_span!("workflow_step", workflow = %self.workflow, run = %self.id, step = name);
+        let out = tracing::Instrument::instrument(fut, span).await;
         let finished = self.elapsed();
         match &out {
             Ok(_) => self.emit(Event::StepFinished {
