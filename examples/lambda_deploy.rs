@@ -7,44 +7,67 @@
 //! cargo run --features emulator --example lambda_deploy -- --endpoint-url http://127.0.0.1:5000 --role ARN  # moto
 //! cargo run --example lambda_deploy -- --aws --role ARN            # a real account (costs money)
 //! cargo run --example lambda_deploy -- --keep                      # keep the function and alarm
+//! cargo run --example lambda_deploy -- --function my-greeter       # another function name (alarm: NAME-errors)
 //! ```
 //!
 //! On moto, alarms never evaluate, so the "bad" release is promoted there too (the example
 //! says so); on the simulator and on AWS the published errors fire the alarm.
 mod common;
 
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_facade::cloudwatch::Unit;
+use aws_facade::id::{AlarmName, Arn, FunctionName};
 use aws_facade::lambda::Lambda;
 use aws_facade::workflows::alarms::count_above;
 use aws_facade::workflows::lambda_deploy::{Canary, Deployment, Outcome, deploy, invoke_json, zip_files};
 use aws_facade::workflows::metrics::{Clock, MetricsPublisher, PublisherConfig};
+use clap::Parser;
 use common::Backend;
 
-const FUNCTION: &str = "demo-greeter";
-const ALARM: &str = "demo-greeter-errors";
+/// Deploy a Lambda function with versions and an alias, then two canary releases guarded by a
+/// CloudWatch alarm: the first rolls back (errors during its bake), the second is promoted.
+/// Runs on the in-process simulator unless told otherwise.
+#[derive(Parser, Debug)]
+#[command(name = "lambda_deploy")]
+struct Args {
+    #[command(flatten)]
+    common: common::Common,
+
+    /// The function's execution role (needed on AWS and moto)
+    #[arg(
+        long,
+        value_name = "ARN",
+        default_value = "arn:aws:iam::123456789012:role/demo-greeter"
+    )]
+    role: Arn,
+
+    /// The function's name; its error alarm is NAME-errors
+    #[arg(long, value_name = "NAME", default_value = "demo-greeter")]
+    function: FunctionName,
+}
 
 fn release(n: u32) -> aws_facade::Result<bytes::Bytes> {
     let code = format!("def handler(event, context):\n    return {{'greeting': 'hello', 'release': {n}}}\n");
     zip_files(&[("app.py", code.as_bytes())])
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = common::args();
-    eprintln!("lambda deploy on {}", args.backend.describe());
-    let role = args
-        .rest
-        .iter()
-        .position(|a| a == "--role")
-        .and_then(|i| args.rest.get(i + 1).cloned())
-        .unwrap_or_else(|| "arn:aws:iam::123456789012:role/demo-greeter".into());
-    let clock = match &args.backend {
+fn main() -> ExitCode {
+    common::exit(run(Args::parse()))
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let backend = args.common.backend();
+    eprintln!("lambda deploy on {}", backend.describe());
+    let function = args.function;
+    let alarm_name: AlarmName = format!("{function}-errors").parse()?;
+    let clock = match &backend {
         Backend::Sim(sim) => {
             // The simulator runs Rust handlers in place of the code.
             sim.register_handler(
-                FUNCTION,
+                function.as_str(),
                 Arc::new(|inv: &aws_facade::sim::Invocation| {
                     Ok(serde_json::json!({"greeting": "hello", "version": inv.version}))
                 }),
@@ -53,25 +76,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => Clock::system(),
     };
-    let on_moto = matches!(args.backend, Backend::Endpoint(_));
-    let keep = args.keep;
-    args.backend.run(|cloud| async move {
+    let on_moto = matches!(backend, Backend::Endpoint(_));
+    let keep = args.common.keep;
+    let report = args.common.output();
+    let role = args.role;
+    backend.run(args.common.seed, |cloud| async move {
         let spec = Deployment::builder()
-            .function(FUNCTION.parse()?)
+            .function(function.clone())
             .runtime("python3.12")
             .handler("app.handler")
-            .role(role.parse()?)
+            .role(role)
             .memory_mb(256)
             .keep_versions(2)
             .build()?;
 
         eprintln!("\n== release 1: create");
-        let out = deploy(&cloud, &spec, release(1)?, None, common::printer()).await?;
+        let out = deploy(&cloud, &spec, release(1)?, None, report.progress()).await?;
         eprintln!("   -> {:?}, version {}", out.outcome, out.version);
 
-        let alarm = count_above(ALARM.parse()?, "Demo/Greeter", "Errors", &[], 5.0)?;
+        let alarm = count_above(alarm_name.clone(), "Demo/Greeter", "Errors", &[], 5.0)?;
         cloud.cloudwatch.put_metric_alarm(alarm).await?;
-        let canary = Canary::new(0.1, Duration::from_secs(300), vec![ALARM.parse()?]);
+        let canary = Canary::new(0.1, Duration::from_secs(300), vec![alarm_name.clone()]);
 
         eprintln!("\n== release 2: canary 10 % for 5 minutes; the app reports errors meanwhile");
         let publisher = MetricsPublisher::with_config(
@@ -93,7 +118,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|r| eprintln!("          (published {} error datapoints)", r.datapoints))
         };
         let (out, reported) = tokio::join!(
-            deploy(&cloud, &spec, release(2)?, Some(canary.clone()), common::printer()),
+            deploy(&cloud, &spec, release(2)?, Some(canary.clone()), report.progress()),
             reporter
         );
         reported?;
@@ -112,7 +137,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             tokio::time::sleep(Duration::from_secs(180)).await;
         }
         eprintln!("\n== release 3: canary 10 % for 5 minutes, no errors");
-        let out = deploy(&cloud, &spec, release(3)?, Some(canary), common::printer()).await?;
+        let out = deploy(&cloud, &spec, release(3)?, Some(canary), report.progress()).await?;
         eprintln!(
             "   -> {:?}, version {}; deleted old versions {:?}",
             out.outcome, out.version, out.deleted_versions
@@ -127,13 +152,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
         eprintln!("\n== invoke live: {answer}");
         if keep {
-            println!("{}", serde_json::to_string_pretty(&out)?);
-            return Ok(());
+            return report.result(&out);
         }
         eprintln!("\n== clean up");
-        cloud.cloudwatch.delete_alarms(vec![ALARM.parse()?]).await?;
+        cloud.cloudwatch.delete_alarms(vec![alarm_name.clone()]).await?;
         cloud.lambda.delete_function(spec.function.clone(), None).await?;
-        eprintln!("deleted alarm {ALARM} and function {FUNCTION}");
-        Ok::<_, Box<dyn std::error::Error>>(())
+        eprintln!("deleted alarm {alarm_name} and function {function}");
+        Ok(())
     })
 }

@@ -5,29 +5,48 @@
 //! cargo run --example metrics                                      # the simulator (virtual time)
 //! cargo run --features emulator --example metrics -- --endpoint-url http://127.0.0.1:5000   # moto (CloudWatch JSON)
 //! cargo run --example metrics -- --aws                             # a real account
+//! cargo run --example metrics -- --json                            # the summary rows as JSON lines on stdout
 //! ```
 //!
 //! Note: aws-sdk-cloudwatch speaks RPC v2 CBOR, which moto 5.2.5 does not answer; against
 //! moto this example needs a CBOR -> JSON bridge such as the tests' `cw_proxy`.
 mod common;
 
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_facade::cloudwatch::{DescribeAlarmsRequest, Metric, Unit};
 use aws_facade::workflows::alarms::count_above;
 use aws_facade::workflows::metrics::{self, Clock, MetricsPublisher, PublisherConfig};
+use clap::Parser;
 use common::Backend;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = common::args();
-    eprintln!("metrics on {}", args.backend.describe());
-    let clock = match &args.backend {
+/// Publish three minutes of application metrics in batches, read them back with the query
+/// helpers, and guard them with an alarm. Runs on the in-process simulator unless told
+/// otherwise. (The publisher emits no workflow progress events: `--json` prints the
+/// per-minute summary rows as JSON lines on stdout; `--keep` keeps the alarm.)
+#[derive(Parser, Debug)]
+#[command(name = "metrics")]
+struct Args {
+    #[command(flatten)]
+    common: common::Common,
+}
+
+fn main() -> ExitCode {
+    common::exit(run(Args::parse()))
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let backend = args.common.backend();
+    eprintln!("metrics on {}", backend.describe());
+    let clock = match &backend {
         Backend::Sim(sim) => Clock::sim(sim),
         _ => Clock::system(),
     };
-    let keep = args.keep;
-    args.backend.run(|cloud| async move {
+    let keep = args.common.keep;
+    let json = args.common.json;
+    backend.run(args.common.seed, |cloud| async move {
         // The journal counts the requests made.
         let journal = aws_facade::layer::Recording::new();
         let cloud = cloud.layer(journal.clone());
@@ -93,6 +112,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?
         {
+            if json {
+                common::json_line(&row);
+                continue;
+            }
             eprintln!(
                 "   n={:>5}  avg={:>5.1} ms  p50={:>5.1}  p99={:>5.1}  max={:>5.1}",
                 row.sample_count,
@@ -112,10 +135,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .build()?,
             )
             .await?;
+        let alarm = alarms.first().ok_or("alarm demo-shop-failed-orders is not listed")?;
         eprintln!(
             "\n== alarm demo-shop-failed-orders: {} ({})",
-            alarms[0].state,
-            alarms[0].state_reason.clone().unwrap_or_default()
+            alarm.state,
+            alarm.state_reason.clone().unwrap_or_default()
         );
         if !keep {
             cloud
@@ -123,6 +147,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .delete_alarms(vec!["demo-shop-failed-orders".parse()?])
                 .await?;
         }
-        Ok::<_, Box<dyn std::error::Error>>(())
+        Ok(())
     })
 }

@@ -7,14 +7,31 @@
 //! cargo run --example snapshot -- --aws                        # a real account (snapshot storage costs money)
 //! cargo run --example snapshot -- --keep                       # keep the snapshots (ids on stdout)
 //! cargo run --example snapshot -- 256                          # a 256 MiB image (default 64)
+//! cargo run --example snapshot -- --json                       # transfer events as JSON lines on stdout
 //! ```
 mod common;
 
-use std::sync::Arc;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use aws_facade::ebs::BLOCK_SIZE;
 use aws_facade::workflows::snapshot::{self, DownloadOptions, TransferEvent, UploadOptions};
+use clap::Parser;
+
+/// Upload a generated disk image into an EBS snapshot through the EBS direct APIs, download it
+/// again and compare, then upload an incremental snapshot on top. Runs on the in-process
+/// simulator unless told otherwise.
+#[derive(Parser, Debug)]
+#[command(name = "snapshot")]
+struct Args {
+    #[command(flatten)]
+    common: common::Common,
+
+    /// Size of the generated image in MiB (it is held in memory)
+    #[arg(value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    mib: u64,
+}
 
 /// A test image of `mib` MiB: pseudo-random data with every fourth block left as zeros.
 fn image(mib: usize) -> Vec<u8> {
@@ -28,9 +45,13 @@ fn image(mib: usize) -> Vec<u8> {
     data
 }
 
-/// Prints a line every 10% of the blocks, and every retry.
-fn printer() -> snapshot::TransferProgress {
-    let last = std::sync::Mutex::new(0u64);
+/// Prints a line every 10% of the blocks, and every retry (with `--json`: every event, as a
+/// JSON line on stdout).
+fn printer(json: bool) -> snapshot::TransferProgress {
+    if json {
+        return Arc::new(|e: &TransferEvent| common::json_line(e));
+    }
+    let last = Mutex::new(0u64);
     Arc::new(move |e: &TransferEvent| match e {
         TransferEvent::Started {
             snapshot_id,
@@ -45,7 +66,7 @@ fn printer() -> snapshot::TransferProgress {
             ..
         } => {
             let pct = done_blocks * 100 / (*total).max(1);
-            let mut l = last.lock().unwrap();
+            let mut l = last.lock().unwrap_or_else(PoisonError::into_inner);
             if pct >= *l + 10 || done_blocks == total {
                 *l = pct;
                 eprintln!("  {pct:>3}% ({done_blocks}/{total} blocks)");
@@ -63,22 +84,27 @@ fn printer() -> snapshot::TransferProgress {
     })
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = common::args();
-    let mib: usize = args.rest.first().map(|s| s.parse()).transpose()?.unwrap_or(64);
-    eprintln!("snapshot transfer of a {mib} MiB image on {}", args.backend.describe());
-    let keep = args.keep;
-    args.backend.run(|cloud| async move {
-        let dir = tempfile::tempdir()?;
+fn main() -> ExitCode {
+    common::exit(run(Args::parse()))
+}
+
+fn run(args: Args) -> common::Result<()> {
+    let mib = usize::try_from(args.mib)?;
+    let backend = args.common.backend();
+    eprintln!("snapshot transfer of a {mib} MiB image on {}", backend.describe());
+    let keep = args.common.keep;
+    let out = args.common.output();
+    backend.run(args.common.seed, |cloud| async move {
+        let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temporary directory: {e}"))?;
         let src = dir.path().join("disk.img");
         let data = image(mib);
-        std::fs::write(&src, &data)?;
+        std::fs::write(&src, &data).map_err(|e| format!("cannot write {}: {e}", src.display()))?;
 
         eprintln!("\n== upload");
         let opts = UploadOptions::builder()
             .description("aws-facade example")
             .tags([("aws-facade:example".to_string(), "snapshot".to_string())].into())
-            .progress(printer())
+            .progress(printer(out.json))
             .build()?;
         let t = Instant::now();
         let up = snapshot::upload_file(&cloud, &src, &opts).await?;
@@ -93,22 +119,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
 
         eprintln!("\n== download");
-        let out = dir.path().join("restored.img");
+        let restored = dir.path().join("restored.img");
         let t = Instant::now();
-        let down = snapshot::download_file(&cloud, &up.snapshot_id, &out, &DownloadOptions::default()).await?;
+        let down = snapshot::download_file(&cloud, &up.snapshot_id, &restored, &DownloadOptions::default()).await?;
         let secs = t.elapsed().as_secs_f64();
         eprintln!(
             "  {} blocks into {} ({:.0} MB/s, wall clock)",
             down.blocks_written,
-            out.display(),
+            restored.display(),
             down.bytes_written as f64 / 1e6 / secs.max(1e-9)
         );
-        let back = std::fs::read(&out)?;
-        assert_eq!(&back[..data.len()], &data[..], "the image round-trips byte for byte");
-        assert!(
-            back[data.len()..].iter().all(|b| *b == 0),
-            "the rest of the volume is zeros"
-        );
+        let back = std::fs::read(&restored).map_err(|e| format!("cannot read {}: {e}", restored.display()))?;
+        if back.get(..data.len()) != Some(&data[..]) {
+            return Err("the downloaded image differs from the uploaded one".into());
+        }
+        if !back[data.len()..].iter().all(|b| *b == 0) {
+            return Err("the downloaded volume is not zeros after the image".into());
+        }
         eprintln!(
             "  identical: {} bytes of data, the rest of the {} GiB volume zeros",
             data.len(),
@@ -117,8 +144,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         eprintln!("\n== incremental: change one block, upload on top");
         let mut changed = data.clone();
-        changed[5 * BLOCK_SIZE] ^= 0xff;
-        std::fs::write(&src, &changed)?;
+        // Block 5, or the last one of a smaller image.
+        let block = 5.min(data.len() / BLOCK_SIZE - 1);
+        changed[block * BLOCK_SIZE] ^= 0xff;
+        std::fs::write(&src, &changed).map_err(|e| format!("cannot write {}: {e}", src.display()))?;
         let inc = UploadOptions::builder()
             .parent_snapshot_id(up.snapshot_id.clone())
             .build()?;
@@ -130,13 +159,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
 
         if keep {
-            println!("{}", serde_json::to_string_pretty(&[&up, &child])?);
-            return Ok(());
+            return out.result(&[&up, &child]);
         }
         for id in [child.snapshot_id, up.snapshot_id] {
             cloud.ec2.delete_snapshot(id).await?;
         }
         eprintln!("\ndeleted both snapshots");
-        Ok::<_, Box<dyn std::error::Error>>(())
+        Ok(())
     })
 }

@@ -1,49 +1,123 @@
-//! What the examples share: choosing the backend from the command line and printing progress.
+//! What the examples share: the common command-line flags, choosing the backend, printing
+//! progress, and reporting errors.
 #![allow(dead_code)]
 
 use std::future::Future;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use aws_facade::Cloud;
+use aws_facade::sim::{SimCloud, SimConfig};
 use aws_facade::workflows::{Event, Progress};
+
+/// What an example's run returns: any error, reported by [`exit`].
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The flags every example takes (`#[command(flatten)]` it into the example's arguments).
+#[derive(clap::Args, Debug, Clone)]
+pub struct Common {
+    /// Run against an emulator such as moto at URL, e.g. http://127.0.0.1:5000 (build with
+    /// `--features emulator` so that CloudWatch speaks moto's protocol)
+    #[arg(long, value_name = "URL", value_parser = endpoint_url, conflicts_with = "aws")]
+    pub endpoint_url: Option<String>,
+
+    /// Run against a real AWS account through the default credential chain (costs money)
+    #[arg(long)]
+    pub aws: bool,
+
+    /// Keep what the example made instead of removing it at the end (its outputs go to stdout
+    /// as JSON)
+    #[arg(long)]
+    pub keep: bool,
+
+    /// Print the progress events as JSON lines on stdout instead of human lines on stderr
+    #[arg(long)]
+    pub json: bool,
+
+    /// Seed run ids, client tokens and retry jitter (and, on the simulator, its ids and
+    /// routing): the same seed, the same run
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+/// `--endpoint-url` must be an http(s) URL with a host (checked before anything runs).
+fn endpoint_url(s: &str) -> std::result::Result<String, String> {
+    let rest = s
+        .strip_prefix("http://")
+        .or_else(|| s.strip_prefix("https://"))
+        .ok_or("expected an http:// or https:// URL, e.g. http://127.0.0.1:5000")?;
+    if rest.split(['/', ':']).next().unwrap_or("").is_empty() {
+        return Err("the URL has no host".into());
+    }
+    Ok(s.to_string())
+}
 
 /// Where an example runs.
 pub enum Backend {
     /// The in-process simulator on a paused tokio clock: no account, no network, no waiting.
-    Sim(aws_facade::sim::SimCloud),
+    Sim(SimCloud),
     /// An emulator such as moto (static test credentials, region us-east-1).
     Endpoint(String),
     /// A real AWS account through the default credential chain.
     Aws,
 }
 
-/// Command-line options common to the examples.
-pub struct Args {
-    pub backend: Backend,
-    pub keep: bool,
-    pub rest: Vec<String>,
-}
-
-pub fn args() -> Args {
-    let mut it = std::env::args().skip(1);
-    let mut backend = Backend::Sim(aws_facade::sim::SimCloud::new());
-    let mut keep = false;
-    let mut rest = Vec::new();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--endpoint-url" => backend = Backend::Endpoint(it.next().expect("--endpoint-url needs a URL")),
-            "--aws" => backend = Backend::Aws,
-            "--keep" => keep = true,
-            "-h" | "--help" => {
-                eprintln!(
-                    "options: [--endpoint-url URL | --aws] [--keep]\n  default: the in-process simulator (no account, no network)"
-                );
-                std::process::exit(0);
-            }
-            _ => rest.push(a),
+impl Common {
+    /// The backend the flags choose (the simulator unless `--endpoint-url` or `--aws`).
+    pub fn backend(&self) -> Backend {
+        match (&self.endpoint_url, self.aws) {
+            (Some(url), _) => Backend::Endpoint(url.clone()),
+            (None, true) => Backend::Aws,
+            (None, false) => Backend::Sim(match self.seed {
+                Some(seed) => SimCloud::with_config(SimConfig {
+                    seed,
+                    ..Default::default()
+                }),
+                None => SimCloud::new(),
+            }),
         }
     }
-    Args { backend, keep, rest }
+
+    /// How the example prints progress and results.
+    pub fn output(&self) -> Output {
+        Output { json: self.json }
+    }
+}
+
+/// Where progress events and results go: human lines on stderr, or (`--json`) JSON lines on
+/// stdout.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    /// A progress callback for the workflows.
+    pub fn progress(self) -> Option<Progress> {
+        Some(if self.json {
+            Arc::new(|e: &Event| json_line(e))
+        } else {
+            Arc::new(|e: &Event| eprintln!("{e}"))
+        })
+    }
+
+    /// Prints what `--keep` kept: pretty JSON, or one JSON line with `--json`.
+    pub fn result<T: serde::Serialize>(self, value: &T) -> Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string(value)?);
+        } else {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        }
+        Ok(())
+    }
+}
+
+/// Prints `value` as one line of JSON on stdout.
+pub fn json_line<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string(value) {
+        Ok(line) => println!("{line}"),
+        Err(e) => eprintln!("warning: event not printed: {e}"),
+    }
 }
 
 impl Backend {
@@ -55,24 +129,33 @@ impl Backend {
         }
     }
 
-    /// Runs `f` with a Cloud for this backend: on the simulator under tokio's paused clock
-    /// (waits cost no real time, timings shown are virtual), elsewhere on the real clock.
-    pub fn run<F, Fut, T>(&self, f: F) -> T
+    /// Runs `f` with a Cloud for this backend (seeded with `seed` if given): on the simulator
+    /// under tokio's paused clock (waits cost no real time, timings shown are virtual),
+    /// elsewhere on the real clock.
+    pub fn run<F, Fut, T>(&self, seed: Option<u64>, f: F) -> Result<T>
     where
         F: FnOnce(Cloud) -> Fut,
-        Fut: Future<Output = T>,
+        Fut: Future<Output = Result<T>>,
     {
+        if let Backend::Endpoint(url) = self {
+            // Fail up front (rather than on the first call) for plain http to a remote host.
+            Cloud::check_endpoint(url)?;
+        }
         let mut rt = tokio::runtime::Builder::new_current_thread();
         rt.enable_all();
         if matches!(self, Backend::Sim(_)) {
             rt.start_paused(true);
         }
-        let rt = rt.build().expect("tokio runtime");
+        let rt = rt.build().map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
         rt.block_on(async {
             let cloud = match self {
                 Backend::Sim(sim) => sim.cloud(),
                 Backend::Endpoint(url) => emulator_cloud(url),
                 Backend::Aws => Cloud::from_env().await,
+            };
+            let cloud = match seed {
+                Some(seed) => cloud.with_seed(seed),
+                None => cloud,
             };
             f(cloud).await
         })
@@ -95,7 +178,23 @@ fn emulator_cloud(url: &str) -> Cloud {
     Cloud::for_endpoint(url, "us-east-1")
 }
 
-/// Prints workflow events to stderr as they happen.
-pub fn printer() -> Option<Progress> {
-    Some(Arc::new(|e: &Event| eprintln!("{e}")))
+/// The exit status of an example's run: 0, or 1 after printing the error and its causes to
+/// stderr (`error: ...` then one `  caused by: ...` line per source).
+pub fn exit(result: Result<()>) -> ExitCode {
+    let Err(e) = result else {
+        return ExitCode::SUCCESS;
+    };
+    eprintln!("error: {e}");
+    let mut shown = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        // Some messages already end with their cause's text: say it once.
+        if !shown.contains(&text) {
+            eprintln!("  caused by: {text}");
+        }
+        shown = text;
+        cause = c.source();
+    }
+    ExitCode::FAILURE
 }
