@@ -497,7 +497,7 @@ async fn every_rule_is_checked_before_any_call() {
         ("memory_mb", with(&|s| s.memory_mb = 10_241), package(1)),
         ("timeout_secs", with(&|s| s.timeout_secs = 0), package(1)),
         ("timeout_secs", with(&|s| s.timeout_secs = 901), package(1)),
-        ("runtime", with(&|s| s.runtime = "python2.7".into()), package(1)),
+        ("runtime", with(&|s| s.runtime = "Python 2.7".into()), package(1)),
         ("handler", with(&|s| s.handler = None), package(1)),
         ("handler", with(&|s| s.handler = Some("app handler".into())), package(1)),
         (

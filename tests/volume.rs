@@ -171,7 +171,7 @@ async fn bad_specs_are_refused_before_any_call() {
         ),
         (
             VolumeSpec {
-                size_gib: Some(20_000),
+                size_gib: Some(70_000),
                 ..base.clone()
             },
             "size_gib",
