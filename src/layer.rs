@@ -27,7 +27,8 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashMap;
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -878,6 +879,421 @@ impl Layer for Retry {
                 attempt += 1;
             }
         })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limits: EC2's token buckets, and a client-side layer that keeps a fleet under them
+
+/// A token bucket: it holds at most `capacity` tokens (the burst) and gains `refill_per_sec`
+/// tokens a second; every call takes tokens from it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bucket {
+    /// The most tokens the bucket holds; it starts full.
+    pub capacity: u32,
+    /// Tokens added per second (to a thousandth of a token).
+    pub refill_per_sec: f64,
+}
+
+impl Bucket {
+    /// A bucket of `capacity` tokens refilled at `refill_per_sec`.
+    pub const fn new(capacity: u32, refill_per_sec: f64) -> Self {
+        Bucket {
+            capacity,
+            refill_per_sec,
+        }
+    }
+
+    /// The least time in which a full bucket lets `tokens` tokens through:
+    /// `(tokens − capacity) / refill`, zero within the burst.
+    pub fn min_time(&self, tokens: u64) -> Duration {
+        let over = tokens.saturating_sub(u64::from(self.capacity)) as f64;
+        if over == 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(over / self.refill_per_sec.max(f64::MIN_POSITIVE))
+        }
+    }
+
+    /// Units of a token in [`TokenBuckets`]' integer arithmetic (exact refill times).
+    const UNITS_PER_TOKEN: i128 = 1_000_000_000_000;
+
+    fn capacity_units(&self) -> i128 {
+        i128::from(self.capacity) * Self::UNITS_PER_TOKEN
+    }
+
+    /// Units gained per nanosecond: one per thousandth of a token per second.
+    fn units_per_ns(&self) -> i128 {
+        (self.refill_per_sec * 1000.0).round().max(0.0) as i128
+    }
+}
+
+/// Which of EC2's request buckets an operation without a bucket of its own draws from
+/// ("Request throttling for the Amazon EC2 API", *Request token bucket sizes and refill
+/// rates*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ec2Category {
+    /// `Describe*` with a filter (ids, tags, states, ...).
+    NonMutating,
+    /// `DescribeInstances`, `DescribeVolumes`, `DescribeSnapshots` or `DescribeSecurityGroups`
+    /// with no filter at all (the facade's describes never send `MaxResults`, so an unfiltered
+    /// one is also unpaginated in EC2's sense).
+    Unfiltered,
+    /// Everything else (creates, deletes, modifications).
+    Mutating,
+}
+
+/// What kind of bucket a [`BucketKey`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BucketKind {
+    /// The operation's request bucket (one token a call), in this category.
+    Requests(Ec2Category),
+    /// The operation's resource bucket (one token per instance the call affects).
+    Resources,
+}
+
+/// One bucket of an account: EC2 evaluates each API on its own, so every operation has its
+/// own request bucket (sized by its category) and some a resource bucket too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BucketKey {
+    /// The operation, e.g. `RunInstances`.
+    pub op: &'static str,
+    /// Which of its buckets.
+    pub kind: BucketKind,
+}
+
+impl std::fmt::Display for BucketKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            BucketKind::Requests(Ec2Category::Unfiltered) => write!(f, "{} (unfiltered) requests", self.op),
+            BucketKind::Requests(_) => write!(f, "{} requests", self.op),
+            BucketKind::Resources => write!(f, "{} resources", self.op),
+        }
+    }
+}
+
+/// What one call takes from one bucket.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Draw {
+    /// The bucket.
+    pub key: BucketKey,
+    /// Its size and refill.
+    pub bucket: Bucket,
+    /// The tokens the call takes.
+    pub tokens: u32,
+}
+
+/// EC2's per-account, per-Region token buckets, from "Request throttling for the Amazon EC2
+/// API" (EC2 Developer Guide; DESIGN.md's throttling facts). Every field is public: AWS raises
+/// limits on request, and the documented numbers change.
+///
+/// - Request buckets (*Request token bucket sizes and refill rates*): non-mutating
+///   (`Describe*`) 100 / 20 per second, unfiltered and unpaginated describes 50 / 10, mutating
+///   50 / 5 (the "resource-intensive" category, e.g. AuthorizeSecurityGroupIngress, has the same
+///   size); actions with their own size: RunInstances 5 / 2, TerminateInstances 100 / 5,
+///   CreateTags 100 / 10, CreateVolume 100 / 5, CreateSnapshot 100 / 5.
+/// - Resource buckets (*Resource token bucket sizes and refill rates*), one token per
+///   instance: RunInstances 1,000 / 2, TerminateInstances 1,000 / 20.
+///
+/// Only EC2 is modelled: ELBv2, CloudWatch, Lambda and EBS direct calls draw from no bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ec2Limits {
+    /// Filtered `Describe*` calls.
+    pub non_mutating: Bucket,
+    /// Unfiltered, unpaginated describes ([`Ec2Category::Unfiltered`]).
+    pub unfiltered: Bucket,
+    /// Any other call.
+    pub mutating: Bucket,
+    /// Request buckets of their own size, by operation (instead of the category's).
+    pub actions: BTreeMap<&'static str, Bucket>,
+    /// Resource buckets, by operation: one token per instance launched or terminated.
+    pub resources: BTreeMap<&'static str, Bucket>,
+}
+
+impl Default for Ec2Limits {
+    fn default() -> Self {
+        Ec2Limits::documented()
+    }
+}
+
+impl Ec2Limits {
+    /// The documented defaults (see the type's documentation).
+    pub fn documented() -> Self {
+        Ec2Limits {
+            non_mutating: Bucket::new(100, 20.0),
+            unfiltered: Bucket::new(50, 10.0),
+            mutating: Bucket::new(50, 5.0),
+            actions: BTreeMap::from([
+                ("RunInstances", Bucket::new(5, 2.0)),
+                ("TerminateInstances", Bucket::new(100, 5.0)),
+                ("CreateTags", Bucket::new(100, 10.0)),
+                ("CreateVolume", Bucket::new(100, 5.0)),
+                ("CreateSnapshot", Bucket::new(100, 5.0)),
+            ]),
+            // The resource table also lists StartInstances (1,000 / 2) and StopInstances
+            // (1,000 / 20), which the facade does not call.
+            resources: BTreeMap::from([
+                ("RunInstances", Bucket::new(1000, 2.0)),
+                ("TerminateInstances", Bucket::new(1000, 20.0)),
+            ]),
+        }
+    }
+
+    /// Operation `op` draws requests from `bucket` instead of its category's.
+    pub fn with_action(mut self, op: &'static str, bucket: Bucket) -> Self {
+        self.actions.insert(op, bucket);
+        self
+    }
+
+    /// Operation `op` draws one token per instance from the resource bucket `bucket`.
+    pub fn with_resource(mut self, op: &'static str, bucket: Bucket) -> Self {
+        self.resources.insert(op, bucket);
+        self
+    }
+
+    /// The category of an EC2 call of `op` with arguments `args` (the trait method's, in
+    /// order, as [`Layer::admit`] gets them).
+    pub fn category(op: &str, args: &[&dyn Any]) -> Ec2Category {
+        use crate::ec2::{
+            DescribeInstancesRequest, DescribeSecurityGroupsRequest, DescribeSnapshotsRequest, DescribeVolumesRequest,
+        };
+        fn is_default<T: Default + PartialEq + 'static>(args: &[&dyn Any]) -> bool {
+            args.first()
+                .and_then(|a| a.downcast_ref::<T>())
+                .is_some_and(|r| *r == T::default())
+        }
+        let unfiltered = match op {
+            "DescribeInstances" => is_default::<DescribeInstancesRequest>(args),
+            "DescribeVolumes" => is_default::<DescribeVolumesRequest>(args),
+            "DescribeSnapshots" => is_default::<DescribeSnapshotsRequest>(args),
+            "DescribeSecurityGroups" => is_default::<DescribeSecurityGroupsRequest>(args),
+            _ => false,
+        };
+        if unfiltered {
+            Ec2Category::Unfiltered
+        } else if op.starts_with("Describe") {
+            Ec2Category::NonMutating
+        } else {
+            Ec2Category::Mutating
+        }
+    }
+
+    /// What a call of `op` with arguments `args` takes from each bucket: nothing for other
+    /// services; one request token, plus one resource token per instance for RunInstances
+    /// (its `count`) and TerminateInstances (its ids).
+    pub fn draws(&self, op: Op, args: &[&dyn Any]) -> Vec<Draw> {
+        if op.service != Service::Ec2 {
+            return Vec::new();
+        }
+        let category = Self::category(op.name, args);
+        let bucket = match (self.actions.get(op.name), category) {
+            // An unfiltered describe is in the smaller bucket even if the action has its own.
+            (_, Ec2Category::Unfiltered) => self.unfiltered,
+            (Some(b), _) => *b,
+            (None, Ec2Category::NonMutating) => self.non_mutating,
+            (None, _) => self.mutating,
+        };
+        let mut out = vec![Draw {
+            key: BucketKey {
+                op: op.name,
+                kind: BucketKind::Requests(category),
+            },
+            bucket,
+            tokens: 1,
+        }];
+        if let Some(res) = self.resources.get(op.name) {
+            let instances = args
+                .first()
+                .and_then(|a| {
+                    a.downcast_ref::<crate::ec2::RunInstancesRequest>()
+                        .map(|r| r.count)
+                        .or_else(|| a.downcast_ref::<Vec<crate::id::InstanceId>>().map(|v| v.len() as u32))
+                })
+                .unwrap_or(1);
+            out.push(Draw {
+                key: BucketKey {
+                    op: op.name,
+                    kind: BucketKind::Resources,
+                },
+                bucket: *res,
+                tokens: instances,
+            });
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TokenState {
+    units: i128,
+    at: Instant,
+}
+
+/// The state of an account's token buckets on tokio's clock, in integer units (a bucket
+/// refilled at 2 a second has its next token exactly 500 ms after it emptied). Buckets start
+/// full.
+#[derive(Debug, Default)]
+pub(crate) struct TokenBuckets {
+    state: HashMap<BucketKey, TokenState>,
+}
+
+impl TokenBuckets {
+    fn refilled(&mut self, d: &Draw, now: Instant) -> &mut TokenState {
+        let s = self.state.entry(d.key).or_insert(TokenState {
+            units: d.bucket.capacity_units(),
+            at: now,
+        });
+        let ns = now.saturating_duration_since(s.at).as_nanos() as i128;
+        s.units = (s.units + ns * d.bucket.units_per_ns()).min(d.bucket.capacity_units());
+        s.at = now;
+        s
+    }
+
+    /// Takes every draw's tokens if every bucket has them (EC2 refuses a call, taking
+    /// nothing, when any of its buckets is short); else names the first bucket short.
+    pub(crate) fn try_take(&mut self, draws: &[Draw], now: Instant) -> std::result::Result<(), BucketKey> {
+        for d in draws {
+            let need = i128::from(d.tokens) * Bucket::UNITS_PER_TOKEN;
+            if self.refilled(d, now).units < need {
+                return Err(d.key);
+            }
+        }
+        for d in draws {
+            self.refilled(d, now).units -= i128::from(d.tokens) * Bucket::UNITS_PER_TOKEN;
+        }
+        Ok(())
+    }
+
+    /// Takes every draw's tokens now, into debt where short, and answers when the last bucket
+    /// is out of debt: the instant the call may be made (now, within the burst).
+    pub(crate) fn reserve(&mut self, draws: &[Draw], now: Instant) -> Instant {
+        let mut ready = now;
+        for d in draws {
+            let s = self.refilled(d, now);
+            s.units -= i128::from(d.tokens) * Bucket::UNITS_PER_TOKEN;
+            if s.units < 0 {
+                let rate = d.bucket.units_per_ns().max(1);
+                let ns = (-s.units + rate - 1) / rate;
+                ready = ready.max(now + Duration::from_nanos(ns.min(i128::from(u64::MAX)) as u64));
+            }
+        }
+        ready
+    }
+}
+
+/// A client-side rate limiter (as the AWS SDKs' adaptive retry mode has one): it delays each
+/// EC2 call, on tokio's clock, until a client-side copy of the account's token buckets
+/// ([`Ec2Limits`], configurable per category and per operation) has its tokens, so that a
+/// fleet of concurrent calls stays under EC2's limits instead of being throttled and retried.
+///
+/// Calls are scheduled first come, first served: each takes its tokens when it is admitted
+/// (into debt if the bucket is short) and waits until the debt is repaid, so the pacing is
+/// deterministic (no jitter, nothing random). A call that waits longer than the retry layer's
+/// deadline is still made: the wait is before the attempt. Other services pass unchanged.
+/// Every attempt of a retried call is paced (the cloud's retry is outside every layer).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> aws_facade::Result<()> {
+/// use aws_facade::{Cloud, layer::{Bucket, ClientRateLimit, Ec2Limits}};
+/// let pace = ClientRateLimit::new(Ec2Limits::documented().with_action("DescribeVpcs", Bucket::new(1, 2.0)));
+/// let cloud = Cloud::sim().layer(pace.clone());
+/// let t0 = tokio::time::Instant::now();
+/// for _ in 0..3 {
+///     cloud.ec2.default_vpc().await?;
+/// }
+/// // One in the burst, then one every 500 ms.
+/// assert_eq!(t0.elapsed(), std::time::Duration::from_secs(1));
+/// assert_eq!(pace.delayed(), 2);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientRateLimit {
+    limits: Arc<Ec2Limits>,
+    state: Arc<Mutex<ClientState>>,
+}
+
+#[derive(Debug, Default)]
+struct ClientState {
+    buckets: TokenBuckets,
+    delayed: usize,
+    waited: Duration,
+}
+
+thread_local! {
+    /// The instant the call just admitted (by the layer at this address) may be made:
+    /// [`Layered`] calls `admit` and then `call` in the same poll, on the same thread.
+    static PACED: std::cell::Cell<Option<(usize, Instant)>> = const { std::cell::Cell::new(None) };
+}
+
+impl Default for ClientRateLimit {
+    fn default() -> Self {
+        ClientRateLimit::new(Ec2Limits::documented())
+    }
+}
+
+impl ClientRateLimit {
+    /// Paces EC2 calls to `limits` (typically [`Ec2Limits::documented`], or the account's
+    /// raised limits).
+    pub fn new(limits: Ec2Limits) -> Self {
+        ClientRateLimit {
+            limits: Arc::new(limits),
+            state: Arc::default(),
+        }
+    }
+
+    /// The buckets it paces to.
+    pub fn limits(&self) -> &Ec2Limits {
+        &self.limits
+    }
+
+    /// How many calls it has delayed so far.
+    pub fn delayed(&self) -> usize {
+        self.state.lock().unwrap().delayed
+    }
+
+    /// The total time calls have waited (summed over calls, so concurrent waits add up).
+    pub fn waited(&self) -> Duration {
+        self.state.lock().unwrap().waited
+    }
+
+    fn id(&self) -> usize {
+        Arc::as_ptr(&self.state) as usize
+    }
+
+    fn reserve(&self, op: Op, args: &[&dyn Any]) -> Instant {
+        let draws = self.limits.draws(op, args);
+        let now = Instant::now();
+        if draws.is_empty() {
+            return now;
+        }
+        let mut s = self.state.lock().unwrap();
+        let ready = s.buckets.reserve(&draws, now);
+        if ready > now {
+            s.delayed += 1;
+            s.waited += ready - now;
+        }
+        ready
+    }
+}
+
+impl Layer for ClientRateLimit {
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
+        let ready = match PACED.take() {
+            Some((id, at)) if id == self.id() => at,
+            // Not admitted through `Layered` (a direct call): one request token.
+            _ => self.reserve(op, &[]),
+        };
+        Box::pin(async move {
+            tokio::time::sleep_until(ready).await;
+            call().await
+        })
+    }
+
+    fn admit(&self, op: Op, args: &[&dyn Any]) -> Result<()> {
+        let ready = self.reserve(op, args);
+        PACED.set(Some((self.id(), ready)));
+        Ok(())
     }
 }
 

@@ -23,8 +23,10 @@ mod ebs;
 mod ec2;
 mod elb;
 mod lambda;
+mod throttle;
 
 pub use lambda::{Handler, Invocation};
+pub use throttle::{BucketUsage, RateLimits};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
