@@ -1167,18 +1167,8 @@ fn ec2_documented_rules_match_the_model() {
 /// added to the model, or one the crate learns, fails the test until this list is updated.
 /// The SDK adapters read some of them lossily (`unhealthy.draining` as `Draining`, other Lambda
 /// states as `Inactive`, `dualstack-without-public-ipv4` as `Dualstack`) or skip the resource
-/// (target groups of other protocols or target types); an alarm with one of the three
-/// anomaly-detection operators makes DescribeAlarms fail as malformed.
+/// (target groups of other protocols or target types).
 const ENUM_GAPS: &[(&str, &str, &[&str])] = &[
-    (
-        "cloudwatch",
-        "ComparisonOperator",
-        &[
-            "GreaterThanUpperThreshold",
-            "LessThanLowerOrGreaterThanUpperThreshold",
-            "LessThanLowerThreshold",
-        ],
-    ),
     ("elbv2", "IpAddressType", &["dualstack-without-public-ipv4"]),
     (
         "elbv2",
@@ -1418,6 +1408,9 @@ fn enums_know_every_model_value() {
                     ComparisonOperator::GreaterThanThreshold,
                     ComparisonOperator::LessThanThreshold,
                     ComparisonOperator::LessThanOrEqualToThreshold,
+                    ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold,
+                    ComparisonOperator::LessThanLowerThreshold,
+                    ComparisonOperator::GreaterThanUpperThreshold,
                 ]
                 .iter()
                 .map(|s| s.as_str()),

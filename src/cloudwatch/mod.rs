@@ -1014,6 +1014,14 @@ pub enum ComparisonOperator {
     LessThanThreshold,
     /// `value <= threshold`.
     LessThanOrEqualToThreshold,
+    /// Outside an anomaly-detection band (either side). Read from DescribeAlarms; such alarms
+    /// compare with a band (`ThresholdMetricId`), which [`PutMetricAlarmRequest`] does not
+    /// carry, so it refuses them.
+    LessThanLowerOrGreaterThanUpperThreshold,
+    /// Below an anomaly-detection band (see above).
+    LessThanLowerThreshold,
+    /// Above an anomaly-detection band (see above).
+    GreaterThanUpperThreshold,
 }
 
 impl ComparisonOperator {
@@ -1024,7 +1032,20 @@ impl ComparisonOperator {
             ComparisonOperator::GreaterThanThreshold => "GreaterThanThreshold",
             ComparisonOperator::LessThanThreshold => "LessThanThreshold",
             ComparisonOperator::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
+            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold => "LessThanLowerOrGreaterThanUpperThreshold",
+            ComparisonOperator::LessThanLowerThreshold => "LessThanLowerThreshold",
+            ComparisonOperator::GreaterThanUpperThreshold => "GreaterThanUpperThreshold",
         }
+    }
+
+    /// Whether this compares with an anomaly-detection band rather than a threshold.
+    pub fn is_anomaly_band(&self) -> bool {
+        matches!(
+            self,
+            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold
+                | ComparisonOperator::LessThanLowerThreshold
+                | ComparisonOperator::GreaterThanUpperThreshold
+        )
     }
 
     /// Parses the AWS name.
@@ -1034,13 +1055,20 @@ impl ComparisonOperator {
             "GreaterThanThreshold" => ComparisonOperator::GreaterThanThreshold,
             "LessThanThreshold" => ComparisonOperator::LessThanThreshold,
             "LessThanOrEqualToThreshold" => ComparisonOperator::LessThanOrEqualToThreshold,
+            "LessThanLowerOrGreaterThanUpperThreshold" => ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold,
+            "LessThanLowerThreshold" => ComparisonOperator::LessThanLowerThreshold,
+            "GreaterThanUpperThreshold" => ComparisonOperator::GreaterThanUpperThreshold,
             _ => return None,
         })
     }
 
-    /// Whether `value` breaches `threshold`.
+    /// Whether `value` breaches `threshold` (never, for the anomaly-band operators: they
+    /// compare with a band this crate does not compute).
     pub fn breaches(&self, value: f64, threshold: f64) -> bool {
         match self {
+            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold
+            | ComparisonOperator::LessThanLowerThreshold
+            | ComparisonOperator::GreaterThanUpperThreshold => false,
             ComparisonOperator::GreaterThanOrEqualToThreshold => value >= threshold,
             ComparisonOperator::GreaterThanThreshold => value > threshold,
             ComparisonOperator::LessThanThreshold => value < threshold,
@@ -1048,13 +1076,14 @@ impl ComparisonOperator {
         }
     }
 
-    /// The symbol (`>=`, `>`, `<`, `<=`).
+    /// The symbol (`>=`, `>`, `<`, `<=`; for the anomaly bands `<>`, `<` and `>` of the band).
     pub fn symbol(&self) -> &'static str {
         match self {
             ComparisonOperator::GreaterThanOrEqualToThreshold => ">=",
-            ComparisonOperator::GreaterThanThreshold => ">",
-            ComparisonOperator::LessThanThreshold => "<",
+            ComparisonOperator::GreaterThanThreshold | ComparisonOperator::GreaterThanUpperThreshold => ">",
+            ComparisonOperator::LessThanThreshold | ComparisonOperator::LessThanLowerThreshold => "<",
             ComparisonOperator::LessThanOrEqualToThreshold => "<=",
+            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold => "<>",
         }
     }
 }
@@ -1194,6 +1223,15 @@ validated_builder!(
 impl Validate for PutMetricAlarmRequest {
     fn validate(&self) -> Result<()> {
         // CloudWatch API reference, PutMetricAlarm.
+        if self.comparison.is_anomaly_band() {
+            return Err(Error::validation(
+                "comparison",
+                format!(
+                    "{} compares with an anomaly-detection band (ThresholdMetricId), which this request does not carry",
+                    self.comparison.as_str()
+                ),
+            ));
+        }
         if let Some(d) = &self.description {
             validate::len_in("description", d, 0, MAX_ALARM_DESCRIPTION_CHARS)?;
         }
@@ -1791,6 +1829,18 @@ mod tests {
             "extended_statistic"
         );
         assert!(alarm!().extended_statistic("p99.9").period_secs(60).build().is_ok());
+        let band = PutMetricAlarmRequest::builder()
+            .alarm_name("cpu-band".parse().unwrap())
+            .namespace("AWS/EC2")
+            .metric_name("CPUUtilization")
+            .evaluation_periods(3)
+            .threshold(0.0)
+            .comparison(ComparisonOperator::GreaterThanUpperThreshold)
+            .statistic(Statistic::Average)
+            .period_secs(300)
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(band), "comparison", "anomaly bands need ThresholdMetricId");
         for ok in [
             "tm90",
             "tc90",

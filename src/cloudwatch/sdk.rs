@@ -705,7 +705,15 @@ mod tests {
             .match_requests(|r| r.next_token() == Some("n"))
             .then_output(|| {
                 DescribeAlarmsOutput::builder()
-                    .metric_alarms(sdk_alarm("cpu-2"))
+                    // An anomaly-detection alarm: metric math, a band, no metric name.
+                    .metric_alarms(
+                        cw::MetricAlarm::builder()
+                            .alarm_name("cpu-2")
+                            .comparison_operator(cw::ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold)
+                            .threshold_metric_id("ad1")
+                            .state_value(cw::StateValue::Ok)
+                            .build(),
+                    )
                     .build()
             });
         let cw = client(&[&page1, &page2]);
@@ -717,6 +725,11 @@ mod tests {
         assert_eq!(a.state, AlarmState::Alarm);
         assert_eq!(a.statistic, Some(Statistic::Average));
         assert_eq!(a.comparison, ComparisonOperator::GreaterThanThreshold);
+        assert_eq!(
+            alarms[1].comparison,
+            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold,
+            "an anomaly-detection alarm in the account does not fail the describe"
+        );
         assert_eq!(a.treat_missing_data, TreatMissingData::Breaching);
         assert_eq!(a.period_secs, 300);
         assert_eq!(a.evaluation_periods, 3);

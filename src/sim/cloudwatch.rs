@@ -290,6 +290,10 @@ fn comparison_words(c: ComparisonOperator) -> &'static str {
         ComparisonOperator::GreaterThanThreshold => "greater than",
         ComparisonOperator::LessThanThreshold => "less than",
         ComparisonOperator::LessThanOrEqualToThreshold => "less than or equal to",
+        // Refused by PutMetricAlarmRequest: never stored here.
+        ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold => "outside the band",
+        ComparisonOperator::LessThanLowerThreshold => "below the band",
+        ComparisonOperator::GreaterThanUpperThreshold => "above the band",
     }
 }
 
