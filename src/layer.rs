@@ -871,7 +871,7 @@ impl Layer for Retry {
                     op,
                     attempt,
                     delay,
-                    cause: err.to_string(),
+                    cause: err.chain().to_string(),
                 };
                 tracing::info!(service = %op.service, operation = op.name, attempt, ?delay, cause = %event.cause, "retrying");
                 let _ = OBSERVER.try_with(|o| o(&event));
