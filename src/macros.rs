@@ -90,7 +90,25 @@ macro_rules! validated_builder {
     };
 }
 
-pub(crate) use {service_trait, validated_builder};
+/// `FromStr` for enums with an inherent `parse(&str) -> Option<Self>` of their AWS names:
+/// an unknown name is an [`Error::Validation`](crate::Error::Validation) naming `what` and
+/// the value.
+macro_rules! from_str_by_parse {
+    ($($ty:ident => $what:literal),* $(,)?) => {
+        $(
+            impl std::str::FromStr for $ty {
+                type Err = $crate::Error;
+                fn from_str(s: &str) -> $crate::Result<Self> {
+                    $ty::parse(s).ok_or_else(|| {
+                        $crate::Error::validation($what, format!("is not a value AWS defines (got {s:?})"))
+                    })
+                }
+            }
+        )*
+    };
+}
+
+pub(crate) use {from_str_by_parse, service_trait, validated_builder};
 
 /// Declares an SDK adapter struct over an `aws-sdk-*` client: `new(&SdkConfig)`,
 /// `from_client(Client)` (for tests with `aws-smithy-mocks`) and `client()`. An optional

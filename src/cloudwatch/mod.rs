@@ -1490,6 +1490,15 @@ pub struct Dashboard {
     pub body: String,
 }
 
+// `FromStr` for the enums above that parse their AWS names.
+crate::macros::from_str_by_parse!(
+    Unit => "unit",
+    Statistic => "statistic",
+    ComparisonOperator => "comparison",
+    TreatMissingData => "treat_missing_data",
+    AlarmState => "alarm state",
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1841,6 +1850,11 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(field_of(band), "comparison", "anomaly bands need ThresholdMetricId");
+        let parsed: ComparisonOperator = "GreaterThanThreshold".parse().unwrap();
+        assert_eq!(parsed, ComparisonOperator::GreaterThanThreshold);
+        let e = "Bigger".parse::<ComparisonOperator>().unwrap_err().to_string();
+        assert!(e.contains("comparison") && e.contains("Bigger"), "{e}");
+        assert_eq!("p99".parse::<Statistic>().ok(), None);
         for ok in [
             "tm90",
             "tc90",

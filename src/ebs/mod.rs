@@ -804,6 +804,9 @@ pub fn snapshot_blocks_stream<'a, E: Ebs + ?Sized>(
     futures::StreamExt::flatten(pages)
 }
 
+// `FromStr` for the enums above that parse their AWS names.
+crate::macros::from_str_by_parse!(DirectSnapshotStatus => "snapshot status");
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1229,6 +1229,9 @@ pub(crate) fn validate_create_tags(resource_ids: &[String], tags: &crate::Tags) 
     validate::tags("tags", tags)
 }
 
+// `FromStr` for the enums above that parse their AWS names.
+crate::macros::from_str_by_parse!(InstanceState => "instance state", VolumeType => "volume type");
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1147,6 +1147,9 @@ pub(crate) fn check_qualifier(q: &Option<String>) -> Result<()> {
     }
 }
 
+// `FromStr` for the enums above that parse their AWS names.
+crate::macros::from_str_by_parse!(Architecture => "architecture");
+
 #[cfg(test)]
 mod tests {
     use super::*;
