@@ -697,7 +697,7 @@ fn quoted_id(message: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn kind_of(code: &str) -> ErrorKind {
@@ -859,7 +859,7 @@ mod tests {
     /// Each message of `e`'s chain (its own, then each source's), asserting that each level
     /// says its own part only (no message contains a later one's text), that `chain()` shows
     /// exactly them, and that the top's `Display` is no Debug dump.
-    fn each_once(e: &Error) -> Vec<String> {
+    pub(crate) fn each_once(e: &Error) -> Vec<String> {
         let mut msgs = Vec::new();
         let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
         while let Some(x) = cur {

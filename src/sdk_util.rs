@@ -326,25 +326,8 @@ mod tests {
         assert!(matches!(e, Error::Transport { sent: true, .. }), "{e:?}");
     }
 
-    /// Each message of the chain, asserting none contains a later one's text.
-    fn levels(e: &Error) -> Vec<String> {
-        let mut msgs = Vec::new();
-        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-        while let Some(x) = cur {
-            msgs.push(x.to_string());
-            cur = x.source();
-        }
-        for (i, m) in msgs.iter().enumerate() {
-            for later in &msgs[i + 1..] {
-                assert!(
-                    !m.contains(later.as_str()),
-                    "{m:?} repeats its cause {later:?} ({msgs:?})"
-                );
-            }
-        }
-        assert_eq!(e.chain().to_string(), msgs.join(": "));
-        msgs
-    }
+    /// Each message of the chain, each level saying its own part only (see `error::tests`).
+    use crate::error::tests::each_once as levels;
 
     #[test]
     fn a_refused_connection_prints_each_cause_once() {
