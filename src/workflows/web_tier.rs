@@ -2340,6 +2340,32 @@ mod tests {
     }
 
     #[test]
+    fn a_minimal_toml_spec_loads_with_defaults_at_every_level() {
+        let spec: WebTier = toml::from_str(
+            r#"
+            name = "shop"
+            [image.latest]
+            name_pattern = "al2023-ami-*"
+            owner = "amazon"
+            [health_check]
+            path = "/healthz"
+            [alarms]
+            cpu_percent = 90.0
+            "#,
+        )
+        .unwrap();
+        assert_eq!((spec.name.as_str(), spec.count), ("shop", 2));
+        assert_eq!(spec.health_check.path, "/healthz");
+        assert_eq!(
+            spec.health_check.interval_secs,
+            HealthCheckSpec::default().interval_secs
+        );
+        assert_eq!(spec.alarms.cpu_percent, Some(90.0));
+        assert!(spec.root_volume.encrypted && spec.listener.redirect_http);
+        spec.validate().unwrap();
+    }
+
+    #[test]
     fn a_spec_may_set_part_of_a_nested_setting() {
         let json = r#"{"name": "shop", "image": {"latest": {"name_pattern": "al2023-ami-*", "owner": "amazon"}},
             "health_check": {"path": "/healthz"}, "listener": {"port": 8080},
