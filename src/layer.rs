@@ -57,24 +57,23 @@ pub type Call<'a, T> = dyn Fn() -> BoxFuture<'a, Result<T>> + Send + Sync + 'a;
 /// Something that wraps every call to a service.
 pub trait Layer: Send + Sync + 'static {
     /// Runs `call` (the inner implementation's call) for `op`, with whatever this layer adds.
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>>;
-
-    /// Admits or refuses a call before it is made, from its arguments in the trait method's
-    /// order (the IAM layer, [`iam::Enforce`](crate::iam::Enforce), authorizes them). The
-    /// default admits every call.
-    fn admit(&self, op: Op, args: &[&dyn std::any::Any]) -> Result<()> {
-        let _ = (op, args);
-        Ok(())
-    }
+    ///
+    /// `args` are the call's arguments in the trait method's order, to be read before the
+    /// returned future starts (the IAM layer, [`iam::Enforce`](crate::iam::Enforce),
+    /// authorizes them; [`ClientRateLimit`] counts the instances of a RunInstances). Most
+    /// layers ignore them.
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, args: &[&dyn Any], call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>>;
 }
 
 impl<L: Layer> Layer for Arc<L> {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
-        (**self).call(op, call)
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, args: &[&dyn Any], call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
+        (**self).call(op, args, call)
     }
-    fn admit(&self, op: Op, args: &[&dyn std::any::Any]) -> Result<()> {
-        (**self).admit(op, args)
-    }
+}
+
+/// A call refused before it was made, as a layer answers it.
+pub(crate) fn refused<'a, T: Send + 'a>(e: Error) -> BoxFuture<'a, Result<T>> {
+    Box::pin(std::future::ready(Err(e)))
 }
 
 /// Boxes a call factory (used by the service macros).
@@ -237,7 +236,12 @@ impl Recording {
 }
 
 impl Layer for Recording {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(
+        &'a self,
+        op: Op,
+        _args: &[&dyn Any],
+        call: Box<Call<'a, T>>,
+    ) -> BoxFuture<'a, Result<T>> {
         Box::pin(async move {
             let (seq, started) = {
                 let mut s = self.inner.lock().unwrap();
@@ -302,7 +306,12 @@ impl Tracing {
 }
 
 impl Layer for Tracing {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(
+        &'a self,
+        op: Op,
+        _args: &[&dyn Any],
+        call: Box<Call<'a, T>>,
+    ) -> BoxFuture<'a, Result<T>> {
         use tracing::Instrument;
         let span = tracing::info_span!(
             "aws_call",
@@ -416,7 +425,12 @@ impl Latency {
 }
 
 impl Layer for Latency {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(
+        &'a self,
+        op: Op,
+        _args: &[&dyn Any],
+        call: Box<Call<'a, T>>,
+    ) -> BoxFuture<'a, Result<T>> {
         let d = self.delay_for(op.name);
         let after = self.after.map(|a| self.draw(a));
         Box::pin(async move {
@@ -620,7 +634,12 @@ fn lost_timeout(op: Op, n: usize) -> Error {
 }
 
 impl Layer for Faults {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(
+        &'a self,
+        op: Op,
+        _args: &[&dyn Any],
+        call: Box<Call<'a, T>>,
+    ) -> BoxFuture<'a, Result<T>> {
         match self.decide(op) {
             Some(Fault::Before(err)) => Box::pin(async move { Err(err) }),
             Some(Fault::Lost(err)) => Box::pin(async move {
@@ -835,7 +854,12 @@ fn may_have_taken_effect(err: &Error) -> bool {
 }
 
 impl Layer for Retry {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
+    fn call<'a, T: Send + 'a>(
+        &'a self,
+        op: Op,
+        _args: &[&dyn Any],
+        call: Box<Call<'a, T>>,
+    ) -> BoxFuture<'a, Result<T>> {
         Box::pin(async move {
             let start = Instant::now();
             let (mut attempt, mut transport_failures, mut transient_failures) = (1, 0, 0);
@@ -1052,7 +1076,7 @@ impl Ec2Limits {
     }
 
     /// The category of an EC2 call of `op` with arguments `args` (the trait method's, in
-    /// order, as [`Layer::admit`] gets them).
+    /// order, as [`Layer::call`] gets them).
     pub fn category(op: &str, args: &[&dyn Any]) -> Ec2Category {
         use crate::ec2::{
             DescribeInstancesRequest, DescribeSecurityGroupsRequest, DescribeSnapshotsRequest, DescribeVolumesRequest,
@@ -1220,12 +1244,6 @@ struct ClientState {
     waited: Duration,
 }
 
-thread_local! {
-    /// The instant the call just admitted (by the layer at this address) may be made:
-    /// [`Layered`] calls `admit` and then `call` in the same poll, on the same thread.
-    static PACED: std::cell::Cell<Option<(usize, Instant)>> = const { std::cell::Cell::new(None) };
-}
-
 impl Default for ClientRateLimit {
     fn default() -> Self {
         ClientRateLimit::new(Ec2Limits::documented())
@@ -1257,10 +1275,6 @@ impl ClientRateLimit {
         self.state.lock().unwrap().waited
     }
 
-    fn id(&self) -> usize {
-        Arc::as_ptr(&self.state) as usize
-    }
-
     fn reserve(&self, op: Op, args: &[&dyn Any]) -> Instant {
         let draws = self.limits.draws(op, args);
         let now = Instant::now();
@@ -1278,22 +1292,12 @@ impl ClientRateLimit {
 }
 
 impl Layer for ClientRateLimit {
-    fn call<'a, T: Send + 'a>(&'a self, op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
-        let ready = match PACED.take() {
-            Some((id, at)) if id == self.id() => at,
-            // Not admitted through `Layered` (a direct call): one request token.
-            _ => self.reserve(op, &[]),
-        };
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, args: &[&dyn Any], call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
+        let ready = self.reserve(op, args);
         Box::pin(async move {
             tokio::time::sleep_until(ready).await;
             call().await
         })
-    }
-
-    fn admit(&self, op: Op, args: &[&dyn Any]) -> Result<()> {
-        let ready = self.reserve(op, args);
-        PACED.set(Some((self.id(), ready)));
-        Ok(())
     }
 }
 

@@ -5,7 +5,8 @@
 ///   (`Mock<Trait>`) under the `mock` feature;
 /// - `impl Trait for Arc<T>` for any `T: Trait + ?Sized` (so `Arc<dyn Trait>` is a `Trait`);
 /// - `impl Trait for Layered<S, L>` for any layer `L`, which passes every call through
-///   [`Layer::call`](crate::layer::Layer::call) with the service and the AWS operation name;
+///   [`Layer::call`](crate::layer::Layer::call) with the service and the AWS operation name
+///   (an [`Op`](crate::layer::Op)) and the call's arguments;
 /// - `OPERATIONS`, the AWS operation names of the trait, and `IAM_ACTIONS`, each with the IAM
 ///   action that authorizes it (`= "Invoke" => "lambda:InvokeFunction"`): the one table of
 ///   IAM actions, which [`Op::iam_action`](crate::layer::Op::iam_action) carries to layers.
@@ -51,14 +52,17 @@ macro_rules! service_trait {
             $(
                 async fn $m(&self, $($arg: $aty $(<$agen>)?),*) -> $crate::Result<$ret $(<$rgen>)?> {
                     let op = $crate::layer::Op { service: $svc, name: $op, iam_action: $iam };
-                    self.layer().admit(op, &[$(&$arg as &dyn std::any::Any),*])?;
                     let inner = self.inner();
-                    // Each invocation makes the request anew, so a layer may repeat it.
-                    let call = $crate::layer::boxed(move || {
+                    // Each invocation makes the request anew (from clones of the arguments,
+                    // which the layer also reads), so a layer may repeat it.
+                    let call = $crate::layer::boxed(|| {
                         $(let $arg = $arg.clone();)*
                         async move { inner.$m($($arg),*).await }
                     });
-                    self.layer().call(op, call).await
+                    // The layer reads the arguments before its future starts (`&dyn Any` is
+                    // not `Sync`: the slice must not live across the await).
+                    let fut = self.layer().call(op, &[$(&$arg as &dyn std::any::Any),*], call);
+                    fut.await
                 }
             )*
         }

@@ -1058,6 +1058,7 @@ impl aws_facade::layer::Layer for SignalAfter {
     fn call<'a, T: Send + 'a>(
         &'a self,
         op: aws_facade::layer::Op,
+        _args: &[&dyn std::any::Any],
         call: Box<aws_facade::layer::Call<'a, T>>,
     ) -> futures::future::BoxFuture<'a, aws_facade::Result<T>> {
         Box::pin(async move {

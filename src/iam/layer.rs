@@ -134,11 +134,10 @@ impl Enforce {
 }
 
 impl Layer for Enforce {
-    fn call<'a, T: Send + 'a>(&'a self, _op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
-        call()
-    }
-
-    fn admit(&self, op: Op, args: &[&dyn Any]) -> Result<()> {
-        self.authorize(op, args)
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, args: &[&dyn Any], call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
+        match self.authorize(op, args) {
+            Ok(()) => call(),
+            Err(e) => crate::layer::refused(e),
+        }
     }
 }

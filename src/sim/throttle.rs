@@ -134,10 +134,16 @@ fn limit_exceeded(op: Op, key: BucketKey) -> Error {
 }
 
 impl Layer for RateLimits {
-    fn call<'a, T: Send + 'a>(&'a self, _op: Op, call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
-        call()
+    fn call<'a, T: Send + 'a>(&'a self, op: Op, args: &[&dyn Any], call: Box<Call<'a, T>>) -> BoxFuture<'a, Result<T>> {
+        match self.admit(op, args) {
+            Ok(()) => call(),
+            Err(e) => crate::layer::refused(e),
+        }
     }
+}
 
+impl RateLimits {
+    /// Takes the call's tokens, or refuses it (taking none).
     fn admit(&self, op: Op, args: &[&dyn Any]) -> Result<()> {
         let draws = self.limits.draws(op, args);
         if draws.is_empty() {
