@@ -113,6 +113,10 @@ pub enum ErrorKind {
     /// A wait ended because the resource reached a terminal state the wait cannot leave
     /// (an instance terminated while waiting for it to run, a failed load balancer, ...).
     WaitFailed,
+    /// The operation is not available here: this implementation of the service trait does
+    /// not provide it (a user's partial fake, an older backend), or the service's SDK crate
+    /// was not compiled in (its cargo feature is off).
+    Unsupported,
 }
 
 /// The crate's error.
@@ -215,6 +219,17 @@ pub enum Error {
         what: String,
         /// The terminal state seen.
         state: String,
+    },
+    /// The operation is not available from this implementation (see
+    /// [`ErrorKind::Unsupported`]); nothing was sent.
+    #[error("{service} {operation} is not supported here: {reason}")]
+    Unsupported {
+        /// The service of the operation.
+        service: Service,
+        /// The AWS operation name, e.g. `StopInstances`.
+        operation: &'static str,
+        /// Why: `not implemented by this backend`, or the cargo feature that is off.
+        reason: String,
     },
     /// A local file or stream could not be read or written (snapshot transfer). The I/O
     /// error is the [`source`](std::error::Error::source).
@@ -398,6 +413,7 @@ impl Error {
             Error::Io { .. } => ErrorKind::Io,
             Error::UnrecognizedResponse { .. } => ErrorKind::UnrecognizedResponse,
             Error::WaitFailed { .. } => ErrorKind::WaitFailed,
+            Error::Unsupported { .. } => ErrorKind::Unsupported,
         }
     }
 

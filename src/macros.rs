@@ -13,6 +13,13 @@
 ///
 /// Every argument is owned, so mocks match on plain values.
 ///
+/// Every method has a default body answering [`Error::Unsupported`](crate::Error::Unsupported),
+/// so an operation added in a later release does not break implementations outside the crate
+/// (a user's fake implements only what it needs). The crate's own implementations (the SDK
+/// adapters, the simulator, `Arc` and `Layered`) implement every operation:
+/// `#[deny(clippy::missing_trait_methods)]` on each of those impls makes a forgotten one fail
+/// clippy.
+///
 /// Types are matched as identifiers with at most one generic argument (`VpcId`,
 /// `Vec<Instance>`, `()`), not as `ty` fragments: mockall cannot parse the invisible groups
 /// that `ty` fragments expand to.
@@ -34,10 +41,18 @@ macro_rules! service_trait {
                 $(#[$mm])*
                 #[doc = ""]
                 #[doc = concat!("AWS operation: `", $op, "`; IAM action: `", $iam, "`.")]
-                async fn $m(&self, $($arg: $aty $(<$agen>)?),*) -> $crate::Result<$ret $(<$rgen>)?>;
+                async fn $m(&self, $($arg: $aty $(<$agen>)?),*) -> $crate::Result<$ret $(<$rgen>)?> {
+                    $(let _ = $arg;)*
+                    Err($crate::Error::Unsupported {
+                        service: $svc,
+                        operation: $op,
+                        reason: "not implemented by this backend".into(),
+                    })
+                }
             )*
         }
 
+        #[deny(clippy::missing_trait_methods)]
         #[async_trait::async_trait]
         impl<T: $tr + ?Sized> $tr for std::sync::Arc<T> {
             $(
@@ -47,6 +62,7 @@ macro_rules! service_trait {
             )*
         }
 
+        #[deny(clippy::missing_trait_methods)]
         #[async_trait::async_trait]
         impl<S: $tr, L: $crate::layer::Layer> $tr for $crate::layer::Layered<S, L> {
             $(

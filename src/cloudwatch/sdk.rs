@@ -152,6 +152,8 @@ fn alarm_from_sdk(a: &cw::MetricAlarm) -> crate::Result<MetricAlarm> {
     })
 }
 
+// Every operation is implemented: none falls back to the trait's `Unsupported` default.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl super::CloudWatch for SdkCloudWatch {
     async fn put_metric_data(&self, req: PutMetricDataRequest) -> crate::Result<()> {

@@ -49,6 +49,8 @@ fn block_size_of(v: Option<i32>) -> Result<u32> {
     to_u32("BlockSize", v.map(i64::from))
 }
 
+// Every operation is implemented: none falls back to the trait's `Unsupported` default.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl super::Ebs for SdkEbs {
     async fn start_snapshot(&self, req: StartSnapshotRequest) -> Result<StartedSnapshot> {

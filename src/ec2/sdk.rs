@@ -401,6 +401,8 @@ impl SdkEc2 {
 
 // ---------------------------------------------------------------------------------------------
 
+// Every operation is implemented: none falls back to the trait's `Unsupported` default.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl super::Ec2 for SdkEc2 {
     async fn default_vpc(&self) -> crate::Result<Vpc> {

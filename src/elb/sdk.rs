@@ -257,6 +257,8 @@ impl SdkElbv2 {
     }
 }
 
+// Every operation is implemented: none falls back to the trait's `Unsupported` default.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl super::Elbv2 for SdkElbv2 {
     async fn create_load_balancer(&self, req: CreateLoadBalancerRequest) -> Result<LoadBalancer> {

@@ -160,6 +160,8 @@ fn routing_to(r: &Option<AliasRouting>) -> Option<sdk::AliasRoutingConfiguration
     })
 }
 
+// Every operation is implemented: none falls back to the trait's `Unsupported` default.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl super::Lambda for SdkLambda {
     async fn create_function(&self, req: CreateFunctionRequest) -> crate::Result<FunctionConfiguration> {

@@ -650,6 +650,8 @@ fn check_widgets(body: &str) -> crate::Result<()> {
     Ok(())
 }
 
+// Every operation is implemented: none falls back to the trait's `Unsupported` default.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl crate::cloudwatch::CloudWatch for SimCloud {
     async fn put_metric_data(&self, req: PutMetricDataRequest) -> crate::Result<()> {

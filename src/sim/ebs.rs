@@ -257,6 +257,8 @@ impl SimCloud {
     }
 }
 
+// Every operation is implemented: none falls back to the trait's `Unsupported` default.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl crate::ebs::Ebs for SimCloud {
     async fn start_snapshot(&self, req: StartSnapshotRequest) -> Result<StartedSnapshot> {

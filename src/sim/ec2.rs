@@ -542,6 +542,8 @@ impl SimCloud {
     }
 }
 
+// Every operation is implemented: none falls back to the trait's `Unsupported` default.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl crate::ec2::Ec2 for SimCloud {
     // --- VPCs, subnets, images ----------------------------------------------------------------

@@ -424,6 +424,8 @@ pub(crate) fn inventory(st: &mut SimState, _now: Instant, inv: &mut Inventory) {
     }
 }
 
+// Every operation is implemented: none falls back to the trait's `Unsupported` default.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl crate::elb::Elbv2 for SimCloud {
     async fn create_load_balancer(&self, req: CreateLoadBalancerRequest) -> Result<LoadBalancer> {

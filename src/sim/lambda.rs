@@ -396,6 +396,8 @@ fn no_handler(name: &str) -> Error {
     )
 }
 
+// Every operation is implemented: none falls back to the trait's `Unsupported` default.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
 impl crate::lambda::Lambda for SimCloud {
     async fn create_function(&self, req: CreateFunctionRequest) -> crate::Result<FunctionConfiguration> {
