@@ -96,6 +96,49 @@ impl SdkHandles {
     }
 }
 
+/// The stand-in [`Cloud::from_conf`] puts behind a service whose SDK crate is not compiled
+/// in (its cargo feature is off): every call answers [`Error::Unsupported`](crate::Error::Unsupported)
+/// naming the feature, and nothing is sent.
+// Constructed only in builds without some service's SDK feature (and in tests).
+#[cfg_attr(
+    all(
+        feature = "ec2",
+        feature = "ebs",
+        feature = "elbv2",
+        feature = "cloudwatch",
+        feature = "lambda"
+    ),
+    allow(dead_code)
+)]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NotBuilt {
+    /// The cargo feature that would build the service's adapter.
+    pub(crate) feature: &'static str,
+}
+
+#[cfg_attr(
+    all(
+        feature = "ec2",
+        feature = "ebs",
+        feature = "elbv2",
+        feature = "cloudwatch",
+        feature = "lambda"
+    ),
+    allow(dead_code)
+)]
+impl NotBuilt {
+    pub(crate) fn error(&self, service: crate::Service, operation: &'static str) -> crate::Error {
+        crate::Error::Unsupported {
+            service,
+            operation,
+            reason: format!(
+                "aws-facade was built without its `{}` feature, so it has no {service} client",
+                self.feature
+            ),
+        }
+    }
+}
+
 /// The handles without the cloud's retry.
 #[derive(Clone)]
 struct Handles {
@@ -230,7 +273,7 @@ impl Cloud {
     }
 }
 
-#[cfg(all(
+#[cfg(any(
     feature = "ec2",
     feature = "ebs",
     feature = "elbv2",
@@ -259,26 +302,41 @@ mod sdk {
         /// # let _ = (stopped, found); Ok(()) }
         /// ```
         pub fn from_conf(conf: &SdkConfig) -> Self {
-            let ec2 = crate::ec2::sdk::SdkEc2::new(conf);
-            let ebs = crate::ebs::sdk::SdkEbs::new(conf);
-            let elb = crate::elb::sdk::SdkElbv2::new(conf);
-            let cloudwatch = crate::cloudwatch::sdk::SdkCloudWatch::new(conf);
-            let lambda = crate::lambda::sdk::SdkLambda::new(conf);
+            // Each service's adapter, or (its feature off) the stand-in that answers
+            // `Unsupported` naming the feature: the crate builds with any subset of the SDKs.
+            macro_rules! adapter {
+                ($feature:literal, $adapter:path, $handle:ident) => {{
+                    #[cfg(feature = $feature)]
+                    let (handle, client) = {
+                        let a = <$adapter>::new(conf);
+                        let client = a.client().clone();
+                        (Arc::new(a) as Arc<dyn $handle>, client)
+                    };
+                    #[cfg(not(feature = $feature))]
+                    let (handle, client) = (Arc::new(NotBuilt { feature: $feature }) as Arc<dyn $handle>, ());
+                    (handle, client)
+                }};
+            }
+            let (ec2, _ec2_client) = adapter!("ec2", crate::ec2::sdk::SdkEc2, Ec2);
+            let (ebs, _ebs_client) = adapter!("ebs", crate::ebs::sdk::SdkEbs, Ebs);
+            let (elb, _elb_client) = adapter!("elbv2", crate::elb::sdk::SdkElbv2, Elbv2);
+            let (cloudwatch, _cloudwatch_client) =
+                adapter!("cloudwatch", crate::cloudwatch::sdk::SdkCloudWatch, CloudWatch);
+            let (lambda, _lambda_client) = adapter!("lambda", crate::lambda::sdk::SdkLambda, Lambda);
             let sdk = SdkHandles {
                 config: conf.clone(),
-                ec2: ec2.client().clone(),
-                ebs: ebs.client().clone(),
-                elb: elb.client().clone(),
-                cloudwatch: cloudwatch.client().clone(),
-                lambda: lambda.client().clone(),
+                #[cfg(feature = "ec2")]
+                ec2: _ec2_client,
+                #[cfg(feature = "ebs")]
+                ebs: _ebs_client,
+                #[cfg(feature = "elbv2")]
+                elb: _elb_client,
+                #[cfg(feature = "cloudwatch")]
+                cloudwatch: _cloudwatch_client,
+                #[cfg(feature = "lambda")]
+                lambda: _lambda_client,
             };
-            let mut cloud = Cloud::new(
-                Arc::new(ec2),
-                Arc::new(ebs),
-                Arc::new(elb),
-                Arc::new(cloudwatch),
-                Arc::new(lambda),
-            );
+            let mut cloud = Cloud::new(ec2, ebs, elb, cloudwatch, lambda);
             cloud.sdk = Some(Arc::new(sdk));
             cloud
         }
@@ -517,5 +575,53 @@ pub mod plaintext {
         {
             future::ProvideCredentials::ready(Err(CredentialsError::invalid_configuration(self.0.clone())))
         }
+    }
+}
+
+#[cfg(all(test, feature = "sim"))]
+mod not_built_tests {
+    use super::*;
+    use crate::ErrorKind;
+    use crate::workflows::snapshot::{self, UploadOptions};
+
+    /// A cloud as `from_conf` builds it without the `ec2` feature: EC2 is the stand-in, the
+    /// rest is the simulator.
+    fn without_ec2(sim: &crate::sim::SimCloud) -> Cloud {
+        let s = Arc::new(sim.clone());
+        Cloud::new(
+            Arc::new(NotBuilt { feature: "ec2" }),
+            s.clone(),
+            s.clone(),
+            s.clone(),
+            s,
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_service_not_built_answers_unsupported_naming_the_feature() {
+        let sim = crate::sim::SimCloud::new();
+        let cloud = without_ec2(&sim);
+        let err = cloud.ec2.default_vpc().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported);
+        assert!(!err.is_retryable(), "an absent service is not retried");
+        assert_eq!(
+            err.to_string(),
+            "EC2 DescribeVpcs is not supported here: aws-facade was built without its `ec2` feature, so it has no EC2 client"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_snapshot_uploads_with_ebs_alone_and_reports_the_status_it_could_see() {
+        let sim = crate::sim::SimCloud::new();
+        let cloud = without_ec2(&sim);
+        let data = vec![3u8; 2 * crate::ebs::BLOCK_SIZE];
+        let opts = UploadOptions::builder().build().unwrap();
+        let up = snapshot::upload_reader(&cloud, &data[..], data.len() as u64, &opts)
+            .await
+            .unwrap();
+        assert_eq!(up.blocks_written, 2);
+        // The simulator seals asynchronously (CompleteSnapshot answers pending, as AWS does);
+        // without EC2 there is no DescribeSnapshots to wait on, so pending is what is reported.
+        assert_eq!(up.status, crate::ebs::DirectSnapshotStatus::Pending);
     }
 }

@@ -83,6 +83,18 @@ macro_rules! service_trait {
             )*
         }
 
+        // The stand-in for a service whose SDK crate is not compiled in (see
+        // `Cloud::from_conf`): every call answers `Unsupported` naming the cargo feature.
+        #[async_trait::async_trait]
+        impl $tr for $crate::cloud::NotBuilt {
+            $(
+                async fn $m(&self, $($arg: $aty $(<$agen>)?),*) -> $crate::Result<$ret $(<$rgen>)?> {
+                    $(let _ = $arg;)*
+                    Err(self.error($svc, $op))
+                }
+            )*
+        }
+
         #[doc = concat!("The AWS operation names of [`", stringify!($tr), "`], in declaration order.")]
         pub const $ops: &[&str] = &[$($op),*];
 
@@ -129,6 +141,93 @@ macro_rules! from_str_by_parse {
 }
 
 pub(crate) use {from_str_by_parse, service_trait, validated_builder};
+
+/// Declares an open enum of AWS values, the SDK's pattern: the known values, and `Unknown`
+/// holding any name this version of the crate does not know, so reading a value AWS added
+/// later never fails and never turns into a wrong known one.
+///
+/// Each variant is written `Variant = "AwsName"`. The macro adds the `Unknown(String)` variant,
+/// `#[non_exhaustive]`, `as_str` (the AWS name), `parse` (known names only, `None` otherwise:
+/// for validating input), `From<&str>`/`From<String>` (unknown names become `Unknown`),
+/// `Display`, and serde as the AWS name (a string; unknown names round-trip).
+macro_rules! open_enum {
+    (
+        $(#[$m:meta])*
+        pub enum $name:ident {
+            $( $(#[$vm:meta])* $var:ident = $aws:literal, )*
+        }
+    ) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vm])* #[doc = concat!("\n\nAWS name: `", $aws, "`.")] $var, )*
+            /// A value this version of the crate does not know (AWS added it later), with the
+            /// name AWS sent. Reading it never fails; sending it passes the name through.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The AWS names of the known values, in declaration order.
+            pub const KNOWN_NAMES: &'static [&'static str] = &[$($aws),*];
+
+            /// The AWS name (for `Unknown`, the name as received).
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$var => $aws, )*
+                    $name::Unknown(s) => s.as_str(),
+                }
+            }
+
+            /// Parses a known AWS name (`None` for any other: use `From<&str>` to keep it as
+            /// `Unknown`).
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $( $aws => Some($name::$var), )*
+                    _ => None,
+                }
+            }
+
+            /// Whether this is a value the crate does not know.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name::parse(s).unwrap_or_else(|| $name::Unknown(s.to_owned()))
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name::parse(&s).unwrap_or($name::Unknown(s))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                Ok($name::from(s.as_ref()))
+            }
+        }
+    };
+}
+
+pub(crate) use open_enum;
 
 /// Declares an SDK adapter struct over an `aws-sdk-*` client: `new(&SdkConfig)`,
 /// `from_client(Client)` (for tests with `aws-smithy-mocks`) and `client()`. An optional

@@ -21,7 +21,9 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "lambda")]
 use std::io::Write;
+#[cfg(feature = "lambda")]
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -233,6 +235,11 @@ pub struct DeployOutputs {
 
 /// Zips files in memory, deterministically: sorted by name, fixed timestamps and
 /// permissions, so the same files always give the same bytes (and code SHA-256).
+///
+/// With the `lambda` feature (the zip crate is built only then); a deploy itself takes any
+/// zip's bytes.
+#[cfg(feature = "lambda")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lambda")))]
 pub fn zip_files(files: &[(&str, &[u8])]) -> Result<Bytes> {
     let mut sorted: Vec<&(&str, &[u8])> = files.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
@@ -252,6 +259,8 @@ pub fn zip_files(files: &[(&str, &[u8])]) -> Result<Bytes> {
 }
 
 /// Zips a directory (recursively, paths relative to it) with [`zip_files`].
+#[cfg(feature = "lambda")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lambda")))]
 pub fn zip_dir(dir: &Path) -> Result<Bytes> {
     let mut files = Vec::new();
     collect(dir, dir, &mut files)
@@ -260,6 +269,7 @@ pub fn zip_dir(dir: &Path) -> Result<Bytes> {
     zip_files(&refs)
 }
 
+#[cfg(feature = "lambda")]
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
@@ -799,6 +809,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "lambda")]
     fn zips_are_deterministic() {
         let a = zip_files(&[("b.txt", b"two".as_slice()), ("a.txt", b"one".as_slice())]).unwrap();
         let b = zip_files(&[("a.txt", b"one".as_slice()), ("b.txt", b"two".as_slice())]).unwrap();
