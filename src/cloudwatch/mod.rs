@@ -922,17 +922,18 @@ impl Validate for GetMetricDataRequest {
     }
 }
 
-/// Whether a GetMetricData result is complete.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum MetricDataStatus {
-    /// All data was returned.
-    Complete,
-    /// Some data is missing (more pages were expected).
-    PartialData,
-    /// The service failed to compute it.
-    InternalError,
-    /// Access to the data was denied.
-    Forbidden,
+crate::macros::open_enum! {
+    /// Whether a GetMetricData result is complete.
+    pub enum MetricDataStatus {
+        /// All data was returned.
+        Complete = "Complete",
+        /// Some data is missing (more pages were expected).
+        PartialData = "PartialData",
+        /// The service failed to compute it.
+        InternalError = "InternalError",
+        /// Access to the data was denied.
+        Forbidden = "Forbidden",
+    }
 }
 
 /// The result of one GetMetricData query.
@@ -1003,41 +1004,29 @@ impl Validate for ListMetricsRequest {
 // ---------------------------------------------------------------------------------------------
 // Alarms
 
-/// How an alarm compares the statistic with its threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ComparisonOperator {
-    /// `value >= threshold`.
-    GreaterThanOrEqualToThreshold,
-    /// `value > threshold`.
-    GreaterThanThreshold,
-    /// `value < threshold`.
-    LessThanThreshold,
-    /// `value <= threshold`.
-    LessThanOrEqualToThreshold,
-    /// Outside an anomaly-detection band (either side). Read from DescribeAlarms; such alarms
-    /// compare with a band (`ThresholdMetricId`), which [`PutMetricAlarmRequest`] does not
-    /// carry, so it refuses them.
-    LessThanLowerOrGreaterThanUpperThreshold,
-    /// Below an anomaly-detection band (see above).
-    LessThanLowerThreshold,
-    /// Above an anomaly-detection band (see above).
-    GreaterThanUpperThreshold,
+crate::macros::open_enum! {
+    /// How an alarm compares the statistic with its threshold.
+    pub enum ComparisonOperator {
+        /// `value >= threshold`.
+        GreaterThanOrEqualToThreshold = "GreaterThanOrEqualToThreshold",
+        /// `value > threshold`.
+        GreaterThanThreshold = "GreaterThanThreshold",
+        /// `value < threshold`.
+        LessThanThreshold = "LessThanThreshold",
+        /// `value <= threshold`.
+        LessThanOrEqualToThreshold = "LessThanOrEqualToThreshold",
+        /// Outside an anomaly-detection band (either side). Read from DescribeAlarms; such alarms
+        /// compare with a band (`ThresholdMetricId`), which [`PutMetricAlarmRequest`] does not
+        /// carry, so it refuses them.
+        LessThanLowerOrGreaterThanUpperThreshold = "LessThanLowerOrGreaterThanUpperThreshold",
+        /// Below an anomaly-detection band (see above).
+        LessThanLowerThreshold = "LessThanLowerThreshold",
+        /// Above an anomaly-detection band (see above).
+        GreaterThanUpperThreshold = "GreaterThanUpperThreshold",
+    }
 }
 
 impl ComparisonOperator {
-    /// The AWS name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ComparisonOperator::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-            ComparisonOperator::GreaterThanThreshold => "GreaterThanThreshold",
-            ComparisonOperator::LessThanThreshold => "LessThanThreshold",
-            ComparisonOperator::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold => "LessThanLowerOrGreaterThanUpperThreshold",
-            ComparisonOperator::LessThanLowerThreshold => "LessThanLowerThreshold",
-            ComparisonOperator::GreaterThanUpperThreshold => "GreaterThanUpperThreshold",
-        }
-    }
-
     /// Whether this compares with an anomaly-detection band rather than a threshold.
     pub fn is_anomaly_band(&self) -> bool {
         matches!(
@@ -1048,25 +1037,12 @@ impl ComparisonOperator {
         )
     }
 
-    /// Parses the AWS name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "GreaterThanOrEqualToThreshold" => ComparisonOperator::GreaterThanOrEqualToThreshold,
-            "GreaterThanThreshold" => ComparisonOperator::GreaterThanThreshold,
-            "LessThanThreshold" => ComparisonOperator::LessThanThreshold,
-            "LessThanOrEqualToThreshold" => ComparisonOperator::LessThanOrEqualToThreshold,
-            "LessThanLowerOrGreaterThanUpperThreshold" => ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold,
-            "LessThanLowerThreshold" => ComparisonOperator::LessThanLowerThreshold,
-            "GreaterThanUpperThreshold" => ComparisonOperator::GreaterThanUpperThreshold,
-            _ => return None,
-        })
-    }
-
     /// Whether `value` breaches `threshold` (never, for the anomaly-band operators: they
-    /// compare with a band this crate does not compute).
+    /// compare with a band this crate does not compute; nor for an unknown operator).
     pub fn breaches(&self, value: f64, threshold: f64) -> bool {
         match self {
-            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold
+            ComparisonOperator::Unknown(_)
+            | ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold
             | ComparisonOperator::LessThanLowerThreshold
             | ComparisonOperator::GreaterThanUpperThreshold => false,
             ComparisonOperator::GreaterThanOrEqualToThreshold => value >= threshold,
@@ -1076,9 +1052,11 @@ impl ComparisonOperator {
         }
     }
 
-    /// The symbol (`>=`, `>`, `<`, `<=`; for the anomaly bands `<>`, `<` and `>` of the band).
+    /// The symbol (`>=`, `>`, `<`, `<=`; for the anomaly bands `<>`, `<` and `>` of the band;
+    /// `?` for an unknown operator).
     pub fn symbol(&self) -> &'static str {
         match self {
+            ComparisonOperator::Unknown(_) => "?",
             ComparisonOperator::GreaterThanOrEqualToThreshold => ">=",
             ComparisonOperator::GreaterThanThreshold | ComparisonOperator::GreaterThanUpperThreshold => ">",
             ComparisonOperator::LessThanThreshold | ComparisonOperator::LessThanLowerThreshold => "<",
@@ -1088,79 +1066,32 @@ impl ComparisonOperator {
     }
 }
 
-/// How an alarm treats periods without data (CloudWatch User Guide, "Configuring how
-/// CloudWatch alarms treat missing data").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum TreatMissingData {
-    /// Missing periods are left out; all missing → `INSUFFICIENT_DATA` (the default).
-    #[default]
-    Missing,
-    /// The alarm keeps its state when data is missing.
-    Ignore,
-    /// Missing periods count as breaching.
-    Breaching,
-    /// Missing periods count as within the threshold.
-    NotBreaching,
-}
-
-impl TreatMissingData {
-    /// The AWS name (`missing`, `ignore`, `breaching`, `notBreaching`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            TreatMissingData::Missing => "missing",
-            TreatMissingData::Ignore => "ignore",
-            TreatMissingData::Breaching => "breaching",
-            TreatMissingData::NotBreaching => "notBreaching",
-        }
-    }
-
-    /// Parses the AWS name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "missing" => TreatMissingData::Missing,
-            "ignore" => TreatMissingData::Ignore,
-            "breaching" => TreatMissingData::Breaching,
-            "notBreaching" => TreatMissingData::NotBreaching,
-            _ => return None,
-        })
+crate::macros::open_enum! {
+    /// How an alarm treats periods without data (CloudWatch User Guide, "Configuring how
+    /// CloudWatch alarms treat missing data").
+    #[derive(Default)]
+    pub enum TreatMissingData {
+        /// Missing periods are left out; all missing → `INSUFFICIENT_DATA` (the default).
+        #[default]
+        Missing = "missing",
+        /// The alarm keeps its state when data is missing.
+        Ignore = "ignore",
+        /// Missing periods count as breaching.
+        Breaching = "breaching",
+        /// Missing periods count as within the threshold.
+        NotBreaching = "notBreaching",
     }
 }
 
-/// An alarm's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum AlarmState {
-    /// Within the threshold.
-    Ok,
-    /// Breaching.
-    Alarm,
-    /// Not enough data to decide (new alarms start here).
-    InsufficientData,
-}
-
-impl AlarmState {
-    /// The AWS name (`OK`, `ALARM`, `INSUFFICIENT_DATA`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            AlarmState::Ok => "OK",
-            AlarmState::Alarm => "ALARM",
-            AlarmState::InsufficientData => "INSUFFICIENT_DATA",
-        }
-    }
-
-    /// Parses the AWS name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "OK" => AlarmState::Ok,
-            "ALARM" => AlarmState::Alarm,
-            "INSUFFICIENT_DATA" => AlarmState::InsufficientData,
-            _ => return None,
-        })
-    }
-}
-
-impl std::fmt::Display for AlarmState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+crate::macros::open_enum! {
+    /// An alarm's state (`StateValue`).
+    pub enum AlarmState {
+        /// Within the threshold.
+        Ok = "OK",
+        /// Breaching.
+        Alarm = "ALARM",
+        /// Not enough data to decide (new alarms start here).
+        InsufficientData = "INSUFFICIENT_DATA",
     }
 }
 
@@ -1503,6 +1434,25 @@ crate::macros::from_str_by_parse!(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn open_enums_keep_unknown_names_through_serde_and_parsing() {
+        assert_eq!(
+            serde_json::to_string(&AlarmState::InsufficientData).unwrap(),
+            "\"INSUFFICIENT_DATA\""
+        );
+        let s: AlarmState = serde_json::from_str("\"OK\"").unwrap();
+        assert_eq!(s, AlarmState::Ok);
+        let s: AlarmState = serde_json::from_str("\"PAUSED\"").unwrap();
+        assert_eq!(s, AlarmState::Unknown("PAUSED".into()));
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"PAUSED\"");
+        assert!(s.is_unknown() && !AlarmState::Alarm.is_unknown());
+        // Input parsing stays strict: `parse`/`FromStr` know only the defined names.
+        assert_eq!(AlarmState::parse("PAUSED"), None);
+        assert!("PAUSED".parse::<AlarmState>().is_err());
+        assert_eq!(TreatMissingData::from("notBreaching"), TreatMissingData::NotBreaching);
+        assert_eq!(AlarmState::KNOWN_NAMES, ["OK", "ALARM", "INSUFFICIENT_DATA"]);
+    }
 
     fn field_of(e: Error) -> String {
         match e {

@@ -105,24 +105,20 @@ fn metric_to_sdk(m: &Metric) -> cw::Metric {
 }
 
 fn status_from_sdk(s: Option<&cw::StatusCode>) -> MetricDataStatus {
-    match s {
-        Some(cw::StatusCode::Complete) | None => MetricDataStatus::Complete,
-        Some(cw::StatusCode::PartialData) => MetricDataStatus::PartialData,
-        Some(cw::StatusCode::Forbidden) => MetricDataStatus::Forbidden,
-        Some(_) => MetricDataStatus::InternalError,
-    }
+    // Through the AWS names: a status the crate does not know stays as it is (`Unknown`).
+    s.map_or(MetricDataStatus::Complete, |s| MetricDataStatus::from(s.as_str()))
 }
 
 fn alarm_from_sdk(a: &cw::MetricAlarm) -> crate::Result<MetricAlarm> {
     let name: AlarmName = parse_id(SVC, "MetricAlarm.AlarmName", a.alarm_name())?;
     let comparison = a
         .comparison_operator()
-        .and_then(|c| ComparisonOperator::parse(c.as_str()))
-        .ok_or_else(|| malformed("a known MetricAlarm.ComparisonOperator"))?;
+        .map(|c| ComparisonOperator::from(c.as_str()))
+        .ok_or_else(|| malformed("a MetricAlarm.ComparisonOperator"))?;
     let state = a
         .state_value()
-        .and_then(|s| AlarmState::parse(s.as_str()))
-        .ok_or_else(|| malformed("a known MetricAlarm.StateValue"))?;
+        .map(|s| AlarmState::from(s.as_str()))
+        .ok_or_else(|| malformed("a MetricAlarm.StateValue"))?;
     Ok(MetricAlarm {
         arn: a.alarm_arn().unwrap_or_default().to_string(),
         description: a.alarm_description().map(str::to_string),
@@ -136,10 +132,7 @@ fn alarm_from_sdk(a: &cw::MetricAlarm) -> crate::Result<MetricAlarm> {
         datapoints_to_alarm: a.datapoints_to_alarm().map(|m| m.max(0) as u32),
         threshold: a.threshold().unwrap_or_default(),
         comparison,
-        treat_missing_data: a
-            .treat_missing_data()
-            .and_then(TreatMissingData::parse)
-            .unwrap_or_default(),
+        treat_missing_data: a.treat_missing_data().map(TreatMissingData::from).unwrap_or_default(),
         alarm_actions: arns(a.alarm_actions(), "MetricAlarm.AlarmActions")?,
         ok_actions: arns(a.ok_actions(), "MetricAlarm.OKActions")?,
         insufficient_data_actions: arns(a.insufficient_data_actions(), "MetricAlarm.InsufficientDataActions")?,
@@ -354,7 +347,7 @@ impl super::CloudWatch for SdkCloudWatch {
                 .describe_alarms()
                 .set_alarm_names((!req.names.is_empty()).then(|| req.names.iter().map(|n| n.to_string()).collect()))
                 .set_alarm_name_prefix(req.name_prefix.clone())
-                .set_state_value(req.state.map(|s| cw::StateValue::from(s.as_str())))
+                .set_state_value(req.state.as_ref().map(|s| cw::StateValue::from(s.as_str())))
                 .alarm_types(cw::AlarmType::MetricAlarm)
                 .max_records(100)
                 .set_next_token(token.take())
@@ -716,12 +709,28 @@ mod tests {
                             .state_value(cw::StateValue::Ok)
                             .build(),
                     )
+                    // Values newer than the crate are kept by name, not refused or guessed.
+                    .metric_alarms(
+                        cw::MetricAlarm::builder()
+                            .alarm_name("cpu-3")
+                            .comparison_operator(cw::ComparisonOperator::from("EqualToThreshold"))
+                            .state_value(cw::StateValue::from("PAUSED"))
+                            .treat_missing_data("interpolate")
+                            .build(),
+                    )
                     .build()
             });
         let cw = client(&[&page1, &page2]);
         let req = DescribeAlarmsRequest::builder().name_prefix("cpu").build().unwrap();
         let alarms = cw.describe_alarms(req).await.unwrap();
-        assert_eq!(alarms.len(), 2);
+        assert_eq!(alarms.len(), 3);
+        assert_eq!(
+            alarms[2].comparison,
+            ComparisonOperator::Unknown("EqualToThreshold".into())
+        );
+        assert_eq!(alarms[2].state, AlarmState::Unknown("PAUSED".into()));
+        assert_eq!(alarms[2].treat_missing_data.as_str(), "interpolate");
+        assert!(!alarms[2].comparison.breaches(1.0, 0.0));
         let a = &alarms[0];
         assert_eq!(a.name, "cpu-1");
         assert_eq!(a.state, AlarmState::Alarm);

@@ -156,155 +156,108 @@ pub fn validate_attributes(attributes: &Attributes) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Enums
 
-/// Whether a load balancer is reachable from the internet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Scheme {
-    /// Public DNS name resolving to public addresses (the default).
-    #[default]
-    InternetFacing,
-    /// Private addresses only.
-    Internal,
-}
-
-impl Scheme {
-    /// The AWS name (`internet-facing`, `internal`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Scheme::InternetFacing => "internet-facing",
-            Scheme::Internal => "internal",
-        }
+crate::macros::open_enum! {
+    /// Whether a load balancer is reachable from the internet.
+    #[derive(Default)]
+    pub enum Scheme {
+        /// Public DNS name resolving to public addresses (the default).
+        #[default]
+        InternetFacing = "internet-facing",
+        /// Private addresses only.
+        Internal = "internal",
     }
 }
 
-/// The IP address types a load balancer serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IpAddressType {
-    /// IPv4 only (the default).
-    #[default]
-    Ipv4,
-    /// IPv4 and IPv6.
-    Dualstack,
-}
-
-impl IpAddressType {
-    /// The AWS name (`ipv4`, `dualstack`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            IpAddressType::Ipv4 => "ipv4",
-            IpAddressType::Dualstack => "dualstack",
-        }
+crate::macros::open_enum! {
+    /// The IP address types a load balancer serves.
+    #[derive(Default)]
+    pub enum IpAddressType {
+        /// IPv4 only (the default).
+        #[default]
+        Ipv4 = "ipv4",
+        /// IPv4 and IPv6.
+        Dualstack = "dualstack",
+        /// IPv6 addresses for clients, IPv4 to targets (no public IPv4 addresses).
+        DualstackWithoutPublicIpv4 = "dualstack-without-public-ipv4",
     }
 }
 
-/// An Application Load Balancer protocol (listeners, target groups, health checks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Protocol {
-    /// HTTP (the default).
-    #[default]
-    Http,
-    /// HTTPS.
-    Https,
-}
-
-impl Protocol {
-    /// The AWS name (`HTTP`, `HTTPS`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Protocol::Http => "HTTP",
-            Protocol::Https => "HTTPS",
-        }
+crate::macros::open_enum! {
+    /// A load balancer protocol (listeners, target groups, health checks). Application Load
+    /// Balancers use HTTP and HTTPS; the others are Network and Gateway Load Balancer protocols,
+    /// read back as they are.
+    #[derive(Default)]
+    pub enum Protocol {
+        /// HTTP (the default).
+        #[default]
+        Http = "HTTP",
+        /// HTTPS.
+        Https = "HTTPS",
+        /// TCP (Network Load Balancers).
+        Tcp = "TCP",
+        /// TLS (Network Load Balancers).
+        Tls = "TLS",
+        /// UDP (Network Load Balancers).
+        Udp = "UDP",
+        /// TCP and UDP on one port (Network Load Balancers).
+        TcpUdp = "TCP_UDP",
+        /// GENEVE (Gateway Load Balancers).
+        Geneve = "GENEVE",
+        /// QUIC (Network Load Balancers).
+        Quic = "QUIC",
+        /// TCP and QUIC on one port (Network Load Balancers).
+        TcpQuic = "TCP_QUIC",
     }
 }
 
-/// How targets are registered with a target group. Only instances are supported here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum TargetType {
-    /// By EC2 instance id (the default).
-    #[default]
-    Instance,
-}
-
-impl TargetType {
-    /// The AWS name (`instance`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            TargetType::Instance => "instance",
-        }
+crate::macros::open_enum! {
+    /// How targets are registered with a target group. This crate registers instances; the
+    /// other types are read back as they are.
+    #[derive(Default)]
+    pub enum TargetType {
+        /// By EC2 instance id (the default).
+        #[default]
+        Instance = "instance",
+        /// By IP address.
+        Ip = "ip",
+        /// A Lambda function.
+        Lambda = "lambda",
+        /// An Application Load Balancer (behind a Network Load Balancer).
+        Alb = "alb",
     }
 }
 
-/// A load balancer's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LoadBalancerState {
-    /// Being set up.
-    Provisioning,
-    /// Routing traffic.
-    Active,
-    /// Routing traffic, but without the resources to scale.
-    ActiveImpaired,
-    /// Could not be set up.
-    Failed,
-}
-
-impl LoadBalancerState {
-    /// The AWS name (`provisioning`, `active`, `active_impaired`, `failed`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            LoadBalancerState::Provisioning => "provisioning",
-            LoadBalancerState::Active => "active",
-            LoadBalancerState::ActiveImpaired => "active_impaired",
-            LoadBalancerState::Failed => "failed",
-        }
+crate::macros::open_enum! {
+    /// A load balancer's state.
+    pub enum LoadBalancerState {
+        /// Being set up.
+        Provisioning = "provisioning",
+        /// Routing traffic.
+        Active = "active",
+        /// Routing traffic, but without the resources to scale.
+        ActiveImpaired = "active_impaired",
+        /// Could not be set up.
+        Failed = "failed",
     }
 }
 
-impl std::fmt::Display for LoadBalancerState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A target's health state (ELB User Guide, "Target health status").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TargetHealthState {
-    /// Registering, or running its initial health checks.
-    Initial,
-    /// Passing health checks.
-    Healthy,
-    /// Failing health checks.
-    Unhealthy,
-    /// Not receiving traffic (not used by a listener, stopped or terminated, wrong zone).
-    Unused,
-    /// Deregistering; in-flight requests are completing.
-    Draining,
-    /// Health checks are disabled.
-    Unavailable,
-}
-
-impl TargetHealthState {
-    /// The AWS name (`initial`, `healthy`, ...).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            TargetHealthState::Initial => "initial",
-            TargetHealthState::Healthy => "healthy",
-            TargetHealthState::Unhealthy => "unhealthy",
-            TargetHealthState::Unused => "unused",
-            TargetHealthState::Draining => "draining",
-            TargetHealthState::Unavailable => "unavailable",
-        }
-    }
-}
-
-impl std::fmt::Display for TargetHealthState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+crate::macros::open_enum! {
+    /// A target's health state (ELB User Guide, "Target health status").
+    pub enum TargetHealthState {
+        /// Registering, or running its initial health checks.
+        Initial = "initial",
+        /// Passing health checks.
+        Healthy = "healthy",
+        /// Failing health checks.
+        Unhealthy = "unhealthy",
+        /// Failing health checks and deregistering (connection termination is off).
+        UnhealthyDraining = "unhealthy.draining",
+        /// Not receiving traffic (not used by a listener, stopped or terminated, wrong zone).
+        Unused = "unused",
+        /// Deregistering; in-flight requests are completing.
+        Draining = "draining",
+        /// Health checks are disabled.
+        Unavailable = "unavailable",
     }
 }
 
@@ -488,10 +441,12 @@ impl HealthCheck {
     /// The timeout in effect for a target group of `protocol`: the one set, or AWS's default
     /// (ELBv2 API reference, `CreateTargetGroup` `HealthCheckTimeoutSeconds`: 6 s for HTTP,
     /// 10 s for HTTPS).
-    pub fn effective_timeout_secs(&self, protocol: Protocol) -> u32 {
+    /// Requests refuse the other protocols (this trait makes Application Load Balancers), so
+    /// for those this answers the HTTPS figure.
+    pub fn effective_timeout_secs(&self, protocol: &Protocol) -> u32 {
         self.timeout_secs.unwrap_or(match protocol {
             Protocol::Http => 6,
-            Protocol::Https => 10,
+            _ => 10,
         })
     }
 
@@ -506,8 +461,9 @@ impl HealthCheck {
 
     /// Checks the health check for a target group of `protocol`; field names start with
     /// `prefix` (such as `health_check.`).
-    pub fn validate_for(&self, prefix: &str, protocol: Protocol) -> Result<()> {
+    pub fn validate_for(&self, prefix: &str, protocol: &Protocol) -> Result<()> {
         let f = |name: &str| format!("{prefix}{name}");
+        validate_alb_protocol(&f("protocol"), &self.protocol)?;
         // ELBv2 API reference, CreateTargetGroup: HealthCheckPath 1-1024 characters;
         // HealthCheckIntervalSeconds 5-300; HealthCheckTimeoutSeconds 2-120;
         // HealthyThresholdCount and UnhealthyThresholdCount 2-10; Matcher HttpCode for an
@@ -557,7 +513,20 @@ impl HealthCheck {
 
 impl Validate for HealthCheck {
     fn validate(&self) -> Result<()> {
-        self.validate_for("", Protocol::Http)
+        self.validate_for("", &Protocol::Http)
+    }
+}
+
+/// Checks that a protocol is one an Application Load Balancer uses: HTTP or HTTPS (ELBv2 API
+/// reference, CreateListener and CreateTargetGroup: "For Application Load Balancers, the
+/// supported protocols are HTTP and HTTPS").
+pub fn validate_alb_protocol(field: &str, protocol: &Protocol) -> Result<()> {
+    match protocol {
+        Protocol::Http | Protocol::Https => Ok(()),
+        other => Err(Error::validation(
+            field,
+            format!("must be HTTP or HTTPS for an Application Load Balancer (got {other})"),
+        )),
     }
 }
 
@@ -650,7 +619,8 @@ impl Validate for CreateTargetGroupRequest {
         // ELBv2 API reference, CreateTargetGroup, Port: "Valid Range: Minimum value of 1.
         // Maximum value of 65535."
         validate::in_range("port", self.port, 1, u16::MAX)?;
-        self.health_check.validate_for("health_check.", self.protocol)?;
+        validate_alb_protocol("protocol", &self.protocol)?;
+        self.health_check.validate_for("health_check.", &self.protocol)?;
         validate::tags_with("tags", &self.tags, TAG_RULES)
     }
 }
@@ -803,7 +773,8 @@ impl Validate for CreateListenerRequest {
         // listeners] ... You must provide exactly one certificate"; SslPolicy is for HTTPS
         // and TLS listeners.
         validate::in_range("port", self.port, 1, u16::MAX)?;
-        match (self.protocol, &self.certificate_arn) {
+        validate_alb_protocol("protocol", &self.protocol)?;
+        match (&self.protocol, &self.certificate_arn) {
             (Protocol::Https, None) => {
                 return Err(Error::validation(
                     "certificate_arn",
@@ -942,8 +913,8 @@ mod tests {
         assert_eq!(h.path, "/");
         assert_eq!(h.port, "traffic-port");
         assert_eq!(h.interval_secs, 30);
-        assert_eq!(h.effective_timeout_secs(Protocol::Http), 6);
-        assert_eq!(h.effective_timeout_secs(Protocol::Https), 10);
+        assert_eq!(h.effective_timeout_secs(&Protocol::Http), 6);
+        assert_eq!(h.effective_timeout_secs(&Protocol::Https), 10);
         assert_eq!((h.healthy_threshold, h.unhealthy_threshold), (5, 2));
         assert_eq!(h.matcher, "200");
         assert!(h.validate().is_ok());

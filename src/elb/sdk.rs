@@ -37,19 +37,14 @@ fn sdk_tags(tags: &Tags) -> Option<Vec<t::Tag>> {
     })
 }
 
-fn sdk_protocol(p: Protocol) -> t::ProtocolEnum {
-    match p {
-        Protocol::Http => t::ProtocolEnum::Http,
-        Protocol::Https => t::ProtocolEnum::Https,
-    }
+// The facade's open enums and the SDK's convert through the AWS names: no value is lost
+// either way (an unknown one is carried as its name).
+fn sdk_protocol(p: &Protocol) -> t::ProtocolEnum {
+    t::ProtocolEnum::from(p.as_str())
 }
 
 fn protocol_from(p: Option<&t::ProtocolEnum>) -> Option<Protocol> {
-    match p? {
-        t::ProtocolEnum::Http => Some(Protocol::Http),
-        t::ProtocolEnum::Https => Some(Protocol::Https),
-        _ => None,
-    }
+    p.map(|p| Protocol::from(p.as_str()))
 }
 
 fn u16_from(field: &str, v: Option<i32>) -> Result<u16> {
@@ -68,21 +63,16 @@ fn lb_from(lb: &t::LoadBalancer) -> Result<Option<LoadBalancer>> {
     {
         return Ok(None);
     }
-    let state = match lb.state().and_then(|s| s.code()) {
-        Some(t::LoadBalancerStateEnum::Active) => LoadBalancerState::Active,
-        Some(t::LoadBalancerStateEnum::ActiveImpaired) => LoadBalancerState::ActiveImpaired,
-        Some(t::LoadBalancerStateEnum::Failed) => LoadBalancerState::Failed,
-        Some(t::LoadBalancerStateEnum::Provisioning) => LoadBalancerState::Provisioning,
-        other => return Err(malformed(format!("unknown load balancer state {other:?}"))),
-    };
-    let scheme = match lb.scheme() {
-        Some(t::LoadBalancerSchemeEnum::Internal) => Scheme::Internal,
-        _ => Scheme::InternetFacing,
-    };
-    let ip_address_type = match lb.ip_address_type() {
-        Some(t::IpAddressType::Ipv4) | None => IpAddressType::Ipv4,
-        Some(_) => IpAddressType::Dualstack,
-    };
+    let state = lb
+        .state()
+        .and_then(|s| s.code())
+        .map(|c| LoadBalancerState::from(c.as_str()))
+        .ok_or_else(|| malformed("response is missing State.Code"))?;
+    let scheme = lb.scheme().map(|s| Scheme::from(s.as_str())).unwrap_or_default();
+    let ip_address_type = lb
+        .ip_address_type()
+        .map(|s| IpAddressType::from(s.as_str()))
+        .unwrap_or_default();
     let availability_zones = lb
         .availability_zones()
         .iter()
@@ -112,14 +102,12 @@ fn lb_from(lb: &t::LoadBalancer) -> Result<Option<LoadBalancer>> {
 }
 
 fn tg_from(tg: &t::TargetGroup) -> Result<Option<TargetGroup>> {
+    // Lambda target groups have no protocol or port: this trait does not model them.
     let Some(protocol) = protocol_from(tg.protocol()) else {
         return Ok(None);
     };
-    if tg.target_type().is_some_and(|ty| *ty != t::TargetTypeEnum::Instance) {
-        return Ok(None);
-    }
     let health_check = HealthCheck {
-        protocol: protocol_from(tg.health_check_protocol()).unwrap_or(protocol),
+        protocol: protocol_from(tg.health_check_protocol()).unwrap_or_else(|| protocol.clone()),
         path: tg.health_check_path().unwrap_or("/").to_string(),
         port: tg.health_check_port().unwrap_or(TRAFFIC_PORT).to_string(),
         interval_secs: u32_or(tg.health_check_interval_seconds(), 30),
@@ -134,7 +122,10 @@ fn tg_from(tg: &t::TargetGroup) -> Result<Option<TargetGroup>> {
         protocol,
         port: u16_from("Port", tg.port())?,
         vpc_id: parse_id(SVC, "VpcId", tg.vpc_id())?,
-        target_type: TargetType::Instance,
+        target_type: tg
+            .target_type()
+            .map(|ty| TargetType::from(ty.as_str()))
+            .unwrap_or_default(),
         health_check,
         load_balancer_arns: tg
             .load_balancer_arns()
@@ -145,8 +136,7 @@ fn tg_from(tg: &t::TargetGroup) -> Result<Option<TargetGroup>> {
 }
 
 fn listener_from(l: &t::Listener) -> Result<Listener> {
-    let protocol = protocol_from(l.protocol())
-        .ok_or_else(|| malformed(format!("listener protocol {:?} is not HTTP or HTTPS", l.protocol())))?;
+    let protocol = protocol_from(l.protocol()).ok_or_else(|| malformed("response is missing Protocol"))?;
     // The default forward action names its group directly, or through a forward config.
     let default_target_group = l
         .default_actions()
@@ -200,18 +190,8 @@ fn sdk_targets(targets: &[Target]) -> Vec<t::TargetDescription> {
 }
 
 fn health_state_from(s: Option<&t::TargetHealthStateEnum>) -> Result<TargetHealthState> {
-    Ok(match s {
-        Some(t::TargetHealthStateEnum::Initial) => TargetHealthState::Initial,
-        Some(t::TargetHealthStateEnum::Healthy) => TargetHealthState::Healthy,
-        Some(t::TargetHealthStateEnum::Unhealthy) => TargetHealthState::Unhealthy,
-        Some(t::TargetHealthStateEnum::Unused) => TargetHealthState::Unused,
-        // `unhealthy.draining`: failing and draining its connections.
-        Some(t::TargetHealthStateEnum::Draining | t::TargetHealthStateEnum::UnhealthyDraining) => {
-            TargetHealthState::Draining
-        }
-        Some(t::TargetHealthStateEnum::Unavailable) => TargetHealthState::Unavailable,
-        other => return Err(malformed(format!("unknown target health state {other:?}"))),
-    })
+    s.map(|s| TargetHealthState::from(s.as_str()))
+        .ok_or_else(|| malformed("response is missing TargetHealth.State"))
 }
 
 fn lb_attributes_from(attrs: &[t::LoadBalancerAttribute]) -> Attributes {
@@ -272,14 +252,8 @@ impl super::Elbv2 for SdkElbv2 {
             .set_security_groups(
                 (!req.security_groups.is_empty()).then(|| req.security_groups.iter().map(|s| s.to_string()).collect()),
             )
-            .scheme(match req.scheme {
-                Scheme::InternetFacing => t::LoadBalancerSchemeEnum::InternetFacing,
-                Scheme::Internal => t::LoadBalancerSchemeEnum::Internal,
-            })
-            .ip_address_type(match req.ip_address_type {
-                IpAddressType::Ipv4 => t::IpAddressType::Ipv4,
-                IpAddressType::Dualstack => t::IpAddressType::Dualstack,
-            })
+            .scheme(t::LoadBalancerSchemeEnum::from(req.scheme.as_str()))
+            .ip_address_type(t::IpAddressType::from(req.ip_address_type.as_str()))
             .set_tags(sdk_tags(&req.tags))
             .send()
             .await
@@ -326,11 +300,11 @@ impl super::Elbv2 for SdkElbv2 {
             .client
             .create_target_group()
             .name(req.name.as_str())
-            .protocol(sdk_protocol(req.protocol))
+            .protocol(sdk_protocol(&req.protocol))
             .port(i32::from(req.port))
             .vpc_id(req.vpc_id.as_str())
-            .target_type(t::TargetTypeEnum::Instance)
-            .health_check_protocol(sdk_protocol(hc.protocol))
+            .target_type(t::TargetTypeEnum::from(req.target_type.as_str()))
+            .health_check_protocol(sdk_protocol(&hc.protocol))
             .health_check_path(&hc.path)
             .health_check_port(&hc.port)
             .health_check_interval_seconds(hc.interval_secs as i32)
@@ -527,7 +501,7 @@ impl super::Elbv2 for SdkElbv2 {
             .client
             .create_listener()
             .load_balancer_arn(req.load_balancer_arn.as_str())
-            .protocol(sdk_protocol(req.protocol))
+            .protocol(sdk_protocol(&req.protocol))
             .port(i32::from(req.port))
             .set_certificates(
                 req.certificate_arn
@@ -946,13 +920,33 @@ mod tests {
             .then_output(move || {
                 DescribeTargetGroupsOutput::builder()
                     .target_groups(sdk_tg("api-tg", tg2))
-                    // A Network Load Balancer group is left out.
+                    // A Network Load Balancer group is read as it is, and a protocol newer
+                    // than the crate is kept by name: reading never fails or guesses.
                     .target_groups(
                         t::TargetGroup::builder()
                             .target_group_arn(tg2)
                             .target_group_name("nlb")
                             .protocol(t::ProtocolEnum::Tcp)
                             .port(80)
+                            .vpc_id("vpc-0123456789abcdef0")
+                            .target_type(t::TargetTypeEnum::Ip)
+                            .build(),
+                    )
+                    .target_groups(
+                        t::TargetGroup::builder()
+                            .target_group_arn(tg2)
+                            .target_group_name("future")
+                            .protocol(t::ProtocolEnum::from("HTTP4"))
+                            .port(80)
+                            .vpc_id("vpc-0123456789abcdef0")
+                            .build(),
+                    )
+                    // A Lambda group has no protocol or port: left out.
+                    .target_groups(
+                        t::TargetGroup::builder()
+                            .target_group_arn(tg2)
+                            .target_group_name("fn")
+                            .target_type(t::TargetTypeEnum::Lambda)
                             .build(),
                     )
                     .build()
@@ -965,7 +959,14 @@ mod tests {
         let tgs = elb.describe_target_groups(req).await.unwrap();
         assert_eq!((page1.num_calls(), page2.num_calls()), (1, 1));
         let names: Vec<&str> = tgs.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["web-tg", "api-tg"]);
+        assert_eq!(names, ["web-tg", "api-tg", "nlb", "future"]);
+        assert_eq!(
+            (&tgs[2].protocol, &tgs[2].target_type),
+            (&Protocol::Tcp, &TargetType::Ip)
+        );
+        assert_eq!(tgs[3].protocol, Protocol::Unknown("HTTP4".into()));
+        assert_eq!(tgs[3].protocol.as_str(), "HTTP4");
+        assert_eq!(sdk_protocol(&tgs[3].protocol).as_str(), "HTTP4");
     }
 
     #[tokio::test]
@@ -1002,13 +1003,19 @@ mod tests {
                         t::TargetHealthStateEnum::Draining,
                         Some(t::TargetHealthReasonEnum::DeregistrationInProgress),
                     ))
+                    .target_health_descriptions(d(
+                        "i-00000005",
+                        t::TargetHealthStateEnum::UnhealthyDraining,
+                        Some(t::TargetHealthReasonEnum::Timeout),
+                    ))
+                    .target_health_descriptions(d("i-00000006", t::TargetHealthStateEnum::from("resting"), None))
                     .build()
             });
         let elb = adapter(&[&rule]);
         let h = elb.describe_target_health(TG.parse().unwrap(), vec![]).await.unwrap();
         let got: Vec<(&str, TargetHealthState, Option<&str>)> = h
             .iter()
-            .map(|h| (h.target.id.as_str(), h.state, h.reason.as_deref()))
+            .map(|h| (h.target.id.as_str(), h.state.clone(), h.reason.as_deref()))
             .collect();
         assert_eq!(
             got,
@@ -1025,6 +1032,13 @@ mod tests {
                     TargetHealthState::Draining,
                     Some("Target.DeregistrationInProgress")
                 ),
+                // Its own state, not `Draining`; and a state newer than the crate, kept.
+                (
+                    "i-00000005",
+                    TargetHealthState::UnhealthyDraining,
+                    Some("Target.Timeout")
+                ),
+                ("i-00000006", TargetHealthState::Unknown("resting".into()), None),
             ]
         );
         assert_eq!(h[0].target.port, Some(8080));

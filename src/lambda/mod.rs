@@ -421,81 +421,49 @@ impl<K: Into<String>, V: Into<SecretString>> FromIterator<(K, V)> for Environmen
     }
 }
 
-/// The instruction set a function runs on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Architecture {
-    /// `x86_64` (the default).
-    #[default]
-    #[serde(rename = "x86_64")]
-    X86_64,
-    /// `arm64` (Graviton).
-    #[serde(rename = "arm64")]
-    Arm64,
-}
-
-impl Architecture {
-    /// The AWS name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Architecture::X86_64 => "x86_64",
-            Architecture::Arm64 => "arm64",
-        }
-    }
-    /// Parses the AWS name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "x86_64" => Some(Architecture::X86_64),
-            "arm64" => Some(Architecture::Arm64),
-            _ => None,
-        }
+crate::macros::open_enum! {
+    /// The instruction set a function runs on.
+    #[derive(Default)]
+    pub enum Architecture {
+        /// `x86_64` (the default).
+        #[default]
+        X86_64 = "x86_64",
+        /// `arm64` (Graviton).
+        Arm64 = "arm64",
     }
 }
 
-/// A function's state (`State`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum FunctionState {
-    /// Being created; it cannot be invoked or changed yet.
-    Pending,
-    /// Ready.
-    Active,
-    /// Idle long enough that Lambda reclaimed its resources (also any other non-invocable
-    /// state AWS reports, such as `Deactivated`).
-    Inactive,
-    /// Creation failed (see the state reason).
-    Failed,
-}
-
-impl FunctionState {
-    /// The AWS name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            FunctionState::Pending => "Pending",
-            FunctionState::Active => "Active",
-            FunctionState::Inactive => "Inactive",
-            FunctionState::Failed => "Failed",
-        }
+crate::macros::open_enum! {
+    /// A function's state (`State`).
+    pub enum FunctionState {
+        /// Being created; it cannot be invoked or changed yet.
+        Pending = "Pending",
+        /// Ready.
+        Active = "Active",
+        /// Idle long enough that Lambda reclaimed its resources.
+        Inactive = "Inactive",
+        /// Creation failed (see the state reason).
+        Failed = "Failed",
+        /// Being deactivated.
+        Deactivating = "Deactivating",
+        /// Deactivated (not invocable).
+        Deactivated = "Deactivated",
+        /// Active, but not invocable (AWS reports it while it restores the function).
+        ActiveNonInvocable = "ActiveNonInvocable",
+        /// Being deleted.
+        Deleting = "Deleting",
     }
 }
 
-/// The status of the last update (`LastUpdateStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum LastUpdateStatus {
-    /// An update is being applied; another change is a `ResourceConflictException`.
-    InProgress,
-    /// The last update succeeded.
-    Successful,
-    /// The last update failed.
-    Failed,
-}
-
-impl LastUpdateStatus {
-    /// The AWS name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            LastUpdateStatus::InProgress => "InProgress",
-            LastUpdateStatus::Successful => "Successful",
-            LastUpdateStatus::Failed => "Failed",
-        }
+crate::macros::open_enum! {
+    /// The status of the last update (`LastUpdateStatus`).
+    pub enum LastUpdateStatus {
+        /// An update is being applied; another change is a `ResourceConflictException`.
+        InProgress = "InProgress",
+        /// The last update succeeded.
+        Successful = "Successful",
+        /// The last update failed.
+        Failed = "Failed",
     }
 }
 

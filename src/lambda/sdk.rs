@@ -59,22 +59,15 @@ fn parse_last_modified(s: &str) -> Option<SystemTime> {
     crate::sdk_util::to_system_time(&t)
 }
 
+// The open enums convert through the AWS names: a value the crate does not know stays as it
+// is (`Unknown`), never becomes a wrong known one.
 fn state_from(s: Option<&sdk::State>) -> FunctionState {
-    match s {
-        // Older responses carry no state; such functions are usable.
-        None | Some(sdk::State::Active) => FunctionState::Active,
-        Some(sdk::State::Pending) => FunctionState::Pending,
-        Some(sdk::State::Failed) => FunctionState::Failed,
-        Some(_) => FunctionState::Inactive,
-    }
+    // Older responses carry no state; such functions are usable.
+    s.map_or(FunctionState::Active, |s| FunctionState::from(s.as_str()))
 }
 
 fn update_status_from(s: Option<&sdk::LastUpdateStatus>) -> LastUpdateStatus {
-    match s {
-        None | Some(sdk::LastUpdateStatus::Successful) => LastUpdateStatus::Successful,
-        Some(sdk::LastUpdateStatus::InProgress) => LastUpdateStatus::InProgress,
-        Some(_) => LastUpdateStatus::Failed,
-    }
+    s.map_or(LastUpdateStatus::Successful, |s| LastUpdateStatus::from(s.as_str()))
 }
 
 fn environment_from(e: Option<&sdk::EnvironmentResponse>) -> Environment {
@@ -93,8 +86,8 @@ fn environment_to(e: &Environment) -> sdk::Environment {
         .build()
 }
 
-fn architecture_from(a: &sdk::Architecture) -> Option<Architecture> {
-    Architecture::parse(a.as_str())
+fn architecture_from(a: &sdk::Architecture) -> Architecture {
+    Architecture::from(a.as_str())
 }
 
 /// Maps any of the SDK's function-configuration shapes (CreateFunction, GetFunctionConfiguration,
@@ -114,7 +107,7 @@ macro_rules! config_from {
             timeout_secs: o.timeout().and_then(|t| u32::try_from(t).ok()).unwrap_or(3),
             memory_mb: o.memory_size().and_then(|t| u32::try_from(t).ok()).unwrap_or(128),
             environment: environment_from(o.environment()),
-            architectures: o.architectures().iter().filter_map(architecture_from).collect(),
+            architectures: o.architectures().iter().map(architecture_from).collect(),
             version: o.version().unwrap_or("$LATEST").to_string(),
             state: state_from(o.state()),
             state_reason: o.state_reason().map(str::to_string),
@@ -710,15 +703,26 @@ mod tests {
         let page2 = mock!(aws_sdk_lambda::Client::list_versions_by_function)
             .match_requests(|r| r.marker() == Some("m2"))
             .then_output(|| {
-                ListVersionsByFunctionOutput::builder()
-                    .versions(sdk_config("2"))
-                    .build()
+                // States newer than the crate (and ones it knows besides the four it acts
+                // on) are kept by name: never refused, never turned into another state.
+                let mut v2 = sdk_config("2");
+                v2.state = Some(sdk::State::Deactivated);
+                v2.last_update_status = Some(sdk::LastUpdateStatus::from("RolledBack"));
+                v2.architectures = Some(vec![sdk::Architecture::from("riscv64")]);
+                ListVersionsByFunctionOutput::builder().versions(v2).build()
             });
         let lambda = mock_lambda(&[&page1, &page2]);
         let versions = lambda.list_versions("fn-1".parse().unwrap()).await.unwrap();
         let v: Vec<&str> = versions.iter().map(|c| c.version.as_str()).collect();
         assert_eq!(v, ["$LATEST", "1", "2"]);
         assert_eq!(versions[2].arn.as_str(), format!("{ARN}:2"));
+        assert_eq!(versions[2].state, FunctionState::Deactivated);
+        assert_eq!(
+            versions[2].last_update_status,
+            LastUpdateStatus::Unknown("RolledBack".into())
+        );
+        assert_eq!(versions[2].architectures, [Architecture::Unknown("riscv64".into())]);
+        assert!(!versions[2].is_ready());
         assert_eq!((page1.num_calls(), page2.num_calls()), (1, 1));
     }
 

@@ -284,8 +284,9 @@ fn alarm_stat(a: &MetricAlarm) -> String {
     }
 }
 
-fn comparison_words(c: ComparisonOperator) -> &'static str {
+fn comparison_words(c: &ComparisonOperator) -> &'static str {
     match c {
+        ComparisonOperator::Unknown(_) => "compared with",
         ComparisonOperator::GreaterThanOrEqualToThreshold => "greater than or equal to",
         ComparisonOperator::GreaterThanThreshold => "greater than",
         ComparisonOperator::LessThanThreshold => "less than",
@@ -329,7 +330,7 @@ fn evaluate(cw: &CwState, a: &MetricAlarm, t_end: u64) -> Option<(AlarmState, St
         TreatMissingData::Breaching => breaching_present + missing,
         _ => breaching_present,
     };
-    let words = comparison_words(a.comparison);
+    let words = comparison_words(&a.comparison);
     if breaching >= m {
         return Some((
             AlarmState::Alarm,
@@ -445,22 +446,23 @@ impl SimCloud {
         if a.state == state {
             return Vec::new();
         }
-        let previous = (a.state, a.state_reason.take(), a.state_updated);
-        a.state = state;
+        let previous = (a.state.clone(), a.state_reason.take(), a.state_updated);
+        a.state = state.clone();
         a.state_reason = Some(reason);
         a.state_updated = Some(t);
         if !a.actions_enabled {
             return Vec::new();
         }
         let a = a.clone();
-        let actions: &[Arn] = match state {
+        let actions: &[Arn] = match &state {
             AlarmState::Alarm => &a.alarm_actions,
             AlarmState::Ok => &a.ok_actions,
             AlarmState::InsufficientData => &a.insufficient_data_actions,
+            AlarmState::Unknown(_) => &[],
         };
         let mut invokes = Vec::new();
         for arn in actions {
-            cw.fired.push((a.name.clone(), state, arn.to_string()));
+            cw.fired.push((a.name.clone(), state.clone(), arn.to_string()));
             if is_lambda_function(arn.as_str()) {
                 invokes.push((arn.to_string(), self.alarm_event(&a, previous.clone(), t)));
             }
@@ -821,7 +823,11 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         let mut st = self.lock();
         // An update replaces the configuration and keeps the state (PutMetricAlarm).
         let (state, state_reason, state_updated) = match st.cw.alarms.get(&name) {
-            Some(old) => (old.alarm.state, old.alarm.state_reason.clone(), old.alarm.state_updated),
+            Some(old) => (
+                old.alarm.state.clone(),
+                old.alarm.state_reason.clone(),
+                old.alarm.state_updated,
+            ),
             None => (
                 AlarmState::InsufficientData,
                 Some("Unchecked: Initial alarm creation".to_string()),
@@ -883,7 +889,7 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
                     .as_ref()
                     .is_none_or(|p| a.name.as_str().starts_with(p.as_str()))
             })
-            .filter(|a| req.state.is_none_or(|s| a.state == s))
+            .filter(|a| req.state.as_ref().is_none_or(|s| a.state == *s))
             .cloned()
             .collect();
         drop(st);
@@ -1076,7 +1082,7 @@ mod tests {
             .names(vec![name.parse().unwrap()])
             .build()
             .unwrap();
-        s.describe_alarms(req).await.unwrap()[0].state
+        s.describe_alarms(req).await.unwrap()[0].state.clone()
     }
 
     fn code(e: crate::Error) -> String {
@@ -1100,7 +1106,7 @@ mod tests {
         d.timestamp = Some(t0 + Duration::from_secs(30));
         put(&s, d).await.unwrap();
         assert_eq!(state(&s, "late").await, AlarmState::Alarm);
-        assert_eq!(s.fired_actions().last().map(|f| f.1), Some(AlarmState::Alarm));
+        assert_eq!(s.fired_actions().last().map(|f| f.1.clone()), Some(AlarmState::Alarm));
         // Too late: a datum for a period outside the window changes nothing.
         tokio::time::advance(Duration::from_secs(120)).await;
         let state_now = state(&s, "late").await;
@@ -1554,7 +1560,7 @@ mod tests {
         changed.threshold = 95.0;
         s.put_metric_alarm(changed).await.unwrap();
         let a = &s.describe_alarms(Default::default()).await.unwrap()[0];
-        assert_eq!((a.state, a.threshold), (AlarmState::Alarm, 95.0));
+        assert_eq!((a.state.clone(), a.threshold), (AlarmState::Alarm, 95.0));
         assert_eq!(s.inventory().count("alarm"), 1);
         s.delete_alarms(vec!["u".parse().unwrap(), "never-existed".parse().unwrap()])
             .await

@@ -621,14 +621,14 @@ impl crate::elb::Elbv2 for SimCloud {
         )
         .parse()?;
         let mut health_check = req.health_check.clone();
-        health_check.timeout_secs = Some(health_check.effective_timeout_secs(req.protocol));
+        health_check.timeout_secs = Some(health_check.effective_timeout_secs(&req.protocol));
         let tg = TargetGroup {
             arn,
             name: req.name.clone(),
-            protocol: req.protocol,
+            protocol: req.protocol.clone(),
             port: req.port,
             vpc_id: req.vpc_id.clone(),
-            target_type: req.target_type,
+            target_type: req.target_type.clone(),
             health_check,
             load_balancer_arns: Vec::new(),
         };
@@ -825,7 +825,7 @@ impl crate::elb::Elbv2 for SimCloud {
                 id: t.id.clone(),
                 port: Some(t.port),
             },
-            state: e.0,
+            state: e.0.clone(),
             reason: e.1.map(str::to_string),
             description: e.2.map(str::to_string),
         };
@@ -904,7 +904,7 @@ impl crate::elb::Elbv2 for SimCloud {
                     .clone()
                     .unwrap_or_else(|| "ELBSecurityPolicy-2016-08".to_string()),
             ),
-            Protocol::Http => None,
+            _ => None,
         };
         if let Some(existing) = st
             .elb
@@ -942,7 +942,7 @@ impl crate::elb::Elbv2 for SimCloud {
         let listener = Listener {
             arn,
             load_balancer_arn: req.load_balancer_arn.clone(),
-            protocol: req.protocol,
+            protocol: req.protocol.clone(),
             port: req.port,
             default_target_group: req.default_target_group.clone(),
             redirect_to_https: req

@@ -127,7 +127,7 @@ pub async fn load_balancer_active(elb: &dyn Elbv2, arn: &LoadBalancerArn) -> Res
             let req = req.clone();
             async move {
                 let lbs = elb.describe_load_balancers(req).await?;
-                Ok(match lbs.first().map(|l| l.state) {
+                Ok(match lbs.first().map(|l| l.state.clone()) {
                     Some(LoadBalancerState::Active) => Check::Done(()),
                     Some(LoadBalancerState::Failed) => Check::Failed("failed to provision".into()),
                     s => Check::Pending(format!("{s:?}")),
@@ -292,7 +292,7 @@ pub async fn function_ready(lambda: &dyn Lambda, name: &FunctionName) -> Result<
         .backoff(poll(1, 5))
         .until(|| async {
             let c = lambda.get_function_configuration(name.clone(), None).await?;
-            Ok(match (c.state, c.last_update_status) {
+            Ok(match (c.state.clone(), c.last_update_status.clone()) {
                 (FunctionState::Failed, _) | (_, LastUpdateStatus::Failed) => Check::Failed(format!(
                     "{:?}/{:?}: {}",
                     c.state,

@@ -404,7 +404,7 @@ impl Validate for WebTier {
         // The whole health check as CreateTargetGroup will carry it (path, matcher, interval,
         // thresholds), by the same rules the request builder applies.
         self.health_check()
-            .validate_for("health_check.", crate::elb::Protocol::Http)?;
+            .validate_for("health_check.", &crate::elb::Protocol::Http)?;
         if self.app_port == 0 {
             return Err(Error::validation("app_port", "must be a port 1-65535 (got 0)"));
         }
@@ -2279,7 +2279,7 @@ mod tests {
             (Some(Statistic::Sum), 60, 5, Some(5))
         );
         assert_eq!(
-            (e.comparison, e.threshold, e.treat_missing_data),
+            (e.comparison.clone(), e.threshold, e.treat_missing_data.clone()),
             (
                 ComparisonOperator::GreaterThanThreshold,
                 10.0,
@@ -2289,7 +2289,7 @@ mod tests {
         let h = by("healthy-hosts");
         assert_eq!(dims(h), vec![tg_dim, lb_dim]);
         assert_eq!(
-            (h.statistic, h.comparison, h.threshold),
+            (h.statistic, h.comparison.clone(), h.threshold),
             (Some(Statistic::Minimum), ComparisonOperator::LessThanThreshold, 1.0)
         );
         let p90 = by("response-time-p90");
@@ -2306,7 +2306,7 @@ mod tests {
             ("AWS/EC2", Some(Statistic::Average), 300, 3)
         );
         assert_eq!(
-            (cpu.threshold, cpu.treat_missing_data),
+            (cpu.threshold, cpu.treat_missing_data.clone()),
             (80.0, TreatMissingData::Missing)
         );
         let ebs = by("i-0123456789abcdef0-ebs-status");

@@ -608,7 +608,7 @@ pub async fn elb_listener_lifecycle_and_target_group_in_use(b: &Backend) {
     let tier = Tier::build(b, "conf-lsn").await;
     let listener = tier.listener(b).await;
     assert_eq!(listener.load_balancer_arn, tier.lb.arn);
-    assert_eq!((listener.protocol, listener.port), (Protocol::Http, 80));
+    assert_eq!((listener.protocol.clone(), listener.port), (Protocol::Http, 80));
     assert_eq!(listener.default_target_group.as_ref(), Some(&tier.tg.arn));
     assert_eq!(listener.certificate_arn, None);
     if !b.deviates(DeviationId::ElbHttpListenerHasSslPolicy) {
