@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use aws_facade::ebs::BLOCK_SIZE;
+use aws_facade::workflows::Event;
 use aws_facade::workflows::snapshot::{self, DownloadOptions, TransferEvent, UploadOptions};
 use clap::Parser;
 
@@ -49,7 +50,13 @@ fn image(mib: usize) -> Vec<u8> {
 /// JSON line on stdout).
 fn printer(json: bool) -> snapshot::TransferProgress {
     if json {
-        return Arc::new(|e: &TransferEvent| common::json_line(e));
+        let run = std::sync::Mutex::new(None::<String>);
+        return Arc::new(move |e: &TransferEvent| {
+            if let TransferEvent::Workflow(Event::RunStarted { run: id, .. }) = e {
+                *run.lock().unwrap() = Some(id.clone());
+            }
+            common::json_line(&common::with_run(e, run.lock().unwrap().as_deref()))
+        });
     }
     let last = Mutex::new(0u64);
     Arc::new(move |e: &TransferEvent| match e {

@@ -77,6 +77,9 @@ pub mod iam;
 pub mod id;
 pub mod lambda;
 pub mod layer;
+#[cfg(feature = "progress")]
+#[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
+pub mod progress;
 pub mod rng;
 pub mod secret;
 #[cfg(feature = "sim")]

@@ -222,8 +222,31 @@ fn json_progress_is_one_object_per_line_on_stdout() {
     for line in &lines {
         let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         assert!(v["event"].is_string(), "no event tag: {line}");
+        // Every line names its run (8 hex digits), and durations are seconds.
+        let run = v["run"].as_str().unwrap_or_else(|| panic!("no run id: {line}"));
+        assert!(run.len() == 8 && run.chars().all(|c| c.is_ascii_hexdigit()), "{line}");
+        for key in ["at", "elapsed", "delay"] {
+            if let Some(d) = v.get(key) {
+                assert!(d.is_f64() || d.is_u64(), "{key} is not seconds: {line}");
+            }
+        }
     }
     assert!(lines.iter().any(|l| l.contains(r#""event":"created""#)), "{}", o.stdout);
+    // The run opens with its id and closes with its timings.
+    let first: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(first["event"], "run_started", "{}", lines[0]);
+    let finished = lines
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["event"] == "run_finished")
+        .expect("a run_finished event");
+    assert_eq!(finished["ok"], true, "{finished}");
+    let summary = &finished["summary"];
+    assert!(
+        summary["wall"].as_f64().unwrap() >= summary["critical_path"].as_f64().unwrap(),
+        "{summary}"
+    );
+    assert!(summary["steps"].as_array().is_some_and(|s| !s.is_empty()), "{summary}");
     // The human lines are not printed as well.
     assert!(!o.stderr.contains("] start "), "{}", o.stderr);
 

@@ -95,7 +95,14 @@ impl Output {
     /// A progress callback for the workflows.
     pub fn progress(self) -> Option<Progress> {
         Some(if self.json {
-            Arc::new(|e: &Event| json_line(e))
+            // Every line names its run: the id comes with the run's first event.
+            let run = std::sync::Mutex::new(None::<String>);
+            Arc::new(move |e: &Event| {
+                if let Event::RunStarted { run: id, .. } = e {
+                    *run.lock().unwrap() = Some(id.clone());
+                }
+                json_line(&with_run(e, run.lock().unwrap().as_deref()))
+            })
         } else {
             Arc::new(|e: &Event| eprintln!("{e}"))
         })
@@ -110,6 +117,15 @@ impl Output {
         }
         Ok(())
     }
+}
+
+/// `event` as JSON with a `run` field (the id of the run it belongs to), if it has none.
+pub fn with_run<T: serde::Serialize>(event: &T, run: Option<&str>) -> serde_json::Value {
+    let mut v = serde_json::to_value(event).unwrap_or(serde_json::Value::Null);
+    if let (serde_json::Value::Object(map), Some(run)) = (&mut v, run) {
+        map.entry("run").or_insert_with(|| run.into());
+    }
+    v
 }
 
 /// Prints `value` as one line of JSON on stdout.

@@ -23,4 +23,4 @@ pub mod snapshot;
 pub mod volume;
 pub mod web_tier;
 
-pub use plan::{Event, Progress, Run};
+pub use plan::{Event, PlanSummary, Progress, Run};

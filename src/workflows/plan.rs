@@ -37,10 +37,37 @@ use tokio::time::Instant;
 use crate::error::{Error, Result, WorkflowError};
 use crate::layer::{RetryEvent, RetryObserver};
 
+/// Durations serialise as seconds (a float), in every event and record of this module.
+pub(crate) fn secs<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
 /// A progress event from a workflow.
+///
+/// Every run begins with [`Event::RunStarted`] (its id and workflow) and ends with
+/// [`Event::RunFinished`] (its outcome and timings); a [`Progress`] callback belongs to one
+/// run (each workflow call takes its own), so everything in between is that run's. Durations
+/// serialise as seconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Event {
+    /// A run began.
+    RunStarted {
+        /// The run's id (8 hex digits), tagged on everything it creates.
+        run: String,
+        /// The workflow, e.g. `web tier shop apply`.
+        workflow: String,
+    },
+    /// A run ended: succeeded, or failed and rolled back.
+    RunFinished {
+        /// The run's id.
+        run: String,
+        /// Whether it succeeded.
+        ok: bool,
+        /// Its timings.
+        summary: PlanSummary,
+    },
     /// A step started (after the steps it depends on).
     StepStarted {
         /// The step.
@@ -48,6 +75,7 @@ pub enum Event {
         /// The steps it waited for.
         after: Vec<String>,
         /// Time since the workflow started.
+        #[serde(serialize_with = "secs")]
         at: Duration,
     },
     /// A step finished.
@@ -55,8 +83,10 @@ pub enum Event {
         /// The step.
         step: String,
         /// How long it took.
+        #[serde(serialize_with = "secs")]
         elapsed: Duration,
         /// Time since the workflow started.
+        #[serde(serialize_with = "secs")]
         at: Duration,
     },
     /// A step failed.
@@ -66,6 +96,7 @@ pub enum Event {
         /// The error, with its causes (see [`Error::chain`]).
         error: String,
         /// Time since the workflow started.
+        #[serde(serialize_with = "secs")]
         at: Duration,
     },
     /// A resource was created (and recorded for rollback).
@@ -106,6 +137,7 @@ pub enum Event {
         /// The attempt that failed (1 for the first).
         attempt: u32,
         /// The delay before the next attempt.
+        #[serde(serialize_with = "secs")]
         delay: Duration,
         /// The error.
         cause: String,
@@ -129,6 +161,13 @@ pub enum Event {
 impl std::fmt::Display for Event {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Event::RunStarted { run, workflow } => write!(f, "          run {run}: {workflow}"),
+            Event::RunFinished { run, ok, summary } => write!(
+                f,
+                "[{:>7.1}s] {} run {run}: {summary}",
+                summary.wall.as_secs_f64(),
+                if *ok { "done   " } else { "FAILED " }
+            ),
             Event::StepStarted { step, at, .. } => write!(f, "[{:>7.1}s] start   {step}", at.as_secs_f64()),
             Event::StepFinished { step, elapsed, at } => {
                 write!(
@@ -197,16 +236,18 @@ impl Teardown {
 /// Where a workflow sends its events.
 pub type Progress = Arc<dyn Fn(&Event) + Send + Sync>;
 
-/// One step as it ran.
-#[derive(Debug, Clone, PartialEq)]
+/// One step as it ran (durations serialise as seconds).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepRecord {
     /// The step's name.
     pub name: String,
     /// The steps it declared it depends on.
     pub after: Vec<String>,
     /// When it started, since the run began.
+    #[serde(serialize_with = "secs")]
     pub started: Duration,
     /// When it ended.
+    #[serde(serialize_with = "secs")]
     pub finished: Duration,
     /// Whether it succeeded.
     pub ok: bool,
@@ -216,6 +257,65 @@ impl StepRecord {
     /// How long it took.
     pub fn elapsed(&self) -> Duration {
         self.finished.saturating_sub(self.started)
+    }
+}
+
+/// A run's timings: what [`Event::RunFinished`] carries (durations serialise as seconds).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct PlanSummary {
+    /// Wall time from the run's start to its end (rollback included).
+    #[serde(serialize_with = "secs")]
+    pub wall: Duration,
+    /// The longest chain of declared step dependencies, weighted by each step's time: the
+    /// least the plan could take with unlimited concurrency ([`critical_path`]).
+    #[serde(serialize_with = "secs")]
+    pub critical_path: Duration,
+    /// The steps' times added up: what running them one after another would take
+    /// ([`sequential_time`]).
+    #[serde(serialize_with = "secs")]
+    pub sequential: Duration,
+    /// Every step as it ran, in the order they finished.
+    pub steps: Vec<StepRecord>,
+}
+
+impl PlanSummary {
+    /// The summary of `steps`, which took `wall` in all.
+    pub fn new(wall: Duration, steps: Vec<StepRecord>) -> Self {
+        PlanSummary {
+            wall,
+            critical_path: critical_path(&steps),
+            sequential: sequential_time(&steps),
+            steps,
+        }
+    }
+}
+
+impl std::fmt::Display for PlanSummary {
+    /// One line (`{}`), or with `{:#}` a line per step (start, duration, name), slowest
+    /// chains visible at a glance.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.1}s wall, critical path {:.1}s, sequential sum {:.1}s, {} step(s)",
+            self.wall.as_secs_f64(),
+            self.critical_path.as_secs_f64(),
+            self.sequential.as_secs_f64(),
+            self.steps.len()
+        )?;
+        if f.alternate() {
+            for st in &self.steps {
+                write!(
+                    f,
+                    "\n  {:>8.1}s +{:>7.1}s  {}{}",
+                    st.started.as_secs_f64(),
+                    st.elapsed().as_secs_f64(),
+                    st.name,
+                    if st.ok { "" } else { "  (failed)" }
+                )?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -280,7 +380,7 @@ impl Run {
     /// A run whose draws (its id, every jitter inside [`Run::scope`]) come from `seed`.
     pub fn seeded(seed: u64, workflow: impl Into<String>, progress: Option<Progress>) -> Self {
         let id = format!("{:08x}", fastrand::Rng::with_seed(seed).u32(..));
-        Run {
+        let run = Run {
             workflow: workflow.into(),
             id,
             seed,
@@ -291,7 +391,25 @@ impl Run {
             sweep: Mutex::new(None),
             failed_step: Mutex::new(None),
             done: AtomicBool::new(false),
-        }
+        };
+        run.emit(Event::RunStarted {
+            run: run.id.clone(),
+            workflow: run.workflow.clone(),
+        });
+        run
+    }
+
+    /// The run's timings so far.
+    pub fn summary(&self) -> PlanSummary {
+        PlanSummary::new(self.elapsed(), self.steps())
+    }
+
+    fn finished(&self, ok: bool) {
+        self.emit(Event::RunFinished {
+            run: self.id.clone(),
+            ok,
+            summary: self.summary(),
+        });
     }
 
     /// The run's id (8 hex digits), tagged on everything it creates.
@@ -537,6 +655,7 @@ impl Run {
     pub async fn fail(&self, cause: Error) -> Error {
         self.done.store(true, Ordering::SeqCst);
         let (cleaned_up, left_behind) = self.rollback().await;
+        self.finished(false);
         let step = self
             .failed_step
             .lock()
@@ -554,7 +673,9 @@ impl Run {
 
     /// Forgets the ledger (the workflow succeeded: what it created is now the user's).
     pub fn commit(&self) {
-        self.done.store(true, Ordering::SeqCst);
+        if !self.done.swap(true, Ordering::SeqCst) {
+            self.finished(true);
+        }
         self.ledger.lock().unwrap().clear();
         self.sweep.lock().unwrap().take();
     }
@@ -567,6 +688,8 @@ impl Drop for Run {
         if self.done.load(Ordering::SeqCst) {
             return;
         }
+        // Cancelled, or ended with an error outside `execute`: it did not succeed.
+        self.finished(false);
         let has_work = !self.ledger.lock().unwrap().is_empty() || self.sweep.lock().unwrap().is_some();
         if !has_work {
             return;
