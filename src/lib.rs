@@ -77,6 +77,7 @@ pub mod iam;
 pub mod id;
 pub mod lambda;
 pub mod layer;
+pub mod page;
 #[cfg(feature = "progress")]
 #[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
 pub mod progress;

@@ -438,7 +438,7 @@ async fn block_page(ebs: &dyn Ebs, id: &SnapshotId, next_token: Option<String>) 
 }
 
 /// The blocks of `first` (a page already fetched), then of every following page, fetched one
-/// page at a time as the stream is consumed.
+/// page at a time as the stream is consumed (the crate's one guarded walk, [`crate::page`]).
 fn blocks_from<'a>(ebs: &'a dyn Ebs, id: SnapshotId, first: BlockPage) -> BoxStream<'a, Result<Block>> {
     let next = first.next_token.filter(|t| !t.is_empty());
     let mut head = first.blocks;
@@ -447,18 +447,13 @@ fn blocks_from<'a>(ebs: &'a dyn Ebs, id: SnapshotId, first: BlockPage) -> BoxStr
         // moto 5.2.5 lists in write order).
         head.sort_by_key(|b| b.index);
     }
-    let head = futures::stream::iter(head.into_iter().map(Ok));
-    let tail = futures::stream::try_unfold(next, move |token| {
+    crate::page::paginate_after(Service::Ebs, head, next, move |token| {
         let id = id.clone();
         async move {
-            let Some(token) = token else { return Ok(None) };
-            let page = block_page(ebs, &id, Some(token)).await?;
-            let next = page.next_token.filter(|t| !t.is_empty());
-            Ok(Some((futures::stream::iter(page.blocks.into_iter().map(Ok)), next)))
+            let page = block_page(ebs, &id, token).await?;
+            Ok((page.blocks, page.next_token))
         }
     })
-    .try_flatten();
-    head.chain(tail).boxed()
 }
 
 /// Reads one block and checks its checksum; a corrupt block is read again under `retry`, then
