@@ -46,6 +46,9 @@
 #[cfg(feature = "ebs")]
 pub mod sdk;
 
+mod ext;
+pub use ext::EbsExt;
+
 use std::time::SystemTime;
 
 use base64::Engine as _;
