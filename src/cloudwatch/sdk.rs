@@ -212,19 +212,18 @@ impl super::CloudWatch for SdkCloudWatch {
             .collect();
         // Results of one query id may span pages: merge them, in the order ids first appear.
         let mut results: Vec<MetricDataResult> = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .client
-                .get_metric_data()
-                .set_metric_data_queries(Some(queries.clone()))
-                .start_time(to_date_time(req.start))
-                .end_time(to_date_time(req.end))
-                .scan_by(cw::ScanBy::TimestampAscending)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(sdk_err(SVC))?;
+        // The SDK's paginator (it stops on a repeated token).
+        let mut pages = self
+            .client
+            .get_metric_data()
+            .set_metric_data_queries(Some(queries.clone()))
+            .start_time(to_date_time(req.start))
+            .end_time(to_date_time(req.end))
+            .scan_by(cw::ScanBy::TimestampAscending)
+            .into_paginator()
+            .send();
+        while let Some(out) = pages.next().await {
+            let out = out.map_err(sdk_err(SVC))?;
             for r in out.metric_data_results() {
                 let id = r.id().ok_or_else(|| malformed("MetricDataResult.Id"))?.to_string();
                 let timestamps = r
@@ -251,10 +250,6 @@ impl super::CloudWatch for SdkCloudWatch {
                     }),
                 }
             }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
-            }
         }
         Ok(results)
     }
@@ -272,18 +267,17 @@ impl super::CloudWatch for SdkCloudWatch {
             })
             .collect();
         let mut all = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .client
-                .list_metrics()
-                .set_namespace(req.namespace.clone())
-                .set_metric_name(req.metric_name.clone())
-                .set_dimensions((!filters.is_empty()).then(|| filters.clone()))
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(sdk_err(SVC))?;
+        // The SDK's paginator (it stops on a repeated token).
+        let mut pages = self
+            .client
+            .list_metrics()
+            .set_namespace(req.namespace.clone())
+            .set_metric_name(req.metric_name.clone())
+            .set_dimensions((!filters.is_empty()).then(|| filters.clone()))
+            .into_paginator()
+            .send();
+        while let Some(out) = pages.next().await {
+            let out = out.map_err(sdk_err(SVC))?;
             for m in out.metrics() {
                 all.push(Metric {
                     namespace: m.namespace().ok_or_else(|| malformed("Metric.Namespace"))?.to_string(),
@@ -293,10 +287,6 @@ impl super::CloudWatch for SdkCloudWatch {
                         .to_string(),
                     dimensions: dims_from_sdk(m.dimensions()),
                 });
-            }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
             }
         }
         Ok(all)

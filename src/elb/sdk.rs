@@ -214,26 +214,21 @@ impl SdkElbv2 {
         arns: Option<Vec<String>>,
         names: Option<Vec<String>>,
     ) -> Result<Vec<LoadBalancer>> {
+        // The SDK's paginator (it stops on a repeated marker).
+        let mut pages = self
+            .client
+            .describe_load_balancers()
+            .set_load_balancer_arns(arns)
+            .set_names(names)
+            .into_paginator()
+            .send();
         let mut out = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let resp = self
-                .client
-                .describe_load_balancers()
-                .set_load_balancer_arns(arns.clone())
-                .set_names(names.clone())
-                .set_marker(marker.take())
-                .send()
-                .await
-                .map_err(sdk_err(SVC))?;
-            for lb in resp.load_balancers() {
+        while let Some(resp) = pages.next().await {
+            for lb in resp.map_err(sdk_err(SVC))?.load_balancers() {
                 out.extend(lb_from(lb)?);
             }
-            match resp.next_marker() {
-                Some(m) if !m.is_empty() => marker = Some(m.to_string()),
-                _ => return Ok(out),
-            }
         }
+        Ok(out)
     }
 }
 
@@ -327,27 +322,21 @@ impl super::Elbv2 for SdkElbv2 {
         req.validate()?;
         let arns = (!req.arns.is_empty()).then(|| req.arns.iter().map(|a| a.to_string()).collect::<Vec<_>>());
         let names = (!req.names.is_empty()).then(|| req.names.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        let mut pages = self
+            .client
+            .describe_target_groups()
+            .set_target_group_arns(arns)
+            .set_names(names)
+            .set_load_balancer_arn(req.load_balancer_arn.as_ref().map(|a| a.to_string()))
+            .into_paginator()
+            .send();
         let mut out = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let resp = self
-                .client
-                .describe_target_groups()
-                .set_target_group_arns(arns.clone())
-                .set_names(names.clone())
-                .set_load_balancer_arn(req.load_balancer_arn.as_ref().map(|a| a.to_string()))
-                .set_marker(marker.take())
-                .send()
-                .await
-                .map_err(sdk_err(SVC))?;
-            for tg in resp.target_groups() {
+        while let Some(resp) = pages.next().await {
+            for tg in resp.map_err(sdk_err(SVC))?.target_groups() {
                 out.extend(tg_from(tg)?);
             }
-            match resp.next_marker() {
-                Some(m) if !m.is_empty() => marker = Some(m.to_string()),
-                _ => return Ok(out),
-            }
         }
+        Ok(out)
     }
 
     async fn delete_target_group(&self, arn: TargetGroupArn) -> Result<()> {
@@ -522,25 +511,19 @@ impl super::Elbv2 for SdkElbv2 {
     }
 
     async fn describe_listeners(&self, arn: LoadBalancerArn) -> Result<Vec<Listener>> {
+        let mut pages = self
+            .client
+            .describe_listeners()
+            .load_balancer_arn(arn.as_str())
+            .into_paginator()
+            .send();
         let mut out = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let resp = self
-                .client
-                .describe_listeners()
-                .load_balancer_arn(arn.as_str())
-                .set_marker(marker.take())
-                .send()
-                .await
-                .map_err(sdk_err(SVC))?;
-            for l in resp.listeners() {
+        while let Some(resp) = pages.next().await {
+            for l in resp.map_err(sdk_err(SVC))?.listeners() {
                 out.push(listener_from(l)?);
             }
-            match resp.next_marker() {
-                Some(m) if !m.is_empty() => marker = Some(m.to_string()),
-                _ => return Ok(out),
-            }
         }
+        Ok(out)
     }
 
     async fn delete_listener(&self, arn: ListenerArn) -> Result<()> {
