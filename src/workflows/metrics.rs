@@ -28,16 +28,17 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
 use crate::cloudwatch::{
-    CloudWatch, Dimension, GetMetricDataRequest, MAX_METRIC_DATA_PER_REQUEST, MAX_METRIC_DATA_QUERIES,
-    MAX_PUT_METRIC_DATA_BYTES, MAX_VALUES_PER_DATUM, Metric, MetricDataQuery, MetricDataResult, MetricDatum,
-    MetricStat, PutMetricDataRequest, Unit,
+    CloudWatch, Dimension, GetMetricDataRequest, MAX_DIMENSIONS, MAX_METRIC_DATA_PER_REQUEST, MAX_METRIC_DATA_QUERIES,
+    MAX_METRIC_NAME_CHARS, MAX_PUT_METRIC_DATA_BYTES, MAX_VALUES_PER_DATUM, Metric, MetricDataQuery, MetricDataResult,
+    MetricDatum, MetricStat, PutMetricDataRequest, Unit,
 };
 use crate::error::{Error, Result};
 
@@ -141,27 +142,153 @@ struct SeriesKey {
     bucket: u64,
 }
 
+impl SeriesKey {
+    /// Whether this is the series of a datapoint given by borrowed parts (`dims` sorted).
+    fn is(&self, metric: &str, dims: &[(&str, &str)], unit: Unit, bucket: u64) -> bool {
+        self.bucket == bucket
+            && self.unit == unit
+            && self.metric == metric
+            && self.dimensions.len() == dims.len()
+            && self
+                .dimensions
+                .iter()
+                .zip(dims)
+                .all(|(d, (n, v))| d.name == *n && d.value == *v)
+    }
+}
+
+/// The hash of a series given by borrowed parts (`dims` sorted): the buffer finds a series
+/// already seen without building its key.
+fn series_hash(metric: &str, dims: &[(&str, &str)], unit: Unit, bucket: u64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = FastHasher::default();
+    h.write(metric.as_bytes());
+    h.write_u8(0xff);
+    for (n, v) in dims {
+        h.write(n.as_bytes());
+        h.write_u8(0xff);
+        h.write(v.as_bytes());
+        h.write_u8(0xff);
+    }
+    unit.hash(&mut h);
+    h.write_u64(bucket);
+    h.finish()
+}
+
+/// A small, fast, non-cryptographic hasher (FxHash's word mixing with a 64-bit finaliser, so
+/// that the low bits the hash table uses depend on every input bit: float values that are
+/// whole numbers have many trailing zero bits). Buffer keys are the caller's own metric names,
+/// so flooding resistance is not needed.
+#[derive(Default, Clone, Copy)]
+struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.write_u64(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.write_u64(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_isize(&mut self, i: isize) {
+        self.write_u64(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        // murmur3's fmix64.
+        let mut k = self.0;
+        k ^= k >> 33;
+        k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        k ^= k >> 33;
+        k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        k ^ (k >> 33)
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// One buffered series: its key and its values (f64 bits → count).
+#[derive(Debug)]
+struct Entry {
+    key: SeriesKey,
+    values: FastMap<u64, f64>,
+    /// The next entry whose hash is the same (a collision chain; almost always `None`).
+    next: Option<usize>,
+}
+
 #[derive(Debug, Default)]
 struct Buffer {
-    /// Per series: value (as ordered bits) → count.
-    series: BTreeMap<SeriesKey, BTreeMap<OrderedF64, f64>>,
+    /// Series hash → the first entry with that hash.
+    index: FastMap<u64, usize>,
+    entries: Vec<Entry>,
     /// Items of a failed flush, sent first next time.
     unsent: Vec<MetricDatum>,
     datapoints: usize,
 }
 
-/// An f64 with a total order (values are finite: checked on record).
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct OrderedF64(f64);
-impl Eq for OrderedF64 {}
-impl PartialOrd for OrderedF64 {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+impl Buffer {
+    /// Counts one datapoint; allocates only for a series not seen before.
+    fn add(&mut self, metric: &str, dims: &[(&str, &str)], unit: Unit, bucket: u64, value: f64) {
+        self.add_hashed(
+            series_hash(metric, dims, unit, bucket),
+            metric,
+            dims,
+            unit,
+            bucket,
+            value,
+        );
     }
-}
-impl Ord for OrderedF64 {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
+
+    fn add_hashed(&mut self, hash: u64, metric: &str, dims: &[(&str, &str)], unit: Unit, bucket: u64, value: f64) {
+        let mut at = self.index.get(&hash).copied();
+        let mut last = None;
+        while let Some(i) = at {
+            if self.entries[i].key.is(metric, dims, unit, bucket) {
+                break;
+            }
+            last = Some(i);
+            at = self.entries[i].next;
+        }
+        let i = match at {
+            Some(i) => i,
+            None => {
+                let i = self.entries.len();
+                self.entries.push(Entry {
+                    key: SeriesKey {
+                        metric: metric.to_string(),
+                        dimensions: dims.iter().map(|(n, v)| Dimension::new(*n, *v)).collect(),
+                        unit,
+                        bucket,
+                    },
+                    values: FastMap::default(),
+                    next: None,
+                });
+                match last {
+                    Some(l) => self.entries[l].next = Some(i),
+                    None => {
+                        self.index.insert(hash, i);
+                    }
+                }
+                i
+            }
+        };
+        // Values are finite (checked on record); their bits order -0.0 and 0.0 apart, as
+        // `total_cmp` does.
+        *self.entries[i].values.entry(value.to_bits()).or_insert(0.0) += 1.0;
+        self.datapoints += 1;
     }
 }
 
@@ -234,28 +361,38 @@ impl MetricsPublisher {
         unit: Unit,
         at: SystemTime,
     ) -> Result<bool> {
-        let mut dims: Vec<Dimension> = dimensions.iter().map(|(n, v)| Dimension::new(*n, *v)).collect();
-        dims.sort();
-        // Validate name, dimensions and value with PutMetricData's own rules.
-        probe_request(
-            &self.namespace,
-            MetricDatum::builder()
-                .metric_name(metric)
-                .dimensions(dims.clone())
-                .value(value)
-                .unit(unit)
-                .build(),
-        )?;
+        // The dimensions in their canonical (sorted) order, on the stack.
+        let mut sorted: [(&str, &str); MAX_DIMENSIONS] = [("", ""); MAX_DIMENSIONS];
+        let n = dimensions.len().min(MAX_DIMENSIONS);
+        let dims = &mut sorted[..n];
+        dims.copy_from_slice(&dimensions[..n]);
+        if !dims.is_sorted() {
+            dims.sort_unstable();
+        }
+        let surely_valid = dimensions.len() <= MAX_DIMENSIONS
+            && fast_valid(metric, dims, value)
+            && dims.windows(2).all(|w| w[0].0 != w[1].0);
+        if !surely_valid {
+            // Something may be wrong: PutMetricData's own rules name the field path and the
+            // rule (the quick checks only accept what those rules accept, so the error and its
+            // field are the same as before).
+            let mut all: Vec<Dimension> = dimensions.iter().map(|(n, v)| Dimension::new(*n, *v)).collect();
+            all.sort();
+            probe_request(
+                &self.namespace,
+                MetricDatum::builder()
+                    .metric_name(metric)
+                    .dimensions(all)
+                    .value(value)
+                    .unit(unit)
+                    .build(),
+            )?;
+        }
+        let dims = &*dims;
         let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let key = SeriesKey {
-            metric: metric.to_string(),
-            dimensions: dims,
-            unit,
-            bucket: secs - secs % self.config.resolution_secs,
-        };
+        let bucket = secs - secs % self.config.resolution_secs;
         let mut b = self.buffer.lock().unwrap();
-        *b.series.entry(key).or_default().entry(OrderedF64(value)).or_insert(0.0) += 1.0;
-        b.datapoints += 1;
+        b.add(metric, dims, unit, bucket, value);
         Ok(b.datapoints >= self.config.max_buffered)
     }
 
@@ -340,13 +477,18 @@ impl MetricsPublisher {
     /// each (more values: more items).
     fn drain(&self) -> Vec<MetricDatum> {
         let mut b = self.buffer.lock().unwrap();
-        let series = std::mem::take(&mut b.series);
+        let mut entries = std::mem::take(&mut b.entries);
+        b.index.clear();
         b.datapoints = 0;
         let mut out = std::mem::take(&mut b.unsent);
         drop(b);
-        for (key, values) in series {
+        // Series in key order and values ascending, as before (requests are deterministic).
+        entries.sort_unstable_by(|x, y| x.key.cmp(&y.key));
+        for e in entries {
+            let key = e.key;
             let at = UNIX_EPOCH + Duration::from_secs(key.bucket);
-            let pairs: Vec<(f64, f64)> = values.into_iter().map(|(v, c)| (v.0, c)).collect();
+            let mut pairs: Vec<(f64, f64)> = e.values.into_iter().map(|(v, c)| (f64::from_bits(v), c)).collect();
+            pairs.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
             for chunk in pairs.chunks(MAX_VALUES_PER_DATUM) {
                 let datum = MetricDatum::builder()
                     .metric_name(key.metric.clone())
@@ -552,6 +694,21 @@ pub async fn summary(
         .collect())
 }
 
+/// Whether a datapoint surely passes PutMetricData's rules for a datum (a name of 1-255
+/// characters, valid dimension names and values, a finite value), checked without building a
+/// request or any field path. `false` means "maybe not": the caller then runs the full rules.
+/// Repeated dimension names and the number of dimensions are checked by the caller.
+fn fast_valid(metric: &str, dimensions: &[(&str, &str)], value: f64) -> bool {
+    // Lengths are in characters; a byte length within the limit is a character length within it.
+    let name_ok = |s: &str, max: usize| !s.is_empty() && (s.len() <= max || s.chars().count() <= max);
+    value.is_finite()
+        && name_ok(metric, MAX_METRIC_NAME_CHARS)
+        && dimensions.iter().all(|(n, v)| {
+            crate::cloudwatch::check_dimension_name("", n).is_ok()
+                && crate::cloudwatch::check_dimension_value("", v).is_ok()
+        })
+}
+
 fn datum_points(d: &MetricDatum) -> u64 {
     if d.values.is_empty() {
         1
@@ -607,5 +764,90 @@ mod tests {
             "{e}"
         );
         assert_eq!(p.pending(), 0);
+    }
+
+    /// The quick checks of `record` fall back to PutMetricData's rules, which name the field
+    /// path (indices of the sorted dimensions) and the rule, exactly as before.
+    #[test]
+    fn invalid_datum_names_the_field_path() {
+        let cloud = crate::Cloud::sim();
+        let p = MetricsPublisher::new(cloud.cloudwatch, "App").unwrap();
+        let field = |r: Result<bool>| match r.unwrap_err() {
+            Error::Validation { field, rule } => (field, rule),
+            e => panic!("{e}"),
+        };
+        let (f, rule) = field(p.record("M", &[("b", "x"), ("a", "")], 1.0, Unit::Count));
+        assert_eq!(f, "dimensions[0].value");
+        assert!(rule.contains("1 to 1024"), "{rule}");
+        let (f, _) = field(p.record("M", &[("z", "x"), (":a", "y")], 1.0, Unit::Count));
+        assert_eq!(f, "dimensions[0].name");
+        let (f, rule) = field(p.record("M", &[("a", "x"), ("a", "y")], 1.0, Unit::Count));
+        assert_eq!(f, "dimensions");
+        assert!(rule.contains("twice"), "{rule}");
+        let many: Vec<(String, String)> = (0..31).map(|i| (format!("d{i}"), "v".to_string())).collect();
+        let many: Vec<(&str, &str)> = many.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let (f, rule) = field(p.record("M", &many, 1.0, Unit::Count));
+        assert_eq!(f, "dimensions");
+        assert!(rule.contains("at most 30"), "{rule}");
+        let (f, _) = field(p.record(&"é".repeat(256), &[], 1.0, Unit::Count));
+        assert_eq!(f, "metric_name");
+        let (f, _) = field(p.record("M", &[], f64::INFINITY, Unit::Count));
+        assert_eq!(f, "value");
+        // 255 two-byte characters are within the limit (characters, not bytes, count).
+        assert!(!p.record(&"é".repeat(255), &[], 1.0, Unit::Count).unwrap());
+        assert_eq!(p.pending(), 1);
+    }
+
+    /// A series already seen is found whatever the order of its dimensions; values fold into
+    /// counts, `-0.0` and `0.0` stay apart, and items come out in key order.
+    #[tokio::test]
+    async fn series_fold_and_drain_in_order() {
+        let cloud = crate::Cloud::sim();
+        let p = MetricsPublisher::new(cloud.cloudwatch, "App").unwrap();
+        let at = UNIX_EPOCH + Duration::from_secs(600);
+        for (dims, v) in [
+            (&[("b", "2"), ("a", "1")][..], 3.0),
+            (&[("a", "1"), ("b", "2")][..], 3.0),
+            (&[("a", "1"), ("b", "2")][..], 1.0),
+            (&[("a", "0")][..], 0.0),
+            (&[("a", "0")][..], -0.0),
+        ] {
+            p.record_at("M", dims, v, Unit::Count, at).unwrap();
+        }
+        let items = p.drain();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].dimensions, vec![Dimension::new("a", "0")]);
+        assert_eq!(items[0].values.len(), 2);
+        assert!(items[0].values[0].is_sign_negative());
+        assert_eq!(
+            items[1].dimensions,
+            vec![Dimension::new("a", "1"), Dimension::new("b", "2")]
+        );
+        assert_eq!(
+            (items[1].values.clone(), items[1].counts.clone()),
+            (vec![1.0, 3.0], vec![1.0, 2.0])
+        );
+        assert_eq!(p.pending(), 0);
+    }
+
+    #[test]
+    fn colliding_hashes_chain() {
+        let mut b = Buffer::default();
+        // Three series under one hash: the chain keeps them apart and finds each again.
+        for _ in 0..2 {
+            for m in ["A", "B", "C"] {
+                b.add_hashed(7, m, &[("d", m)], Unit::Count, 0, 1.0);
+            }
+        }
+        assert_eq!(b.index.len(), 1);
+        assert_eq!(b.entries.len(), 3);
+        for (i, m) in ["A", "B", "C"].into_iter().enumerate() {
+            assert!(b.entries[i].key.is(m, &[("d", m)], Unit::Count, 0));
+            assert_eq!(b.entries[i].values[&1.0f64.to_bits()], 2.0);
+        }
+        assert_eq!(
+            (b.entries[0].next, b.entries[1].next, b.entries[2].next),
+            (Some(1), Some(2), None)
+        );
     }
 }
