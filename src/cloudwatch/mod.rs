@@ -54,6 +54,28 @@ use crate::validate::{self, Validate};
 
 service_trait! {
     /// Amazon CloudWatch operations used by the workflows. Every describe/list returns all pages.
+    ///
+    /// Outputs have builders (defaults for what a fake rarely cares about), so a mock
+    /// (`MockCloudWatch`, feature `mock`) answers in a line:
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// use aws_facade::cloudwatch::{AlarmState, CloudWatch, ComparisonOperator, MetricAlarm, MockCloudWatch};
+    ///
+    /// let mut cw = MockCloudWatch::new();
+    /// cw.expect_describe_alarms().returning(|_| {
+    ///     let alarm = MetricAlarm::builder()
+    ///         .name("cpu-high".parse()?)
+    ///         .comparison(ComparisonOperator::GreaterThanThreshold)
+    ///         .threshold(80.0)
+    ///         .state(AlarmState::Alarm)
+    ///         .build();
+    ///     Ok(vec![alarm])
+    /// });
+    /// let alarms = futures::executor::block_on(cw.describe_alarms(Default::default())).unwrap();
+    /// assert_eq!((alarms[0].state.clone(), alarms[0].evaluation_periods), (AlarmState::Alarm, 1));
+    /// # }
+    /// ```
     pub trait CloudWatch (Service::CloudWatch, CLOUDWATCH_OPERATIONS, CLOUDWATCH_IAM_ACTIONS) {
         /// Publishes metric data points (custom namespaces only).
         fn put_metric_data(req: PutMetricDataRequest) -> () = "PutMetricData" => "cloudwatch:PutMetricData";
@@ -817,7 +839,9 @@ impl Validate for GetMetricStatisticsRequest {
 }
 
 /// The statistics of one period.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct Datapoint {
     /// The start of the period.
     pub timestamp: SystemTime,
@@ -832,6 +856,7 @@ pub struct Datapoint {
     /// The maximum (if requested).
     pub maximum: Option<f64>,
     /// The requested percentiles that could be computed (`p90` → value).
+    #[builder(default)]
     pub extended: BTreeMap<String, f64>,
     /// The unit of the data.
     pub unit: Option<Unit>,
@@ -937,17 +962,22 @@ crate::macros::open_enum! {
 }
 
 /// The result of one GetMetricData query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct MetricDataResult {
     /// The query id.
     pub id: String,
     /// The label.
     pub label: Option<String>,
     /// Period start times, ascending.
+    #[builder(default)]
     pub timestamps: Vec<SystemTime>,
     /// The value of each period, in the order of `timestamps`.
+    #[builder(default)]
     pub values: Vec<f64>,
     /// Whether the result is complete.
+    #[builder(default = MetricDataStatus::Complete)]
     pub status: MetricDataStatus,
 }
 
@@ -1226,27 +1256,35 @@ impl Validate for PutMetricAlarmRequest {
 
 /// A metric alarm as DescribeAlarms reports it. (Tags are not part of DescribeAlarms's
 /// answer, so they are not here: [`CloudWatch::list_tags_for_resource`] reads them by `arn`.)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct MetricAlarm {
     /// The name.
     pub name: AlarmName,
     /// The ARN.
+    #[builder(default)]
     pub arn: String,
     /// The description.
     pub description: Option<String>,
     /// The metric's namespace.
+    #[builder(default)]
     pub namespace: String,
     /// The metric name.
+    #[builder(default)]
     pub metric_name: String,
     /// The metric's dimensions.
+    #[builder(default)]
     pub dimensions: Vec<Dimension>,
     /// The statistic.
     pub statistic: Option<Statistic>,
     /// The percentile, for alarms on one.
     pub extended_statistic: Option<String>,
     /// The period in seconds.
+    #[builder(default = 60)]
     pub period_secs: u32,
     /// N.
+    #[builder(default = 1)]
     pub evaluation_periods: u32,
     /// M (`None`: N).
     pub datapoints_to_alarm: Option<u32>,
@@ -1255,18 +1293,24 @@ pub struct MetricAlarm {
     /// The comparison.
     pub comparison: ComparisonOperator,
     /// How missing data is treated.
+    #[builder(default)]
     pub treat_missing_data: TreatMissingData,
     /// Actions on entering `ALARM`.
+    #[builder(default)]
     pub alarm_actions: Vec<Arn>,
     /// Actions on entering `OK`.
+    #[builder(default)]
     pub ok_actions: Vec<Arn>,
     /// Actions on entering `INSUFFICIENT_DATA`.
+    #[builder(default)]
     pub insufficient_data_actions: Vec<Arn>,
     /// Whether actions run.
+    #[builder(default = true)]
     pub actions_enabled: bool,
     /// The unit filter.
     pub unit: Option<Unit>,
     /// The current state.
+    #[builder(default = AlarmState::InsufficientData)]
     pub state: AlarmState,
     /// Why it is in that state.
     pub state_reason: Option<String>,
@@ -1411,13 +1455,17 @@ impl Validate for PutDashboardRequest {
 }
 
 /// A dashboard.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct Dashboard {
     /// The name.
     pub name: String,
     /// The ARN.
+    #[builder(default)]
     pub arn: String,
     /// The JSON body.
+    #[builder(default)]
     pub body: String,
 }
 

@@ -41,6 +41,33 @@ use crate::validate::{self, Validate};
 service_trait! {
     /// Elastic Load Balancing v2 operations for Application Load Balancers. Every describe
     /// returns all pages.
+    ///
+    /// Outputs have builders (defaults for what a fake rarely cares about), so a mock
+    /// (`MockElbv2`, feature `mock`) answers in a line:
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// use aws_facade::elb::{Elbv2, LoadBalancer, LoadBalancerState, MockElbv2, TargetHealth, TargetHealthState, Target};
+    ///
+    /// let mut elb = MockElbv2::new();
+    /// elb.expect_describe_target_health().returning(|_, _| {
+    ///     let target = Target::instance("i-0123456789abcdef0".parse()?);
+    ///     Ok(vec![TargetHealth::builder().target(target).state(TargetHealthState::Healthy).build()])
+    /// });
+    /// elb.expect_describe_load_balancers().returning(|_| {
+    ///     Ok(vec![LoadBalancer::builder()
+    ///         .arn("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/0123456789abcdef".parse()?)
+    ///         .name("web".parse()?)
+    ///         .vpc_id("vpc-0123456789abcdef0".parse()?)
+    ///         .build()])
+    /// });
+    /// let tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef".parse().unwrap();
+    /// let health = futures::executor::block_on(elb.describe_target_health(tg, vec![])).unwrap();
+    /// assert_eq!(health[0].state, TargetHealthState::Healthy);
+    /// let lbs = futures::executor::block_on(elb.describe_load_balancers(Default::default())).unwrap();
+    /// assert_eq!(lbs[0].state, LoadBalancerState::Active);
+    /// # }
+    /// ```
     pub trait Elbv2 (Service::Elbv2, ELBV2_OPERATIONS, ELBV2_IAM_ACTIONS) {
         /// Creates an Application Load Balancer (idempotent: the same name with the same
         /// settings returns the existing one; other settings answer `DuplicateLoadBalancerName`).
@@ -265,7 +292,9 @@ crate::macros::open_enum! {
 // Load balancers
 
 /// A subnet a load balancer has a node in, and its zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct LoadBalancerZone {
     /// The Availability Zone.
     pub zone: AvailabilityZone,
@@ -274,25 +303,33 @@ pub struct LoadBalancerZone {
 }
 
 /// An Application Load Balancer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct LoadBalancer {
     /// Its ARN.
     pub arn: LoadBalancerArn,
     /// Its name.
     pub name: LoadBalancerName,
     /// Its public DNS name.
+    #[builder(default)]
     pub dns_name: String,
     /// Internet-facing or internal.
+    #[builder(default)]
     pub scheme: Scheme,
     /// Its state.
+    #[builder(default = LoadBalancerState::Active)]
     pub state: LoadBalancerState,
     /// Its VPC.
     pub vpc_id: VpcId,
     /// Its zones and subnets.
+    #[builder(default)]
     pub availability_zones: Vec<LoadBalancerZone>,
     /// Its security groups.
+    #[builder(default)]
     pub security_groups: Vec<SecurityGroupId>,
     /// The IP address types it serves.
+    #[builder(default)]
     pub ip_address_type: IpAddressType,
     /// When it was created.
     pub created: Option<SystemTime>,
@@ -565,23 +602,30 @@ fn validate_matcher(field: &str, m: &str) -> Result<()> {
 }
 
 /// A target group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct TargetGroup {
     /// Its ARN.
     pub arn: TargetGroupArn,
     /// Its name.
     pub name: TargetGroupName,
     /// The protocol to its targets.
+    #[builder(default)]
     pub protocol: Protocol,
     /// The port its targets receive traffic on (unless registered with another).
+    #[builder(default = 80)]
     pub port: u16,
     /// Its VPC.
     pub vpc_id: VpcId,
     /// How targets are registered.
+    #[builder(default)]
     pub target_type: TargetType,
     /// Its health check.
+    #[builder(default)]
     pub health_check: HealthCheck,
     /// The load balancers that route to it.
+    #[builder(default)]
     pub load_balancer_arns: Vec<LoadBalancerArn>,
 }
 
@@ -697,7 +741,9 @@ pub fn validate_targets(targets: &[Target]) -> Result<()> {
 }
 
 /// A target's health.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct TargetHealth {
     /// The target (with the port in use).
     pub target: Target,
@@ -714,15 +760,19 @@ pub struct TargetHealth {
 // Listeners
 
 /// A listener.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct Listener {
     /// Its ARN.
     pub arn: ListenerArn,
     /// Its load balancer.
     pub load_balancer_arn: LoadBalancerArn,
     /// HTTP or HTTPS.
+    #[builder(default)]
     pub protocol: Protocol,
     /// The port it listens on.
+    #[builder(default = 80)]
     pub port: u16,
     /// The target group its default action forwards to (`None` if the default action is not
     /// a forward).
@@ -815,11 +865,14 @@ impl Validate for CreateListenerRequest {
 // Tags
 
 /// The tags of one resource.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct ResourceTags {
     /// The resource's ARN.
     pub arn: String,
     /// Its tags.
+    #[builder(default)]
     pub tags: Tags,
 }
 

@@ -55,6 +55,29 @@ use crate::validate::{self, Validate};
 
 service_trait! {
     /// AWS Lambda operations used by the workflows. Every list returns all pages.
+    ///
+    /// Outputs have builders (defaults for what a fake rarely cares about), so a mock
+    /// (`MockLambda`, feature `mock`) answers in a line:
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// use aws_facade::lambda::{FunctionConfiguration, InvokeOutput, InvokeRequest, Lambda, MockLambda};
+    ///
+    /// let mut lambda = MockLambda::new();
+    /// lambda.expect_get_function_configuration().returning(|name, _| {
+    ///     let arn = format!("arn:aws:lambda:us-east-1:123456789012:function:{name}").parse()?;
+    ///     let role = "arn:aws:iam::123456789012:role/fn".parse()?;
+    ///     Ok(FunctionConfiguration::builder().name(name).arn(arn).role(role).build())
+    /// });
+    /// lambda.expect_invoke().returning(|_| Ok(InvokeOutput::builder().payload(&b"{}"[..]).build()));
+    ///
+    /// let c = futures::executor::block_on(lambda.get_function_configuration("api".parse().unwrap(), None)).unwrap();
+    /// assert!(c.is_ready(), "Active and Successful by default");
+    /// let req = InvokeRequest::builder().function("api".parse().unwrap()).build().unwrap();
+    /// let out = futures::executor::block_on(lambda.invoke(req)).unwrap();
+    /// assert_eq!((out.status_code, &out.payload[..]), (200, &b"{}"[..]));
+    /// # }
+    /// ```
     pub trait Lambda (Service::Lambda, LAMBDA_OPERATIONS, LAMBDA_IAM_ACTIONS) {
         /// Creates a function from a zip package; it is `Pending` until it becomes `Active`.
         fn create_function(req: CreateFunctionRequest) -> FunctionConfiguration = "CreateFunction" => "lambda:CreateFunction";
@@ -468,39 +491,52 @@ crate::macros::open_enum! {
 }
 
 /// The configuration of a function version (`$LATEST` or a published number).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct FunctionConfiguration {
     /// The function name.
     pub name: FunctionName,
     /// The function ARN (qualified with the version for published versions).
     pub arn: Arn,
     /// The runtime identifier, such as `provided.al2023`.
+    #[builder(default)]
     pub runtime: String,
     /// The execution role.
     pub role: Arn,
     /// The handler (absent for OS-only runtimes).
     pub handler: Option<String>,
     /// The base64 SHA-256 digest of the zip package, as AWS reports it.
+    #[builder(default)]
     pub code_sha256: String,
     /// The zip package size in bytes.
+    #[builder(default)]
     pub code_size: u64,
     /// The description.
+    #[builder(default)]
     pub description: String,
     /// The timeout in seconds.
+    #[builder(default = 3)]
     pub timeout_secs: u32,
     /// The memory in MB.
+    #[builder(default = 128)]
     pub memory_mb: u32,
     /// The environment variables (values redacted in `Debug` and serde output).
+    #[builder(default)]
     pub environment: Environment,
     /// The instruction set.
+    #[builder(default = vec![Architecture::X86_64])]
     pub architectures: Vec<Architecture>,
     /// `$LATEST` or a version number.
+    #[builder(default = "$LATEST".to_string())]
     pub version: String,
     /// The state (`Pending` after creation, then `Active`).
+    #[builder(default = FunctionState::Active)]
     pub state: FunctionState,
     /// Why the function is in its state, where AWS says.
     pub state_reason: Option<String>,
     /// The status of the last update.
+    #[builder(default = LastUpdateStatus::Successful)]
     pub last_update_status: LastUpdateStatus,
     /// The revision id (changes with every update; used as a precondition).
     pub revision_id: Option<String>,
@@ -746,12 +782,25 @@ impl Validate for PublishVersionRequest {
 }
 
 /// Weighted routing of an alias: a share of invocations goes to one additional version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct AliasRouting {
     /// The additional published version.
     pub version: String,
     /// The share of invocations it receives, 0.0 to 1.0.
     pub weight: f64,
+}
+
+impl AliasRouting {
+    /// Routes `weight` (0.0 to 1.0, checked by [`AliasRequest`]'s `build`) of invocations to
+    /// `version`.
+    pub fn new(version: impl Into<String>, weight: f64) -> Self {
+        AliasRouting {
+            version: version.into(),
+            weight,
+        }
+    }
 }
 
 /// A request to create or update an alias.
@@ -817,17 +866,21 @@ impl Validate for AliasRequest {
 }
 
 /// An alias.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct Alias {
     /// The alias ARN (`...:function:NAME:ALIAS`).
     pub arn: Arn,
     /// The alias name.
     pub name: AliasName,
     /// The version it points to.
+    #[builder(default = "$LATEST".to_string())]
     pub function_version: String,
     /// Weighted routing to an additional version.
     pub routing: Option<AliasRouting>,
     /// The description.
+    #[builder(default)]
     pub description: String,
     /// The revision id.
     pub revision_id: Option<String>,
@@ -926,11 +979,15 @@ impl Validate for InvokeRequest {
 }
 
 /// The result of an invocation.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct InvokeOutput {
     /// 200 (RequestResponse), 202 (Event) or 204 (DryRun).
+    #[builder(default = 200)]
     pub status_code: u16,
     /// The function's response (or error document).
+    #[builder(default, into)]
     pub payload: Bytes,
     /// `Unhandled` or `Handled` when the function failed.
     pub function_error: Option<String>,

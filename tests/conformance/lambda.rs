@@ -251,10 +251,7 @@ pub async fn lambda_versions_and_weighted_alias(b: &Backend) {
                 .name(live.clone())
                 .version("1")
                 .description("canary")
-                .routing(AliasRouting {
-                    version: "2".into(),
-                    weight: 0.25,
-                })
+                .routing(AliasRouting::new("2", 0.25))
                 .build()
                 .expect("valid"),
         )
@@ -265,13 +262,7 @@ pub async fn lambda_versions_and_weighted_alias(b: &Backend) {
         "{created:?}"
     );
     assert_eq!(created.function_version, "1");
-    assert_eq!(
-        created.routing,
-        Some(AliasRouting {
-            version: "2".into(),
-            weight: 0.25
-        })
-    );
+    assert_eq!(created.routing, Some(AliasRouting::new("2", 0.25)));
     let got = b
         .cloud
         .lambda
