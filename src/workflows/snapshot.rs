@@ -347,6 +347,13 @@ pub struct DownloadOptions {
     pub retry: RetryPolicy,
     /// Where to send progress events.
     pub progress: Option<TransferProgress>,
+    /// Flush the written data to the device before returning (`fdatasync`; default `true`: a
+    /// restored disk image should be on disk when the call says it is done). Without it the
+    /// data may still be in the page cache when the call returns, as with coldsnap, which never
+    /// syncs. Cost measured on ext4, 1 GiB, 64 blocks in flight (issue #16): 344 MB/s with the
+    /// sync against about 516 MB/s for a peer without it; on tmpfs it costs nothing.
+    #[builder(default = true)]
+    pub sync: bool,
 }
 validated_builder!(DownloadOptions, DownloadOptionsBuilder, download_options_builder);
 
@@ -363,6 +370,7 @@ impl std::fmt::Debug for DownloadOptions {
             .field("overwrite", &self.overwrite)
             .field("retry", &self.retry)
             .field("progress", &self.progress.as_ref().map(|_| "<callback>"))
+            .field("sync", &self.sync)
             .finish()
     }
 }
@@ -473,7 +481,14 @@ async fn get_verified(
         .build()?;
     retried(retry, progress, "GetSnapshotBlock", Some(index), corrupt, || async {
         let b = ebs.get_snapshot_block(req.clone()).await?;
-        if b.is_intact() && b.data.len() == BLOCK_SIZE {
+        // Hashing is most of a transfer's CPU: off the I/O task, on the blocking pool, so that
+        // every core hashes.
+        let (b, intact) = off_io(move || {
+            let ok = b.is_intact();
+            (b, ok)
+        })
+        .await?;
+        if intact && b.data.len() == BLOCK_SIZE {
             Ok(b)
         } else {
             Err(Error::api(
@@ -655,12 +670,13 @@ impl<R: AsyncRead + Unpin + Send> Source<'_, R> {
 
     async fn read_block(&mut self) -> Result<BytesMut> {
         let want = self.remaining.min(BLOCK_SIZE as u64) as usize;
-        let mut buf = BytesMut::zeroed(BLOCK_SIZE);
+        // Not zero-filled: read into the spare capacity, and zero only a short last block's tail.
+        let mut buf = BytesMut::with_capacity(BLOCK_SIZE);
         let mut filled = 0;
         while filled < want {
             let n = self
                 .reader
-                .read(&mut buf[filled..want])
+                .read_buf(&mut bytes::BufMut::limit(&mut buf, want - filled))
                 .await
                 .map_err(|e| Error::io("the source", e))?;
             if n == 0 {
@@ -674,6 +690,7 @@ impl<R: AsyncRead + Unpin + Send> Source<'_, R> {
             }
             filled += n;
         }
+        buf.resize(BLOCK_SIZE, 0);
         self.remaining -= want as u64;
         self.bytes_read.fetch_add(want as u64, Ordering::Relaxed);
         Ok(buf)
@@ -926,6 +943,13 @@ where
     })
 }
 
+/// Runs CPU-bound work (hashing a block) on tokio's blocking pool, off the I/O task.
+async fn off_io<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::io("a hashing task", std::io::Error::other(e)))
+}
+
 /// Writes one block (after comparing it with the parent's, if the parent has one there).
 async fn write_block(
     ebs: &dyn Ebs,
@@ -934,10 +958,11 @@ async fn write_block(
     source_blocks: u32,
     job: Job,
 ) -> Result<Outcome> {
-    let digest = block_digest(&job.data);
+    let data = job.data.clone();
+    let digest = off_io(move || block_digest(&data)).await?;
     if let (Some(token), Some(pid)) = (&job.parent_token, &opts.parent_snapshot_id) {
         let theirs = get_verified(ebs, pid, job.index, token, &opts.retry, &opts.progress).await?;
-        if block_digest(&theirs.data) == digest {
+        if off_io(move || block_digest(&theirs.data)).await? == digest {
             return Ok((job.seq, None));
         }
     }
@@ -1080,11 +1105,13 @@ async fn download_in(
                     },
                 );
             }
-            let f = file.clone();
-            tokio::task::spawn_blocking(move || f.sync_data())
-                .await
-                .map_err(|e| Error::io(&what, std::io::Error::other(e)))?
-                .map_err(|e| Error::io(&what, e))?;
+            if opts.sync {
+                let f = file.clone();
+                tokio::task::spawn_blocking(move || f.sync_data())
+                    .await
+                    .map_err(|e| Error::io(&what, std::io::Error::other(e)))?
+                    .map_err(|e| Error::io(&what, e))?;
+            }
             Ok(done)
         })
         .await?;
@@ -1200,6 +1227,51 @@ mod tests {
             matches!(small.volume_size_for(GIB + 1), Err(Error::Validation { field, .. }) if field == "volume_size_gib")
         );
         assert!(matches!(o.volume_size_for(u64::MAX), Err(Error::Validation { field, .. }) if field == "length"));
+    }
+
+    /// A source read in small, odd pieces (the unzeroed read buffer is filled exactly, a short
+    /// last block's tail is zero) round-trips through a download that skips the final sync.
+    #[tokio::test(start_paused = true)]
+    async fn trickled_source_round_trips_without_sync() {
+        struct Trickle(Vec<u8>, usize);
+        impl AsyncRead for Trickle {
+            fn poll_read(
+                mut self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+                buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let (at, n) = (self.1, (self.0.len() - self.1).min(buf.remaining()).min(77_777));
+                buf.put_slice(&self.0[at..at + n]);
+                self.1 += n;
+                std::task::Poll::Ready(Ok(()))
+            }
+        }
+        let cloud = crate::Cloud::sim();
+        let want: Vec<u8> = (0..2 * BLOCK_SIZE + 1_001).map(|i| (i % 251) as u8 | 1).collect();
+        let len = want.len() as u64;
+        let up = upload_reader(&cloud, Trickle(want.clone(), 0), len, &UploadOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(up.blocks_written, 3);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.img");
+        let opts = DownloadOptions::builder().sync(false).build().unwrap();
+        assert!(!opts.sync && DownloadOptions::default().sync);
+        download_file(&cloud, &up.snapshot_id, &out, &opts).await.unwrap();
+        let got = std::fs::read(&out).unwrap();
+        assert_eq!(&got[..want.len()], &want[..]);
+        assert!(is_zero(&got[want.len()..]));
+        // An unreadable tail is refused, not padded.
+        let e = upload_reader(&cloud, Trickle(want.clone(), 0), len + 1, &UploadOptions::default())
+            .await
+            .unwrap_err();
+        let mut chain = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            chain += &format!(": {s}");
+            source = s.source();
+        }
+        assert!(chain.contains("before the length given"), "{chain}");
     }
 
     #[test]
