@@ -92,6 +92,12 @@ service_trait! {
         fn describe_alarms(req: DescribeAlarmsRequest) -> Vec<MetricAlarm> = "DescribeAlarms" => "cloudwatch:DescribeAlarms";
         /// Deletes alarms (up to 100); names that do not exist are skipped, as AWS does.
         fn delete_alarms(names: Vec<AlarmName>) -> () = "DeleteAlarms" => "cloudwatch:DeleteAlarms";
+        /// Turns the actions of alarms on (up to 100 names): their next state changes run
+        /// them again ([`MetricAlarm::actions_enabled`]). Names of no alarm are skipped.
+        fn enable_alarm_actions(names: Vec<AlarmName>) -> () = "EnableAlarmActions" => "cloudwatch:EnableAlarmActions";
+        /// Turns the actions of alarms off (up to 100 names): they keep evaluating and changing
+        /// state, but run no action. Names of no alarm are skipped.
+        fn disable_alarm_actions(names: Vec<AlarmName>) -> () = "DisableAlarmActions" => "cloudwatch:DisableAlarmActions";
         /// Sets an alarm's state until its next evaluation (for testing actions).
         fn set_alarm_state(req: SetAlarmStateRequest) -> () = "SetAlarmState" => "cloudwatch:SetAlarmState";
         /// Creates or replaces a dashboard.

@@ -366,6 +366,28 @@ impl super::CloudWatch for SdkCloudWatch {
         Ok(())
     }
 
+    async fn enable_alarm_actions(&self, names: Vec<AlarmName>) -> crate::Result<()> {
+        validate_alarm_names(&names)?;
+        self.client
+            .enable_alarm_actions()
+            .set_alarm_names(Some(names.iter().map(|n| n.to_string()).collect()))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn disable_alarm_actions(&self, names: Vec<AlarmName>) -> crate::Result<()> {
+        validate_alarm_names(&names)?;
+        self.client
+            .disable_alarm_actions()
+            .set_alarm_names(Some(names.iter().map(|n| n.to_string()).collect()))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
     async fn set_alarm_state(&self, req: SetAlarmStateRequest) -> crate::Result<()> {
         req.validate()?;
         self.client
@@ -739,6 +761,32 @@ mod tests {
         assert_eq!(a.state_updated, Some(t(300)));
         assert_eq!(a.state_reason.as_deref(), Some("Threshold Crossed"));
         assert_eq!(alarms[1].name, "cpu-2");
+    }
+
+    #[tokio::test]
+    async fn alarm_actions_are_enabled_and_disabled_by_name() {
+        let enable = mock!(Client::enable_alarm_actions)
+            .match_requests(|r| r.alarm_names() == ["cpu-1", "cpu-2"])
+            .then_output(|| {
+                aws_sdk_cloudwatch::operation::enable_alarm_actions::EnableAlarmActionsOutput::builder().build()
+            });
+        let disable = mock!(Client::disable_alarm_actions)
+            .match_requests(|r| r.alarm_names() == ["cpu-1"])
+            .then_output(|| {
+                aws_sdk_cloudwatch::operation::disable_alarm_actions::DisableAlarmActionsOutput::builder().build()
+            });
+        let cw = client(&[&enable, &disable]);
+        let names = |n: &[&str]| n.iter().map(|n| n.parse().unwrap()).collect::<Vec<AlarmName>>();
+        cw.enable_alarm_actions(names(&["cpu-1", "cpu-2"])).await.unwrap();
+        cw.disable_alarm_actions(names(&["cpu-1"])).await.unwrap();
+        assert_eq!((enable.num_calls(), disable.num_calls()), (1, 1));
+        // More than 100 names never reach the client.
+        let many: Vec<AlarmName> = (0..101).map(|i| format!("a{i}").parse().unwrap()).collect();
+        assert!(matches!(
+            cw.disable_alarm_actions(many).await,
+            Err(Error::Validation { .. })
+        ));
+        assert_eq!(disable.num_calls(), 1);
     }
 
     #[tokio::test]

@@ -367,7 +367,7 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
         }
         // A listing may answer any alarm: IAM authorizes it on every alarm's ARN.
         "cloudwatch:DescribeAlarms" => c.out.push(AccessRequest::new(a, c.alarm("*"))),
-        "cloudwatch:DeleteAlarms" => {
+        "cloudwatch:DeleteAlarms" | "cloudwatch:EnableAlarmActions" | "cloudwatch:DisableAlarmActions" => {
             for n in arg::<Vec<id::AlarmName>>(args, 0).into_iter().flatten() {
                 c.on(a, c.alarm(n.as_str()));
             }

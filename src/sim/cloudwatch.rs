@@ -372,6 +372,20 @@ fn is_lambda_function(arn: &str) -> bool {
 type PendingInvoke = (String, serde_json::Value);
 
 impl SimCloud {
+    /// EnableAlarmActions / DisableAlarmActions: sets `actions_enabled` of the named alarms
+    /// (names of no alarm are skipped, as AWS answers success for them).
+    async fn set_actions_enabled(&self, names: Vec<AlarmName>, enabled: bool) -> crate::Result<()> {
+        validate_alarm_names(&names)?;
+        self.settle_alarms().await;
+        let mut st = self.lock();
+        for n in &names {
+            if let Some(rec) = st.cw.alarms.get_mut(n.as_str()) {
+                rec.alarm.actions_enabled = enabled;
+            }
+        }
+        Ok(())
+    }
+
     fn alarm_arn(&self, name: &str) -> String {
         let c = &self.inner.config;
         format!("arn:aws:cloudwatch:{}:{}:alarm:{name}", c.region, c.account_id)
@@ -917,6 +931,14 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
             st.cw.alarms.remove(n.as_str());
         }
         Ok(())
+    }
+
+    async fn enable_alarm_actions(&self, names: Vec<AlarmName>) -> crate::Result<()> {
+        self.set_actions_enabled(names, true).await
+    }
+
+    async fn disable_alarm_actions(&self, names: Vec<AlarmName>) -> crate::Result<()> {
+        self.set_actions_enabled(names, false).await
     }
 
     async fn set_alarm_state(&self, req: SetAlarmStateRequest) -> crate::Result<()> {

@@ -501,3 +501,33 @@ pub async fn cw_unknown_alarm_and_dashboard_are_not_found(b: &Backend) {
     );
     assert_eq!(e.code(), Some("ResourceNotFound"), "{e:?}");
 }
+
+/// DisableAlarmActions turns an alarm's actions off and EnableAlarmActions back on; the alarm
+/// keeps its state and settings.
+pub async fn cw_alarm_actions_disable_and_enable(b: &Backend) {
+    let name: aws_facade::id::AlarmName = "conf-actions".parse().expect("name");
+    b.cloud
+        .cloudwatch
+        .put_metric_alarm(alarm_request("conf-actions"))
+        .await
+        .expect("put alarm");
+    assert!(
+        b.alarms(&["conf-actions"]).await[0].actions_enabled,
+        "actions are on by default"
+    );
+    b.cloud
+        .cloudwatch
+        .disable_alarm_actions(vec![name.clone()])
+        .await
+        .expect("disable");
+    let a = b.alarms(&["conf-actions"]).await.remove(0);
+    assert!(!a.actions_enabled, "{a:?}");
+    assert_eq!(a.threshold, alarm_request("conf-actions").threshold, "settings kept");
+    b.cloud
+        .cloudwatch
+        .enable_alarm_actions(vec![name.clone()])
+        .await
+        .expect("enable");
+    assert!(b.alarms(&["conf-actions"]).await[0].actions_enabled);
+    b.cloud.cloudwatch.delete_alarms(vec![name]).await.expect("delete");
+}

@@ -70,6 +70,7 @@ macro_rules! scenarios {
             cw_metric_data_round_trip,
             cw_alarm_lifecycle,
             cw_set_alarm_state,
+            cw_alarm_actions_disable_and_enable,
             cw_describe_alarms_returns_every_page,
             cw_dashboard_lifecycle,
             cw_unknown_alarm_and_dashboard_are_not_found,
