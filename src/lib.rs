@@ -108,7 +108,9 @@ mod readme_tests {
     #[test]
     fn readme_lists_every_operation() {
         let readme = include_str!("../README.md");
-        let start = readme.find("\n## Operations").expect("README has an Operations section");
+        let start = readme
+            .find("\n## Operations")
+            .expect("README has an Operations section");
         let section = &readme[start..];
         let section = &section[..section[1..].find("\n## ").map_or(section.len(), |i| i + 1)];
         let all = [
@@ -126,6 +128,9 @@ mod readme_tests {
                 }
             }
         }
-        assert!(missing.is_empty(), "README's Operations table lacks: {missing:?} (run scripts/operation-table)");
+        assert!(
+            missing.is_empty(),
+            "README's Operations table lacks: {missing:?} (run scripts/operation-table)"
+        );
     }
 }

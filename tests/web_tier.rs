@@ -774,7 +774,10 @@ async fn https_by_certificate_with_redirect_tls_policy_and_header_hygiene() {
     assert_eq!(https.ssl_policy.as_deref(), Some(DEFAULT_TLS_POLICY));
     assert_eq!(https.default_target_group.as_ref(), Some(&out.target_group_arn));
     let http = listeners.iter().find(|l| l.port == 80).unwrap();
-    assert_eq!((http.protocol.clone(), http.redirect_to_https), (Protocol::Http, Some(443)));
+    assert_eq!(
+        (http.protocol.clone(), http.redirect_to_https),
+        (Protocol::Http, Some(443))
+    );
     assert_eq!(out.redirect_listener_arn.as_ref(), Some(&http.arn));
     let attrs = cloud
         .elb
