@@ -1,7 +1,8 @@
 //! Publisher throughput on the simulator, and how many PutMetricData requests 100,000
 //! datapoints take batched versus one request per datapoint.
 //!
-//! `cargo bench --bench metrics` (about a minute). The request counts are printed first; the
+//! `cargo bench --bench metrics` (about a minute). `record` alone and `record` + flush (the
+//! "batched" figures) are measured separately. The request counts are printed first; the
 //! timings are criterion's.
 
 use std::sync::Arc;
@@ -49,6 +50,12 @@ fn publisher(sim: &SimCloud) -> MetricsPublisher {
 /// Records `POINTS` datapoints of `w` and flushes once.
 async fn publish(sim: &SimCloud, w: Workload) -> FlushReport {
     let p = publisher(sim);
+    record_all(&p, w);
+    p.flush().await.unwrap()
+}
+
+/// Records `POINTS` datapoints of `w` (no flush).
+fn record_all(p: &MetricsPublisher, w: Workload) {
     let names: Vec<String> = (0..w.series).map(|i| format!("s{i}")).collect();
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
     for i in 0..POINTS {
@@ -64,7 +71,6 @@ async fn publish(sim: &SimCloud, w: Workload) -> FlushReport {
         )
         .unwrap();
     }
-    p.flush().await.unwrap()
 }
 
 /// One PutMetricData per datapoint, `n` datapoints.
@@ -105,6 +111,25 @@ fn bench(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(8));
     g.throughput(Throughput::Elements(POINTS));
+    // `record` alone (one core, the system clock, a fresh publisher per iteration).
+    let sim = SimCloud::new();
+    for w in WORKLOADS {
+        g.bench_with_input(BenchmarkId::new("record", w.name), &w, |b, w| {
+            b.iter(|| {
+                let p = MetricsPublisher::with_config(
+                    Arc::new(sim.clone()),
+                    "Bench",
+                    PublisherConfig {
+                        max_buffered: usize::MAX,
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+                record_all(&p, *w);
+                p
+            })
+        });
+    }
     for w in WORKLOADS {
         g.bench_with_input(BenchmarkId::new("batched", w.name), &w, |b, w| {
             b.to_async(runtime())

@@ -19,24 +19,14 @@ async fn running_count(ec2: &dyn Ec2, app: &str) -> Result<usize> {
 }
 
 fn instance(id: &str) -> Instance {
-    Instance {
-        id: id.parse().unwrap(),
-        image_id: "ami-12345678".parse().unwrap(),
-        instance_type: "t3.micro".parse().unwrap(),
-        state: InstanceState::Running,
-        state_reason: None,
-        availability_zone: "us-east-1a".parse().unwrap(),
-        subnet_id: None,
-        vpc_id: None,
-        private_ip: None,
-        public_ip: None,
-        security_groups: vec![],
-        http_tokens_required: true,
-        launch_time: None,
-        tags: Tags::new(),
-        root_device_name: Some("/dev/xvda".into()),
-        block_devices: vec![],
-    }
+    // Outputs have builders: only what the test cares about (state defaults to running).
+    Instance::builder()
+        .id(id.parse().unwrap())
+        .image_id("ami-12345678".parse().unwrap())
+        .instance_type("t3.micro".parse().unwrap())
+        .availability_zone("us-east-1a".parse().unwrap())
+        .root_device_name("/dev/xvda")
+        .build()
 }
 
 #[tokio::test]
@@ -68,11 +58,11 @@ async fn a_mock_fits_in_a_cloud_bundle() {
     // Mocks are ordinary trait objects: a Cloud can mix a mock with the simulator.
     let mut ec2 = MockEc2::new();
     ec2.expect_default_vpc().returning(|| {
-        Ok(aws_facade::ec2::Vpc {
-            id: "vpc-12345678".parse().unwrap(),
-            cidr_block: "10.0.0.0/16".into(),
-            is_default: true,
-        })
+        Ok(aws_facade::ec2::Vpc::builder()
+            .id("vpc-12345678".parse().unwrap())
+            .cidr_block("10.0.0.0/16")
+            .is_default(true)
+            .build())
     });
     let cloud = aws_facade::Cloud::sim().with_ec2(std::sync::Arc::new(ec2));
     assert_eq!(cloud.ec2.default_vpc().await.unwrap().id, "vpc-12345678");

@@ -1229,7 +1229,7 @@ fn enums_know_every_model_value() {
             ),
         ));
         for v in m.enum_values("VolumeType") {
-            assert_eq!(VolumeType::parse(&v).map(|t| t.as_str()), Some(v.as_str()));
+            assert_eq!(VolumeType::parse(&v).as_ref().map(VolumeType::as_str), Some(v.as_str()));
         }
         count(check_enum(
             &m,

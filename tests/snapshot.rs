@@ -110,7 +110,7 @@ async fn status_of(sim: &SimCloud, id: &aws_facade::id::SnapshotId) -> Option<Sn
         .build()
         .unwrap();
     match sim.describe_snapshots(req).await {
-        Ok(s) => s.first().map(|s| s.state),
+        Ok(s) => s.first().map(|s| s.state.clone()),
         Err(e) if e.is_not_found() => None,
         Err(e) => panic!("{e}"),
     }

@@ -70,6 +70,28 @@ service_trait! {
     /// The EBS direct APIs. The two list methods return ONE page (with its `next_token`), so a
     /// caller can stream a large snapshot; [`all_snapshot_blocks`] and [`all_changed_blocks`]
     /// walk every page.
+    ///
+    /// Outputs have builders or constructors, so a mock (`MockEbs`, feature `mock`) answers in
+    /// a line:
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// use aws_facade::ebs::{Block, BlockData, BlockPage, Ebs, MockEbs};
+    ///
+    /// let mut ebs = MockEbs::new();
+    /// ebs.expect_list_snapshot_blocks().returning(|_| {
+    ///     let block = Block::builder().index(0).token("t0").build();
+    ///     Ok(BlockPage::builder().blocks(vec![block]).volume_size_gib(1).build())
+    /// });
+    /// ebs.expect_get_snapshot_block().returning(|_| Ok(BlockData::new(vec![1u8; 512 * 1024])));
+    /// let req = aws_facade::ebs::ListSnapshotBlocksRequest::builder()
+    ///     .snapshot_id("snap-0123456789abcdef0".parse().unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// let page = futures::executor::block_on(ebs.list_snapshot_blocks(req)).unwrap();
+    /// assert_eq!((page.blocks[0].index, page.block_size), (0, 524_288));
+    /// # }
+    /// ```
     pub trait Ebs (Service::Ebs, EBS_OPERATIONS, EBS_IAM_ACTIONS) {
         /// Starts a snapshot (state `pending`) to be written with
         /// [`put_snapshot_block`](Ebs::put_snapshot_block).
@@ -248,42 +270,15 @@ fn is_base64_text(s: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // StartSnapshot
 
-/// The status of a snapshot written through the EBS direct APIs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DirectSnapshotStatus {
-    /// Being written (or completing).
-    Pending,
-    /// Complete: its blocks can be listed and read.
-    Completed,
-    /// Failed (timed out, or its aggregate checksum did not match).
-    Error,
-}
-
-impl DirectSnapshotStatus {
-    /// The AWS name (`pending`, `completed`, `error`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            DirectSnapshotStatus::Pending => "pending",
-            DirectSnapshotStatus::Completed => "completed",
-            DirectSnapshotStatus::Error => "error",
-        }
-    }
-
-    /// Parses the AWS name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "pending" => DirectSnapshotStatus::Pending,
-            "completed" => DirectSnapshotStatus::Completed,
-            "error" => DirectSnapshotStatus::Error,
-            _ => return None,
-        })
-    }
-}
-
-impl std::fmt::Display for DirectSnapshotStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+crate::macros::open_enum! {
+    /// The status of a snapshot written through the EBS direct APIs.
+    pub enum DirectSnapshotStatus {
+        /// Being written (or completing).
+        Pending = "pending",
+        /// Complete: its blocks can be listed and read.
+        Completed = "completed",
+        /// Failed (timed out, or its aggregate checksum did not match).
+        Error = "error",
     }
 }
 
@@ -366,15 +361,19 @@ impl Validate for StartSnapshotRequest {
 }
 
 /// A snapshot just started.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct StartedSnapshot {
     /// Its id.
     pub snapshot_id: SnapshotId,
     /// The block size in bytes (524,288).
+    #[builder(default = BLOCK_SIZE as u32)]
     pub block_size: u32,
     /// The volume size in GiB.
     pub volume_size_gib: u32,
     /// Its status (`pending`).
+    #[builder(default = DirectSnapshotStatus::Pending)]
     pub status: DirectSnapshotStatus,
     /// Its parent, if it has one.
     pub parent_snapshot_id: Option<SnapshotId>,
@@ -469,6 +468,7 @@ impl Validate for PutSnapshotBlockRequest {
 
 /// How the aggregate checksum of CompleteSnapshot is computed; AWS supports only `LINEAR`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum ChecksumAggregationMethod {
     /// SHA-256 over the per-block digests in index order ([`linear_checksum`]).
     #[default]
@@ -557,7 +557,9 @@ impl Validate for ListSnapshotBlocksRequest {
 }
 
 /// A block that holds data, with the token to read it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct Block {
     /// Its index.
     pub index: u32,
@@ -566,13 +568,17 @@ pub struct Block {
 }
 
 /// One page of a snapshot's blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct BlockPage {
     /// The blocks, in index order.
+    #[builder(default)]
     pub blocks: Vec<Block>,
     /// The token of the next page, if there is one.
     pub next_token: Option<String>,
     /// The block size in bytes.
+    #[builder(default = BLOCK_SIZE as u32)]
     pub block_size: u32,
     /// The volume size in GiB.
     pub volume_size_gib: u32,
@@ -617,7 +623,9 @@ impl Validate for ListChangedBlocksRequest {
 }
 
 /// A block that differs between two snapshots.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct ChangedBlock {
     /// Its index.
     pub index: u32,
@@ -628,13 +636,17 @@ pub struct ChangedBlock {
 }
 
 /// One page of changed blocks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
 pub struct ChangedBlockPage {
     /// The blocks, in index order.
+    #[builder(default)]
     pub blocks: Vec<ChangedBlock>,
     /// The token of the next page, if there is one.
     pub next_token: Option<String>,
     /// The block size in bytes.
+    #[builder(default = BLOCK_SIZE as u32)]
     pub block_size: u32,
     /// The volume size in GiB (of the second snapshot).
     pub volume_size_gib: u32,
@@ -686,6 +698,7 @@ impl Validate for GetSnapshotBlockRequest {
 
 /// A block's data.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlockData {
     /// The data.
     pub data: Bytes,
@@ -696,6 +709,23 @@ pub struct BlockData {
 }
 
 impl BlockData {
+    /// A block's data with its true checksum and length (what GetSnapshotBlock answers for an
+    /// intact block; for fakes and mocks).
+    ///
+    /// ```
+    /// let b = aws_facade::ebs::BlockData::new(vec![7u8; 4096]);
+    /// assert!(b.is_intact());
+    /// assert_eq!(b.data_length, 4096);
+    /// ```
+    pub fn new(data: impl Into<Bytes>) -> Self {
+        let data = data.into();
+        BlockData {
+            checksum: block_checksum(&data),
+            data_length: u32::try_from(data.len()).unwrap_or(u32::MAX),
+            data,
+        }
+    }
+
     /// Whether the data matches its checksum and length (check it before trusting the data;
     /// AWS advises a retry otherwise).
     pub fn is_intact(&self) -> bool {

@@ -31,8 +31,8 @@ fn malformed(what: impl Into<String>) -> Error {
 
 fn status_of(s: Option<&Status>) -> Result<DirectSnapshotStatus> {
     let s = s.ok_or_else(|| malformed("response is missing Status"))?;
-    DirectSnapshotStatus::parse(s.as_str())
-        .ok_or_else(|| malformed(format!("unknown snapshot status {:?}", s.as_str())))
+    // A status this crate does not know keeps its AWS name.
+    Ok(DirectSnapshotStatus::from(s.as_str()))
 }
 
 fn to_u32(field: &str, v: Option<i64>) -> Result<u32> {

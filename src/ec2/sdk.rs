@@ -119,42 +119,27 @@ fn port(v: Option<i32>, default: u16) -> u16 {
     v.and_then(|v| u16::try_from(v).ok()).unwrap_or(default)
 }
 
+// The SDK's enums carry unknown names as `Unknown`; `as_str` gives the name AWS sent, so a
+// state or type this crate does not know becomes the facade's `Unknown` with that name (never
+// a wrong known value, never an error). A missing field is malformed.
 fn instance_state(name: Option<&t::InstanceStateName>) -> crate::Result<InstanceState> {
-    let s = name.map(|n| n.as_str()).unwrap_or("");
-    InstanceState::parse(s).ok_or_else(|| malformed(format_args!("unknown instance state {s:?}")))
+    name.map(|n| InstanceState::from(n.as_str()))
+        .ok_or_else(|| malformed("an instance without a state"))
 }
 
 fn attachment_state(s: Option<&t::VolumeAttachmentState>) -> AttachmentState {
-    match s {
-        Some(t::VolumeAttachmentState::Attaching) => AttachmentState::Attaching,
-        Some(t::VolumeAttachmentState::Attached) => AttachmentState::Attached,
-        Some(t::VolumeAttachmentState::Detaching) => AttachmentState::Detaching,
-        Some(t::VolumeAttachmentState::Detached) => AttachmentState::Detached,
-        _ => AttachmentState::Busy,
-    }
+    // AWS always sends the state; a missing one reads as `busy` (neither attached nor free).
+    s.map_or(AttachmentState::Busy, |s| AttachmentState::from(s.as_str()))
 }
 
 fn volume_state(s: Option<&t::VolumeState>) -> crate::Result<VolumeState> {
-    Ok(match s {
-        Some(t::VolumeState::Creating) => VolumeState::Creating,
-        Some(t::VolumeState::Available) => VolumeState::Available,
-        Some(t::VolumeState::InUse) => VolumeState::InUse,
-        Some(t::VolumeState::Deleting) => VolumeState::Deleting,
-        Some(t::VolumeState::Deleted) => VolumeState::Deleted,
-        Some(t::VolumeState::Error) => VolumeState::Error,
-        other => return Err(malformed(format_args!("unknown volume state {other:?}"))),
-    })
+    s.map(|s| VolumeState::from(s.as_str()))
+        .ok_or_else(|| malformed("a volume without a state"))
 }
 
 fn snapshot_state(s: Option<&t::SnapshotState>) -> crate::Result<SnapshotState> {
-    Ok(match s {
-        Some(t::SnapshotState::Pending) => SnapshotState::Pending,
-        Some(t::SnapshotState::Completed) => SnapshotState::Completed,
-        Some(t::SnapshotState::Error) => SnapshotState::Error,
-        Some(t::SnapshotState::Recoverable) => SnapshotState::Recoverable,
-        Some(t::SnapshotState::Recovering) => SnapshotState::Recovering,
-        other => return Err(malformed(format_args!("unknown snapshot state {other:?}"))),
-    })
+    s.map(|s| SnapshotState::from(s.as_str()))
+        .ok_or_else(|| malformed("a snapshot without a state"))
 }
 
 /// An attachment from any SDK shape with the attachment accessors (`VolumeAttachment`,
@@ -179,10 +164,11 @@ macro_rules! volume_from {
         Ok::<_, Error>(Volume {
             id: id("VolumeId", v.volume_id())?,
             size_gib: u32_of(v.size()),
+            // A type this crate does not know keeps its AWS name (never a wrong known type).
             volume_type: v
                 .volume_type()
-                .and_then(|t| VolumeType::parse(t.as_str()))
-                .unwrap_or_default(),
+                .map(|t| VolumeType::from(t.as_str()))
+                .ok_or_else(|| malformed("a volume without a type"))?,
             iops: v.iops().map(|i| u32_of(Some(i))),
             throughput: v.throughput().map(|i| u32_of(Some(i))),
             encrypted: v.encrypted().unwrap_or(false),
@@ -1224,6 +1210,92 @@ mod tests {
             Some(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000))
         );
         assert_eq!(i.tags.get("Name").map(String::as_str), Some("web"));
+    }
+
+    #[tokio::test]
+    async fn values_newer_than_the_crate_are_kept_not_refused() {
+        // AWS adds states and volume types; a describe must not fail on one, nor turn it into
+        // a known value (an unknown volume type once became gp3).
+        let instances = mock!(Client::describe_instances).then_output(|| {
+            DescribeInstancesOutput::builder()
+                .reservations(
+                    t::Reservation::builder()
+                        .instances(sdk_instance(
+                            "i-0123456789abcdef0",
+                            t::InstanceStateName::from("hibernating"),
+                        ))
+                        .build(),
+                )
+                .build()
+        });
+        let volumes = mock!(Client::describe_volumes).then_output(|| {
+            aws_sdk_ec2::operation::describe_volumes::DescribeVolumesOutput::builder()
+                .volumes(
+                    t::Volume::builder()
+                        .volume_id("vol-0123456789abcdef0")
+                        .size(8)
+                        .volume_type(t::VolumeType::from("gp4"))
+                        .availability_zone("us-east-1a")
+                        .state(t::VolumeState::from("optimizing"))
+                        .attachments(
+                            t::VolumeAttachment::builder()
+                                .volume_id("vol-0123456789abcdef0")
+                                .instance_id("i-0123456789abcdef0")
+                                .device("/dev/xvdf")
+                                .state(t::VolumeAttachmentState::from("hot-swapping"))
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let snapshots = mock!(Client::describe_snapshots).then_output(|| {
+            aws_sdk_ec2::operation::describe_snapshots::DescribeSnapshotsOutput::builder()
+                .snapshots(
+                    t::Snapshot::builder()
+                        .snapshot_id("snap-0123456789abcdef0")
+                        .volume_size(8)
+                        .state(t::SnapshotState::from("archiving"))
+                        .build(),
+                )
+                .build()
+        });
+        let ec2 = client(&[&instances, &volumes, &snapshots]);
+        let i = ec2.describe_instances(Default::default()).await.unwrap().remove(0);
+        assert_eq!(i.state, InstanceState::Unknown("hibernating".into()));
+        assert_eq!(i.state.to_string(), "hibernating");
+        let v = ec2.describe_volumes(Default::default()).await.unwrap().remove(0);
+        assert_eq!(v.volume_type, VolumeType::Unknown("gp4".into()));
+        assert_eq!(v.state, VolumeState::Unknown("optimizing".into()));
+        assert_eq!(v.attachments[0].state, AttachmentState::Unknown("hot-swapping".into()));
+        let s = ec2.describe_snapshots(Default::default()).await.unwrap().remove(0);
+        assert_eq!(s.state, SnapshotState::Unknown("archiving".into()));
+    }
+
+    #[tokio::test]
+    async fn a_volume_type_newer_than_the_crate_is_sent_with_aws_checking_its_limits() {
+        let rule = mock!(Client::create_volume)
+            .match_requests(|r| r.volume_type() == Some(&t::VolumeType::from("gp4")) && r.iops() == Some(900_000))
+            .then_output(|| {
+                CreateVolumeOutput::builder()
+                    .volume_id("vol-0123456789abcdef0")
+                    .size(20)
+                    .volume_type(t::VolumeType::from("gp4"))
+                    .availability_zone("us-east-1a")
+                    .state(t::VolumeState::Creating)
+                    .build()
+            });
+        let ec2 = client(&[&rule]);
+        let req = CreateVolumeRequest::builder()
+            .availability_zone("us-east-1a".parse().unwrap())
+            .size_gib(20)
+            .volume_type(VolumeType::from("gp4"))
+            .iops(900_000)
+            .build()
+            .expect("the crate knows no IOPS limits for gp4: AWS checks them");
+        let v = ec2.create_volume(req).await.unwrap();
+        assert_eq!(v.volume_type.as_str(), "gp4");
+        assert_eq!(rule.num_calls(), 1);
     }
 
     #[tokio::test]

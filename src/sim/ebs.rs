@@ -91,12 +91,10 @@ impl DirectSnapshot {
     }
 }
 
-fn ec2_state(s: DirectSnapshotStatus) -> SnapshotState {
-    match s {
-        DirectSnapshotStatus::Pending => SnapshotState::Pending,
-        DirectSnapshotStatus::Completed => SnapshotState::Completed,
-        DirectSnapshotStatus::Error => SnapshotState::Error,
-    }
+/// EC2's name for a direct snapshot's status (the two APIs share `pending`, `completed` and
+/// `error`).
+fn ec2_state(s: &DirectSnapshotStatus) -> SnapshotState {
+    SnapshotState::from(s.as_str())
 }
 
 /// Tells EC2 about snapshot `id` as it is now (the one place EBS registers with EC2).
@@ -109,7 +107,7 @@ fn publish(st: &mut SimState, now: Instant, id: &SnapshotId) {
         s.request.description.clone(),
         s.request.tags.clone(),
         s.encrypted,
-        ec2_state(s.status),
+        ec2_state(&s.status),
     );
     super::ec2::put_direct_snapshot(st, now, id, size, description, tags, encrypted, state);
 }
@@ -394,10 +392,13 @@ impl crate::ebs::Ebs for SimCloud {
         settle(&mut st, cfg, now);
         let id = &req.snapshot_id;
         let s = get_mut(&mut st, id)?;
-        match (s.status, s.sealed_at) {
+        match (&s.status, s.sealed_at) {
             // A retry of an accepted CompleteSnapshot answers the current status.
-            (DirectSnapshotStatus::Pending, Some(_)) | (DirectSnapshotStatus::Completed, _) => return Ok(s.status),
-            (DirectSnapshotStatus::Error, _) => {
+            (DirectSnapshotStatus::Pending, Some(_)) | (DirectSnapshotStatus::Completed, _) => {
+                return Ok(s.status.clone());
+            }
+            // The simulator sets no status it does not know.
+            (DirectSnapshotStatus::Error | DirectSnapshotStatus::Unknown(_), _) => {
                 return Err(invalid(
                     "INVALID_SNAPSHOT_ID",
                     format_args!("The snapshot '{id}' is in the error state"),
@@ -436,7 +437,7 @@ impl crate::ebs::Ebs for SimCloud {
             .ebs
             .snapshots
             .get(id)
-            .map_or(DirectSnapshotStatus::Pending, |s| s.status);
+            .map_or(DirectSnapshotStatus::Pending, |s| s.status.clone());
         Ok(status)
     }
 
@@ -665,7 +666,7 @@ mod tests {
         let now = ebs.now();
         let mut st = ebs.lock();
         settle(&mut st, &ebs.inner.config, now);
-        st.ebs.snapshots[id].status
+        st.ebs.snapshots[id].status.clone()
     }
 
     async fn get(ebs: &SimCloud, id: &SnapshotId, index: u32, token: &str) -> Result<BlockData> {

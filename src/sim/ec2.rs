@@ -897,7 +897,7 @@ impl crate::ec2::Ec2 for SimCloud {
             let mut changes = Vec::new();
             for id in &ids {
                 let rec = find(&mut st.ec2.instances, id, Kind::Instance, cfg, now)?;
-                let previous = rec.inst.state;
+                let previous = rec.inst.state.clone();
                 if rec.terminate_called.is_none() {
                     rec.terminate_called = Some(now);
                 }
@@ -911,7 +911,7 @@ impl crate::ec2::Ec2 for SimCloud {
                         .ec2
                         .instances
                         .get(&id)
-                        .map_or(InstanceState::Terminated, |r| r.inst.state);
+                        .map_or(InstanceState::Terminated, |r| r.inst.state.clone());
                     InstanceStateChange { id, previous, current }
                 })
                 .collect())
@@ -954,7 +954,7 @@ impl crate::ec2::Ec2 for SimCloud {
                     if snap.state != SnapshotState::Completed {
                         return Err(err(
                             "IncorrectState",
-                            format!("Snapshot is in invalid state - {}", snapshot_state_name(snap.state)),
+                            format!("Snapshot is in invalid state - {}", snap.state.as_str()),
                         ));
                     }
                     encrypted |= snap.encrypted;
@@ -983,7 +983,7 @@ impl crate::ec2::Ec2 for SimCloud {
             let vol = Volume {
                 id: id.clone(),
                 size_gib: size,
-                volume_type: req.volume_type,
+                volume_type: req.volume_type.clone(),
                 iops,
                 throughput,
                 encrypted,
@@ -1031,7 +1031,7 @@ impl crate::ec2::Ec2 for SimCloud {
         req.validate()?;
         self.ec2_call(|st, cfg, now| {
             let vol = &find(&mut st.ec2.volumes, &req.volume_id, Kind::Volume, cfg, now)?.vol;
-            let (vol_az, vol_state) = (vol.availability_zone.clone(), vol.state);
+            let (vol_az, vol_state) = (vol.availability_zone.clone(), vol.state.clone());
             let inst = &find(&mut st.ec2.instances, &req.instance_id, Kind::Instance, cfg, now)?.inst;
             let (vid, iid) = (&req.volume_id, &req.instance_id);
             match vol_state {
@@ -1096,7 +1096,7 @@ impl crate::ec2::Ec2 for SimCloud {
         self.ec2_call(|st, cfg, now| {
             let vid = &req.volume_id;
             let rec = find(&mut st.ec2.volumes, vid, Kind::Volume, cfg, now)?;
-            let state = rec.vol.state;
+            let state = rec.vol.state.clone();
             let Some(a) = rec.attachment.as_mut() else {
                 return Err(err(
                     "IncorrectState",
@@ -1314,16 +1314,6 @@ fn launch_disks(req: &RunInstancesRequest, image: &Image, cfg: &SimConfig) -> cr
     Ok(vec![root])
 }
 
-fn snapshot_state_name(s: SnapshotState) -> &'static str {
-    match s {
-        SnapshotState::Pending => "pending",
-        SnapshotState::Completed => "completed",
-        SnapshotState::Error => "error",
-        SnapshotState::Recoverable => "recoverable",
-        SnapshotState::Recovering => "recovering",
-    }
-}
-
 fn first_attachment(ec2: &Ec2State, id: &VolumeId) -> crate::Result<VolumeAttachment> {
     ec2.volumes
         .get(id)
@@ -1409,7 +1399,7 @@ pub(crate) fn instance_view(st: &mut SimState, cfg: &SimConfig, id: &InstanceId,
             .map(|s| s.vpc_id.clone())
     })?;
     Some(InstanceView {
-        state: rec.inst.state,
+        state: rec.inst.state.clone(),
         security_groups: rec.inst.security_groups.clone(),
         availability_zone: rec.inst.availability_zone.clone(),
         vpc_id,
@@ -1484,7 +1474,7 @@ pub(crate) fn put_direct_snapshot(
             id: id.clone(),
             volume_id: None,
             volume_size_gib,
-            state,
+            state: state.clone(),
             progress,
             description: None,
             encrypted,
@@ -1880,7 +1870,7 @@ mod tests {
         assert_eq!(state(&sim, &i.id).await, InstanceState::Running);
         let change = sim.terminate_instances(vec![i.id.clone()]).await.unwrap();
         assert_eq!(
-            (change[0].previous, change[0].current),
+            (change[0].previous.clone(), change[0].current.clone()),
             (InstanceState::Running, InstanceState::ShuttingDown)
         );
         advance(Duration::from_secs(39)).await;
@@ -2281,14 +2271,20 @@ mod tests {
             .build()
             .unwrap();
         let mid = sim.describe_snapshots(by_volume).await.unwrap();
-        assert_eq!((mid[0].state, mid[0].progress), (SnapshotState::Pending, Some(50)));
+        assert_eq!(
+            (mid[0].state.clone(), mid[0].progress),
+            (SnapshotState::Pending, Some(50))
+        );
         advance(Duration::from_secs(30)).await;
         let by_tag = DescribeSnapshotsRequest::builder()
             .tags(tags("backup", "nightly"))
             .build()
             .unwrap();
         let done = sim.describe_snapshots(by_tag).await.unwrap();
-        assert_eq!((done[0].state, done[0].progress), (SnapshotState::Completed, Some(100)));
+        assert_eq!(
+            (done[0].state.clone(), done[0].progress),
+            (SnapshotState::Completed, Some(100))
+        );
 
         assert_eq!(
             code(&sim.create_volume(restore(Some(5))).await.unwrap_err()),
@@ -2349,7 +2345,7 @@ mod tests {
         let all = sim.describe_snapshots(Default::default()).await.unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(
-            (all[0].state, all[0].volume_id.as_ref()),
+            (all[0].state.clone(), all[0].volume_id.as_ref()),
             (SnapshotState::Completed, None)
         );
         assert_eq!(all[0].tags, tags("k", "v"));

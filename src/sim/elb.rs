@@ -211,7 +211,8 @@ fn evaluate(
                 Some("Health checks failed"),
             ));
         }
-        InstanceState::Pending | InstanceState::Running => {}
+        // The simulator's instances are never in a state it does not know.
+        InstanceState::Pending | InstanceState::Running | InstanceState::Unknown(_) => {}
     }
     let Some(att) = att else {
         return Some((

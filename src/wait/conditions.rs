@@ -233,7 +233,7 @@ pub async fn volume(ec2: &dyn Ec2, id: &VolumeId, what: &str, done: impl Fn(&Vol
                     Some(v) => Check::Pending(format!(
                         "{} {:?}",
                         v.state.as_str(),
-                        v.attachments.first().map(|a| a.state)
+                        v.attachments.first().map(|a| a.state.clone())
                     )),
                     None => Check::Pending("not visible yet".into()),
                 })

@@ -102,7 +102,7 @@ impl VolumeSpec {
         CreateVolumeRequest::builder()
             .availability_zone(az)
             .maybe_size_gib(self.size_gib)
-            .volume_type(self.volume_type)
+            .volume_type(self.volume_type.clone())
             .maybe_iops(self.iops)
             .maybe_throughput(self.throughput)
             .encrypted(self.encrypted)

@@ -299,6 +299,7 @@ impl Backend {
         self.waiter(format!("instance {id} {state}"))
             .until(|| {
                 let ec2 = ec2.clone();
+                let state = state.clone();
                 let req = DescribeInstancesRequest::builder()
                     .instance_ids(vec![id.clone()])
                     .build()
@@ -334,6 +335,7 @@ impl Backend {
         self.waiter(format!("volume {id} {}", state.as_str()))
             .until(|| {
                 let ec2 = ec2.clone();
+                let state = state.clone();
                 let req = DescribeVolumesRequest::builder()
                     .volume_ids(vec![id.clone()])
                     .build()
@@ -362,6 +364,7 @@ impl Backend {
         self.waiter(format!("snapshot {id} {state:?}"))
             .until(|| {
                 let ec2 = ec2.clone();
+                let state = state.clone();
                 let req = DescribeSnapshotsRequest::builder()
                     .snapshot_ids(vec![id.clone()])
                     .build()
