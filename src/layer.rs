@@ -960,8 +960,8 @@ pub enum Ec2Category {
     /// `Describe*` with a filter (ids, tags, states, ...).
     NonMutating,
     /// `DescribeInstances`, `DescribeVolumes`, `DescribeSnapshots` or `DescribeSecurityGroups`
-    /// with no filter at all (the facade's describes never send `MaxResults`, so an unfiltered
-    /// one is also unpaginated in EC2's sense).
+    /// with no filter at all and no `MaxResults` (the `Vec` describes never send it; the page
+    /// methods send it when [`PageRequest::size`](crate::page::PageRequest::size) is set).
     Unfiltered,
     /// Everything else (creates, deletes, modifications).
     Mutating,
@@ -1081,10 +1081,17 @@ impl Ec2Limits {
         use crate::ec2::{
             DescribeInstancesRequest, DescribeSecurityGroupsRequest, DescribeSnapshotsRequest, DescribeVolumesRequest,
         };
+        // No filter, and (for a page method) no `MaxResults`: a page with a size is paginated.
         fn is_default<T: Default + PartialEq + 'static>(args: &[&dyn Any]) -> bool {
-            args.first()
-                .and_then(|a| a.downcast_ref::<T>())
-                .is_some_and(|r| *r == T::default())
+            let unpaged = args
+                .get(1)
+                .and_then(|a| a.downcast_ref::<crate::page::PageRequest>())
+                .is_none_or(|p| p.size.is_none());
+            unpaged
+                && args
+                    .first()
+                    .and_then(|a| a.downcast_ref::<T>())
+                    .is_some_and(|r| *r == T::default())
         }
         let unfiltered = match op {
             "DescribeInstances" => is_default::<DescribeInstancesRequest>(args),
@@ -1313,6 +1320,32 @@ mod tests {
             .description("layer test")
             .build()
             .unwrap()
+    }
+
+    #[test]
+    fn a_paginated_describe_is_not_in_the_unfiltered_bucket() {
+        use crate::ec2::{DescribeInstancesRequest, DescribeVolumesRequest};
+        use crate::page::PageRequest;
+        let all = DescribeInstancesRequest::default();
+        let first = PageRequest::first();
+        let sized = PageRequest::first().size(100);
+        let cat = |args: &[&dyn Any]| Ec2Limits::category("DescribeInstances", args);
+        assert_eq!(cat(&[&all]), Ec2Category::Unfiltered);
+        assert_eq!(
+            cat(&[&all, &first]),
+            Ec2Category::Unfiltered,
+            "a page without MaxResults is unpaginated"
+        );
+        assert_eq!(cat(&[&all, &sized]), Ec2Category::NonMutating);
+        let vols = DescribeVolumesRequest::default();
+        assert_eq!(
+            Ec2Limits::category("DescribeVolumes", &[&vols, &sized]),
+            Ec2Category::NonMutating
+        );
+        assert_eq!(
+            Ec2Limits::category("DescribeVolumes", &[&vols, &first]),
+            Ec2Category::Unfiltered
+        );
     }
 
     #[tokio::test(start_paused = true)]

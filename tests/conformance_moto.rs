@@ -54,6 +54,73 @@ fn every_deviation_is_shown_by_a_test_in_this_file() {
     }
 }
 
+/// moto: DescribeVolumes and DescribeAlarms answer everything on one page whatever the page
+/// size (so a stream of pages of 5 makes one call).
+#[tokio::test]
+async fn moto_deviation_listings_ignore_page_size() {
+    use aws_facade::ec2::{DescribeVolumesRequest, Ec2Ext};
+    use aws_facade::layer::Recording;
+    use aws_facade::page::{ListOptions, PageRequest};
+    use futures::TryStreamExt;
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::ListingsIgnorePageSize));
+    let subnets = b.subnets().await;
+    let tags = b.tags("dev-pages");
+    let mut ids = Vec::new();
+    for _ in 0..7 {
+        ids.push(b.create_volume(&subnets[0], tags.clone()).await.id);
+    }
+    let req = DescribeVolumesRequest::builder().tags(tags).build().unwrap();
+    let page = b
+        .cloud
+        .ec2
+        .describe_volumes_page(req.clone(), PageRequest::first().size(5))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 7, "AWS: 5 volumes and a NextToken");
+    assert_eq!(page.next_token, None);
+    let journal = Recording::new();
+    let cloud = b.cloud.clone().layer(journal.clone());
+    let all: Vec<_> = cloud
+        .ec2
+        .volumes(req, ListOptions::new().page_size(5))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 7);
+    assert_eq!(journal.count("DescribeVolumes"), 1, "AWS: 2 pages");
+    for id in ids {
+        b.cloud.ec2.delete_volume(id).await.unwrap();
+    }
+
+    use aws_facade::cloudwatch::{ComparisonOperator, DescribeAlarmsRequest, PutMetricAlarmRequest, Statistic};
+    for i in 0..3 {
+        let req = PutMetricAlarmRequest::builder()
+            .alarm_name(format!("dev-page-{i}").parse().unwrap())
+            .namespace("Deviation")
+            .metric_name("M")
+            .statistic(Statistic::Maximum)
+            .period_secs(60)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison(ComparisonOperator::GreaterThanThreshold)
+            .build()
+            .unwrap();
+        b.cloud.cloudwatch.put_metric_alarm(req).await.unwrap();
+    }
+    let page = b
+        .cloud
+        .cloudwatch
+        .describe_alarms_page(DescribeAlarmsRequest::default(), PageRequest::first().size(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.items.len(), page.next_token),
+        (3, None),
+        "AWS: 1 alarm and a NextToken"
+    );
+}
+
 /// moto: volumes and snapshots are created in their final state; attachments and
 /// terminations answer the transitional state like AWS but are final at the next describe.
 #[tokio::test]

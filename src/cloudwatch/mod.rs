@@ -37,8 +37,10 @@
 //! # Ok(()) }
 //! ```
 
+mod ext;
 #[cfg(feature = "cloudwatch")]
 pub mod sdk;
+pub use ext::CloudWatchExt;
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -50,6 +52,7 @@ use crate::Tags;
 use crate::error::{Error, Result, Service};
 use crate::id::{AlarmName, Arn};
 use crate::macros::{service_trait, validated_builder};
+use crate::page::{Page, PageRequest};
 use crate::validate::{self, Validate};
 
 service_trait! {
@@ -86,10 +89,16 @@ service_trait! {
         fn get_metric_data(req: GetMetricDataRequest) -> Vec<MetricDataResult> = "GetMetricData" => "cloudwatch:GetMetricData";
         /// Metrics matching the filters (metrics with data in the last two weeks).
         fn list_metrics(req: ListMetricsRequest) -> Vec<Metric> = "ListMetrics" => "cloudwatch:ListMetrics";
+        /// One page of [`list_metrics`](CloudWatch::list_metrics) (AWS fixes the page at 500
+        /// metrics: `page.size` must be `None`). [`CloudWatchExt::metrics`] streams the pages.
+        fn list_metrics_page(req: ListMetricsRequest, page: PageRequest) -> Page<Metric> = "ListMetrics" => "cloudwatch:ListMetrics";
         /// Creates or replaces a metric alarm (an update keeps the alarm's state).
         fn put_metric_alarm(req: PutMetricAlarmRequest) -> () = "PutMetricAlarm" => "cloudwatch:PutMetricAlarm";
         /// Metric alarms matching the request.
         fn describe_alarms(req: DescribeAlarmsRequest) -> Vec<MetricAlarm> = "DescribeAlarms" => "cloudwatch:DescribeAlarms";
+        /// One page of [`describe_alarms`](CloudWatch::describe_alarms); `page.size` is
+        /// `MaxRecords` (1 to 100). [`CloudWatchExt::alarms`] streams the pages.
+        fn describe_alarms_page(req: DescribeAlarmsRequest, page: PageRequest) -> Page<MetricAlarm> = "DescribeAlarms" => "cloudwatch:DescribeAlarms";
         /// Deletes alarms (up to 100); names that do not exist are skipped, as AWS does.
         fn delete_alarms(names: Vec<AlarmName>) -> () = "DeleteAlarms" => "cloudwatch:DeleteAlarms";
         /// Turns the actions of alarms on (up to 100 names): their next state changes run

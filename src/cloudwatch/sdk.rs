@@ -109,6 +109,55 @@ fn status_from_sdk(s: Option<&cw::StatusCode>) -> MetricDataStatus {
     s.map_or(MetricDataStatus::Complete, |s| MetricDataStatus::from(s.as_str()))
 }
 
+/// A metric of a ListMetrics answer.
+fn metric_from_sdk(m: &cw::Metric) -> crate::Result<Metric> {
+    Ok(Metric {
+        namespace: m.namespace().ok_or_else(|| malformed("Metric.Namespace"))?.to_string(),
+        metric_name: m
+            .metric_name()
+            .ok_or_else(|| malformed("Metric.MetricName"))?
+            .to_string(),
+        dimensions: dims_from_sdk(m.dimensions()),
+    })
+}
+
+/// The list calls shared by the `Vec` methods (through the SDK's paginators) and the page
+/// methods (one page).
+impl SdkCloudWatch {
+    fn alarms_call(
+        &self,
+        req: &DescribeAlarmsRequest,
+    ) -> aws_sdk_cloudwatch::operation::describe_alarms::builders::DescribeAlarmsFluentBuilder {
+        self.client
+            .describe_alarms()
+            .set_alarm_names((!req.names.is_empty()).then(|| req.names.iter().map(|n| n.to_string()).collect()))
+            .set_alarm_name_prefix(req.name_prefix.clone())
+            .set_state_value(req.state.as_ref().map(|s| cw::StateValue::from(s.as_str())))
+            .alarm_types(cw::AlarmType::MetricAlarm)
+    }
+
+    fn metrics_call(
+        &self,
+        req: &ListMetricsRequest,
+    ) -> aws_sdk_cloudwatch::operation::list_metrics::builders::ListMetricsFluentBuilder {
+        let filters: Vec<cw::DimensionFilter> = req
+            .dimensions
+            .iter()
+            .map(|f| {
+                cw::DimensionFilter::builder()
+                    .name(&f.name)
+                    .set_value(f.value.clone())
+                    .build()
+            })
+            .collect();
+        self.client
+            .list_metrics()
+            .set_namespace(req.namespace.clone())
+            .set_metric_name(req.metric_name.clone())
+            .set_dimensions((!filters.is_empty()).then_some(filters))
+    }
+}
+
 fn alarm_from_sdk(a: &cw::MetricAlarm) -> crate::Result<MetricAlarm> {
     let name: AlarmName = parse_id(SVC, "MetricAlarm.AlarmName", a.alarm_name())?;
     let comparison = a
@@ -256,40 +305,38 @@ impl super::CloudWatch for SdkCloudWatch {
 
     async fn list_metrics(&self, req: ListMetricsRequest) -> crate::Result<Vec<Metric>> {
         req.validate()?;
-        let filters: Vec<cw::DimensionFilter> = req
-            .dimensions
-            .iter()
-            .map(|f| {
-                cw::DimensionFilter::builder()
-                    .name(&f.name)
-                    .set_value(f.value.clone())
-                    .build()
-            })
-            .collect();
         let mut all = Vec::new();
         // The SDK's paginator (it stops on a repeated token).
-        let mut pages = self
-            .client
-            .list_metrics()
-            .set_namespace(req.namespace.clone())
-            .set_metric_name(req.metric_name.clone())
-            .set_dimensions((!filters.is_empty()).then(|| filters.clone()))
-            .into_paginator()
-            .send();
+        let mut pages = self.metrics_call(&req).into_paginator().send();
         while let Some(out) = pages.next().await {
             let out = out.map_err(sdk_err(SVC))?;
             for m in out.metrics() {
-                all.push(Metric {
-                    namespace: m.namespace().ok_or_else(|| malformed("Metric.Namespace"))?.to_string(),
-                    metric_name: m
-                        .metric_name()
-                        .ok_or_else(|| malformed("Metric.MetricName"))?
-                        .to_string(),
-                    dimensions: dims_from_sdk(m.dimensions()),
-                });
+                all.push(metric_from_sdk(m)?);
             }
         }
         Ok(all)
+    }
+
+    async fn list_metrics_page(&self, req: ListMetricsRequest, page: PageRequest) -> crate::Result<Page<Metric>> {
+        req.validate()?;
+        if page.size.is_some() {
+            return Err(Error::validation(
+                "PageRequest.size",
+                "ListMetrics takes no page size (AWS answers up to 500 a page)",
+            ));
+        }
+        let out = self
+            .metrics_call(&req)
+            .set_next_token(page.token)
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        let items = out
+            .metrics()
+            .iter()
+            .map(metric_from_sdk)
+            .collect::<crate::Result<_>>()?;
+        Ok(Page::new(items, out.next_token().map(str::to_string)))
     }
 
     async fn put_metric_alarm(&self, req: PutMetricAlarmRequest) -> crate::Result<()> {
@@ -330,29 +377,36 @@ impl super::CloudWatch for SdkCloudWatch {
     async fn describe_alarms(&self, req: DescribeAlarmsRequest) -> crate::Result<Vec<MetricAlarm>> {
         req.validate()?;
         let mut all = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = self
-                .client
-                .describe_alarms()
-                .set_alarm_names((!req.names.is_empty()).then(|| req.names.iter().map(|n| n.to_string()).collect()))
-                .set_alarm_name_prefix(req.name_prefix.clone())
-                .set_state_value(req.state.as_ref().map(|s| cw::StateValue::from(s.as_str())))
-                .alarm_types(cw::AlarmType::MetricAlarm)
-                .max_records(100)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(sdk_err(SVC))?;
+        // The SDK's paginator (it stops on a repeated token).
+        let mut pages = self.alarms_call(&req).max_records(100).into_paginator().send();
+        while let Some(out) = pages.next().await {
+            let out = out.map_err(sdk_err(SVC))?;
             for a in out.metric_alarms() {
                 all.push(alarm_from_sdk(a)?);
             }
-            token = out.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
-            }
         }
         Ok(all)
+    }
+
+    async fn describe_alarms_page(
+        &self,
+        req: DescribeAlarmsRequest,
+        page: PageRequest,
+    ) -> crate::Result<Page<MetricAlarm>> {
+        req.validate()?;
+        let out = self
+            .alarms_call(&req)
+            .set_max_records(page.size.map(|n| n as i32))
+            .set_next_token(page.token)
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        let items = out
+            .metric_alarms()
+            .iter()
+            .map(alarm_from_sdk)
+            .collect::<crate::Result<_>>()?;
+        Ok(Page::new(items, out.next_token().map(str::to_string)))
     }
 
     async fn delete_alarms(&self, names: Vec<AlarmName>) -> crate::Result<()> {
@@ -694,6 +748,34 @@ mod tests {
             .state_reason("Threshold Crossed")
             .state_updated_timestamp(to_date_time(t(300)))
             .build()
+    }
+
+    #[tokio::test]
+    async fn alarms_stream_sizes_the_page_to_the_limit_and_stops_there() {
+        use crate::cloudwatch::CloudWatchExt;
+        use crate::page::ListOptions;
+        use futures::TryStreamExt;
+        let page1 = mock!(Client::describe_alarms)
+            .match_requests(|r| r.next_token().is_none() && r.max_records() == Some(2))
+            .then_output(|| {
+                DescribeAlarmsOutput::builder()
+                    .metric_alarms(sdk_alarm("a-1"))
+                    .metric_alarms(sdk_alarm("a-2"))
+                    .next_token("n")
+                    .build()
+            });
+        let page2 = mock!(Client::describe_alarms)
+            .match_requests(|r| r.next_token() == Some("n"))
+            .then_output(|| DescribeAlarmsOutput::builder().metric_alarms(sdk_alarm("a-3")).build());
+        let cw = client(&[&page1, &page2]);
+        let got: Vec<MetricAlarm> = cw
+            .alarms(DescribeAlarmsRequest::default(), ListOptions::new().limit(2))
+            .try_collect()
+            .await
+            .unwrap();
+        let names: Vec<&str> = got.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["a-1", "a-2"]);
+        assert_eq!((page1.num_calls(), page2.num_calls()), (1, 0), "no page past the limit");
     }
 
     #[tokio::test]

@@ -27,6 +27,8 @@
 //! ```
 
 pub mod cidr;
+mod ext;
+pub use ext::Ec2Ext;
 #[cfg(feature = "ec2")]
 pub mod sdk;
 
@@ -43,6 +45,7 @@ use crate::id::{
     AvailabilityZone, ImageId, InstanceId, InstanceType, SecurityGroupId, SnapshotId, SubnetId, VolumeId, VpcId,
 };
 use crate::macros::{service_trait, validated_builder};
+use crate::page::{Page, PageRequest};
 use crate::validate::{self, Validate};
 
 service_trait! {
@@ -101,12 +104,19 @@ service_trait! {
         fn run_instances(req: RunInstancesRequest) -> Vec<Instance> = "RunInstances" => "ec2:RunInstances";
         /// Instances matching the request; terminated instances are included unless filtered.
         fn describe_instances(req: DescribeInstancesRequest) -> Vec<Instance> = "DescribeInstances" => "ec2:DescribeInstances";
+        /// One page of [`describe_instances`](Ec2::describe_instances) (the instances of its
+        /// reservations, in order). `page.size` is `MaxResults`, not sent with instance ids
+        /// (AWS refuses the two together). [`Ec2Ext::instances`] streams the pages.
+        fn describe_instances_page(req: DescribeInstancesRequest, page: PageRequest) -> Page<Instance> = "DescribeInstances" => "ec2:DescribeInstances";
         /// Terminates instances; returns each one's state change.
         fn terminate_instances(ids: Vec<InstanceId>) -> Vec<InstanceStateChange> = "TerminateInstances" => "ec2:TerminateInstances";
         /// Creates a volume (gp3 and encrypted unless asked otherwise).
         fn create_volume(req: CreateVolumeRequest) -> Volume = "CreateVolume" => "ec2:CreateVolume";
         /// Volumes matching the request.
         fn describe_volumes(req: DescribeVolumesRequest) -> Vec<Volume> = "DescribeVolumes" => "ec2:DescribeVolumes";
+        /// One page of [`describe_volumes`](Ec2::describe_volumes); `page.size` is
+        /// `MaxResults` (not sent with volume ids). [`Ec2Ext::volumes`] streams the pages.
+        fn describe_volumes_page(req: DescribeVolumesRequest, page: PageRequest) -> Page<Volume> = "DescribeVolumes" => "ec2:DescribeVolumes";
         /// Attaches a volume to an instance at a device name.
         fn attach_volume(req: AttachVolumeRequest) -> VolumeAttachment = "AttachVolume" => "ec2:AttachVolume";
         /// Detaches a volume.
@@ -117,6 +127,9 @@ service_trait! {
         fn create_snapshot(req: CreateSnapshotRequest) -> Snapshot = "CreateSnapshot" => "ec2:CreateSnapshot";
         /// Snapshots matching the request.
         fn describe_snapshots(req: DescribeSnapshotsRequest) -> Vec<Snapshot> = "DescribeSnapshots" => "ec2:DescribeSnapshots";
+        /// One page of [`describe_snapshots`](Ec2::describe_snapshots); `page.size` is
+        /// `MaxResults` (not sent with snapshot ids). [`Ec2Ext::snapshots`] streams the pages.
+        fn describe_snapshots_page(req: DescribeSnapshotsRequest, page: PageRequest) -> Page<Snapshot> = "DescribeSnapshots" => "ec2:DescribeSnapshots";
         /// Deletes a snapshot.
         fn delete_snapshot(id: SnapshotId) -> () = "DeleteSnapshot" => "ec2:DeleteSnapshot";
         /// Adds or overwrites tags on resources (any EC2 resource ids).

@@ -20,6 +20,58 @@ sdk_adapter!(
 // ---------------------------------------------------------------------------------------------
 // Request helpers
 
+/// The describe calls shared by the `Vec` methods (through the SDK's paginators) and the page
+/// methods (one page).
+impl SdkEc2 {
+    fn instances_call(
+        &self,
+        req: &DescribeInstancesRequest,
+    ) -> aws_sdk_ec2::operation::describe_instances::builders::DescribeInstancesFluentBuilder {
+        let filters = Filters::default()
+            .any("instance-state-name", req.states.iter().map(|s| s.as_str()))
+            .tags(&req.tags)
+            .build();
+        self.client
+            .describe_instances()
+            .set_instance_ids(ids(&req.instance_ids))
+            .set_filters(filters)
+    }
+
+    fn volumes_call(
+        &self,
+        req: &DescribeVolumesRequest,
+    ) -> aws_sdk_ec2::operation::describe_volumes::builders::DescribeVolumesFluentBuilder {
+        let filters = Filters::default()
+            .opt(
+                "attachment.instance-id",
+                req.attached_to.as_ref().map(|i| i.to_string()),
+            )
+            .tags(&req.tags)
+            .build();
+        self.client
+            .describe_volumes()
+            .set_volume_ids(ids(&req.volume_ids))
+            .set_filters(filters)
+    }
+
+    fn snapshots_call(
+        &self,
+        req: &DescribeSnapshotsRequest,
+    ) -> aws_sdk_ec2::operation::describe_snapshots::builders::DescribeSnapshotsFluentBuilder {
+        let filters = Filters::default()
+            .opt("volume-id", req.volume_id.as_ref().map(|v| v.to_string()))
+            .tags(&req.tags)
+            .build();
+        // Without ids, only our own snapshots (not every public snapshot in the region).
+        let owners = req.snapshot_ids.is_empty().then(|| vec!["self".to_string()]);
+        self.client
+            .describe_snapshots()
+            .set_snapshot_ids(ids(&req.snapshot_ids))
+            .set_owner_ids(owners)
+            .set_filters(filters)
+    }
+}
+
 /// One describe filter.
 fn filter<I, S>(name: &str, values: I) -> t::Filter
 where
@@ -603,15 +655,8 @@ impl super::Ec2 for SdkEc2 {
 
     async fn describe_instances(&self, req: DescribeInstancesRequest) -> crate::Result<Vec<Instance>> {
         req.validate()?;
-        let filters = Filters::default()
-            .any("instance-state-name", req.states.iter().map(|s| s.as_str()))
-            .tags(&req.tags)
-            .build();
         let reservations: Vec<t::Reservation> = self
-            .client
-            .describe_instances()
-            .set_instance_ids(ids(&req.instance_ids))
-            .set_filters(filters)
+            .instances_call(&req)
             .into_paginator()
             .items()
             .send()
@@ -623,6 +668,30 @@ impl super::Ec2 for SdkEc2 {
             .flat_map(|r| r.instances())
             .map(instance_from)
             .collect()
+    }
+
+    async fn describe_instances_page(
+        &self,
+        req: DescribeInstancesRequest,
+        page: PageRequest,
+    ) -> crate::Result<Page<Instance>> {
+        req.validate()?;
+        // AWS refuses MaxResults together with instance ids.
+        let size = page.size.filter(|_| req.instance_ids.is_empty());
+        let out = self
+            .instances_call(&req)
+            .set_next_token(page.token)
+            .set_max_results(size.map(i32_of))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        let items = out
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .map(instance_from)
+            .collect::<crate::Result<_>>()?;
+        Ok(Page::new(items, out.next_token().map(str::to_string)))
     }
 
     async fn terminate_instances(&self, ids_: Vec<InstanceId>) -> crate::Result<Vec<InstanceStateChange>> {
@@ -669,18 +738,8 @@ impl super::Ec2 for SdkEc2 {
 
     async fn describe_volumes(&self, req: DescribeVolumesRequest) -> crate::Result<Vec<Volume>> {
         req.validate()?;
-        let filters = Filters::default()
-            .opt(
-                "attachment.instance-id",
-                req.attached_to.as_ref().map(|i| i.to_string()),
-            )
-            .tags(&req.tags)
-            .build();
         let volumes: Vec<t::Volume> = self
-            .client
-            .describe_volumes()
-            .set_volume_ids(ids(&req.volume_ids))
-            .set_filters(filters)
+            .volumes_call(&req)
             .into_paginator()
             .items()
             .send()
@@ -688,6 +747,29 @@ impl super::Ec2 for SdkEc2 {
             .await
             .map_err(sdk_err(Service::Ec2))?;
         volumes.iter().map(|v| volume_from!(v)).collect()
+    }
+
+    async fn describe_volumes_page(
+        &self,
+        req: DescribeVolumesRequest,
+        page: PageRequest,
+    ) -> crate::Result<Page<Volume>> {
+        req.validate()?;
+        // AWS refuses MaxResults together with volume ids.
+        let size = page.size.filter(|_| req.volume_ids.is_empty());
+        let out = self
+            .volumes_call(&req)
+            .set_next_token(page.token)
+            .set_max_results(size.map(i32_of))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        let items = out
+            .volumes()
+            .iter()
+            .map(|v| volume_from!(v))
+            .collect::<crate::Result<_>>()?;
+        Ok(Page::new(items, out.next_token().map(str::to_string)))
     }
 
     async fn attach_volume(&self, req: AttachVolumeRequest) -> crate::Result<VolumeAttachment> {
@@ -744,18 +826,8 @@ impl super::Ec2 for SdkEc2 {
 
     async fn describe_snapshots(&self, req: DescribeSnapshotsRequest) -> crate::Result<Vec<Snapshot>> {
         req.validate()?;
-        let filters = Filters::default()
-            .opt("volume-id", req.volume_id.as_ref().map(|v| v.to_string()))
-            .tags(&req.tags)
-            .build();
-        // Without ids, only our own snapshots (not every public snapshot in the region).
-        let owners = req.snapshot_ids.is_empty().then(|| vec!["self".to_string()]);
         let snapshots: Vec<t::Snapshot> = self
-            .client
-            .describe_snapshots()
-            .set_snapshot_ids(ids(&req.snapshot_ids))
-            .set_owner_ids(owners)
-            .set_filters(filters)
+            .snapshots_call(&req)
             .into_paginator()
             .items()
             .send()
@@ -763,6 +835,29 @@ impl super::Ec2 for SdkEc2 {
             .await
             .map_err(sdk_err(Service::Ec2))?;
         snapshots.iter().map(|s| snapshot_from!(s)).collect()
+    }
+
+    async fn describe_snapshots_page(
+        &self,
+        req: DescribeSnapshotsRequest,
+        page: PageRequest,
+    ) -> crate::Result<Page<Snapshot>> {
+        req.validate()?;
+        // AWS refuses MaxResults together with snapshot ids.
+        let size = page.size.filter(|_| req.snapshot_ids.is_empty());
+        let out = self
+            .snapshots_call(&req)
+            .set_next_token(page.token)
+            .set_max_results(size.map(i32_of))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        let items = out
+            .snapshots()
+            .iter()
+            .map(|s| snapshot_from!(s))
+            .collect::<crate::Result<_>>()?;
+        Ok(Page::new(items, out.next_token().map(str::to_string)))
     }
 
     async fn delete_snapshot(&self, id: SnapshotId) -> crate::Result<()> {
@@ -1296,6 +1391,67 @@ mod tests {
         let v = ec2.create_volume(req).await.unwrap();
         assert_eq!(v.volume_type.as_str(), "gp4");
         assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn instances_stream_sends_max_results_and_each_token_but_not_with_ids() {
+        use crate::ec2::Ec2Ext;
+        use crate::page::ListOptions;
+        use futures::TryStreamExt;
+        let page1 = mock!(Client::describe_instances)
+            .match_requests(|r| r.next_token().is_none() && r.max_results() == Some(5) && r.instance_ids().is_empty())
+            .then_output(|| {
+                DescribeInstancesOutput::builder()
+                    .reservations(
+                        t::Reservation::builder()
+                            .instances(sdk_instance("i-0123456789abcdef0", t::InstanceStateName::Running))
+                            .build(),
+                    )
+                    .next_token("p2")
+                    .build()
+            });
+        let page2 = mock!(Client::describe_instances)
+            .match_requests(|r| r.next_token() == Some("p2") && r.max_results() == Some(5))
+            .then_output(|| {
+                DescribeInstancesOutput::builder()
+                    .reservations(
+                        t::Reservation::builder()
+                            .instances(sdk_instance("i-0123456789abcdef1", t::InstanceStateName::Pending))
+                            .build(),
+                    )
+                    .build()
+            });
+        let by_id = mock!(Client::describe_instances)
+            .match_requests(|r| r.max_results().is_none() && r.instance_ids() == ["i-0123456789abcdef1"])
+            .then_output(|| {
+                DescribeInstancesOutput::builder()
+                    .reservations(
+                        t::Reservation::builder()
+                            .instances(sdk_instance("i-0123456789abcdef1", t::InstanceStateName::Pending))
+                            .build(),
+                    )
+                    .build()
+            });
+        let ec2 = client(&[&page1, &page2, &by_id]);
+        let all: Vec<Instance> = ec2
+            .instances(Default::default(), ListOptions::new().page_size(5))
+            .try_collect()
+            .await
+            .unwrap();
+        let ids: Vec<&str> = all.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["i-0123456789abcdef0", "i-0123456789abcdef1"]);
+        assert_eq!((page1.num_calls(), page2.num_calls()), (1, 1));
+        // With instance ids AWS refuses MaxResults: the size is not sent.
+        let req = DescribeInstancesRequest::builder()
+            .instance_ids(vec!["i-0123456789abcdef1".parse().unwrap()])
+            .build()
+            .unwrap();
+        let one: Vec<Instance> = ec2
+            .instances(req, ListOptions::new().page_size(5))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!((one.len(), by_id.num_calls()), (1, 1));
     }
 
     #[tokio::test]

@@ -35,8 +35,10 @@
 //! # Ok(()) }
 //! ```
 
+mod ext;
 #[cfg(feature = "lambda")]
 pub mod sdk;
+pub use ext::LambdaExt;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -50,6 +52,7 @@ use crate::Tags;
 use crate::error::{Error, Result, Service};
 use crate::id::{AliasName, Arn, FunctionName};
 use crate::macros::{service_trait, validated_builder};
+use crate::page::{Page, PageRequest};
 use crate::secret::{Payload, SecretString};
 use crate::validate::{self, Validate};
 
@@ -91,6 +94,10 @@ service_trait! {
         fn publish_version(req: PublishVersionRequest) -> FunctionConfiguration = "PublishVersion" => "lambda:PublishVersion";
         /// `$LATEST` and every published version.
         fn list_versions(name: FunctionName) -> Vec<FunctionConfiguration> = "ListVersionsByFunction" => "lambda:ListVersionsByFunction";
+        /// One page of [`list_versions`](Lambda::list_versions); `page.size` is `MaxItems`
+        /// (AWS answers at most 50 a page whatever is asked). [`LambdaExt::versions`] streams
+        /// the pages.
+        fn list_versions_page(name: FunctionName, page: PageRequest) -> Page<FunctionConfiguration> = "ListVersionsByFunction" => "lambda:ListVersionsByFunction";
         /// Creates an alias.
         fn create_alias(req: AliasRequest) -> Alias = "CreateAlias" => "lambda:CreateAlias";
         /// Changes an alias (its version, description and routing).
@@ -114,6 +121,9 @@ service_trait! {
         fn delete_function(name: FunctionName, qualifier: Option<String>) -> () = "DeleteFunction" => "lambda:DeleteFunction";
         /// The `$LATEST` configuration of every function.
         fn list_functions() -> Vec<FunctionConfiguration> = "ListFunctions" => "lambda:ListFunctions";
+        /// One page of [`list_functions`](Lambda::list_functions); `page.size` is `MaxItems`
+        /// (at most 50 a page). [`LambdaExt::functions`] streams the pages.
+        fn list_functions_page(page: PageRequest) -> Page<FunctionConfiguration> = "ListFunctions" => "lambda:ListFunctions";
         /// The tags of a function, by its unqualified ARN
         /// ([`FunctionConfiguration::arn`] of `$LATEST`); a function that does not exist is
         /// `ResourceNotFoundException`.

@@ -270,6 +270,28 @@ impl super::Lambda for SdkLambda {
         Ok(out)
     }
 
+    async fn list_versions_page(
+        &self,
+        name: FunctionName,
+        page: PageRequest,
+    ) -> crate::Result<Page<FunctionConfiguration>> {
+        let out = self
+            .client
+            .list_versions_by_function()
+            .function_name(name.as_str())
+            .set_marker(page.token)
+            .set_max_items(page.size.map(|n| n as i32))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        let items = out
+            .versions()
+            .iter()
+            .map(|c| Ok(config_from!(c)))
+            .collect::<crate::Result<_>>()?;
+        Ok(Page::new(items, out.next_marker().map(str::to_string)))
+    }
+
     async fn create_alias(&self, req: AliasRequest) -> crate::Result<Alias> {
         req.validate()?;
         let out = self
@@ -452,6 +474,23 @@ impl super::Lambda for SdkLambda {
             out.push(config_from!(&c));
         }
         Ok(out)
+    }
+
+    async fn list_functions_page(&self, page: PageRequest) -> crate::Result<Page<FunctionConfiguration>> {
+        let out = self
+            .client
+            .list_functions()
+            .set_marker(page.token)
+            .set_max_items(page.size.map(|n| n as i32))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        let items = out
+            .functions()
+            .iter()
+            .map(|c| Ok(config_from!(c)))
+            .collect::<crate::Result<_>>()?;
+        Ok(Page::new(items, out.next_marker().map(str::to_string)))
     }
 
     async fn list_tags(&self, arn: Arn) -> crate::Result<Tags> {
@@ -687,6 +726,47 @@ mod tests {
         assert_eq!(out.log_tail.as_deref(), Some(log));
         assert_eq!(out.executed_version.as_deref(), Some("2"));
         assert_eq!(out.payload_json().unwrap()["errorMessage"], "boom");
+    }
+
+    #[tokio::test]
+    async fn function_and_version_streams_send_the_marker_and_max_items() {
+        use crate::lambda::LambdaExt;
+        use crate::page::ListOptions;
+        use aws_sdk_lambda::operation::list_functions::ListFunctionsOutput;
+        use futures::TryStreamExt;
+        let page1 = mock!(aws_sdk_lambda::Client::list_functions)
+            .match_requests(|r| r.marker().is_none() && r.max_items() == Some(1))
+            .then_output(|| {
+                ListFunctionsOutput::builder()
+                    .functions(sdk_config("$LATEST"))
+                    .next_marker("m2")
+                    .build()
+            });
+        let page2 = mock!(aws_sdk_lambda::Client::list_functions)
+            .match_requests(|r| r.marker() == Some("m2") && r.max_items() == Some(1))
+            .then_output(|| ListFunctionsOutput::builder().functions(sdk_config("$LATEST")).build());
+        let versions = mock!(aws_sdk_lambda::Client::list_versions_by_function)
+            .match_requests(|r| r.function_name() == Some("fn-1") && r.marker().is_none() && r.max_items() == Some(3))
+            .then_output(|| {
+                ListVersionsByFunctionOutput::builder()
+                    .versions(sdk_config("$LATEST"))
+                    .versions(sdk_config("1"))
+                    .build()
+            });
+        let lambda = mock_lambda(&[&page1, &page2, &versions]);
+        let all: Vec<FunctionConfiguration> = lambda
+            .functions(ListOptions::new().page_size(1))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!((all.len(), page1.num_calls(), page2.num_calls()), (2, 1, 1));
+        let v: Vec<FunctionConfiguration> = lambda
+            .versions("fn-1".parse().unwrap(), ListOptions::new().limit(3))
+            .try_collect()
+            .await
+            .unwrap();
+        let v: Vec<&str> = v.iter().map(|c| c.version.as_str()).collect();
+        assert_eq!(v, ["$LATEST", "1"]);
     }
 
     #[tokio::test]

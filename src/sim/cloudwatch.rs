@@ -26,6 +26,7 @@ use crate::Tags;
 use crate::cloudwatch::*;
 use crate::error::Service;
 use crate::id::{AlarmName, Arn};
+use crate::page::{Page, PageRequest};
 use crate::validate::Validate;
 
 const SVC: Service = Service::CloudWatch;
@@ -826,6 +827,18 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         Ok(out)
     }
 
+    async fn list_metrics_page(&self, req: ListMetricsRequest, page: PageRequest) -> crate::Result<Page<Metric>> {
+        if page.size.is_some() {
+            return Err(crate::Error::validation(
+                "PageRequest.size",
+                "ListMetrics takes no page size (AWS answers up to 500 a page)",
+            ));
+        }
+        // ListMetrics: "Up to 500 results are returned for any one call."
+        let all = self.list_metrics(req).await?;
+        super::page_of(&all, &page, 500, 500)
+    }
+
     async fn put_metric_alarm(&self, req: PutMetricAlarmRequest) -> crate::Result<()> {
         req.validate()?;
         self.settle_alarms().await;
@@ -906,19 +919,17 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
             .filter(|a| req.state.as_ref().is_none_or(|s| a.state == *s))
             .cloned()
             .collect();
-        drop(st);
-        // Page as AWS does (MaxRecords 100) and follow the tokens.
-        let mut all = Vec::with_capacity(matching.len());
-        let mut token: Option<String> = None;
-        loop {
-            let (page, next) = super::page(&matching, token.as_deref(), DESCRIBE_PAGE)?;
-            all.extend(page);
-            match next {
-                Some(t) => token = Some(t),
-                None => break,
-            }
-        }
-        Ok(all)
+        Ok(matching)
+    }
+
+    async fn describe_alarms_page(
+        &self,
+        req: DescribeAlarmsRequest,
+        page: PageRequest,
+    ) -> crate::Result<Page<MetricAlarm>> {
+        // DescribeAlarms: MaxRecords defaults to 50, at most 100.
+        let all = self.describe_alarms(req).await?;
+        super::page_of(&all, &page, 50, DESCRIBE_PAGE)
     }
 
     async fn delete_alarms(&self, names: Vec<AlarmName>) -> crate::Result<()> {

@@ -12,6 +12,7 @@ use crate::Tags;
 use crate::ec2::*;
 use crate::error::{Error, Service};
 use crate::id::*;
+use crate::page::{Page, PageRequest};
 use crate::validate::Validate;
 use tokio::time::Instant;
 
@@ -889,6 +890,16 @@ impl crate::ec2::Ec2 for SimCloud {
         })
     }
 
+    async fn describe_instances_page(
+        &self,
+        req: DescribeInstancesRequest,
+        page: PageRequest,
+    ) -> crate::Result<Page<Instance>> {
+        // Without MaxResults EC2 answers every match on one page.
+        let all = self.describe_instances(req).await?;
+        super::page_of(&all, &page, usize::MAX, 1000)
+    }
+
     async fn terminate_instances(&self, ids: Vec<InstanceId>) -> crate::Result<Vec<InstanceStateChange>> {
         validate_instance_ids(&ids)?;
         self.ec2_call(|st, cfg, now| {
@@ -1025,6 +1036,15 @@ impl crate::ec2::Ec2 for SimCloud {
                 .cloned()
                 .collect())
         })
+    }
+
+    async fn describe_volumes_page(
+        &self,
+        req: DescribeVolumesRequest,
+        page: PageRequest,
+    ) -> crate::Result<Page<Volume>> {
+        let all = self.describe_volumes(req).await?;
+        super::page_of(&all, &page, usize::MAX, 1000)
     }
 
     async fn attach_volume(&self, req: AttachVolumeRequest) -> crate::Result<VolumeAttachment> {
@@ -1201,6 +1221,15 @@ impl crate::ec2::Ec2 for SimCloud {
                 .cloned()
                 .collect())
         })
+    }
+
+    async fn describe_snapshots_page(
+        &self,
+        req: DescribeSnapshotsRequest,
+        page: PageRequest,
+    ) -> crate::Result<Page<Snapshot>> {
+        let all = self.describe_snapshots(req).await?;
+        super::page_of(&all, &page, usize::MAX, 1000)
     }
 
     async fn delete_snapshot(&self, id: SnapshotId) -> crate::Result<()> {

@@ -23,6 +23,7 @@ use crate::Tags;
 use crate::error::{Error, Service};
 use crate::id::{AliasName, Arn, FunctionName};
 use crate::lambda::*;
+use crate::page::{Page, PageRequest};
 use crate::validate::Validate;
 
 /// One invocation as a simulated handler sees it.
@@ -587,6 +588,16 @@ impl crate::lambda::Lambda for SimCloud {
             .collect())
     }
 
+    async fn list_versions_page(
+        &self,
+        name: FunctionName,
+        page: PageRequest,
+    ) -> crate::Result<Page<FunctionConfiguration>> {
+        // MaxItems: "returns a maximum of 50 items in each response, even if you set the number higher".
+        let all = self.list_versions(name).await?;
+        super::page_of(&all, &page, 50, 50)
+    }
+
     async fn create_alias(&self, req: AliasRequest) -> crate::Result<Alias> {
         req.validate()?;
         let now = self.now();
@@ -885,6 +896,11 @@ impl crate::lambda::Lambda for SimCloud {
                 rec.latest.clone()
             })
             .collect())
+    }
+
+    async fn list_functions_page(&self, page: PageRequest) -> crate::Result<Page<FunctionConfiguration>> {
+        let all = self.list_functions().await?;
+        super::page_of(&all, &page, 50, 50)
     }
 
     async fn list_tags(&self, arn: Arn) -> crate::Result<Tags> {

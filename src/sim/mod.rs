@@ -367,6 +367,20 @@ impl crate::iam::ResourceTags for SimCloud {
     }
 }
 
+/// The page `page` asks for of `items` (all of them, in the service's order): `default` items
+/// without a size, at most `max`. The tokens are the simulator's own (an offset), so a page
+/// walk over a listing that changes between pages may skip or repeat an item, as AWS may.
+pub(crate) fn page_of<T: Clone>(
+    items: &[T],
+    page: &crate::page::PageRequest,
+    default: usize,
+    max: usize,
+) -> crate::Result<crate::page::Page<T>> {
+    let size = page.size.map_or(default, |n| (n as usize).min(max));
+    let (items, next) = self::page(items, page.token.as_deref(), size)?;
+    Ok(crate::page::Page::new(items, next))
+}
+
 /// Pages `items` by an opaque numeric token: returns the page and the next token.
 pub(crate) fn page<T: Clone>(items: &[T], token: Option<&str>, size: usize) -> crate::Result<(Vec<T>, Option<String>)> {
     let start: usize = match token {

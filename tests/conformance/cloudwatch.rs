@@ -381,6 +381,41 @@ pub async fn cw_describe_alarms_returns_every_page(b: &Backend) {
     let mut got: Vec<String> = all.iter().map(|a| a.name.to_string()).collect();
     got.sort();
     assert_eq!(got, names, "every alarm, across pages");
+
+    // As a stream: pages of 40 (3 calls for 105 alarms), and a limit that stops at the first page.
+    use aws_facade::cloudwatch::CloudWatchExt;
+    use aws_facade::layer::Recording;
+    use aws_facade::page::ListOptions;
+    use futures::TryStreamExt;
+    let journal = Recording::new();
+    let cloud = b.cloud.clone().layer(journal.clone());
+    let streamed: Vec<_> = cloud
+        .cloudwatch
+        .alarms(DescribeAlarmsRequest::default(), ListOptions::new().page_size(40))
+        .try_collect()
+        .await
+        .expect("stream");
+    let mut got: Vec<String> = streamed.iter().map(|a| a.name.to_string()).collect();
+    got.sort();
+    assert_eq!(got, names, "every alarm once, streamed");
+    let pages = if b.deviates(DeviationId::ListingsIgnorePageSize) {
+        1
+    } else {
+        3
+    };
+    assert_eq!(journal.count("DescribeAlarms"), pages);
+    let first: Vec<_> = cloud
+        .cloudwatch
+        .alarms(DescribeAlarmsRequest::default(), ListOptions::new().limit(5))
+        .try_collect()
+        .await
+        .expect("stream");
+    assert_eq!(first.len(), 5);
+    assert_eq!(
+        journal.count("DescribeAlarms"),
+        pages + 1,
+        "one page answers a limit of 5"
+    );
     let parsed: Vec<AlarmName> = names.iter().map(|n| n.parse().expect("name")).collect();
     for chunk in parsed.chunks(100) {
         b.cloud

@@ -58,6 +58,7 @@ macro_rules! scenarios {
             ec2_ingress_takes_ipv6_and_canonical_cidrs,
             ec2_volume_attach_detach_lifecycle,
             ec2_snapshot_lifecycle,
+            ec2_volumes_stream_page_by_page_with_a_limit,
             // ELBv2
             elb_load_balancer_lifecycle_with_tags,
             elb_load_balancer_name_is_idempotent_then_a_conflict,
@@ -1026,6 +1027,67 @@ pub async fn ec2_ingress_takes_ipv6_and_canonical_cidrs(b: &Backend) {
 
 /// A gp3 encrypted volume: `creating` → `available` → attached to a running instance (`in-use`)
 /// → cannot be deleted while attached → detached (`available`) → deleted (then not found).
+/// DescribeVolumes as a stream: pages of the size asked, every volume once, a limit that stops
+/// the walk (no page fetched past it), a bad page size refused before any call.
+pub async fn ec2_volumes_stream_page_by_page_with_a_limit(b: &Backend) {
+    use aws_facade::ec2::Ec2Ext;
+    use aws_facade::layer::Recording;
+    use aws_facade::page::ListOptions;
+    use futures::TryStreamExt;
+    let subnets = b.subnets().await;
+    let tags = b.tags("volume-stream");
+    let mut made = BTreeSet::new();
+    for _ in 0..7 {
+        made.insert(b.create_volume(&subnets[0], tags.clone()).await.id);
+    }
+    let journal = Recording::new();
+    let cloud = b.cloud.clone().layer(journal.clone());
+    let req = DescribeVolumesRequest::builder().tags(tags).build().expect("valid");
+    let all: Vec<Volume> = cloud
+        .ec2
+        .volumes(req.clone(), ListOptions::new().page_size(5))
+        .try_collect()
+        .await
+        .expect("stream");
+    let seen: BTreeSet<VolumeId> = all.iter().map(|v| v.id.clone()).collect();
+    assert_eq!((all.len(), &seen), (7, &made), "every volume once");
+    let pages = if b.deviates(DeviationId::ListingsIgnorePageSize) {
+        1
+    } else {
+        2
+    };
+    assert_eq!(journal.count("DescribeVolumes"), pages, "pages of 5 for 7 volumes");
+
+    let before = journal.count("DescribeVolumes");
+    let some: Vec<Volume> = cloud
+        .ec2
+        .volumes(req.clone(), ListOptions::new().limit(3).page_size(5))
+        .try_collect()
+        .await
+        .expect("stream");
+    assert_eq!(some.len(), 3);
+    assert!(some.iter().all(|v| made.contains(&v.id)));
+    assert_eq!(
+        journal.count("DescribeVolumes") - before,
+        1,
+        "the limit was reached on the first page"
+    );
+
+    let before = journal.count("DescribeVolumes");
+    let bad: Result<Vec<Volume>, Error> = cloud
+        .ec2
+        .volumes(req, ListOptions::new().page_size(4))
+        .try_collect()
+        .await;
+    let err = expect_err(bad, ErrorKind::Validation, "a page size of 4");
+    assert!(err.to_string().contains("DescribeVolumes.MaxResults"), "{err}");
+    assert_eq!(journal.count("DescribeVolumes"), before, "no call for a bad page size");
+
+    for id in made {
+        b.cloud.ec2.delete_volume(id).await.expect("delete volume");
+    }
+}
+
 pub async fn ec2_volume_attach_detach_lifecycle(b: &Backend) {
     let subnets = b.subnets().await;
     let subnet = &subnets[0];

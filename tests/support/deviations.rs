@@ -73,6 +73,8 @@ pub enum DeviationId {
     LambdaVersionNumbersReused,
     /// ListTagsForResource of an alarm ARN that does not exist (or no longer does) succeeds.
     CwListTagsOfUnknownAlarmSucceeds,
+    /// DescribeVolumes, DescribeSnapshots and DescribeAlarms ignore the page size: one page.
+    ListingsIgnorePageSize,
 }
 
 /// One known deviation of moto from AWS.
@@ -340,6 +342,16 @@ pub const DEVIATIONS: &[Deviation] = &[
         moto: "success: no tags for an ARN it never saw, and a deleted alarm's tags (DeleteAlarms \
                does not drop them), which a re-created alarm of the same name then inherits",
         shown_by: "moto_deviation_cw_list_tags_of_unknown_alarm_succeeds",
+    },
+    Deviation {
+        id: DeviationId::ListingsIgnorePageSize,
+        service: Service::Ec2,
+        what: "MaxResults of DescribeVolumes and DescribeSnapshots, MaxRecords of DescribeAlarms \
+               (and MaxItems of Lambda's ListFunctions and ListVersionsByFunction)",
+        aws: "pages of at most the size asked, each with a NextToken while more remain",
+        moto: "every match on one page without a token, whatever the size (DescribeInstances does \
+               page, by reservation, 100 a page by default)",
+        shown_by: "moto_deviation_listings_ignore_page_size",
     },
 ];
 
