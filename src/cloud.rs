@@ -295,11 +295,11 @@ mod sdk {
         /// use aws_facade::{Cloud, ec2::{DescribeInstancesRequest, Instance}};
         /// let cloud = Cloud::from_env().await;
         /// let sdk = cloud.sdk().expect("built over the SDK");
-        /// // StopInstances is not in the facade: call the SDK ...
-        /// let stopped = sdk.ec2_client().stop_instances().instance_ids("i-0123456789abcdef0").send().await;
+        /// // DescribeInstanceStatus is not in the facade: call the SDK ...
+        /// let status = sdk.ec2_client().describe_instance_status().instance_ids("i-0123456789abcdef0").send().await;
         /// // ... and go on with the facade (its ids and outputs convert from the SDK's types).
         /// let found = cloud.ec2.describe_instances(DescribeInstancesRequest::default()).await?;
-        /// # let _ = (stopped, found); Ok(()) }
+        /// # let _ = (status, found); Ok(()) }
         /// ```
         pub fn from_conf(conf: &SdkConfig) -> Self {
             // Each service's adapter, or (its feature off) the stand-in that answers

@@ -54,6 +54,38 @@ fn every_deviation_is_shown_by_a_test_in_this_file() {
     }
 }
 
+/// moto: revoking a rule the (default-VPC) group does not have is InvalidPermission.NotFound.
+#[tokio::test]
+async fn moto_deviation_revoke_unknown_rule_is_not_found() {
+    use aws_facade::ec2::{CreateSecurityGroupRequest, IngressRule, IngressSource};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::Ec2RevokeUnknownRuleIsNotFound));
+    let g = b
+        .cloud
+        .ec2
+        .create_security_group(
+            CreateSecurityGroupRequest::builder()
+                .name("dev-revoke")
+                .description("deviation")
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let rule = IngressRule::builder()
+        .from_port(9999)
+        .to_port(9999)
+        .source(IngressSource::Cidr("10.9.0.0/16".into()))
+        .build();
+    let e = b.cloud.ec2.revoke_ingress(g.clone(), rule).await.unwrap_err();
+    assert_eq!(
+        e.code(),
+        Some("InvalidPermission.NotFound"),
+        "AWS (default VPC): Ok(false); {e:?}"
+    );
+    b.cloud.ec2.delete_security_group(g).await.unwrap();
+}
+
 /// moto: DescribeVolumes and DescribeAlarms answer everything on one page whatever the page
 /// size (so a stream of pages of 5 makes one call).
 #[tokio::test]

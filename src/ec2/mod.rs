@@ -97,6 +97,12 @@ service_trait! {
         /// Adds one ingress rule to a security group (refused before any call when the network
         /// guard applies: see [`cidr`]).
         fn authorize_ingress(req: AuthorizeIngressRequest) -> () = "AuthorizeSecurityGroupIngress" => "ec2:AuthorizeSecurityGroupIngress";
+        /// Removes one ingress rule, matched on protocol, ports and source (the description
+        /// does not matter), e.g. a rule from [`SecurityGroup::ingress`]. `true` when it was
+        /// revoked; `false` when AWS reports the rule unknown to the group (a default-VPC group
+        /// answers so; in other VPCs AWS answers `InvalidPermission.NotFound`). Never guarded:
+        /// revoking a wide rule is always allowed.
+        fn revoke_ingress(group_id: SecurityGroupId, rule: IngressRule) -> bool = "RevokeSecurityGroupIngress" => "ec2:RevokeSecurityGroupIngress";
         /// Launches instances; returns them as launched (usually `pending`). Their root volumes
         /// are encrypted unless the request opts out ([`RunInstancesRequest::encrypt_root_volume`]);
         /// without [`RunInstancesRequest::root_device_name`] the SDK adapter first reads the
@@ -110,6 +116,18 @@ service_trait! {
         fn describe_instances_page(req: DescribeInstancesRequest, page: PageRequest) -> Page<Instance> = "DescribeInstances" => "ec2:DescribeInstances";
         /// Terminates instances; returns each one's state change.
         fn terminate_instances(ids: Vec<InstanceId>) -> Vec<InstanceStateChange> = "TerminateInstances" => "ec2:TerminateInstances";
+        /// Stops running EBS-backed instances: `stopping`, then `stopped`. Their EBS volumes
+        /// stay attached with their data; their public IPv4 address is released. An instance
+        /// already stopping or stopped is answered unchanged; one that is `pending` or going
+        /// away is `IncorrectInstanceState`. Returns each one's state change.
+        fn stop_instances(req: StopInstancesRequest) -> Vec<InstanceStateChange> = "StopInstances" => "ec2:StopInstances";
+        /// Starts stopped instances: `pending`, then `running` (with a new public IPv4 address
+        /// where the subnet gives one). A running or pending instance is answered unchanged;
+        /// one that is still `stopping` is `IncorrectInstanceState`.
+        fn start_instances(ids: Vec<InstanceId>) -> Vec<InstanceStateChange> = "StartInstances" => "ec2:StartInstances";
+        /// Queues a reboot of running instances (they stay `running`; terminated ones are
+        /// ignored, as AWS does; a stopped one is `IncorrectInstanceState`).
+        fn reboot_instances(ids: Vec<InstanceId>) -> () = "RebootInstances" => "ec2:RebootInstances";
         /// Creates a volume (gp3 and encrypted unless asked otherwise).
         fn create_volume(req: CreateVolumeRequest) -> Volume = "CreateVolume" => "ec2:CreateVolume";
         /// Volumes matching the request.
@@ -134,6 +152,9 @@ service_trait! {
         fn delete_snapshot(id: SnapshotId) -> () = "DeleteSnapshot" => "ec2:DeleteSnapshot";
         /// Adds or overwrites tags on resources (any EC2 resource ids).
         fn create_tags(resource_ids: Vec<String>, tags: Tags) -> () = "CreateTags" => "ec2:CreateTags";
+        /// Removes the tags with these keys (whatever their values) from resources. At least
+        /// one key: AWS deletes every tag when none is named, which the crate refuses.
+        fn delete_tags(resource_ids: Vec<String>, keys: Vec<String>) -> () = "DeleteTags" => "ec2:DeleteTags";
     }
 }
 
@@ -1255,6 +1276,78 @@ impl Validate for DescribeSnapshotsRequest {
 pub(crate) fn validate_instance_ids(ids: &[InstanceId]) -> Result<()> {
     validate::non_empty("ids", ids)?;
     validate::at_most("ids", ids, 1000)
+}
+
+/// A request to stop instances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct StopInstancesRequest {
+    /// The instances (1 to 1,000).
+    pub instance_ids: Vec<InstanceId>,
+    /// Stop without waiting for a graceful shutdown (`Force`: file system caches may not be
+    /// flushed). Default off.
+    #[builder(default)]
+    pub force: bool,
+    /// Hibernate instead of stopping (`Hibernate`: only instances launched with hibernation
+    /// enabled; AWS answers `UnsupportedHibernationConfiguration` otherwise). Default off.
+    #[builder(default)]
+    pub hibernate: bool,
+}
+validated_builder!(
+    StopInstancesRequest,
+    StopInstancesRequestBuilder,
+    stop_instances_request_builder
+);
+
+impl StopInstancesRequest {
+    /// Stops `ids` gracefully, without hibernation.
+    pub fn new(ids: Vec<InstanceId>) -> Self {
+        StopInstancesRequest {
+            instance_ids: ids,
+            force: false,
+            hibernate: false,
+        }
+    }
+}
+
+impl Validate for StopInstancesRequest {
+    fn validate(&self) -> Result<()> {
+        validate::non_empty("instance_ids", &self.instance_ids)?;
+        validate::at_most("instance_ids", &self.instance_ids, 1000)
+    }
+}
+
+/// Checks the arguments of DeleteTags: 1 to 1,000 resources (EC2 API reference, DeleteTags,
+/// `Resources`) and 1 to 50 keys of 1 to 128 characters, none starting with `aws:`.
+pub(crate) fn validate_delete_tags(resource_ids: &[String], keys: &[String]) -> Result<()> {
+    validate::non_empty("resource_ids", resource_ids)?;
+    validate::at_most("resource_ids", resource_ids, 1000)?;
+    if keys.is_empty() {
+        return Err(Error::validation(
+            "keys",
+            "must name at least one key (without keys AWS deletes every tag of the resources)",
+        ));
+    }
+    let tags: Tags = keys.iter().map(|k| (k.clone(), String::new())).collect();
+    if tags.len() != keys.len() {
+        return Err(Error::validation("keys", "must not repeat a key"));
+    }
+    validate::tags("keys", &tags)
+}
+
+/// Checks a rule to revoke: its protocol, port order and source syntax (no network guard:
+/// revoking is always allowed).
+pub(crate) fn validate_revoke(rule: &IngressRule) -> Result<()> {
+    if !["tcp", "udp", "icmp", "icmpv6", "-1"].contains(&rule.protocol.as_str()) {
+        return Err(Error::validation(
+            "rule.protocol",
+            "must be tcp, udp, icmp, icmpv6 or -1",
+        ));
+    }
+    if rule.to_port < rule.from_port {
+        return Err(Error::validation("rule.to_port", "must not be below from_port"));
+    }
+    rule.source.checked_cidr("rule.source").map(|_| ())
 }
 
 /// Checks the arguments of CreateTags: at least one resource (at most 1,000, EC2 API

@@ -20,6 +20,44 @@ sdk_adapter!(
 // ---------------------------------------------------------------------------------------------
 // Request helpers
 
+/// One instance's state change, as Stop/Start/TerminateInstances answer it.
+fn state_change(c: &t::InstanceStateChange) -> crate::Result<InstanceStateChange> {
+    Ok(InstanceStateChange {
+        id: id("InstanceId", c.instance_id())?,
+        previous: instance_state(c.previous_state().and_then(|s| s.name()))?,
+        current: instance_state(c.current_state().and_then(|s| s.name()))?,
+    })
+}
+
+/// One ingress rule as an EC2 permission (one range or group pair).
+fn permission(rule: &IngressRule) -> t::IpPermission {
+    let perm = t::IpPermission::builder()
+        .ip_protocol(&rule.protocol)
+        .from_port(i32::from(rule.from_port))
+        .to_port(i32::from(rule.to_port));
+    match &rule.source {
+        IngressSource::Cidr(cidr) => perm.ip_ranges(
+            t::IpRange::builder()
+                .cidr_ip(cidr)
+                .set_description(rule.description.clone())
+                .build(),
+        ),
+        IngressSource::CidrIpv6(cidr) => perm.ipv6_ranges(
+            t::Ipv6Range::builder()
+                .cidr_ipv6(cidr)
+                .set_description(rule.description.clone())
+                .build(),
+        ),
+        IngressSource::Group(g) => perm.user_id_group_pairs(
+            t::UserIdGroupPair::builder()
+                .group_id(g.as_str())
+                .set_description(rule.description.clone())
+                .build(),
+        ),
+    }
+    .build()
+}
+
 /// The describe calls shared by the `Vec` methods (through the SDK's paginators) and the page
 /// methods (one page).
 impl SdkEc2 {
@@ -565,39 +603,34 @@ impl super::Ec2 for SdkEc2 {
 
     async fn authorize_ingress(&self, req: AuthorizeIngressRequest) -> crate::Result<()> {
         req.validate()?;
-        let rule = req.rule();
-        let mut perm = t::IpPermission::builder()
-            .ip_protocol(&rule.protocol)
-            .from_port(i32::from(rule.from_port))
-            .to_port(i32::from(rule.to_port));
-        perm = match &rule.source {
-            IngressSource::Cidr(cidr) => perm.ip_ranges(
-                t::IpRange::builder()
-                    .cidr_ip(cidr)
-                    .set_description(rule.description.clone())
-                    .build(),
-            ),
-            IngressSource::CidrIpv6(cidr) => perm.ipv6_ranges(
-                t::Ipv6Range::builder()
-                    .cidr_ipv6(cidr)
-                    .set_description(rule.description.clone())
-                    .build(),
-            ),
-            IngressSource::Group(g) => perm.user_id_group_pairs(
-                t::UserIdGroupPair::builder()
-                    .group_id(g.as_str())
-                    .set_description(rule.description.clone())
-                    .build(),
-            ),
-        };
         self.client
             .authorize_security_group_ingress()
             .group_id(req.group_id.as_str())
-            .ip_permissions(perm.build())
+            .ip_permissions(permission(&req.rule()))
             .send()
             .await
             .map_err(sdk_err(Service::Ec2))?;
         Ok(())
+    }
+
+    async fn revoke_ingress(&self, group_id: SecurityGroupId, rule: IngressRule) -> crate::Result<bool> {
+        validate_revoke(&rule)?;
+        let rule = IngressRule {
+            source: rule.source.normalized(),
+            // The description does not select the rule; sending it would only be echoed.
+            description: None,
+            ..rule
+        };
+        let out = self
+            .client
+            .revoke_security_group_ingress()
+            .group_id(group_id.as_str())
+            .ip_permissions(permission(&rule))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        // A default-VPC group answers success and lists what it did not know.
+        Ok(out.unknown_ip_permissions().is_empty())
     }
 
     async fn run_instances(&self, req: RunInstancesRequest) -> crate::Result<Vec<Instance>> {
@@ -703,16 +736,44 @@ impl super::Ec2 for SdkEc2 {
             .send()
             .await
             .map_err(sdk_err(Service::Ec2))?;
-        out.terminating_instances()
-            .iter()
-            .map(|c| {
-                Ok(InstanceStateChange {
-                    id: id("InstanceId", c.instance_id())?,
-                    previous: instance_state(c.previous_state().and_then(|s| s.name()))?,
-                    current: instance_state(c.current_state().and_then(|s| s.name()))?,
-                })
-            })
-            .collect()
+        out.terminating_instances().iter().map(state_change).collect()
+    }
+
+    async fn stop_instances(&self, req: StopInstancesRequest) -> crate::Result<Vec<InstanceStateChange>> {
+        req.validate()?;
+        let out = self
+            .client
+            .stop_instances()
+            .set_instance_ids(ids(&req.instance_ids))
+            .set_force(req.force.then_some(true))
+            .set_hibernate(req.hibernate.then_some(true))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        out.stopping_instances().iter().map(state_change).collect()
+    }
+
+    async fn start_instances(&self, ids_: Vec<InstanceId>) -> crate::Result<Vec<InstanceStateChange>> {
+        validate_instance_ids(&ids_)?;
+        let out = self
+            .client
+            .start_instances()
+            .set_instance_ids(ids(&ids_))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        out.starting_instances().iter().map(state_change).collect()
+    }
+
+    async fn reboot_instances(&self, ids_: Vec<InstanceId>) -> crate::Result<()> {
+        validate_instance_ids(&ids_)?;
+        self.client
+            .reboot_instances()
+            .set_instance_ids(ids(&ids_))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(())
     }
 
     async fn create_volume(&self, req: CreateVolumeRequest) -> crate::Result<Volume> {
@@ -881,6 +942,20 @@ impl super::Ec2 for SdkEc2 {
             .map_err(sdk_err(Service::Ec2))?;
         Ok(())
     }
+
+    async fn delete_tags(&self, resource_ids: Vec<String>, keys: Vec<String>) -> crate::Result<()> {
+        validate_delete_tags(&resource_ids, &keys)?;
+        // A key without a value deletes the tag whatever its value.
+        let tags = keys.iter().map(|k| t::Tag::builder().key(k).build()).collect();
+        self.client
+            .delete_tags()
+            .set_resources(Some(resource_ids))
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(())
+    }
 }
 
 // Public conversions from the SDK's types, for code that mixes SDK calls (through
@@ -888,7 +963,7 @@ impl super::Ec2 for SdkEc2 {
 
 impl TryFrom<&t::Instance> for Instance {
     type Error = Error;
-    /// The facade's view of an instance the SDK answered (e.g. from a StopInstances made
+    /// The facade's view of an instance the SDK answered (e.g. from a DescribeInstances made
     /// through [`Cloud::sdk`](crate::Cloud::sdk)); an answer missing required fields is an error.
     fn try_from(i: &t::Instance) -> crate::Result<Instance> {
         instance_from(i)
@@ -1544,6 +1619,177 @@ mod tests {
         assert!(v.encrypted);
         assert_eq!(v.state, VolumeState::Creating);
         assert_eq!(v.tags.get("app").map(String::as_str), Some("db"));
+    }
+
+    fn sdk_change(id: &str, from: t::InstanceStateName, to: t::InstanceStateName) -> t::InstanceStateChange {
+        t::InstanceStateChange::builder()
+            .instance_id(id)
+            .previous_state(t::InstanceState::builder().name(from).build())
+            .current_state(t::InstanceState::builder().name(to).build())
+            .build()
+    }
+
+    #[tokio::test]
+    async fn stop_start_and_reboot_send_their_flags_and_map_the_state_changes() {
+        use aws_sdk_ec2::operation::{
+            reboot_instances::RebootInstancesOutput, start_instances::StartInstancesOutput,
+            stop_instances::StopInstancesOutput,
+        };
+        let plain_stop = mock!(Client::stop_instances)
+            .match_requests(|r| {
+                r.instance_ids() == ["i-0123456789abcdef0"] && r.force().is_none() && r.hibernate().is_none()
+            })
+            .then_output(|| {
+                StopInstancesOutput::builder()
+                    .stopping_instances(sdk_change(
+                        "i-0123456789abcdef0",
+                        t::InstanceStateName::Running,
+                        t::InstanceStateName::Stopping,
+                    ))
+                    .build()
+            });
+        let forced = mock!(Client::stop_instances)
+            .match_requests(|r| r.force() == Some(true) && r.hibernate().is_none())
+            .then_output(|| StopInstancesOutput::builder().build());
+        let start = mock!(Client::start_instances)
+            .match_requests(|r| r.instance_ids() == ["i-0123456789abcdef0"])
+            .then_output(|| {
+                StartInstancesOutput::builder()
+                    .starting_instances(sdk_change(
+                        "i-0123456789abcdef0",
+                        t::InstanceStateName::Stopped,
+                        t::InstanceStateName::Pending,
+                    ))
+                    .build()
+            });
+        let reboot = mock!(Client::reboot_instances)
+            .match_requests(|r| r.instance_ids() == ["i-0123456789abcdef0"])
+            .then_output(|| RebootInstancesOutput::builder().build());
+        let ec2 = client(&[&plain_stop, &forced, &start, &reboot]);
+        let id: InstanceId = "i-0123456789abcdef0".parse().unwrap();
+        let ch = ec2
+            .stop_instances(StopInstancesRequest::new(vec![id.clone()]))
+            .await
+            .unwrap();
+        assert_eq!(
+            (ch[0].previous.clone(), ch[0].current.clone()),
+            (InstanceState::Running, InstanceState::Stopping)
+        );
+        let req = StopInstancesRequest::builder()
+            .instance_ids(vec![id.clone()])
+            .force(true)
+            .build()
+            .unwrap();
+        assert!(ec2.stop_instances(req).await.unwrap().is_empty());
+        let ch = ec2.start_instances(vec![id.clone()]).await.unwrap();
+        assert_eq!(ch[0].current, InstanceState::Pending);
+        ec2.reboot_instances(vec![id]).await.unwrap();
+        assert_eq!(
+            (
+                plain_stop.num_calls(),
+                forced.num_calls(),
+                start.num_calls(),
+                reboot.num_calls()
+            ),
+            (1, 1, 1, 1)
+        );
+        // No ids: refused before any request.
+        let e = StopInstancesRequest::builder()
+            .instance_ids(vec![])
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("instance_ids"), "{e}");
+        assert!(
+            ec2.start_instances(vec![])
+                .await
+                .unwrap_err()
+                .to_string()
+                .contains("ids")
+        );
+    }
+
+    #[tokio::test]
+    async fn delete_tags_sends_keys_without_values_and_refuses_no_keys() {
+        use aws_sdk_ec2::operation::delete_tags::DeleteTagsOutput;
+        let rule = mock!(Client::delete_tags)
+            .match_requests(|r| {
+                r.resources() == ["vol-0123456789abcdef0"]
+                    && r.tags().len() == 2
+                    && r.tags().iter().all(|t| t.value().is_none())
+                    && r.tags()[0].key() == Some("a")
+            })
+            .then_output(|| DeleteTagsOutput::builder().build());
+        let ec2 = client(&[&rule]);
+        ec2.delete_tags(vec!["vol-0123456789abcdef0".into()], vec!["a".into(), "b".into()])
+            .await
+            .unwrap();
+        assert_eq!(rule.num_calls(), 1);
+        // Without keys AWS would delete every tag: refused, nothing sent.
+        let e = ec2
+            .delete_tags(vec!["vol-0123456789abcdef0".into()], vec![])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "keys"),
+            "{e:?}"
+        );
+        let e = ec2
+            .delete_tags(
+                vec!["vol-0123456789abcdef0".into()],
+                vec!["aws:cloudformation:stack-name".into()],
+            )
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("aws:"), "{e}");
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn revoke_ingress_sends_the_canonical_rule_and_reads_unknown_permissions() {
+        use aws_sdk_ec2::operation::revoke_security_group_ingress::RevokeSecurityGroupIngressOutput;
+        let known = mock!(Client::revoke_security_group_ingress)
+            .match_requests(|r| {
+                let [p] = r.ip_permissions() else { return false };
+                let [range] = p.ip_ranges() else { return false };
+                r.group_id() == Some("sg-0123456789abcdef0")
+                    && p.from_port() == Some(22)
+                    && range.cidr_ip() == Some("0.0.0.0/0")
+                    && range.description().is_none()
+            })
+            .then_output(|| RevokeSecurityGroupIngressOutput::builder().r#return(true).build());
+        let unknown = mock!(Client::revoke_security_group_ingress).then_output(|| {
+            RevokeSecurityGroupIngressOutput::builder()
+                .r#return(true)
+                .unknown_ip_permissions(
+                    t::IpPermission::builder()
+                        .ip_protocol("tcp")
+                        .from_port(22)
+                        .to_port(22)
+                        .build(),
+                )
+                .build()
+        });
+        let ec2 = client(&[&known, &unknown]);
+        let g: SecurityGroupId = "sg-0123456789abcdef0".parse().unwrap();
+        // Revoking SSH from anywhere is never guarded.
+        let rule = IngressRule::builder()
+            .from_port(22)
+            .to_port(22)
+            .source(IngressSource::Cidr("0.0.0.0/0".into()))
+            .description("legacy")
+            .build();
+        assert!(ec2.revoke_ingress(g.clone(), rule.clone()).await.unwrap());
+        assert!(!ec2.revoke_ingress(g.clone(), rule.clone()).await.unwrap());
+        let bad = IngressRule {
+            protocol: "tcpx".into(),
+            ..rule
+        };
+        let e = ec2.revoke_ingress(g, bad).await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "rule.protocol"),
+            "{e:?}"
+        );
+        assert_eq!((known.num_calls(), unknown.num_calls()), (1, 1));
     }
 
     #[tokio::test]

@@ -52,6 +52,14 @@ impl AccessRequest {
         }
         self
     }
+
+    /// `aws:TagKeys`: the keys a call removes (DeleteTags).
+    fn tag_keys(mut self, keys: &[String]) -> Self {
+        if !keys.is_empty() {
+            self.context.insert("aws:TagKeys".into(), keys.to_vec());
+        }
+        self
+    }
 }
 
 /// A parsed resource ARN: `arn:partition:service:region:account:resource`.
@@ -183,6 +191,33 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 c.creates(a, c.ec2("network-interface", "*"), &Tags::new(), None);
                 c.creates(a, c.ec2("instance", "*"), &r.tags, EC2_TAG);
                 c.creates(a, c.ec2("volume", "*"), &r.tags, EC2_TAG);
+            }
+        }
+        "ec2:StartInstances" | "ec2:RebootInstances" => {
+            for i in arg::<Vec<id::InstanceId>>(args, 0).into_iter().flatten() {
+                c.on(a, c.ec2("instance", i.as_str()));
+            }
+        }
+        "ec2:StopInstances" => {
+            if let Some(r) = arg::<ec2::StopInstancesRequest>(args, 0) {
+                for i in &r.instance_ids {
+                    c.on(a, c.ec2("instance", i.as_str()));
+                }
+            }
+        }
+        "ec2:RevokeSecurityGroupIngress" => {
+            if let Some(g) = arg::<id::SecurityGroupId>(args, 0) {
+                c.on(a, c.ec2("security-group", g.as_str()));
+            }
+        }
+        "ec2:DeleteTags" => {
+            if let (Some(ids), Some(keys)) = (arg::<Vec<String>>(args, 0), arg::<Vec<String>>(args, 1)) {
+                for id in ids {
+                    let kind = ec2_kind(id);
+                    let mut r = AccessRequest::new(a, c.ec2(kind, id)).tag_keys(keys);
+                    r.existing = Arn::parse(&r.resource);
+                    c.out.push(r);
+                }
             }
         }
         "ec2:TerminateInstances" => {
@@ -527,6 +562,36 @@ mod tests {
         assert_eq!(tag.context["aws:RequestTag/k"], ["v"]);
         let sg = got.iter().find(|r| r.resource.contains("security-group")).unwrap();
         assert!(sg.existing.is_some(), "an existing group's tags are looked up");
+    }
+
+    #[test]
+    fn instance_power_and_tag_removal_are_authorized_on_each_resource() {
+        let ids: Vec<crate::id::InstanceId> = vec!["i-0123456789abcdef0".parse().unwrap()];
+        let stop = crate::ec2::StopInstancesRequest::new(ids.clone());
+        let args: [&dyn Any; 1] = [&stop];
+        let got = requests(op("StopInstances", "ec2:StopInstances"), &args, "us-east-1", "123");
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].resource,
+            "arn:aws:ec2:us-east-1:123:instance/i-0123456789abcdef0"
+        );
+        assert!(got[0].existing.is_some(), "ec2:ResourceTag conditions apply");
+        let args: [&dyn Any; 1] = [&ids];
+        let got = requests(op("StartInstances", "ec2:StartInstances"), &args, "us-east-1", "123");
+        assert_eq!(
+            got[0].resource,
+            "arn:aws:ec2:us-east-1:123:instance/i-0123456789abcdef0"
+        );
+
+        let resources = vec!["vol-0123456789abcdef0".to_string()];
+        let keys = vec!["owner".to_string()];
+        let args: [&dyn Any; 2] = [&resources, &keys];
+        let got = requests(op("DeleteTags", "ec2:DeleteTags"), &args, "us-east-1", "123");
+        assert_eq!(
+            got[0].resource,
+            "arn:aws:ec2:us-east-1:123:volume/vol-0123456789abcdef0"
+        );
+        assert_eq!(got[0].context["aws:TagKeys"], ["owner"]);
     }
 
     #[test]

@@ -62,6 +62,15 @@ struct InstanceRec {
     launched: Instant,
     /// When TerminateInstances was called.
     terminate_called: Option<Instant>,
+    /// The last StopInstances or StartInstances that changed the instance, and when.
+    power: Option<(Power, Instant)>,
+}
+
+/// A stop or a start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Power {
+    Stop,
+    Start,
 }
 
 struct VolumeRec {
@@ -121,17 +130,31 @@ impl InstanceRec {
     }
 
     fn state_at(&self, cfg: &SimConfig, now: Instant) -> InstanceState {
-        match self.terminate_called {
-            Some(t) if now >= t + cfg.instance_shutdown => InstanceState::Terminated,
-            Some(_) => InstanceState::ShuttingDown,
-            None if now >= self.launched + cfg.instance_boot => InstanceState::Running,
-            None => InstanceState::Pending,
+        match (self.terminate_called, self.power) {
+            (Some(t), _) if now >= t + cfg.instance_shutdown => InstanceState::Terminated,
+            (Some(_), _) => InstanceState::ShuttingDown,
+            (None, Some((Power::Stop, t))) if now >= t + cfg.instance_stop => InstanceState::Stopped,
+            (None, Some((Power::Stop, _))) => InstanceState::Stopping,
+            (None, _) if now >= self.booted_from() + cfg.instance_boot => InstanceState::Running,
+            (None, _) => InstanceState::Pending,
         }
     }
 
-    /// When it entered `running`, if it has by `now` (and was not terminated before booting).
+    /// When the current boot began: the launch, or the last start.
+    fn booted_from(&self) -> Instant {
+        match self.power {
+            Some((Power::Start, t)) => t,
+            _ => self.launched,
+        }
+    }
+
+    /// When it last entered `running`, if it is still up by `now` (not stopped or terminated
+    /// since, nor before booting).
     fn running_since(&self, cfg: &SimConfig, now: Instant) -> Option<Instant> {
-        let up = self.launched + cfg.instance_boot;
+        if matches!(self.power, Some((Power::Stop, _))) {
+            return None;
+        }
+        let up = self.booted_from() + cfg.instance_boot;
         let end = self.terminate_called.map_or(now, |t| t.min(now));
         (up <= end).then_some(up)
     }
@@ -247,6 +270,11 @@ fn settle(ec2: &mut Ec2State, cfg: &SimConfig, now: Instant) {
         let state = rec.state_at(cfg, now);
         if state != rec.inst.state && state == InstanceState::Terminated {
             rec.inst.state_reason = Some("Client.UserInitiatedShutdown: User initiated shutdown".into());
+        }
+        if state != rec.inst.state && state == InstanceState::Stopped {
+            rec.inst.state_reason = Some("Client.UserInitiatedShutdown: User initiated shutdown".into());
+            // A stopped instance gives its public IPv4 address back.
+            rec.inst.public_ip = None;
         }
         rec.inst.state = state;
     }
@@ -727,6 +755,24 @@ impl crate::ec2::Ec2 for SimCloud {
         })
     }
 
+    async fn revoke_ingress(&self, group_id: SecurityGroupId, rule: IngressRule) -> crate::Result<bool> {
+        validate_revoke(&rule)?;
+        self.ec2_call(|st, cfg, now| {
+            let rec = find(&mut st.ec2.groups, &group_id, Kind::Group, cfg, now)?;
+            let source = rule.source.normalized();
+            let before = rec.group.ingress.len();
+            rec.group.ingress.retain(|r| {
+                !(r.protocol == rule.protocol
+                    && r.from_port == rule.from_port
+                    && r.to_port == rule.to_port
+                    && r.source == source)
+            });
+            // The simulated groups are in the default VPC, which reports an unknown rule in its
+            // answer (other VPCs answer InvalidPermission.NotFound).
+            Ok(rec.group.ingress.len() < before)
+        })
+    }
+
     // --- Instances ----------------------------------------------------------------------------
 
     async fn run_instances(&self, req: RunInstancesRequest) -> crate::Result<Vec<Instance>> {
@@ -860,6 +906,7 @@ impl crate::ec2::Ec2 for SimCloud {
                         inst,
                         launched: now,
                         terminate_called: None,
+                        power: None,
                     },
                 );
             }
@@ -926,6 +973,73 @@ impl crate::ec2::Ec2 for SimCloud {
                     InstanceStateChange { id, previous, current }
                 })
                 .collect())
+        })
+    }
+
+    async fn stop_instances(&self, req: StopInstancesRequest) -> crate::Result<Vec<InstanceStateChange>> {
+        req.validate()?;
+        self.ec2_call(|st, cfg, now| {
+            select(&st.ec2.instances, &req.instance_ids, Kind::Instance, cfg, now)?;
+            // Every instance must be stoppable before any changes (AWS answers the first that
+            // is not).
+            for id in &req.instance_ids {
+                let rec = find(&mut st.ec2.instances, id, Kind::Instance, cfg, now)?;
+                if req.hibernate {
+                    return Err(err(
+                        "UnsupportedHibernationConfiguration",
+                        format!("The instance '{id}' does not have hibernation configured. To hibernate an instance, hibernation must be enabled at launch."),
+                    ));
+                }
+                if !matches!(
+                    rec.inst.state,
+                    InstanceState::Running | InstanceState::Stopping | InstanceState::Stopped
+                ) {
+                    return Err(err(
+                        "IncorrectInstanceState",
+                        format!("The instance '{id}' is not in a state from which it can be stopped."),
+                    ));
+                }
+            }
+            power(st, cfg, now, &req.instance_ids, Power::Stop)
+        })
+    }
+
+    async fn start_instances(&self, ids: Vec<InstanceId>) -> crate::Result<Vec<InstanceStateChange>> {
+        validate_instance_ids(&ids)?;
+        self.ec2_call(|st, cfg, now| {
+            select(&st.ec2.instances, &ids, Kind::Instance, cfg, now)?;
+            for id in &ids {
+                let rec = find(&mut st.ec2.instances, id, Kind::Instance, cfg, now)?;
+                if !matches!(
+                    rec.inst.state,
+                    InstanceState::Stopped | InstanceState::Pending | InstanceState::Running
+                ) {
+                    return Err(err(
+                        "IncorrectInstanceState",
+                        format!("The instance '{id}' is not in a state from which it can be started."),
+                    ));
+                }
+            }
+            power(st, cfg, now, &ids, Power::Start)
+        })
+    }
+
+    async fn reboot_instances(&self, ids: Vec<InstanceId>) -> crate::Result<()> {
+        validate_instance_ids(&ids)?;
+        self.ec2_call(|st, cfg, now| {
+            select(&st.ec2.instances, &ids, Kind::Instance, cfg, now)?;
+            for id in &ids {
+                let rec = find(&mut st.ec2.instances, id, Kind::Instance, cfg, now)?;
+                // Terminated (and terminating) instances are ignored; running and pending ones
+                // stay as they are (the simulator has no guest to restart).
+                if matches!(rec.inst.state, InstanceState::Stopped | InstanceState::Stopping) {
+                    return Err(err(
+                        "IncorrectInstanceState",
+                        format!("The instance '{id}' is not in a state from which it can be rebooted."),
+                    ));
+                }
+            }
+            Ok(())
         })
     }
 
@@ -1278,6 +1392,84 @@ impl crate::ec2::Ec2 for SimCloud {
             Ok(())
         })
     }
+
+    async fn delete_tags(&self, resource_ids: Vec<String>, keys: Vec<String>) -> crate::Result<()> {
+        validate_delete_tags(&resource_ids, &keys)?;
+        self.ec2_call(|st, cfg, now| {
+            let mut targets = Vec::new();
+            for raw in &resource_ids {
+                targets.push(resolve_taggable(st, cfg, now, raw)?);
+            }
+            let ec2 = &mut st.ec2;
+            for t in targets {
+                let slot = match t {
+                    Taggable::Instance(id) => ec2.instances.get_mut(&id).map(|r| &mut r.inst.tags),
+                    Taggable::Volume(id) => ec2.volumes.get_mut(&id).map(|r| &mut r.vol.tags),
+                    Taggable::Snapshot(id) => ec2.snapshots.get_mut(&id).map(|r| &mut r.snap.tags),
+                    Taggable::Group(id) => ec2.groups.get_mut(&id).map(|r| &mut r.group.tags),
+                    Taggable::Untracked => None,
+                };
+                if let Some(slot) = slot {
+                    slot.retain(|k, _| !keys.contains(k));
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Moves `ids` (each checked to allow it) towards stopped or running; an instance already
+/// there or on its way is left as it is. Answers each one's state change.
+fn power(
+    st: &mut SimState,
+    cfg: &SimConfig,
+    now: Instant,
+    ids: &[InstanceId],
+    to: Power,
+) -> crate::Result<Vec<InstanceStateChange>> {
+    let mut changes = Vec::new();
+    for id in ids {
+        let public = st
+            .ec2
+            .instances
+            .get(id)
+            .and_then(|r| r.inst.subnet_id.clone())
+            .and_then(|s| st.ec2.subnets.iter().find(|x| x.id == s))
+            .is_some_and(|s| s.default_for_az);
+        let fresh_ip = if to == Power::Start && public {
+            st.ec2.next_public += 1;
+            let p = st.ec2.next_public;
+            Some(format!("54.{}.{}.{}", 160 + (p >> 16) % 32, (p >> 8) % 256, p % 256))
+        } else {
+            None
+        };
+        let rec = find(&mut st.ec2.instances, id, Kind::Instance, cfg, now)?;
+        let previous = rec.inst.state.clone();
+        let moves = match to {
+            Power::Stop => previous == InstanceState::Running,
+            Power::Start => previous == InstanceState::Stopped,
+        };
+        if moves {
+            rec.power = Some((to, now));
+            rec.inst.state_reason = None;
+            if let Some(ip) = fresh_ip {
+                rec.inst.public_ip = Some(ip);
+            }
+        }
+        changes.push((id.clone(), previous));
+    }
+    settle(&mut st.ec2, cfg, now);
+    Ok(changes
+        .into_iter()
+        .map(|(id, previous)| {
+            let current = st
+                .ec2
+                .instances
+                .get(&id)
+                .map_or(InstanceState::Terminated, |r| r.inst.state.clone());
+            InstanceStateChange { id, previous, current }
+        })
+        .collect())
 }
 
 /// The default EBS key of the simulated account (`aws/ebs`).
@@ -1719,6 +1911,164 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(code(&e), "InvalidAMIID.NotFound");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stop_and_start_keep_the_ebs_volumes_and_change_the_public_address() {
+        let sim = SimCloud::new();
+        let cfg = sim.config().clone();
+        let i = run(&sim, |r| r).await;
+        let root = i.root_volume_id().cloned().expect("root volume");
+        // Pending cannot be stopped.
+        let e = sim
+            .stop_instances(StopInstancesRequest::new(vec![i.id.clone()]))
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "IncorrectInstanceState");
+        advance(cfg.instance_boot).await;
+        let first_ip = describe(&sim, &i.id).await.unwrap().public_ip;
+        assert!(first_ip.is_some());
+        let ch = sim
+            .stop_instances(StopInstancesRequest::new(vec![i.id.clone()]))
+            .await
+            .unwrap();
+        assert_eq!(
+            (ch[0].previous.clone(), ch[0].current.clone()),
+            (InstanceState::Running, InstanceState::Stopping)
+        );
+        // Starting while stopping is refused; stopping again answers as it is.
+        let e = sim.start_instances(vec![i.id.clone()]).await.unwrap_err();
+        assert_eq!(code(&e), "IncorrectInstanceState");
+        let again = sim
+            .stop_instances(StopInstancesRequest::new(vec![i.id.clone()]))
+            .await
+            .unwrap();
+        assert_eq!(again[0].current, InstanceState::Stopping);
+        advance(cfg.instance_stop).await;
+        let stopped = describe(&sim, &i.id).await.unwrap();
+        assert_eq!(
+            (stopped.state.clone(), stopped.public_ip.clone()),
+            (InstanceState::Stopped, None)
+        );
+        let v = vol(&sim, &root).await.unwrap();
+        assert_eq!(
+            v.state,
+            VolumeState::InUse,
+            "the root volume stays attached while stopped"
+        );
+        assert_eq!(v.attachments[0].instance_id, i.id);
+        // A stopped instance cannot reboot; hibernation was never enabled.
+        assert_eq!(
+            code(&sim.reboot_instances(vec![i.id.clone()]).await.unwrap_err()),
+            "IncorrectInstanceState"
+        );
+        let hib = StopInstancesRequest::builder()
+            .instance_ids(vec![i.id.clone()])
+            .hibernate(true)
+            .build()
+            .unwrap();
+        assert_eq!(
+            code(&sim.stop_instances(hib).await.unwrap_err()),
+            "UnsupportedHibernationConfiguration"
+        );
+
+        let ch = sim.start_instances(vec![i.id.clone()]).await.unwrap();
+        assert_eq!(
+            (ch[0].previous.clone(), ch[0].current.clone()),
+            (InstanceState::Stopped, InstanceState::Pending)
+        );
+        let pending = describe(&sim, &i.id).await.unwrap();
+        assert!(
+            pending.public_ip.is_some() && pending.public_ip != first_ip,
+            "a new public address"
+        );
+        advance(cfg.instance_boot).await;
+        assert_eq!(state(&sim, &i.id).await, InstanceState::Running);
+        sim.reboot_instances(vec![i.id.clone()]).await.unwrap();
+        assert_eq!(state(&sim, &i.id).await, InstanceState::Running);
+        assert_eq!(vol(&sim, &root).await.unwrap().attachments[0].instance_id, i.id);
+        // Terminated instances: reboot ignores them, start and stop refuse them.
+        sim.terminate_instances(vec![i.id.clone()]).await.unwrap();
+        advance(cfg.instance_shutdown).await;
+        sim.reboot_instances(vec![i.id.clone()]).await.unwrap();
+        assert_eq!(
+            code(&sim.start_instances(vec![i.id.clone()]).await.unwrap_err()),
+            "IncorrectInstanceState"
+        );
+        let e = sim
+            .stop_instances(StopInstancesRequest::new(vec![i.id.clone()]))
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "IncorrectInstanceState");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_unstoppable_instance_stops_none() {
+        let sim = SimCloud::new();
+        let a = run(&sim, |r| r).await;
+        advance(sim.config().instance_boot).await;
+        let b = run(&sim, |r| r).await; // still pending
+        let e = sim
+            .stop_instances(StopInstancesRequest::new(vec![a.id.clone(), b.id.clone()]))
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "IncorrectInstanceState");
+        assert_eq!(state(&sim, &a.id).await, InstanceState::Running, "nothing changed");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn delete_tags_removes_keys_and_revoke_removes_the_matching_rule() {
+        let sim = SimCloud::new();
+        let g = group(&sim, "web").await;
+        sim.create_tags(
+            vec![g.to_string()],
+            [("a".to_string(), "1".to_string()), ("b".to_string(), "2".to_string())].into(),
+        )
+        .await
+        .unwrap();
+        sim.delete_tags(vec![g.to_string()], vec!["a".into(), "app".into()])
+            .await
+            .unwrap();
+        let groups = sim
+            .describe_security_groups(
+                DescribeSecurityGroupsRequest::builder()
+                    .group_ids(vec![g.clone()])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(groups[0].tags, tags("b", "2"));
+        let e = sim
+            .delete_tags(vec!["sg-0000000000000000f".into()], vec!["b".into()])
+            .await
+            .unwrap_err();
+        assert!(e.is_not_found(), "{e:?}");
+
+        let req = AuthorizeIngressRequest::builder()
+            .group_id(g.clone())
+            .from_port(443)
+            .source(IngressSource::cidr("10.1.2.3/16").unwrap())
+            .description("https")
+            .build()
+            .unwrap();
+        sim.authorize_ingress(req.clone()).await.unwrap();
+        // Matched without the description, on the canonical block.
+        let mut rule = req.rule();
+        rule.description = None;
+        rule.source = IngressSource::Cidr("10.1.9.9/16".into());
+        assert!(sim.revoke_ingress(g.clone(), rule.clone()).await.unwrap());
+        assert!(!sim.revoke_ingress(g.clone(), rule).await.unwrap(), "already gone");
+        let groups = sim
+            .describe_security_groups(
+                DescribeSecurityGroupsRequest::builder()
+                    .group_ids(vec![g.clone()])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(groups[0].ingress.is_empty());
     }
 
     #[tokio::test(start_paused = true)]

@@ -50,6 +50,9 @@ pub struct SimConfig {
     pub instance_boot: Duration,
     /// `shutting-down` → `terminated`.
     pub instance_shutdown: Duration,
+    /// `stopping` → `stopped` (StopInstances; a start goes `pending` → `running` in
+    /// [`instance_boot`](Self::instance_boot)).
+    pub instance_stop: Duration,
     /// How long terminated instances stay visible to DescribeInstances.
     pub terminated_visible: Duration,
     /// Volume `creating` → `available`.
@@ -86,6 +89,7 @@ impl Default for SimConfig {
             seed: 0x5eed,
             instance_boot: Duration::from_secs(30),
             instance_shutdown: Duration::from_secs(40),
+            instance_stop: Duration::from_secs(30),
             terminated_visible: Duration::from_secs(3600),
             volume_create: Duration::from_secs(5),
             volume_attach: Duration::from_secs(3),
@@ -106,6 +110,7 @@ impl SimConfig {
         SimConfig {
             instance_boot: Duration::ZERO,
             instance_shutdown: Duration::ZERO,
+            instance_stop: Duration::ZERO,
             volume_create: Duration::ZERO,
             volume_attach: Duration::ZERO,
             snapshot_complete: Duration::ZERO,

@@ -59,6 +59,8 @@ macro_rules! scenarios {
             ec2_volume_attach_detach_lifecycle,
             ec2_snapshot_lifecycle,
             ec2_volumes_stream_page_by_page_with_a_limit,
+            ec2_stop_and_start_keep_the_attached_volume,
+            ec2_revoke_ingress_and_delete_tags,
             // ELBv2
             elb_load_balancer_lifecycle_with_tags,
             elb_load_balancer_name_is_idempotent_then_a_conflict,
@@ -1086,6 +1088,161 @@ pub async fn ec2_volumes_stream_page_by_page_with_a_limit(b: &Backend) {
     for id in made {
         b.cloud.ec2.delete_volume(id).await.expect("delete volume");
     }
+}
+
+/// StopInstances and StartInstances: `stopping` → `stopped` with the data volume still attached
+/// and the public IPv4 address released, `pending` → `running`; a reboot keeps it running.
+pub async fn ec2_stop_and_start_keep_the_attached_volume(b: &Backend) {
+    use aws_facade::ec2::StopInstancesRequest;
+    let subnets = b.subnets().await;
+    let tags = b.tags("stop-start");
+    let instance = b.launch(1, Some(&subnets[0]), tags.clone()).await.remove(0);
+    b.wait_instance(&instance.id, InstanceState::Running).await;
+    let v = b.create_volume(&subnets[0], tags.clone()).await;
+    b.wait_volume(&v.id, VolumeState::Available).await;
+    b.cloud
+        .ec2
+        .attach_volume(
+            AttachVolumeRequest::builder()
+                .volume_id(v.id.clone())
+                .instance_id(instance.id.clone())
+                .device("/dev/sdf")
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("attach");
+    b.wait_volume(&v.id, VolumeState::InUse).await;
+
+    let ch = b
+        .cloud
+        .ec2
+        .stop_instances(StopInstancesRequest::new(vec![instance.id.clone()]))
+        .await
+        .expect("stop");
+    assert_eq!(ch.len(), 1, "{ch:?}");
+    assert_eq!(
+        (&ch[0].id, &ch[0].previous, &ch[0].current),
+        (&instance.id, &InstanceState::Running, &InstanceState::Stopping)
+    );
+    let stopped = b.wait_instance(&instance.id, InstanceState::Stopped).await;
+    assert_eq!(
+        stopped.public_ip, None,
+        "a stopped instance has no public IPv4 address: {stopped:?}"
+    );
+    let kept = b.wait_volume(&v.id, VolumeState::InUse).await;
+    assert_eq!(kept.attachments.len(), 1, "{kept:?}");
+    assert_eq!(kept.attachments[0].instance_id, instance.id);
+
+    let ch = b
+        .cloud
+        .ec2
+        .start_instances(vec![instance.id.clone()])
+        .await
+        .expect("start");
+    assert_eq!(
+        (&ch[0].previous, &ch[0].current),
+        (&InstanceState::Stopped, &InstanceState::Pending)
+    );
+    b.wait_instance(&instance.id, InstanceState::Running).await;
+    b.cloud
+        .ec2
+        .reboot_instances(vec![instance.id.clone()])
+        .await
+        .expect("reboot");
+    let up = b.wait_instance(&instance.id, InstanceState::Running).await;
+    assert_eq!(up.state, InstanceState::Running);
+    let e = expect_err(
+        b.cloud
+            .ec2
+            .start_instances(vec!["i-0000000000000000f".parse().expect("id")])
+            .await,
+        ErrorKind::NotFound,
+        "start an instance that does not exist",
+    );
+    assert_eq!(e.code(), Some("InvalidInstanceID.NotFound"), "{e:?}");
+
+    // Terminating the instance leaves the data volume (it was not DeleteOnTermination).
+    b.terminate(&[instance.id]).await;
+    b.wait_volume(&v.id, VolumeState::Available).await;
+    b.cloud.ec2.delete_volume(v.id).await.expect("delete volume");
+}
+
+/// RevokeSecurityGroupIngress removes the rule matched on protocol, ports and source (not the
+/// description); DeleteTags removes tags by key whatever their value.
+pub async fn ec2_revoke_ingress_and_delete_tags(b: &Backend) {
+    let mut tags = b.tags("revoke");
+    tags.insert("team".into(), "a".into());
+    let g = b
+        .cloud
+        .ec2
+        .create_security_group(
+            CreateSecurityGroupRequest::builder()
+                .name("conf-revoke")
+                .description("revoke scenario")
+                .tags(tags.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("create group");
+    let req = AuthorizeIngressRequest::builder()
+        .group_id(g.clone())
+        .from_port(8443)
+        .source(IngressSource::cidr("10.20.0.0/16").expect("cidr"))
+        .description("internal")
+        .build()
+        .expect("valid");
+    b.cloud.ec2.authorize_ingress(req.clone()).await.expect("authorize");
+    let describe = || async {
+        b.cloud
+            .ec2
+            .describe_security_groups(
+                DescribeSecurityGroupsRequest::builder()
+                    .group_ids(vec![g.clone()])
+                    .build()
+                    .expect("valid"),
+            )
+            .await
+            .expect("describe group")
+            .remove(0)
+    };
+    let described = describe().await;
+    let rule = described
+        .ingress
+        .iter()
+        .find(|r| r.from_port == 8443)
+        .cloned()
+        .expect("the rule is there");
+    assert!(
+        b.cloud
+            .ec2
+            .revoke_ingress(g.clone(), rule.clone())
+            .await
+            .expect("revoke")
+    );
+    assert!(describe().await.ingress.iter().all(|r| r.from_port != 8443));
+    let again = b.cloud.ec2.revoke_ingress(g.clone(), rule).await;
+    if b.deviates(DeviationId::Ec2RevokeUnknownRuleIsNotFound) {
+        let e = expect_err(again, ErrorKind::NotFound, "revoke a rule that is gone (moto)");
+        assert_eq!(e.code(), Some("InvalidPermission.NotFound"), "{e:?}");
+    } else {
+        assert!(
+            !again.expect("revoke again"),
+            "a default-VPC group reports the rule unknown"
+        );
+    }
+
+    b.cloud
+        .ec2
+        .delete_tags(vec![g.to_string()], vec!["team".into()])
+        .await
+        .expect("delete tags");
+    let left = describe().await.tags;
+    assert!(!left.contains_key("team"), "{left:?}");
+    tags.remove("team");
+    assert_eq!(left, tags, "the other tags stay");
+    b.cloud.ec2.delete_security_group(g).await.expect("delete group");
 }
 
 pub async fn ec2_volume_attach_detach_lifecycle(b: &Backend) {

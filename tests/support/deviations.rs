@@ -75,6 +75,9 @@ pub enum DeviationId {
     CwListTagsOfUnknownAlarmSucceeds,
     /// DescribeVolumes, DescribeSnapshots and DescribeAlarms ignore the page size: one page.
     ListingsIgnorePageSize,
+    /// RevokeSecurityGroupIngress of a rule a default-VPC group does not have is
+    /// `InvalidPermission.NotFound`.
+    Ec2RevokeUnknownRuleIsNotFound,
 }
 
 /// One known deviation of moto from AWS.
@@ -104,8 +107,9 @@ pub const DEVIATIONS: &[Deviation] = &[
               the snapshot `completed`, an attachment `attached` and a terminating instance \
               `terminated` seconds to minutes later",
         moto: "CreateVolume answers `available` and CreateSnapshot `completed`; AttachVolume, \
-               DetachVolume and TerminateInstances answer `attaching`, `detaching` and \
-               `shutting-down` like AWS, and the very next describe shows the final state",
+               DetachVolume, TerminateInstances, StopInstances and StartInstances answer \
+               `attaching`, `detaching`, `shutting-down`, `stopping` and `pending` like AWS, and \
+               the very next describe shows the final state",
         shown_by: "moto_deviation_ec2_lifecycles_are_instant",
     },
     Deviation {
@@ -352,6 +356,16 @@ pub const DEVIATIONS: &[Deviation] = &[
         moto: "every match on one page without a token, whatever the size (DescribeInstances does \
                page, by reservation, 100 a page by default)",
         shown_by: "moto_deviation_listings_ignore_page_size",
+    },
+    Deviation {
+        id: DeviationId::Ec2RevokeUnknownRuleIsNotFound,
+        service: Service::Ec2,
+        what: "RevokeSecurityGroupIngress of a rule the group does not have, in the default VPC",
+        aws: "success, the rule listed in UnknownIpPermissions (EC2 API reference, \
+              RevokeSecurityGroupIngress: \"For a default VPC ... no error is returned\"); other \
+              VPCs answer InvalidPermission.NotFound",
+        moto: "InvalidPermission.NotFound in every VPC",
+        shown_by: "moto_deviation_revoke_unknown_rule_is_not_found",
     },
 ];
 
