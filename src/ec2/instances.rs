@@ -1,0 +1,363 @@
+//! Images, instances and their lifecycle requests (re-exported from [`crate::ec2`]).
+
+use super::*;
+
+/// An Amazon Machine Image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
+pub struct Image {
+    /// Its id.
+    pub id: ImageId,
+    /// Its name.
+    #[builder(default)]
+    pub name: String,
+    /// The owner's account id (or alias such as `amazon`).
+    #[builder(default)]
+    pub owner_id: String,
+    /// Its creation date as AWS reports it (ISO 8601), used to find the latest image.
+    #[builder(default)]
+    pub creation_date: String,
+    /// `x86_64` or `arm64`.
+    #[builder(default = "x86_64".to_string())]
+    pub architecture: String,
+    /// `available`, `pending`, ...
+    #[builder(default = "available".to_string())]
+    pub state: String,
+    /// The device name of its root volume (`RootDeviceName`, e.g. `/dev/xvda` or `/dev/sda1`):
+    /// where [`RunInstancesRequest`]'s encrypted root volume mapping goes.
+    #[serde(default)]
+    pub root_device_name: Option<String>,
+    /// `ebs` or `instance-store` (`RootDeviceType`; other values are kept as AWS sends them).
+    #[serde(default)]
+    pub root_device_type: Option<String>,
+    /// The root volume's size in GiB from the image's block-device mapping for its root device.
+    #[serde(default)]
+    pub root_volume_size_gib: Option<u32>,
+}
+
+/// Which images to describe. All fields are optional filters (combined with AND).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct DescribeImagesRequest {
+    /// Image ids.
+    #[builder(default)]
+    pub image_ids: Vec<ImageId>,
+    /// Owners (`self`, `amazon`, or account ids).
+    #[builder(default)]
+    pub owners: Vec<String>,
+    /// An image name pattern; `*` and `?` are wildcards (the `name` filter).
+    pub name_pattern: Option<String>,
+    /// `x86_64` or `arm64`.
+    pub architecture: Option<String>,
+}
+validated_builder!(
+    DescribeImagesRequest,
+    DescribeImagesRequestBuilder,
+    describe_images_request_builder
+);
+
+impl Validate for DescribeImagesRequest {
+    fn validate(&self) -> Result<()> {
+        if let Some(p) = &self.name_pattern {
+            validate::len_in("name_pattern", p, 1, 128)?;
+        }
+        Ok(())
+    }
+}
+
+crate::macros::open_enum! {
+    /// An instance's lifecycle state.
+    pub enum InstanceState {
+        /// Launching.
+        Pending = "pending",
+        /// Running.
+        Running = "running",
+        /// Terminating.
+        ShuttingDown = "shutting-down",
+        /// Gone (visible for a while after termination).
+        Terminated = "terminated",
+        /// Stopping.
+        Stopping = "stopping",
+        /// Stopped.
+        Stopped = "stopped",
+    }
+}
+
+/// An EC2 instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
+pub struct Instance {
+    /// Its id.
+    pub id: InstanceId,
+    /// The image it was launched from.
+    pub image_id: ImageId,
+    /// Its type.
+    pub instance_type: InstanceType,
+    /// Its state.
+    #[builder(default = InstanceState::Running)]
+    pub state: InstanceState,
+    /// Why it is in that state, where AWS says.
+    pub state_reason: Option<String>,
+    /// Its Availability Zone.
+    pub availability_zone: AvailabilityZone,
+    /// Its subnet.
+    pub subnet_id: Option<SubnetId>,
+    /// Its VPC.
+    pub vpc_id: Option<VpcId>,
+    /// Its private IPv4 address.
+    pub private_ip: Option<String>,
+    /// Its public IPv4 address.
+    pub public_ip: Option<String>,
+    /// Its security groups.
+    #[builder(default)]
+    pub security_groups: Vec<SecurityGroupId>,
+    /// Whether the metadata service requires session tokens (IMDSv2).
+    #[builder(default = true)]
+    pub http_tokens_required: bool,
+    /// When it was launched.
+    pub launch_time: Option<SystemTime>,
+    /// Its tags.
+    #[builder(default)]
+    pub tags: Tags,
+    /// The device name of its root volume (`RootDeviceName`), where AWS says.
+    #[serde(default)]
+    pub root_device_name: Option<String>,
+    /// Its EBS volumes by device, the root volume among them (`BlockDeviceMappings`; AWS may
+    /// list none while the instance is `pending`). Encryption is a property of the volume:
+    /// DescribeVolumes reports it.
+    #[serde(default)]
+    #[builder(default)]
+    pub block_devices: Vec<InstanceBlockDevice>,
+}
+
+impl Instance {
+    /// The id of its root volume (the block device at [`root_device_name`](Self::root_device_name)),
+    /// once AWS reports it.
+    pub fn root_volume_id(&self) -> Option<&VolumeId> {
+        let root = self.root_device_name.as_deref()?;
+        self.block_devices
+            .iter()
+            .find(|b| b.device_name == root)
+            .map(|b| &b.volume_id)
+    }
+}
+
+/// An EBS volume attached to an instance, as DescribeInstances lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
+pub struct InstanceBlockDevice {
+    /// The device name, e.g. `/dev/xvda`.
+    pub device_name: String,
+    /// The volume.
+    pub volume_id: VolumeId,
+    /// Whether the volume is deleted when the instance terminates.
+    #[builder(default)]
+    pub delete_on_termination: bool,
+}
+
+/// User data for an instance: at most 16 KB before base64 encoding (EC2 User Guide, "Run
+/// commands when you launch an EC2 instance with user data input"); [`RunInstancesRequest`]
+/// encodes it.
+pub const MAX_USER_DATA_BYTES: usize = 16 * 1024;
+
+/// A request to launch instances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct RunInstancesRequest {
+    /// The image.
+    pub image_id: ImageId,
+    /// The instance type.
+    pub instance_type: InstanceType,
+    /// How many instances (1-1000; launched as MinCount = MaxCount = count).
+    #[builder(default = 1)]
+    pub count: u32,
+    /// The subnet (default: a default subnet chosen by EC2).
+    pub subnet_id: Option<SubnetId>,
+    /// Security groups (default: the VPC's default group).
+    #[builder(default)]
+    pub security_group_ids: Vec<SecurityGroupId>,
+    /// User data as plain text (at most 16 KB); the adapter base64-encodes it. A
+    /// [`SecretString`](crate::SecretString): redacted in `Debug` and serde output (it often
+    /// carries bootstrap secrets); the builder takes any string.
+    #[builder(into)]
+    pub user_data: Option<crate::SecretString>,
+    /// Tags for the instances (and their volumes).
+    #[builder(default)]
+    pub tags: Tags,
+    /// Require IMDSv2 session tokens (default `true`: secure by default).
+    #[builder(default = true)]
+    pub require_imdsv2: bool,
+    /// An idempotency token (up to 64 ASCII characters): a retry with the same token launches
+    /// nothing new.
+    pub client_token: Option<String>,
+    /// An IAM instance profile name.
+    pub instance_profile: Option<String>,
+    /// Encrypt the root volume (default `true`: secure by default). The launch then carries a
+    /// block-device mapping for the image's root device: gp3, `Encrypted`, deleted on
+    /// termination, with [`root_kms_key_id`](Self::root_kms_key_id) and
+    /// [`root_volume_size_gib`](Self::root_volume_size_gib) if given. `false` is the opt-out:
+    /// no mapping is sent and the image's own mapping applies (unencrypted for most public
+    /// images, unless the account turned on EBS encryption by default).
+    #[builder(default = true)]
+    #[serde(default = "default_true")]
+    pub encrypt_root_volume: bool,
+    /// The KMS key (id, alias or ARN) for the root volume (default: the account's default EBS
+    /// key, `aws/ebs`). Needs `encrypt_root_volume`.
+    pub root_kms_key_id: Option<String>,
+    /// The root volume's size in GiB (default: the image's). AWS refuses a size below the
+    /// image's snapshot. Needs `encrypt_root_volume`.
+    pub root_volume_size_gib: Option<u32>,
+    /// The image's root device name ([`Image::root_device_name`]). Default: looked up from the
+    /// image; the SDK adapter then makes one DescribeImages call before RunInstances (and takes
+    /// the image's root volume size as the default size). Needs `encrypt_root_volume`.
+    pub root_device_name: Option<String>,
+}
+validated_builder!(
+    RunInstancesRequest,
+    RunInstancesRequestBuilder,
+    run_instances_request_builder
+);
+
+impl Validate for RunInstancesRequest {
+    fn validate(&self) -> Result<()> {
+        validate::in_range("count", self.count, 1, 1000)?;
+        if let Some(ud) = &self.user_data
+            && ud.len() > MAX_USER_DATA_BYTES
+        {
+            return Err(Error::validation(
+                "user_data",
+                format!(
+                    "must be at most {MAX_USER_DATA_BYTES} bytes before encoding (got {})",
+                    ud.len()
+                ),
+            ));
+        }
+        if let Some(t) = &self.client_token {
+            validate::len_in("client_token", t, 1, 64)?;
+            if !t.is_ascii() {
+                return Err(Error::validation("client_token", "must be ASCII"));
+            }
+        }
+        self.validate_root_volume()?;
+        validate::tags("tags", &self.tags)
+    }
+}
+
+impl RunInstancesRequest {
+    /// The root volume settings: each needs the encrypted mapping; a size within gp3's limits.
+    fn validate_root_volume(&self) -> Result<()> {
+        let set = [
+            ("root_kms_key_id", self.root_kms_key_id.is_some()),
+            ("root_volume_size_gib", self.root_volume_size_gib.is_some()),
+            ("root_device_name", self.root_device_name.is_some()),
+        ];
+        if !self.encrypt_root_volume
+            && let Some((field, _)) = set.iter().find(|(_, s)| *s)
+        {
+            return Err(Error::validation(
+                *field,
+                "applies to the encrypted root volume mapping; it needs encrypt_root_volume = true",
+            ));
+        }
+        if let Some(size) = self.root_volume_size_gib {
+            let (lo, hi) = VolumeType::Gp3.size_range_gib();
+            validate::in_range("root_volume_size_gib", size, lo, hi)?;
+        }
+        // KMS API reference: a KeyId (id, ARN, alias name or alias ARN) is 1-2,048 characters.
+        if let Some(k) = &self.root_kms_key_id {
+            validate::len_in("root_kms_key_id", k, 1, 2048)?;
+        }
+        if self.root_device_name.as_ref().is_some_and(|d| d.is_empty()) {
+            return Err(Error::validation("root_device_name", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+/// Which instances to describe (filters combined with AND; empty means all).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DescribeInstancesRequest {
+    /// Instance ids.
+    #[builder(default)]
+    pub instance_ids: Vec<InstanceId>,
+    /// Tags every instance must carry (key = value).
+    #[builder(default)]
+    pub tags: Tags,
+    /// Only instances in one of these states.
+    #[builder(default)]
+    pub states: Vec<InstanceState>,
+}
+validated_builder!(
+    DescribeInstancesRequest,
+    DescribeInstancesRequestBuilder,
+    describe_instances_request_builder
+);
+
+impl Validate for DescribeInstancesRequest {
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// An instance's state change (from TerminateInstances).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
+pub struct InstanceStateChange {
+    /// The instance.
+    pub id: InstanceId,
+    /// Its state before.
+    pub previous: InstanceState,
+    /// Its state now.
+    pub current: InstanceState,
+}
+
+/// Checks the arguments of TerminateInstances: 1 to 1,000 ids (EC2 API reference,
+/// TerminateInstances: "up to 1000 instance IDs" per request).
+pub(crate) fn validate_instance_ids(ids: &[InstanceId]) -> Result<()> {
+    validate::non_empty("ids", ids)?;
+    validate::at_most("ids", ids, 1000)
+}
+
+/// A request to stop instances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct StopInstancesRequest {
+    /// The instances (1 to 1,000).
+    pub instance_ids: Vec<InstanceId>,
+    /// Stop without waiting for a graceful shutdown (`Force`: file system caches may not be
+    /// flushed). Default off.
+    #[builder(default)]
+    pub force: bool,
+    /// Hibernate instead of stopping (`Hibernate`: only instances launched with hibernation
+    /// enabled; AWS answers `UnsupportedHibernationConfiguration` otherwise). Default off.
+    #[builder(default)]
+    pub hibernate: bool,
+}
+validated_builder!(
+    StopInstancesRequest,
+    StopInstancesRequestBuilder,
+    stop_instances_request_builder
+);
+
+impl StopInstancesRequest {
+    /// Stops `ids` gracefully, without hibernation.
+    pub fn new(ids: Vec<InstanceId>) -> Self {
+        StopInstancesRequest {
+            instance_ids: ids,
+            force: false,
+            hibernate: false,
+        }
+    }
+}
+
+impl Validate for StopInstancesRequest {
+    fn validate(&self) -> Result<()> {
+        validate::non_empty("instance_ids", &self.instance_ids)?;
+        validate::at_most("instance_ids", &self.instance_ids, 1000)
+    }
+}
