@@ -54,6 +54,44 @@ fn every_deviation_is_shown_by_a_test_in_this_file() {
     }
 }
 
+/// moto: ModifyVolume shrinks a volume, allows back-to-back modifications, completes each at
+/// once and lists them all.
+#[tokio::test]
+async fn moto_deviation_modify_volume_unchecked() {
+    use aws_facade::ec2::{ModifyVolumeRequest, VolumeModificationState};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::Ec2ModifyVolumeUnchecked));
+    let subnets = b.subnets().await;
+    let v = b.create_volume(&subnets[0], b.tags("dev-modify")).await;
+    let to = |size: u32| {
+        ModifyVolumeRequest::builder()
+            .volume_id(v.id.clone())
+            .size_gib(size)
+            .build()
+            .unwrap()
+    };
+    let m = b
+        .cloud
+        .ec2
+        .modify_volume(to(4))
+        .await
+        .expect("AWS: InvalidParameterValue");
+    assert_eq!(m.state, VolumeModificationState::Completed, "AWS: modifying");
+    b.cloud
+        .ec2
+        .modify_volume(to(6))
+        .await
+        .expect("AWS: VolumeModificationRateExceeded");
+    let all = b
+        .cloud
+        .ec2
+        .describe_volumes_modifications(vec![v.id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2, "AWS: the latest only");
+    b.cloud.ec2.delete_volume(v.id).await.unwrap();
+}
+
 /// moto: revoking a rule the (default-VPC) group does not have is InvalidPermission.NotFound.
 #[tokio::test]
 async fn moto_deviation_revoke_unknown_rule_is_not_found() {

@@ -147,6 +147,12 @@ service_trait! {
         fn detach_volume(req: DetachVolumeRequest) -> VolumeAttachment = "DetachVolume" => "ec2:DetachVolume";
         /// Deletes a volume (`VolumeInUse` while attached).
         fn delete_volume(id: VolumeId) -> () = "DeleteVolume" => "ec2:DeleteVolume";
+        /// Changes a volume in place (size, type, IOPS, throughput) and returns the
+        /// modification, `modifying` at first (see [`ModifyVolumeRequest`] for AWS's rules).
+        fn modify_volume(req: ModifyVolumeRequest) -> VolumeModification = "ModifyVolume" => "ec2:ModifyVolume";
+        /// The latest modification of each volume (those never modified are left out; an
+        /// unknown id is `InvalidVolume.NotFound`).
+        fn describe_volumes_modifications(ids: Vec<VolumeId>) -> Vec<VolumeModification> = "DescribeVolumesModifications" => "ec2:DescribeVolumesModifications";
         /// Starts a snapshot of a volume.
         fn create_snapshot(req: CreateSnapshotRequest) -> Snapshot = "CreateSnapshot" => "ec2:CreateSnapshot";
         /// Snapshots matching the request.

@@ -20,6 +20,31 @@ sdk_adapter!(
 // ---------------------------------------------------------------------------------------------
 // Request helpers
 
+/// A volume modification as ModifyVolume and DescribeVolumesModifications answer it.
+fn modification_from(m: &t::VolumeModification) -> crate::Result<VolumeModification> {
+    let opt = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok());
+    let vtype = |v: Option<&t::VolumeType>| v.map(|t| VolumeType::from(t.as_str()));
+    Ok(VolumeModification {
+        volume_id: id("VolumeId", m.volume_id())?,
+        state: m
+            .modification_state()
+            .map(|s| VolumeModificationState::from(s.as_str()))
+            .ok_or_else(|| malformed("a volume modification without a state"))?,
+        progress: m.progress().map_or(0, |p| p.clamp(0, 100) as u8),
+        original_size_gib: opt(m.original_size()),
+        target_size_gib: opt(m.target_size()),
+        original_volume_type: vtype(m.original_volume_type()),
+        target_volume_type: vtype(m.target_volume_type()),
+        original_iops: opt(m.original_iops()),
+        target_iops: opt(m.target_iops()),
+        original_throughput: opt(m.original_throughput()),
+        target_throughput: opt(m.target_throughput()),
+        start_time: m.start_time().and_then(to_system_time),
+        end_time: m.end_time().and_then(to_system_time),
+        status_message: m.status_message().map(str::to_string),
+    })
+}
+
 /// One instance's state change, as Stop/Start/TerminateInstances answer it.
 fn state_change(c: &t::InstanceStateChange) -> crate::Result<InstanceStateChange> {
     Ok(InstanceStateChange {
@@ -833,6 +858,40 @@ impl super::Ec2 for SdkEc2 {
         Ok(Page::new(items, out.next_token().map(str::to_string)))
     }
 
+    async fn modify_volume(&self, req: ModifyVolumeRequest) -> crate::Result<VolumeModification> {
+        req.validate()?;
+        let out = self
+            .client
+            .modify_volume()
+            .volume_id(req.volume_id.as_str())
+            .set_size(req.size_gib.map(i32_of))
+            .set_volume_type(req.volume_type.clone().map(volume_type))
+            .set_iops(req.iops.map(i32_of))
+            .set_throughput(req.throughput.map(i32_of))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        let m = out
+            .volume_modification()
+            .ok_or_else(|| malformed("a ModifyVolume answer without its modification"))?;
+        modification_from(m)
+    }
+
+    async fn describe_volumes_modifications(&self, ids_: Vec<VolumeId>) -> crate::Result<Vec<VolumeModification>> {
+        validate::non_empty("ids", &ids_)?;
+        let items: Vec<t::VolumeModification> = self
+            .client
+            .describe_volumes_modifications()
+            .set_volume_ids(ids(&ids_))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        items.iter().map(modification_from).collect()
+    }
+
     async fn attach_volume(&self, req: AttachVolumeRequest) -> crate::Result<VolumeAttachment> {
         req.validate()?;
         let out = self
@@ -1619,6 +1678,63 @@ mod tests {
         assert!(v.encrypted);
         assert_eq!(v.state, VolumeState::Creating);
         assert_eq!(v.tags.get("app").map(String::as_str), Some("db"));
+    }
+
+    #[tokio::test]
+    async fn modify_volume_sends_only_what_changes_and_maps_the_modification() {
+        use aws_sdk_ec2::operation::describe_volumes_modifications::DescribeVolumesModificationsOutput;
+        use aws_sdk_ec2::operation::modify_volume::ModifyVolumeOutput;
+        let sdk_mod = |state: t::VolumeModificationState| {
+            t::VolumeModification::builder()
+                .volume_id("vol-0123456789abcdef0")
+                .modification_state(state)
+                .original_size(100)
+                .target_size(200)
+                .target_volume_type(t::VolumeType::Gp3)
+                .progress(40)
+                .build()
+        };
+        let modify = mock!(Client::modify_volume)
+            .match_requests(|r| {
+                r.volume_id() == Some("vol-0123456789abcdef0")
+                    && r.size() == Some(200)
+                    && r.volume_type().is_none()
+                    && r.iops().is_none()
+                    && r.throughput().is_none()
+            })
+            .then_output(move || {
+                ModifyVolumeOutput::builder()
+                    .volume_modification(sdk_mod(t::VolumeModificationState::Modifying))
+                    .build()
+            });
+        let describe = mock!(Client::describe_volumes_modifications)
+            .match_requests(|r| r.volume_ids() == ["vol-0123456789abcdef0"])
+            .then_output(move || {
+                DescribeVolumesModificationsOutput::builder()
+                    // A state newer than the crate is kept by name.
+                    .volumes_modifications(sdk_mod(t::VolumeModificationState::from("paused")))
+                    .build()
+            });
+        let ec2 = client(&[&modify, &describe]);
+        let id: VolumeId = "vol-0123456789abcdef0".parse().unwrap();
+        let req = ModifyVolumeRequest::builder()
+            .volume_id(id.clone())
+            .size_gib(200)
+            .build()
+            .unwrap();
+        let m = ec2.modify_volume(req).await.unwrap();
+        assert_eq!(
+            (m.state, m.original_size_gib, m.target_size_gib, m.progress),
+            (VolumeModificationState::Modifying, Some(100), Some(200), 40)
+        );
+        assert_eq!(m.target_volume_type, Some(VolumeType::Gp3));
+        let all = ec2.describe_volumes_modifications(vec![id]).await.unwrap();
+        assert_eq!(all[0].state, VolumeModificationState::Unknown("paused".into()));
+        assert!(
+            ec2.describe_volumes_modifications(vec![]).await.is_err(),
+            "no ids: refused"
+        );
+        assert_eq!((modify.num_calls(), describe.num_calls()), (1, 1));
     }
 
     fn sdk_change(id: &str, from: t::InstanceStateName, to: t::InstanceStateName) -> t::InstanceStateChange {

@@ -453,3 +453,129 @@ impl Validate for DescribeSnapshotsRequest {
         Ok(())
     }
 }
+
+/// A request to change a volume in place (ModifyVolume): grow it, change its type, IOPS or
+/// throughput. At least one change. The volume must be `available` or `in-use`; a size can only
+/// grow; AWS allows one modification per volume every 6 hours (a new one before is
+/// `VolumeModificationRateExceeded`) and none while one is `modifying` or `optimizing`
+/// (`IncorrectModificationState`). Watch [`VolumeModification::state`] with
+/// [`Ec2::describe_volumes_modifications`]: the new size is usable once it is `optimizing`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct ModifyVolumeRequest {
+    /// The volume.
+    pub volume_id: VolumeId,
+    /// The new size in GiB (only larger).
+    pub size_gib: Option<u32>,
+    /// The new type.
+    pub volume_type: Option<VolumeType>,
+    /// The new provisioned IOPS (gp3, io1, io2).
+    pub iops: Option<u32>,
+    /// The new throughput in MiB/s (gp3).
+    pub throughput: Option<u32>,
+}
+validated_builder!(
+    ModifyVolumeRequest,
+    ModifyVolumeRequestBuilder,
+    modify_volume_request_builder
+);
+
+impl Validate for ModifyVolumeRequest {
+    fn validate(&self) -> Result<()> {
+        if self.size_gib.is_none() && self.volume_type.is_none() && self.iops.is_none() && self.throughput.is_none() {
+            return Err(Error::validation(
+                "size_gib",
+                "a modification changes at least one of size_gib, volume_type, iops, throughput",
+            ));
+        }
+        // The limits of the target type where it is named (the volume's current type and size
+        // are AWS's to check otherwise); an unknown type is AWS's to check.
+        match &self.volume_type {
+            Some(t) if !t.is_unknown() => {
+                if let Some(size) = self.size_gib {
+                    let (lo, hi) = t.size_range_gib();
+                    validate::in_range("size_gib", size, lo, hi)?;
+                }
+                match (self.iops, t.iops_range()) {
+                    (Some(_), None) => {
+                        return Err(Error::validation(
+                            "iops",
+                            format!("cannot be set for {} volumes", t.as_str()),
+                        ));
+                    }
+                    (Some(iops), Some((lo, hi, _))) => validate::in_range("iops", iops, lo, hi)?,
+                    _ => {}
+                }
+                match (self.throughput, t.throughput_range()) {
+                    (Some(_), None) => {
+                        return Err(Error::validation(
+                            "throughput",
+                            format!("cannot be set for {} volumes", t.as_str()),
+                        ));
+                    }
+                    (Some(tp), Some((lo, hi))) => validate::in_range("throughput", tp, lo, hi)?,
+                    _ => {}
+                }
+                Ok(())
+            }
+            _ => {
+                if let Some(size) = self.size_gib {
+                    // The widest EBS range (gp3 and io2).
+                    validate::in_range("size_gib", size, 1, 65_536)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+crate::macros::open_enum! {
+    /// The state of a volume modification.
+    pub enum VolumeModificationState {
+        /// The change is being applied.
+        Modifying = "modifying",
+        /// Applied (the new size and performance are usable); the volume is being optimized.
+        Optimizing = "optimizing",
+        /// Done.
+        Completed = "completed",
+        /// Failed (the volume keeps its previous settings).
+        Failed = "failed",
+    }
+}
+
+/// A volume modification and its progress (ModifyVolume, DescribeVolumesModifications).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
+pub struct VolumeModification {
+    /// The volume.
+    pub volume_id: VolumeId,
+    /// Where the modification is.
+    #[builder(default = VolumeModificationState::Modifying)]
+    pub state: VolumeModificationState,
+    /// Progress, 0 to 100.
+    #[builder(default)]
+    pub progress: u8,
+    /// The size before, in GiB.
+    pub original_size_gib: Option<u32>,
+    /// The size after, in GiB.
+    pub target_size_gib: Option<u32>,
+    /// The type before.
+    pub original_volume_type: Option<VolumeType>,
+    /// The type after.
+    pub target_volume_type: Option<VolumeType>,
+    /// IOPS before.
+    pub original_iops: Option<u32>,
+    /// IOPS after.
+    pub target_iops: Option<u32>,
+    /// Throughput before, in MiB/s.
+    pub original_throughput: Option<u32>,
+    /// Throughput after, in MiB/s.
+    pub target_throughput: Option<u32>,
+    /// When it started.
+    pub start_time: Option<SystemTime>,
+    /// When it ended.
+    pub end_time: Option<SystemTime>,
+    /// Why it failed, if it did.
+    pub status_message: Option<String>,
+}

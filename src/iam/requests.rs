@@ -263,6 +263,11 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 c.on(a, c.ec2("volume", r.volume_id.as_str()));
             }
         }
+        "ec2:ModifyVolume" => {
+            if let Some(r) = arg::<ec2::ModifyVolumeRequest>(args, 0) {
+                c.on(a, c.ec2("volume", r.volume_id.as_str()));
+            }
+        }
         "ec2:DeleteVolume" => {
             if let Some(v) = arg::<id::VolumeId>(args, 0) {
                 c.on(a, c.ec2("volume", v.as_str()));

@@ -14,6 +14,8 @@ use crate::error::{Error, Service};
 use crate::id::*;
 use crate::page::{Page, PageRequest};
 use crate::validate::Validate;
+use std::time::Duration;
+
 use tokio::time::Instant;
 
 /// The owner id of Amazon's own images (Amazon Linux).
@@ -76,6 +78,9 @@ enum Power {
 struct VolumeRec {
     vol: Volume,
     created: Instant,
+    /// The latest ModifyVolume: the modification as started, when, and whether its targets
+    /// have been applied to the volume (at `optimizing`).
+    modification: Option<(VolumeModification, Instant, bool)>,
     /// One per attachment (at most one): when it started, and when detaching started.
     attachment: Option<AttachRec>,
 }
@@ -280,6 +285,21 @@ fn settle(ec2: &mut Ec2State, cfg: &SimConfig, now: Instant) {
     }
     ec2.instances
         .retain(|_, r| r.terminated_at(cfg).is_none_or(|t| now < t + cfg.terminated_visible));
+    // A modification's targets apply when it reaches `optimizing`.
+    for rec in ec2.volumes.values_mut() {
+        if let Some((m, started, applied)) = &mut rec.modification
+            && !*applied
+            && now >= *started + cfg.volume_modify
+        {
+            rec.vol.size_gib = m.target_size_gib.unwrap_or(rec.vol.size_gib);
+            if let Some(t) = &m.target_volume_type {
+                rec.vol.volume_type = t.clone();
+            }
+            rec.vol.iops = m.target_iops;
+            rec.vol.throughput = m.target_throughput;
+            *applied = true;
+        }
+    }
     // Volumes marked DeleteOnTermination go with their terminated instance.
     let mut deleted_with_instance = Vec::new();
     for rec in ec2.volumes.values_mut() {
@@ -895,6 +915,7 @@ impl crate::ec2::Ec2 for SimCloud {
                         VolumeRec {
                             vol,
                             created: now,
+                            modification: None,
                             attachment,
                         },
                     );
@@ -1124,6 +1145,7 @@ impl crate::ec2::Ec2 for SimCloud {
                 VolumeRec {
                     vol,
                     created: now,
+                    modification: None,
                     attachment: None,
                 },
             );
@@ -1159,6 +1181,105 @@ impl crate::ec2::Ec2 for SimCloud {
     ) -> crate::Result<Page<Volume>> {
         let all = self.describe_volumes(req).await?;
         super::page_of(&all, &page, usize::MAX, 1000)
+    }
+
+    async fn modify_volume(&self, req: ModifyVolumeRequest) -> crate::Result<VolumeModification> {
+        req.validate()?;
+        let wall = self.ec2_wall(self.now());
+        self.ec2_call(|st, cfg, now| {
+            let rec = find(&mut st.ec2.volumes, &req.volume_id, Kind::Volume, cfg, now)?;
+            let vol = &rec.vol;
+            if !matches!(vol.state, VolumeState::Available | VolumeState::InUse) {
+                return Err(err(
+                    "IncorrectState",
+                    format!("Volume '{}' is in the '{}' state.", vol.id, vol.state.as_str()),
+                ));
+            }
+            if let Some((m, started, _)) = &rec.modification {
+                let current = modification_at(m, *started, cfg, now);
+                if matches!(
+                    current.state,
+                    VolumeModificationState::Modifying | VolumeModificationState::Optimizing
+                ) {
+                    return Err(err(
+                        "IncorrectModificationState",
+                        format!("Cannot modify volume {} because it is already being modified.", vol.id),
+                    ));
+                }
+                if now < *started + MODIFICATION_INTERVAL {
+                    return Err(err(
+                        "VolumeModificationRateExceeded",
+                        "You've reached the maximum modification rate per volume limit. Wait at least 6 hours between modifications per EBS volume.",
+                    ));
+                }
+            }
+            let size = req.size_gib.unwrap_or(vol.size_gib);
+            if size < vol.size_gib {
+                return Err(err(
+                    "InvalidParameterValue",
+                    format!("New size cannot be smaller than existing size {} GiB", vol.size_gib),
+                ));
+            }
+            let vt = req.volume_type.clone().unwrap_or_else(|| vol.volume_type.clone());
+            // Settings not named carry over where the new type has them, else its baseline.
+            let iops = req.iops.or_else(|| {
+                vt.iops_range()
+                    .map(|(lo, _, _)| vol.iops.filter(|_| vol.volume_type.iops_range().is_some()).unwrap_or(lo))
+            });
+            let throughput = req.throughput.or_else(|| {
+                vt.throughput_range().map(|(lo, _)| {
+                    vol.throughput
+                        .filter(|_| vol.volume_type.throughput_range().is_some())
+                        .unwrap_or(lo)
+                })
+            });
+            // The volume it becomes must be one CreateVolume would make.
+            let becomes = CreateVolumeRequest {
+                availability_zone: vol.availability_zone.clone(),
+                size_gib: Some(size),
+                volume_type: vt.clone(),
+                iops,
+                throughput,
+                encrypted: true,
+                kms_key_id: None,
+                snapshot_id: None,
+                tags: Tags::new(),
+                client_token: None,
+            };
+            if let Err(e) = becomes.validate() {
+                return Err(err("InvalidParameterValue", e.to_string()));
+            }
+            let m = VolumeModification {
+                volume_id: vol.id.clone(),
+                state: VolumeModificationState::Modifying,
+                progress: 0,
+                original_size_gib: Some(vol.size_gib),
+                target_size_gib: Some(size),
+                original_volume_type: Some(vol.volume_type.clone()),
+                target_volume_type: Some(vt),
+                original_iops: vol.iops,
+                target_iops: iops,
+                original_throughput: vol.throughput,
+                target_throughput: throughput,
+                start_time: Some(wall),
+                end_time: None,
+                status_message: None,
+            };
+            rec.modification = Some((m.clone(), now, false));
+            settle(&mut st.ec2, cfg, now);
+            Ok(modification_at(&m, now, cfg, now))
+        })
+    }
+
+    async fn describe_volumes_modifications(&self, ids: Vec<VolumeId>) -> crate::Result<Vec<VolumeModification>> {
+        crate::validate::non_empty("ids", &ids)?;
+        self.ec2_call(|st, cfg, now| {
+            Ok(select(&st.ec2.volumes, &ids, Kind::Volume, cfg, now)?
+                .into_iter()
+                .filter_map(|r| r.modification.as_ref())
+                .map(|(m, started, _)| modification_at(m, *started, cfg, now))
+                .collect())
+        })
     }
 
     async fn attach_volume(&self, req: AttachVolumeRequest) -> crate::Result<VolumeAttachment> {
@@ -1417,6 +1538,38 @@ impl crate::ec2::Ec2 for SimCloud {
         })
     }
 }
+
+/// The modification `m`, started at `started`, as it stands at `now`: `modifying` for
+/// `volume_modify` (progress 0 to 10), `optimizing` for `volume_optimize` (10 to 99), then
+/// `completed`.
+fn modification_at(m: &VolumeModification, started: Instant, cfg: &SimConfig, now: Instant) -> VolumeModification {
+    let mut m = m.clone();
+    let applied = started + cfg.volume_modify;
+    let done = applied + cfg.volume_optimize;
+    let share = |from: Instant, span: Duration| {
+        if span.is_zero() {
+            1.0
+        } else {
+            now.saturating_duration_since(from).as_secs_f64() / span.as_secs_f64()
+        }
+    };
+    if now < applied {
+        m.state = VolumeModificationState::Modifying;
+        m.progress = (10.0 * share(started, cfg.volume_modify)).min(10.0) as u8;
+    } else if now < done {
+        m.state = VolumeModificationState::Optimizing;
+        m.progress = (10.0 + 89.0 * share(applied, cfg.volume_optimize)).min(99.0) as u8;
+    } else {
+        m.state = VolumeModificationState::Completed;
+        m.progress = 100;
+        m.end_time = m.start_time.map(|t| t + cfg.volume_modify + cfg.volume_optimize);
+    }
+    m
+}
+
+/// AWS allows one modification per volume every six hours (EBS User Guide, "Requirements for
+/// Amazon EBS volume modifications": "wait at least six hours").
+const MODIFICATION_INTERVAL: Duration = Duration::from_secs(6 * 3600);
 
 /// Moves `ids` (each checked to allow it) towards stopped or running; an instance already
 /// there or on its way is left as it is. Answers each one's state change.
@@ -2000,6 +2153,130 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(code(&e), "IncorrectInstanceState");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn modify_volume_goes_modifying_optimizing_completed_and_applies_at_optimizing() {
+        let sim = SimCloud::new();
+        let cfg = sim.config().clone();
+        let az: AvailabilityZone = "us-east-1a".parse().unwrap();
+        let v = volume(&sim, &az, 100).await;
+        let grow = |size: u32| {
+            ModifyVolumeRequest::builder()
+                .volume_id(v.id.clone())
+                .size_gib(size)
+                .build()
+                .unwrap()
+        };
+        // Still `creating`.
+        assert_eq!(code(&sim.modify_volume(grow(200)).await.unwrap_err()), "IncorrectState");
+        advance(cfg.volume_create).await;
+        assert_eq!(
+            code(&sim.modify_volume(grow(50)).await.unwrap_err()),
+            "InvalidParameterValue"
+        );
+        let req = ModifyVolumeRequest::builder()
+            .volume_id(v.id.clone())
+            .size_gib(200)
+            .iops(6_000)
+            .throughput(500)
+            .build()
+            .unwrap();
+        let m = sim.modify_volume(req).await.unwrap();
+        assert_eq!(m.state, VolumeModificationState::Modifying);
+        assert_eq!((m.original_size_gib, m.target_size_gib), (Some(100), Some(200)));
+        assert_eq!(
+            (m.original_iops, m.target_iops, m.target_throughput),
+            (Some(3_000), Some(6_000), Some(500))
+        );
+        assert_eq!(
+            vol(&sim, &v.id).await.unwrap().size_gib,
+            100,
+            "not applied while modifying"
+        );
+        assert_eq!(
+            code(&sim.modify_volume(grow(300)).await.unwrap_err()),
+            "IncorrectModificationState"
+        );
+        advance(cfg.volume_modify).await;
+        let now = sim.describe_volumes_modifications(vec![v.id.clone()]).await.unwrap();
+        assert_eq!(now[0].state, VolumeModificationState::Optimizing);
+        let applied = vol(&sim, &v.id).await.unwrap();
+        assert_eq!(
+            (applied.size_gib, applied.iops, applied.throughput),
+            (200, Some(6_000), Some(500))
+        );
+        advance(cfg.volume_optimize).await;
+        let done = sim
+            .describe_volumes_modifications(vec![v.id.clone()])
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!((done.state, done.progress), (VolumeModificationState::Completed, 100));
+        assert!(done.end_time > done.start_time);
+        // Six hours between modifications.
+        assert_eq!(
+            code(&sim.modify_volume(grow(300)).await.unwrap_err()),
+            "VolumeModificationRateExceeded"
+        );
+        advance(Duration::from_secs(6 * 3600)).await;
+        // To gp2: the gp3 IOPS and throughput do not carry over; a gp2 volume has neither.
+        let to_gp2 = ModifyVolumeRequest::builder()
+            .volume_id(v.id.clone())
+            .volume_type(VolumeType::Gp2)
+            .build()
+            .unwrap();
+        let m = sim.modify_volume(to_gp2).await.unwrap();
+        assert_eq!((m.target_iops, m.target_throughput), (None, None));
+        // A volume never modified is left out; an unknown id is not found.
+        let other = volume(&sim, &az, 8).await;
+        assert!(
+            sim.describe_volumes_modifications(vec![other.id.clone()])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let e = sim
+            .describe_volumes_modifications(vec!["vol-0000000000000000f".parse().unwrap()])
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "InvalidVolume.NotFound");
+    }
+
+    #[test]
+    fn a_modification_changes_something_within_the_target_types_limits() {
+        let id: VolumeId = "vol-0123456789abcdef0".parse().unwrap();
+        let e = ModifyVolumeRequest::builder()
+            .volume_id(id.clone())
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("at least one"), "{e}");
+        let e = ModifyVolumeRequest::builder()
+            .volume_id(id.clone())
+            .volume_type(VolumeType::Gp2)
+            .iops(5_000)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "iops"),
+            "{e:?}"
+        );
+        let e = ModifyVolumeRequest::builder()
+            .volume_id(id.clone())
+            .size_gib(70_000)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "size_gib"),
+            "{e:?}"
+        );
+        assert!(
+            ModifyVolumeRequest::builder()
+                .volume_id(id)
+                .throughput(1_000)
+                .build()
+                .is_ok()
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -59,6 +59,10 @@ pub struct SimConfig {
     pub volume_create: Duration,
     /// Attachment `attaching` → `attached` (and `detaching` → `detached`).
     pub volume_attach: Duration,
+    /// A volume modification `modifying` → `optimizing` (when the new settings apply).
+    pub volume_modify: Duration,
+    /// A volume modification `optimizing` → `completed`.
+    pub volume_optimize: Duration,
     /// Snapshot `pending` → `completed` (progress grows linearly).
     pub snapshot_complete: Duration,
     /// Load balancer `provisioning` → `active`.
@@ -93,6 +97,8 @@ impl Default for SimConfig {
             terminated_visible: Duration::from_secs(3600),
             volume_create: Duration::from_secs(5),
             volume_attach: Duration::from_secs(3),
+            volume_modify: Duration::from_secs(10),
+            volume_optimize: Duration::from_secs(300),
             snapshot_complete: Duration::from_secs(60),
             load_balancer_provision: Duration::from_secs(120),
             load_balancer_release: Duration::from_secs(60),
@@ -113,6 +119,8 @@ impl SimConfig {
             instance_stop: Duration::ZERO,
             volume_create: Duration::ZERO,
             volume_attach: Duration::ZERO,
+            volume_modify: Duration::ZERO,
+            volume_optimize: Duration::ZERO,
             snapshot_complete: Duration::ZERO,
             load_balancer_provision: Duration::ZERO,
             load_balancer_release: Duration::ZERO,

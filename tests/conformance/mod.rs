@@ -61,6 +61,7 @@ macro_rules! scenarios {
             ec2_volumes_stream_page_by_page_with_a_limit,
             ec2_stop_and_start_keep_the_attached_volume,
             ec2_revoke_ingress_and_delete_tags,
+            ec2_modify_volume_grows_it_in_place,
             // ELBv2
             elb_load_balancer_lifecycle_with_tags,
             elb_load_balancer_name_is_idempotent_then_a_conflict,
@@ -1165,6 +1166,69 @@ pub async fn ec2_stop_and_start_keep_the_attached_volume(b: &Backend) {
     // Terminating the instance leaves the data volume (it was not DeleteOnTermination).
     b.terminate(&[instance.id]).await;
     b.wait_volume(&v.id, VolumeState::Available).await;
+    b.cloud.ec2.delete_volume(v.id).await.expect("delete volume");
+}
+
+/// ModifyVolume: the modification is reported, reaches `optimizing` or `completed`, and the
+/// volume then has the new size and IOPS; shrinking is refused by AWS.
+pub async fn ec2_modify_volume_grows_it_in_place(b: &Backend) {
+    use aws_facade::ec2::{ModifyVolumeRequest, VolumeModificationState};
+    let subnets = b.subnets().await;
+    let v = b.create_volume(&subnets[0], b.tags("modify-volume")).await;
+    b.wait_volume(&v.id, VolumeState::Available).await;
+    let shrink = ModifyVolumeRequest::builder()
+        .volume_id(v.id.clone())
+        .size_gib(4)
+        .build()
+        .expect("valid");
+    if !b.deviates(DeviationId::Ec2ModifyVolumeUnchecked) {
+        let e = b
+            .cloud
+            .ec2
+            .modify_volume(shrink)
+            .await
+            .expect_err("AWS refuses to shrink a volume");
+        assert_eq!(e.code(), Some("InvalidParameterValue"), "{e:?}");
+    }
+    let req = ModifyVolumeRequest::builder()
+        .volume_id(v.id.clone())
+        .size_gib(16)
+        .iops(4_000)
+        .build()
+        .expect("valid");
+    let m = b.cloud.ec2.modify_volume(req).await.expect("modify");
+    assert_eq!(
+        (&m.volume_id, m.original_size_gib, m.target_size_gib),
+        (&v.id, Some(8), Some(16)),
+        "{m:?}"
+    );
+    assert_eq!(m.target_iops, Some(4_000), "{m:?}");
+    let ec2 = b.cloud.ec2.clone();
+    let id = v.id.clone();
+    b.waiter("volume modification optimizing")
+        .until(|| {
+            let ec2 = ec2.clone();
+            let id = id.clone();
+            async move {
+                let found = ec2.describe_volumes_modifications(vec![id]).await?;
+                Ok(match found.into_iter().next() {
+                    Some(m)
+                        if matches!(
+                            m.state,
+                            VolumeModificationState::Optimizing | VolumeModificationState::Completed
+                        ) =>
+                    {
+                        Check::Done(m)
+                    }
+                    Some(m) if m.state == VolumeModificationState::Failed => Check::Failed(format!("{m:?}")),
+                    other => Check::Pending(format!("{other:?}")),
+                })
+            }
+        })
+        .await
+        .expect("the modification applies");
+    let grown = b.wait_volume(&v.id, VolumeState::Available).await;
+    assert_eq!((grown.size_gib, grown.iops), (16, Some(4_000)), "{grown:?}");
     b.cloud.ec2.delete_volume(v.id).await.expect("delete volume");
 }
 

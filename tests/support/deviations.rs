@@ -78,6 +78,8 @@ pub enum DeviationId {
     /// RevokeSecurityGroupIngress of a rule a default-VPC group does not have is
     /// `InvalidPermission.NotFound`.
     Ec2RevokeUnknownRuleIsNotFound,
+    /// ModifyVolume accepts a smaller size and any number of modifications, completed at once.
+    Ec2ModifyVolumeUnchecked,
 }
 
 /// One known deviation of moto from AWS.
@@ -366,6 +368,18 @@ pub const DEVIATIONS: &[Deviation] = &[
               VPCs answer InvalidPermission.NotFound",
         moto: "InvalidPermission.NotFound in every VPC",
         shown_by: "moto_deviation_revoke_unknown_rule_is_not_found",
+    },
+    Deviation {
+        id: DeviationId::Ec2ModifyVolumeUnchecked,
+        service: Service::Ec2,
+        what: "ModifyVolume's rules and lifecycle",
+        aws: "a size can only grow (InvalidParameterValue), one modification per volume every 6 hours \
+              (VolumeModificationRateExceeded), none while one is modifying or optimizing; the \
+              modification goes modifying, optimizing, completed; DescribeVolumesModifications \
+              answers the latest per volume",
+        moto: "a smaller size is accepted and applied, modifications follow each other at once, each \
+               is `completed` when made, and DescribeVolumesModifications lists every one",
+        shown_by: "moto_deviation_modify_volume_unchecked",
     },
 ];
 
