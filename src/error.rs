@@ -522,6 +522,10 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
         | "DuplicateTagKeys"
         | "InvalidGroup.Duplicate"
         | "InvalidPermission.Duplicate"
+        | "InvalidKeyPair.Duplicate"
+        | "IncorrectModificationState"
+        // Six hours between modifications of a volume: not a throttle to retry.
+        | "VolumeModificationRateExceeded"
         | "InvalidGroup.InUse"
         | "IdempotentParameterMismatch"
         | "IdempotencyException"

@@ -124,6 +124,9 @@ pub struct Instance {
     /// The device name of its root volume (`RootDeviceName`), where AWS says.
     #[serde(default)]
     pub root_device_name: Option<String>,
+    /// The name of its key pair, if it was launched with one.
+    #[serde(default)]
+    pub key_name: Option<String>,
     /// Its EBS volumes by device, the root volume among them (`BlockDeviceMappings`; AWS may
     /// list none while the instance is `pending`). Encryption is a property of the volume:
     /// DescribeVolumes reports it.
@@ -195,6 +198,9 @@ pub struct RunInstancesRequest {
     pub client_token: Option<String>,
     /// An IAM instance profile name.
     pub instance_profile: Option<String>,
+    /// The key pair for SSH (a name from [`Ec2::create_key_pair`] or
+    /// [`Ec2::import_key_pair`]; without one the instance has no SSH key).
+    pub key_name: Option<String>,
     /// Encrypt the root volume (default `true`: secure by default). The launch then carries a
     /// block-device mapping for the image's root device: gp3, `Encrypted`, deleted on
     /// termination, with [`root_kms_key_id`](Self::root_kms_key_id) and
@@ -240,6 +246,9 @@ impl Validate for RunInstancesRequest {
             if !t.is_ascii() {
                 return Err(Error::validation("client_token", "must be ASCII"));
             }
+        }
+        if let Some(k) = &self.key_name {
+            validate_key_name("key_name", k)?;
         }
         self.validate_root_volume()?;
         validate::tags("tags", &self.tags)
@@ -360,4 +369,162 @@ impl Validate for StopInstancesRequest {
         validate::non_empty("instance_ids", &self.instance_ids)?;
         validate::at_most("instance_ids", &self.instance_ids, 1000)
     }
+}
+
+crate::macros::open_enum! {
+    /// The type of a key pair.
+    #[derive(Default)]
+    pub enum KeyType {
+        /// ED25519 (the default: shorter, and what AWS recommends for new keys).
+        #[default]
+        Ed25519 = "ed25519",
+        /// RSA 2048.
+        Rsa = "rsa",
+    }
+}
+
+/// An EC2 key pair (its public half; AWS keeps no private key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
+pub struct KeyPair {
+    /// Its id (`key-...`).
+    pub id: String,
+    /// Its name, as RunInstances' `key_name` takes it.
+    pub name: String,
+    /// The fingerprint AWS computed.
+    #[builder(default)]
+    pub fingerprint: String,
+    /// Its type.
+    #[builder(default)]
+    pub key_type: KeyType,
+    /// When it was created or imported.
+    pub created: Option<SystemTime>,
+    /// Its tags.
+    #[builder(default)]
+    pub tags: Tags,
+}
+
+/// A key pair AWS created, with its private key: returned once, by CreateKeyPair only. The
+/// private key is a [`SecretString`](crate::SecretString): redacted in `Debug`, `Display` and
+/// serde output; store it with `expose_secret()` yourself.
+#[derive(Debug, Clone, PartialEq, Serialize, Builder)]
+#[non_exhaustive]
+pub struct CreatedKeyPair {
+    /// The key pair.
+    pub key_pair: KeyPair,
+    /// The private key (PEM or OpenSSH text).
+    #[builder(into)]
+    pub private_key: crate::SecretString,
+}
+
+/// The most characters a key pair name may have (EC2 API reference, CreateKeyPair, `KeyName`:
+/// "Constraints: Up to 255 ASCII characters").
+pub const MAX_KEY_NAME_CHARS: usize = 255;
+
+fn validate_key_name(field: &str, name: &str) -> Result<()> {
+    validate::len_in(field, name, 1, MAX_KEY_NAME_CHARS)?;
+    if !name.is_ascii() {
+        return Err(Error::validation(field, "must be ASCII characters"));
+    }
+    Ok(())
+}
+
+/// A request to create a key pair (AWS generates it and returns the private key once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct CreateKeyPairRequest {
+    /// The name (1 to 255 ASCII characters, unique in the region).
+    pub name: String,
+    /// The type (default ED25519).
+    #[builder(default)]
+    pub key_type: KeyType,
+    /// Tags.
+    #[builder(default)]
+    pub tags: Tags,
+}
+validated_builder!(
+    CreateKeyPairRequest,
+    CreateKeyPairRequestBuilder,
+    create_key_pair_request_builder
+);
+
+impl Validate for CreateKeyPairRequest {
+    fn validate(&self) -> Result<()> {
+        validate_key_name("name", &self.name)?;
+        validate::tags("tags", &self.tags)
+    }
+}
+
+/// A request to import the public half of a key pair you made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct ImportKeyPairRequest {
+    /// The name (1 to 255 ASCII characters, unique in the region).
+    pub name: String,
+    /// The public key in OpenSSH format (`ssh-ed25519 AAAA... comment`, `ssh-rsa AAAA...`).
+    /// A private key is refused before any call: only the public half leaves your machine.
+    pub public_key: String,
+    /// Tags.
+    #[builder(default)]
+    pub tags: Tags,
+}
+validated_builder!(
+    ImportKeyPairRequest,
+    ImportKeyPairRequestBuilder,
+    import_key_pair_request_builder
+);
+
+impl Validate for ImportKeyPairRequest {
+    fn validate(&self) -> Result<()> {
+        validate_key_name("name", &self.name)?;
+        let key = self.public_key.trim();
+        if key.contains("PRIVATE KEY") {
+            return Err(Error::validation(
+                "public_key",
+                "is a private key: import the public half (e.g. `ssh-keygen -y -f KEY`)",
+            ));
+        }
+        let mut parts = key.split_whitespace();
+        let (kind, body) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let known = kind == "ssh-rsa" || kind == "ssh-ed25519" || kind.starts_with("ecdsa-sha2-");
+        if !known || body.is_empty() || !body.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)) {
+            return Err(Error::validation(
+                "public_key",
+                "must be an OpenSSH public key: `ssh-ed25519 BASE64 [comment]` or `ssh-rsa BASE64 [comment]`",
+            ));
+        }
+        validate::tags("tags", &self.tags)
+    }
+}
+
+/// Which key pairs to describe (empty: all).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DescribeKeyPairsRequest {
+    /// Names (an unknown one is `InvalidKeyPair.NotFound`).
+    #[builder(default)]
+    pub names: Vec<String>,
+    /// Tags every key pair must carry.
+    #[builder(default)]
+    pub tags: Tags,
+}
+validated_builder!(
+    DescribeKeyPairsRequest,
+    DescribeKeyPairsRequestBuilder,
+    describe_key_pairs_request_builder
+);
+
+impl Validate for DescribeKeyPairsRequest {
+    fn validate(&self) -> Result<()> {
+        for n in &self.names {
+            validate_key_name("names", n)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks a key pair name given alone (DeleteKeyPair).
+pub(crate) fn validate_key_pair_name(name: &str) -> Result<()> {
+    validate_key_name("name", name)
 }

@@ -134,6 +134,16 @@ service_trait! {
         /// Queues a reboot of running instances (they stay `running`; terminated ones are
         /// ignored, as AWS does; a stopped one is `IncorrectInstanceState`).
         fn reboot_instances(ids: Vec<InstanceId>) -> () = "RebootInstances" => "ec2:RebootInstances";
+        /// Creates a key pair; the answer carries its private key, once (a
+        /// [`SecretString`](crate::SecretString)). A name in use is `InvalidKeyPair.Duplicate`.
+        fn create_key_pair(req: CreateKeyPairRequest) -> CreatedKeyPair = "CreateKeyPair" => "ec2:CreateKeyPair";
+        /// Imports the public half of a key pair made elsewhere.
+        fn import_key_pair(req: ImportKeyPairRequest) -> KeyPair = "ImportKeyPair" => "ec2:ImportKeyPair";
+        /// Key pairs matching the request.
+        fn describe_key_pairs(req: DescribeKeyPairsRequest) -> Vec<KeyPair> = "DescribeKeyPairs" => "ec2:DescribeKeyPairs";
+        /// Deletes a key pair by name (instances launched with it keep their key; a name of no
+        /// key pair succeeds, as AWS answers).
+        fn delete_key_pair(name: String) -> () = "DeleteKeyPair" => "ec2:DeleteKeyPair";
         /// Creates a volume (gp3 and encrypted unless asked otherwise).
         fn create_volume(req: CreateVolumeRequest) -> Volume = "CreateVolume" => "ec2:CreateVolume";
         /// Volumes matching the request.

@@ -343,6 +343,7 @@ fn instance_from(i: &t::Instance) -> crate::Result<Instance> {
         vpc_id: opt_id(i.vpc_id().filter(|s| !s.is_empty()))?,
         private_ip: i.private_ip_address().map(str::to_string),
         public_ip: i.public_ip_address().map(str::to_string),
+        key_name: i.key_name().filter(|k| !k.is_empty()).map(str::to_string),
         security_groups: i
             .security_groups()
             .iter()
@@ -693,6 +694,7 @@ impl super::Ec2 for SdkEc2 {
             )
             .set_tag_specifications((!tag_specs.is_empty()).then_some(tag_specs))
             .set_client_token(req.client_token.clone())
+            .set_key_name(req.key_name.clone())
             .set_iam_instance_profile(
                 req.instance_profile
                     .as_ref()
@@ -795,6 +797,109 @@ impl super::Ec2 for SdkEc2 {
         self.client
             .reboot_instances()
             .set_instance_ids(ids(&ids_))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(())
+    }
+
+    async fn create_key_pair(&self, req: CreateKeyPairRequest) -> crate::Result<CreatedKeyPair> {
+        req.validate()?;
+        let out = self
+            .client
+            .create_key_pair()
+            .key_name(&req.name)
+            .key_type(t::KeyType::from(req.key_type.as_str()))
+            .set_tag_specifications(tag_spec(t::ResourceType::KeyPair, &req.tags).map(|s| vec![s]))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        let private_key = out
+            .key_material()
+            .ok_or_else(|| malformed("a CreateKeyPair answer without KeyMaterial"))?;
+        Ok(CreatedKeyPair {
+            key_pair: KeyPair {
+                id: out
+                    .key_pair_id()
+                    .ok_or_else(|| malformed("a key pair without KeyPairId"))?
+                    .to_string(),
+                name: out.key_name().unwrap_or(&req.name).to_string(),
+                fingerprint: out.key_fingerprint().unwrap_or_default().to_string(),
+                key_type: req.key_type.clone(),
+                created: None,
+                tags: tags_of(out.tags()),
+            },
+            private_key: private_key.into(),
+        })
+    }
+
+    async fn import_key_pair(&self, req: ImportKeyPairRequest) -> crate::Result<KeyPair> {
+        req.validate()?;
+        let key_type = if req.public_key.trim_start().starts_with("ssh-rsa") {
+            KeyType::Rsa
+        } else {
+            KeyType::Ed25519
+        };
+        let out = self
+            .client
+            .import_key_pair()
+            .key_name(&req.name)
+            .public_key_material(aws_sdk_ec2::primitives::Blob::new(req.public_key.trim().as_bytes()))
+            .set_tag_specifications(tag_spec(t::ResourceType::KeyPair, &req.tags).map(|s| vec![s]))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(KeyPair {
+            id: out
+                .key_pair_id()
+                .ok_or_else(|| malformed("a key pair without KeyPairId"))?
+                .to_string(),
+            name: out.key_name().unwrap_or(&req.name).to_string(),
+            fingerprint: out.key_fingerprint().unwrap_or_default().to_string(),
+            key_type,
+            created: None,
+            tags: tags_of(out.tags()),
+        })
+    }
+
+    async fn describe_key_pairs(&self, req: DescribeKeyPairsRequest) -> crate::Result<Vec<KeyPair>> {
+        req.validate()?;
+        let out = self
+            .client
+            .describe_key_pairs()
+            .set_key_names((!req.names.is_empty()).then(|| req.names.clone()))
+            .set_filters(Filters::default().tags(&req.tags).build())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        out.key_pairs()
+            .iter()
+            .map(|k| {
+                Ok(KeyPair {
+                    id: k
+                        .key_pair_id()
+                        .ok_or_else(|| malformed("a key pair without KeyPairId"))?
+                        .to_string(),
+                    name: k
+                        .key_name()
+                        .ok_or_else(|| malformed("a key pair without KeyName"))?
+                        .to_string(),
+                    fingerprint: k.key_fingerprint().unwrap_or_default().to_string(),
+                    // A type newer than the crate keeps its name; a missing one is RSA, the
+                    // only type before ED25519.
+                    key_type: k.key_type().map_or(KeyType::Rsa, |t| KeyType::from(t.as_str())),
+                    created: k.create_time().and_then(to_system_time),
+                    tags: tags_of(k.tags()),
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_key_pair(&self, name: String) -> crate::Result<()> {
+        validate_key_pair_name(&name)?;
+        self.client
+            .delete_key_pair()
+            .key_name(&name)
             .send()
             .await
             .map_err(sdk_err(Service::Ec2))?;
@@ -1735,6 +1840,113 @@ mod tests {
             "no ids: refused"
         );
         assert_eq!((modify.num_calls(), describe.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn key_pairs_send_names_types_and_public_keys_and_keep_the_private_key_secret() {
+        use aws_sdk_ec2::operation::{
+            create_key_pair::CreateKeyPairOutput, delete_key_pair::DeleteKeyPairOutput,
+            describe_key_pairs::DescribeKeyPairsOutput, import_key_pair::ImportKeyPairOutput,
+        };
+        let create = mock!(Client::create_key_pair)
+            .match_requests(|r| {
+                r.key_name() == Some("deploy")
+                    && r.key_type() == Some(&t::KeyType::Ed25519)
+                    && r.tag_specifications()[0].resource_type() == Some(&t::ResourceType::KeyPair)
+            })
+            .then_output(|| {
+                CreateKeyPairOutput::builder()
+                    .key_name("deploy")
+                    .key_pair_id("key-0123456789abcdef0")
+                    .key_fingerprint("ab:cd")
+                    .key_material("-----BEGIN OPENSSH PRIVATE KEY-----\nMARKER\n-----END OPENSSH PRIVATE KEY-----")
+                    .build()
+            });
+        let import = mock!(Client::import_key_pair)
+            .match_requests(|r| {
+                r.key_name() == Some("laptop")
+                    && r.public_key_material().map(|b| b.as_ref()) == Some(&b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 me"[..])
+            })
+            .then_output(|| {
+                ImportKeyPairOutput::builder()
+                    .key_name("laptop")
+                    .key_pair_id("key-1")
+                    .build()
+            });
+        let describe = mock!(Client::describe_key_pairs)
+            .match_requests(|r| r.key_names() == ["laptop"])
+            .then_output(|| {
+                DescribeKeyPairsOutput::builder()
+                    .key_pairs(
+                        t::KeyPairInfo::builder()
+                            .key_pair_id("key-1")
+                            .key_name("laptop")
+                            .key_type(t::KeyType::from("mlkem"))
+                            .build(),
+                    )
+                    .build()
+            });
+        let delete = mock!(Client::delete_key_pair)
+            .match_requests(|r| r.key_name() == Some("laptop"))
+            .then_output(|| DeleteKeyPairOutput::builder().build());
+        let ec2 = client(&[&create, &import, &describe, &delete]);
+        let tags: Tags = [("app".to_string(), "web".to_string())].into();
+        let made = ec2
+            .create_key_pair(
+                CreateKeyPairRequest::builder()
+                    .name("deploy")
+                    .tags(tags)
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(made.private_key.expose_secret().contains("MARKER"));
+        assert!(!format!("{made:?}").contains("MARKER"), "redacted in Debug");
+        assert!(
+            !serde_json::to_string(&made).unwrap().contains("MARKER"),
+            "redacted in serde"
+        );
+        // A private key is refused before anything is sent.
+        let e = ImportKeyPairRequest::builder()
+            .name("laptop")
+            .public_key("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "public_key"),
+            "{e:?}"
+        );
+        let req = ImportKeyPairRequest::builder()
+            .name("laptop")
+            .public_key("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 me\n")
+            .build()
+            .unwrap();
+        assert_eq!(ec2.import_key_pair(req).await.unwrap().key_type, KeyType::Ed25519);
+        let found = ec2
+            .describe_key_pairs(
+                DescribeKeyPairsRequest::builder()
+                    .names(vec!["laptop".into()])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            found[0].key_type,
+            KeyType::Unknown("mlkem".into()),
+            "a newer type is kept by name"
+        );
+        ec2.delete_key_pair("laptop".into()).await.unwrap();
+        assert_eq!(
+            (
+                create.num_calls(),
+                import.num_calls(),
+                describe.num_calls(),
+                delete.num_calls()
+            ),
+            (1, 1, 1, 1)
+        );
     }
 
     fn sdk_change(id: &str, from: t::InstanceStateName, to: t::InstanceStateName) -> t::InstanceStateChange {

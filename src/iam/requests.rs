@@ -263,6 +263,21 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 c.on(a, c.ec2("volume", r.volume_id.as_str()));
             }
         }
+        "ec2:CreateKeyPair" => {
+            if let Some(r) = arg::<ec2::CreateKeyPairRequest>(args, 0) {
+                c.creates(a, c.ec2("key-pair", "*"), &r.tags, EC2_TAG);
+            }
+        }
+        "ec2:ImportKeyPair" => {
+            if let Some(r) = arg::<ec2::ImportKeyPairRequest>(args, 0) {
+                c.creates(a, c.ec2("key-pair", "*"), &r.tags, EC2_TAG);
+            }
+        }
+        "ec2:DeleteKeyPair" => {
+            if let Some(n) = arg::<String>(args, 0) {
+                c.on(a, c.ec2("key-pair", n));
+            }
+        }
         "ec2:ModifyVolume" => {
             if let Some(r) = arg::<ec2::ModifyVolumeRequest>(args, 0) {
                 c.on(a, c.ec2("volume", r.volume_id.as_str()));

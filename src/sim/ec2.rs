@@ -39,6 +39,8 @@ pub(crate) struct Ec2State {
     instances: BTreeMap<InstanceId, InstanceRec>,
     volumes: BTreeMap<VolumeId, VolumeRec>,
     snapshots: BTreeMap<SnapshotId, SnapshotRec>,
+    /// Key pairs by name.
+    key_pairs: BTreeMap<String, KeyPair>,
     /// RunInstances client tokens: the request and the instances it launched.
     run_tokens: HashMap<String, (RunInstancesRequest, Vec<InstanceId>)>,
     /// CreateVolume client tokens: the request and the volume it created.
@@ -568,6 +570,9 @@ pub(crate) fn inventory(st: &mut SimState, now: Instant, inv: &mut Inventory) {
     for id in ec2.snapshots.keys() {
         inv.add("snapshot", id.as_str());
     }
+    for name in ec2.key_pairs.keys() {
+        inv.add("key pair", name);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -818,6 +823,11 @@ impl crate::ec2::Ec2 for SimCloud {
                 return Err(not_found(Kind::Image, &[req.image_id.as_str()]));
             };
             let disks = launch_disks(&req, image, cfg)?;
+            if let Some(k) = &req.key_name
+                && !st.ec2.key_pairs.contains_key(k)
+            {
+                return Err(err("InvalidKeyPair.NotFound", format!("The key pair '{k}' does not exist")));
+            }
             let subnet = match &req.subnet_id {
                 Some(id) => st
                     .ec2
@@ -883,6 +893,7 @@ impl crate::ec2::Ec2 for SimCloud {
                     launch_time: Some(wall),
                     tags: req.tags.clone(),
                     root_device_name: disks.first().map(|d| d.device.clone()),
+                    key_name: req.key_name.clone(),
                     block_devices: Vec::new(),
                 };
                 // The root volume (and any other mapped volume), attached from the launch and
@@ -1060,6 +1071,67 @@ impl crate::ec2::Ec2 for SimCloud {
                     ));
                 }
             }
+            Ok(())
+        })
+    }
+
+    // --- Key pairs ----------------------------------------------------------------------------
+
+    async fn create_key_pair(&self, req: CreateKeyPairRequest) -> crate::Result<CreatedKeyPair> {
+        req.validate()?;
+        let wall = self.ec2_wall(self.now());
+        self.ec2_call(|st, _, _| {
+            let pair = new_key_pair(st, &req.name, req.key_type.clone(), &req.name, req.tags.clone(), wall)?;
+            // Not a usable key: the simulator has no cryptography. It has the shape of one, and
+            // is deterministic per simulator.
+            let private_key = format!(
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nsimulated-{}-{}\n-----END OPENSSH PRIVATE KEY-----\n",
+                pair.key_type.as_str(),
+                pair.id
+            );
+            Ok(CreatedKeyPair {
+                key_pair: pair,
+                private_key: private_key.into(),
+            })
+        })
+    }
+
+    async fn import_key_pair(&self, req: ImportKeyPairRequest) -> crate::Result<KeyPair> {
+        req.validate()?;
+        let wall = self.ec2_wall(self.now());
+        let key_type = if req.public_key.trim_start().starts_with("ssh-rsa") {
+            KeyType::Rsa
+        } else {
+            KeyType::Ed25519
+        };
+        self.ec2_call(|st, _, _| new_key_pair(st, &req.name, key_type, &req.public_key, req.tags.clone(), wall))
+    }
+
+    async fn describe_key_pairs(&self, req: DescribeKeyPairsRequest) -> crate::Result<Vec<KeyPair>> {
+        req.validate()?;
+        self.ec2_call(|st, _, _| {
+            if let Some(missing) = req.names.iter().find(|n| !st.ec2.key_pairs.contains_key(*n)) {
+                return Err(err(
+                    "InvalidKeyPair.NotFound",
+                    format!("The key pair '{missing}' does not exist"),
+                ));
+            }
+            Ok(st
+                .ec2
+                .key_pairs
+                .values()
+                .filter(|k| req.names.is_empty() || req.names.contains(&k.name))
+                .filter(|k| has_tags(&k.tags, &req.tags))
+                .cloned()
+                .collect())
+        })
+    }
+
+    async fn delete_key_pair(&self, name: String) -> crate::Result<()> {
+        validate_key_pair_name(&name)?;
+        self.ec2_call(|st, _, _| {
+            // A name of no key pair succeeds, as on AWS.
+            st.ec2.key_pairs.remove(&name);
             Ok(())
         })
     }
@@ -1539,6 +1611,42 @@ impl crate::ec2::Ec2 for SimCloud {
     }
 }
 
+/// Records a new key pair named `name` (`InvalidKeyPair.Duplicate` if the name is taken), with
+/// a fingerprint derived from `material` (SHA-256, not AWS's algorithm for every key type).
+fn new_key_pair(
+    st: &mut SimState,
+    name: &str,
+    key_type: KeyType,
+    material: &str,
+    tags: Tags,
+    wall: std::time::SystemTime,
+) -> crate::Result<KeyPair> {
+    use sha2::Digest;
+    if st.ec2.key_pairs.contains_key(name) {
+        return Err(err(
+            "InvalidKeyPair.Duplicate",
+            format!("The keypair '{name}' already exists."),
+        ));
+    }
+    let id = SimCloud::new_id(st, "key");
+    let digest = sha2::Sha256::digest(format!("{id}{material}").as_bytes());
+    let fingerprint = digest[..20]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":");
+    let pair = KeyPair {
+        id,
+        name: name.to_string(),
+        fingerprint,
+        key_type,
+        created: Some(wall),
+        tags,
+    };
+    st.ec2.key_pairs.insert(name.to_string(), pair.clone());
+    Ok(pair)
+}
+
 /// The modification `m`, started at `started`, as it stands at `now`: `modifying` for
 /// `volume_modify` (progress 0 to 10), `optimizing` for `volume_optimize` (10 to 99), then
 /// `completed`.
@@ -1896,6 +2004,7 @@ pub(crate) fn resource_tags(st: &mut SimState, now: Instant, kind: &str, id: &st
         "subnet" => ec2.subnets.iter().any(|s| s.id.as_str() == id).then(Tags::new),
         "vpc" => ec2.vpcs.iter().any(|v| v.id.as_str() == id).then(Tags::new),
         "image" => ec2.images.iter().any(|i| i.id.as_str() == id).then(Tags::new),
+        "key-pair" => ec2.key_pairs.get(id).map(|k| k.tags.clone()),
         _ => None,
     }
 }
@@ -2277,6 +2386,87 @@ mod tests {
                 .build()
                 .is_ok()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn key_pairs_are_created_once_imported_described_used_and_deleted() {
+        let sim = SimCloud::new();
+        let made = sim
+            .create_key_pair(
+                CreateKeyPairRequest::builder()
+                    .name("deploy")
+                    .tags(tags("app", "web"))
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(made.private_key.expose_secret().contains("PRIVATE KEY"));
+        assert!(
+            !format!("{made:?}").contains("PRIVATE KEY"),
+            "the private key is redacted in Debug"
+        );
+        assert_eq!(made.key_pair.key_type, KeyType::Ed25519);
+        let dup = sim
+            .create_key_pair(CreateKeyPairRequest::builder().name("deploy").build().unwrap())
+            .await;
+        assert_eq!(code(&dup.unwrap_err()), "InvalidKeyPair.Duplicate");
+        let imported = sim
+            .import_key_pair(
+                ImportKeyPairRequest::builder()
+                    .name("laptop")
+                    .public_key("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 me@laptop")
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(imported.key_type, KeyType::Rsa);
+        assert_ne!(imported.fingerprint, made.key_pair.fingerprint);
+        let tagged = sim
+            .describe_key_pairs(
+                DescribeKeyPairsRequest::builder()
+                    .tags(tags("app", "web"))
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(tagged.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["deploy"]);
+        let e = sim
+            .describe_key_pairs(
+                DescribeKeyPairsRequest::builder()
+                    .names(vec!["nope".into()])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "InvalidKeyPair.NotFound");
+        // RunInstances takes the name; an unknown one launches nothing.
+        let i = run(&sim, |r| RunInstancesRequest {
+            key_name: Some("laptop".into()),
+            ..r
+        })
+        .await;
+        assert_eq!(i.key_name.as_deref(), Some("laptop"));
+        let before = sim.inventory().count("instance");
+        let img = image(&sim).await;
+        let req = RunInstancesRequest::builder()
+            .image_id(img)
+            .instance_type("t3.micro".parse().unwrap())
+            .key_name("nope")
+            .build()
+            .unwrap();
+        assert_eq!(
+            code(&sim.run_instances(req).await.unwrap_err()),
+            "InvalidKeyPair.NotFound"
+        );
+        assert_eq!(sim.inventory().count("instance"), before);
+        for name in ["deploy", "laptop", "never-existed"] {
+            sim.delete_key_pair(name.into()).await.unwrap();
+        }
+        assert_eq!(sim.inventory().count("key pair"), 0);
     }
 
     #[tokio::test(start_paused = true)]
@@ -3071,6 +3261,7 @@ mod tests {
             require_imdsv2: true,
             client_token: None,
             instance_profile: None,
+            key_name: None,
             encrypt_root_volume: true,
             root_kms_key_id: None,
             root_volume_size_gib: None,

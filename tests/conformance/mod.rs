@@ -62,6 +62,7 @@ macro_rules! scenarios {
             ec2_stop_and_start_keep_the_attached_volume,
             ec2_revoke_ingress_and_delete_tags,
             ec2_modify_volume_grows_it_in_place,
+            ec2_key_pairs_create_import_launch_and_delete,
             // ELBv2
             elb_load_balancer_lifecycle_with_tags,
             elb_load_balancer_name_is_idempotent_then_a_conflict,
@@ -1167,6 +1168,125 @@ pub async fn ec2_stop_and_start_keep_the_attached_volume(b: &Backend) {
     b.terminate(&[instance.id]).await;
     b.wait_volume(&v.id, VolumeState::Available).await;
     b.cloud.ec2.delete_volume(v.id).await.expect("delete volume");
+}
+
+/// Key pairs: created (private key returned once), imported, described by name and tag, a
+/// duplicate name refused, used by RunInstances, deleted (a second delete succeeds).
+pub async fn ec2_key_pairs_create_import_launch_and_delete(b: &Backend) {
+    use aws_facade::ec2::{CreateKeyPairRequest, DescribeKeyPairsRequest, ImportKeyPairRequest};
+    let tags = b.tags("key-pairs");
+    let made = b
+        .cloud
+        .ec2
+        .create_key_pair(
+            CreateKeyPairRequest::builder()
+                .name("conf-deploy")
+                .tags(tags.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("create key pair");
+    assert!(
+        made.private_key.expose_secret().contains("PRIVATE KEY"),
+        "a private key, once"
+    );
+    assert_eq!(made.key_pair.name, "conf-deploy");
+    let e = expect_err(
+        b.cloud
+            .ec2
+            .create_key_pair(
+                CreateKeyPairRequest::builder()
+                    .name("conf-deploy")
+                    .build()
+                    .expect("valid"),
+            )
+            .await,
+        ErrorKind::Conflict,
+        "a key pair name in use",
+    );
+    assert_eq!(e.code(), Some("InvalidKeyPair.Duplicate"), "{e:?}");
+    // A real ED25519 public key (its private half was deleted when it was made).
+    let public = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ3CtcD4ARPRhzVhX6yqDKL+Af5prt8ds2jjG9MH1fPX conformance";
+    let imported = b
+        .cloud
+        .ec2
+        .import_key_pair(
+            ImportKeyPairRequest::builder()
+                .name("conf-laptop")
+                .public_key(public)
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("import key pair");
+    assert_eq!(imported.name, "conf-laptop");
+    let by_name = b
+        .cloud
+        .ec2
+        .describe_key_pairs(
+            DescribeKeyPairsRequest::builder()
+                .names(vec!["conf-deploy".into(), "conf-laptop".into()])
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe key pairs");
+    let names: BTreeSet<&str> = by_name.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(names, BTreeSet::from(["conf-deploy", "conf-laptop"]));
+    let by_tag = b
+        .cloud
+        .ec2
+        .describe_key_pairs(
+            DescribeKeyPairsRequest::builder()
+                .tags(tags.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe by tag");
+    assert_eq!(
+        by_tag.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+        ["conf-deploy"]
+    );
+
+    let subnets = b.subnets().await;
+    let image = b.image().await;
+    let launched = b
+        .cloud
+        .ec2
+        .run_instances(
+            RunInstancesRequest::builder()
+                .image_id(image.id)
+                .instance_type("t3.micro".parse().expect("type"))
+                .subnet_id(subnets[0].id.clone())
+                .key_name("conf-laptop")
+                .tags(tags)
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("launch with a key pair");
+    assert_eq!(launched[0].key_name.as_deref(), Some("conf-laptop"));
+    b.terminate(&[launched[0].id.clone()]).await;
+
+    for name in ["conf-deploy", "conf-laptop", "conf-deploy"] {
+        b.cloud.ec2.delete_key_pair(name.into()).await.expect("delete key pair");
+    }
+    let e = expect_err(
+        b.cloud
+            .ec2
+            .describe_key_pairs(
+                DescribeKeyPairsRequest::builder()
+                    .names(vec!["conf-deploy".into()])
+                    .build()
+                    .expect("valid"),
+            )
+            .await,
+        ErrorKind::NotFound,
+        "a deleted key pair",
+    );
+    assert_eq!(e.code(), Some("InvalidKeyPair.NotFound"), "{e:?}");
 }
 
 /// ModifyVolume: the modification is reported, reaches `optimizing` or `completed`, and the
