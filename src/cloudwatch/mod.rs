@@ -125,6 +125,14 @@ service_trait! {
         /// (`arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME`, [`MetricAlarm::arn`]); an ARN of no
         /// such resource is `ResourceNotFoundException`.
         fn list_tags_for_resource(arn: Arn) -> Tags = "ListTagsForResource" => "cloudwatch:ListTagsForResource";
+        /// Adds tags to an alarm (or a dashboard) by its ARN, replacing the values of keys it
+        /// has already (at least one tag, at most 50; see [`validate_tags_to_add`]). An ARN of
+        /// no such resource is `ResourceNotFoundException`.
+        fn tag_resource(arn: Arn, tags: Tags) -> () = "TagResource" => "cloudwatch:TagResource";
+        /// Removes tags from an alarm (or a dashboard) by key; keys it does not have are
+        /// skipped (at least one key, see [`validate_tag_keys`]). An ARN of no such resource is
+        /// `ResourceNotFoundException`.
+        fn untag_resource(arn: Arn, keys: Vec<String>) -> () = "UntagResource" => "cloudwatch:UntagResource";
     }
 }
 
@@ -167,6 +175,8 @@ pub const MAX_ALARM_NAME_PREFIX_CHARS: usize = 255;
 /// The longest resource ARN of ListTagsForResource, in characters (model shape
 /// `AmazonResourceName`: 1-1024).
 pub const MAX_RESOURCE_ARN_CHARS: usize = 1_024;
+/// The longest tag key, in characters (model shape `TagKey`: 1-128).
+pub const MAX_TAG_KEY_CHARS: usize = 128;
 /// The longest dashboard name, in characters (CloudWatch API reference, `PutDashboard`
 /// `DashboardName`: "up to 255 characters").
 pub const MAX_DASHBOARD_NAME_CHARS: usize = 255;
@@ -623,6 +633,33 @@ fn check_range(start: SystemTime, end: SystemTime) -> Result<()> {
 /// it first, as they call `validate()` on requests.
 pub fn validate_resource_arn(arn: &Arn) -> Result<()> {
     validate::len_in("arn", arn.as_str(), 1, MAX_RESOURCE_ARN_CHARS)
+}
+
+/// Checks the tags of TagResource: at least one (the crate refuses a call that would change
+/// nothing), at most 50, keys 1-128 characters not starting with `aws:`, values 0-256
+/// characters (model shapes `TagList`, `TagKey` 1-128, `TagValue` 0-256).
+pub fn validate_tags_to_add(tags: &Tags) -> Result<()> {
+    if tags.is_empty() {
+        return Err(Error::validation("tags", "at least one tag is required"));
+    }
+    validate::tags("tags", tags)
+}
+
+/// Checks the keys of UntagResource: 1-50 keys (the crate refuses an empty list, which would
+/// change nothing), each 1-128 characters (model shape `TagKey`) not starting with `aws:`.
+pub fn validate_tag_keys(keys: &[String]) -> Result<()> {
+    validate::non_empty("keys", keys)?;
+    validate::at_most("keys", keys, validate::MAX_TAGS)?;
+    for (i, k) in keys.iter().enumerate() {
+        validate::len_in(&format!("keys[{i}]"), k, 1, MAX_TAG_KEY_CHARS)?;
+        if k.to_ascii_lowercase().starts_with("aws:") {
+            return Err(Error::validation(
+                format!("keys[{i}]"),
+                format!("must not start with `aws:` (got {k:?})"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 // `FromStr` for the enums above that parse their AWS names.

@@ -508,6 +508,36 @@ impl super::CloudWatch for SdkCloudWatch {
             .map_err(sdk_err(SVC))?;
         Ok(tags_from(out.tags().iter().map(|t| (t.key(), t.value()))))
     }
+
+    async fn tag_resource(&self, arn: Arn, tags: Tags) -> crate::Result<()> {
+        validate_resource_arn(&arn)?;
+        validate_tags_to_add(&tags)?;
+        let tags: Vec<cw::Tag> = tags
+            .iter()
+            .map(|(k, v)| cw::Tag::builder().key(k).value(v).build())
+            .collect();
+        self.client
+            .tag_resource()
+            .resource_arn(arn.as_str())
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: Arn, keys: Vec<String>) -> crate::Result<()> {
+        validate_resource_arn(&arn)?;
+        validate_tag_keys(&keys)?;
+        self.client
+            .untag_resource()
+            .resource_arn(arn.as_str())
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
 }
 
 // Public conversions from the SDK's types (see `Cloud::sdk`).
@@ -962,6 +992,74 @@ mod tests {
                 .unwrap_err()
                 .is_validation()
         );
+    }
+
+    #[tokio::test]
+    async fn tag_and_untag_resource_send_the_arn_tags_and_keys() {
+        use aws_sdk_cloudwatch::operation::tag_resource::{TagResourceError, TagResourceOutput};
+        use aws_sdk_cloudwatch::operation::untag_resource::UntagResourceOutput;
+        const ARN: &str = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu-high";
+        let tag = mock!(Client::tag_resource)
+            .match_requests(|r| {
+                let mut sent: Vec<(Option<&str>, Option<&str>)> =
+                    r.tags().iter().map(|t| (t.key(), t.value())).collect();
+                sent.sort();
+                r.resource_arn() == Some(ARN) && sent == [(Some("owner"), Some("ops")), (Some("team"), Some(""))]
+            })
+            .then_output(|| TagResourceOutput::builder().build());
+        let missing = mock!(Client::tag_resource).then_error(|| {
+            TagResourceError::ResourceNotFoundException(
+                cw::error::ResourceNotFoundException::builder()
+                    .message("Unknown")
+                    .meta(meta("ResourceNotFoundException"))
+                    .build(),
+            )
+        });
+        let untag = mock!(Client::untag_resource)
+            .match_requests(|r| r.resource_arn() == Some(ARN) && r.tag_keys() == ["owner"])
+            .then_output(|| UntagResourceOutput::builder().build());
+        let cw = client(&[&tag, &missing, &untag]);
+        let arn: Arn = ARN.parse().unwrap();
+        let tags = Tags::from([("owner".into(), "ops".into()), ("team".into(), String::new())]);
+        cw.tag_resource(arn.clone(), tags.clone()).await.unwrap();
+        let e = cw.tag_resource(arn.clone(), tags).await.unwrap_err();
+        assert!(e.is_not_found(), "{e:?}");
+        cw.untag_resource(arn.clone(), vec!["owner".into()]).await.unwrap();
+        assert_eq!((tag.num_calls(), missing.num_calls(), untag.num_calls()), (1, 1, 1));
+
+        // Bad input is refused before any request.
+        let never_tag = mock!(Client::tag_resource).then_output(|| TagResourceOutput::builder().build());
+        let never_untag = mock!(Client::untag_resource).then_output(|| UntagResourceOutput::builder().build());
+        let cw = client(&[&never_tag, &never_untag]);
+        let field = |e: Error| match e {
+            Error::Validation { field, .. } => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        assert_eq!(
+            field(cw.tag_resource(arn.clone(), Tags::new()).await.unwrap_err()),
+            "tags"
+        );
+        let reserved = Tags::from([("aws:owner".into(), "x".into())]);
+        assert_eq!(field(cw.tag_resource(arn.clone(), reserved).await.unwrap_err()), "tags");
+        let long_value = Tags::from([("k".into(), "v".repeat(257))]);
+        assert_eq!(
+            field(cw.tag_resource(arn.clone(), long_value).await.unwrap_err()),
+            "tags"
+        );
+        assert_eq!(field(cw.untag_resource(arn.clone(), vec![]).await.unwrap_err()), "keys");
+        assert_eq!(
+            field(cw.untag_resource(arn.clone(), vec!["k".repeat(129)]).await.unwrap_err()),
+            "keys[0]"
+        );
+        assert_eq!(
+            field(
+                cw.untag_resource(arn, vec!["ok".into(), "AWS:x".into()])
+                    .await
+                    .unwrap_err()
+            ),
+            "keys[1]"
+        );
+        assert_eq!((never_tag.num_calls(), never_untag.num_calls()), (0, 0));
     }
 
     #[tokio::test]

@@ -432,6 +432,22 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 c.on(a, arn.as_str().to_string());
             }
         }
+        // TagResource / UntagResource: on the tagged resource (its tags are looked up), with
+        // the tags added (aws:RequestTag, aws:TagKeys) or the keys removed (aws:TagKeys).
+        "cloudwatch:TagResource" => {
+            if let (Some(arn), Some(tags)) = (arg::<id::Arn>(args, 0), arg::<Tags>(args, 1)) {
+                let mut r = AccessRequest::new(a, arn.as_str()).request_tags(tags);
+                r.existing = Arn::parse(arn.as_str());
+                c.out.push(r);
+            }
+        }
+        "cloudwatch:UntagResource" => {
+            if let (Some(arn), Some(keys)) = (arg::<id::Arn>(args, 0), arg::<Vec<String>>(args, 1)) {
+                let mut r = AccessRequest::new(a, arn.as_str()).tag_keys(keys);
+                r.existing = Arn::parse(arn.as_str());
+                c.out.push(r);
+            }
+        }
         // ---- Lambda
         "lambda:CreateFunction" => {
             if let Some(r) = arg::<lambda::CreateFunctionRequest>(args, 0) {
@@ -592,6 +608,30 @@ mod tests {
             "arn:aws:ec2:us-east-1:123:volume/vol-0123456789abcdef0"
         );
         assert_eq!(got[0].context["aws:TagKeys"], ["owner"]);
+    }
+
+    #[test]
+    fn cloudwatch_tagging_is_authorized_on_the_resource_with_its_keys() {
+        let arn: crate::id::Arn = "arn:aws:cloudwatch:us-east-1:123:alarm:cpu".parse().unwrap();
+        let tags = Tags::from([("team".to_string(), "web".to_string())]);
+        let args: [&dyn Any; 2] = [&arn, &tags];
+        let got = requests(op("TagResource", "cloudwatch:TagResource"), &args, "us-east-1", "123");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].resource, arn.as_str());
+        assert_eq!(got[0].context["aws:RequestTag/team"], ["web"]);
+        assert_eq!(got[0].context["aws:TagKeys"], ["team"]);
+        assert!(got[0].existing.is_some(), "the alarm's own tags are looked up");
+        let keys = vec!["team".to_string()];
+        let args: [&dyn Any; 2] = [&arn, &keys];
+        let got = requests(
+            op("UntagResource", "cloudwatch:UntagResource"),
+            &args,
+            "us-east-1",
+            "123",
+        );
+        assert_eq!(got[0].resource, arn.as_str());
+        assert_eq!(got[0].context["aws:TagKeys"], ["team"]);
+        assert!(!got[0].context.contains_key("aws:RequestTag/team"));
     }
 
     #[test]

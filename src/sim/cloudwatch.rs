@@ -78,6 +78,8 @@ pub(crate) struct CwState {
     metrics: BTreeMap<MetricKey, Vec<Sample>>,
     alarms: BTreeMap<String, AlarmRec>,
     dashboards: BTreeMap<String, String>,
+    /// The tags of dashboards (TagResource; PutDashboard takes none), dropped with them.
+    dashboard_tags: BTreeMap<String, Tags>,
     fired: Vec<(AlarmName, AlarmState, String)>,
     /// The next minute (epoch seconds) of built-in metrics to record.
     builtin_next: Option<u64>,
@@ -394,6 +396,28 @@ impl SimCloud {
 
     fn dashboard_arn(&self, name: &str) -> String {
         format!("arn:aws:cloudwatch::{}:dashboard/{name}", self.inner.config.account_id)
+    }
+
+    /// The tags of the alarm or dashboard `arn` names; `ResourceNotFoundException` (HTTP 404;
+    /// botocore's CloudWatch model, for ListTagsForResource, TagResource and UntagResource), not
+    /// the `ResourceNotFound` of GetDashboard / SetAlarmState, if there is none.
+    fn tags_of<'a>(&self, cw: &'a mut CwState, arn: &Arn) -> crate::Result<&'a mut Tags> {
+        if let Some(name) = cw
+            .alarms
+            .iter()
+            .find(|(_, r)| r.alarm.arn == arn.as_str())
+            .map(|(n, _)| n.clone())
+        {
+            return Ok(&mut cw.alarms.get_mut(&name).expect("found above").tags);
+        }
+        if let Some(name) = cw.dashboards.keys().find(|n| self.dashboard_arn(n) == arn.as_str()) {
+            return Ok(cw.dashboard_tags.entry(name.clone()).or_default());
+        }
+        Err(SimCloud::err(
+            SVC,
+            "ResourceNotFoundException",
+            format!("The resource {arn} does not exist."),
+        ))
     }
 
     /// The event CloudWatch sends a Lambda alarm action.
@@ -1002,6 +1026,7 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         }
         for n in &names {
             st.cw.dashboards.remove(n);
+            st.cw.dashboard_tags.remove(n);
         }
         Ok(())
     }
@@ -1009,21 +1034,41 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
     async fn list_tags_for_resource(&self, arn: Arn) -> crate::Result<Tags> {
         validate_resource_arn(&arn)?;
         self.settle_alarms().await;
-        let st = self.lock();
-        if let Some(rec) = st.cw.alarms.values().find(|r| r.alarm.arn == arn.as_str()) {
-            return Ok(rec.tags.clone());
+        let mut st = self.lock();
+        Ok(self.tags_of(&mut st.cw, &arn)?.clone())
+    }
+
+    async fn tag_resource(&self, arn: Arn, tags: Tags) -> crate::Result<()> {
+        validate_resource_arn(&arn)?;
+        validate_tags_to_add(&tags)?;
+        self.settle_alarms().await;
+        let mut st = self.lock();
+        let have = self.tags_of(&mut st.cw, &arn)?;
+        // At most 50 tags per resource (CloudWatch User Guide, "Tagging your Amazon CloudWatch
+        // resources": "Maximum number of tags per resource – 50"); TagResource's errors in the
+        // model include only InvalidParameterValueException (code `InvalidParameterValue`) for it.
+        let total = tags.keys().filter(|k| !have.contains_key(*k)).count() + have.len();
+        if total > crate::validate::MAX_TAGS {
+            return Err(SimCloud::err(
+                SVC,
+                "InvalidParameterValue",
+                format!("The resource {arn} would have {total} tags; at most 50 are allowed."),
+            ));
         }
-        // Dashboards are taggable too; PutDashboard here takes no tags, so theirs are empty.
-        if st.cw.dashboards.keys().any(|n| self.dashboard_arn(n) == arn.as_str()) {
-            return Ok(Tags::new());
+        have.extend(tags);
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: Arn, keys: Vec<String>) -> crate::Result<()> {
+        validate_resource_arn(&arn)?;
+        validate_tag_keys(&keys)?;
+        self.settle_alarms().await;
+        let mut st = self.lock();
+        let have = self.tags_of(&mut st.cw, &arn)?;
+        for k in &keys {
+            have.remove(k);
         }
-        // ListTagsForResource: `ResourceNotFoundException` (HTTP 404; botocore's CloudWatch
-        // model), not the `ResourceNotFound` of GetDashboard / SetAlarmState.
-        Err(SimCloud::err(
-            SVC,
-            "ResourceNotFoundException",
-            format!("The resource {arn} does not exist."),
-        ))
+        Ok(())
     }
 }
 
@@ -1665,6 +1710,61 @@ mod tests {
         s.delete_alarms(vec!["t".parse().unwrap()]).await.unwrap();
         let e = s.list_tags_for_resource(arn).await.unwrap_err();
         assert_eq!(code(e), "ResourceNotFoundException", "a deleted alarm's tags are gone");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tag_and_untag_alarms_and_dashboards() {
+        let s = sim();
+        s.put_metric_alarm(alarm_req("tagged", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
+        let arn: Arn = s.alarm_arn("tagged").parse().unwrap();
+        let kv =
+            |pairs: &[(&str, &str)]| -> Tags { pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+        s.tag_resource(arn.clone(), kv(&[("team", "web"), ("env", "dev")]))
+            .await
+            .unwrap();
+        s.tag_resource(arn.clone(), kv(&[("env", "prod")])).await.unwrap();
+        assert_eq!(
+            s.list_tags_for_resource(arn.clone()).await.unwrap(),
+            kv(&[("env", "prod"), ("team", "web")])
+        );
+        s.untag_resource(arn.clone(), vec!["team".into(), "absent".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.list_tags_for_resource(arn.clone()).await.unwrap(),
+            kv(&[("env", "prod")])
+        );
+        // 50 tags per resource at most, counting those it has.
+        let many: Tags = (0..50).map(|i| (format!("k{i}"), String::new())).collect();
+        let e = s.tag_resource(arn.clone(), many).await.unwrap_err();
+        assert_eq!(code(e), "InvalidParameterValue");
+
+        let body = r#"{"widgets":[{"type":"text","x":0,"y":0,"width":3,"height":3,"properties":{"markdown":"hi"}}]}"#;
+        s.put_dashboard(PutDashboardRequest::builder().name("ops").body(body).build().unwrap())
+            .await
+            .unwrap();
+        let dash: Arn = s.dashboard_arn("ops").parse().unwrap();
+        s.tag_resource(dash.clone(), kv(&[("team", "ops")])).await.unwrap();
+        assert_eq!(
+            s.list_tags_for_resource(dash.clone()).await.unwrap(),
+            kv(&[("team", "ops")])
+        );
+        s.delete_dashboards(vec!["ops".into()]).await.unwrap();
+        s.put_dashboard(PutDashboardRequest::builder().name("ops").body(body).build().unwrap())
+            .await
+            .unwrap();
+        assert!(
+            s.list_tags_for_resource(dash).await.unwrap().is_empty(),
+            "tags went with the dashboard"
+        );
+
+        s.delete_alarms(vec!["tagged".parse().unwrap()]).await.unwrap();
+        let e = s.tag_resource(arn.clone(), kv(&[("a", "b")])).await.unwrap_err();
+        assert_eq!(code(e), "ResourceNotFoundException");
+        let e = s.untag_resource(arn, vec!["env".into()]).await.unwrap_err();
+        assert_eq!(code(e), "ResourceNotFoundException");
     }
 
     #[tokio::test(start_paused = true)]

@@ -566,3 +566,55 @@ pub async fn cw_alarm_actions_disable_and_enable(b: &Backend) {
     assert!(b.alarms(&["conf-actions"]).await[0].actions_enabled);
     b.cloud.cloudwatch.delete_alarms(vec![name]).await.expect("delete");
 }
+
+/// TagResource adds tags to an alarm (replacing the value of a key it has), UntagResource
+/// removes keys (skipping those it does not have); an ARN of no alarm is
+/// ResourceNotFoundException.
+pub async fn cw_tag_and_untag_alarm(b: &Backend) {
+    let cw = &b.cloud.cloudwatch;
+    cw.put_metric_alarm(alarm_request("conf-tagging"))
+        .await
+        .expect("put alarm");
+    let arn = alarm_arn(b, "conf-tagging").await;
+    let kv = |pairs: &[(&str, &str)]| -> Tags { pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+    cw.tag_resource(arn.clone(), kv(&[("team", "web"), ("env", "dev")]))
+        .await
+        .expect("tag the alarm");
+    cw.tag_resource(arn.clone(), kv(&[("env", "prod"), ("cost", "42")]))
+        .await
+        .expect("tag again: one key replaced, one added");
+    assert_eq!(
+        cw.list_tags_for_resource(arn.clone()).await.expect("list tags"),
+        kv(&[("cost", "42"), ("env", "prod"), ("team", "web")])
+    );
+    cw.untag_resource(arn.clone(), vec!["team".into(), "not-there".into()])
+        .await
+        .expect("untag (one key it does not have)");
+    assert_eq!(
+        cw.list_tags_for_resource(arn.clone())
+            .await
+            .expect("list tags after untag"),
+        kv(&[("cost", "42"), ("env", "prod")])
+    );
+
+    let never: Arn = arn
+        .as_str()
+        .replace("conf-tagging", "conf-tagging-never")
+        .parse()
+        .expect("ARN");
+    let e = expect_err(
+        cw.tag_resource(never, kv(&[("a", "b")])).await,
+        ErrorKind::NotFound,
+        "tagging an alarm that does not exist",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+    cw.delete_alarms(vec!["conf-tagging".parse().expect("name")])
+        .await
+        .expect("delete the alarm");
+    let e = expect_err(
+        cw.tag_resource(arn, kv(&[("a", "b")])).await,
+        ErrorKind::NotFound,
+        "tagging a deleted alarm",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+}
