@@ -365,3 +365,72 @@ pub fn validate_alarm_names(names: &[AlarmName]) -> Result<()> {
     validate::non_empty("names", names)?;
     validate::at_most("names", names, MAX_ALARM_NAMES)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Alarm history
+
+crate::macros::open_enum! {
+    /// The kind of an alarm history item (model shape `HistoryItemType`).
+    pub enum HistoryItemType {
+        /// The alarm was created or its configuration changed.
+        ConfigurationUpdate = "ConfigurationUpdate",
+        /// The alarm changed state.
+        StateUpdate = "StateUpdate",
+        /// An action of the alarm ran (or failed to).
+        Action = "Action",
+    }
+}
+
+/// Which alarm history to read (DescribeAlarmHistory). The items of metric alarms are
+/// returned (DescribeAlarmHistory `AlarmTypes`: "If you omit this parameter, only metric
+/// alarms are returned"), newest first; CloudWatch keeps the history of a deleted alarm.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DescribeAlarmHistoryRequest {
+    /// Only this alarm's history (all alarms if `None`).
+    pub alarm_name: Option<AlarmName>,
+    /// Only items of this kind.
+    pub item_type: Option<HistoryItemType>,
+    /// Only items at or after this time.
+    pub start: Option<SystemTime>,
+    /// Only items at or before this time.
+    pub end: Option<SystemTime>,
+}
+validated_builder!(
+    DescribeAlarmHistoryRequest,
+    DescribeAlarmHistoryRequestBuilder,
+    describe_alarm_history_request_builder
+);
+
+impl Validate for DescribeAlarmHistoryRequest {
+    fn validate(&self) -> Result<()> {
+        // The model bounds neither date; a range that ends before it starts can match nothing.
+        if let (Some(start), Some(end)) = (self.start, self.end)
+            && end < start
+        {
+            return Err(Error::validation("end", "must not be earlier than start"));
+        }
+        Ok(())
+    }
+}
+
+/// One item of an alarm's history (model shape `AlarmHistoryItem`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
+pub struct AlarmHistoryItem {
+    /// The alarm.
+    pub alarm_name: AlarmName,
+    /// `MetricAlarm` or `CompositeAlarm` (as AWS names it; `None` if not reported).
+    pub alarm_type: Option<String>,
+    /// When it happened.
+    pub timestamp: SystemTime,
+    /// What kind of item it is.
+    #[builder(default = HistoryItemType::StateUpdate)]
+    pub item_type: HistoryItemType,
+    /// A one-line summary (`Alarm updated from OK to ALARM`, ...; 1-255 characters).
+    #[builder(default)]
+    pub summary: String,
+    /// The details, as JSON text (`HistoryData`), if any.
+    pub data: Option<String>,
+}

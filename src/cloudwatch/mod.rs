@@ -112,6 +112,9 @@ service_trait! {
         /// Turns the actions of alarms off (up to 100 names): they keep evaluating and changing
         /// state, but run no action. Names of no alarm are skipped.
         fn disable_alarm_actions(names: Vec<AlarmName>) -> () = "DisableAlarmActions" => "cloudwatch:DisableAlarmActions";
+        /// The history of one alarm or of every metric alarm (configuration updates, state
+        /// changes, actions), newest first, all pages; the history of deleted alarms is kept.
+        fn describe_alarm_history(req: DescribeAlarmHistoryRequest) -> Vec<AlarmHistoryItem> = "DescribeAlarmHistory" => "cloudwatch:DescribeAlarmHistory";
         /// Sets an alarm's state until its next evaluation (for testing actions).
         fn set_alarm_state(req: SetAlarmStateRequest) -> () = "SetAlarmState" => "cloudwatch:SetAlarmState";
         /// Creates or replaces a dashboard.
@@ -669,6 +672,7 @@ crate::macros::from_str_by_parse!(
     ComparisonOperator => "comparison",
     TreatMissingData => "treat_missing_data",
     AlarmState => "alarm state",
+    HistoryItemType => "item_type",
 );
 
 #[cfg(test)]

@@ -407,6 +407,14 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 c.on(a, c.alarm(n.as_str()));
             }
         }
+        // One alarm's history is authorized on that alarm; every alarm's on all of them
+        // (DescribeAlarmHistory: composite alarms need the permission scoped to `*`).
+        "cloudwatch:DescribeAlarmHistory" => match arg::<cw::DescribeAlarmHistoryRequest>(args, 0) {
+            Some(cw::DescribeAlarmHistoryRequest {
+                alarm_name: Some(n), ..
+            }) => c.on(a, c.alarm(n.as_str())),
+            _ => c.out.push(AccessRequest::new(a, c.alarm("*"))),
+        },
         "cloudwatch:SetAlarmState" => {
             if let Some(r) = arg::<cw::SetAlarmStateRequest>(args, 0) {
                 c.on(a, c.alarm(r.alarm_name.as_str()));
@@ -608,6 +616,24 @@ mod tests {
             "arn:aws:ec2:us-east-1:123:volume/vol-0123456789abcdef0"
         );
         assert_eq!(got[0].context["aws:TagKeys"], ["owner"]);
+    }
+
+    #[test]
+    fn alarm_history_is_authorized_on_the_alarm_or_on_every_alarm() {
+        let one = crate::cloudwatch::DescribeAlarmHistoryRequest::builder()
+            .alarm_name("cpu".parse().unwrap())
+            .build()
+            .unwrap();
+        let args: [&dyn Any; 1] = [&one];
+        let op_ = || op("DescribeAlarmHistory", "cloudwatch:DescribeAlarmHistory");
+        let got = requests(op_(), &args, "us-east-1", "123");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].resource, "arn:aws:cloudwatch:us-east-1:123:alarm:cpu");
+        assert!(got[0].existing.is_some());
+        let all = crate::cloudwatch::DescribeAlarmHistoryRequest::default();
+        let args: [&dyn Any; 1] = [&all];
+        let got = requests(op_(), &args, "us-east-1", "123");
+        assert_eq!(got[0].resource, "arn:aws:cloudwatch:us-east-1:123:alarm:*");
     }
 
     #[test]

@@ -81,6 +81,10 @@ pub(crate) struct CwState {
     /// The tags of dashboards (TagResource; PutDashboard takes none), dropped with them.
     dashboard_tags: BTreeMap<String, Tags>,
     fired: Vec<(AlarmName, AlarmState, String)>,
+    /// Alarm history items in the order they happened, kept when the alarm is deleted
+    /// (DescribeAlarmHistory: "CloudWatch retains the history of an alarm even if you delete the
+    /// alarm"). AWS drops old items after a retention period; the simulator keeps them all.
+    history: Vec<AlarmHistoryItem>,
     /// The next minute (epoch seconds) of built-in metrics to record.
     builtin_next: Option<u64>,
     /// Turns off built-in metrics (unit tests that do not involve EC2/ELB).
@@ -365,6 +369,25 @@ fn evaluate(cw: &CwState, a: &MetricAlarm, t_end: u64) -> Option<(AlarmState, St
     ))
 }
 
+/// Appends an item to the alarm history (`HistoryData` as JSON text, as AWS sends it).
+fn record_history(
+    cw: &mut CwState,
+    name: &AlarmName,
+    t: SystemTime,
+    item_type: HistoryItemType,
+    summary: String,
+    data: serde_json::Value,
+) {
+    cw.history.push(AlarmHistoryItem {
+        alarm_name: name.clone(),
+        alarm_type: Some("MetricAlarm".into()),
+        timestamp: t,
+        item_type,
+        summary,
+        data: Some(data.to_string()),
+    });
+}
+
 /// A Lambda function ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`).
 fn is_lambda_function(arn: &str) -> bool {
     let parts: Vec<&str> = arn.split(':').collect();
@@ -487,12 +510,27 @@ impl SimCloud {
         }
         let previous = (a.state.clone(), a.state_reason.take(), a.state_updated);
         a.state = state.clone();
-        a.state_reason = Some(reason);
+        a.state_reason = Some(reason.clone());
         a.state_updated = Some(t);
+        let a = a.clone();
+        record_history(
+            cw,
+            &a.name,
+            t,
+            HistoryItemType::StateUpdate,
+            format!("Alarm updated from {} to {}", previous.0.as_str(), state.as_str()),
+            json!({
+                "version": "1.0",
+                "oldState": {
+                    "stateValue": previous.0.as_str(),
+                    "stateReason": previous.1.clone().unwrap_or_default(),
+                },
+                "newState": { "stateValue": state.as_str(), "stateReason": reason },
+            }),
+        );
         if !a.actions_enabled {
             return Vec::new();
         }
-        let a = a.clone();
         let actions: &[Arn] = match &state {
             AlarmState::Alarm => &a.alarm_actions,
             AlarmState::Ok => &a.ok_actions,
@@ -502,6 +540,14 @@ impl SimCloud {
         let mut invokes = Vec::new();
         for arn in actions {
             cw.fired.push((a.name.clone(), state.clone(), arn.to_string()));
+            record_history(
+                cw,
+                &a.name,
+                t,
+                HistoryItemType::Action,
+                format!("Successfully executed action {arn}"),
+                json!({ "actionState": "Succeeded", "notificationResource": arn.as_str() }),
+            );
             if is_lambda_function(arn.as_str()) {
                 invokes.push((arn.to_string(), self.alarm_event(&a, previous.clone(), t)));
             }
@@ -909,10 +955,19 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
             state_reason,
             state_updated,
         };
-        let tags = match st.cw.alarms.get(&name) {
-            Some(old) => old.tags.clone(),
-            None => req.tags,
+        let (tags, kind) = match st.cw.alarms.get(&name) {
+            Some(old) => (old.tags.clone(), "Update"),
+            None => (req.tags, "Create"),
         };
+        let verb = if kind == "Create" { "created" } else { "updated" };
+        record_history(
+            &mut st.cw,
+            &alarm.name,
+            now,
+            HistoryItemType::ConfigurationUpdate,
+            format!("Alarm \"{name}\" {verb}"),
+            json!({ "version": "1.0", "type": kind, "alarmName": name }),
+        );
         st.cw.alarms.insert(
             name,
             AlarmRec {
@@ -974,6 +1029,27 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
 
     async fn disable_alarm_actions(&self, names: Vec<AlarmName>) -> crate::Result<()> {
         self.set_actions_enabled(names, false).await
+    }
+
+    async fn describe_alarm_history(&self, req: DescribeAlarmHistoryRequest) -> crate::Result<Vec<AlarmHistoryItem>> {
+        req.validate()?;
+        self.settle_alarms().await;
+        let st = self.lock();
+        let mut items: Vec<AlarmHistoryItem> = st
+            .cw
+            .history
+            .iter()
+            .rev()
+            .filter(|h| req.alarm_name.as_ref().is_none_or(|n| *n == h.alarm_name))
+            .filter(|h| req.item_type.as_ref().is_none_or(|k| *k == h.item_type))
+            .filter(|h| req.start.is_none_or(|t| h.timestamp >= t))
+            .filter(|h| req.end.is_none_or(|t| h.timestamp <= t))
+            .cloned()
+            .collect();
+        // Newest first (ScanBy TimestampDescending, the default); among items of one time, the
+        // latest recorded first.
+        items.sort_by_key(|h| std::cmp::Reverse(h.timestamp));
+        Ok(items)
     }
 
     async fn set_alarm_state(&self, req: SetAlarmStateRequest) -> crate::Result<()> {
@@ -1710,6 +1786,76 @@ mod tests {
         s.delete_alarms(vec!["t".parse().unwrap()]).await.unwrap();
         let e = s.list_tags_for_resource(arn).await.unwrap_err();
         assert_eq!(code(e), "ResourceNotFoundException", "a deleted alarm's tags are gone");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn alarm_history_records_configuration_state_and_actions() {
+        let s = sim();
+        let t0 = start(&s);
+        s.put_metric_alarm(alarm_req("hist", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
+        minute(&s, Some(80.0)).await; // breaching: ALARM at the next boundary
+        minute(&s, None).await;
+        let mut update = alarm_req("hist", 1, None, TreatMissingData::Missing);
+        update.threshold = 90.0;
+        s.put_metric_alarm(update).await.unwrap();
+        s.put_metric_alarm(alarm_req("other", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
+        let all = |name: Option<&str>, kind: Option<HistoryItemType>| {
+            let req = DescribeAlarmHistoryRequest {
+                alarm_name: name.map(|n| n.parse().unwrap()),
+                item_type: kind,
+                ..Default::default()
+            };
+            let s = s.clone();
+            async move { s.describe_alarm_history(req).await.unwrap() }
+        };
+        let hist = all(Some("hist"), None).await;
+        let summaries: Vec<&str> = hist.iter().map(|h| h.summary.as_str()).collect();
+        assert!(
+            hist.windows(2).all(|w| w[0].timestamp >= w[1].timestamp),
+            "newest first"
+        );
+        assert_eq!(summaries.first(), Some(&"Alarm \"hist\" updated"), "{summaries:?}");
+        assert_eq!(summaries.last(), Some(&"Alarm \"hist\" created"), "{summaries:?}");
+        assert!(
+            summaries.contains(&"Alarm updated from INSUFFICIENT_DATA to ALARM"),
+            "{summaries:?}"
+        );
+        assert!(
+            summaries.contains(&"Successfully executed action arn:aws:sns:us-east-1:123456789012:ops"),
+            "{summaries:?}"
+        );
+        assert!(
+            hist.iter()
+                .all(|h| h.alarm_name.as_str() == "hist" && h.timestamp >= t0)
+        );
+        let state = hist
+            .iter()
+            .find(|h| h.item_type == HistoryItemType::StateUpdate && h.summary.ends_with("to ALARM"))
+            .unwrap();
+        let data: serde_json::Value = serde_json::from_str(state.data.as_deref().unwrap()).unwrap();
+        assert_eq!(data["newState"]["stateValue"], "ALARM");
+        assert_eq!(data["oldState"]["stateValue"], "INSUFFICIENT_DATA");
+
+        let configs = all(None, Some(HistoryItemType::ConfigurationUpdate)).await;
+        assert_eq!(configs.len(), 3, "{configs:?}");
+        assert_eq!(configs[0].alarm_name.as_str(), "other");
+        // A range keeps the items inside it (both ends inclusive).
+        let created = hist.last().unwrap().timestamp;
+        let req = DescribeAlarmHistoryRequest {
+            alarm_name: Some("hist".parse().unwrap()),
+            end: Some(created),
+            ..Default::default()
+        };
+        let early = s.describe_alarm_history(req).await.unwrap();
+        assert_eq!(early.len(), 1, "{early:?}");
+        assert_eq!(early[0].item_type, HistoryItemType::ConfigurationUpdate);
+        // The history outlives the alarm.
+        s.delete_alarms(vec!["hist".parse().unwrap()]).await.unwrap();
+        assert_eq!(all(Some("hist"), None).await.len(), hist.len());
     }
 
     #[tokio::test(start_paused = true)]

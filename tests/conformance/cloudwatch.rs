@@ -2,10 +2,10 @@
 //! through the RPC v2 CBOR → AWS JSON 1.0 bridge (tests/support/cw_proxy.rs).
 
 use aws_facade::cloudwatch::{
-    AlarmState, ComparisonOperator, DescribeAlarmsRequest, Dimension, GetMetricDataRequest, GetMetricStatisticsRequest,
-    ListMetricsRequest, Metric, MetricAlarm, MetricDataQuery, MetricDataStatus, MetricDatum, MetricStat,
-    PutDashboardRequest, PutMetricAlarmRequest, PutMetricDataRequest, SetAlarmStateRequest, Statistic,
-    TreatMissingData, Unit,
+    AlarmHistoryItem, AlarmState, ComparisonOperator, DescribeAlarmHistoryRequest, DescribeAlarmsRequest, Dimension,
+    GetMetricDataRequest, GetMetricStatisticsRequest, HistoryItemType, ListMetricsRequest, Metric, MetricAlarm,
+    MetricDataQuery, MetricDataStatus, MetricDatum, MetricStat, PutDashboardRequest, PutMetricAlarmRequest,
+    PutMetricDataRequest, SetAlarmStateRequest, Statistic, TreatMissingData, Unit,
 };
 use aws_facade::id::AlarmName;
 
@@ -617,4 +617,89 @@ pub async fn cw_tag_and_untag_alarm(b: &Backend) {
         "tagging a deleted alarm",
     );
     assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+}
+
+/// The history of alarm `name` (of the items of `kind` if given).
+async fn history(b: &Backend, name: &str, kind: Option<HistoryItemType>) -> aws_facade::Result<Vec<AlarmHistoryItem>> {
+    let req = DescribeAlarmHistoryRequest::builder()
+        .alarm_name(name.parse().expect("alarm name"))
+        .maybe_item_type(kind)
+        .build()
+        .expect("valid DescribeAlarmHistory request");
+    b.cloud.cloudwatch.describe_alarm_history(req).await
+}
+
+/// DescribeAlarmHistory lists an alarm's creation (ConfigurationUpdate) and its state changes
+/// (StateUpdate, with the old and new states in HistoryData), newest first; a kind filter keeps
+/// only that kind; the history outlives the alarm.
+pub async fn cw_alarm_history(b: &Backend) {
+    let cw = &b.cloud.cloudwatch;
+    cw.put_metric_alarm(alarm_request("conf-history"))
+        .await
+        .expect("put alarm");
+    if b.deviates(DeviationId::CwNoAlarmHistory) {
+        expect_err(
+            history(b, "conf-history", None).await,
+            ErrorKind::Service,
+            "moto does not implement DescribeAlarmHistory",
+        );
+        cw.delete_alarms(vec!["conf-history".parse().expect("name")])
+            .await
+            .expect("delete");
+        return;
+    }
+    cw.set_alarm_state(
+        SetAlarmStateRequest::builder()
+            .alarm_name("conf-history".parse().expect("name"))
+            .state(AlarmState::Alarm)
+            .reason("conformance history")
+            .build()
+            .expect("valid"),
+    )
+    .await
+    .expect("set alarm state");
+    let items = history(b, "conf-history", None).await.expect("alarm history");
+    assert!(
+        items.iter().all(|h| h.alarm_name.as_str() == "conf-history"),
+        "{items:?}"
+    );
+    assert!(
+        items.windows(2).all(|w| w[0].timestamp >= w[1].timestamp),
+        "newest first: {items:?}"
+    );
+    let last = items.last().expect("at least the creation");
+    assert_eq!(last.item_type, HistoryItemType::ConfigurationUpdate, "{items:?}");
+    let state = items
+        .iter()
+        .find(|h| h.item_type == HistoryItemType::StateUpdate)
+        .unwrap_or_else(|| panic!("a StateUpdate item: {items:?}"));
+    assert_eq!(
+        state.summary, "Alarm updated from INSUFFICIENT_DATA to ALARM",
+        "{state:?}"
+    );
+    let data: serde_json::Value =
+        serde_json::from_str(state.data.as_deref().expect("HistoryData")).expect("HistoryData is JSON");
+    assert_eq!(data["oldState"]["stateValue"], "INSUFFICIENT_DATA", "{data}");
+    assert_eq!(data["newState"]["stateValue"], "ALARM", "{data}");
+    assert_eq!(data["newState"]["stateReason"], "conformance history", "{data}");
+
+    let states = history(b, "conf-history", Some(HistoryItemType::StateUpdate))
+        .await
+        .expect("state updates");
+    assert!(!states.is_empty());
+    assert!(
+        states.iter().all(|h| h.item_type == HistoryItemType::StateUpdate),
+        "{states:?}"
+    );
+    cw.delete_alarms(vec!["conf-history".parse().expect("name")])
+        .await
+        .expect("delete");
+    assert_eq!(
+        history(b, "conf-history", None)
+            .await
+            .expect("history after delete")
+            .len(),
+        items.len(),
+        "the history outlives the alarm"
+    );
 }

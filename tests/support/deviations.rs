@@ -78,6 +78,8 @@ pub enum DeviationId {
     /// RevokeSecurityGroupIngress of a rule a default-VPC group does not have is
     /// `InvalidPermission.NotFound`.
     Ec2RevokeUnknownRuleIsNotFound,
+    /// DescribeAlarmHistory is not implemented.
+    CwNoAlarmHistory,
 }
 
 /// One known deviation of moto from AWS.
@@ -366,6 +368,15 @@ pub const DEVIATIONS: &[Deviation] = &[
               VPCs answer InvalidPermission.NotFound",
         moto: "InvalidPermission.NotFound in every VPC",
         shown_by: "moto_deviation_revoke_unknown_rule_is_not_found",
+    },
+    Deviation {
+        id: DeviationId::CwNoAlarmHistory,
+        service: Service::CloudWatch,
+        what: "DescribeAlarmHistory",
+        aws: "the alarm's history items: creation and updates (ConfigurationUpdate), state changes \
+              (StateUpdate), actions (Action), newest first, kept after the alarm is deleted",
+        moto: "not implemented: the server fails (NotImplementedError, HTTP 500)",
+        shown_by: "moto_deviation_cw_no_alarm_history",
     },
 ];
 
