@@ -92,6 +92,37 @@ async fn moto_deviation_modify_volume_unchecked() {
     b.cloud.ec2.delete_volume(v.id).await.unwrap();
 }
 
+/// moto: DescribeAlarmHistory is not implemented (the server fails), even for an alarm it has.
+#[tokio::test]
+async fn moto_deviation_cw_no_alarm_history() {
+    use aws_facade::cloudwatch::{ComparisonOperator, DescribeAlarmHistoryRequest, PutMetricAlarmRequest, Statistic};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::CwNoAlarmHistory));
+    let req = PutMetricAlarmRequest::builder()
+        .alarm_name("dev-history".parse().unwrap())
+        .namespace("Deviation")
+        .metric_name("M")
+        .statistic(Statistic::Maximum)
+        .period_secs(60)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison(ComparisonOperator::GreaterThanThreshold)
+        .build()
+        .unwrap();
+    b.cloud.cloudwatch.put_metric_alarm(req).await.unwrap();
+    let req = DescribeAlarmHistoryRequest::builder()
+        .alarm_name("dev-history".parse().unwrap())
+        .build()
+        .unwrap();
+    let e = b
+        .cloud
+        .cloudwatch
+        .describe_alarm_history(req)
+        .await
+        .expect_err("AWS: the alarm's history (at least its creation)");
+    assert_eq!(e.kind(), ErrorKind::Service, "{e:?}");
+}
+
 /// moto: revoking a rule the (default-VPC) group does not have is InvalidPermission.NotFound.
 #[tokio::test]
 async fn moto_deviation_revoke_unknown_rule_is_not_found() {

@@ -37,12 +37,17 @@
 //! # Ok(()) }
 //! ```
 
+mod alarms;
+mod dashboards;
 mod ext;
+mod metrics;
 #[cfg(feature = "cloudwatch")]
 pub mod sdk;
+pub use alarms::*;
+pub use dashboards::*;
 pub use ext::CloudWatchExt;
+pub use metrics::*;
 
-use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use bon::Builder;
@@ -51,7 +56,7 @@ use serde::{Deserialize, Serialize};
 use crate::Tags;
 use crate::error::{Error, Result, Service};
 use crate::id::{AlarmName, Arn};
-use crate::macros::{service_trait, validated_builder};
+use crate::macros::service_trait;
 use crate::page::{Page, PageRequest};
 use crate::validate::{self, Validate};
 
@@ -107,6 +112,9 @@ service_trait! {
         /// Turns the actions of alarms off (up to 100 names): they keep evaluating and changing
         /// state, but run no action. Names of no alarm are skipped.
         fn disable_alarm_actions(names: Vec<AlarmName>) -> () = "DisableAlarmActions" => "cloudwatch:DisableAlarmActions";
+        /// The history of one alarm or of every metric alarm (configuration updates, state
+        /// changes, actions), newest first, all pages; the history of deleted alarms is kept.
+        fn describe_alarm_history(req: DescribeAlarmHistoryRequest) -> Vec<AlarmHistoryItem> = "DescribeAlarmHistory" => "cloudwatch:DescribeAlarmHistory";
         /// Sets an alarm's state until its next evaluation (for testing actions).
         fn set_alarm_state(req: SetAlarmStateRequest) -> () = "SetAlarmState" => "cloudwatch:SetAlarmState";
         /// Creates or replaces a dashboard.
@@ -120,6 +128,14 @@ service_trait! {
         /// (`arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME`, [`MetricAlarm::arn`]); an ARN of no
         /// such resource is `ResourceNotFoundException`.
         fn list_tags_for_resource(arn: Arn) -> Tags = "ListTagsForResource" => "cloudwatch:ListTagsForResource";
+        /// Adds tags to an alarm (or a dashboard) by its ARN, replacing the values of keys it
+        /// has already (at least one tag, at most 50; see [`validate_tags_to_add`]). An ARN of
+        /// no such resource is `ResourceNotFoundException`.
+        fn tag_resource(arn: Arn, tags: Tags) -> () = "TagResource" => "cloudwatch:TagResource";
+        /// Removes tags from an alarm (or a dashboard) by key; keys it does not have are
+        /// skipped (at least one key, see [`validate_tag_keys`]). An ARN of no such resource is
+        /// `ResourceNotFoundException`.
+        fn untag_resource(arn: Arn, keys: Vec<String>) -> () = "UntagResource" => "cloudwatch:UntagResource";
     }
 }
 
@@ -162,6 +178,8 @@ pub const MAX_ALARM_NAME_PREFIX_CHARS: usize = 255;
 /// The longest resource ARN of ListTagsForResource, in characters (model shape
 /// `AmazonResourceName`: 1-1024).
 pub const MAX_RESOURCE_ARN_CHARS: usize = 1_024;
+/// The longest tag key, in characters (model shape `TagKey`: 1-128).
+pub const MAX_TAG_KEY_CHARS: usize = 128;
 /// The longest dashboard name, in characters (CloudWatch API reference, `PutDashboard`
 /// `DashboardName`: "up to 255 characters").
 pub const MAX_DASHBOARD_NAME_CHARS: usize = 255;
@@ -611,790 +629,7 @@ fn check_range(start: SystemTime, end: SystemTime) -> Result<()> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// PutMetricData
-
-/// One metric data item: exactly one of `value`, `values` (with optional `counts`) or
-/// `statistic_values`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(on(String, into))]
-pub struct MetricDatum {
-    /// The metric name (1-255 characters).
-    pub metric_name: String,
-    /// Dimensions (at most 30).
-    #[builder(default)]
-    pub dimensions: Vec<Dimension>,
-    /// When the value was measured (default: when CloudWatch receives it). At most two weeks
-    /// old and two hours ahead.
-    pub timestamp: Option<SystemTime>,
-    /// A single value.
-    pub value: Option<f64>,
-    /// Up to 150 distinct values (each with the count in `counts`, default 1).
-    #[builder(default)]
-    pub values: Vec<f64>,
-    /// How many times each of `values` occurred (empty: once each).
-    #[builder(default)]
-    pub counts: Vec<f64>,
-    /// Pre-aggregated values.
-    pub statistic_values: Option<StatisticSet>,
-    /// The unit.
-    pub unit: Option<Unit>,
-    /// 1 (high resolution) or 60 (standard, the default) seconds.
-    pub storage_resolution: Option<u32>,
-}
-
-impl MetricDatum {
-    /// A generous upper bound of this datum's size on the wire (any CloudWatch protocol).
-    pub fn estimated_size(&self) -> usize {
-        // Field names and separators: ~100 bytes; a number as text: at most 24 bytes plus its
-        // field name; a dimension: its name and value plus ~60 bytes of field names.
-        let mut n = 100 + self.metric_name.len();
-        n += self
-            .dimensions
-            .iter()
-            .map(|d| 60 + d.name.len() + d.value.len())
-            .sum::<usize>();
-        n += self.timestamp.map_or(0, |_| 48);
-        n += self.value.map_or(0, |_| 40);
-        n += 40 * (self.values.len() + self.counts.len());
-        n += self.statistic_values.map_or(0, |_| 4 * 48);
-        n += self.unit.map_or(0, |u| 16 + u.as_str().len());
-        n += self.storage_resolution.map_or(0, |_| 32);
-        n
-    }
-
-    fn validate_at(&self, i: usize) -> Result<()> {
-        let f = |name: &str| format!("data[{i}].{name}");
-        validate::len_in(&f("metric_name"), &self.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
-        check_dimensions(&f("dimensions"), &self.dimensions)?;
-        let kinds = usize::from(self.value.is_some())
-            + usize::from(!self.values.is_empty())
-            + usize::from(self.statistic_values.is_some());
-        if kinds != 1 {
-            return Err(Error::validation(
-                f("value"),
-                format!("exactly one of value, values or statistic_values must be set (got {kinds})"),
-            ));
-        }
-        if let Some(v) = self.value {
-            check_finite(&f("value"), v)?;
-        }
-        if self.values.len() > MAX_VALUES_PER_DATUM {
-            return Err(Error::validation(
-                f("values"),
-                format!("at most {MAX_VALUES_PER_DATUM} values (got {})", self.values.len()),
-            ));
-        }
-        for v in &self.values {
-            check_finite(&f("values"), *v)?;
-        }
-        if !self.counts.is_empty() && self.counts.len() != self.values.len() {
-            return Err(Error::validation(
-                f("counts"),
-                format!(
-                    "must have as many items as values ({}), got {}",
-                    self.values.len(),
-                    self.counts.len()
-                ),
-            ));
-        }
-        for c in &self.counts {
-            check_finite(&f("counts"), *c)?;
-            if *c < 0.0 {
-                return Err(Error::validation(
-                    f("counts"),
-                    format!("must not be negative (got {c})"),
-                ));
-            }
-        }
-        if let Some(s) = &self.statistic_values {
-            for (name, v) in [
-                ("sample_count", s.sample_count),
-                ("sum", s.sum),
-                ("minimum", s.minimum),
-                ("maximum", s.maximum),
-            ] {
-                check_finite(&f(&format!("statistic_values.{name}")), v)?;
-            }
-            if s.sample_count <= 0.0 {
-                return Err(Error::validation(
-                    f("statistic_values.sample_count"),
-                    format!("must be positive (got {})", s.sample_count),
-                ));
-            }
-            if s.minimum > s.maximum {
-                return Err(Error::validation(
-                    f("statistic_values.minimum"),
-                    "must not exceed maximum",
-                ));
-            }
-        }
-        if let Some(r) = self.storage_resolution
-            && r != 1
-            && r != 60
-        {
-            return Err(Error::validation(
-                f("storage_resolution"),
-                format!("must be 1 or 60 (got {r})"),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// A request to publish metric data (PutMetricData).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct PutMetricDataRequest {
-    /// The namespace: 1-255 printable ASCII characters, not starting with `AWS/`.
-    pub namespace: String,
-    /// 1-1000 data items, at most 1 MB in all.
-    pub data: Vec<MetricDatum>,
-}
-validated_builder!(
-    PutMetricDataRequest,
-    PutMetricDataRequestBuilder,
-    put_metric_data_request_builder
-);
-
-impl PutMetricDataRequest {
-    /// A conservative estimate of the request payload size in bytes (compare with
-    /// [`MAX_PUT_METRIC_DATA_BYTES`]); split larger batches.
-    pub fn estimated_size(&self) -> usize {
-        200 + self.namespace.len() + self.data.iter().map(MetricDatum::estimated_size).sum::<usize>()
-    }
-}
-
-impl Validate for PutMetricDataRequest {
-    fn validate(&self) -> Result<()> {
-        // CloudWatch API reference, PutMetricData; CloudWatch quotas.
-        check_namespace("namespace", &self.namespace, true)?;
-        validate::non_empty("data", &self.data)?;
-        validate::at_most("data", &self.data, MAX_METRIC_DATA_PER_REQUEST)?;
-        for (i, d) in self.data.iter().enumerate() {
-            d.validate_at(i)?;
-        }
-        let size = self.estimated_size();
-        if size > MAX_PUT_METRIC_DATA_BYTES {
-            return Err(Error::validation(
-                "data",
-                format!(
-                    "the request would be about {size} bytes; at most {MAX_PUT_METRIC_DATA_BYTES} bytes are accepted"
-                ),
-            ));
-        }
-        Ok(())
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// GetMetricStatistics
-
-/// A request for the statistics of one metric (GetMetricStatistics).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct GetMetricStatisticsRequest {
-    /// The namespace.
-    pub namespace: String,
-    /// The metric name.
-    pub metric_name: String,
-    /// The metric's dimensions (all of them: a metric is identified by its full set).
-    #[builder(default)]
-    pub dimensions: Vec<Dimension>,
-    /// The start of the range (inclusive).
-    pub start: SystemTime,
-    /// The end of the range (exclusive).
-    pub end: SystemTime,
-    /// The period: 1, 5, 10, 20, 30 or a multiple of 60 seconds.
-    pub period_secs: u32,
-    /// Statistics (at most 5).
-    #[builder(default)]
-    pub statistics: Vec<Statistic>,
-    /// Extended statistics such as `p90`, `p99.9`, `tm90` or `TM(10%:90%)` (at most 10; see
-    /// [`is_extended_statistic`]).
-    #[builder(default)]
-    pub extended_statistics: Vec<String>,
-    /// Only data published with this unit.
-    pub unit: Option<Unit>,
-}
-validated_builder!(
-    GetMetricStatisticsRequest,
-    GetMetricStatisticsRequestBuilder,
-    get_metric_statistics_request_builder
-);
-
-impl Validate for GetMetricStatisticsRequest {
-    fn validate(&self) -> Result<()> {
-        // CloudWatch API reference, GetMetricStatistics.
-        check_namespace("namespace", &self.namespace, false)?;
-        validate::len_in("metric_name", &self.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
-        check_dimensions("dimensions", &self.dimensions)?;
-        check_range(self.start, self.end)?;
-        check_query_period("period_secs", self.period_secs)?;
-        if self.statistics.is_empty() && self.extended_statistics.is_empty() {
-            return Err(Error::validation(
-                "statistics",
-                "at least one statistic or extended statistic is required",
-            ));
-        }
-        validate::at_most("statistics", &self.statistics, 5)?;
-        validate::at_most("extended_statistics", &self.extended_statistics, 10)?;
-        for s in &self.extended_statistics {
-            check_extended_statistic("extended_statistics", s)?;
-        }
-        let span = self.end.duration_since(self.start).unwrap_or_default().as_secs();
-        let points = span.div_ceil(u64::from(self.period_secs));
-        if points > MAX_STATISTICS_DATAPOINTS {
-            return Err(Error::validation(
-                "period_secs",
-                format!("the range would return {points} datapoints; at most {MAX_STATISTICS_DATAPOINTS} per call"),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// The statistics of one period.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct Datapoint {
-    /// The start of the period.
-    pub timestamp: SystemTime,
-    /// The number of samples (if requested).
-    pub sample_count: Option<f64>,
-    /// The sum (if requested).
-    pub sum: Option<f64>,
-    /// The average (if requested).
-    pub average: Option<f64>,
-    /// The minimum (if requested).
-    pub minimum: Option<f64>,
-    /// The maximum (if requested).
-    pub maximum: Option<f64>,
-    /// The requested percentiles that could be computed (`p90` → value).
-    #[builder(default)]
-    pub extended: BTreeMap<String, f64>,
-    /// The unit of the data.
-    pub unit: Option<Unit>,
-}
-
-// ---------------------------------------------------------------------------------------------
-// GetMetricData
-
-/// A metric, a period and a statistic.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(on(String, into))]
-pub struct MetricStat {
-    /// The metric.
-    pub metric: Metric,
-    /// The period: 1, 5, 10, 20, 30 or a multiple of 60 seconds.
-    pub period_secs: u32,
-    /// `SampleCount`, `Average`, `Sum`, `Minimum`, `Maximum` or an extended statistic such as
-    /// `p90` or `TM(10%:90%)` ([`is_extended_statistic`]).
-    pub stat: String,
-}
-
-/// One query of a GetMetricData request (metric statistics only; no math expressions).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(on(String, into))]
-pub struct MetricDataQuery {
-    /// An id unique in the request: starts with a lowercase letter, then letters, digits, `_`.
-    pub id: String,
-    /// What to compute.
-    pub metric: MetricStat,
-    /// A label for the result (default: the metric name).
-    pub label: Option<String>,
-    /// Whether to return this query's result (default `true`).
-    #[builder(default = true)]
-    pub return_data: bool,
-}
-
-/// A request for several metric statistics at once (GetMetricData).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""))]
-pub struct GetMetricDataRequest {
-    /// 1-500 queries.
-    pub queries: Vec<MetricDataQuery>,
-    /// The start of the range (inclusive).
-    pub start: SystemTime,
-    /// The end of the range (exclusive).
-    pub end: SystemTime,
-}
-validated_builder!(
-    GetMetricDataRequest,
-    GetMetricDataRequestBuilder,
-    get_metric_data_request_builder
-);
-
-fn valid_query_id(id: &str) -> bool {
-    let mut b = id.bytes();
-    b.next().is_some_and(|c| c.is_ascii_lowercase()) && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
-}
-
-impl Validate for GetMetricDataRequest {
-    fn validate(&self) -> Result<()> {
-        // CloudWatch API reference, GetMetricData and MetricDataQuery.
-        validate::non_empty("queries", &self.queries)?;
-        validate::at_most("queries", &self.queries, MAX_METRIC_DATA_QUERIES)?;
-        check_range(self.start, self.end)?;
-        for (i, q) in self.queries.iter().enumerate() {
-            let f = |name: &str| format!("queries[{i}].{name}");
-            validate::len_in(&f("id"), &q.id, 1, MAX_METRIC_ID_CHARS)?;
-            if !valid_query_id(&q.id) {
-                return Err(Error::validation(
-                    f("id"),
-                    format!("must match ^[a-z][a-zA-Z0-9_]*$ (got {:?})", q.id),
-                ));
-            }
-            if self.queries[..i].iter().any(|o| o.id == q.id) {
-                return Err(Error::validation(f("id"), format!("{:?} is used twice", q.id)));
-            }
-            let m = &q.metric.metric;
-            check_namespace(&f("metric.namespace"), &m.namespace, false)?;
-            validate::len_in(&f("metric.metric_name"), &m.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
-            check_dimensions(&f("metric.dimensions"), &m.dimensions)?;
-            check_query_period(&f("metric.period_secs"), q.metric.period_secs)?;
-            check_stat(&f("metric.stat"), &q.metric.stat)?;
-            if let Some(l) = &q.label {
-                validate::len_in(&f("label"), l, 0, 2048)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-crate::macros::open_enum! {
-    /// Whether a GetMetricData result is complete.
-    pub enum MetricDataStatus {
-        /// All data was returned.
-        Complete = "Complete",
-        /// Some data is missing (more pages were expected).
-        PartialData = "PartialData",
-        /// The service failed to compute it.
-        InternalError = "InternalError",
-        /// Access to the data was denied.
-        Forbidden = "Forbidden",
-    }
-}
-
-/// The result of one GetMetricData query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct MetricDataResult {
-    /// The query id.
-    pub id: String,
-    /// The label.
-    pub label: Option<String>,
-    /// Period start times, ascending.
-    #[builder(default)]
-    pub timestamps: Vec<SystemTime>,
-    /// The value of each period, in the order of `timestamps`.
-    #[builder(default)]
-    pub values: Vec<f64>,
-    /// Whether the result is complete.
-    #[builder(default = MetricDataStatus::Complete)]
-    pub status: MetricDataStatus,
-}
-
-// ---------------------------------------------------------------------------------------------
-// ListMetrics
-
-/// A dimension filter: a name, and optionally the value it must have.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DimensionFilter {
-    /// The dimension name.
-    pub name: String,
-    /// The value (any value if `None`).
-    pub value: Option<String>,
-}
-
-/// Which metrics to list (filters combined with AND).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct ListMetricsRequest {
-    /// Only this namespace.
-    pub namespace: Option<String>,
-    /// Only this metric name.
-    pub metric_name: Option<String>,
-    /// Dimensions every metric must have (at most 10).
-    #[builder(default)]
-    pub dimensions: Vec<DimensionFilter>,
-}
-validated_builder!(
-    ListMetricsRequest,
-    ListMetricsRequestBuilder,
-    list_metrics_request_builder
-);
-
-impl Validate for ListMetricsRequest {
-    fn validate(&self) -> Result<()> {
-        // CloudWatch API reference, ListMetrics (Dimensions: at most 10 filters).
-        if let Some(ns) = &self.namespace {
-            check_namespace("namespace", ns, false)?;
-        }
-        if let Some(m) = &self.metric_name {
-            validate::len_in("metric_name", m, 1, MAX_METRIC_NAME_CHARS)?;
-        }
-        validate::at_most("dimensions", &self.dimensions, 10)?;
-        for (i, d) in self.dimensions.iter().enumerate() {
-            check_dimension_name(&format!("dimensions[{i}].name"), &d.name)?;
-            if let Some(v) = &d.value {
-                check_dimension_value(&format!("dimensions[{i}].value"), v)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Alarms
-
-crate::macros::open_enum! {
-    /// How an alarm compares the statistic with its threshold.
-    pub enum ComparisonOperator {
-        /// `value >= threshold`.
-        GreaterThanOrEqualToThreshold = "GreaterThanOrEqualToThreshold",
-        /// `value > threshold`.
-        GreaterThanThreshold = "GreaterThanThreshold",
-        /// `value < threshold`.
-        LessThanThreshold = "LessThanThreshold",
-        /// `value <= threshold`.
-        LessThanOrEqualToThreshold = "LessThanOrEqualToThreshold",
-        /// Outside an anomaly-detection band (either side). Read from DescribeAlarms; such alarms
-        /// compare with a band (`ThresholdMetricId`), which [`PutMetricAlarmRequest`] does not
-        /// carry, so it refuses them.
-        LessThanLowerOrGreaterThanUpperThreshold = "LessThanLowerOrGreaterThanUpperThreshold",
-        /// Below an anomaly-detection band (see above).
-        LessThanLowerThreshold = "LessThanLowerThreshold",
-        /// Above an anomaly-detection band (see above).
-        GreaterThanUpperThreshold = "GreaterThanUpperThreshold",
-    }
-}
-
-impl ComparisonOperator {
-    /// Whether this compares with an anomaly-detection band rather than a threshold.
-    pub fn is_anomaly_band(&self) -> bool {
-        matches!(
-            self,
-            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold
-                | ComparisonOperator::LessThanLowerThreshold
-                | ComparisonOperator::GreaterThanUpperThreshold
-        )
-    }
-
-    /// Whether `value` breaches `threshold` (never, for the anomaly-band operators: they
-    /// compare with a band this crate does not compute; nor for an unknown operator).
-    pub fn breaches(&self, value: f64, threshold: f64) -> bool {
-        match self {
-            ComparisonOperator::Unknown(_)
-            | ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold
-            | ComparisonOperator::LessThanLowerThreshold
-            | ComparisonOperator::GreaterThanUpperThreshold => false,
-            ComparisonOperator::GreaterThanOrEqualToThreshold => value >= threshold,
-            ComparisonOperator::GreaterThanThreshold => value > threshold,
-            ComparisonOperator::LessThanThreshold => value < threshold,
-            ComparisonOperator::LessThanOrEqualToThreshold => value <= threshold,
-        }
-    }
-
-    /// The symbol (`>=`, `>`, `<`, `<=`; for the anomaly bands `<>`, `<` and `>` of the band;
-    /// `?` for an unknown operator).
-    pub fn symbol(&self) -> &'static str {
-        match self {
-            ComparisonOperator::Unknown(_) => "?",
-            ComparisonOperator::GreaterThanOrEqualToThreshold => ">=",
-            ComparisonOperator::GreaterThanThreshold | ComparisonOperator::GreaterThanUpperThreshold => ">",
-            ComparisonOperator::LessThanThreshold | ComparisonOperator::LessThanLowerThreshold => "<",
-            ComparisonOperator::LessThanOrEqualToThreshold => "<=",
-            ComparisonOperator::LessThanLowerOrGreaterThanUpperThreshold => "<>",
-        }
-    }
-}
-
-crate::macros::open_enum! {
-    /// How an alarm treats periods without data (CloudWatch User Guide, "Configuring how
-    /// CloudWatch alarms treat missing data").
-    #[derive(Default)]
-    pub enum TreatMissingData {
-        /// Missing periods are left out; all missing → `INSUFFICIENT_DATA` (the default).
-        #[default]
-        Missing = "missing",
-        /// The alarm keeps its state when data is missing.
-        Ignore = "ignore",
-        /// Missing periods count as breaching.
-        Breaching = "breaching",
-        /// Missing periods count as within the threshold.
-        NotBreaching = "notBreaching",
-    }
-}
-
-crate::macros::open_enum! {
-    /// An alarm's state (`StateValue`).
-    pub enum AlarmState {
-        /// Within the threshold.
-        Ok = "OK",
-        /// Breaching.
-        Alarm = "ALARM",
-        /// Not enough data to decide (new alarms start here).
-        InsufficientData = "INSUFFICIENT_DATA",
-    }
-}
-
-/// A request to create or replace a metric alarm (PutMetricAlarm).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct PutMetricAlarmRequest {
-    /// The alarm name (unique in the region).
-    pub alarm_name: AlarmName,
-    /// A description (at most 1024 characters).
-    pub description: Option<String>,
-    /// The metric's namespace.
-    pub namespace: String,
-    /// The metric name.
-    pub metric_name: String,
-    /// The metric's dimensions (at most 30).
-    #[builder(default)]
-    pub dimensions: Vec<Dimension>,
-    /// The statistic (exactly one of `statistic` and `extended_statistic`).
-    pub statistic: Option<Statistic>,
-    /// An extended statistic such as `p90`, `tm90` or `TM(10%:90%)` ([`is_extended_statistic`]).
-    pub extended_statistic: Option<String>,
-    /// The period: 10, 20, 30 or a multiple of 60 seconds.
-    pub period_secs: u32,
-    /// How many recent periods are evaluated (N, at least 1).
-    pub evaluation_periods: u32,
-    /// How many of them must breach to alarm (M ≤ N; default N).
-    pub datapoints_to_alarm: Option<u32>,
-    /// The threshold.
-    pub threshold: f64,
-    /// How the statistic is compared with the threshold.
-    pub comparison: ComparisonOperator,
-    /// How periods without data are treated (default `missing`).
-    #[builder(default)]
-    pub treat_missing_data: TreatMissingData,
-    /// Actions on entering `ALARM` (at most 5).
-    #[builder(default)]
-    pub alarm_actions: Vec<Arn>,
-    /// Actions on entering `OK` (at most 5).
-    #[builder(default)]
-    pub ok_actions: Vec<Arn>,
-    /// Actions on entering `INSUFFICIENT_DATA` (at most 5).
-    #[builder(default)]
-    pub insufficient_data_actions: Vec<Arn>,
-    /// Whether actions run on state changes (default `true`).
-    #[builder(default = true)]
-    pub actions_enabled: bool,
-    /// Only data published with this unit.
-    pub unit: Option<Unit>,
-    /// Tags (applied on creation).
-    #[builder(default)]
-    pub tags: Tags,
-}
-validated_builder!(
-    PutMetricAlarmRequest,
-    PutMetricAlarmRequestBuilder,
-    put_metric_alarm_request_builder
-);
-
-impl Validate for PutMetricAlarmRequest {
-    fn validate(&self) -> Result<()> {
-        // CloudWatch API reference, PutMetricAlarm.
-        if self.comparison.is_anomaly_band() {
-            return Err(Error::validation(
-                "comparison",
-                format!(
-                    "{} compares with an anomaly-detection band (ThresholdMetricId), which this request does not carry",
-                    self.comparison.as_str()
-                ),
-            ));
-        }
-        if let Some(d) = &self.description {
-            validate::len_in("description", d, 0, MAX_ALARM_DESCRIPTION_CHARS)?;
-        }
-        check_namespace("namespace", &self.namespace, false)?;
-        validate::len_in("metric_name", &self.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
-        check_dimensions("dimensions", &self.dimensions)?;
-        match (&self.statistic, &self.extended_statistic) {
-            (Some(_), Some(_)) => {
-                return Err(Error::validation(
-                    "extended_statistic",
-                    "cannot be set together with statistic",
-                ));
-            }
-            (None, None) => {
-                return Err(Error::validation(
-                    "statistic",
-                    "one of statistic or extended_statistic is required",
-                ));
-            }
-            (None, Some(p)) => check_extended_statistic("extended_statistic", p)?,
-            (Some(_), None) => {}
-        }
-        // Period: "Valid values are 10, 20, 30, and any multiple of 60."
-        let p = self.period_secs;
-        if !(HIGH_RESOLUTION_ALARM_PERIODS.contains(&p) || (p > 0 && p.is_multiple_of(60))) {
-            return Err(Error::validation(
-                "period_secs",
-                format!("must be 10, 20, 30 or a multiple of 60 seconds (got {p})"),
-            ));
-        }
-        if self.evaluation_periods < 1 {
-            return Err(Error::validation("evaluation_periods", "must be at least 1 (got 0)"));
-        }
-        if let Some(m) = self.datapoints_to_alarm {
-            validate::in_range("datapoints_to_alarm", m, 1, self.evaluation_periods)?;
-        }
-        // "Period multiplied by EvaluationPeriods can't be more than 604,800 seconds. For alarms
-        // with a period of less than one hour (3,600 seconds), the total evaluation period can't
-        // be longer than one day (86,400 seconds)."
-        let total = u64::from(p) * u64::from(self.evaluation_periods);
-        let limit = if p < 3_600 { 86_400 } else { 604_800 };
-        if total > limit {
-            return Err(Error::validation(
-                "evaluation_periods",
-                format!(
-                    "period_secs × evaluation_periods must be at most {limit} s for a {p} s period (got {total} s)"
-                ),
-            ));
-        }
-        check_finite("threshold", self.threshold)?;
-        for (field, actions) in [
-            ("alarm_actions", &self.alarm_actions),
-            ("ok_actions", &self.ok_actions),
-            ("insufficient_data_actions", &self.insufficient_data_actions),
-        ] {
-            validate::at_most(field, actions, MAX_ALARM_ACTIONS)?;
-        }
-        validate::tags("tags", &self.tags)
-    }
-}
-
-/// A metric alarm as DescribeAlarms reports it. (Tags are not part of DescribeAlarms's
-/// answer, so they are not here: [`CloudWatch::list_tags_for_resource`] reads them by `arn`.)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct MetricAlarm {
-    /// The name.
-    pub name: AlarmName,
-    /// The ARN.
-    #[builder(default)]
-    pub arn: String,
-    /// The description.
-    pub description: Option<String>,
-    /// The metric's namespace.
-    #[builder(default)]
-    pub namespace: String,
-    /// The metric name.
-    #[builder(default)]
-    pub metric_name: String,
-    /// The metric's dimensions.
-    #[builder(default)]
-    pub dimensions: Vec<Dimension>,
-    /// The statistic.
-    pub statistic: Option<Statistic>,
-    /// The percentile, for alarms on one.
-    pub extended_statistic: Option<String>,
-    /// The period in seconds.
-    #[builder(default = 60)]
-    pub period_secs: u32,
-    /// N.
-    #[builder(default = 1)]
-    pub evaluation_periods: u32,
-    /// M (`None`: N).
-    pub datapoints_to_alarm: Option<u32>,
-    /// The threshold.
-    pub threshold: f64,
-    /// The comparison.
-    pub comparison: ComparisonOperator,
-    /// How missing data is treated.
-    #[builder(default)]
-    pub treat_missing_data: TreatMissingData,
-    /// Actions on entering `ALARM`.
-    #[builder(default)]
-    pub alarm_actions: Vec<Arn>,
-    /// Actions on entering `OK`.
-    #[builder(default)]
-    pub ok_actions: Vec<Arn>,
-    /// Actions on entering `INSUFFICIENT_DATA`.
-    #[builder(default)]
-    pub insufficient_data_actions: Vec<Arn>,
-    /// Whether actions run.
-    #[builder(default = true)]
-    pub actions_enabled: bool,
-    /// The unit filter.
-    pub unit: Option<Unit>,
-    /// The current state.
-    #[builder(default = AlarmState::InsufficientData)]
-    pub state: AlarmState,
-    /// Why it is in that state.
-    pub state_reason: Option<String>,
-    /// When the state last changed.
-    pub state_updated: Option<SystemTime>,
-}
-
-/// Which alarms to describe.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct DescribeAlarmsRequest {
-    /// Alarm names (at most 100; empty: all).
-    #[builder(default)]
-    pub names: Vec<AlarmName>,
-    /// Only alarms whose name starts with this (not with `names`).
-    pub name_prefix: Option<String>,
-    /// Only alarms in this state.
-    pub state: Option<AlarmState>,
-}
-validated_builder!(
-    DescribeAlarmsRequest,
-    DescribeAlarmsRequestBuilder,
-    describe_alarms_request_builder
-);
-
-impl Validate for DescribeAlarmsRequest {
-    fn validate(&self) -> Result<()> {
-        // CloudWatch API reference, DescribeAlarms: AlarmNames at most 100; AlarmNamePrefix
-        // 1-255 and not together with AlarmNames.
-        validate::at_most("names", &self.names, MAX_ALARM_NAMES)?;
-        if let Some(p) = &self.name_prefix {
-            validate::len_in("name_prefix", p, 1, MAX_ALARM_NAME_PREFIX_CHARS)?;
-            if !self.names.is_empty() {
-                return Err(Error::validation("name_prefix", "cannot be combined with names"));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A request to set an alarm's state by hand (SetAlarmState).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct SetAlarmStateRequest {
-    /// The alarm.
-    pub alarm_name: AlarmName,
-    /// The new state.
-    pub state: AlarmState,
-    /// Why (0-1023 characters).
-    pub reason: String,
-}
-validated_builder!(
-    SetAlarmStateRequest,
-    SetAlarmStateRequestBuilder,
-    set_alarm_state_request_builder
-);
-
-impl Validate for SetAlarmStateRequest {
-    fn validate(&self) -> Result<()> {
-        // CloudWatch API reference, SetAlarmState: StateReason 0-1023 characters.
-        if self.reason.chars().count() > 1023 {
-            return Err(Error::validation(
-                "reason",
-                format!("must be at most 1023 characters (got {})", self.reason.chars().count()),
-            ));
-        }
-        Ok(())
-    }
-}
+// Tags
 
 /// Checks the ARN of ListTagsForResource: at most 1,024 characters (CloudWatch API reference,
 /// `ListTagsForResource` `ResourceARN`, shape `AmazonResourceName`: 1-1024). Implementations call
@@ -1403,85 +638,31 @@ pub fn validate_resource_arn(arn: &Arn) -> Result<()> {
     validate::len_in("arn", arn.as_str(), 1, MAX_RESOURCE_ARN_CHARS)
 }
 
-/// Checks a list of alarm names for DeleteAlarms (1-100 names).
-pub fn validate_alarm_names(names: &[AlarmName]) -> Result<()> {
-    validate::non_empty("names", names)?;
-    validate::at_most("names", names, MAX_ALARM_NAMES)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Dashboards
-
-/// Checks a dashboard name: 1-255 characters, letters, digits, `-` and `_` (PutDashboard
-/// `DashboardName`).
-pub fn validate_dashboard_name(field: &str, name: &str) -> Result<()> {
-    validate::len_in(field, name, 1, MAX_DASHBOARD_NAME_CHARS)?;
-    if !name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(Error::validation(
-            field,
-            format!("may contain only letters, digits, `-` and `_` (got {name:?})"),
-        ));
+/// Checks the tags of TagResource: at least one (the crate refuses a call that would change
+/// nothing), at most 50, keys 1-128 characters not starting with `aws:`, values 0-256
+/// characters (model shapes `TagList`, `TagKey` 1-128, `TagValue` 0-256).
+pub fn validate_tags_to_add(tags: &Tags) -> Result<()> {
+    if tags.is_empty() {
+        return Err(Error::validation("tags", "at least one tag is required"));
     }
-    Ok(())
+    validate::tags("tags", tags)
 }
 
-/// Checks a list of dashboard names for DeleteDashboards (1-100 valid names).
-pub fn validate_dashboard_names(names: &[String]) -> Result<()> {
-    validate::non_empty("names", names)?;
-    validate::at_most("names", names, 100)?;
-    for n in names {
-        validate_dashboard_name("names", n)?;
-    }
-    Ok(())
-}
-
-/// A request to create or replace a dashboard (PutDashboard).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct PutDashboardRequest {
-    /// The name: 1-255 letters, digits, `-` and `_`.
-    pub name: String,
-    /// The body: a JSON object with a `widgets` array (CloudWatch "Dashboard body structure
-    /// and syntax").
-    pub body: String,
-}
-validated_builder!(
-    PutDashboardRequest,
-    PutDashboardRequestBuilder,
-    put_dashboard_request_builder
-);
-
-impl Validate for PutDashboardRequest {
-    fn validate(&self) -> Result<()> {
-        validate_dashboard_name("name", &self.name)?;
-        let v: serde_json::Value =
-            serde_json::from_str(&self.body).map_err(|e| Error::validation("body", format!("must be JSON: {e}")))?;
-        if !v.get("widgets").is_some_and(serde_json::Value::is_array) {
+/// Checks the keys of UntagResource: 1-50 keys (the crate refuses an empty list, which would
+/// change nothing), each 1-128 characters (model shape `TagKey`) not starting with `aws:`.
+pub fn validate_tag_keys(keys: &[String]) -> Result<()> {
+    validate::non_empty("keys", keys)?;
+    validate::at_most("keys", keys, validate::MAX_TAGS)?;
+    for (i, k) in keys.iter().enumerate() {
+        validate::len_in(&format!("keys[{i}]"), k, 1, MAX_TAG_KEY_CHARS)?;
+        if k.to_ascii_lowercase().starts_with("aws:") {
             return Err(Error::validation(
-                "body",
-                "must be a JSON object with a `widgets` array",
+                format!("keys[{i}]"),
+                format!("must not start with `aws:` (got {k:?})"),
             ));
         }
-        Ok(())
     }
-}
-
-/// A dashboard.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct Dashboard {
-    /// The name.
-    pub name: String,
-    /// The ARN.
-    #[builder(default)]
-    pub arn: String,
-    /// The JSON body.
-    #[builder(default)]
-    pub body: String,
+    Ok(())
 }
 
 // `FromStr` for the enums above that parse their AWS names.
@@ -1491,6 +672,7 @@ crate::macros::from_str_by_parse!(
     ComparisonOperator => "comparison",
     TreatMissingData => "treat_missing_data",
     AlarmState => "alarm state",
+    HistoryItemType => "item_type",
 );
 
 #[cfg(test)]

@@ -194,6 +194,23 @@ fn alarm_from_sdk(a: &cw::MetricAlarm) -> crate::Result<MetricAlarm> {
     })
 }
 
+fn history_item_from_sdk(h: &cw::AlarmHistoryItem) -> crate::Result<AlarmHistoryItem> {
+    Ok(AlarmHistoryItem {
+        alarm_name: parse_id(SVC, "AlarmHistoryItem.AlarmName", h.alarm_name())?,
+        alarm_type: h.alarm_type().map(|t| t.as_str().to_string()),
+        timestamp: h
+            .timestamp()
+            .and_then(to_system_time)
+            .ok_or_else(|| malformed("AlarmHistoryItem.Timestamp"))?,
+        item_type: h
+            .history_item_type()
+            .map(|t| HistoryItemType::from(t.as_str()))
+            .ok_or_else(|| malformed("AlarmHistoryItem.HistoryItemType"))?,
+        summary: h.history_summary().unwrap_or_default().to_string(),
+        data: h.history_data().map(str::to_string),
+    })
+}
+
 // Every operation is implemented: none falls back to the trait's `Unsupported` default.
 #[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
@@ -442,6 +459,30 @@ impl super::CloudWatch for SdkCloudWatch {
         Ok(())
     }
 
+    async fn describe_alarm_history(&self, req: DescribeAlarmHistoryRequest) -> crate::Result<Vec<AlarmHistoryItem>> {
+        req.validate()?;
+        let mut all = Vec::new();
+        // The SDK's paginator (it stops on a repeated token); 100 is MaxRecords' maximum.
+        let mut pages = self
+            .client
+            .describe_alarm_history()
+            .set_alarm_name(req.alarm_name.as_ref().map(|n| n.to_string()))
+            .set_history_item_type(req.item_type.as_ref().map(|t| cw::HistoryItemType::from(t.as_str())))
+            .set_start_date(req.start.map(to_date_time))
+            .set_end_date(req.end.map(to_date_time))
+            .scan_by(cw::ScanBy::TimestampDescending)
+            .max_records(100)
+            .into_paginator()
+            .send();
+        while let Some(out) = pages.next().await {
+            let out = out.map_err(sdk_err(SVC))?;
+            for h in out.alarm_history_items() {
+                all.push(history_item_from_sdk(h)?);
+            }
+        }
+        Ok(all)
+    }
+
     async fn set_alarm_state(&self, req: SetAlarmStateRequest) -> crate::Result<()> {
         req.validate()?;
         self.client
@@ -507,6 +548,36 @@ impl super::CloudWatch for SdkCloudWatch {
             .await
             .map_err(sdk_err(SVC))?;
         Ok(tags_from(out.tags().iter().map(|t| (t.key(), t.value()))))
+    }
+
+    async fn tag_resource(&self, arn: Arn, tags: Tags) -> crate::Result<()> {
+        validate_resource_arn(&arn)?;
+        validate_tags_to_add(&tags)?;
+        let tags: Vec<cw::Tag> = tags
+            .iter()
+            .map(|(k, v)| cw::Tag::builder().key(k).value(v).build())
+            .collect();
+        self.client
+            .tag_resource()
+            .resource_arn(arn.as_str())
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: Arn, keys: Vec<String>) -> crate::Result<()> {
+        validate_resource_arn(&arn)?;
+        validate_tag_keys(&keys)?;
+        self.client
+            .untag_resource()
+            .resource_arn(arn.as_str())
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
     }
 }
 
@@ -962,6 +1033,172 @@ mod tests {
                 .unwrap_err()
                 .is_validation()
         );
+    }
+
+    #[tokio::test]
+    async fn tag_and_untag_resource_send_the_arn_tags_and_keys() {
+        use aws_sdk_cloudwatch::operation::tag_resource::{TagResourceError, TagResourceOutput};
+        use aws_sdk_cloudwatch::operation::untag_resource::UntagResourceOutput;
+        const ARN: &str = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu-high";
+        let tag = mock!(Client::tag_resource)
+            .match_requests(|r| {
+                let mut sent: Vec<(Option<&str>, Option<&str>)> =
+                    r.tags().iter().map(|t| (t.key(), t.value())).collect();
+                sent.sort();
+                r.resource_arn() == Some(ARN) && sent == [(Some("owner"), Some("ops")), (Some("team"), Some(""))]
+            })
+            .then_output(|| TagResourceOutput::builder().build());
+        let missing = mock!(Client::tag_resource).then_error(|| {
+            TagResourceError::ResourceNotFoundException(
+                cw::error::ResourceNotFoundException::builder()
+                    .message("Unknown")
+                    .meta(meta("ResourceNotFoundException"))
+                    .build(),
+            )
+        });
+        let untag = mock!(Client::untag_resource)
+            .match_requests(|r| r.resource_arn() == Some(ARN) && r.tag_keys() == ["owner"])
+            .then_output(|| UntagResourceOutput::builder().build());
+        let cw = client(&[&tag, &missing, &untag]);
+        let arn: Arn = ARN.parse().unwrap();
+        let tags = Tags::from([("owner".into(), "ops".into()), ("team".into(), String::new())]);
+        cw.tag_resource(arn.clone(), tags.clone()).await.unwrap();
+        let e = cw.tag_resource(arn.clone(), tags).await.unwrap_err();
+        assert!(e.is_not_found(), "{e:?}");
+        cw.untag_resource(arn.clone(), vec!["owner".into()]).await.unwrap();
+        assert_eq!((tag.num_calls(), missing.num_calls(), untag.num_calls()), (1, 1, 1));
+
+        // Bad input is refused before any request.
+        let never_tag = mock!(Client::tag_resource).then_output(|| TagResourceOutput::builder().build());
+        let never_untag = mock!(Client::untag_resource).then_output(|| UntagResourceOutput::builder().build());
+        let cw = client(&[&never_tag, &never_untag]);
+        let field = |e: Error| match e {
+            Error::Validation { field, .. } => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        assert_eq!(
+            field(cw.tag_resource(arn.clone(), Tags::new()).await.unwrap_err()),
+            "tags"
+        );
+        let reserved = Tags::from([("aws:owner".into(), "x".into())]);
+        assert_eq!(field(cw.tag_resource(arn.clone(), reserved).await.unwrap_err()), "tags");
+        let long_value = Tags::from([("k".into(), "v".repeat(257))]);
+        assert_eq!(
+            field(cw.tag_resource(arn.clone(), long_value).await.unwrap_err()),
+            "tags"
+        );
+        assert_eq!(field(cw.untag_resource(arn.clone(), vec![]).await.unwrap_err()), "keys");
+        assert_eq!(
+            field(cw.untag_resource(arn.clone(), vec!["k".repeat(129)]).await.unwrap_err()),
+            "keys[0]"
+        );
+        assert_eq!(
+            field(
+                cw.untag_resource(arn, vec!["ok".into(), "AWS:x".into()])
+                    .await
+                    .unwrap_err()
+            ),
+            "keys[1]"
+        );
+        assert_eq!((never_tag.num_calls(), never_untag.num_calls()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn describe_alarm_history_sends_the_filters_and_follows_pages() {
+        use aws_sdk_cloudwatch::operation::describe_alarm_history::DescribeAlarmHistoryOutput;
+        let item = |name: &str, s: u64, kind: cw::HistoryItemType, summary: &str| {
+            cw::AlarmHistoryItem::builder()
+                .alarm_name(name)
+                .alarm_type(cw::AlarmType::MetricAlarm)
+                .timestamp(to_date_time(t(s)))
+                .history_item_type(kind)
+                .history_summary(summary)
+                .history_data(r#"{"version":"1.0"}"#)
+                .build()
+        };
+        let page1 = mock!(Client::describe_alarm_history)
+            .match_requests(|r| {
+                r.alarm_name() == Some("cpu-high")
+                    && r.history_item_type() == Some(&cw::HistoryItemType::StateUpdate)
+                    && r.start_date().and_then(to_system_time) == Some(t(0))
+                    && r.end_date().and_then(to_system_time) == Some(t(600))
+                    && r.scan_by() == Some(&cw::ScanBy::TimestampDescending)
+                    && r.max_records() == Some(100)
+                    && r.next_token().is_none()
+            })
+            .then_output(move || {
+                DescribeAlarmHistoryOutput::builder()
+                    .alarm_history_items(item(
+                        "cpu-high",
+                        120,
+                        cw::HistoryItemType::StateUpdate,
+                        "Alarm updated from OK to ALARM",
+                    ))
+                    .next_token("p2")
+                    .build()
+            });
+        let page2 = mock!(Client::describe_alarm_history)
+            .match_requests(|r| r.next_token() == Some("p2"))
+            .then_output(move || {
+                DescribeAlarmHistoryOutput::builder()
+                    .alarm_history_items(item(
+                        "cpu-high",
+                        60,
+                        cw::HistoryItemType::from("AlarmContributorStateUpdate"),
+                        "Contributor updated",
+                    ))
+                    .build()
+            });
+        let cw = client(&[&page1, &page2]);
+        let req = DescribeAlarmHistoryRequest::builder()
+            .alarm_name("cpu-high".parse().unwrap())
+            .item_type(HistoryItemType::StateUpdate)
+            .start(t(0))
+            .end(t(600))
+            .build()
+            .unwrap();
+        let items = cw.describe_alarm_history(req).await.unwrap();
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert_eq!(items[0].alarm_name.as_str(), "cpu-high");
+        assert_eq!(items[0].alarm_type.as_deref(), Some("MetricAlarm"));
+        assert_eq!(items[0].timestamp, t(120));
+        assert_eq!(items[0].item_type, HistoryItemType::StateUpdate);
+        assert_eq!(items[0].summary, "Alarm updated from OK to ALARM");
+        assert_eq!(items[0].data.as_deref(), Some(r#"{"version":"1.0"}"#));
+        assert_eq!(
+            items[1].item_type,
+            HistoryItemType::Unknown("AlarmContributorStateUpdate".into()),
+            "a kind AWS added reads as Unknown"
+        );
+        assert_eq!((page1.num_calls(), page2.num_calls()), (1, 1));
+
+        // An item without a timestamp is a malformed answer, not a made-up time.
+        let broken = mock!(Client::describe_alarm_history).then_output(|| {
+            DescribeAlarmHistoryOutput::builder()
+                .alarm_history_items(
+                    cw::AlarmHistoryItem::builder()
+                        .alarm_name("a")
+                        .history_item_type(cw::HistoryItemType::Action)
+                        .build(),
+                )
+                .build()
+        });
+        let e = client(&[&broken])
+            .describe_alarm_history(DescribeAlarmHistoryRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some("MalformedResponse"), "{e:?}");
+
+        // A backwards range is refused before any request.
+        let never = mock!(Client::describe_alarm_history).then_output(|| DescribeAlarmHistoryOutput::builder().build());
+        let bad = DescribeAlarmHistoryRequest {
+            start: Some(t(600)),
+            end: Some(t(0)),
+            ..Default::default()
+        };
+        let e = client(&[&never]).describe_alarm_history(bad).await.unwrap_err();
+        assert!(matches!(&e, Error::Validation { field, .. } if field == "end"), "{e:?}");
+        assert_eq!(never.num_calls(), 0);
     }
 
     #[tokio::test]

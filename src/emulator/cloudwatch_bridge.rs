@@ -75,7 +75,10 @@ pub fn member_kind(name: &str) -> Kind {
         | "UpdatedAt"
         | "ExpireDate"
         | "StartTime"
-        | "EndTime" => Kind::Timestamp,
+        | "EndTime"
+        // DescribeAlarmHistory's range (its items' `Timestamp` is above).
+        | "StartDate"
+        | "EndDate" => Kind::Timestamp,
         // Doubles (Datapoint, MetricAlarm, MetricDataResult's `Values` list, Datapoint's
         // `ExtendedStatistics` map, insight rule metrics).
         "Threshold"

@@ -427,6 +427,14 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 c.on(a, c.alarm(n.as_str()));
             }
         }
+        // One alarm's history is authorized on that alarm; every alarm's on all of them
+        // (DescribeAlarmHistory: composite alarms need the permission scoped to `*`).
+        "cloudwatch:DescribeAlarmHistory" => match arg::<cw::DescribeAlarmHistoryRequest>(args, 0) {
+            Some(cw::DescribeAlarmHistoryRequest {
+                alarm_name: Some(n), ..
+            }) => c.on(a, c.alarm(n.as_str())),
+            _ => c.out.push(AccessRequest::new(a, c.alarm("*"))),
+        },
         "cloudwatch:SetAlarmState" => {
             if let Some(r) = arg::<cw::SetAlarmStateRequest>(args, 0) {
                 c.on(a, c.alarm(r.alarm_name.as_str()));
@@ -450,6 +458,22 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
         "cloudwatch:ListTagsForResource" => {
             if let Some(arn) = arg::<id::Arn>(args, 0) {
                 c.on(a, arn.as_str().to_string());
+            }
+        }
+        // TagResource / UntagResource: on the tagged resource (its tags are looked up), with
+        // the tags added (aws:RequestTag, aws:TagKeys) or the keys removed (aws:TagKeys).
+        "cloudwatch:TagResource" => {
+            if let (Some(arn), Some(tags)) = (arg::<id::Arn>(args, 0), arg::<Tags>(args, 1)) {
+                let mut r = AccessRequest::new(a, arn.as_str()).request_tags(tags);
+                r.existing = Arn::parse(arn.as_str());
+                c.out.push(r);
+            }
+        }
+        "cloudwatch:UntagResource" => {
+            if let (Some(arn), Some(keys)) = (arg::<id::Arn>(args, 0), arg::<Vec<String>>(args, 1)) {
+                let mut r = AccessRequest::new(a, arn.as_str()).tag_keys(keys);
+                r.existing = Arn::parse(arn.as_str());
+                c.out.push(r);
             }
         }
         // ---- Lambda
@@ -612,6 +636,48 @@ mod tests {
             "arn:aws:ec2:us-east-1:123:volume/vol-0123456789abcdef0"
         );
         assert_eq!(got[0].context["aws:TagKeys"], ["owner"]);
+    }
+
+    #[test]
+    fn alarm_history_is_authorized_on_the_alarm_or_on_every_alarm() {
+        let one = crate::cloudwatch::DescribeAlarmHistoryRequest::builder()
+            .alarm_name("cpu".parse().unwrap())
+            .build()
+            .unwrap();
+        let args: [&dyn Any; 1] = [&one];
+        let op_ = || op("DescribeAlarmHistory", "cloudwatch:DescribeAlarmHistory");
+        let got = requests(op_(), &args, "us-east-1", "123");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].resource, "arn:aws:cloudwatch:us-east-1:123:alarm:cpu");
+        assert!(got[0].existing.is_some());
+        let all = crate::cloudwatch::DescribeAlarmHistoryRequest::default();
+        let args: [&dyn Any; 1] = [&all];
+        let got = requests(op_(), &args, "us-east-1", "123");
+        assert_eq!(got[0].resource, "arn:aws:cloudwatch:us-east-1:123:alarm:*");
+    }
+
+    #[test]
+    fn cloudwatch_tagging_is_authorized_on_the_resource_with_its_keys() {
+        let arn: crate::id::Arn = "arn:aws:cloudwatch:us-east-1:123:alarm:cpu".parse().unwrap();
+        let tags = Tags::from([("team".to_string(), "web".to_string())]);
+        let args: [&dyn Any; 2] = [&arn, &tags];
+        let got = requests(op("TagResource", "cloudwatch:TagResource"), &args, "us-east-1", "123");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].resource, arn.as_str());
+        assert_eq!(got[0].context["aws:RequestTag/team"], ["web"]);
+        assert_eq!(got[0].context["aws:TagKeys"], ["team"]);
+        assert!(got[0].existing.is_some(), "the alarm's own tags are looked up");
+        let keys = vec!["team".to_string()];
+        let args: [&dyn Any; 2] = [&arn, &keys];
+        let got = requests(
+            op("UntagResource", "cloudwatch:UntagResource"),
+            &args,
+            "us-east-1",
+            "123",
+        );
+        assert_eq!(got[0].resource, arn.as_str());
+        assert_eq!(got[0].context["aws:TagKeys"], ["team"]);
+        assert!(!got[0].context.contains_key("aws:RequestTag/team"));
     }
 
     #[test]

@@ -78,7 +78,13 @@ pub(crate) struct CwState {
     metrics: BTreeMap<MetricKey, Vec<Sample>>,
     alarms: BTreeMap<String, AlarmRec>,
     dashboards: BTreeMap<String, String>,
+    /// The tags of dashboards (TagResource; PutDashboard takes none), dropped with them.
+    dashboard_tags: BTreeMap<String, Tags>,
     fired: Vec<(AlarmName, AlarmState, String)>,
+    /// Alarm history items in the order they happened, kept when the alarm is deleted
+    /// (DescribeAlarmHistory: "CloudWatch retains the history of an alarm even if you delete the
+    /// alarm"). AWS drops old items after a retention period; the simulator keeps them all.
+    history: Vec<AlarmHistoryItem>,
     /// The next minute (epoch seconds) of built-in metrics to record.
     builtin_next: Option<u64>,
     /// Turns off built-in metrics (unit tests that do not involve EC2/ELB).
@@ -363,6 +369,25 @@ fn evaluate(cw: &CwState, a: &MetricAlarm, t_end: u64) -> Option<(AlarmState, St
     ))
 }
 
+/// Appends an item to the alarm history (`HistoryData` as JSON text, as AWS sends it).
+fn record_history(
+    cw: &mut CwState,
+    name: &AlarmName,
+    t: SystemTime,
+    item_type: HistoryItemType,
+    summary: String,
+    data: serde_json::Value,
+) {
+    cw.history.push(AlarmHistoryItem {
+        alarm_name: name.clone(),
+        alarm_type: Some("MetricAlarm".into()),
+        timestamp: t,
+        item_type,
+        summary,
+        data: Some(data.to_string()),
+    });
+}
+
 /// A Lambda function ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`).
 fn is_lambda_function(arn: &str) -> bool {
     let parts: Vec<&str> = arn.split(':').collect();
@@ -394,6 +419,28 @@ impl SimCloud {
 
     fn dashboard_arn(&self, name: &str) -> String {
         format!("arn:aws:cloudwatch::{}:dashboard/{name}", self.inner.config.account_id)
+    }
+
+    /// The tags of the alarm or dashboard `arn` names; `ResourceNotFoundException` (HTTP 404;
+    /// botocore's CloudWatch model, for ListTagsForResource, TagResource and UntagResource), not
+    /// the `ResourceNotFound` of GetDashboard / SetAlarmState, if there is none.
+    fn tags_of<'a>(&self, cw: &'a mut CwState, arn: &Arn) -> crate::Result<&'a mut Tags> {
+        if let Some(name) = cw
+            .alarms
+            .iter()
+            .find(|(_, r)| r.alarm.arn == arn.as_str())
+            .map(|(n, _)| n.clone())
+        {
+            return Ok(&mut cw.alarms.get_mut(&name).expect("found above").tags);
+        }
+        if let Some(name) = cw.dashboards.keys().find(|n| self.dashboard_arn(n) == arn.as_str()) {
+            return Ok(cw.dashboard_tags.entry(name.clone()).or_default());
+        }
+        Err(SimCloud::err(
+            SVC,
+            "ResourceNotFoundException",
+            format!("The resource {arn} does not exist."),
+        ))
     }
 
     /// The event CloudWatch sends a Lambda alarm action.
@@ -463,12 +510,27 @@ impl SimCloud {
         }
         let previous = (a.state.clone(), a.state_reason.take(), a.state_updated);
         a.state = state.clone();
-        a.state_reason = Some(reason);
+        a.state_reason = Some(reason.clone());
         a.state_updated = Some(t);
+        let a = a.clone();
+        record_history(
+            cw,
+            &a.name,
+            t,
+            HistoryItemType::StateUpdate,
+            format!("Alarm updated from {} to {}", previous.0.as_str(), state.as_str()),
+            json!({
+                "version": "1.0",
+                "oldState": {
+                    "stateValue": previous.0.as_str(),
+                    "stateReason": previous.1.clone().unwrap_or_default(),
+                },
+                "newState": { "stateValue": state.as_str(), "stateReason": reason },
+            }),
+        );
         if !a.actions_enabled {
             return Vec::new();
         }
-        let a = a.clone();
         let actions: &[Arn] = match &state {
             AlarmState::Alarm => &a.alarm_actions,
             AlarmState::Ok => &a.ok_actions,
@@ -478,6 +540,14 @@ impl SimCloud {
         let mut invokes = Vec::new();
         for arn in actions {
             cw.fired.push((a.name.clone(), state.clone(), arn.to_string()));
+            record_history(
+                cw,
+                &a.name,
+                t,
+                HistoryItemType::Action,
+                format!("Successfully executed action {arn}"),
+                json!({ "actionState": "Succeeded", "notificationResource": arn.as_str() }),
+            );
             if is_lambda_function(arn.as_str()) {
                 invokes.push((arn.to_string(), self.alarm_event(&a, previous.clone(), t)));
             }
@@ -885,10 +955,19 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
             state_reason,
             state_updated,
         };
-        let tags = match st.cw.alarms.get(&name) {
-            Some(old) => old.tags.clone(),
-            None => req.tags,
+        let (tags, kind) = match st.cw.alarms.get(&name) {
+            Some(old) => (old.tags.clone(), "Update"),
+            None => (req.tags, "Create"),
         };
+        let verb = if kind == "Create" { "created" } else { "updated" };
+        record_history(
+            &mut st.cw,
+            &alarm.name,
+            now,
+            HistoryItemType::ConfigurationUpdate,
+            format!("Alarm \"{name}\" {verb}"),
+            json!({ "version": "1.0", "type": kind, "alarmName": name }),
+        );
         st.cw.alarms.insert(
             name,
             AlarmRec {
@@ -952,6 +1031,27 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         self.set_actions_enabled(names, false).await
     }
 
+    async fn describe_alarm_history(&self, req: DescribeAlarmHistoryRequest) -> crate::Result<Vec<AlarmHistoryItem>> {
+        req.validate()?;
+        self.settle_alarms().await;
+        let st = self.lock();
+        let mut items: Vec<AlarmHistoryItem> = st
+            .cw
+            .history
+            .iter()
+            .rev()
+            .filter(|h| req.alarm_name.as_ref().is_none_or(|n| *n == h.alarm_name))
+            .filter(|h| req.item_type.as_ref().is_none_or(|k| *k == h.item_type))
+            .filter(|h| req.start.is_none_or(|t| h.timestamp >= t))
+            .filter(|h| req.end.is_none_or(|t| h.timestamp <= t))
+            .cloned()
+            .collect();
+        // Newest first (ScanBy TimestampDescending, the default); among items of one time, the
+        // latest recorded first.
+        items.sort_by_key(|h| std::cmp::Reverse(h.timestamp));
+        Ok(items)
+    }
+
     async fn set_alarm_state(&self, req: SetAlarmStateRequest) -> crate::Result<()> {
         req.validate()?;
         self.settle_alarms().await;
@@ -1002,6 +1102,7 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         }
         for n in &names {
             st.cw.dashboards.remove(n);
+            st.cw.dashboard_tags.remove(n);
         }
         Ok(())
     }
@@ -1009,21 +1110,41 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
     async fn list_tags_for_resource(&self, arn: Arn) -> crate::Result<Tags> {
         validate_resource_arn(&arn)?;
         self.settle_alarms().await;
-        let st = self.lock();
-        if let Some(rec) = st.cw.alarms.values().find(|r| r.alarm.arn == arn.as_str()) {
-            return Ok(rec.tags.clone());
+        let mut st = self.lock();
+        Ok(self.tags_of(&mut st.cw, &arn)?.clone())
+    }
+
+    async fn tag_resource(&self, arn: Arn, tags: Tags) -> crate::Result<()> {
+        validate_resource_arn(&arn)?;
+        validate_tags_to_add(&tags)?;
+        self.settle_alarms().await;
+        let mut st = self.lock();
+        let have = self.tags_of(&mut st.cw, &arn)?;
+        // At most 50 tags per resource (CloudWatch User Guide, "Tagging your Amazon CloudWatch
+        // resources": "Maximum number of tags per resource – 50"); TagResource's errors in the
+        // model include only InvalidParameterValueException (code `InvalidParameterValue`) for it.
+        let total = tags.keys().filter(|k| !have.contains_key(*k)).count() + have.len();
+        if total > crate::validate::MAX_TAGS {
+            return Err(SimCloud::err(
+                SVC,
+                "InvalidParameterValue",
+                format!("The resource {arn} would have {total} tags; at most 50 are allowed."),
+            ));
         }
-        // Dashboards are taggable too; PutDashboard here takes no tags, so theirs are empty.
-        if st.cw.dashboards.keys().any(|n| self.dashboard_arn(n) == arn.as_str()) {
-            return Ok(Tags::new());
+        have.extend(tags);
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: Arn, keys: Vec<String>) -> crate::Result<()> {
+        validate_resource_arn(&arn)?;
+        validate_tag_keys(&keys)?;
+        self.settle_alarms().await;
+        let mut st = self.lock();
+        let have = self.tags_of(&mut st.cw, &arn)?;
+        for k in &keys {
+            have.remove(k);
         }
-        // ListTagsForResource: `ResourceNotFoundException` (HTTP 404; botocore's CloudWatch
-        // model), not the `ResourceNotFound` of GetDashboard / SetAlarmState.
-        Err(SimCloud::err(
-            SVC,
-            "ResourceNotFoundException",
-            format!("The resource {arn} does not exist."),
-        ))
+        Ok(())
     }
 }
 
@@ -1665,6 +1786,131 @@ mod tests {
         s.delete_alarms(vec!["t".parse().unwrap()]).await.unwrap();
         let e = s.list_tags_for_resource(arn).await.unwrap_err();
         assert_eq!(code(e), "ResourceNotFoundException", "a deleted alarm's tags are gone");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn alarm_history_records_configuration_state_and_actions() {
+        let s = sim();
+        let t0 = start(&s);
+        s.put_metric_alarm(alarm_req("hist", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
+        minute(&s, Some(80.0)).await; // breaching: ALARM at the next boundary
+        minute(&s, None).await;
+        let mut update = alarm_req("hist", 1, None, TreatMissingData::Missing);
+        update.threshold = 90.0;
+        s.put_metric_alarm(update).await.unwrap();
+        s.put_metric_alarm(alarm_req("other", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
+        let all = |name: Option<&str>, kind: Option<HistoryItemType>| {
+            let req = DescribeAlarmHistoryRequest {
+                alarm_name: name.map(|n| n.parse().unwrap()),
+                item_type: kind,
+                ..Default::default()
+            };
+            let s = s.clone();
+            async move { s.describe_alarm_history(req).await.unwrap() }
+        };
+        let hist = all(Some("hist"), None).await;
+        let summaries: Vec<&str> = hist.iter().map(|h| h.summary.as_str()).collect();
+        assert!(
+            hist.windows(2).all(|w| w[0].timestamp >= w[1].timestamp),
+            "newest first"
+        );
+        assert_eq!(summaries.first(), Some(&"Alarm \"hist\" updated"), "{summaries:?}");
+        assert_eq!(summaries.last(), Some(&"Alarm \"hist\" created"), "{summaries:?}");
+        assert!(
+            summaries.contains(&"Alarm updated from INSUFFICIENT_DATA to ALARM"),
+            "{summaries:?}"
+        );
+        assert!(
+            summaries.contains(&"Successfully executed action arn:aws:sns:us-east-1:123456789012:ops"),
+            "{summaries:?}"
+        );
+        assert!(
+            hist.iter()
+                .all(|h| h.alarm_name.as_str() == "hist" && h.timestamp >= t0)
+        );
+        let state = hist
+            .iter()
+            .find(|h| h.item_type == HistoryItemType::StateUpdate && h.summary.ends_with("to ALARM"))
+            .unwrap();
+        let data: serde_json::Value = serde_json::from_str(state.data.as_deref().unwrap()).unwrap();
+        assert_eq!(data["newState"]["stateValue"], "ALARM");
+        assert_eq!(data["oldState"]["stateValue"], "INSUFFICIENT_DATA");
+
+        let configs = all(None, Some(HistoryItemType::ConfigurationUpdate)).await;
+        assert_eq!(configs.len(), 3, "{configs:?}");
+        assert_eq!(configs[0].alarm_name.as_str(), "other");
+        // A range keeps the items inside it (both ends inclusive).
+        let created = hist.last().unwrap().timestamp;
+        let req = DescribeAlarmHistoryRequest {
+            alarm_name: Some("hist".parse().unwrap()),
+            end: Some(created),
+            ..Default::default()
+        };
+        let early = s.describe_alarm_history(req).await.unwrap();
+        assert_eq!(early.len(), 1, "{early:?}");
+        assert_eq!(early[0].item_type, HistoryItemType::ConfigurationUpdate);
+        // The history outlives the alarm.
+        s.delete_alarms(vec!["hist".parse().unwrap()]).await.unwrap();
+        assert_eq!(all(Some("hist"), None).await.len(), hist.len());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tag_and_untag_alarms_and_dashboards() {
+        let s = sim();
+        s.put_metric_alarm(alarm_req("tagged", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
+        let arn: Arn = s.alarm_arn("tagged").parse().unwrap();
+        let kv =
+            |pairs: &[(&str, &str)]| -> Tags { pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+        s.tag_resource(arn.clone(), kv(&[("team", "web"), ("env", "dev")]))
+            .await
+            .unwrap();
+        s.tag_resource(arn.clone(), kv(&[("env", "prod")])).await.unwrap();
+        assert_eq!(
+            s.list_tags_for_resource(arn.clone()).await.unwrap(),
+            kv(&[("env", "prod"), ("team", "web")])
+        );
+        s.untag_resource(arn.clone(), vec!["team".into(), "absent".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.list_tags_for_resource(arn.clone()).await.unwrap(),
+            kv(&[("env", "prod")])
+        );
+        // 50 tags per resource at most, counting those it has.
+        let many: Tags = (0..50).map(|i| (format!("k{i}"), String::new())).collect();
+        let e = s.tag_resource(arn.clone(), many).await.unwrap_err();
+        assert_eq!(code(e), "InvalidParameterValue");
+
+        let body = r#"{"widgets":[{"type":"text","x":0,"y":0,"width":3,"height":3,"properties":{"markdown":"hi"}}]}"#;
+        s.put_dashboard(PutDashboardRequest::builder().name("ops").body(body).build().unwrap())
+            .await
+            .unwrap();
+        let dash: Arn = s.dashboard_arn("ops").parse().unwrap();
+        s.tag_resource(dash.clone(), kv(&[("team", "ops")])).await.unwrap();
+        assert_eq!(
+            s.list_tags_for_resource(dash.clone()).await.unwrap(),
+            kv(&[("team", "ops")])
+        );
+        s.delete_dashboards(vec!["ops".into()]).await.unwrap();
+        s.put_dashboard(PutDashboardRequest::builder().name("ops").body(body).build().unwrap())
+            .await
+            .unwrap();
+        assert!(
+            s.list_tags_for_resource(dash).await.unwrap().is_empty(),
+            "tags went with the dashboard"
+        );
+
+        s.delete_alarms(vec!["tagged".parse().unwrap()]).await.unwrap();
+        let e = s.tag_resource(arn.clone(), kv(&[("a", "b")])).await.unwrap_err();
+        assert_eq!(code(e), "ResourceNotFoundException");
+        let e = s.untag_resource(arn, vec!["env".into()]).await.unwrap_err();
+        assert_eq!(code(e), "ResourceNotFoundException");
     }
 
     #[tokio::test(start_paused = true)]

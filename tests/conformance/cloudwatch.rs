@@ -2,10 +2,10 @@
 //! through the RPC v2 CBOR → AWS JSON 1.0 bridge (tests/support/cw_proxy.rs).
 
 use aws_facade::cloudwatch::{
-    AlarmState, ComparisonOperator, DescribeAlarmsRequest, Dimension, GetMetricDataRequest, GetMetricStatisticsRequest,
-    ListMetricsRequest, Metric, MetricAlarm, MetricDataQuery, MetricDataStatus, MetricDatum, MetricStat,
-    PutDashboardRequest, PutMetricAlarmRequest, PutMetricDataRequest, SetAlarmStateRequest, Statistic,
-    TreatMissingData, Unit,
+    AlarmHistoryItem, AlarmState, ComparisonOperator, DescribeAlarmHistoryRequest, DescribeAlarmsRequest, Dimension,
+    GetMetricDataRequest, GetMetricStatisticsRequest, HistoryItemType, ListMetricsRequest, Metric, MetricAlarm,
+    MetricDataQuery, MetricDataStatus, MetricDatum, MetricStat, PutDashboardRequest, PutMetricAlarmRequest,
+    PutMetricDataRequest, SetAlarmStateRequest, Statistic, TreatMissingData, Unit,
 };
 use aws_facade::id::AlarmName;
 
@@ -565,4 +565,141 @@ pub async fn cw_alarm_actions_disable_and_enable(b: &Backend) {
         .expect("enable");
     assert!(b.alarms(&["conf-actions"]).await[0].actions_enabled);
     b.cloud.cloudwatch.delete_alarms(vec![name]).await.expect("delete");
+}
+
+/// TagResource adds tags to an alarm (replacing the value of a key it has), UntagResource
+/// removes keys (skipping those it does not have); an ARN of no alarm is
+/// ResourceNotFoundException.
+pub async fn cw_tag_and_untag_alarm(b: &Backend) {
+    let cw = &b.cloud.cloudwatch;
+    cw.put_metric_alarm(alarm_request("conf-tagging"))
+        .await
+        .expect("put alarm");
+    let arn = alarm_arn(b, "conf-tagging").await;
+    let kv = |pairs: &[(&str, &str)]| -> Tags { pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+    cw.tag_resource(arn.clone(), kv(&[("team", "web"), ("env", "dev")]))
+        .await
+        .expect("tag the alarm");
+    cw.tag_resource(arn.clone(), kv(&[("env", "prod"), ("cost", "42")]))
+        .await
+        .expect("tag again: one key replaced, one added");
+    assert_eq!(
+        cw.list_tags_for_resource(arn.clone()).await.expect("list tags"),
+        kv(&[("cost", "42"), ("env", "prod"), ("team", "web")])
+    );
+    cw.untag_resource(arn.clone(), vec!["team".into(), "not-there".into()])
+        .await
+        .expect("untag (one key it does not have)");
+    assert_eq!(
+        cw.list_tags_for_resource(arn.clone())
+            .await
+            .expect("list tags after untag"),
+        kv(&[("cost", "42"), ("env", "prod")])
+    );
+
+    let never: Arn = arn
+        .as_str()
+        .replace("conf-tagging", "conf-tagging-never")
+        .parse()
+        .expect("ARN");
+    let e = expect_err(
+        cw.tag_resource(never, kv(&[("a", "b")])).await,
+        ErrorKind::NotFound,
+        "tagging an alarm that does not exist",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+    cw.delete_alarms(vec!["conf-tagging".parse().expect("name")])
+        .await
+        .expect("delete the alarm");
+    let e = expect_err(
+        cw.tag_resource(arn, kv(&[("a", "b")])).await,
+        ErrorKind::NotFound,
+        "tagging a deleted alarm",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+}
+
+/// The history of alarm `name` (of the items of `kind` if given).
+async fn history(b: &Backend, name: &str, kind: Option<HistoryItemType>) -> aws_facade::Result<Vec<AlarmHistoryItem>> {
+    let req = DescribeAlarmHistoryRequest::builder()
+        .alarm_name(name.parse().expect("alarm name"))
+        .maybe_item_type(kind)
+        .build()
+        .expect("valid DescribeAlarmHistory request");
+    b.cloud.cloudwatch.describe_alarm_history(req).await
+}
+
+/// DescribeAlarmHistory lists an alarm's creation (ConfigurationUpdate) and its state changes
+/// (StateUpdate, with the old and new states in HistoryData), newest first; a kind filter keeps
+/// only that kind; the history outlives the alarm.
+pub async fn cw_alarm_history(b: &Backend) {
+    let cw = &b.cloud.cloudwatch;
+    cw.put_metric_alarm(alarm_request("conf-history"))
+        .await
+        .expect("put alarm");
+    if b.deviates(DeviationId::CwNoAlarmHistory) {
+        expect_err(
+            history(b, "conf-history", None).await,
+            ErrorKind::Service,
+            "moto does not implement DescribeAlarmHistory",
+        );
+        cw.delete_alarms(vec!["conf-history".parse().expect("name")])
+            .await
+            .expect("delete");
+        return;
+    }
+    cw.set_alarm_state(
+        SetAlarmStateRequest::builder()
+            .alarm_name("conf-history".parse().expect("name"))
+            .state(AlarmState::Alarm)
+            .reason("conformance history")
+            .build()
+            .expect("valid"),
+    )
+    .await
+    .expect("set alarm state");
+    let items = history(b, "conf-history", None).await.expect("alarm history");
+    assert!(
+        items.iter().all(|h| h.alarm_name.as_str() == "conf-history"),
+        "{items:?}"
+    );
+    assert!(
+        items.windows(2).all(|w| w[0].timestamp >= w[1].timestamp),
+        "newest first: {items:?}"
+    );
+    let last = items.last().expect("at least the creation");
+    assert_eq!(last.item_type, HistoryItemType::ConfigurationUpdate, "{items:?}");
+    let state = items
+        .iter()
+        .find(|h| h.item_type == HistoryItemType::StateUpdate)
+        .unwrap_or_else(|| panic!("a StateUpdate item: {items:?}"));
+    assert_eq!(
+        state.summary, "Alarm updated from INSUFFICIENT_DATA to ALARM",
+        "{state:?}"
+    );
+    let data: serde_json::Value =
+        serde_json::from_str(state.data.as_deref().expect("HistoryData")).expect("HistoryData is JSON");
+    assert_eq!(data["oldState"]["stateValue"], "INSUFFICIENT_DATA", "{data}");
+    assert_eq!(data["newState"]["stateValue"], "ALARM", "{data}");
+    assert_eq!(data["newState"]["stateReason"], "conformance history", "{data}");
+
+    let states = history(b, "conf-history", Some(HistoryItemType::StateUpdate))
+        .await
+        .expect("state updates");
+    assert!(!states.is_empty());
+    assert!(
+        states.iter().all(|h| h.item_type == HistoryItemType::StateUpdate),
+        "{states:?}"
+    );
+    cw.delete_alarms(vec!["conf-history".parse().expect("name")])
+        .await
+        .expect("delete");
+    assert_eq!(
+        history(b, "conf-history", None)
+            .await
+            .expect("history after delete")
+            .len(),
+        items.len(),
+        "the history outlives the alarm"
+    );
 }

@@ -79,6 +79,8 @@ macro_rules! scenarios {
             cw_describe_alarms_returns_every_page,
             cw_dashboard_lifecycle,
             cw_unknown_alarm_and_dashboard_are_not_found,
+            cw_tag_and_untag_alarm,
+            cw_alarm_history,
             // Lambda (moto: without Docker, with an IAM role; see Backend::lambda_prepare)
             lambda_function_lifecycle,
             lambda_versions_and_weighted_alias,

@@ -80,6 +80,8 @@ pub enum DeviationId {
     Ec2RevokeUnknownRuleIsNotFound,
     /// ModifyVolume accepts a smaller size and any number of modifications, completed at once.
     Ec2ModifyVolumeUnchecked,
+    /// DescribeAlarmHistory is not implemented.
+    CwNoAlarmHistory,
 }
 
 /// One known deviation of moto from AWS.
@@ -380,6 +382,15 @@ pub const DEVIATIONS: &[Deviation] = &[
         moto: "a smaller size is accepted and applied, modifications follow each other at once, each \
                is `completed` when made, and DescribeVolumesModifications lists every one",
         shown_by: "moto_deviation_modify_volume_unchecked",
+    },
+    Deviation {
+        id: DeviationId::CwNoAlarmHistory,
+        service: Service::CloudWatch,
+        what: "DescribeAlarmHistory",
+        aws: "the alarm's history items: creation and updates (ConfigurationUpdate), state changes \
+              (StateUpdate), actions (Action), newest first, kept after the alarm is deleted",
+        moto: "not implemented: the server fails (NotImplementedError, HTTP 500)",
+        shown_by: "moto_deviation_cw_no_alarm_history",
     },
 ];
 
