@@ -130,6 +130,21 @@ service_trait! {
         /// ([`FunctionConfiguration::arn`] of `$LATEST`); a function that does not exist is
         /// `ResourceNotFoundException`.
         fn list_tags(arn: Arn) -> Tags = "ListTags" => "lambda:ListTags";
+        /// Adds tags to a function (a key it has is given the new value), by its unqualified
+        /// ARN as [`list_tags`](Lambda::list_tags); tags are checked against [`TAG_RULES`]
+        /// before any request is sent.
+        fn tag_resource(arn: Arn, tags: Tags) -> () = "TagResource" => "lambda:TagResource";
+        /// Removes tags from a function by key (a key it does not have is ignored); `keys` must
+        /// not be empty.
+        fn untag_resource(arn: Arn, keys: Vec<String>) -> () = "UntagResource" => "lambda:UntagResource";
+        /// Reserves `reserved` concurrent executions for the function (0 throttles every
+        /// invocation: `TooManyRequestsException`). AWS refuses a reservation that leaves the
+        /// account fewer than 100 unreserved executions (`InvalidParameterValueException`).
+        fn put_function_concurrency(name: FunctionName, reserved: u32) -> () = "PutFunctionConcurrency" => "lambda:PutFunctionConcurrency";
+        /// The function's reserved concurrency, `None` if it has none.
+        fn get_function_concurrency(name: FunctionName) -> Option<u32> = "GetFunctionConcurrency" => "lambda:GetFunctionConcurrency";
+        /// Removes the function's reserved concurrency (it then uses the unreserved pool).
+        fn delete_function_concurrency(name: FunctionName) -> () = "DeleteFunctionConcurrency" => "lambda:DeleteFunctionConcurrency";
     }
 }
 
@@ -390,6 +405,56 @@ pub(crate) fn check_function_arn(arn: &Arn) -> Result<()> {
         .parse::<FunctionName>()
         .map(|_| ())
         .map_err(|e| Error::validation("arn", format!("names no valid function: {e}")))
+}
+
+/// Checks the tags of TagResource: the rules of [`TAG_RULES`] (model shapes `Tags`, `TagKey`,
+/// `TagValue`), and at least one tag (a TagResource without tags changes nothing).
+#[cfg(any(feature = "lambda", feature = "sim"))]
+pub(crate) fn check_tags(tags: &Tags) -> Result<()> {
+    if tags.is_empty() {
+        return Err(Error::validation("tags", "at least one tag"));
+    }
+    validate::tags_with("tags", tags, TAG_RULES)
+}
+
+/// Checks the keys of UntagResource (`TagKeyList` of `TagKey`: 1-128 characters of
+/// `[\p{L}\p{Z}\p{N}_.:/=+\-@]`), and at least one key.
+#[cfg(any(feature = "lambda", feature = "sim"))]
+pub(crate) fn check_tag_keys(keys: &[String]) -> Result<()> {
+    if keys.is_empty() {
+        return Err(Error::validation("keys", "at least one tag key"));
+    }
+    for k in keys {
+        if k.is_empty() || k.chars().count() > TAG_RULES.max_key_chars {
+            return Err(Error::validation(
+                "keys",
+                format!("tag key {k:?} must be 1 to {} characters", TAG_RULES.max_key_chars),
+            ));
+        }
+        if !k.chars().all(validate::is_tag_char) {
+            return Err(Error::validation(
+                "keys",
+                format!("tag key {k:?} may hold only letters, numbers, spaces and _ . : / = + - @"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The largest reserved concurrency the API carries: `ReservedConcurrentExecutions` is an
+/// integer (min 0) that the SDKs hold as an `i32`.
+pub const MAX_RESERVED_CONCURRENCY: u32 = i32::MAX as u32;
+
+/// Checks PutFunctionConcurrency `ReservedConcurrentExecutions` (min 0, an `i32`).
+#[cfg(any(feature = "lambda", feature = "sim"))]
+pub(crate) fn check_reserved(reserved: u32) -> Result<()> {
+    if reserved > MAX_RESERVED_CONCURRENCY {
+        return Err(Error::validation(
+            "reserved",
+            format!("at most {MAX_RESERVED_CONCURRENCY} (got {reserved})"),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a qualifier passed as a plain argument (GetFunctionConfiguration, GetPolicy,

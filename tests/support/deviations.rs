@@ -78,6 +78,8 @@ pub enum DeviationId {
     /// RevokeSecurityGroupIngress of a rule a default-VPC group does not have is
     /// `InvalidPermission.NotFound`.
     Ec2RevokeUnknownRuleIsNotFound,
+    /// A function whose reserved concurrency is 0 is invoked.
+    LambdaReservedConcurrencyNotEnforced,
 }
 
 /// One known deviation of moto from AWS.
@@ -366,6 +368,15 @@ pub const DEVIATIONS: &[Deviation] = &[
               VPCs answer InvalidPermission.NotFound",
         moto: "InvalidPermission.NotFound in every VPC",
         shown_by: "moto_deviation_revoke_unknown_rule_is_not_found",
+    },
+    Deviation {
+        id: DeviationId::LambdaReservedConcurrencyNotEnforced,
+        service: Service::Lambda,
+        what: "Invoke of a function whose reserved concurrency (PutFunctionConcurrency) is 0",
+        aws: "TooManyRequestsException \"Rate Exceeded.\" (Reason \
+              ReservedFunctionConcurrentInvocationLimitExceeded): no invocation runs",
+        moto: "the invocation runs (moto stores the reservation and never reads it on Invoke)",
+        shown_by: "moto_deviation_lambda_reserved_concurrency_not_enforced",
     },
 ];
 
