@@ -1062,3 +1062,18 @@ async fn moto_deviation_lambda_version_numbers_reused() {
         .collect();
     assert_eq!(versions, ["$LATEST", "2", "3", "3"], "two versions numbered 3");
 }
+
+#[tokio::test]
+async fn moto_deviation_lambda_reserved_concurrency_not_enforced() {
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::LambdaReservedConcurrencyNotEnforced));
+    let (name, _) = b.create_function("dev-reserved").await;
+    b.cloud.lambda.put_function_concurrency(name.clone(), 0).await.unwrap();
+    assert_eq!(
+        b.cloud.lambda.get_function_concurrency(name.clone()).await.unwrap(),
+        Some(0)
+    );
+    let event = serde_json::json!({"ping": 1});
+    let out = b.invoke(&name, None, &event).await;
+    assert_eq!(out.status_code, 200, "AWS: TooManyRequestsException");
+}

@@ -537,7 +537,12 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 c.on(a, c.function(r.function.as_str(), r.qualifier.as_deref()));
             }
         }
-        "lambda:ListTags" => {
+        "lambda:PutFunctionConcurrency" | "lambda:GetFunctionConcurrency" | "lambda:DeleteFunctionConcurrency" => {
+            if let Some(n) = arg::<id::FunctionName>(args, 0) {
+                c.on(a, c.function(n.as_str(), None));
+            }
+        }
+        "lambda:ListTags" | "lambda:TagResource" | "lambda:UntagResource" => {
             if let Some(arn) = arg::<id::Arn>(args, 0) {
                 c.on(a, arn.as_str().to_string());
             }

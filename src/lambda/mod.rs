@@ -35,25 +35,27 @@
 //! # Ok(()) }
 //! ```
 
+mod aliases;
 mod ext;
+mod functions;
+mod invoke;
+mod permissions;
 #[cfg(feature = "lambda")]
 pub mod sdk;
+
+pub use aliases::*;
 pub use ext::LambdaExt;
+pub use functions::*;
+pub use invoke::*;
+pub use permissions::*;
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::time::SystemTime;
-
-use bon::Builder;
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
 
 use crate::Tags;
 use crate::error::{Error, Result, Service};
 use crate::id::{AliasName, Arn, FunctionName};
-use crate::macros::{service_trait, validated_builder};
+use crate::macros::service_trait;
 use crate::page::{Page, PageRequest};
-use crate::secret::{Payload, SecretString};
 use crate::validate::{self, Validate};
 
 service_trait! {
@@ -128,6 +130,21 @@ service_trait! {
         /// ([`FunctionConfiguration::arn`] of `$LATEST`); a function that does not exist is
         /// `ResourceNotFoundException`.
         fn list_tags(arn: Arn) -> Tags = "ListTags" => "lambda:ListTags";
+        /// Adds tags to a function (a key it has is given the new value), by its unqualified
+        /// ARN as [`list_tags`](Lambda::list_tags); tags are checked against [`TAG_RULES`]
+        /// before any request is sent.
+        fn tag_resource(arn: Arn, tags: Tags) -> () = "TagResource" => "lambda:TagResource";
+        /// Removes tags from a function by key (a key it does not have is ignored); `keys` must
+        /// not be empty.
+        fn untag_resource(arn: Arn, keys: Vec<String>) -> () = "UntagResource" => "lambda:UntagResource";
+        /// Reserves `reserved` concurrent executions for the function (0 throttles every
+        /// invocation: `TooManyRequestsException`). AWS refuses a reservation that leaves the
+        /// account fewer than 100 unreserved executions (`InvalidParameterValueException`).
+        fn put_function_concurrency(name: FunctionName, reserved: u32) -> () = "PutFunctionConcurrency" => "lambda:PutFunctionConcurrency";
+        /// The function's reserved concurrency, `None` if it has none.
+        fn get_function_concurrency(name: FunctionName) -> Option<u32> = "GetFunctionConcurrency" => "lambda:GetFunctionConcurrency";
+        /// Removes the function's reserved concurrency (it then uses the unreserved pool).
+        fn delete_function_concurrency(name: FunctionName) -> () = "DeleteFunctionConcurrency" => "lambda:DeleteFunctionConcurrency";
     }
 }
 
@@ -360,788 +377,6 @@ fn is_version_number(v: &str) -> bool {
     !v.is_empty() && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit())
 }
 
-// ---------------------------------------------------------------------------------------------
-// Models
-
-/// A function's environment variables. The values are [`SecretString`]s, as they often hold
-/// secrets: `Debug` shows the keys only, and serde writes each value as
-/// `{"redacted": true, "len": N}` (in outputs such as [`FunctionConfiguration`] and in specs)
-/// unless serialised inside [`secret::exposing`](crate::secret::exposing). Deserialising reads
-/// plain strings (`{"DB_HOST": "db.internal"}`); a value is read with
-/// [`SecretString::expose_secret`].
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Environment(BTreeMap<String, SecretString>);
-
-impl Environment {
-    /// No variables.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets a variable; returns the previous value.
-    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<SecretString>) -> Option<SecretString> {
-        self.0.insert(key.into(), value.into())
-    }
-    /// A variable's value.
-    pub fn get(&self, key: &str) -> Option<&SecretString> {
-        self.0.get(key)
-    }
-    /// The variables in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &SecretString)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
-    }
-    /// The keys in order.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.0.keys().map(String::as_str)
-    }
-    /// How many variables there are.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    /// The total size of keys and values in bytes (the 4 KB quota counts this).
-    pub fn size_bytes(&self) -> usize {
-        self.0.iter().map(|(k, v)| k.len() + v.len()).sum()
-    }
-
-    /// Checks keys (`[a-zA-Z][a-zA-Z0-9_]+`, not reserved) and the total size
-    /// (Lambda API reference, `Environment.Variables`; "Lambda quotas": 4 KB).
-    pub fn validate(&self, field: &str) -> Result<()> {
-        for key in self.0.keys() {
-            let b = key.as_bytes();
-            let ok = b.len() >= 2
-                && b[0].is_ascii_alphabetic()
-                && b[1..].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_');
-            if !ok {
-                return Err(Error::validation(
-                    field,
-                    format!("key {key:?} must match [a-zA-Z][a-zA-Z0-9_]+"),
-                ));
-            }
-            if RESERVED_ENVIRONMENT_KEYS.contains(&key.as_str()) {
-                return Err(Error::validation(field, format!("key {key:?} is reserved by Lambda")));
-            }
-        }
-        let size = self.size_bytes();
-        if size > MAX_ENVIRONMENT_BYTES {
-            return Err(Error::validation(
-                field,
-                format!("keys and values must total at most {MAX_ENVIRONMENT_BYTES} bytes (4 KB) (got {size})"),
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.keys().map(|k| (k, "<redacted>"))).finish()
-    }
-}
-
-impl<V: Into<SecretString>> From<BTreeMap<String, V>> for Environment {
-    fn from(m: BTreeMap<String, V>) -> Self {
-        Environment(m.into_iter().map(|(k, v)| (k, v.into())).collect())
-    }
-}
-
-impl<K: Into<String>, V: Into<SecretString>> FromIterator<(K, V)> for Environment {
-    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Environment(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
-    }
-}
-
-crate::macros::open_enum! {
-    /// The instruction set a function runs on.
-    #[derive(Default)]
-    pub enum Architecture {
-        /// `x86_64` (the default).
-        #[default]
-        X86_64 = "x86_64",
-        /// `arm64` (Graviton).
-        Arm64 = "arm64",
-    }
-}
-
-crate::macros::open_enum! {
-    /// A function's state (`State`).
-    pub enum FunctionState {
-        /// Being created; it cannot be invoked or changed yet.
-        Pending = "Pending",
-        /// Ready.
-        Active = "Active",
-        /// Idle long enough that Lambda reclaimed its resources.
-        Inactive = "Inactive",
-        /// Creation failed (see the state reason).
-        Failed = "Failed",
-        /// Being deactivated.
-        Deactivating = "Deactivating",
-        /// Deactivated (not invocable).
-        Deactivated = "Deactivated",
-        /// Active, but not invocable (AWS reports it while it restores the function).
-        ActiveNonInvocable = "ActiveNonInvocable",
-        /// Being deleted.
-        Deleting = "Deleting",
-    }
-}
-
-crate::macros::open_enum! {
-    /// The status of the last update (`LastUpdateStatus`).
-    pub enum LastUpdateStatus {
-        /// An update is being applied; another change is a `ResourceConflictException`.
-        InProgress = "InProgress",
-        /// The last update succeeded.
-        Successful = "Successful",
-        /// The last update failed.
-        Failed = "Failed",
-    }
-}
-
-/// The configuration of a function version (`$LATEST` or a published number).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct FunctionConfiguration {
-    /// The function name.
-    pub name: FunctionName,
-    /// The function ARN (qualified with the version for published versions).
-    pub arn: Arn,
-    /// The runtime identifier, such as `provided.al2023`.
-    #[builder(default)]
-    pub runtime: String,
-    /// The execution role.
-    pub role: Arn,
-    /// The handler (absent for OS-only runtimes).
-    pub handler: Option<String>,
-    /// The base64 SHA-256 digest of the zip package, as AWS reports it.
-    #[builder(default)]
-    pub code_sha256: String,
-    /// The zip package size in bytes.
-    #[builder(default)]
-    pub code_size: u64,
-    /// The description.
-    #[builder(default)]
-    pub description: String,
-    /// The timeout in seconds.
-    #[builder(default = 3)]
-    pub timeout_secs: u32,
-    /// The memory in MB.
-    #[builder(default = 128)]
-    pub memory_mb: u32,
-    /// The environment variables (values redacted in `Debug` and serde output).
-    #[builder(default)]
-    pub environment: Environment,
-    /// The instruction set.
-    #[builder(default = vec![Architecture::X86_64])]
-    pub architectures: Vec<Architecture>,
-    /// `$LATEST` or a version number.
-    #[builder(default = "$LATEST".to_string())]
-    pub version: String,
-    /// The state (`Pending` after creation, then `Active`).
-    #[builder(default = FunctionState::Active)]
-    pub state: FunctionState,
-    /// Why the function is in its state, where AWS says.
-    pub state_reason: Option<String>,
-    /// The status of the last update.
-    #[builder(default = LastUpdateStatus::Successful)]
-    pub last_update_status: LastUpdateStatus,
-    /// The revision id (changes with every update; used as a precondition).
-    pub revision_id: Option<String>,
-    /// When the function was last modified.
-    pub last_modified: Option<SystemTime>,
-}
-
-impl FunctionConfiguration {
-    /// Whether the function can be invoked and changed: `Active` with no update in progress.
-    pub fn is_ready(&self) -> bool {
-        self.state == FunctionState::Active && self.last_update_status != LastUpdateStatus::InProgress
-    }
-}
-
-/// A request to create a function from a zip package.
-#[derive(Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct CreateFunctionRequest {
-    /// The function name.
-    pub name: FunctionName,
-    /// The runtime, such as one of [`SUPPORTED_RUNTIMES`] (any identifier of
-    /// [`is_runtime_syntax`] is accepted).
-    pub runtime: String,
-    /// The execution role (`arn:aws:iam::ACCOUNT:role/NAME`).
-    pub role: Arn,
-    /// The handler (at most 128 characters); required except for `provided.*` runtimes.
-    pub handler: Option<String>,
-    /// The zip package (at most 50 MB). `Debug` shows its length and SHA-256 prefix only.
-    #[builder(into)]
-    pub code: Bytes,
-    /// A description (at most 256 characters).
-    pub description: Option<String>,
-    /// The timeout, 1-900 seconds (default 3).
-    #[builder(default = 3)]
-    pub timeout_secs: u32,
-    /// The memory, 128-10,240 MB (default 128).
-    #[builder(default = 128)]
-    pub memory_mb: u32,
-    /// Environment variables (at most 4 KB in all).
-    #[builder(default, into)]
-    pub environment: Environment,
-    /// The instruction set: at most one (default `x86_64`).
-    #[builder(default)]
-    pub architectures: Vec<Architecture>,
-    /// Publish version 1 at once.
-    #[builder(default)]
-    pub publish: bool,
-    /// Tags.
-    #[builder(default)]
-    pub tags: Tags,
-}
-validated_builder!(
-    CreateFunctionRequest,
-    CreateFunctionRequestBuilder,
-    create_function_request_builder
-);
-
-impl fmt::Debug for CreateFunctionRequest {
-    /// Shows the zip package's length and SHA-256 prefix, not its bytes (the environment shows
-    /// its keys only).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Every field by name, so a new field cannot be left out unnoticed.
-        let CreateFunctionRequest {
-            name,
-            runtime,
-            role,
-            handler,
-            code,
-            description,
-            timeout_secs,
-            memory_mb,
-            environment,
-            architectures,
-            publish,
-            tags,
-        } = self;
-        f.debug_struct("CreateFunctionRequest")
-            .field("name", name)
-            .field("runtime", runtime)
-            .field("role", role)
-            .field("handler", handler)
-            .field("code", &Payload(code))
-            .field("description", description)
-            .field("timeout_secs", timeout_secs)
-            .field("memory_mb", memory_mb)
-            .field("environment", environment)
-            .field("architectures", architectures)
-            .field("publish", publish)
-            .field("tags", tags)
-            .finish()
-    }
-}
-
-impl Validate for CreateFunctionRequest {
-    fn validate(&self) -> Result<()> {
-        validate_runtime("runtime", &self.runtime)?;
-        validate_role("role", &self.role)?;
-        match &self.handler {
-            Some(h) => validate_handler("handler", h)?,
-            None if !self.runtime.starts_with("provided") => {
-                return Err(Error::validation(
-                    "handler",
-                    format!(
-                        "is required for runtime {} (only provided.* runtimes omit it)",
-                        self.runtime
-                    ),
-                ));
-            }
-            None => {}
-        }
-        validate_zip("code", &self.code)?;
-        if let Some(d) = &self.description {
-            validate_description("description", d)?;
-        }
-        validate_timeout("timeout_secs", self.timeout_secs)?;
-        validate_memory("memory_mb", self.memory_mb)?;
-        self.environment.validate("environment")?;
-        // CreateFunction `Architectures`: exactly one item when given.
-        validate::at_most("architectures", &self.architectures, 1)?;
-        validate::tags_with("tags", &self.tags, TAG_RULES)
-    }
-}
-
-/// A request to replace the code of `$LATEST`.
-#[derive(Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""))]
-pub struct UpdateFunctionCodeRequest {
-    /// The function.
-    pub name: FunctionName,
-    /// The new zip package (at most 50 MB). `Debug` shows its length and SHA-256 prefix only.
-    #[builder(into)]
-    pub zip: Bytes,
-    /// Publish a version once the code is updated.
-    #[builder(default)]
-    pub publish: bool,
-}
-validated_builder!(
-    UpdateFunctionCodeRequest,
-    UpdateFunctionCodeRequestBuilder,
-    update_function_code_request_builder
-);
-
-impl fmt::Debug for UpdateFunctionCodeRequest {
-    /// Shows the zip package's length and SHA-256 prefix, not its bytes.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let UpdateFunctionCodeRequest { name, zip, publish } = self;
-        f.debug_struct("UpdateFunctionCodeRequest")
-            .field("name", name)
-            .field("zip", &Payload(zip))
-            .field("publish", publish)
-            .finish()
-    }
-}
-
-impl Validate for UpdateFunctionCodeRequest {
-    fn validate(&self) -> Result<()> {
-        validate_zip("zip", &self.zip)
-    }
-}
-
-/// A request to change settings of `$LATEST`; unset fields are left as they are.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct UpdateFunctionConfigurationRequest {
-    /// The function.
-    pub name: FunctionName,
-    /// The memory, 128-10,240 MB.
-    pub memory_mb: Option<u32>,
-    /// The timeout, 1-900 seconds.
-    pub timeout_secs: Option<u32>,
-    /// The environment variables (replaces all of them).
-    #[builder(into)]
-    pub environment: Option<Environment>,
-    /// The handler.
-    pub handler: Option<String>,
-    /// The runtime.
-    pub runtime: Option<String>,
-    /// The description.
-    pub description: Option<String>,
-    /// The execution role.
-    pub role: Option<Arn>,
-}
-validated_builder!(
-    UpdateFunctionConfigurationRequest,
-    UpdateFunctionConfigurationRequestBuilder,
-    update_function_configuration_request_builder
-);
-
-impl Validate for UpdateFunctionConfigurationRequest {
-    fn validate(&self) -> Result<()> {
-        if let Some(m) = self.memory_mb {
-            validate_memory("memory_mb", m)?;
-        }
-        if let Some(t) = self.timeout_secs {
-            validate_timeout("timeout_secs", t)?;
-        }
-        if let Some(e) = &self.environment {
-            e.validate("environment")?;
-        }
-        if let Some(h) = &self.handler {
-            validate_handler("handler", h)?;
-        }
-        if let Some(r) = &self.runtime {
-            validate_runtime("runtime", r)?;
-        }
-        if let Some(d) = &self.description {
-            validate_description("description", d)?;
-        }
-        if let Some(r) = &self.role {
-            validate_role("role", r)?;
-        }
-        Ok(())
-    }
-}
-
-/// A request to publish `$LATEST` as a version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct PublishVersionRequest {
-    /// The function.
-    pub name: FunctionName,
-    /// The version's description (at most 256 characters).
-    pub description: Option<String>,
-    /// Publish only if `$LATEST`'s code has this base64 SHA-256 (else
-    /// `PreconditionFailedException`).
-    pub code_sha256: Option<String>,
-    /// Publish only if `$LATEST` has this revision id (else `PreconditionFailedException`).
-    pub revision_id: Option<String>,
-}
-validated_builder!(
-    PublishVersionRequest,
-    PublishVersionRequestBuilder,
-    publish_version_request_builder
-);
-
-impl Validate for PublishVersionRequest {
-    fn validate(&self) -> Result<()> {
-        if let Some(d) = &self.description {
-            validate_description("description", d)?;
-        }
-        Ok(())
-    }
-}
-
-/// Weighted routing of an alias: a share of invocations goes to one additional version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct AliasRouting {
-    /// The additional published version.
-    pub version: String,
-    /// The share of invocations it receives, 0.0 to 1.0.
-    pub weight: f64,
-}
-
-impl AliasRouting {
-    /// Routes `weight` (0.0 to 1.0, checked by [`AliasRequest`]'s `build`) of invocations to
-    /// `version`.
-    pub fn new(version: impl Into<String>, weight: f64) -> Self {
-        AliasRouting {
-            version: version.into(),
-            weight,
-        }
-    }
-}
-
-/// A request to create or update an alias.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct AliasRequest {
-    /// The function.
-    pub function: FunctionName,
-    /// The alias name.
-    pub name: AliasName,
-    /// The version it points to: `$LATEST` or a number (a published number when routing is set).
-    pub version: String,
-    /// A description (at most 256 characters).
-    pub description: Option<String>,
-    /// Weighted routing to one additional version.
-    pub routing: Option<AliasRouting>,
-}
-validated_builder!(AliasRequest, AliasRequestBuilder, alias_request_builder);
-
-impl Validate for AliasRequest {
-    fn validate(&self) -> Result<()> {
-        // CreateAlias `FunctionVersion`: `(\$LATEST|[0-9]+)`.
-        if self.version != "$LATEST" && !is_version_number(&self.version) {
-            return Err(Error::validation(
-                "version",
-                format!("must be $LATEST or a version number (got {:?})", self.version),
-            ));
-        }
-        if let Some(d) = &self.description {
-            validate_description("description", d)?;
-        }
-        if let Some(r) = &self.routing {
-            // Lambda Developer Guide, "Implement Lambda canary deployments using a weighted
-            // alias": both versions must be published, and the alias can point to at most two.
-            if self.version == "$LATEST" {
-                return Err(Error::validation(
-                    "version",
-                    "must be a published version number, not $LATEST, when routing is set",
-                ));
-            }
-            if !is_version_number(&r.version) {
-                return Err(Error::validation(
-                    "routing.version",
-                    format!("must be a published version number (got {:?})", r.version),
-                ));
-            }
-            if r.version == self.version {
-                return Err(Error::validation(
-                    "routing.version",
-                    format!("must differ from the alias's version {}", self.version),
-                ));
-            }
-            // AliasRoutingConfiguration `AdditionalVersionWeights`: values 0.0-1.0.
-            if !(0.0..=1.0).contains(&r.weight) {
-                return Err(Error::validation(
-                    "routing.weight",
-                    format!("must be between 0.0 and 1.0 (got {})", r.weight),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// An alias.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct Alias {
-    /// The alias ARN (`...:function:NAME:ALIAS`).
-    pub arn: Arn,
-    /// The alias name.
-    pub name: AliasName,
-    /// The version it points to.
-    #[builder(default = "$LATEST".to_string())]
-    pub function_version: String,
-    /// Weighted routing to an additional version.
-    pub routing: Option<AliasRouting>,
-    /// The description.
-    #[builder(default)]
-    pub description: String,
-    /// The revision id.
-    pub revision_id: Option<String>,
-}
-
-/// How to invoke a function.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum InvocationType {
-    /// Synchronously: wait for the result (status 200).
-    #[default]
-    RequestResponse,
-    /// Asynchronously: queue the event (status 202).
-    Event,
-    /// Only check parameters and permissions (status 204).
-    DryRun,
-}
-
-impl InvocationType {
-    /// The AWS name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            InvocationType::RequestResponse => "RequestResponse",
-            InvocationType::Event => "Event",
-            InvocationType::DryRun => "DryRun",
-        }
-    }
-}
-
-/// A request to invoke a function.
-#[derive(Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct InvokeRequest {
-    /// The function.
-    pub function: FunctionName,
-    /// `$LATEST`, a version number or an alias (default `$LATEST`).
-    pub qualifier: Option<String>,
-    /// The JSON event (at most 6 MB, or 256 KB for `Event`).
-    #[builder(default, into)]
-    pub payload: Bytes,
-    /// Synchronous (default), asynchronous or dry run.
-    #[builder(default)]
-    pub invocation_type: InvocationType,
-    /// Return the last 4 KB of the execution log (synchronous invocations only).
-    #[builder(default)]
-    pub log_tail: bool,
-}
-validated_builder!(InvokeRequest, InvokeRequestBuilder, invoke_request_builder);
-
-impl fmt::Debug for InvokeRequest {
-    /// Shows the payload's length and SHA-256 prefix, not its bytes (events may carry tokens).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let InvokeRequest {
-            function,
-            qualifier,
-            payload,
-            invocation_type,
-            log_tail,
-        } = self;
-        f.debug_struct("InvokeRequest")
-            .field("function", function)
-            .field("qualifier", qualifier)
-            .field("payload", &Payload(payload))
-            .field("invocation_type", invocation_type)
-            .field("log_tail", log_tail)
-            .finish()
-    }
-}
-
-impl Validate for InvokeRequest {
-    fn validate(&self) -> Result<()> {
-        if let Some(q) = &self.qualifier {
-            validate_qualifier("qualifier", q)?;
-        }
-        let max = match self.invocation_type {
-            InvocationType::Event => MAX_ASYNC_PAYLOAD_BYTES,
-            _ => MAX_SYNC_PAYLOAD_BYTES,
-        };
-        if self.payload.len() > max {
-            return Err(Error::validation(
-                "payload",
-                format!(
-                    "must be at most {max} bytes for {} invocations (got {})",
-                    self.invocation_type.as_str(),
-                    self.payload.len()
-                ),
-            ));
-        }
-        if self.log_tail && self.invocation_type != InvocationType::RequestResponse {
-            return Err(Error::validation(
-                "log_tail",
-                "applies only to RequestResponse (synchronous) invocations",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// The result of an invocation.
-#[derive(Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct InvokeOutput {
-    /// 200 (RequestResponse), 202 (Event) or 204 (DryRun).
-    #[builder(default = 200)]
-    pub status_code: u16,
-    /// The function's response (or error document).
-    #[builder(default, into)]
-    pub payload: Bytes,
-    /// `Unhandled` or `Handled` when the function failed.
-    pub function_error: Option<String>,
-    /// The decoded tail of the execution log, when requested.
-    pub log_tail: Option<String>,
-    /// The version that ran (after alias routing).
-    pub executed_version: Option<String>,
-}
-
-impl fmt::Debug for InvokeOutput {
-    /// Shows the payload's length and SHA-256 prefix, not its bytes ([`InvokeOutput::payload_json`]
-    /// reads it).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let InvokeOutput {
-            status_code,
-            payload,
-            function_error,
-            log_tail,
-            executed_version,
-        } = self;
-        f.debug_struct("InvokeOutput")
-            .field("status_code", status_code)
-            .field("payload", &Payload(payload))
-            .field("function_error", function_error)
-            .field("log_tail", log_tail)
-            .field("executed_version", executed_version)
-            .finish()
-    }
-}
-
-impl InvokeOutput {
-    /// The payload parsed as JSON.
-    pub fn payload_json(&self) -> Result<serde_json::Value> {
-        serde_json::from_slice(&self.payload).map_err(|e| {
-            Error::api(
-                Service::Lambda,
-                "MalformedResponse",
-                format!("the function's payload is not JSON: {e}"),
-            )
-        })
-    }
-}
-
-/// A request to add a statement to a function's resource-based policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct AddPermissionRequest {
-    /// The function.
-    pub function: FunctionName,
-    /// A version or alias the statement applies to (default: the unqualified function).
-    pub qualifier: Option<String>,
-    /// The statement id: 1-100 letters, digits, hyphens and underscores.
-    pub statement_id: String,
-    /// The action (default `lambda:InvokeFunction`).
-    #[builder(default = "lambda:InvokeFunction".to_string())]
-    pub action: String,
-    /// The principal: a service (`lambda.alarms.cloudwatch.amazonaws.com`), an account id or `*`.
-    pub principal: String,
-    /// Only calls on behalf of this resource (e.g. the alarm's ARN).
-    pub source_arn: Option<Arn>,
-    /// Only calls on behalf of this account.
-    pub source_account: Option<String>,
-}
-validated_builder!(
-    AddPermissionRequest,
-    AddPermissionRequestBuilder,
-    add_permission_request_builder
-);
-
-/// AddPermission `StatementId`: `([a-zA-Z0-9-_]+)`, 1-100 characters.
-fn validate_statement_id(field: &str, sid: &str) -> Result<()> {
-    validate::len_in(field, sid, 1, MAX_STATEMENT_ID_CHARS)?;
-    if !sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-        return Err(Error::validation(
-            field,
-            format!("may contain only letters, digits, hyphens and underscores (got {sid:?})"),
-        ));
-    }
-    Ok(())
-}
-
-impl Validate for AddPermissionRequest {
-    fn validate(&self) -> Result<()> {
-        if let Some(q) = &self.qualifier {
-            validate_qualifier("qualifier", q)?;
-        }
-        validate_statement_id("statement_id", &self.statement_id)?;
-        // AddPermission `Action`: `(lambda:[*]|lambda:[a-zA-Z]+|[*])`.
-        let a = &self.action;
-        let action_ok = a == "*"
-            || a == "lambda:*"
-            || a.strip_prefix("lambda:")
-                .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_alphabetic()));
-        if !action_ok {
-            return Err(Error::validation(
-                "action",
-                format!("must be lambda:ACTION, lambda:* or * (got {a:?})"),
-            ));
-        }
-        // AddPermission `Principal`: `[^\s]+`.
-        if self.principal.is_empty() || self.principal.chars().any(char::is_whitespace) {
-            return Err(Error::validation(
-                "principal",
-                "must be a service principal, an account id or *, without whitespace",
-            ));
-        }
-        if let Some(acct) = &self.source_account
-            && !(acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(Error::validation(
-                "source_account",
-                format!("must be a 12-digit account id (got {acct:?})"),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// A request to remove a statement from a function's resource-based policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct RemovePermissionRequest {
-    /// The function.
-    pub function: FunctionName,
-    /// The statement id.
-    pub statement_id: String,
-    /// The version or alias whose policy holds the statement.
-    pub qualifier: Option<String>,
-}
-validated_builder!(
-    RemovePermissionRequest,
-    RemovePermissionRequestBuilder,
-    remove_permission_request_builder
-);
-
-impl Validate for RemovePermissionRequest {
-    fn validate(&self) -> Result<()> {
-        if let Some(q) = &self.qualifier {
-            validate_qualifier("qualifier", q)?;
-        }
-        validate_statement_id("statement_id", &self.statement_id)
-    }
-}
-
 /// Checks the ARN of ListTags: an unqualified function ARN
 /// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME`. ListTags `Resource` (`TaggableResource`)
 /// also admits a qualifier and event source mapping, code signing config and capacity provider
@@ -1172,6 +407,56 @@ pub(crate) fn check_function_arn(arn: &Arn) -> Result<()> {
         .map_err(|e| Error::validation("arn", format!("names no valid function: {e}")))
 }
 
+/// Checks the tags of TagResource: the rules of [`TAG_RULES`] (model shapes `Tags`, `TagKey`,
+/// `TagValue`), and at least one tag (a TagResource without tags changes nothing).
+#[cfg(any(feature = "lambda", feature = "sim"))]
+pub(crate) fn check_tags(tags: &Tags) -> Result<()> {
+    if tags.is_empty() {
+        return Err(Error::validation("tags", "at least one tag"));
+    }
+    validate::tags_with("tags", tags, TAG_RULES)
+}
+
+/// Checks the keys of UntagResource (`TagKeyList` of `TagKey`: 1-128 characters of
+/// `[\p{L}\p{Z}\p{N}_.:/=+\-@]`), and at least one key.
+#[cfg(any(feature = "lambda", feature = "sim"))]
+pub(crate) fn check_tag_keys(keys: &[String]) -> Result<()> {
+    if keys.is_empty() {
+        return Err(Error::validation("keys", "at least one tag key"));
+    }
+    for k in keys {
+        if k.is_empty() || k.chars().count() > TAG_RULES.max_key_chars {
+            return Err(Error::validation(
+                "keys",
+                format!("tag key {k:?} must be 1 to {} characters", TAG_RULES.max_key_chars),
+            ));
+        }
+        if !k.chars().all(validate::is_tag_char) {
+            return Err(Error::validation(
+                "keys",
+                format!("tag key {k:?} may hold only letters, numbers, spaces and _ . : / = + - @"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The largest reserved concurrency the API carries: `ReservedConcurrentExecutions` is an
+/// integer (min 0) that the SDKs hold as an `i32`.
+pub const MAX_RESERVED_CONCURRENCY: u32 = i32::MAX as u32;
+
+/// Checks PutFunctionConcurrency `ReservedConcurrentExecutions` (min 0, an `i32`).
+#[cfg(any(feature = "lambda", feature = "sim"))]
+pub(crate) fn check_reserved(reserved: u32) -> Result<()> {
+    if reserved > MAX_RESERVED_CONCURRENCY {
+        return Err(Error::validation(
+            "reserved",
+            format!("at most {MAX_RESERVED_CONCURRENCY} (got {reserved})"),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a qualifier passed as a plain argument (GetFunctionConfiguration, GetPolicy,
 /// DeleteFunction); implementations call it first, as they call `validate()` on requests.
 #[cfg(any(feature = "lambda", feature = "sim"))]
@@ -1181,9 +466,6 @@ pub(crate) fn check_qualifier(q: &Option<String>) -> Result<()> {
         None => Ok(()),
     }
 }
-
-// `FromStr` for the enums above that parse their AWS names.
-crate::macros::from_str_by_parse!(Architecture => "architecture");
 
 #[cfg(test)]
 mod tests {
@@ -1201,9 +483,11 @@ mod tests {
     }
 
     fn create() -> CreateFunctionRequestBuilder<
-        create_function_request_builder::SetCode<
-            create_function_request_builder::SetRole<
-                create_function_request_builder::SetRuntime<create_function_request_builder::SetName>,
+        functions::create_function_request_builder::SetCode<
+            functions::create_function_request_builder::SetRole<
+                functions::create_function_request_builder::SetRuntime<
+                    functions::create_function_request_builder::SetName,
+                >,
             >,
         >,
     > {

@@ -40,6 +40,8 @@ const ANSWERS: &[(&str, Answer)] = &[
     ("GetPolicy", Answer::Body),
     ("ListFunctions", Answer::Body),
     ("ListTags", Answer::Body),
+    ("PutFunctionConcurrency", Answer::Body),
+    ("GetFunctionConcurrency", Answer::Body),
 ];
 
 fn malformed(what: impl Into<String>) -> Error {
@@ -504,6 +506,70 @@ impl super::Lambda for SdkLambda {
             .map_err(sdk_err(Service::Lambda))?;
         Ok(out.tags.unwrap_or_default().into_iter().collect())
     }
+
+    async fn tag_resource(&self, arn: Arn, tags: Tags) -> crate::Result<()> {
+        check_function_arn(&arn)?;
+        check_tags(&tags)?;
+        self.client
+            .tag_resource()
+            .resource(arn.as_str())
+            .set_tags(Some(tags.into_iter().collect()))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: Arn, keys: Vec<String>) -> crate::Result<()> {
+        check_function_arn(&arn)?;
+        check_tag_keys(&keys)?;
+        self.client
+            .untag_resource()
+            .resource(arn.as_str())
+            .set_tag_keys(Some(keys))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        Ok(())
+    }
+
+    async fn put_function_concurrency(&self, name: FunctionName, reserved: u32) -> crate::Result<()> {
+        check_reserved(reserved)?;
+        let sent = i32::try_from(reserved).map_err(|_| Error::validation("reserved", "at most 2147483647"))?;
+        self.client
+            .put_function_concurrency()
+            .function_name(name.as_str())
+            .reserved_concurrent_executions(sent)
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        Ok(())
+    }
+
+    async fn get_function_concurrency(&self, name: FunctionName) -> crate::Result<Option<u32>> {
+        let out = self
+            .client
+            .get_function_concurrency()
+            .function_name(name.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        // Absent (`{}`) when the function has no reservation; a negative count is no answer
+        // Lambda gives (the shape's minimum is 0).
+        out.reserved_concurrent_executions
+            .map(|n| u32::try_from(n).map_err(|_| malformed(format!("ReservedConcurrentExecutions {n} is negative"))))
+            .transpose()
+    }
+
+    async fn delete_function_concurrency(&self, name: FunctionName) -> crate::Result<()> {
+        self.client
+            .delete_function_concurrency()
+            .function_name(name.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -513,12 +579,19 @@ mod tests {
     use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_lambda::operation::create_alias::CreateAliasOutput;
     use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
+    use aws_sdk_lambda::operation::delete_function_concurrency::DeleteFunctionConcurrencyOutput;
+    use aws_sdk_lambda::operation::get_function_concurrency::GetFunctionConcurrencyOutput;
     use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationError;
     use aws_sdk_lambda::operation::invoke::{InvokeError, InvokeOutput as SdkInvokeOutput};
     use aws_sdk_lambda::operation::list_tags::{ListTagsError, ListTagsOutput};
     use aws_sdk_lambda::operation::list_versions_by_function::ListVersionsByFunctionOutput;
+    use aws_sdk_lambda::operation::put_function_concurrency::{
+        PutFunctionConcurrencyError, PutFunctionConcurrencyOutput,
+    };
+    use aws_sdk_lambda::operation::tag_resource::{TagResourceError, TagResourceOutput};
+    use aws_sdk_lambda::operation::untag_resource::UntagResourceOutput;
     use aws_sdk_lambda::types::error::{
-        ResourceConflictException, ResourceNotFoundException, TooManyRequestsException,
+        InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException, TooManyRequestsException,
     };
     use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, mock};
     use aws_smithy_types::error::ErrorMetadata;
@@ -898,6 +971,142 @@ mod tests {
         );
         let alias: Arn = format!("{ARN}:live").parse().unwrap();
         assert!(mock_lambda(&[]).list_tags(alias).await.unwrap_err().is_validation());
+    }
+
+    #[tokio::test]
+    async fn tag_and_untag_send_the_arn_tags_and_keys() {
+        let tag = mock!(aws_sdk_lambda::Client::tag_resource)
+            .match_requests(|r| {
+                r.resource() == Some(ARN)
+                    && r.tags()
+                        .is_some_and(|t| t.len() == 1 && t.get("team").map(String::as_str) == Some("infra"))
+            })
+            .then_output(|| TagResourceOutput::builder().build());
+        let untag = mock!(aws_sdk_lambda::Client::untag_resource)
+            .match_requests(|r| r.resource() == Some(ARN) && r.tag_keys() == ["team".to_string(), "run".to_string()])
+            .then_output(|| UntagResourceOutput::builder().build());
+        let missing = mock!(aws_sdk_lambda::Client::tag_resource).then_error(|| {
+            TagResourceError::ResourceNotFoundException(
+                ResourceNotFoundException::builder()
+                    .message(format!("Function not found: {ARN}"))
+                    .meta(meta("ResourceNotFoundException", &format!("Function not found: {ARN}")))
+                    .build(),
+            )
+        });
+        let lambda = mock_lambda(&[&tag, &untag, &missing]);
+        let arn: Arn = ARN.parse().unwrap();
+        let tags = Tags::from([("team".to_string(), "infra".to_string())]);
+        lambda.tag_resource(arn.clone(), tags.clone()).await.unwrap();
+        lambda
+            .untag_resource(arn.clone(), vec!["team".into(), "run".into()])
+            .await
+            .unwrap();
+        let e = lambda.tag_resource(arn.clone(), tags.clone()).await.unwrap_err();
+        assert!(e.is_not_found(), "{e:?}");
+        assert_eq!((tag.num_calls(), untag.num_calls(), missing.num_calls()), (1, 1, 1));
+
+        // Refused before any request: the rules see no call.
+        let never_tag =
+            mock!(aws_sdk_lambda::Client::tag_resource).then_output(|| TagResourceOutput::builder().build());
+        let never_untag =
+            mock!(aws_sdk_lambda::Client::untag_resource).then_output(|| UntagResourceOutput::builder().build());
+        let lambda = mock_lambda(&[&never_tag, &never_untag]);
+        let field = |e: Error| match e {
+            Error::Validation { field, .. } => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        let bad_char = Tags::from([("team".to_string(), "a#b".to_string())]);
+        assert_eq!(
+            field(lambda.tag_resource(arn.clone(), bad_char).await.unwrap_err()),
+            "tags"
+        );
+        assert_eq!(
+            field(lambda.tag_resource(arn.clone(), Tags::new()).await.unwrap_err()),
+            "tags"
+        );
+        let aws_key = Tags::from([("aws:owner".to_string(), "x".to_string())]);
+        assert_eq!(
+            field(lambda.tag_resource(arn.clone(), aws_key).await.unwrap_err()),
+            "tags"
+        );
+        let alias: Arn = format!("{ARN}:live").parse().unwrap();
+        assert_eq!(field(lambda.tag_resource(alias, tags).await.unwrap_err()), "arn");
+        assert_eq!(
+            field(lambda.untag_resource(arn.clone(), vec![]).await.unwrap_err()),
+            "keys"
+        );
+        assert_eq!(
+            field(
+                lambda
+                    .untag_resource(arn.clone(), vec![String::new()])
+                    .await
+                    .unwrap_err()
+            ),
+            "keys"
+        );
+        assert_eq!(
+            field(lambda.untag_resource(arn, vec!["k*".into()]).await.unwrap_err()),
+            "keys"
+        );
+        assert_eq!((never_tag.num_calls(), never_untag.num_calls()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn function_concurrency_is_sent_and_read_back() {
+        let put = mock!(aws_sdk_lambda::Client::put_function_concurrency)
+            .match_requests(|r| r.function_name() == Some("fn-1") && r.reserved_concurrent_executions() == Some(0))
+            .then_output(|| {
+                PutFunctionConcurrencyOutput::builder()
+                    .reserved_concurrent_executions(0)
+                    .build()
+            });
+        let get = mock!(aws_sdk_lambda::Client::get_function_concurrency)
+            .match_requests(|r| r.function_name() == Some("fn-1"))
+            .then_output(|| {
+                GetFunctionConcurrencyOutput::builder()
+                    .reserved_concurrent_executions(7)
+                    .build()
+            });
+        let get_none = mock!(aws_sdk_lambda::Client::get_function_concurrency)
+            .then_output(|| GetFunctionConcurrencyOutput::builder().build());
+        let get_negative = mock!(aws_sdk_lambda::Client::get_function_concurrency).then_output(|| {
+            GetFunctionConcurrencyOutput::builder()
+                .reserved_concurrent_executions(-1)
+                .build()
+        });
+        let delete = mock!(aws_sdk_lambda::Client::delete_function_concurrency)
+            .match_requests(|r| r.function_name() == Some("fn-1"))
+            .then_output(|| DeleteFunctionConcurrencyOutput::builder().build());
+        let too_low = mock!(aws_sdk_lambda::Client::put_function_concurrency).then_error(|| {
+            let msg = "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].";
+            PutFunctionConcurrencyError::InvalidParameterValueException(
+                InvalidParameterValueException::builder()
+                    .message(msg)
+                    .meta(meta("InvalidParameterValueException", msg))
+                    .build(),
+            )
+        });
+        let lambda = mock_lambda(&[&put, &get, &get_none, &get_negative, &delete, &too_low]);
+        let name: FunctionName = "fn-1".parse().unwrap();
+        lambda.put_function_concurrency(name.clone(), 0).await.unwrap();
+        assert_eq!(lambda.get_function_concurrency(name.clone()).await.unwrap(), Some(7));
+        assert_eq!(lambda.get_function_concurrency(name.clone()).await.unwrap(), None);
+        let e = lambda.get_function_concurrency(name.clone()).await.unwrap_err();
+        assert_eq!(e.code(), Some("MalformedResponse"), "{e:?}");
+        lambda.delete_function_concurrency(name.clone()).await.unwrap();
+        let e = lambda.put_function_concurrency(name.clone(), 950).await.unwrap_err();
+        assert_eq!(e.code(), Some("InvalidParameterValueException"), "{e:?}");
+        assert_eq!((put.num_calls(), get.num_calls(), get_none.num_calls()), (1, 1, 1));
+        assert_eq!(
+            (get_negative.num_calls(), delete.num_calls(), too_low.num_calls()),
+            (1, 1, 1)
+        );
+        // Beyond what the API carries: refused before any call (no rules left to answer).
+        let e = mock_lambda(&[])
+            .put_function_concurrency(name, u32::MAX)
+            .await
+            .unwrap_err();
+        assert!(e.is_validation(), "{e:?}");
     }
 
     #[tokio::test]

@@ -71,8 +71,11 @@ struct FunctionRec {
     aliases: BTreeMap<String, Alias>,
     /// Policies by qualifier (`""` for the unqualified function).
     policies: BTreeMap<String, Vec<Statement>>,
-    /// The function's tags (from CreateFunction; versions and aliases have none).
+    /// The function's tags (from CreateFunction and TagResource; versions and aliases have
+    /// none).
     tags: Tags,
+    /// Reserved concurrency (PutFunctionConcurrency); `Some(0)` throttles every invocation.
+    reserved: Option<u32>,
 }
 
 impl FunctionRec {
@@ -295,6 +298,15 @@ impl SimCloud {
                 ),
             ));
         }
+        if rec.reserved == Some(0) {
+            // What Lambda answers a function whose reserved concurrency is 0 (its `Reason` is
+            // `ReservedFunctionConcurrentInvocationLimitExceeded`).
+            return Err(SimCloud::err(
+                Service::Lambda,
+                "TooManyRequestsException",
+                "Rate Exceeded.",
+            ));
+        }
         let (version, alias) = match qualifier {
             None | Some("$LATEST") => ("$LATEST".to_string(), None),
             Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => {
@@ -450,6 +462,7 @@ impl crate::lambda::Lambda for SimCloud {
             aliases: BTreeMap::new(),
             policies: BTreeMap::new(),
             tags: req.tags.clone(),
+            reserved: None,
         };
         rec.settle(now);
         let out = if req.publish {
@@ -905,15 +918,107 @@ impl crate::lambda::Lambda for SimCloud {
 
     async fn list_tags(&self, arn: Arn) -> crate::Result<Tags> {
         check_function_arn(&arn)?;
-        let cfg = &self.inner.config;
-        // A function of another region or account is not in this simulated region.
-        let name = split_function_arn(arn.as_str())
-            .filter(|(region, account, _, _)| *region == cfg.region && *account == cfg.account_id)
-            .and_then(|(_, _, name, _)| name.parse::<FunctionName>().ok())
-            .ok_or_else(|| not_found(arn.as_str()))?;
+        let name = self.tagged_function(&arn)?;
         let now = self.now();
         let mut st = self.lock();
         Ok(self.rec(&mut st, &name, now)?.tags.clone())
+    }
+
+    async fn tag_resource(&self, arn: Arn, tags: Tags) -> crate::Result<()> {
+        check_function_arn(&arn)?;
+        check_tags(&tags)?;
+        let name = self.tagged_function(&arn)?;
+        let now = self.now();
+        let mut st = self.lock();
+        let rec = self.rec(&mut st, &name, now)?;
+        // "You can apply up to 50 tags to a resource": the limit counts the tags it keeps.
+        let mut merged = rec.tags.clone();
+        merged.extend(tags);
+        if merged.len() > crate::validate::MAX_TAGS {
+            return Err(SimCloud::err(
+                Service::Lambda,
+                "InvalidParameterValueException",
+                format!(
+                    "Number of tags exceeds resource tag limit of {} (resource: {arn})",
+                    crate::validate::MAX_TAGS
+                ),
+            ));
+        }
+        rec.tags = merged;
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: Arn, keys: Vec<String>) -> crate::Result<()> {
+        check_function_arn(&arn)?;
+        check_tag_keys(&keys)?;
+        let name = self.tagged_function(&arn)?;
+        let now = self.now();
+        let mut st = self.lock();
+        let rec = self.rec(&mut st, &name, now)?;
+        for k in &keys {
+            rec.tags.remove(k);
+        }
+        Ok(())
+    }
+
+    async fn put_function_concurrency(&self, name: FunctionName, reserved: u32) -> crate::Result<()> {
+        check_reserved(reserved)?;
+        let now = self.now();
+        let mut st = self.lock();
+        self.rec(&mut st, &name, now)?;
+        // The account's concurrency quota (1,000 by default, "Lambda quotas") keeps at least 100
+        // unreserved executions.
+        let others: u64 = st
+            .lambda
+            .functions
+            .iter()
+            .filter(|(n, _)| n.as_str() != name.as_str())
+            .filter_map(|(_, r)| r.reserved)
+            .map(u64::from)
+            .sum();
+        if others + u64::from(reserved) > ACCOUNT_CONCURRENCY - MIN_UNRESERVED_CONCURRENCY {
+            return Err(SimCloud::err(
+                Service::Lambda,
+                "InvalidParameterValueException",
+                format!(
+                    "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED_CONCURRENCY}]."
+                ),
+            ));
+        }
+        self.rec(&mut st, &name, now)?.reserved = Some(reserved);
+        Ok(())
+    }
+
+    async fn get_function_concurrency(&self, name: FunctionName) -> crate::Result<Option<u32>> {
+        let now = self.now();
+        let mut st = self.lock();
+        Ok(self.rec(&mut st, &name, now)?.reserved)
+    }
+
+    async fn delete_function_concurrency(&self, name: FunctionName) -> crate::Result<()> {
+        let now = self.now();
+        let mut st = self.lock();
+        self.rec(&mut st, &name, now)?.reserved = None;
+        Ok(())
+    }
+}
+
+/// The simulated account's concurrency quota ("Lambda quotas": concurrent executions, 1,000 by
+/// default).
+const ACCOUNT_CONCURRENCY: u64 = 1000;
+/// The unreserved executions Lambda keeps in the account (PutFunctionConcurrency refuses a
+/// reservation that leaves fewer).
+const MIN_UNRESERVED_CONCURRENCY: u64 = 100;
+
+impl SimCloud {
+    /// The function a (checked) function ARN names in this simulated region and account, or
+    /// `ResourceNotFoundException`: a function of another region or account is not here.
+    fn tagged_function(&self, arn: &Arn) -> crate::Result<FunctionName> {
+        let cfg = &self.inner.config;
+        split_function_arn(arn.as_str())
+            .filter(|(region, account, _, _)| *region == cfg.region && *account == cfg.account_id)
+            .and_then(|(_, _, name, _)| name.parse::<FunctionName>().ok())
+            .ok_or_else(|| not_found(arn.as_str()))
     }
 }
 
@@ -1707,6 +1812,108 @@ mod tests {
         assert!(sim.list_tags(alias).await.unwrap_err().is_validation());
         sim.delete_function(fname("tagged"), None).await.unwrap();
         assert!(sim.list_tags(created.arn).await.unwrap_err().is_not_found());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tag_and_untag_resource() {
+        let sim = SimCloud::new();
+        let mut req = create_req("tagged");
+        req.tags = Tags::from([("workflow".to_string(), "deploy".to_string())]);
+        let arn = sim.create_function(req).await.unwrap().arn;
+        let t = |k: &str, v: &str| (k.to_string(), v.to_string());
+        sim.tag_resource(arn.clone(), Tags::from([t("workflow", "release"), t("team", "infra")]))
+            .await
+            .unwrap();
+        assert_eq!(
+            sim.list_tags(arn.clone()).await.unwrap(),
+            Tags::from([t("team", "infra"), t("workflow", "release")])
+        );
+        sim.untag_resource(arn.clone(), vec!["workflow".into(), "absent".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            sim.list_tags(arn.clone()).await.unwrap(),
+            Tags::from([t("team", "infra")])
+        );
+        // Bad input changes nothing.
+        let bad = Tags::from([t("aws:owner", "x")]);
+        assert!(sim.tag_resource(arn.clone(), bad).await.unwrap_err().is_validation());
+        assert!(
+            sim.untag_resource(arn.clone(), vec![])
+                .await
+                .unwrap_err()
+                .is_validation()
+        );
+        assert_eq!(
+            sim.list_tags(arn.clone()).await.unwrap(),
+            Tags::from([t("team", "infra")])
+        );
+        // 50 tags at most, counting those the function keeps.
+        let many: Tags = (0..50).map(|i| t(&format!("k{i}"), "v")).collect();
+        let e = sim.tag_resource(arn.clone(), many).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidParameterValueException", "{e:?}");
+        let e = sim
+            .tag_resource(
+                "arn:aws:lambda:us-east-1:123456789012:function:nope".parse().unwrap(),
+                Tags::from([t("a", "b")]),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "ResourceNotFoundException");
+        let alias: Arn = format!("{arn}:live").parse().unwrap();
+        assert!(
+            sim.untag_resource(alias, vec!["team".into()])
+                .await
+                .unwrap_err()
+                .is_validation()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reserved_concurrency_and_throttling() {
+        let sim = active("limited").await;
+        let name = fname("limited");
+        assert_eq!(sim.get_function_concurrency(name.clone()).await.unwrap(), None);
+        let invoke = || {
+            sim.invoke(
+                InvokeRequest::builder()
+                    .function(fname("limited"))
+                    .payload(&b"{}"[..])
+                    .build()
+                    .unwrap(),
+            )
+        };
+        assert_eq!(invoke().await.unwrap().status_code, 200);
+        sim.put_function_concurrency(name.clone(), 0).await.unwrap();
+        assert_eq!(sim.get_function_concurrency(name.clone()).await.unwrap(), Some(0));
+        let e = invoke().await.unwrap_err();
+        assert_eq!(code(&e), "TooManyRequestsException", "{e:?}");
+        assert!(e.is_throttled(), "{e:?}");
+        sim.put_function_concurrency(name.clone(), 5).await.unwrap();
+        assert_eq!(sim.get_function_concurrency(name.clone()).await.unwrap(), Some(5));
+        assert_eq!(invoke().await.unwrap().status_code, 200);
+        // The account keeps 100 of its 1,000 executions unreserved.
+        sim.create_function(create_req("other")).await.unwrap();
+        let e = sim.put_function_concurrency(fname("other"), 896).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidParameterValueException", "{e:?}");
+        sim.put_function_concurrency(fname("other"), 895).await.unwrap();
+        // Replacing a reservation does not count the old one.
+        sim.put_function_concurrency(name.clone(), 4).await.unwrap();
+        sim.delete_function_concurrency(name.clone()).await.unwrap();
+        assert_eq!(sim.get_function_concurrency(name.clone()).await.unwrap(), None);
+        for e in [
+            sim.put_function_concurrency(fname("nope"), 1).await.unwrap_err(),
+            sim.get_function_concurrency(fname("nope")).await.unwrap_err(),
+            sim.delete_function_concurrency(fname("nope")).await.unwrap_err(),
+        ] {
+            assert_eq!(code(&e), "ResourceNotFoundException", "{e:?}");
+        }
+        assert!(
+            sim.put_function_concurrency(name, u32::MAX)
+                .await
+                .unwrap_err()
+                .is_validation()
+        );
     }
 
     #[tokio::test(start_paused = true)]

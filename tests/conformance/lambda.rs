@@ -456,3 +456,120 @@ pub async fn lambda_unknown_function_is_not_found(b: &Backend) {
         "delete an unknown function",
     ));
 }
+
+/// TagResource adds tags to a function (a key it has takes the new value) and UntagResource
+/// removes keys (an absent one is ignored), read back with ListTags; reserved concurrency is
+/// put, read and deleted, and a reservation of 0 throttles Invoke (`TooManyRequestsException`,
+/// kind Throttled); a function that does not exist is `ResourceNotFoundException` to all of
+/// them.
+pub async fn lambda_tags_and_concurrency(b: &Backend) {
+    let (name, created) = b.create_function("conf-fn-tags").await;
+    b.wait_function_ready(&name).await;
+    let arn = created.arn.clone();
+    let lambda = &b.cloud.lambda;
+    let t = |k: &str, v: &str| (k.to_string(), v.to_string());
+    lambda
+        .tag_resource(arn.clone(), Tags::from([t("team", "infra"), t("Name", "renamed")]))
+        .await
+        .expect("tag the function");
+    let mut expected = b.tags("conf-fn-tags");
+    expected.extend([t("team", "infra"), t("Name", "renamed")]);
+    assert_eq!(lambda.list_tags(arn.clone()).await.expect("list tags"), expected);
+    lambda
+        .untag_resource(arn.clone(), vec!["Name".into(), "never-set".into()])
+        .await
+        .expect("untag the function");
+    expected.remove("Name");
+    assert_eq!(lambda.list_tags(arn.clone()).await.expect("list tags"), expected);
+
+    assert_eq!(
+        lambda
+            .get_function_concurrency(name.clone())
+            .await
+            .expect("no reservation"),
+        None
+    );
+    lambda
+        .put_function_concurrency(name.clone(), 0)
+        .await
+        .expect("reserve 0");
+    assert_eq!(
+        lambda
+            .get_function_concurrency(name.clone())
+            .await
+            .expect("reservation"),
+        Some(0)
+    );
+    let throttled = lambda
+        .invoke(
+            InvokeRequest::builder()
+                .function(name.clone())
+                .payload(&b"{}"[..])
+                .build()
+                .expect("valid"),
+        )
+        .await;
+    if b.deviates(DeviationId::LambdaReservedConcurrencyNotEnforced) {
+        assert_eq!(throttled.expect("moto invokes").status_code, 200);
+    } else {
+        let e = expect_err(throttled, ErrorKind::Throttled, "invoke with reserved concurrency 0");
+        assert_eq!(e.code(), Some("TooManyRequestsException"), "{e:?}");
+    }
+    lambda
+        .put_function_concurrency(name.clone(), 3)
+        .await
+        .expect("reserve 3");
+    assert_eq!(
+        lambda
+            .get_function_concurrency(name.clone())
+            .await
+            .expect("reservation"),
+        Some(3)
+    );
+    let event = serde_json::json!({"n": 1});
+    let out = b.invoke(&name, None, &event).await;
+    assert_eq!(out.payload_json().expect("JSON"), b.echoed(&event, "$LATEST"));
+    lambda
+        .delete_function_concurrency(name.clone())
+        .await
+        .expect("delete the reservation");
+    assert_eq!(
+        lambda
+            .get_function_concurrency(name.clone())
+            .await
+            .expect("no reservation"),
+        None
+    );
+
+    let none: FunctionName = "conf-fn-tags-none".parse().expect("name");
+    let none_arn: Arn = format!("arn:aws:lambda:{}:{}:function:{none}", moto::REGION, moto::ACCOUNT_ID)
+        .parse()
+        .expect("ARN");
+    let check = |e: Error| assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+    check(expect_err(
+        lambda.tag_resource(none_arn.clone(), Tags::from([t("a", "b")])).await,
+        ErrorKind::NotFound,
+        "tag an unknown function",
+    ));
+    check(expect_err(
+        lambda.untag_resource(none_arn, vec!["a".into()]).await,
+        ErrorKind::NotFound,
+        "untag an unknown function",
+    ));
+    check(expect_err(
+        lambda.put_function_concurrency(none.clone(), 1).await,
+        ErrorKind::NotFound,
+        "reserve for an unknown function",
+    ));
+    check(expect_err(
+        lambda.get_function_concurrency(none.clone()).await,
+        ErrorKind::NotFound,
+        "reservation of an unknown function",
+    ));
+    check(expect_err(
+        lambda.delete_function_concurrency(none).await,
+        ErrorKind::NotFound,
+        "delete the reservation of an unknown function",
+    ));
+    lambda.delete_function(name, None).await.expect("delete the function");
+}

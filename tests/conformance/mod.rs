@@ -86,6 +86,7 @@ macro_rules! scenarios {
             lambda_versions_and_weighted_alias,
             lambda_invoke_and_permissions,
             lambda_unknown_function_is_not_found,
+            lambda_tags_and_concurrency,
             // EBS direct
             ebs_direct_snapshot_round_trip,
             ebs_wrong_checksums_are_rejected,

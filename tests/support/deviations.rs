@@ -82,6 +82,8 @@ pub enum DeviationId {
     Ec2ModifyVolumeUnchecked,
     /// DescribeAlarmHistory is not implemented.
     CwNoAlarmHistory,
+    /// A function whose reserved concurrency is 0 is invoked.
+    LambdaReservedConcurrencyNotEnforced,
 }
 
 /// One known deviation of moto from AWS.
@@ -391,6 +393,15 @@ pub const DEVIATIONS: &[Deviation] = &[
               (StateUpdate), actions (Action), newest first, kept after the alarm is deleted",
         moto: "not implemented: the server fails (NotImplementedError, HTTP 500)",
         shown_by: "moto_deviation_cw_no_alarm_history",
+    },
+    Deviation {
+        id: DeviationId::LambdaReservedConcurrencyNotEnforced,
+        service: Service::Lambda,
+        what: "Invoke of a function whose reserved concurrency (PutFunctionConcurrency) is 0",
+        aws: "TooManyRequestsException \"Rate Exceeded.\" (Reason \
+              ReservedFunctionConcurrentInvocationLimitExceeded): no invocation runs",
+        moto: "the invocation runs (moto stores the reservation and never reads it on Invoke)",
+        shown_by: "moto_deviation_lambda_reserved_concurrency_not_enforced",
     },
 ];
 
