@@ -475,6 +475,17 @@ validated_builder!(
     import_key_pair_request_builder
 );
 
+impl ImportKeyPairRequest {
+    /// The type of the key, from its OpenSSH prefix (`ssh-rsa`: RSA; otherwise ED25519).
+    pub fn key_type(&self) -> KeyType {
+        if self.public_key.trim_start().starts_with("ssh-rsa") {
+            KeyType::Rsa
+        } else {
+            KeyType::Ed25519
+        }
+    }
+}
+
 impl Validate for ImportKeyPairRequest {
     fn validate(&self) -> Result<()> {
         validate_key_name("name", &self.name)?;

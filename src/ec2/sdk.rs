@@ -20,6 +20,26 @@ sdk_adapter!(
 // ---------------------------------------------------------------------------------------------
 // Request helpers
 
+/// The key pair CreateKeyPair or ImportKeyPair answered (`name` and `key_type` as asked,
+/// where the answer leaves them out; no creation time, which only DescribeKeyPairs gives).
+fn key_pair_made(
+    id: Option<&str>,
+    name: Option<&str>,
+    fingerprint: Option<&str>,
+    tags: &[t::Tag],
+    asked: &str,
+    key_type: KeyType,
+) -> crate::Result<KeyPair> {
+    Ok(KeyPair {
+        id: id.ok_or_else(|| malformed("a key pair without KeyPairId"))?.to_string(),
+        name: name.unwrap_or(asked).to_string(),
+        fingerprint: fingerprint.unwrap_or_default().to_string(),
+        key_type,
+        created: None,
+        tags: tags_of(tags),
+    })
+}
+
 /// A volume modification as ModifyVolume and DescribeVolumesModifications answer it.
 fn modification_from(m: &t::VolumeModification) -> crate::Result<VolumeModification> {
     let opt = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok());
@@ -818,28 +838,20 @@ impl super::Ec2 for SdkEc2 {
             .key_material()
             .ok_or_else(|| malformed("a CreateKeyPair answer without KeyMaterial"))?;
         Ok(CreatedKeyPair {
-            key_pair: KeyPair {
-                id: out
-                    .key_pair_id()
-                    .ok_or_else(|| malformed("a key pair without KeyPairId"))?
-                    .to_string(),
-                name: out.key_name().unwrap_or(&req.name).to_string(),
-                fingerprint: out.key_fingerprint().unwrap_or_default().to_string(),
-                key_type: req.key_type.clone(),
-                created: None,
-                tags: tags_of(out.tags()),
-            },
+            key_pair: key_pair_made(
+                out.key_pair_id(),
+                out.key_name(),
+                out.key_fingerprint(),
+                out.tags(),
+                &req.name,
+                req.key_type.clone(),
+            )?,
             private_key: private_key.into(),
         })
     }
 
     async fn import_key_pair(&self, req: ImportKeyPairRequest) -> crate::Result<KeyPair> {
         req.validate()?;
-        let key_type = if req.public_key.trim_start().starts_with("ssh-rsa") {
-            KeyType::Rsa
-        } else {
-            KeyType::Ed25519
-        };
         let out = self
             .client
             .import_key_pair()
@@ -849,17 +861,14 @@ impl super::Ec2 for SdkEc2 {
             .send()
             .await
             .map_err(sdk_err(Service::Ec2))?;
-        Ok(KeyPair {
-            id: out
-                .key_pair_id()
-                .ok_or_else(|| malformed("a key pair without KeyPairId"))?
-                .to_string(),
-            name: out.key_name().unwrap_or(&req.name).to_string(),
-            fingerprint: out.key_fingerprint().unwrap_or_default().to_string(),
-            key_type,
-            created: None,
-            tags: tags_of(out.tags()),
-        })
+        key_pair_made(
+            out.key_pair_id(),
+            out.key_name(),
+            out.key_fingerprint(),
+            out.tags(),
+            &req.name,
+            req.key_type(),
+        )
     }
 
     async fn describe_key_pairs(&self, req: DescribeKeyPairsRequest) -> crate::Result<Vec<KeyPair>> {

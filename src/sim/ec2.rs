@@ -1099,12 +1099,7 @@ impl crate::ec2::Ec2 for SimCloud {
     async fn import_key_pair(&self, req: ImportKeyPairRequest) -> crate::Result<KeyPair> {
         req.validate()?;
         let wall = self.ec2_wall(self.now());
-        let key_type = if req.public_key.trim_start().starts_with("ssh-rsa") {
-            KeyType::Rsa
-        } else {
-            KeyType::Ed25519
-        };
-        self.ec2_call(|st, _, _| new_key_pair(st, &req.name, key_type, &req.public_key, req.tags.clone(), wall))
+        self.ec2_call(|st, _, _| new_key_pair(st, &req.name, req.key_type(), &req.public_key, req.tags.clone(), wall))
     }
 
     async fn describe_key_pairs(&self, req: DescribeKeyPairsRequest) -> crate::Result<Vec<KeyPair>> {
@@ -1564,49 +1559,18 @@ impl crate::ec2::Ec2 for SimCloud {
     async fn create_tags(&self, resource_ids: Vec<String>, tags: Tags) -> crate::Result<()> {
         validate_create_tags(&resource_ids, &tags)?;
         self.ec2_call(|st, cfg, now| {
-            // Resolve every id first, so an unknown one changes nothing.
-            let mut targets = Vec::new();
-            for raw in &resource_ids {
-                targets.push(resolve_taggable(st, cfg, now, raw)?);
-            }
-            let ec2 = &mut st.ec2;
-            for t in targets {
-                let slot = match t {
-                    Taggable::Instance(id) => ec2.instances.get_mut(&id).map(|r| &mut r.inst.tags),
-                    Taggable::Volume(id) => ec2.volumes.get_mut(&id).map(|r| &mut r.vol.tags),
-                    Taggable::Snapshot(id) => ec2.snapshots.get_mut(&id).map(|r| &mut r.snap.tags),
-                    Taggable::Group(id) => ec2.groups.get_mut(&id).map(|r| &mut r.group.tags),
-                    Taggable::Untracked => None,
-                };
-                if let Some(slot) = slot {
-                    slot.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
-                }
-            }
-            Ok(())
+            edit_tags(st, cfg, now, &resource_ids, |slot| {
+                slot.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+            })
         })
     }
 
     async fn delete_tags(&self, resource_ids: Vec<String>, keys: Vec<String>) -> crate::Result<()> {
         validate_delete_tags(&resource_ids, &keys)?;
         self.ec2_call(|st, cfg, now| {
-            let mut targets = Vec::new();
-            for raw in &resource_ids {
-                targets.push(resolve_taggable(st, cfg, now, raw)?);
-            }
-            let ec2 = &mut st.ec2;
-            for t in targets {
-                let slot = match t {
-                    Taggable::Instance(id) => ec2.instances.get_mut(&id).map(|r| &mut r.inst.tags),
-                    Taggable::Volume(id) => ec2.volumes.get_mut(&id).map(|r| &mut r.vol.tags),
-                    Taggable::Snapshot(id) => ec2.snapshots.get_mut(&id).map(|r| &mut r.snap.tags),
-                    Taggable::Group(id) => ec2.groups.get_mut(&id).map(|r| &mut r.group.tags),
-                    Taggable::Untracked => None,
-                };
-                if let Some(slot) = slot {
-                    slot.retain(|k, _| !keys.contains(k));
-                }
-            }
-            Ok(())
+            edit_tags(st, cfg, now, &resource_ids, |slot| {
+                slot.retain(|k, _| !keys.contains(k))
+            })
         })
     }
 }
@@ -1678,6 +1642,35 @@ fn modification_at(m: &VolumeModification, started: Instant, cfg: &SimConfig, no
 /// AWS allows one modification per volume every six hours (EBS User Guide, "Requirements for
 /// Amazon EBS volume modifications": "wait at least six hours").
 const MODIFICATION_INTERVAL: Duration = Duration::from_secs(6 * 3600);
+
+/// Applies `edit` to the tags of each of `resource_ids` (CreateTags, DeleteTags). Every id is
+/// resolved first, so an unknown one changes nothing.
+fn edit_tags(
+    st: &mut SimState,
+    cfg: &SimConfig,
+    now: Instant,
+    resource_ids: &[String],
+    edit: impl Fn(&mut Tags),
+) -> crate::Result<()> {
+    let mut targets = Vec::new();
+    for raw in resource_ids {
+        targets.push(resolve_taggable(st, cfg, now, raw)?);
+    }
+    let ec2 = &mut st.ec2;
+    for t in targets {
+        let slot = match t {
+            Taggable::Instance(id) => ec2.instances.get_mut(&id).map(|r| &mut r.inst.tags),
+            Taggable::Volume(id) => ec2.volumes.get_mut(&id).map(|r| &mut r.vol.tags),
+            Taggable::Snapshot(id) => ec2.snapshots.get_mut(&id).map(|r| &mut r.snap.tags),
+            Taggable::Group(id) => ec2.groups.get_mut(&id).map(|r| &mut r.group.tags),
+            Taggable::Untracked => None,
+        };
+        if let Some(slot) = slot {
+            edit(slot);
+        }
+    }
+    Ok(())
+}
 
 /// Moves `ids` (each checked to allow it) towards stopped or running; an instance already
 /// there or on its way is left as it is. Answers each one's state change.
