@@ -160,6 +160,19 @@ pub struct Volume {
     pub tags: Tags,
 }
 
+/// Checks a setting that only some volume types take (IOPS, throughput): refused for a type
+/// without it (`range` `None`), else within `range`.
+fn check_setting(field: &str, value: Option<u32>, range: Option<(u32, u32)>, t: &VolumeType) -> Result<()> {
+    match (value, range) {
+        (Some(_), None) => Err(Error::validation(
+            field,
+            format!("cannot be set for {} volumes", t.as_str()),
+        )),
+        (Some(v), Some((lo, hi))) => validate::in_range(field, v, lo, hi),
+        _ => Ok(()),
+    }
+}
+
 /// A request to create a volume. Defaults: gp3, encrypted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
@@ -211,15 +224,9 @@ impl Validate for CreateVolumeRequest {
             // A type newer than this crate: AWS checks its IOPS and throughput.
             return self.validate_rest();
         }
+        check_setting("iops", self.iops, t.iops_range().map(|(lo, hi, _)| (lo, hi)), t)?;
         match (self.iops, t.iops_range()) {
-            (Some(_), None) => {
-                return Err(Error::validation(
-                    "iops",
-                    format!("cannot be set for {} volumes", t.as_str()),
-                ));
-            }
-            (Some(iops), Some((lo, hi, per_gib))) => {
-                validate::in_range("iops", iops, lo, hi)?;
+            (Some(iops), Some((_, _, per_gib))) => {
                 if let Some(size) = self.size_gib
                     && iops > size.saturating_mul(per_gib)
                     && !(*t == VolumeType::Gp3 && iops <= 3_000)
@@ -242,25 +249,16 @@ impl Validate for CreateVolumeRequest {
             }
             _ => {}
         }
-        match (self.throughput, t.throughput_range()) {
-            (Some(_), None) => {
+        check_setting("throughput", self.throughput, t.throughput_range(), t)?;
+        if let (Some(tp), Some(_)) = (self.throughput, t.throughput_range()) {
+            let iops = self.iops.unwrap_or(3_000);
+            // gp3: at most 0.25 MiB/s per provisioned IOPS.
+            if tp > iops / 4 {
                 return Err(Error::validation(
                     "throughput",
-                    format!("cannot be set for {} volumes", t.as_str()),
+                    format!("must be at most iops / 4 = {} MiB/s for gp3", iops / 4),
                 ));
             }
-            (Some(tp), Some((lo, hi))) => {
-                validate::in_range("throughput", tp, lo, hi)?;
-                let iops = self.iops.unwrap_or(3_000);
-                // gp3: at most 0.25 MiB/s per provisioned IOPS.
-                if tp > iops / 4 {
-                    return Err(Error::validation(
-                        "throughput",
-                        format!("must be at most iops / 4 = {} MiB/s for gp3", iops / 4),
-                    ));
-                }
-            }
-            _ => {}
         }
         self.validate_rest()
     }
@@ -496,27 +494,8 @@ impl Validate for ModifyVolumeRequest {
                     let (lo, hi) = t.size_range_gib();
                     validate::in_range("size_gib", size, lo, hi)?;
                 }
-                match (self.iops, t.iops_range()) {
-                    (Some(_), None) => {
-                        return Err(Error::validation(
-                            "iops",
-                            format!("cannot be set for {} volumes", t.as_str()),
-                        ));
-                    }
-                    (Some(iops), Some((lo, hi, _))) => validate::in_range("iops", iops, lo, hi)?,
-                    _ => {}
-                }
-                match (self.throughput, t.throughput_range()) {
-                    (Some(_), None) => {
-                        return Err(Error::validation(
-                            "throughput",
-                            format!("cannot be set for {} volumes", t.as_str()),
-                        ));
-                    }
-                    (Some(tp), Some((lo, hi))) => validate::in_range("throughput", tp, lo, hi)?,
-                    _ => {}
-                }
-                Ok(())
+                check_setting("iops", self.iops, t.iops_range().map(|(lo, hi, _)| (lo, hi)), t)?;
+                check_setting("throughput", self.throughput, t.throughput_range(), t)
             }
             _ => {
                 if let Some(size) = self.size_gib {
