@@ -6,7 +6,7 @@
 //! [`Layered`](crate::layer::Layered) wrapper, and by `MockLambda` (feature `mock`).
 //!
 //! Environment variable values never appear in `Debug` output or serde output ([`Environment`]
-//! holds them as [`SecretString`]s); zip packages and invocation payloads show their length and
+//! holds them as [`SecretString`](crate::SecretString)s); zip packages and invocation payloads show their length and
 //! a SHA-256 prefix in `Debug`, not their bytes.
 //!
 //! ```
