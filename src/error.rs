@@ -527,6 +527,11 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
         // Six hours between modifications of a volume: not a throttle to retry.
         | "VolumeModificationRateExceeded"
         | "InvalidGroup.InUse"
+        // Elastic IPs: releasing one still associated; moving one associated elsewhere
+        // without AllowReassociation; the account's quota of addresses.
+        | "InvalidIPAddress.InUse"
+        | "Resource.AlreadyAssociated"
+        | "AddressLimitExceeded"
         | "IdempotentParameterMismatch"
         | "IdempotencyException"
         | "ConflictException"
@@ -564,6 +569,7 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
         | "InvalidConfigurationRequest"
         | "InvalidInput"
         | "InvalidTarget"
+        | "InvalidInstanceType"
         | "InvalidDashboardBody"
         | "InvalidParameterInput" => ErrorKind::Validation,
         c if c.ends_with(".Malformed") => ErrorKind::Validation,

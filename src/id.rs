@@ -144,6 +144,16 @@ ec2_id!(
 ec2_id!(
     /// A security group id (`sg-0123456789abcdef0`).
     SecurityGroupId, "sg", "security group id");
+ec2_id!(
+    /// The allocation id of an Elastic IP address (`eipalloc-0123456789abcdef0`).
+    AllocationId, "eipalloc", "allocation id");
+ec2_id!(
+    /// The id of an Elastic IP address's association with an instance
+    /// (`eipassoc-0123456789abcdef0`).
+    AssociationId, "eipassoc", "association id");
+ec2_id!(
+    /// A launch template id (`lt-0123456789abcdef0`).
+    LaunchTemplateId, "lt", "launch template id");
 
 string_id!(
     /// An Availability Zone name such as `us-east-1a`: a region name followed by one letter.

@@ -92,6 +92,117 @@ async fn moto_deviation_modify_volume_unchecked() {
     b.cloud.ec2.delete_volume(v.id).await.unwrap();
 }
 
+/// moto: ReleaseAddress releases an Elastic IP that is still associated (AWS:
+/// InvalidIPAddress.InUse).
+#[tokio::test]
+async fn moto_deviation_release_associated_address() {
+    use aws_facade::ec2::{AllocateAddressRequest, AssociateAddressRequest, DescribeAddressesRequest};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::Ec2ReleaseAssociatedAddress));
+    let eip = b
+        .cloud
+        .ec2
+        .allocate_address(AllocateAddressRequest::default())
+        .await
+        .unwrap();
+    let inst = b.launch(1, None, b.tags("dev-eip")).await.remove(0);
+    b.wait_instance(&inst.id, InstanceState::Running).await;
+    let req = AssociateAddressRequest::builder()
+        .allocation_id(eip.allocation_id.clone())
+        .instance_id(inst.id.clone())
+        .build()
+        .unwrap();
+    b.cloud.ec2.associate_address(req).await.unwrap();
+    b.cloud
+        .ec2
+        .release_address(eip.allocation_id.clone())
+        .await
+        .expect("AWS: InvalidIPAddress.InUse");
+    let all = b
+        .cloud
+        .ec2
+        .describe_addresses(DescribeAddressesRequest::default())
+        .await
+        .unwrap();
+    assert!(all.is_empty(), "released: {all:?}");
+    b.terminate(&[inst.id]).await;
+}
+
+/// moto: a launch volume's throughput is not applied (AWS: the mapping's 250 MiB/s).
+#[tokio::test]
+async fn moto_deviation_launch_volume_settings_ignored() {
+    use aws_facade::ec2::LaunchVolume;
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::Ec2LaunchVolumeSettingsIgnored));
+    let image = b.image().await;
+    let req = RunInstancesRequest::builder()
+        .image_id(image.id)
+        .instance_type("t3.micro".parse().unwrap())
+        .volumes(vec![
+            LaunchVolume::builder()
+                .device_name("/dev/sdf")
+                .size_gib(20)
+                .throughput(250)
+                .build()
+                .unwrap(),
+        ])
+        .build()
+        .unwrap();
+    let inst = b.cloud.ec2.run_instances(req).await.unwrap().remove(0);
+    b.wait_instance(&inst.id, InstanceState::Running).await;
+    let vols = b
+        .cloud
+        .ec2
+        .describe_volumes(
+            DescribeVolumesRequest::builder()
+                .attached_to(inst.id.clone())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let extra = vols
+        .iter()
+        .find(|v| v.attachments.iter().any(|a| a.device == "/dev/sdf"))
+        .expect("the launch volume");
+    assert_ne!(extra.throughput, Some(250), "AWS: 250 MiB/s: {extra:?}");
+    b.terminate(&[inst.id]).await;
+}
+
+/// moto: RunInstances launches in the subnet whatever zone the placement names (AWS:
+/// InvalidParameterValue).
+#[tokio::test]
+async fn moto_deviation_placement_zone_unchecked() {
+    use aws_facade::ec2::Placement;
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::Ec2PlacementZoneUnchecked));
+    let subnets = b.subnets().await;
+    let other = subnets
+        .iter()
+        .find(|s| s.availability_zone != subnets[0].availability_zone)
+        .expect("two zones");
+    let image = b.image().await;
+    let req = RunInstancesRequest::builder()
+        .image_id(image.id)
+        .instance_type("t3.micro".parse().unwrap())
+        .subnet_id(subnets[0].id.clone())
+        .placement(
+            Placement::builder()
+                .availability_zone(other.availability_zone.clone())
+                .build(),
+        )
+        .build()
+        .unwrap();
+    let inst = b
+        .cloud
+        .ec2
+        .run_instances(req)
+        .await
+        .expect("AWS: InvalidParameterValue")
+        .remove(0);
+    b.terminate(&[inst.id]).await;
+}
+
 /// moto: DescribeAlarmHistory is not implemented (the server fails), even for an alarm it has.
 #[tokio::test]
 async fn moto_deviation_cw_no_alarm_history() {

@@ -133,6 +133,13 @@ pub struct Instance {
     #[serde(default)]
     #[builder(default)]
     pub block_devices: Vec<InstanceBlockDevice>,
+    /// Its placement group, if it was launched into one.
+    #[serde(default)]
+    pub placement_group: Option<String>,
+    /// Its tenancy.
+    #[serde(default)]
+    #[builder(default)]
+    pub tenancy: Tenancy,
 }
 
 impl Instance {
@@ -220,6 +227,15 @@ pub struct RunInstancesRequest {
     /// image; the SDK adapter then makes one DescribeImages call before RunInstances (and takes
     /// the image's root volume size as the default size). Needs `encrypt_root_volume`.
     pub root_device_name: Option<String>,
+    /// More EBS volumes for each instance, created with it (`BlockDeviceMappings` beside the
+    /// root volume's): encrypted by default, deleted on termination by default.
+    #[builder(default)]
+    #[serde(default)]
+    pub volumes: Vec<LaunchVolume>,
+    /// Where the instances run: Availability Zone, placement group, tenancy (default: EC2
+    /// chooses the zone from the subnet; no group; shared tenancy).
+    #[serde(default)]
+    pub placement: Option<Placement>,
 }
 validated_builder!(
     RunInstancesRequest,
@@ -251,6 +267,10 @@ impl Validate for RunInstancesRequest {
             validate_key_name("key_name", k)?;
         }
         self.validate_root_volume()?;
+        self.validate_volumes()?;
+        if let Some(p) = &self.placement {
+            p.validate()?;
+        }
         validate::tags("tags", &self.tags)
     }
 }
@@ -281,6 +301,136 @@ impl RunInstancesRequest {
         }
         if self.root_device_name.as_ref().is_some_and(|d| d.is_empty()) {
             return Err(Error::validation("root_device_name", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+impl RunInstancesRequest {
+    /// The extra volumes: each valid for its type, on a device of its own (not the root's).
+    fn validate_volumes(&self) -> Result<()> {
+        let mut devices = std::collections::BTreeSet::new();
+        if let Some(root) = &self.root_device_name {
+            devices.insert(root.as_str());
+        }
+        for (i, v) in self.volumes.iter().enumerate() {
+            let path = format!("volumes[{i}].");
+            v.validate_at(&path)?;
+            if !devices.insert(v.device_name.as_str()) {
+                return Err(Error::validation(
+                    format!("{path}device_name"),
+                    format!("{} is mapped twice (or is the root device)", v.device_name),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An EBS volume created with each instance at launch (one entry of RunInstances'
+/// `BlockDeviceMappings`). Defaults: gp3, encrypted (the account's EBS key unless
+/// [`kms_key_id`](Self::kms_key_id) is set), deleted when the instance terminates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct LaunchVolume {
+    /// The device name, e.g. `/dev/sdf` (Linux) or `xvdf`.
+    pub device_name: String,
+    /// Size in GiB (required unless `snapshot_id` is given; then at least the snapshot's).
+    pub size_gib: Option<u32>,
+    /// The type (default gp3).
+    #[builder(default)]
+    #[serde(default)]
+    pub volume_type: VolumeType,
+    /// Provisioned IOPS (gp3, io1, io2).
+    pub iops: Option<u32>,
+    /// Throughput in MiB/s (gp3).
+    pub throughput: Option<u32>,
+    /// Create it from this snapshot.
+    pub snapshot_id: Option<SnapshotId>,
+    /// Encrypt it (default `true`: secure by default).
+    #[builder(default = true)]
+    #[serde(default = "default_true")]
+    pub encrypted: bool,
+    /// The KMS key (id, alias or ARN; default: the account's EBS key). Needs `encrypted`.
+    pub kms_key_id: Option<String>,
+    /// Delete it when the instance terminates (default `true`: nothing left behind that the
+    /// caller did not ask to keep).
+    #[builder(default = true)]
+    #[serde(default = "default_true")]
+    pub delete_on_termination: bool,
+}
+validated_builder!(LaunchVolume, LaunchVolumeBuilder, launch_volume_builder);
+
+impl Validate for LaunchVolume {
+    fn validate(&self) -> Result<()> {
+        self.validate_at("")
+    }
+}
+
+impl LaunchVolume {
+    fn validate_at(&self, path: &str) -> Result<()> {
+        if self.device_name.is_empty() {
+            return Err(Error::validation(format!("{path}device_name"), "must not be empty"));
+        }
+        check_volume_settings(
+            path,
+            &self.volume_type,
+            self.size_gib,
+            self.iops,
+            self.throughput,
+            self.snapshot_id.is_some(),
+        )?;
+        if self.kms_key_id.is_some() && !self.encrypted {
+            return Err(Error::validation(
+                format!("{path}kms_key_id"),
+                "requires encrypted = true",
+            ));
+        }
+        // KMS API reference: a KeyId is 1-2,048 characters.
+        if let Some(k) = &self.kms_key_id {
+            validate::len_in(&format!("{path}kms_key_id"), k, 1, 2048)?;
+        }
+        Ok(())
+    }
+}
+
+crate::macros::open_enum! {
+    /// Where an instance's hardware is shared (`Tenancy`).
+    #[derive(Default)]
+    pub enum Tenancy {
+        /// Shared hardware (the default).
+        #[default]
+        Default = "default",
+        /// Hardware dedicated to this account (extra cost per region and hour).
+        Dedicated = "dedicated",
+        /// A Dedicated Host (needs an allocated host).
+        Host = "host",
+    }
+}
+
+/// Where instances run (RunInstances `Placement`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
+pub struct Placement {
+    /// The Availability Zone (must be the subnet's when a subnet is given).
+    pub availability_zone: Option<AvailabilityZone>,
+    /// A placement group name (cluster, spread or partition group created beforehand).
+    pub group_name: Option<String>,
+    /// The tenancy (default shared).
+    #[builder(default)]
+    #[serde(default)]
+    pub tenancy: Tenancy,
+}
+
+impl Placement {
+    /// EC2 API reference, CreatePlacementGroup `GroupName`: up to 255 ASCII characters.
+    fn validate(&self) -> Result<()> {
+        if let Some(g) = &self.group_name {
+            validate::len_in("placement.group_name", g, 1, 255)?;
+            if !g.is_ascii() {
+                return Err(Error::validation("placement.group_name", "must be ASCII characters"));
+            }
         }
         Ok(())
     }
@@ -538,4 +688,124 @@ impl Validate for DescribeKeyPairsRequest {
 /// Checks a key pair name given alone (DeleteKeyPair).
 pub(crate) fn validate_key_pair_name(name: &str) -> Result<()> {
     validate_key_name("name", name)
+}
+
+crate::macros::open_enum! {
+    /// The result of a group of status checks (`SummaryStatus`).
+    pub enum SummaryStatus {
+        /// Every check passed.
+        Ok = "ok",
+        /// A check failed.
+        Impaired = "impaired",
+        /// Not enough data yet.
+        InsufficientData = "insufficient-data",
+        /// The instance is not running (only listed with `include_all_instances`).
+        NotApplicable = "not-applicable",
+        /// The checks are running (for a few minutes after each boot).
+        Initializing = "initializing",
+    }
+}
+
+/// An instance's state and status checks (DescribeInstanceStatus).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
+pub struct InstanceStatus {
+    /// The instance.
+    pub instance_id: InstanceId,
+    /// Its Availability Zone.
+    pub availability_zone: AvailabilityZone,
+    /// Its state.
+    #[builder(default = InstanceState::Running)]
+    pub state: InstanceState,
+    /// The checks of the instance itself (its operating system is reachable).
+    #[builder(default = SummaryStatus::Ok)]
+    pub instance_status: SummaryStatus,
+    /// The checks of the host it runs on (AWS's hardware and network).
+    #[builder(default = SummaryStatus::Ok)]
+    pub system_status: SummaryStatus,
+}
+
+impl InstanceStatus {
+    /// Running, with both groups of checks passed: what "2/2 checks passed" means in the
+    /// console.
+    pub fn is_healthy(&self) -> bool {
+        self.state == InstanceState::Running
+            && self.instance_status == SummaryStatus::Ok
+            && self.system_status == SummaryStatus::Ok
+    }
+}
+
+/// Which instances' status to describe.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DescribeInstanceStatusRequest {
+    /// Instance ids (empty: every instance; an unknown id is `InvalidInstanceID.NotFound`).
+    #[builder(default)]
+    pub instance_ids: Vec<InstanceId>,
+    /// Also list instances that are not running (AWS's default lists only running ones).
+    #[builder(default)]
+    pub include_all_instances: bool,
+}
+validated_builder!(
+    DescribeInstanceStatusRequest,
+    DescribeInstanceStatusRequestBuilder,
+    describe_instance_status_request_builder
+);
+
+impl Validate for DescribeInstanceStatusRequest {
+    fn validate(&self) -> Result<()> {
+        // EC2 API reference, DescribeInstanceStatus: "up to 100 instance IDs" per request.
+        validate::at_most("instance_ids", &self.instance_ids, 100)
+    }
+}
+
+/// What an instance type offers (DescribeInstanceTypes): the facts users size a fleet by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
+#[non_exhaustive]
+#[builder(on(String, into))]
+pub struct InstanceTypeInfo {
+    /// The type.
+    pub instance_type: InstanceType,
+    /// Default vCPUs.
+    pub vcpus: u32,
+    /// Memory in MiB.
+    pub memory_mib: u64,
+    /// Supported architectures (`x86_64`, `arm64`, ...).
+    #[builder(default)]
+    pub architectures: Vec<String>,
+    /// Whether it is a current-generation type.
+    #[builder(default = true)]
+    pub current_generation: bool,
+    /// Whether it is burstable (T family: CPU credits).
+    #[builder(default)]
+    pub burstable: bool,
+    /// Whether it is in the AWS Free Tier.
+    #[builder(default)]
+    pub free_tier_eligible: bool,
+}
+
+/// Which instance types to describe.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""))]
+pub struct DescribeInstanceTypesRequest {
+    /// The types (empty: every type the region offers; an unknown one is
+    /// `InvalidInstanceType`).
+    #[builder(default)]
+    pub instance_types: Vec<InstanceType>,
+    /// Only types supporting this architecture (`x86_64`, `arm64`; the
+    /// `processor-info.supported-architecture` filter).
+    pub architecture: Option<String>,
+}
+validated_builder!(
+    DescribeInstanceTypesRequest,
+    DescribeInstanceTypesRequestBuilder,
+    describe_instance_types_request_builder
+);
+
+impl Validate for DescribeInstanceTypesRequest {
+    fn validate(&self) -> Result<()> {
+        // EC2 API reference, DescribeInstanceTypes `InstanceTypes`: "up to 100".
+        validate::at_most("instance_types", &self.instance_types, 100)
+    }
 }

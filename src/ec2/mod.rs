@@ -33,9 +33,11 @@ pub use ext::Ec2Ext;
 pub mod sdk;
 
 pub use cidr::Cidr;
+mod addresses;
 mod instances;
 mod network;
 mod volumes;
+pub use addresses::*;
 pub use instances::*;
 pub use network::*;
 pub use volumes::*;
@@ -48,7 +50,8 @@ use serde::{Deserialize, Serialize};
 use crate::Tags;
 use crate::error::{Error, Result, Service};
 use crate::id::{
-    AvailabilityZone, ImageId, InstanceId, InstanceType, SecurityGroupId, SnapshotId, SubnetId, VolumeId, VpcId,
+    AllocationId, AssociationId, AvailabilityZone, ImageId, InstanceId, InstanceType, SecurityGroupId, SnapshotId,
+    SubnetId, VolumeId, VpcId,
 };
 use crate::macros::{service_trait, validated_builder};
 use crate::page::{Page, PageRequest};
@@ -122,6 +125,11 @@ service_trait! {
         fn describe_instances_page(req: DescribeInstancesRequest, page: PageRequest) -> Page<Instance> = "DescribeInstances" => "ec2:DescribeInstances";
         /// Terminates instances; returns each one's state change.
         fn terminate_instances(ids: Vec<InstanceId>) -> Vec<InstanceStateChange> = "TerminateInstances" => "ec2:TerminateInstances";
+        /// Instances' status checks (all pages). Without `include_all_instances` only running
+        /// instances are listed.
+        fn describe_instance_status(req: DescribeInstanceStatusRequest) -> Vec<InstanceStatus> = "DescribeInstanceStatus" => "ec2:DescribeInstanceStatus";
+        /// What instance types offer: vCPUs, memory, architectures (all pages).
+        fn describe_instance_types(req: DescribeInstanceTypesRequest) -> Vec<InstanceTypeInfo> = "DescribeInstanceTypes" => "ec2:DescribeInstanceTypes";
         /// Stops running EBS-backed instances: `stopping`, then `stopped`. Their EBS volumes
         /// stay attached with their data; their public IPv4 address is released. An instance
         /// already stopping or stopped is answered unchanged; one that is `pending` or going
@@ -172,6 +180,18 @@ service_trait! {
         fn describe_snapshots_page(req: DescribeSnapshotsRequest, page: PageRequest) -> Page<Snapshot> = "DescribeSnapshots" => "ec2:DescribeSnapshots";
         /// Deletes a snapshot.
         fn delete_snapshot(id: SnapshotId) -> () = "DeleteSnapshot" => "ec2:DeleteSnapshot";
+        /// Allocates an Elastic IP address (billed hourly until released).
+        fn allocate_address(req: AllocateAddressRequest) -> Address = "AllocateAddress" => "ec2:AllocateAddress";
+        /// Describes Elastic IP addresses.
+        fn describe_addresses(req: DescribeAddressesRequest) -> Vec<Address> = "DescribeAddresses" => "ec2:DescribeAddresses";
+        /// Associates an Elastic IP address with an instance; the instance's public address
+        /// becomes it. Returns the association id (what DisassociateAddress takes).
+        fn associate_address(req: AssociateAddressRequest) -> AssociationId = "AssociateAddress" => "ec2:AssociateAddress";
+        /// Ends an association; the address stays allocated (and billed).
+        fn disassociate_address(id: AssociationId) -> () = "DisassociateAddress" => "ec2:DisassociateAddress";
+        /// Releases an Elastic IP address (it must not be associated:
+        /// `InvalidIPAddress.InUse`).
+        fn release_address(id: AllocationId) -> () = "ReleaseAddress" => "ec2:ReleaseAddress";
         /// Adds or overwrites tags on resources (any EC2 resource ids).
         fn create_tags(resource_ids: Vec<String>, tags: Tags) -> () = "CreateTags" => "ec2:CreateTags";
         /// Removes the tags with these keys (whatever their values) from resources. At least
@@ -229,6 +249,61 @@ mod tests {
             Error::Validation { field, .. } => field,
             other => panic!("expected a validation error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn launch_volumes_are_checked_by_their_path_before_any_call() {
+        let base = || {
+            RunInstancesRequest::builder()
+                .image_id("ami-0123456789abcdef0".parse().unwrap())
+                .instance_type("t3.micro".parse().unwrap())
+                .root_device_name("/dev/xvda")
+        };
+        let vol = |dev: &str| LaunchVolume::builder().device_name(dev).size_gib(10);
+        let mut gp2 = vol("/dev/sdg").volume_type(VolumeType::Gp2).build().unwrap();
+        gp2.iops = Some(100);
+        let e = base()
+            .volumes(vec![vol("/dev/sdf").build().unwrap(), gp2])
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "volumes[1].iops");
+        let e = base()
+            .volumes(vec![vol("/dev/sdf").build().unwrap(), vol("/dev/sdf").build().unwrap()])
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "volumes[1].device_name");
+        let e = base()
+            .volumes(vec![vol("/dev/xvda").build().unwrap()])
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "volumes[0].device_name", "the root device is taken");
+        let e = LaunchVolume::builder().device_name("/dev/sdf").build().unwrap_err();
+        assert_eq!(field_of(e), "size_gib");
+        let e = LaunchVolume::builder()
+            .device_name("/dev/sdf")
+            .size_gib(10)
+            .encrypted(false)
+            .kms_key_id("alias/x")
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "kms_key_id");
+        let e = base()
+            .placement(Placement::builder().group_name("").build())
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "placement.group_name");
+        let e = AssociateAddressRequest::builder()
+            .allocation_id("eipalloc-0123456789abcdef0".parse().unwrap())
+            .instance_id("i-0123456789abcdef0".parse().unwrap())
+            .private_ip("10.0.0.300")
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "private_ip");
+        let e = DescribeInstanceStatusRequest::builder()
+            .instance_ids(vec!["i-0123456789abcdef0".parse().unwrap(); 101])
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "instance_ids");
     }
 
     #[test]

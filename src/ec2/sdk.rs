@@ -388,6 +388,16 @@ fn instance_from(i: &t::Instance) -> crate::Result<Instance> {
                 })
             })
             .collect::<crate::Result<_>>()?,
+        placement_group: i
+            .placement()
+            .and_then(|p| p.group_name())
+            .filter(|g| !g.is_empty())
+            .map(str::to_string),
+        tenancy: i
+            .placement()
+            .and_then(|p| p.tenancy())
+            .map(|t| Tenancy::from(t.as_str()))
+            .unwrap_or_default(),
     })
 }
 
@@ -472,6 +482,87 @@ fn root_mapping(req: &RunInstancesRequest, device: &str, size_gib: Option<u32>) 
                 .set_volume_size(size_gib.map(i32_of))
                 .build(),
         )
+        .build()
+}
+
+fn instance_status_from(s: &t::InstanceStatus) -> crate::Result<InstanceStatus> {
+    let summary = |x: Option<&t::InstanceStatusSummary>, what: &str| {
+        x.and_then(|x| x.status())
+            .map(|s| SummaryStatus::from(s.as_str()))
+            .ok_or_else(|| malformed(format!("an instance status without {what}")))
+    };
+    Ok(InstanceStatus {
+        instance_id: id("InstanceId", s.instance_id())?,
+        availability_zone: id("AvailabilityZone", s.availability_zone())?,
+        state: instance_state(s.instance_state().and_then(|st| st.name()))?,
+        instance_status: summary(s.instance_status(), "InstanceStatus")?,
+        system_status: summary(s.system_status(), "SystemStatus")?,
+    })
+}
+
+fn instance_type_from(i: &t::InstanceTypeInfo) -> crate::Result<InstanceTypeInfo> {
+    Ok(InstanceTypeInfo {
+        instance_type: id("InstanceType", i.instance_type().map(|t| t.as_str()))?,
+        vcpus: u32_of(i.v_cpu_info().and_then(|v| v.default_v_cpus())),
+        memory_mib: i
+            .memory_info()
+            .and_then(|m| m.size_in_mib())
+            .and_then(|m| u64::try_from(m).ok())
+            .unwrap_or(0),
+        architectures: i
+            .processor_info()
+            .map(|p| {
+                p.supported_architectures()
+                    .iter()
+                    .map(|a| a.as_str().to_string())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        current_generation: i.current_generation().unwrap_or(false),
+        burstable: i.burstable_performance_supported().unwrap_or(false),
+        free_tier_eligible: i.free_tier_eligible().unwrap_or(false),
+    })
+}
+
+fn address_from(a: &t::Address) -> crate::Result<Address> {
+    Ok(Address {
+        allocation_id: id("AllocationId", a.allocation_id())?,
+        public_ip: a
+            .public_ip()
+            .ok_or_else(|| malformed("an address without PublicIp"))?
+            .to_string(),
+        association_id: opt_id(a.association_id().filter(|s| !s.is_empty()))?,
+        instance_id: opt_id(a.instance_id().filter(|s| !s.is_empty()))?,
+        private_ip: a.private_ip_address().map(str::to_string),
+        tags: tags_of(a.tags()),
+    })
+}
+
+/// The block-device mapping of one extra volume at launch.
+fn launch_volume_mapping(v: &LaunchVolume) -> t::BlockDeviceMapping {
+    t::BlockDeviceMapping::builder()
+        .device_name(&v.device_name)
+        .ebs(
+            t::EbsBlockDevice::builder()
+                .volume_type(volume_type(v.volume_type.clone()))
+                .encrypted(v.encrypted)
+                .delete_on_termination(v.delete_on_termination)
+                .set_kms_key_id(v.kms_key_id.clone())
+                .set_volume_size(v.size_gib.map(i32_of))
+                .set_iops(v.iops.map(i32_of))
+                .set_throughput(v.throughput.map(i32_of))
+                .set_snapshot_id(v.snapshot_id.as_ref().map(|s| s.to_string()))
+                .build(),
+        )
+        .build()
+}
+
+/// RunInstances' `Placement`.
+fn placement_of(p: &Placement) -> t::Placement {
+    t::Placement::builder()
+        .set_availability_zone(p.availability_zone.as_ref().map(|z| z.to_string()))
+        .set_group_name(p.group_name.clone())
+        .tenancy(t::Tenancy::from(p.tenancy.as_str()))
         .build()
 }
 
@@ -720,7 +811,14 @@ impl super::Ec2 for SdkEc2 {
                     .as_ref()
                     .map(|p| t::IamInstanceProfileSpecification::builder().name(p).build()),
             )
-            .set_block_device_mappings(root.map(|m| vec![m]));
+            .set_block_device_mappings({
+                let maps: Vec<_> = root
+                    .into_iter()
+                    .chain(req.volumes.iter().map(launch_volume_mapping))
+                    .collect();
+                (!maps.is_empty()).then_some(maps)
+            })
+            .set_placement(req.placement.as_ref().map(placement_of));
         if req.require_imdsv2 {
             call = call.metadata_options(
                 t::InstanceMetadataOptionsRequest::builder()
@@ -784,6 +882,47 @@ impl super::Ec2 for SdkEc2 {
             .await
             .map_err(sdk_err(Service::Ec2))?;
         out.terminating_instances().iter().map(state_change).collect()
+    }
+
+    async fn describe_instance_status(&self, req: DescribeInstanceStatusRequest) -> crate::Result<Vec<InstanceStatus>> {
+        req.validate()?;
+        let statuses: Vec<t::InstanceStatus> = self
+            .client
+            .describe_instance_status()
+            .set_instance_ids(ids(&req.instance_ids))
+            .include_all_instances(req.include_all_instances)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        statuses.iter().map(instance_status_from).collect()
+    }
+
+    async fn describe_instance_types(&self, req: DescribeInstanceTypesRequest) -> crate::Result<Vec<InstanceTypeInfo>> {
+        req.validate()?;
+        let types: Vec<t::InstanceTypeInfo> = self
+            .client
+            .describe_instance_types()
+            .set_instance_types((!req.instance_types.is_empty()).then(|| {
+                req.instance_types
+                    .iter()
+                    .map(|i| t::InstanceType::from(i.as_str()))
+                    .collect()
+            }))
+            .set_filters(
+                Filters::default()
+                    .opt("processor-info.supported-architecture", req.architecture.clone())
+                    .build(),
+            )
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        types.iter().map(instance_type_from).collect()
     }
 
     async fn stop_instances(&self, req: StopInstancesRequest) -> crate::Result<Vec<InstanceStateChange>> {
@@ -1104,6 +1243,78 @@ impl super::Ec2 for SdkEc2 {
         Ok(())
     }
 
+    async fn allocate_address(&self, req: AllocateAddressRequest) -> crate::Result<Address> {
+        req.validate()?;
+        let out = self
+            .client
+            .allocate_address()
+            .domain(t::DomainType::Vpc)
+            .set_tag_specifications(tag_spec(t::ResourceType::ElasticIp, &req.tags).map(|s| vec![s]))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(Address {
+            allocation_id: id("AllocationId", out.allocation_id())?,
+            public_ip: out
+                .public_ip()
+                .ok_or_else(|| malformed("an AllocateAddress answer without PublicIp"))?
+                .to_string(),
+            association_id: None,
+            instance_id: None,
+            private_ip: None,
+            tags: req.tags,
+        })
+    }
+
+    async fn describe_addresses(&self, req: DescribeAddressesRequest) -> crate::Result<Vec<Address>> {
+        req.validate()?;
+        // DescribeAddresses has no pagination: one answer holds every match.
+        let out = self
+            .client
+            .describe_addresses()
+            .set_allocation_ids(ids(&req.allocation_ids))
+            .set_filters(Filters::default().tags(&req.tags).build())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        out.addresses().iter().map(address_from).collect()
+    }
+
+    async fn associate_address(&self, req: AssociateAddressRequest) -> crate::Result<AssociationId> {
+        req.validate()?;
+        let out = self
+            .client
+            .associate_address()
+            .allocation_id(req.allocation_id.as_str())
+            .instance_id(req.instance_id.as_str())
+            .set_private_ip_address(req.private_ip.clone())
+            .allow_reassociation(req.allow_reassociation)
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        id("AssociationId", out.association_id())
+    }
+
+    async fn disassociate_address(&self, association: AssociationId) -> crate::Result<()> {
+        self.client
+            .disassociate_address()
+            .association_id(association.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(())
+    }
+
+    async fn release_address(&self, allocation: AllocationId) -> crate::Result<()> {
+        self.client
+            .release_address()
+            .allocation_id(allocation.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(())
+    }
+
     async fn create_tags(&self, resource_ids: Vec<String>, tags: Tags) -> crate::Result<()> {
         validate_create_tags(&resource_ids, &tags)?;
         self.client
@@ -1162,6 +1373,7 @@ impl TryFrom<&t::Image> for Image {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use crate::ec2::Ec2;
     use aws_sdk_ec2::Client;
     use aws_sdk_ec2::error::ErrorMetadata;
@@ -2237,5 +2449,250 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(e, Error::Validation { .. }), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn run_instances_sends_launch_volumes_and_placement() {
+        use t::InstanceStateName as S;
+        let rule = mock!(Client::run_instances)
+            .match_requests(|r| {
+                let maps = r.block_device_mappings();
+                let extra = maps.iter().find(|m| m.device_name() == Some("/dev/sdf"));
+                let ebs = extra.and_then(|m| m.ebs());
+                let placement = r.placement();
+                maps.len() == 2
+                    && ebs.is_some_and(|e| {
+                        e.volume_size() == Some(100)
+                            && e.volume_type() == Some(&t::VolumeType::Io2)
+                            && e.iops() == Some(5000)
+                            && e.encrypted() == Some(true)
+                            && e.delete_on_termination() == Some(false)
+                    })
+                    && placement.is_some_and(|p| {
+                        p.group_name() == Some("web-spread")
+                            && p.tenancy() == Some(&t::Tenancy::Dedicated)
+                            && p.availability_zone() == Some("us-east-1b")
+                    })
+            })
+            .then_output(|| {
+                RunInstancesOutput::builder()
+                    .instances(
+                        sdk_instance_builder("i-0123456789abcdef0", S::Pending)
+                            .placement(
+                                t::Placement::builder()
+                                    .availability_zone("us-east-1b")
+                                    .group_name("web-spread")
+                                    .tenancy(t::Tenancy::Dedicated)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            });
+        let ec2 = client(&[&rule]);
+        let req = RunInstancesRequest::builder()
+            .image_id("ami-0123456789abcdef0".parse().unwrap())
+            .instance_type("t3.micro".parse().unwrap())
+            .root_device_name("/dev/xvda")
+            .volumes(vec![
+                LaunchVolume::builder()
+                    .device_name("/dev/sdf")
+                    .size_gib(100)
+                    .volume_type(VolumeType::Io2)
+                    .iops(5000)
+                    .delete_on_termination(false)
+                    .build()
+                    .unwrap(),
+            ])
+            .placement(
+                Placement::builder()
+                    .availability_zone("us-east-1b".parse().unwrap())
+                    .group_name("web-spread")
+                    .tenancy(Tenancy::Dedicated)
+                    .build(),
+            )
+            .build()
+            .unwrap();
+        let got = ec2.run_instances(req).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+        assert_eq!(got[0].placement_group.as_deref(), Some("web-spread"));
+        assert_eq!(got[0].tenancy, Tenancy::Dedicated);
+    }
+
+    #[tokio::test]
+    async fn elastic_ip_calls_and_answers() {
+        use aws_sdk_ec2::operation::allocate_address::AllocateAddressOutput;
+        use aws_sdk_ec2::operation::associate_address::AssociateAddressOutput;
+        use aws_sdk_ec2::operation::describe_addresses::DescribeAddressesOutput;
+        use aws_sdk_ec2::operation::release_address::{ReleaseAddressError, ReleaseAddressOutput};
+        let allocate = mock!(Client::allocate_address)
+            .match_requests(|r| {
+                r.domain() == Some(&t::DomainType::Vpc)
+                    && r.tag_specifications().first().and_then(|s| s.resource_type())
+                        == Some(&t::ResourceType::ElasticIp)
+            })
+            .then_output(|| {
+                AllocateAddressOutput::builder()
+                    .allocation_id("eipalloc-0123456789abcdef0")
+                    .public_ip("3.208.0.1")
+                    .domain(t::DomainType::Vpc)
+                    .build()
+            });
+        let associate = mock!(Client::associate_address)
+            .match_requests(|r| {
+                r.allocation_id() == Some("eipalloc-0123456789abcdef0")
+                    && r.instance_id() == Some("i-0123456789abcdef0")
+                    && r.allow_reassociation() == Some(false)
+            })
+            .then_output(|| {
+                AssociateAddressOutput::builder()
+                    .association_id("eipassoc-0123456789abcdef0")
+                    .build()
+            });
+        let describe = mock!(Client::describe_addresses).then_output(|| {
+            DescribeAddressesOutput::builder()
+                .addresses(
+                    t::Address::builder()
+                        .allocation_id("eipalloc-0123456789abcdef0")
+                        .public_ip("3.208.0.1")
+                        .association_id("eipassoc-0123456789abcdef0")
+                        .instance_id("i-0123456789abcdef0")
+                        .private_ip_address("172.31.0.10")
+                        .build(),
+                )
+                .build()
+        });
+        let in_use = mock!(Client::release_address).then_error(|| {
+            ReleaseAddressError::generic(
+                ErrorMetadata::builder()
+                    .code("InvalidIPAddress.InUse")
+                    .message("Address 3.208.0.1 is in use.")
+                    .build(),
+            )
+        });
+        let released = mock!(Client::release_address)
+            .match_requests(|r| r.allocation_id() == Some("eipalloc-0123456789abcdef0"))
+            .then_output(|| ReleaseAddressOutput::builder().build());
+        // An answer without the public address cannot be read: an error, never a blank.
+        let unreadable = mock!(Client::allocate_address).then_output(|| {
+            AllocateAddressOutput::builder()
+                .allocation_id("eipalloc-0123456789abcdef1")
+                .build()
+        });
+        let ec2 = client(&[&allocate, &associate, &describe, &in_use, &released, &unreadable]);
+        let tags = Tags::from([("app".to_string(), "web".to_string())]);
+        let a = ec2
+            .allocate_address(AllocateAddressRequest::builder().tags(tags.clone()).build().unwrap())
+            .await
+            .unwrap();
+        assert_eq!((a.public_ip.as_str(), a.tags), ("3.208.0.1", tags));
+        let assoc = ec2
+            .associate_address(
+                AssociateAddressRequest::builder()
+                    .allocation_id(a.allocation_id.clone())
+                    .instance_id("i-0123456789abcdef0".parse().unwrap())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(assoc.as_str(), "eipassoc-0123456789abcdef0");
+        let all = ec2
+            .describe_addresses(DescribeAddressesRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(all[0].association_id.as_ref(), Some(&assoc));
+        assert_eq!(all[0].private_ip.as_deref(), Some("172.31.0.10"));
+        let e = ec2.release_address(a.allocation_id.clone()).await.unwrap_err();
+        assert_eq!(
+            (e.kind(), e.code()),
+            (ErrorKind::Conflict, Some("InvalidIPAddress.InUse"))
+        );
+        ec2.release_address(a.allocation_id).await.unwrap();
+        let e = ec2
+            .allocate_address(AllocateAddressRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some("MalformedResponse"), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn instance_status_and_types_walk_every_page() {
+        use aws_sdk_ec2::operation::describe_instance_status::DescribeInstanceStatusOutput;
+        use aws_sdk_ec2::operation::describe_instance_types::DescribeInstanceTypesOutput;
+        let status = |id: &str, s: t::SummaryStatus| {
+            t::InstanceStatus::builder()
+                .instance_id(id)
+                .availability_zone("us-east-1a")
+                .instance_state(t::InstanceState::builder().name(t::InstanceStateName::Running).build())
+                .instance_status(t::InstanceStatusSummary::builder().status(s.clone()).build())
+                .system_status(t::InstanceStatusSummary::builder().status(s).build())
+                .build()
+        };
+        let page1 = mock!(Client::describe_instance_status)
+            .match_requests(|r| r.next_token().is_none() && r.include_all_instances() == Some(true))
+            .then_output(move || {
+                DescribeInstanceStatusOutput::builder()
+                    .instance_statuses(status("i-0123456789abcdef0", t::SummaryStatus::Ok))
+                    .next_token("p2")
+                    .build()
+            });
+        let page2 = mock!(Client::describe_instance_status)
+            .match_requests(|r| r.next_token() == Some("p2"))
+            .then_output(move || {
+                DescribeInstanceStatusOutput::builder()
+                    .instance_statuses(status("i-0123456789abcdef1", t::SummaryStatus::from("degraded-new")))
+                    .build()
+            });
+        let types = mock!(Client::describe_instance_types)
+            .match_requests(|r| {
+                r.filters()
+                    .iter()
+                    .any(|f| f.name() == Some("processor-info.supported-architecture") && f.values() == ["arm64"])
+            })
+            .then_output(|| {
+                DescribeInstanceTypesOutput::builder()
+                    .instance_types(
+                        t::InstanceTypeInfo::builder()
+                            .instance_type(t::InstanceType::T4gMicro)
+                            .current_generation(true)
+                            .burstable_performance_supported(true)
+                            .v_cpu_info(t::VCpuInfo::builder().default_v_cpus(2).build())
+                            .memory_info(t::MemoryInfo::builder().size_in_mib(1024).build())
+                            .processor_info(
+                                t::ProcessorInfo::builder()
+                                    .supported_architectures(t::ArchitectureType::Arm64)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            });
+        let ec2 = client(&[&page1, &page2, &types]);
+        let got = ec2
+            .describe_instance_status(
+                DescribeInstanceStatusRequest::builder()
+                    .include_all_instances(true)
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 2);
+        assert!(got[0].is_healthy());
+        // A status AWS adds later is kept by name, and is not healthy.
+        assert_eq!(got[1].instance_status, SummaryStatus::Unknown("degraded-new".into()));
+        assert!(!got[1].is_healthy());
+        let t4g = ec2
+            .describe_instance_types(
+                DescribeInstanceTypesRequest::builder()
+                    .architecture("arm64".to_string())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!((t4g[0].vcpus, t4g[0].memory_mib, t4g[0].burstable), (2, 1024, true));
+        assert_eq!(t4g[0].architectures, ["arm64"]);
     }
 }

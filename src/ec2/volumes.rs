@@ -209,59 +209,84 @@ validated_builder!(
 
 impl Validate for CreateVolumeRequest {
     fn validate(&self) -> Result<()> {
-        let t = &self.volume_type;
-        match (self.size_gib, &self.snapshot_id) {
-            (None, None) => {
-                return Err(Error::validation("size_gib", "is required unless snapshot_id is given"));
-            }
-            (Some(size), _) => {
-                let (lo, hi) = t.size_range_gib();
-                validate::in_range("size_gib", size, lo, hi)?;
-            }
-            _ => {}
-        }
-        if t.is_unknown() {
-            // A type newer than this crate: AWS checks its IOPS and throughput.
-            return self.validate_rest();
-        }
-        check_setting("iops", self.iops, t.iops_range().map(|(lo, hi, _)| (lo, hi)), t)?;
-        match (self.iops, t.iops_range()) {
-            (Some(iops), Some((_, _, per_gib))) => {
-                if let Some(size) = self.size_gib
-                    && iops > size.saturating_mul(per_gib)
-                    && !(*t == VolumeType::Gp3 && iops <= 3_000)
-                {
-                    return Err(Error::validation(
-                        "iops",
-                        format!(
-                            "must be at most {per_gib} per GiB for {} ({} for {size} GiB)",
-                            t.as_str(),
-                            size * per_gib
-                        ),
-                    ));
-                }
-            }
-            (None, Some(_)) if matches!(t, VolumeType::Io1 | VolumeType::Io2) => {
-                return Err(Error::validation(
-                    "iops",
-                    format!("is required for {} volumes", t.as_str()),
-                ));
-            }
-            _ => {}
-        }
-        check_setting("throughput", self.throughput, t.throughput_range(), t)?;
-        if let (Some(tp), Some(_)) = (self.throughput, t.throughput_range()) {
-            let iops = self.iops.unwrap_or(3_000);
-            // gp3: at most 0.25 MiB/s per provisioned IOPS.
-            if tp > iops / 4 {
-                return Err(Error::validation(
-                    "throughput",
-                    format!("must be at most iops / 4 = {} MiB/s for gp3", iops / 4),
-                ));
-            }
-        }
+        check_volume_settings(
+            "",
+            &self.volume_type,
+            self.size_gib,
+            self.iops,
+            self.throughput,
+            self.snapshot_id.is_some(),
+        )?;
         self.validate_rest()
     }
+}
+
+/// The rules of one volume's type, size, IOPS and throughput, shared by CreateVolume and the
+/// extra volumes of RunInstances ([`LaunchVolume`]); `path` prefixes each field name (`""`, or
+/// `volumes[2].`). A type newer than this crate is left to AWS beyond the size rule.
+pub(crate) fn check_volume_settings(
+    path: &str,
+    t: &VolumeType,
+    size_gib: Option<u32>,
+    iops: Option<u32>,
+    throughput: Option<u32>,
+    from_snapshot: bool,
+) -> Result<()> {
+    let f = |name: &str| format!("{path}{name}");
+    match (size_gib, from_snapshot) {
+        (None, false) => {
+            return Err(Error::validation(
+                f("size_gib"),
+                "is required unless snapshot_id is given",
+            ));
+        }
+        (Some(size), _) => {
+            let (lo, hi) = t.size_range_gib();
+            validate::in_range(&f("size_gib"), size, lo, hi)?;
+        }
+        _ => {}
+    }
+    if t.is_unknown() {
+        // A type newer than this crate: AWS checks its IOPS and throughput.
+        return Ok(());
+    }
+    check_setting(&f("iops"), iops, t.iops_range().map(|(lo, hi, _)| (lo, hi)), t)?;
+    match (iops, t.iops_range()) {
+        (Some(iops), Some((_, _, per_gib))) => {
+            if let Some(size) = size_gib
+                && iops > size.saturating_mul(per_gib)
+                && !(*t == VolumeType::Gp3 && iops <= 3_000)
+            {
+                return Err(Error::validation(
+                    f("iops"),
+                    format!(
+                        "must be at most {per_gib} per GiB for {} ({} for {size} GiB)",
+                        t.as_str(),
+                        size * per_gib
+                    ),
+                ));
+            }
+        }
+        (None, Some(_)) if matches!(t, VolumeType::Io1 | VolumeType::Io2) => {
+            return Err(Error::validation(
+                f("iops"),
+                format!("is required for {} volumes", t.as_str()),
+            ));
+        }
+        _ => {}
+    }
+    check_setting(&f("throughput"), throughput, t.throughput_range(), t)?;
+    if let (Some(tp), Some(_)) = (throughput, t.throughput_range()) {
+        let iops = iops.unwrap_or(3_000);
+        // gp3: at most 0.25 MiB/s per provisioned IOPS.
+        if tp > iops / 4 {
+            return Err(Error::validation(
+                f("throughput"),
+                format!("must be at most iops / 4 = {} MiB/s for gp3", iops / 4),
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl CreateVolumeRequest {

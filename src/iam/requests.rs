@@ -188,9 +188,39 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 for g in &r.security_group_ids {
                     c.on(a, c.ec2("security-group", g.as_str()));
                 }
+                for v in &r.volumes {
+                    if let Some(s) = &v.snapshot_id {
+                        c.on(a, c.ec2("snapshot", s.as_str()));
+                    }
+                }
+                if let Some(g) = r.placement.as_ref().and_then(|p| p.group_name.as_deref()) {
+                    c.on(a, c.ec2("placement-group", g));
+                }
                 c.creates(a, c.ec2("network-interface", "*"), &Tags::new(), None);
                 c.creates(a, c.ec2("instance", "*"), &r.tags, EC2_TAG);
                 c.creates(a, c.ec2("volume", "*"), &r.tags, EC2_TAG);
+            }
+        }
+        "ec2:AllocateAddress" => {
+            if let Some(r) = arg::<ec2::AllocateAddressRequest>(args, 0) {
+                c.creates(a, c.ec2("elastic-ip", "*"), &r.tags, EC2_TAG);
+            }
+        }
+        "ec2:AssociateAddress" => {
+            if let Some(r) = arg::<ec2::AssociateAddressRequest>(args, 0) {
+                c.on(a, c.ec2("elastic-ip", r.allocation_id.as_str()));
+                c.on(a, c.ec2("instance", r.instance_id.as_str()));
+            }
+        }
+        // DisassociateAddress names the association, not the address: the crate cannot
+        // present the elastic-ip's ARN, so a policy must allow it on `elastic-ip/*`.
+        "ec2:DisassociateAddress" => {
+            let arn = c.ec2("elastic-ip", "*");
+            c.out.push(AccessRequest::new(a, arn));
+        }
+        "ec2:ReleaseAddress" => {
+            if let Some(id) = arg::<id::AllocationId>(args, 0) {
+                c.on(a, c.ec2("elastic-ip", id.as_str()));
             }
         }
         "ec2:StartInstances" | "ec2:RebootInstances" => {
@@ -567,6 +597,8 @@ fn ec2_kind(id: &str) -> &'static str {
         "subnet" => "subnet",
         "vpc" => "vpc",
         "eni" => "network-interface",
+        "eipalloc" => "elastic-ip",
+        "lt" => "launch-template",
         _ => "*",
     }
 }

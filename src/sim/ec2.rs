@@ -41,6 +41,10 @@ pub(crate) struct Ec2State {
     snapshots: BTreeMap<SnapshotId, SnapshotRec>,
     /// Key pairs by name.
     key_pairs: BTreeMap<String, KeyPair>,
+    /// Elastic IP addresses.
+    addresses: BTreeMap<AllocationId, Address>,
+    /// Elastic IP addresses allocated so far (their public addresses are numbered).
+    next_eip: u32,
     /// RunInstances client tokens: the request and the instances it launched.
     run_tokens: HashMap<String, (RunInstancesRequest, Vec<InstanceId>)>,
     /// CreateVolume client tokens: the request and the volume it created.
@@ -284,6 +288,21 @@ fn settle(ec2: &mut Ec2State, cfg: &SimConfig, now: Instant) {
             rec.inst.public_ip = None;
         }
         rec.inst.state = state;
+    }
+    // An Elastic IP leaves a terminated instance (and stays allocated); an associated
+    // instance's public address is the Elastic IP's, also while it is stopped.
+    for a in ec2.addresses.values_mut() {
+        let Some(iid) = a.instance_id.clone() else { continue };
+        match ec2.instances.get_mut(&iid) {
+            Some(r) if !matches!(r.inst.state, InstanceState::ShuttingDown | InstanceState::Terminated) => {
+                r.inst.public_ip = Some(a.public_ip.clone());
+            }
+            _ => {
+                a.association_id = None;
+                a.instance_id = None;
+                a.private_ip = None;
+            }
+        }
     }
     ec2.instances
         .retain(|_, r| r.terminated_at(cfg).is_none_or(|t| now < t + cfg.terminated_visible));
@@ -573,6 +592,9 @@ pub(crate) fn inventory(st: &mut SimState, now: Instant, inv: &mut Inventory) {
     for name in ec2.key_pairs.keys() {
         inv.add("key pair", name);
     }
+    for id in ec2.addresses.keys() {
+        inv.add("elastic ip", id.as_str());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -822,12 +844,17 @@ impl crate::ec2::Ec2 for SimCloud {
             let Some(image) = st.ec2.images.iter().find(|i| i.id == req.image_id) else {
                 return Err(not_found(Kind::Image, &[req.image_id.as_str()]));
             };
-            let disks = launch_disks(&req, image, cfg)?;
+            let image = image.clone();
+            let disks = launch_disks(&req, &image, &mut st.ec2, cfg)?;
             if let Some(k) = &req.key_name
                 && !st.ec2.key_pairs.contains_key(k)
             {
                 return Err(err("InvalidKeyPair.NotFound", format!("The key pair '{k}' does not exist")));
             }
+            // The simulator has no placement groups: it takes any group name (AWS answers
+            // InvalidPlacementGroup.Unknown for one that does not exist) and any tenancy.
+            let placement = req.placement.as_ref();
+            let zone = placement.and_then(|p| p.availability_zone.as_ref());
             let subnet = match &req.subnet_id {
                 Some(id) => st
                     .ec2
@@ -837,14 +864,38 @@ impl crate::ec2::Ec2 for SimCloud {
                     .ok_or_else(|| not_found(Kind::Subnet, &[id.as_str()]))?
                     .clone(),
                 None => {
-                    // EC2 picks a default subnet; we rotate through the zones deterministically.
-                    let defaults: Vec<&Subnet> = st.ec2.subnets.iter().filter(|s| s.default_for_az).collect();
+                    // EC2 picks a default subnet (in the placement's zone, if it names one);
+                    // we rotate through the zones deterministically.
+                    let defaults: Vec<&Subnet> = st
+                        .ec2
+                        .subnets
+                        .iter()
+                        .filter(|s| s.default_for_az)
+                        .filter(|s| zone.is_none_or(|z| &s.availability_zone == z))
+                        .collect();
                     if defaults.is_empty() {
-                        return Err(err("MissingInput", "No subnets found for the default VPC"));
+                        return Err(match zone {
+                            Some(z) => err(
+                                "InvalidParameterValue",
+                                format!("Invalid availability zone: [{z}]"),
+                            ),
+                            None => err("MissingInput", "No subnets found for the default VPC"),
+                        });
                     }
                     defaults[st.ec2.launches % defaults.len()].clone()
                 }
             };
+            if let Some(z) = zone
+                && z != &subnet.availability_zone
+            {
+                return Err(err(
+                    "InvalidParameterValue",
+                    format!(
+                        "The Availability Zone {z} does not match the subnet {}'s zone {}",
+                        subnet.id, subnet.availability_zone
+                    ),
+                ));
+            }
             let groups = if req.security_group_ids.is_empty() {
                 st.ec2
                     .groups
@@ -895,31 +946,25 @@ impl crate::ec2::Ec2 for SimCloud {
                     root_device_name: disks.first().map(|d| d.device.clone()),
                     key_name: req.key_name.clone(),
                     block_devices: Vec::new(),
+                    placement_group: placement.and_then(|p| p.group_name.clone()),
+                    tenancy: placement.map(|p| p.tenancy.clone()).unwrap_or_default(),
                 };
                 // The root volume (and any other mapped volume), attached from the launch and
                 // tagged like the instance (the adapter's TagSpecifications name both).
                 for disk in &disks {
                     let vid: VolumeId = parse_sim_id(SimCloud::new_id(st, "vol"));
-                    let vol = Volume {
-                        id: vid.clone(),
-                        size_gib: disk.size_gib,
-                        volume_type: VolumeType::Gp3,
-                        iops: Some(3_000),
-                        throughput: Some(125),
-                        encrypted: disk.kms_key_id.is_some(),
-                        kms_key_id: disk.kms_key_id.clone(),
-                        availability_zone: subnet.availability_zone.clone(),
-                        state: VolumeState::InUse,
-                        snapshot_id: None,
-                        attachments: Vec::new(),
-                        tags: req.tags.clone(),
-                    };
+                    let vol = disk.shape.clone().volume(
+                        vid.clone(),
+                        subnet.availability_zone.clone(),
+                        VolumeState::InUse,
+                        req.tags.clone(),
+                    );
                     let attachment = Some(AttachRec {
                         instance_id: id.clone(),
                         device: disk.device.clone(),
                         started: now,
                         detach_started: None,
-                        delete_on_termination: true,
+                        delete_on_termination: disk.delete_on_termination,
                     });
                     st.ec2.volumes.insert(
                         vid,
@@ -1006,6 +1051,63 @@ impl crate::ec2::Ec2 for SimCloud {
                 })
                 .collect())
         })
+    }
+
+    async fn describe_instance_status(&self, req: DescribeInstanceStatusRequest) -> crate::Result<Vec<InstanceStatus>> {
+        req.validate()?;
+        self.ec2_call(|st, cfg, now| {
+            Ok(select(&st.ec2.instances, &req.instance_ids, Kind::Instance, cfg, now)?
+                .into_iter()
+                .filter(|r| req.include_all_instances || r.inst.state == InstanceState::Running)
+                // Terminated instances are not listed, even with include_all_instances.
+                .filter(|r| r.inst.state != InstanceState::Terminated)
+                .map(|r| {
+                    let checks = match r.running_since(cfg, now) {
+                        Some(up) if now >= up + cfg.instance_status_checks => SummaryStatus::Ok,
+                        Some(_) => SummaryStatus::Initializing,
+                        None => SummaryStatus::NotApplicable,
+                    };
+                    InstanceStatus {
+                        instance_id: r.inst.id.clone(),
+                        availability_zone: r.inst.availability_zone.clone(),
+                        state: r.inst.state.clone(),
+                        instance_status: checks.clone(),
+                        system_status: checks,
+                    }
+                })
+                .collect())
+        })
+    }
+
+    async fn describe_instance_types(&self, req: DescribeInstanceTypesRequest) -> crate::Result<Vec<InstanceTypeInfo>> {
+        req.validate()?;
+        let catalogue: Vec<InstanceTypeInfo> = INSTANCE_TYPES
+            .iter()
+            .map(|&(name, vcpus, memory_mib, arch)| InstanceTypeInfo {
+                instance_type: name.parse().expect("the catalogue's types are well formed"),
+                vcpus,
+                memory_mib,
+                architectures: vec![arch.to_string()],
+                current_generation: true,
+                burstable: name.starts_with('t'),
+                free_tier_eligible: matches!(name, "t2.micro" | "t3.micro"),
+            })
+            .collect();
+        if let Some(unknown) = req
+            .instance_types
+            .iter()
+            .find(|t| !catalogue.iter().any(|c| &c.instance_type == *t))
+        {
+            return Err(err(
+                "InvalidInstanceType",
+                format!("The following supplied instance types do not exist: [{unknown}]"),
+            ));
+        }
+        Ok(catalogue
+            .into_iter()
+            .filter(|c| req.instance_types.is_empty() || req.instance_types.contains(&c.instance_type))
+            .filter(|c| req.architecture.as_ref().is_none_or(|a| c.architectures.contains(a)))
+            .collect())
     }
 
     async fn stop_instances(&self, req: StopInstancesRequest) -> crate::Result<Vec<InstanceStateChange>> {
@@ -1160,53 +1262,19 @@ impl crate::ec2::Ec2 for SimCloud {
                     format!("The zone '{}' does not exist.", req.availability_zone),
                 ));
             }
-            let mut encrypted = req.encrypted;
-            let size = match &req.snapshot_id {
-                Some(sid) => {
-                    let snap = &snapshot(&mut st.ec2, sid)?.snap;
-                    if snap.state != SnapshotState::Completed {
-                        return Err(err(
-                            "IncorrectState",
-                            format!("Snapshot is in invalid state - {}", snap.state.as_str()),
-                        ));
-                    }
-                    encrypted |= snap.encrypted;
-                    let min = snap.volume_size_gib;
-                    match req.size_gib {
-                        Some(s) if s < min => {
-                            return Err(err(
-                                "InvalidParameterValue",
-                                format!("Volume of {s}GiB is too small; minimum is {min}GiB."),
-                            ));
-                        }
-                        Some(s) => s,
-                        None => min,
-                    }
-                }
-                None => req.size_gib.unwrap_or(1),
-            };
-            let (iops, throughput) = match req.volume_type {
-                VolumeType::Gp3 => (Some(req.iops.unwrap_or(3_000)), Some(req.throughput.unwrap_or(125))),
-                VolumeType::Gp2 => (Some((size * 3).clamp(100, 16_000)), None),
-                VolumeType::Io1 | VolumeType::Io2 => (req.iops, None),
-                _ => (None, None),
-            };
-            let kms_key_id = encrypted.then(|| req.kms_key_id.clone().unwrap_or_else(|| default_kms_key(cfg)));
+            let shape = volume_shape(
+                &mut st.ec2,
+                cfg,
+                &req.volume_type,
+                req.size_gib,
+                req.iops,
+                req.throughput,
+                req.snapshot_id.as_ref(),
+                req.encrypted,
+                req.kms_key_id.as_ref(),
+            )?;
             let id: VolumeId = parse_sim_id(SimCloud::new_id(st, "vol"));
-            let vol = Volume {
-                id: id.clone(),
-                size_gib: size,
-                volume_type: req.volume_type.clone(),
-                iops,
-                throughput,
-                encrypted,
-                kms_key_id,
-                availability_zone: req.availability_zone.clone(),
-                state: VolumeState::Creating,
-                snapshot_id: req.snapshot_id.clone(),
-                attachments: Vec::new(),
-                tags: req.tags.clone(),
-            };
+            let vol = shape.volume(id.clone(), req.availability_zone.clone(), VolumeState::Creating, req.tags.clone());
             st.ec2.volumes.insert(
                 id.clone(),
                 VolumeRec {
@@ -1556,6 +1624,142 @@ impl crate::ec2::Ec2 for SimCloud {
 
     // --- Tags ---------------------------------------------------------------------------------
 
+    // --- Elastic IP addresses ------------------------------------------------------------------
+
+    async fn allocate_address(&self, req: AllocateAddressRequest) -> crate::Result<Address> {
+        req.validate()?;
+        self.ec2_call(|st, _, _| {
+            // EC2 User Guide, "Elastic IP address quota": 5 per Region by default.
+            if st.ec2.addresses.len() >= MAX_ELASTIC_IPS {
+                return Err(err(
+                    "AddressLimitExceeded",
+                    "The maximum number of addresses has been reached.",
+                ));
+            }
+            st.ec2.next_eip += 1;
+            let n = st.ec2.next_eip;
+            let address = Address {
+                allocation_id: parse_sim_id(SimCloud::new_id(st, "eipalloc")),
+                public_ip: format!("3.{}.{}.{}", 208 + (n >> 16) % 16, (n >> 8) % 256, n % 256),
+                association_id: None,
+                instance_id: None,
+                private_ip: None,
+                tags: req.tags.clone(),
+            };
+            st.ec2.addresses.insert(address.allocation_id.clone(), address.clone());
+            Ok(address)
+        })
+    }
+
+    async fn describe_addresses(&self, req: DescribeAddressesRequest) -> crate::Result<Vec<Address>> {
+        req.validate()?;
+        self.ec2_call(|st, _, _| {
+            if let Some(missing) = req.allocation_ids.iter().find(|a| !st.ec2.addresses.contains_key(*a)) {
+                return Err(address_not_found(missing));
+            }
+            Ok(st
+                .ec2
+                .addresses
+                .values()
+                .filter(|a| req.allocation_ids.is_empty() || req.allocation_ids.contains(&a.allocation_id))
+                .filter(|a| has_tags(&a.tags, &req.tags))
+                .cloned()
+                .collect())
+        })
+    }
+
+    async fn associate_address(&self, req: AssociateAddressRequest) -> crate::Result<AssociationId> {
+        req.validate()?;
+        self.ec2_call(|st, cfg, now| {
+            if !st.ec2.addresses.contains_key(&req.allocation_id) {
+                return Err(address_not_found(&req.allocation_id));
+            }
+            let inst = find(&mut st.ec2.instances, &req.instance_id, Kind::Instance, cfg, now)?;
+            if !matches!(inst.inst.state, InstanceState::Running | InstanceState::Stopped) {
+                return Err(err(
+                    "IncorrectInstanceState",
+                    format!(
+                        "The instance '{}' is not in a valid state for this operation.",
+                        req.instance_id
+                    ),
+                ));
+            }
+            let private_ip = req.private_ip.clone().or_else(|| inst.inst.private_ip.clone());
+            // An address associated elsewhere moves only with AllowReassociation; an instance
+            // that has another address lets go of it (it stays allocated), as AWS documents.
+            let address = &st.ec2.addresses[&req.allocation_id];
+            let elsewhere = address.instance_id.as_ref().is_some_and(|i| i != &req.instance_id);
+            if elsewhere && !req.allow_reassociation {
+                return Err(err(
+                    "Resource.AlreadyAssociated",
+                    format!("resource {} is already associated with associate-id", req.allocation_id),
+                ));
+            }
+            for a in st.ec2.addresses.values_mut() {
+                if a.instance_id.as_ref() == Some(&req.instance_id) {
+                    a.association_id = None;
+                    a.instance_id = None;
+                    a.private_ip = None;
+                }
+            }
+            let association: AssociationId = parse_sim_id(SimCloud::new_id(st, "eipassoc"));
+            if let Some(a) = st.ec2.addresses.get_mut(&req.allocation_id) {
+                if let Some(prev) = a.instance_id.take()
+                    && let Some(r) = st.ec2.instances.get_mut(&prev)
+                {
+                    r.inst.public_ip = None;
+                }
+                a.association_id = Some(association.clone());
+                a.instance_id = Some(req.instance_id.clone());
+                a.private_ip = private_ip;
+            }
+            settle(&mut st.ec2, cfg, now);
+            Ok(association)
+        })
+    }
+
+    async fn disassociate_address(&self, association: AssociationId) -> crate::Result<()> {
+        self.ec2_call(|st, _, _| {
+            let Some(a) = st
+                .ec2
+                .addresses
+                .values_mut()
+                .find(|a| a.association_id.as_ref() == Some(&association))
+            else {
+                return Err(err(
+                    "InvalidAssociationID.NotFound",
+                    format!("The association ID '{association}' does not exist"),
+                ));
+            };
+            a.association_id = None;
+            a.private_ip = None;
+            if let Some(iid) = a.instance_id.take()
+                && let Some(r) = st.ec2.instances.get_mut(&iid)
+            {
+                // The instance is left without a public address (AWS gives a new one only
+                // to instances in a subnet that assigns them, after a stop and start).
+                r.inst.public_ip = None;
+            }
+            Ok(())
+        })
+    }
+
+    async fn release_address(&self, allocation: AllocationId) -> crate::Result<()> {
+        self.ec2_call(|st, _, _| {
+            let Some(a) = st.ec2.addresses.get(&allocation) else {
+                return Err(address_not_found(&allocation));
+            };
+            if a.association_id.is_some() {
+                return Err(err(
+                    "InvalidIPAddress.InUse",
+                    format!("Address {} is in use.", a.public_ip),
+                ));
+            }
+            st.ec2.addresses.remove(&allocation);
+            Ok(())
+        })
+    }
+
     async fn create_tags(&self, resource_ids: Vec<String>, tags: Tags) -> crate::Result<()> {
         validate_create_tags(&resource_ids, &tags)?;
         self.ec2_call(|st, cfg, now| {
@@ -1663,6 +1867,7 @@ fn edit_tags(
             Taggable::Volume(id) => ec2.volumes.get_mut(&id).map(|r| &mut r.vol.tags),
             Taggable::Snapshot(id) => ec2.snapshots.get_mut(&id).map(|r| &mut r.snap.tags),
             Taggable::Group(id) => ec2.groups.get_mut(&id).map(|r| &mut r.group.tags),
+            Taggable::Address(id) => ec2.addresses.get_mut(&id).map(|a| &mut a.tags),
             Taggable::Untracked => None,
         };
         if let Some(slot) = slot {
@@ -1734,28 +1939,190 @@ fn default_kms_key(cfg: &SimConfig) -> String {
     )
 }
 
+/// The simulated region's instance types (name, vCPUs, MiB, architecture): a few common ones,
+/// with the figures AWS publishes for them.
+const INSTANCE_TYPES: &[(&str, u32, u64, &str)] = &[
+    ("t2.micro", 1, 1024, "x86_64"),
+    ("t3.nano", 2, 512, "x86_64"),
+    ("t3.micro", 2, 1024, "x86_64"),
+    ("t3.small", 2, 2048, "x86_64"),
+    ("t3.medium", 2, 4096, "x86_64"),
+    ("t3.large", 2, 8192, "x86_64"),
+    ("t4g.micro", 2, 1024, "arm64"),
+    ("t4g.small", 2, 2048, "arm64"),
+    ("m5.large", 2, 8192, "x86_64"),
+    ("m5.xlarge", 4, 16384, "x86_64"),
+    ("m7g.large", 2, 8192, "arm64"),
+    ("c5.large", 2, 4096, "x86_64"),
+    ("c7g.large", 2, 4096, "arm64"),
+    ("r5.large", 2, 16384, "x86_64"),
+];
+
+/// Elastic IP addresses per region (EC2 User Guide, "Elastic IP address quota": 5 by default).
+const MAX_ELASTIC_IPS: usize = 5;
+
+fn address_not_found(id: &AllocationId) -> Error {
+    err(
+        "InvalidAllocationID.NotFound",
+        format!("The allocation ID '{id}' does not exist"),
+    )
+}
+
+/// What a new volume is made of (CreateVolume, or a volume RunInstances creates).
+#[derive(Clone)]
+struct VolumeShape {
+    size_gib: u32,
+    volume_type: VolumeType,
+    iops: Option<u32>,
+    throughput: Option<u32>,
+    /// `Some` when encrypted.
+    kms_key_id: Option<String>,
+    snapshot_id: Option<SnapshotId>,
+}
+
+impl VolumeShape {
+    fn volume(self, id: VolumeId, zone: AvailabilityZone, state: VolumeState, tags: Tags) -> Volume {
+        Volume {
+            id,
+            size_gib: self.size_gib,
+            volume_type: self.volume_type,
+            iops: self.iops,
+            throughput: self.throughput,
+            encrypted: self.kms_key_id.is_some(),
+            kms_key_id: self.kms_key_id,
+            availability_zone: zone,
+            state,
+            snapshot_id: self.snapshot_id,
+            attachments: Vec::new(),
+            tags,
+        }
+    }
+}
+
+/// The shape of a new volume as EC2 makes it: a snapshot must be completed, sets the smallest
+/// size (and the default one) and makes the volume encrypted if it is; gp3 defaults to 3,000
+/// IOPS and 125 MiB/s, gp2 has 3 IOPS per GiB (100 to 16,000); an encrypted volume without a
+/// key gets the account's EBS key.
+#[allow(clippy::too_many_arguments)]
+fn volume_shape(
+    ec2: &mut Ec2State,
+    cfg: &SimConfig,
+    volume_type: &VolumeType,
+    size_gib: Option<u32>,
+    iops: Option<u32>,
+    throughput: Option<u32>,
+    snapshot_id: Option<&SnapshotId>,
+    encrypted: bool,
+    kms_key_id: Option<&String>,
+) -> crate::Result<VolumeShape> {
+    let mut encrypted = encrypted;
+    let size = match snapshot_id {
+        Some(sid) => {
+            let snap = &snapshot(ec2, sid)?.snap;
+            if snap.state != SnapshotState::Completed {
+                return Err(err(
+                    "IncorrectState",
+                    format!("Snapshot is in invalid state - {}", snap.state.as_str()),
+                ));
+            }
+            encrypted |= snap.encrypted;
+            let min = snap.volume_size_gib;
+            match size_gib {
+                Some(s) if s < min => {
+                    return Err(err(
+                        "InvalidParameterValue",
+                        format!("Volume of {s}GiB is too small; minimum is {min}GiB."),
+                    ));
+                }
+                Some(s) => s,
+                None => min,
+            }
+        }
+        None => size_gib.unwrap_or(1),
+    };
+    let (iops, throughput) = match volume_type {
+        VolumeType::Gp3 => (Some(iops.unwrap_or(3_000)), Some(throughput.unwrap_or(125))),
+        VolumeType::Gp2 => (Some((size * 3).clamp(100, 16_000)), None),
+        VolumeType::Io1 | VolumeType::Io2 => (iops, None),
+        _ => (None, None),
+    };
+    Ok(VolumeShape {
+        size_gib: size,
+        volume_type: volume_type.clone(),
+        iops,
+        throughput,
+        kms_key_id: encrypted.then(|| kms_key_id.cloned().unwrap_or_else(|| default_kms_key(cfg))),
+        snapshot_id: snapshot_id.cloned(),
+    })
+}
+
 /// A volume RunInstances creates for each instance.
 struct LaunchDisk {
     device: String,
-    size_gib: u32,
-    /// `Some` when encrypted.
-    kms_key_id: Option<String>,
+    shape: VolumeShape,
+    delete_on_termination: bool,
 }
 
 /// The volumes each instance of `req` gets, the root volume first: the image's root device
 /// (gp3, 8 GiB, unencrypted, deleted on termination, as the catalogue's images map it) with the
-/// request's encrypted mapping applied. A mapping naming another device adds a second, empty
-/// volume there (it needs a size, as on AWS) and leaves the root as the image has it.
-fn launch_disks(req: &RunInstancesRequest, image: &Image, cfg: &SimConfig) -> crate::Result<Vec<LaunchDisk>> {
+/// request's encrypted mapping applied, then the request's extra volumes. An encrypted root
+/// mapping naming another device adds a second, empty volume there (it needs a size, as on
+/// AWS) and leaves the root as the image has it.
+fn launch_disks(
+    req: &RunInstancesRequest,
+    image: &Image,
+    ec2: &mut Ec2State,
+    cfg: &SimConfig,
+) -> crate::Result<Vec<LaunchDisk>> {
+    let mut disks = root_disks(req, image, cfg)?;
+    for v in &req.volumes {
+        if disks.iter().any(|d| d.device == v.device_name) {
+            return Err(err(
+                "InvalidBlockDeviceMapping",
+                format!(
+                    "The device '{}' is used in more than one block-device mapping",
+                    v.device_name
+                ),
+            ));
+        }
+        let shape = volume_shape(
+            ec2,
+            cfg,
+            &v.volume_type,
+            v.size_gib,
+            v.iops,
+            v.throughput,
+            v.snapshot_id.as_ref(),
+            v.encrypted,
+            v.kms_key_id.as_ref(),
+        )?;
+        disks.push(LaunchDisk {
+            device: v.device_name.clone(),
+            shape,
+            delete_on_termination: v.delete_on_termination,
+        });
+    }
+    Ok(disks)
+}
+
+/// The root volume (and the volume of an encrypted mapping naming another device).
+fn root_disks(req: &RunInstancesRequest, image: &Image, cfg: &SimConfig) -> crate::Result<Vec<LaunchDisk>> {
     let root_device = image.root_device_name.clone().unwrap_or_else(|| ROOT_DEVICE.into());
     let image_size = image.root_volume_size_gib.unwrap_or(ROOT_SIZE_GIB);
-    let mut root = LaunchDisk {
-        device: root_device.clone(),
-        size_gib: image_size,
-        kms_key_id: None,
+    let disk = |device: String, size_gib: u32, kms_key_id: Option<String>| LaunchDisk {
+        device,
+        shape: VolumeShape {
+            size_gib,
+            volume_type: VolumeType::Gp3,
+            iops: Some(3_000),
+            throughput: Some(125),
+            kms_key_id,
+            snapshot_id: None,
+        },
+        delete_on_termination: true,
     };
     if !req.encrypt_root_volume {
-        return Ok(vec![root]);
+        return Ok(vec![disk(root_device, image_size, None)]);
     }
     let kms = Some(req.root_kms_key_id.clone().unwrap_or_else(|| default_kms_key(cfg)));
     let device = req.root_device_name.clone().unwrap_or_else(|| root_device.clone());
@@ -1766,14 +2133,7 @@ fn launch_disks(req: &RunInstancesRequest, image: &Image, cfg: &SimConfig) -> cr
                 format!("The request must contain the parameter size or snapshotId for device {device}"),
             ));
         };
-        return Ok(vec![
-            root,
-            LaunchDisk {
-                device,
-                size_gib,
-                kms_key_id: kms,
-            },
-        ]);
+        return Ok(vec![disk(root_device, image_size, None), disk(device, size_gib, kms)]);
     }
     let size_gib = req.root_volume_size_gib.unwrap_or(image_size);
     if size_gib < image_size {
@@ -1784,9 +2144,7 @@ fn launch_disks(req: &RunInstancesRequest, image: &Image, cfg: &SimConfig) -> cr
             ),
         ));
     }
-    root.size_gib = size_gib;
-    root.kms_key_id = kms;
-    Ok(vec![root])
+    Ok(vec![disk(root_device, size_gib, kms)])
 }
 
 fn first_attachment(ec2: &Ec2State, id: &VolumeId) -> crate::Result<VolumeAttachment> {
@@ -1802,6 +2160,7 @@ enum Taggable {
     Volume(VolumeId),
     Snapshot(SnapshotId),
     Group(SecurityGroupId),
+    Address(AllocationId),
     /// A VPC or subnet: accepted, tags not kept (the models carry none).
     Untracked,
 }
@@ -1830,6 +2189,13 @@ fn resolve_taggable(st: &mut SimState, cfg: &SimConfig, now: Instant, raw: &str)
             let id: SecurityGroupId = raw.parse().map_err(|_| invalid())?;
             find(&mut ec2.groups, &id, Kind::Group, cfg, now)?;
             Taggable::Group(id)
+        }
+        "eipalloc" => {
+            let id: AllocationId = raw.parse().map_err(|_| invalid())?;
+            if !ec2.addresses.contains_key(&id) {
+                return Err(address_not_found(&id));
+            }
+            Taggable::Address(id)
         }
         "vpc" if ec2.vpcs.iter().any(|v| v.id.as_str() == raw) => Taggable::Untracked,
         "vpc" => {
@@ -1998,6 +2364,11 @@ pub(crate) fn resource_tags(st: &mut SimState, now: Instant, kind: &str, id: &st
         "vpc" => ec2.vpcs.iter().any(|v| v.id.as_str() == id).then(Tags::new),
         "image" => ec2.images.iter().any(|i| i.id.as_str() == id).then(Tags::new),
         "key-pair" => ec2.key_pairs.get(id).map(|k| k.tags.clone()),
+        "elastic-ip" => ec2
+            .addresses
+            .iter()
+            .find(|(k, _)| k.as_str() == id)
+            .map(|(_, a)| a.tags.clone()),
         _ => None,
     }
 }
@@ -2007,6 +2378,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::ErrorKind;
     use crate::ec2::Ec2;
     use tokio::time::advance;
 
@@ -2166,6 +2538,182 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(code(&e), "InvalidAMIID.NotFound");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn elastic_ips_move_between_instances_leave_terminated_ones_and_have_a_quota() {
+        let sim = SimCloud::new();
+        let cfg = sim.config().clone();
+        let a = run(&sim, |r| r).await;
+        let b = run(&sim, |r| r).await;
+        advance(cfg.instance_boot).await;
+        let eip = sim.allocate_address(AllocateAddressRequest::default()).await.unwrap();
+        assert_eq!(sim.inventory().resources["elastic ip"], [eip.allocation_id.to_string()]);
+        let to = |i: &InstanceId, re: bool| {
+            AssociateAddressRequest::builder()
+                .allocation_id(eip.allocation_id.clone())
+                .instance_id(i.clone())
+                .allow_reassociation(re)
+                .build()
+                .unwrap()
+        };
+        sim.associate_address(to(&a.id, false)).await.unwrap();
+        assert_eq!(
+            describe(&sim, &a.id).await.unwrap().public_ip,
+            Some(eip.public_ip.clone())
+        );
+        // Associated with `a`: moving it to `b` needs AllowReassociation.
+        let e = sim.associate_address(to(&b.id, false)).await.unwrap_err();
+        assert_eq!(
+            (e.kind(), code(&e)),
+            (ErrorKind::Conflict, "Resource.AlreadyAssociated")
+        );
+        sim.associate_address(to(&b.id, true)).await.unwrap();
+        assert_eq!(describe(&sim, &a.id).await.unwrap().public_ip, None, "a lost it");
+        assert_eq!(
+            describe(&sim, &b.id).await.unwrap().public_ip,
+            Some(eip.public_ip.clone())
+        );
+        // Kept through a stop (a plain public address is not).
+        sim.stop_instances(StopInstancesRequest::new(vec![b.id.clone()]))
+            .await
+            .unwrap();
+        advance(cfg.instance_stop).await;
+        assert_eq!(
+            describe(&sim, &b.id).await.unwrap().public_ip,
+            Some(eip.public_ip.clone())
+        );
+        // Termination disassociates it; it stays allocated (and billed) until released.
+        sim.terminate_instances(vec![a.id.clone(), b.id.clone()]).await.unwrap();
+        advance(cfg.instance_shutdown).await;
+        let left = sim
+            .describe_addresses(DescribeAddressesRequest::default())
+            .await
+            .unwrap();
+        assert_eq!((left.len(), left[0].instance_id.clone()), (1, None));
+        sim.release_address(eip.allocation_id.clone()).await.unwrap();
+        let e = sim.release_address(eip.allocation_id.clone()).await.unwrap_err();
+        assert_eq!(
+            (e.kind(), code(&e)),
+            (ErrorKind::NotFound, "InvalidAllocationID.NotFound")
+        );
+        // Five per region.
+        for _ in 0..5 {
+            sim.allocate_address(AllocateAddressRequest::default()).await.unwrap();
+        }
+        let e = sim
+            .allocate_address(AllocateAddressRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "AddressLimitExceeded");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn status_checks_initialize_after_each_boot() {
+        let sim = SimCloud::new();
+        let cfg = sim.config().clone();
+        let i = run(&sim, |r| r).await;
+        let status = |all: bool| {
+            let sim = sim.clone();
+            let id = i.id.clone();
+            async move {
+                let req = DescribeInstanceStatusRequest::builder()
+                    .instance_ids(vec![id])
+                    .include_all_instances(all)
+                    .build()
+                    .unwrap();
+                sim.describe_instance_status(req).await.unwrap()
+            }
+        };
+        assert!(status(false).await.is_empty(), "pending: not listed by default");
+        assert_eq!(status(true).await[0].instance_status, SummaryStatus::NotApplicable);
+        advance(cfg.instance_boot).await;
+        assert_eq!(status(false).await[0].instance_status, SummaryStatus::Initializing);
+        advance(cfg.instance_status_checks).await;
+        assert!(status(false).await[0].is_healthy());
+        // A stop and start runs the checks again.
+        sim.stop_instances(StopInstancesRequest::new(vec![i.id.clone()]))
+            .await
+            .unwrap();
+        advance(cfg.instance_stop).await;
+        sim.start_instances(vec![i.id.clone()]).await.unwrap();
+        advance(cfg.instance_boot).await;
+        assert_eq!(status(false).await[0].system_status, SummaryStatus::Initializing);
+        let unknown: InstanceType = "x9.huge".parse().unwrap();
+        let e = sim
+            .describe_instance_types(
+                DescribeInstanceTypesRequest::builder()
+                    .instance_types(vec![unknown])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!((e.kind(), code(&e)), (ErrorKind::Validation, "InvalidInstanceType"));
+        let arm = sim
+            .describe_instance_types(
+                DescribeInstanceTypesRequest::builder()
+                    .architecture("arm64".to_string())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            !arm.is_empty() && arm.iter().all(|t| t.architectures == ["arm64"]),
+            "{arm:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn launch_volumes_take_their_settings_and_outlive_the_instance_when_asked() {
+        let sim = SimCloud::new();
+        let cfg = sim.config().clone();
+        let keep = LaunchVolume::builder()
+            .device_name("/dev/sdf")
+            .size_gib(200)
+            .volume_type(VolumeType::Io2)
+            .iops(10_000)
+            .delete_on_termination(false)
+            .build()
+            .unwrap();
+        let scratch = LaunchVolume::builder()
+            .device_name("/dev/sdg")
+            .size_gib(10)
+            .encrypted(false)
+            .build()
+            .unwrap();
+        let i = run(&sim, |mut r| {
+            r.volumes = vec![keep, scratch];
+            r
+        })
+        .await;
+        advance(cfg.instance_boot).await;
+        let vols = sim
+            .describe_volumes(
+                DescribeVolumesRequest::builder()
+                    .attached_to(i.id.clone())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(vols.len(), 3, "root, /dev/sdf, /dev/sdg");
+        let at = |d: &str| vols.iter().find(|v| v.attachments[0].device == d).unwrap().clone();
+        let sdf = at("/dev/sdf");
+        assert_eq!(
+            (sdf.volume_type.clone(), sdf.iops, sdf.encrypted),
+            (VolumeType::Io2, Some(10_000), true)
+        );
+        assert!(!at("/dev/sdg").encrypted, "the opt-out");
+        sim.terminate_instances(vec![i.id.clone()]).await.unwrap();
+        advance(cfg.instance_shutdown).await;
+        let inv = sim.inventory();
+        assert_eq!(
+            inv.resources.get("volume").cloned().unwrap_or_default(),
+            [sdf.id.to_string()]
+        );
+        assert!(!inv.resources.contains_key("root volume"), "{inv:?}");
     }
 
     #[tokio::test(start_paused = true)]
@@ -3259,6 +3807,8 @@ mod tests {
             root_kms_key_id: None,
             root_volume_size_gib: None,
             root_device_name: None,
+            volumes: Vec::new(),
+            placement: None,
         };
         assert!(matches!(
             sim.run_instances(bad).await.unwrap_err(),

@@ -53,6 +53,9 @@ pub struct SimConfig {
     /// `stopping` → `stopped` (StopInstances; a start goes `pending` → `running` in
     /// [`instance_boot`](Self::instance_boot)).
     pub instance_stop: Duration,
+    /// A running instance's status checks `initializing` → `ok` (DescribeInstanceStatus;
+    /// AWS takes a few minutes after each boot).
+    pub instance_status_checks: Duration,
     /// How long terminated instances stay visible to DescribeInstances.
     pub terminated_visible: Duration,
     /// Volume `creating` → `available`.
@@ -94,6 +97,7 @@ impl Default for SimConfig {
             instance_boot: Duration::from_secs(30),
             instance_shutdown: Duration::from_secs(40),
             instance_stop: Duration::from_secs(30),
+            instance_status_checks: Duration::from_secs(120),
             terminated_visible: Duration::from_secs(3600),
             volume_create: Duration::from_secs(5),
             volume_attach: Duration::from_secs(3),
@@ -117,6 +121,7 @@ impl SimConfig {
             instance_boot: Duration::ZERO,
             instance_shutdown: Duration::ZERO,
             instance_stop: Duration::ZERO,
+            instance_status_checks: Duration::ZERO,
             volume_create: Duration::ZERO,
             volume_attach: Duration::ZERO,
             volume_modify: Duration::ZERO,

@@ -33,10 +33,12 @@ use crate::support::moto::{self, MotoSession};
 
 mod cloudwatch;
 mod ebs;
+mod ec2;
 mod elb;
 mod lambda;
 pub use cloudwatch::*;
 pub use ebs::*;
+pub use ec2::*;
 pub use elb::*;
 pub use lambda::*;
 
@@ -63,6 +65,9 @@ macro_rules! scenarios {
             ec2_revoke_ingress_and_delete_tags,
             ec2_modify_volume_grows_it_in_place,
             ec2_key_pairs_create_import_launch_and_delete,
+            ec2_elastic_ip_allocate_associate_release,
+            ec2_instance_status_and_types,
+            ec2_run_instances_with_volumes_and_placement,
             // ELBv2
             elb_load_balancer_lifecycle_with_tags,
             elb_load_balancer_name_is_idempotent_then_a_conflict,

@@ -80,6 +80,12 @@ pub enum DeviationId {
     Ec2RevokeUnknownRuleIsNotFound,
     /// ModifyVolume accepts a smaller size and any number of modifications, completed at once.
     Ec2ModifyVolumeUnchecked,
+    /// ReleaseAddress releases an associated Elastic IP.
+    Ec2ReleaseAssociatedAddress,
+    /// RunInstances ignores a launch volume's IOPS and throughput.
+    Ec2LaunchVolumeSettingsIgnored,
+    /// RunInstances accepts a placement zone other than the subnet's.
+    Ec2PlacementZoneUnchecked,
     /// DescribeAlarmHistory is not implemented.
     CwNoAlarmHistory,
     /// A function whose reserved concurrency is 0 is invoked.
@@ -384,6 +390,30 @@ pub const DEVIATIONS: &[Deviation] = &[
         moto: "a smaller size is accepted and applied, modifications follow each other at once, each \
                is `completed` when made, and DescribeVolumesModifications lists every one",
         shown_by: "moto_deviation_modify_volume_unchecked",
+    },
+    Deviation {
+        id: DeviationId::Ec2ReleaseAssociatedAddress,
+        service: Service::Ec2,
+        what: "ReleaseAddress of an associated Elastic IP",
+        aws: "refused with InvalidIPAddress.InUse until the address is disassociated",
+        moto: "disassociates and releases it",
+        shown_by: "moto_deviation_release_associated_address",
+    },
+    Deviation {
+        id: DeviationId::Ec2LaunchVolumeSettingsIgnored,
+        service: Service::Ec2,
+        what: "RunInstances' EBS block-device mappings",
+        aws: "the volume gets the mapping's IOPS and throughput",
+        moto: "ignores them (the volume has moto's defaults)",
+        shown_by: "moto_deviation_launch_volume_settings_ignored",
+    },
+    Deviation {
+        id: DeviationId::Ec2PlacementZoneUnchecked,
+        service: Service::Ec2,
+        what: "RunInstances with a subnet and a Placement.AvailabilityZone",
+        aws: "a zone other than the subnet's is refused (InvalidParameterValue)",
+        moto: "launches in the subnet, whatever the placement zone says",
+        shown_by: "moto_deviation_placement_zone_unchecked",
     },
     Deviation {
         id: DeviationId::CwNoAlarmHistory,
