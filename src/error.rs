@@ -532,6 +532,8 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
         | "InvalidIPAddress.InUse"
         | "Resource.AlreadyAssociated"
         | "AddressLimitExceeded"
+        | "InvalidLaunchTemplateName.AlreadyExistsException"
+        | "LaunchTemplateVersionLimitExceeded"
         | "IdempotentParameterMismatch"
         | "IdempotencyException"
         | "ConflictException"
@@ -578,7 +580,11 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
         c if c.ends_with("NotFound")
             || c.ends_with("NotFoundException")
             || c.ends_with(".NotFound")
-            || c == "InvalidAMIID.Unavailable" =>
+            || c == "InvalidAMIID.Unavailable"
+            // DeleteLaunchTemplateVersions' per-version codes (`LaunchTemplateErrorCode`).
+            || c == "launchTemplateIdDoesNotExist"
+            || c == "launchTemplateNameDoesNotExist"
+            || c == "launchTemplateVersionDoesNotExist" =>
         {
             ErrorKind::NotFound
         }

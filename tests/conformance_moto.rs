@@ -203,6 +203,32 @@ async fn moto_deviation_placement_zone_unchecked() {
     b.terminate(&[inst.id]).await;
 }
 
+/// moto: DeleteLaunchTemplateVersions is not implemented.
+#[tokio::test]
+async fn moto_deviation_no_delete_launch_template_versions() {
+    use aws_facade::ec2::{CreateLaunchTemplateRequest, LaunchTemplateData, LaunchTemplateRef, TemplateVersion};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::Ec2NoDeleteLaunchTemplateVersions));
+    let data = LaunchTemplateData::builder()
+        .instance_type("t3.micro".parse().unwrap())
+        .encrypt_root_volume(false)
+        .build()
+        .unwrap();
+    let req = CreateLaunchTemplateRequest::builder()
+        .name("dev-versions")
+        .data(data)
+        .build()
+        .unwrap();
+    let t = b.cloud.ec2.create_launch_template(req).await.unwrap();
+    let r = LaunchTemplateRef::Id(t.id.clone());
+    b.cloud
+        .ec2
+        .delete_launch_template_versions(r.clone(), vec![TemplateVersion::Number(5)])
+        .await
+        .expect_err("AWS: launchTemplateVersionDoesNotExist, reported for version 5");
+    b.cloud.ec2.delete_launch_template(r).await.unwrap();
+}
+
 /// moto: DescribeAlarmHistory is not implemented (the server fails), even for an alarm it has.
 #[tokio::test]
 async fn moto_deviation_cw_no_alarm_history() {

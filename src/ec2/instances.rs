@@ -177,10 +177,16 @@ pub const MAX_USER_DATA_BYTES: usize = 16 * 1024;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
 pub struct RunInstancesRequest {
-    /// The image.
-    pub image_id: ImageId,
-    /// The instance type.
-    pub instance_type: InstanceType,
+    /// The image (required unless [`launch_template`](Self::launch_template) supplies it).
+    pub image_id: Option<ImageId>,
+    /// The instance type (required unless the launch template supplies it).
+    pub instance_type: Option<InstanceType>,
+    /// Launch from this template (version): its settings apply, and the request's override
+    /// them. The root-volume settings below then apply only when the request names the
+    /// image; otherwise the template's own mappings do (its data encrypts the root volume by
+    /// default).
+    #[serde(default)]
+    pub launch_template: Option<LaunchTemplateSpec>,
     /// How many instances (1-1000; launched as MinCount = MaxCount = count).
     #[builder(default = 1)]
     pub count: u32,
@@ -246,6 +252,23 @@ validated_builder!(
 impl Validate for RunInstancesRequest {
     fn validate(&self) -> Result<()> {
         validate::in_range("count", self.count, 1, 1000)?;
+        match &self.launch_template {
+            Some(lt) => {
+                lt.template.validate("launch_template.template")?;
+                lt.version.validate("launch_template.version")?;
+            }
+            None => {
+                if self.image_id.is_none() {
+                    return Err(Error::validation("image_id", "is required without a launch template"));
+                }
+                if self.instance_type.is_none() {
+                    return Err(Error::validation(
+                        "instance_type",
+                        "is required without a launch template",
+                    ));
+                }
+            }
+        }
         if let Some(ud) = &self.user_data
             && ud.len() > MAX_USER_DATA_BYTES
         {
@@ -278,6 +301,23 @@ impl Validate for RunInstancesRequest {
 impl RunInstancesRequest {
     /// The root volume settings: each needs the encrypted mapping; a size within gp3's limits.
     fn validate_root_volume(&self) -> Result<()> {
+        if self.uses_template_root() {
+            if let Some(field) = [
+                ("root_kms_key_id", self.root_kms_key_id.is_some()),
+                ("root_volume_size_gib", self.root_volume_size_gib.is_some()),
+                ("root_device_name", self.root_device_name.is_some()),
+            ]
+            .iter()
+            .find_map(|(f, set)| set.then_some(*f))
+            {
+                return Err(Error::validation(
+                    field,
+                    "applies to the image the request names: with a launch template, set image_id too \
+                     or put the root volume in the template",
+                ));
+            }
+            return Ok(());
+        }
         let set = [
             ("root_kms_key_id", self.root_kms_key_id.is_some()),
             ("root_volume_size_gib", self.root_volume_size_gib.is_some()),
@@ -307,6 +347,12 @@ impl RunInstancesRequest {
 }
 
 impl RunInstancesRequest {
+    /// Whether the root volume is the launch template's business: launched from a template
+    /// without naming the image (so the request adds no root mapping).
+    pub fn uses_template_root(&self) -> bool {
+        self.launch_template.is_some() && self.image_id.is_none()
+    }
+
     /// The extra volumes: each valid for its type, on a device of its own (not the root's).
     fn validate_volumes(&self) -> Result<()> {
         let mut devices = std::collections::BTreeSet::new();
@@ -368,7 +414,7 @@ impl Validate for LaunchVolume {
 }
 
 impl LaunchVolume {
-    fn validate_at(&self, path: &str) -> Result<()> {
+    pub(crate) fn validate_at(&self, path: &str) -> Result<()> {
         if self.device_name.is_empty() {
             return Err(Error::validation(format!("{path}device_name"), "must not be empty"));
         }

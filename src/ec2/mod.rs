@@ -36,10 +36,12 @@ pub use cidr::Cidr;
 mod addresses;
 mod instances;
 mod network;
+mod templates;
 mod volumes;
 pub use addresses::*;
 pub use instances::*;
 pub use network::*;
+pub use templates::*;
 pub use volumes::*;
 
 use std::time::SystemTime;
@@ -180,6 +182,22 @@ service_trait! {
         fn describe_snapshots_page(req: DescribeSnapshotsRequest, page: PageRequest) -> Page<Snapshot> = "DescribeSnapshots" => "ec2:DescribeSnapshots";
         /// Deletes a snapshot.
         fn delete_snapshot(id: SnapshotId) -> () = "DeleteSnapshot" => "ec2:DeleteSnapshot";
+        /// Creates a launch template with its first version (the default).
+        fn create_launch_template(req: CreateLaunchTemplateRequest) -> LaunchTemplate = "CreateLaunchTemplate" => "ec2:CreateLaunchTemplate";
+        /// Adds a version to a launch template (it does not become the default: see
+        /// [`set_default_launch_template_version`](Ec2::set_default_launch_template_version)).
+        fn create_launch_template_version(req: CreateLaunchTemplateVersionRequest) -> LaunchTemplateVersion = "CreateLaunchTemplateVersion" => "ec2:CreateLaunchTemplateVersion";
+        /// Makes `version` the template's default (ModifyLaunchTemplate `DefaultVersion`).
+        fn set_default_launch_template_version(template: LaunchTemplateRef, version: u64) -> LaunchTemplate = "ModifyLaunchTemplate" => "ec2:ModifyLaunchTemplate";
+        /// Describes launch templates (all pages).
+        fn describe_launch_templates(req: DescribeLaunchTemplatesRequest) -> Vec<LaunchTemplate> = "DescribeLaunchTemplates" => "ec2:DescribeLaunchTemplates";
+        /// Versions of a launch template (empty `versions`: all of them, all pages).
+        fn describe_launch_template_versions(template: LaunchTemplateRef, versions: Vec<TemplateVersion>) -> Vec<LaunchTemplateVersion> = "DescribeLaunchTemplateVersions" => "ec2:DescribeLaunchTemplateVersions";
+        /// Deletes versions of a launch template (not its default: delete the template for
+        /// that). Any version AWS does not delete is an error naming it.
+        fn delete_launch_template_versions(template: LaunchTemplateRef, versions: Vec<TemplateVersion>) -> () = "DeleteLaunchTemplateVersions" => "ec2:DeleteLaunchTemplateVersions";
+        /// Deletes a launch template with all its versions.
+        fn delete_launch_template(template: LaunchTemplateRef) -> () = "DeleteLaunchTemplate" => "ec2:DeleteLaunchTemplate";
         /// Allocates an Elastic IP address (billed hourly until released).
         fn allocate_address(req: AllocateAddressRequest) -> Address = "AllocateAddress" => "ec2:AllocateAddress";
         /// Describes Elastic IP addresses.
@@ -304,6 +322,65 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(field_of(e), "instance_ids");
+    }
+
+    #[test]
+    fn launch_templates_and_template_launches_are_checked_before_any_call() {
+        let e = RunInstancesRequest::builder()
+            .instance_type("t3.micro".parse().unwrap())
+            .build()
+            .unwrap_err();
+        assert_eq!(field_of(e), "image_id", "required without a template");
+        let spec = LaunchTemplateSpec::builder()
+            .template(LaunchTemplateRef::Name("web".into()))
+            .build();
+        assert!(
+            RunInstancesRequest::builder()
+                .launch_template(spec.clone())
+                .build()
+                .is_ok()
+        );
+        let e = RunInstancesRequest::builder()
+            .launch_template(spec)
+            .root_volume_size_gib(20)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            field_of(e),
+            "root_volume_size_gib",
+            "the template's root, unless the image is named"
+        );
+        let e = LaunchTemplateData::builder()
+            .instance_type("t3.micro".parse().unwrap())
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            field_of(e),
+            "data.encrypt_root_volume",
+            "the root device is needed to encrypt it"
+        );
+        let data = LaunchTemplateData::builder()
+            .instance_type("t3.micro".parse().unwrap())
+            .encrypt_root_volume(false)
+            .build()
+            .unwrap();
+        for bad in ["ab", "has space", &"x".repeat(129)] {
+            let e = CreateLaunchTemplateRequest::builder()
+                .name(bad)
+                .data(data.clone())
+                .build()
+                .unwrap_err();
+            assert_eq!(field_of(e), "name", "{bad:?}");
+        }
+        let e = crate::ec2::validate_template_versions(
+            &LaunchTemplateRef::Name("web".into()),
+            &[TemplateVersion::Latest],
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(field_of(e), "versions");
+        let e = crate::ec2::validate_default_version(&LaunchTemplateRef::Name("web".into()), 0).unwrap_err();
+        assert_eq!(field_of(e), "version");
     }
 
     #[test]

@@ -468,21 +468,164 @@ fn image_from(i: &t::Image) -> crate::Result<Image> {
     })
 }
 
-/// The block-device mapping that encrypts the root volume at `device`: gp3, encrypted,
-/// deleted on termination, with the request's KMS key and size.
-fn root_mapping(req: &RunInstancesRequest, device: &str, size_gib: Option<u32>) -> t::BlockDeviceMapping {
-    t::BlockDeviceMapping::builder()
-        .device_name(device)
+/// The encrypted root volume at `device`: gp3, encrypted, deleted on termination, with the
+/// KMS key and size asked for (RunInstances and launch template data alike).
+fn root_volume(device: &str, size_gib: Option<u32>, kms_key_id: Option<String>) -> LaunchVolume {
+    LaunchVolume {
+        device_name: device.to_string(),
+        size_gib,
+        volume_type: VolumeType::Gp3,
+        iops: None,
+        throughput: None,
+        snapshot_id: None,
+        encrypted: true,
+        kms_key_id,
+        delete_on_termination: true,
+    }
+}
+
+/// A launch template's block-device mapping of one volume.
+fn template_volume_mapping(v: &LaunchVolume) -> t::LaunchTemplateBlockDeviceMappingRequest {
+    t::LaunchTemplateBlockDeviceMappingRequest::builder()
+        .device_name(&v.device_name)
         .ebs(
-            t::EbsBlockDevice::builder()
-                .volume_type(t::VolumeType::Gp3)
-                .encrypted(true)
-                .delete_on_termination(true)
-                .set_kms_key_id(req.root_kms_key_id.clone())
-                .set_volume_size(size_gib.map(i32_of))
+            t::LaunchTemplateEbsBlockDeviceRequest::builder()
+                .volume_type(volume_type(v.volume_type.clone()))
+                .encrypted(v.encrypted)
+                .delete_on_termination(v.delete_on_termination)
+                .set_kms_key_id(v.kms_key_id.clone())
+                .set_volume_size(v.size_gib.map(i32_of))
+                .set_iops(v.iops.map(i32_of))
+                .set_throughput(v.throughput.map(i32_of))
+                .set_snapshot_id(v.snapshot_id.as_ref().map(|s| s.to_string()))
                 .build(),
         )
         .build()
+}
+
+/// A described launch template version's mapping as a [`LaunchVolume`] (`None`: not EBS).
+fn template_volume_from(m: &t::LaunchTemplateBlockDeviceMapping) -> crate::Result<Option<LaunchVolume>> {
+    let (Some(device), Some(ebs)) = (m.device_name(), m.ebs()) else {
+        return Ok(None);
+    };
+    Ok(Some(LaunchVolume {
+        device_name: device.to_string(),
+        size_gib: ebs.volume_size().and_then(|v| u32::try_from(v).ok()),
+        volume_type: ebs
+            .volume_type()
+            .map(|t| VolumeType::from(t.as_str()))
+            .unwrap_or_default(),
+        iops: ebs.iops().and_then(|v| u32::try_from(v).ok()),
+        throughput: ebs.throughput().and_then(|v| u32::try_from(v).ok()),
+        snapshot_id: opt_id(ebs.snapshot_id().filter(|s| !s.is_empty()))?,
+        encrypted: ebs.encrypted().unwrap_or(false),
+        kms_key_id: ebs.kms_key_id().map(str::to_string),
+        delete_on_termination: ebs.delete_on_termination().unwrap_or(false),
+    }))
+}
+
+fn template_from(t_: &t::LaunchTemplate) -> crate::Result<LaunchTemplate> {
+    Ok(LaunchTemplate {
+        id: id("LaunchTemplateId", t_.launch_template_id())?,
+        name: t_
+            .launch_template_name()
+            .ok_or_else(|| malformed("a launch template without LaunchTemplateName"))?
+            .to_string(),
+        default_version: t_
+            .default_version_number()
+            .and_then(|v| u64::try_from(v).ok())
+            .ok_or_else(|| malformed("a launch template without DefaultVersionNumber"))?,
+        latest_version: t_
+            .latest_version_number()
+            .and_then(|v| u64::try_from(v).ok())
+            .ok_or_else(|| malformed("a launch template without LatestVersionNumber"))?,
+        created: t_.create_time().and_then(to_system_time),
+        tags: tags_of(t_.tags()),
+    })
+}
+
+fn template_version_from(v: &t::LaunchTemplateVersion) -> crate::Result<LaunchTemplateVersion> {
+    let d = v.launch_template_data();
+    let user_data = d
+        .and_then(|d| d.user_data())
+        .map(|b64| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|_| malformed("launch template user data that is not base64"))
+                .map(|bytes| crate::SecretString::from(String::from_utf8_lossy(&bytes).into_owned()))
+        })
+        .transpose()?;
+    let data = LaunchTemplateData {
+        image_id: opt_id(d.and_then(|d| d.image_id()).filter(|s| !s.is_empty()))?,
+        instance_type: d
+            .and_then(|d| d.instance_type())
+            .map(|t| t.as_str().parse())
+            .transpose()?,
+        key_name: d.and_then(|d| d.key_name()).map(str::to_string),
+        security_group_ids: d
+            .map(|d| {
+                d.security_group_ids()
+                    .iter()
+                    .map(|g| g.parse())
+                    .collect::<crate::Result<_>>()
+            })
+            .transpose()?
+            .unwrap_or_default(),
+        user_data,
+        require_imdsv2: d
+            .and_then(|d| d.metadata_options())
+            .and_then(|m| m.http_tokens())
+            .is_some_and(|t| *t == t::LaunchTemplateHttpTokensState::Required),
+        instance_profile: d
+            .and_then(|d| d.iam_instance_profile())
+            .and_then(|p| p.name())
+            .map(str::to_string),
+        volumes: d
+            .map(|d| {
+                d.block_device_mappings()
+                    .iter()
+                    .map(template_volume_from)
+                    .collect::<crate::Result<Vec<_>>>()
+            })
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .collect(),
+        // The root mapping, if any, is among `volumes`.
+        encrypt_root_volume: false,
+        root_kms_key_id: None,
+        root_volume_size_gib: None,
+        root_device_name: None,
+        placement: d.and_then(|d| d.placement()).map(|p| Placement {
+            availability_zone: p.availability_zone().and_then(|z| z.parse().ok()),
+            group_name: p.group_name().filter(|g| !g.is_empty()).map(str::to_string),
+            tenancy: p.tenancy().map(|t| Tenancy::from(t.as_str())).unwrap_or_default(),
+        }),
+        tags: d
+            .map(|d| {
+                d.tag_specifications()
+                    .iter()
+                    .filter(|s| s.resource_type() == Some(&t::ResourceType::Instance))
+                    .flat_map(|s| s.tags())
+                    .map(|t| (t.key(), t.value()))
+                    .collect::<Vec<_>>()
+            })
+            .map(|pairs| tags_from(pairs.into_iter()))
+            .unwrap_or_default(),
+    };
+    Ok(LaunchTemplateVersion {
+        template_id: id("LaunchTemplateId", v.launch_template_id())?,
+        template_name: v.launch_template_name().unwrap_or_default().to_string(),
+        version: v
+            .version_number()
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| malformed("a launch template version without VersionNumber"))?,
+        description: v.version_description().map(str::to_string),
+        is_default: v.default_version().unwrap_or(false),
+        created: v.create_time().and_then(to_system_time),
+        data,
+    })
 }
 
 fn instance_status_from(s: &t::InstanceStatus) -> crate::Result<InstanceStatus> {
@@ -575,6 +718,90 @@ fn i32_of(v: u32) -> i32 {
 }
 
 impl SdkEc2 {
+    /// The encrypted root volume to map (`None`: the opt-out, the image's own mapping): at the
+    /// given device, or at the image's root device (looked up, with the image's root size as
+    /// the default size).
+    async fn resolve_root(
+        &self,
+        encrypt: bool,
+        device: Option<&String>,
+        image_id: Option<&ImageId>,
+        size_gib: Option<u32>,
+        kms_key_id: Option<String>,
+    ) -> crate::Result<Option<LaunchVolume>> {
+        match (encrypt, device, image_id) {
+            (false, _, _) => Ok(None),
+            (true, Some(device), _) => Ok(Some(root_volume(device, size_gib, kms_key_id))),
+            (true, None, Some(image_id)) => {
+                let image = self.root_device_of(image_id).await?;
+                let size = size_gib.or(image.root_volume_size_gib);
+                let device = image.root_device_name.unwrap_or_default();
+                Ok(Some(root_volume(&device, size, kms_key_id)))
+            }
+            (true, None, None) => Err(Error::validation(
+                "encrypt_root_volume",
+                "needs the image (image_id) or its root device (root_device_name)",
+            )),
+        }
+    }
+
+    /// A launch template's data as the SDK takes it (the root device looked up if needed).
+    async fn template_data(&self, d: &LaunchTemplateData) -> crate::Result<t::RequestLaunchTemplateData> {
+        let root = self
+            .resolve_root(
+                d.encrypt_root_volume,
+                d.root_device_name.as_ref(),
+                d.image_id.as_ref(),
+                d.root_volume_size_gib,
+                d.root_kms_key_id.clone(),
+            )
+            .await?;
+        let maps: Vec<_> = root.iter().chain(&d.volumes).map(template_volume_mapping).collect();
+        let tag_specs: Vec<_> = [t::ResourceType::Instance, t::ResourceType::Volume]
+            .into_iter()
+            .filter(|_| !d.tags.is_empty())
+            .map(|kind| {
+                t::LaunchTemplateTagSpecificationRequest::builder()
+                    .resource_type(kind)
+                    .set_tags(Some(sdk_tags(&d.tags)))
+                    .build()
+            })
+            .collect();
+        let mut b = t::RequestLaunchTemplateData::builder()
+            .set_image_id(d.image_id.as_ref().map(|i| i.to_string()))
+            .set_instance_type(d.instance_type.as_ref().map(|i| t::InstanceType::from(i.as_str())))
+            .set_key_name(d.key_name.clone())
+            .set_security_group_ids(ids(&d.security_group_ids))
+            .set_user_data(
+                d.user_data
+                    .as_ref()
+                    .map(|u| base64::engine::general_purpose::STANDARD.encode(u.expose_secret())),
+            )
+            .set_iam_instance_profile(d.instance_profile.as_ref().map(|p| {
+                t::LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
+                    .name(p)
+                    .build()
+            }))
+            .set_block_device_mappings((!maps.is_empty()).then_some(maps))
+            .set_tag_specifications((!tag_specs.is_empty()).then_some(tag_specs))
+            .set_placement(d.placement.as_ref().map(|p| {
+                t::LaunchTemplatePlacementRequest::builder()
+                    .set_availability_zone(p.availability_zone.as_ref().map(|z| z.to_string()))
+                    .set_group_name(p.group_name.clone())
+                    .tenancy(t::Tenancy::from(p.tenancy.as_str()))
+                    .build()
+            }));
+        if d.require_imdsv2 {
+            b = b.metadata_options(
+                t::LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                    .http_tokens(t::LaunchTemplateHttpTokensState::Required)
+                    .http_endpoint(t::LaunchTemplateInstanceMetadataEndpointState::Enabled)
+                    .build(),
+            );
+        }
+        Ok(b.build())
+    }
+
     /// The image `id` with its root device (for the encrypted root volume mapping): an error if
     /// it is unknown or has no EBS root device (instance-store images cannot be encrypted).
     async fn root_device_of(&self, image_id: &ImageId) -> crate::Result<Image> {
@@ -772,16 +999,17 @@ impl super::Ec2 for SdkEc2 {
 
     async fn run_instances(&self, req: RunInstancesRequest) -> crate::Result<Vec<Instance>> {
         req.validate()?;
-        let root = match (req.encrypt_root_volume, &req.root_device_name) {
-            (false, _) => None,
-            (true, Some(device)) => Some(root_mapping(&req, device, req.root_volume_size_gib)),
-            (true, None) => {
-                // The root device is the image's: ask for it (and its size, the default).
-                let image = self.root_device_of(&req.image_id).await?;
-                let size = req.root_volume_size_gib.or(image.root_volume_size_gib);
-                let device = image.root_device_name.unwrap_or_default();
-                Some(root_mapping(&req, &device, size))
-            }
+        let root = if req.uses_template_root() {
+            None
+        } else {
+            self.resolve_root(
+                req.encrypt_root_volume,
+                req.root_device_name.as_ref(),
+                req.image_id.as_ref(),
+                req.root_volume_size_gib,
+                req.root_kms_key_id.clone(),
+            )
+            .await?
         };
         let count = i32_of(req.count);
         let tag_specs: Vec<t::TagSpecification> = [t::ResourceType::Instance, t::ResourceType::Volume]
@@ -791,8 +1019,15 @@ impl super::Ec2 for SdkEc2 {
         let mut call = self
             .client
             .run_instances()
-            .image_id(req.image_id.as_str())
-            .instance_type(t::InstanceType::from(req.instance_type.as_str()))
+            .set_image_id(req.image_id.as_ref().map(|i| i.to_string()))
+            .set_instance_type(req.instance_type.as_ref().map(|i| t::InstanceType::from(i.as_str())))
+            .set_launch_template(req.launch_template.as_ref().map(|lt| {
+                t::LaunchTemplateSpecification::builder()
+                    .set_launch_template_id(lt.template.id().map(|i| i.to_string()))
+                    .set_launch_template_name(lt.template.name().map(str::to_string))
+                    .version(lt.version.to_aws())
+                    .build()
+            }))
             .min_count(count)
             .max_count(count)
             .set_subnet_id(req.subnet_id.as_ref().map(|s| s.to_string()))
@@ -812,10 +1047,7 @@ impl super::Ec2 for SdkEc2 {
                     .map(|p| t::IamInstanceProfileSpecification::builder().name(p).build()),
             )
             .set_block_device_mappings({
-                let maps: Vec<_> = root
-                    .into_iter()
-                    .chain(req.volumes.iter().map(launch_volume_mapping))
-                    .collect();
+                let maps: Vec<_> = root.iter().chain(&req.volumes).map(launch_volume_mapping).collect();
                 (!maps.is_empty()).then_some(maps)
             })
             .set_placement(req.placement.as_ref().map(placement_of));
@@ -1237,6 +1469,158 @@ impl super::Ec2 for SdkEc2 {
         self.client
             .delete_snapshot()
             .snapshot_id(id.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        Ok(())
+    }
+
+    async fn create_launch_template(&self, req: CreateLaunchTemplateRequest) -> crate::Result<LaunchTemplate> {
+        req.validate()?;
+        let data = self.template_data(&req.data).await?;
+        let out = self
+            .client
+            .create_launch_template()
+            .launch_template_name(&req.name)
+            .set_version_description(req.version_description.clone())
+            .launch_template_data(data)
+            .set_client_token(req.client_token.clone())
+            .set_tag_specifications(tag_spec(t::ResourceType::LaunchTemplate, &req.tags).map(|s| vec![s]))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        template_from(
+            out.launch_template()
+                .ok_or_else(|| malformed("a CreateLaunchTemplate answer without LaunchTemplate"))?,
+        )
+    }
+
+    async fn create_launch_template_version(
+        &self,
+        req: CreateLaunchTemplateVersionRequest,
+    ) -> crate::Result<LaunchTemplateVersion> {
+        req.validate()?;
+        let data = self.template_data(&req.data).await?;
+        let out = self
+            .client
+            .create_launch_template_version()
+            .set_launch_template_id(req.template.id().map(|i| i.to_string()))
+            .set_launch_template_name(req.template.name().map(str::to_string))
+            .set_version_description(req.version_description.clone())
+            .launch_template_data(data)
+            .set_client_token(req.client_token.clone())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        template_version_from(
+            out.launch_template_version()
+                .ok_or_else(|| malformed("a CreateLaunchTemplateVersion answer without LaunchTemplateVersion"))?,
+        )
+    }
+
+    async fn set_default_launch_template_version(
+        &self,
+        template: LaunchTemplateRef,
+        version: u64,
+    ) -> crate::Result<LaunchTemplate> {
+        validate_default_version(&template, version)?;
+        let out = self
+            .client
+            .modify_launch_template()
+            .set_launch_template_id(template.id().map(|i| i.to_string()))
+            .set_launch_template_name(template.name().map(str::to_string))
+            .default_version(version.to_string())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        template_from(
+            out.launch_template()
+                .ok_or_else(|| malformed("a ModifyLaunchTemplate answer without LaunchTemplate"))?,
+        )
+    }
+
+    async fn describe_launch_templates(
+        &self,
+        req: DescribeLaunchTemplatesRequest,
+    ) -> crate::Result<Vec<LaunchTemplate>> {
+        req.validate()?;
+        let all: Vec<t::LaunchTemplate> = self
+            .client
+            .describe_launch_templates()
+            .set_launch_template_ids(ids(&req.ids))
+            .set_launch_template_names((!req.names.is_empty()).then(|| req.names.clone()))
+            .set_filters(Filters::default().tags(&req.tags).build())
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        all.iter().map(template_from).collect()
+    }
+
+    async fn describe_launch_template_versions(
+        &self,
+        template: LaunchTemplateRef,
+        versions: Vec<TemplateVersion>,
+    ) -> crate::Result<Vec<LaunchTemplateVersion>> {
+        validate_template_versions(&template, &versions, false)?;
+        let all: Vec<t::LaunchTemplateVersion> = self
+            .client
+            .describe_launch_template_versions()
+            .set_launch_template_id(template.id().map(|i| i.to_string()))
+            .set_launch_template_name(template.name().map(str::to_string))
+            .set_versions((!versions.is_empty()).then(|| versions.iter().map(TemplateVersion::to_aws).collect()))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        all.iter().map(template_version_from).collect()
+    }
+
+    async fn delete_launch_template_versions(
+        &self,
+        template: LaunchTemplateRef,
+        versions: Vec<TemplateVersion>,
+    ) -> crate::Result<()> {
+        validate_template_versions(&template, &versions, true)?;
+        let out = self
+            .client
+            .delete_launch_template_versions()
+            .set_launch_template_id(template.id().map(|i| i.to_string()))
+            .set_launch_template_name(template.name().map(str::to_string))
+            .set_versions(Some(versions.iter().map(TemplateVersion::to_aws).collect()))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Ec2))?;
+        // The call succeeds even when some versions are not deleted: each failure is listed.
+        if let Some(failed) = out.unsuccessfully_deleted_launch_template_versions().first() {
+            let info = failed.response_error();
+            let code = info
+                .and_then(|e| e.code())
+                .map_or("UnexpectedError", |c| c.as_str())
+                .to_string();
+            return Err(Error::api(
+                Service::Ec2,
+                code,
+                format!(
+                    "version {} of {template} was not deleted: {}",
+                    failed.version_number().unwrap_or_default(),
+                    info.and_then(|e| e.message()).unwrap_or("no reason given")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn delete_launch_template(&self, template: LaunchTemplateRef) -> crate::Result<()> {
+        template.validate("template")?;
+        self.client
+            .delete_launch_template()
+            .set_launch_template_id(template.id().map(|i| i.to_string()))
+            .set_launch_template_name(template.name().map(str::to_string))
             .send()
             .await
             .map_err(sdk_err(Service::Ec2))?;
@@ -2694,5 +3078,140 @@ mod tests {
             .unwrap();
         assert_eq!((t4g[0].vcpus, t4g[0].memory_mib, t4g[0].burstable), (2, 1024, true));
         assert_eq!(t4g[0].architectures, ["arm64"]);
+    }
+
+    #[tokio::test]
+    async fn launch_templates_encrypt_the_root_encode_user_data_and_report_undeleted_versions() {
+        use aws_sdk_ec2::operation::create_launch_template::CreateLaunchTemplateOutput;
+        use aws_sdk_ec2::operation::delete_launch_template_versions::DeleteLaunchTemplateVersionsOutput;
+        use aws_sdk_ec2::operation::describe_launch_template_versions::DescribeLaunchTemplateVersionsOutput;
+        let image = mock!(Client::describe_images).then_output(|| {
+            DescribeImagesOutput::builder()
+                .images(sdk_image("ami-0123456789abcdef0", "/dev/xvda", 8, t::DeviceType::Ebs))
+                .build()
+        });
+        let create = mock!(Client::create_launch_template)
+            .match_requests(|r| {
+                let d = r.launch_template_data().expect("data");
+                let root = d.block_device_mappings().first();
+                root.and_then(|m| m.device_name()) == Some("/dev/xvda")
+                    && root
+                        .and_then(|m| m.ebs())
+                        .is_some_and(|e| e.encrypted() == Some(true) && e.volume_size() == Some(8))
+                    && d.user_data() == Some("ZWNobyBoaQ==")
+                    && d.metadata_options().and_then(|m| m.http_tokens())
+                        == Some(&t::LaunchTemplateHttpTokensState::Required)
+                    && r.launch_template_name() == Some("web")
+            })
+            .then_output(|| {
+                CreateLaunchTemplateOutput::builder()
+                    .launch_template(
+                        t::LaunchTemplate::builder()
+                            .launch_template_id("lt-0123456789abcdef0")
+                            .launch_template_name("web")
+                            .default_version_number(1)
+                            .latest_version_number(1)
+                            .build(),
+                    )
+                    .build()
+            });
+        let described = mock!(Client::describe_launch_template_versions)
+            .match_requests(|r| r.versions() == ["$Latest", "1"])
+            .then_output(|| {
+                DescribeLaunchTemplateVersionsOutput::builder()
+                    .launch_template_versions(
+                        t::LaunchTemplateVersion::builder()
+                            .launch_template_id("lt-0123456789abcdef0")
+                            .launch_template_name("web")
+                            .version_number(1)
+                            .default_version(true)
+                            .launch_template_data(
+                                t::ResponseLaunchTemplateData::builder()
+                                    .image_id("ami-0123456789abcdef0")
+                                    .instance_type(t::InstanceType::T3Micro)
+                                    .user_data("ZWNobyBoaQ==")
+                                    .block_device_mappings(
+                                        t::LaunchTemplateBlockDeviceMapping::builder()
+                                            .device_name("/dev/xvda")
+                                            .ebs(
+                                                t::LaunchTemplateEbsBlockDevice::builder()
+                                                    .encrypted(true)
+                                                    .volume_size(8)
+                                                    .volume_type(t::VolumeType::Gp3)
+                                                    .delete_on_termination(true)
+                                                    .build(),
+                                            )
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            });
+        let undeleted = mock!(Client::delete_launch_template_versions).then_output(|| {
+            DeleteLaunchTemplateVersionsOutput::builder()
+                .unsuccessfully_deleted_launch_template_versions(
+                    t::DeleteLaunchTemplateVersionsResponseErrorItem::builder()
+                        .version_number(7)
+                        .response_error(
+                            t::ResponseError::builder()
+                                .code(t::LaunchTemplateErrorCode::LaunchTemplateVersionDoesNotExist)
+                                .message("no such version")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let ec2 = client(&[&image, &create, &described, &undeleted]);
+        let data = LaunchTemplateData::builder()
+            .image_id("ami-0123456789abcdef0".parse().unwrap())
+            .instance_type("t3.micro".parse().unwrap())
+            .user_data("echo hi")
+            .build()
+            .unwrap();
+        let made = ec2
+            .create_launch_template(
+                CreateLaunchTemplateRequest::builder()
+                    .name("web")
+                    .data(data)
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            create.num_calls(),
+            1,
+            "the root device was looked up and mapped encrypted"
+        );
+        let r = LaunchTemplateRef::Id(made.id.clone());
+        let got = ec2
+            .describe_launch_template_versions(r.clone(), vec![TemplateVersion::Latest, TemplateVersion::Number(1)])
+            .await
+            .unwrap();
+        let d = &got[0].data;
+        assert_eq!(
+            d.user_data.as_ref().map(|u| u.expose_secret().as_str()),
+            Some("echo hi")
+        );
+        assert!(
+            !format!("{got:?}").contains("echo hi"),
+            "user data is redacted in Debug"
+        );
+        assert_eq!(
+            (d.volumes.len(), d.volumes[0].encrypted, d.encrypt_root_volume),
+            (1, true, false)
+        );
+        let e = ec2
+            .delete_launch_template_versions(r, vec![TemplateVersion::Number(7)])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.code()),
+            (ErrorKind::NotFound, Some("launchTemplateVersionDoesNotExist"))
+        );
+        assert!(e.to_string().contains("version 7"), "{e}");
     }
 }

@@ -182,7 +182,14 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
         // ---- EC2
         "ec2:RunInstances" => {
             if let Some(r) = arg::<ec2::RunInstancesRequest>(args, 0) {
-                c.on(a, c.ec2("image", r.image_id.as_str()));
+                // A template supplies the image when the request does not name one.
+                c.on(a, c.ec2("image", r.image_id.as_ref().map_or("*", |i| i.as_str())));
+                if let Some(lt) = &r.launch_template {
+                    c.on(
+                        a,
+                        c.ec2("launch-template", lt.template.id().map_or("*", |i| i.as_str())),
+                    );
+                }
                 let subnet = r.subnet_id.as_ref().map_or("*", |s| s.as_str());
                 c.on(a, c.ec2("subnet", subnet));
                 for g in &r.security_group_ids {
@@ -217,6 +224,22 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
         "ec2:DisassociateAddress" => {
             let arn = c.ec2("elastic-ip", "*");
             c.out.push(AccessRequest::new(a, arn));
+        }
+        "ec2:CreateLaunchTemplate" => {
+            if let Some(r) = arg::<ec2::CreateLaunchTemplateRequest>(args, 0) {
+                c.creates(a, c.ec2("launch-template", "*"), &r.tags, EC2_TAG);
+            }
+        }
+        // The template's ARN holds its id: one named by name is presented as `*`.
+        "ec2:CreateLaunchTemplateVersion" => {
+            if let Some(r) = arg::<ec2::CreateLaunchTemplateVersionRequest>(args, 0) {
+                c.on(a, c.ec2("launch-template", r.template.id().map_or("*", |i| i.as_str())));
+            }
+        }
+        "ec2:ModifyLaunchTemplate" | "ec2:DeleteLaunchTemplateVersions" | "ec2:DeleteLaunchTemplate" => {
+            if let Some(t) = arg::<ec2::LaunchTemplateRef>(args, 0) {
+                c.on(a, c.ec2("launch-template", t.id().map_or("*", |i| i.as_str())));
+            }
         }
         "ec2:ReleaseAddress" => {
             if let Some(id) = arg::<id::AllocationId>(args, 0) {

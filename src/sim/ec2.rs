@@ -43,6 +43,10 @@ pub(crate) struct Ec2State {
     key_pairs: BTreeMap<String, KeyPair>,
     /// Elastic IP addresses.
     addresses: BTreeMap<AllocationId, Address>,
+    /// Launch templates with their versions (by number).
+    templates: BTreeMap<LaunchTemplateId, (LaunchTemplate, BTreeMap<u64, LaunchTemplateVersion>)>,
+    /// CreateLaunchTemplate client tokens: the request and the template it created.
+    template_tokens: HashMap<String, (CreateLaunchTemplateRequest, LaunchTemplateId)>,
     /// Elastic IP addresses allocated so far (their public addresses are numbered).
     next_eip: u32,
     /// RunInstances client tokens: the request and the instances it launched.
@@ -595,6 +599,9 @@ pub(crate) fn inventory(st: &mut SimState, now: Instant, inv: &mut Inventory) {
     for id in ec2.addresses.keys() {
         inv.add("elastic ip", id.as_str());
     }
+    for (t, _) in ec2.templates.values() {
+        inv.add("launch template", &t.name);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -841,8 +848,13 @@ impl crate::ec2::Ec2 for SimCloud {
                     .map(|r| r.inst.clone())
                     .collect());
             }
-            let Some(image) = st.ec2.images.iter().find(|i| i.id == req.image_id) else {
-                return Err(not_found(Kind::Image, &[req.image_id.as_str()]));
+            let orig = req.clone();
+            let (req, template_marks) = from_template(&st.ec2, req.clone())?;
+            let image_id = req.image_id.clone().ok_or_else(|| {
+                err("MissingParameter", "The request must contain the parameter ImageId")
+            })?;
+            let Some(image) = st.ec2.images.iter().find(|i| i.id == image_id) else {
+                return Err(not_found(Kind::Image, &[image_id.as_str()]));
             };
             let image = image.clone();
             let disks = launch_disks(&req, &image, &mut st.ec2, cfg)?;
@@ -928,8 +940,12 @@ impl crate::ec2::Ec2 for SimCloud {
                 let p = st.ec2.next_public;
                 let inst = Instance {
                     id: id.clone(),
-                    image_id: req.image_id.clone(),
-                    instance_type: req.instance_type.clone(),
+                    image_id: image_id.clone(),
+                    // AWS's default type when neither the request nor the template names one.
+                    instance_type: req
+                        .instance_type
+                        .clone()
+                        .unwrap_or_else(|| "m1.small".parse().expect("a well-formed type")),
                     state: InstanceState::Pending,
                     state_reason: None,
                     availability_zone: subnet.availability_zone.clone(),
@@ -942,7 +958,7 @@ impl crate::ec2::Ec2 for SimCloud {
                     security_groups: groups.clone(),
                     http_tokens_required: req.require_imdsv2,
                     launch_time: Some(wall),
-                    tags: req.tags.clone(),
+                    tags: req.tags.iter().chain(&template_marks).map(|(k, v)| (k.clone(), v.clone())).collect(),
                     root_device_name: disks.first().map(|d| d.device.clone()),
                     key_name: req.key_name.clone(),
                     block_devices: Vec::new(),
@@ -993,9 +1009,9 @@ impl crate::ec2::Ec2 for SimCloud {
                     *inst = r.inst.clone();
                 }
             }
-            if let Some(token) = &req.client_token {
+            if let Some(token) = &orig.client_token {
                 let ids = launched.iter().map(|i| i.id.clone()).collect();
-                st.ec2.run_tokens.insert(token.clone(), (req.clone(), ids));
+                st.ec2.run_tokens.insert(token.clone(), (orig.clone(), ids));
             }
             Ok(launched)
         })
@@ -1624,6 +1640,193 @@ impl crate::ec2::Ec2 for SimCloud {
 
     // --- Tags ---------------------------------------------------------------------------------
 
+    // --- Launch templates ------------------------------------------------------------------------
+
+    async fn create_launch_template(&self, req: CreateLaunchTemplateRequest) -> crate::Result<LaunchTemplate> {
+        req.validate()?;
+        let wall = self.ec2_wall(self.now());
+        self.ec2_call(|st, _, _| {
+            if let Some(token) = &req.client_token
+                && let Some((prev, id)) = st.ec2.template_tokens.get(token)
+            {
+                if prev != &req {
+                    return Err(err(
+                        "IdempotentParameterMismatch",
+                        "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+                    ));
+                }
+                if let Some((t, _)) = st.ec2.templates.get(id) {
+                    return Ok(t.clone());
+                }
+            }
+            if st.ec2.templates.values().any(|(t, _)| t.name == req.name) {
+                return Err(err(
+                    "InvalidLaunchTemplateName.AlreadyExistsException",
+                    format!("Launch template name already in use: {}", req.name),
+                ));
+            }
+            let data = stored_template_data(&st.ec2, req.data.clone())?;
+            let id: LaunchTemplateId = parse_sim_id(SimCloud::new_id(st, "lt"));
+            let template = LaunchTemplate {
+                id: id.clone(),
+                name: req.name.clone(),
+                default_version: 1,
+                latest_version: 1,
+                created: Some(wall),
+                tags: req.tags.clone(),
+            };
+            let v1 = LaunchTemplateVersion {
+                template_id: id.clone(),
+                template_name: req.name.clone(),
+                version: 1,
+                description: req.version_description.clone(),
+                is_default: true,
+                created: Some(wall),
+                data,
+            };
+            st.ec2
+                .templates
+                .insert(id.clone(), (template.clone(), BTreeMap::from([(1, v1)])));
+            if let Some(token) = &req.client_token {
+                st.ec2.template_tokens.insert(token.clone(), (req.clone(), id));
+            }
+            Ok(template)
+        })
+    }
+
+    async fn create_launch_template_version(
+        &self,
+        req: CreateLaunchTemplateVersionRequest,
+    ) -> crate::Result<LaunchTemplateVersion> {
+        req.validate()?;
+        let wall = self.ec2_wall(self.now());
+        self.ec2_call(|st, _, _| {
+            let id = template_of(&st.ec2, &req.template)?.0.id.clone();
+            let data = stored_template_data(&st.ec2, req.data.clone())?;
+            let (t, versions) = st.ec2.templates.get_mut(&id).expect("found above");
+            // EC2 User Guide, "Launch template quotas": 10,000 versions per template.
+            if versions.len() >= 10_000 {
+                return Err(err(
+                    "LaunchTemplateVersionLimitExceeded",
+                    "The launch template has reached its limit of versions.",
+                ));
+            }
+            t.latest_version += 1;
+            let v = LaunchTemplateVersion {
+                template_id: id.clone(),
+                template_name: t.name.clone(),
+                version: t.latest_version,
+                description: req.version_description.clone(),
+                is_default: false,
+                created: Some(wall),
+                data,
+            };
+            versions.insert(v.version, v.clone());
+            Ok(v)
+        })
+    }
+
+    async fn set_default_launch_template_version(
+        &self,
+        template: LaunchTemplateRef,
+        version: u64,
+    ) -> crate::Result<LaunchTemplate> {
+        validate_default_version(&template, version)?;
+        self.ec2_call(|st, _, _| {
+            let (t, _) = template_version(&st.ec2, &template, TemplateVersion::Number(version))?;
+            let (t, versions) = st.ec2.templates.get_mut(&t.id).expect("found above");
+            t.default_version = version;
+            for v in versions.values_mut() {
+                v.is_default = v.version == version;
+            }
+            Ok(t.clone())
+        })
+    }
+
+    async fn describe_launch_templates(
+        &self,
+        req: DescribeLaunchTemplatesRequest,
+    ) -> crate::Result<Vec<LaunchTemplate>> {
+        req.validate()?;
+        self.ec2_call(|st, _, _| {
+            for id in &req.ids {
+                template_of(&st.ec2, &LaunchTemplateRef::Id(id.clone()))?;
+            }
+            for n in &req.names {
+                template_of(&st.ec2, &LaunchTemplateRef::Name(n.clone()))?;
+            }
+            Ok(st
+                .ec2
+                .templates
+                .values()
+                .map(|(t, _)| t)
+                .filter(|t| req.ids.is_empty() || req.ids.contains(&t.id))
+                .filter(|t| req.names.is_empty() || req.names.contains(&t.name))
+                .filter(|t| has_tags(&t.tags, &req.tags))
+                .cloned()
+                .collect())
+        })
+    }
+
+    async fn describe_launch_template_versions(
+        &self,
+        template: LaunchTemplateRef,
+        versions: Vec<TemplateVersion>,
+    ) -> crate::Result<Vec<LaunchTemplateVersion>> {
+        validate_template_versions(&template, &versions, false)?;
+        self.ec2_call(|st, _, _| {
+            if versions.is_empty() {
+                return Ok(template_of(&st.ec2, &template)?.1.values().cloned().collect());
+            }
+            versions
+                .iter()
+                .map(|v| template_version(&st.ec2, &template, *v).map(|(_, v)| v))
+                .collect()
+        })
+    }
+
+    async fn delete_launch_template_versions(
+        &self,
+        template: LaunchTemplateRef,
+        versions: Vec<TemplateVersion>,
+    ) -> crate::Result<()> {
+        validate_template_versions(&template, &versions, true)?;
+        self.ec2_call(|st, _, _| {
+            let t = template_of(&st.ec2, &template)?.0.clone();
+            // AWS deletes what it can and lists the rest; the adapter reports the first one
+            // that was not deleted, as here.
+            let mut failed = None;
+            for v in &versions {
+                let TemplateVersion::Number(n) = *v else { continue };
+                let (_, all) = st.ec2.templates.get_mut(&t.id).expect("found above");
+                if n == t.default_version {
+                    // The model's error codes have none for this case; AWS answers with its
+                    // catch-all code.
+                    failed.get_or_insert((
+                        n,
+                        "unexpectedError",
+                        "Cannot delete the default version of a launch template; delete the template instead",
+                    ));
+                } else if all.remove(&n).is_none() {
+                    failed.get_or_insert((n, "launchTemplateVersionDoesNotExist", "The version does not exist"));
+                }
+            }
+            match failed {
+                Some((n, code, why)) => Err(err(code, format!("version {n} of {template} was not deleted: {why}"))),
+                None => Ok(()),
+            }
+        })
+    }
+
+    async fn delete_launch_template(&self, template: LaunchTemplateRef) -> crate::Result<()> {
+        template.validate("template")?;
+        self.ec2_call(|st, _, _| {
+            let id = template_of(&st.ec2, &template)?.0.id.clone();
+            st.ec2.templates.remove(&id);
+            Ok(())
+        })
+    }
+
     // --- Elastic IP addresses ------------------------------------------------------------------
 
     async fn allocate_address(&self, req: AllocateAddressRequest) -> crate::Result<Address> {
@@ -1958,6 +2161,133 @@ const INSTANCE_TYPES: &[(&str, u32, u64, &str)] = &[
     ("r5.large", 2, 16384, "x86_64"),
 ];
 
+/// `req` with its launch template's settings filled in where the request has none (the
+/// request's override the template's, as on AWS; block-device mappings and tags are replaced
+/// whole). Without a template, `req` as it is.
+/// Also returns the tags AWS adds to instances launched from a template.
+fn from_template(ec2: &Ec2State, mut req: RunInstancesRequest) -> crate::Result<(RunInstancesRequest, Tags)> {
+    let Some(spec) = req.launch_template.clone() else {
+        return Ok((req, Tags::new()));
+    };
+    let (template, version) = template_version(ec2, &spec.template, spec.version)?;
+    let d = version.data;
+    let template_root = req.uses_template_root();
+    req.image_id = req.image_id.or(d.image_id);
+    req.instance_type = req.instance_type.or(d.instance_type);
+    req.key_name = req.key_name.or(d.key_name);
+    if req.security_group_ids.is_empty() {
+        req.security_group_ids = d.security_group_ids;
+    }
+    req.user_data = req.user_data.or(d.user_data);
+    // The adapter sends MetadataOptions only to require tokens; otherwise the template's apply.
+    req.require_imdsv2 = req.require_imdsv2 || d.require_imdsv2;
+    req.instance_profile = req.instance_profile.or(d.instance_profile);
+    req.placement = req.placement.or(d.placement);
+    if req.tags.is_empty() {
+        req.tags = d.tags;
+    }
+    // AWS tags every instance (not its volumes) launched from a template with the template
+    // and version.
+    let marks = Tags::from([
+        ("aws:ec2launchtemplate:id".to_string(), template.id.to_string()),
+        ("aws:ec2launchtemplate:version".to_string(), version.version.to_string()),
+    ]);
+    if template_root {
+        // No mapping from the request: the template's (its root volume among them).
+        req.encrypt_root_volume = false;
+        if req.volumes.is_empty() {
+            req.volumes = d.volumes;
+        }
+    }
+    Ok((req, marks))
+}
+
+/// The template `r` names.
+fn template_of<'a>(
+    ec2: &'a Ec2State,
+    r: &LaunchTemplateRef,
+) -> crate::Result<&'a (LaunchTemplate, BTreeMap<u64, LaunchTemplateVersion>)> {
+    match r {
+        LaunchTemplateRef::Id(id) => ec2.templates.get(id).ok_or_else(|| {
+            err(
+                "InvalidLaunchTemplateId.NotFound",
+                format!("The specified launch template, with template ID {id}, does not exist."),
+            )
+        }),
+        LaunchTemplateRef::Name(n) => ec2.templates.values().find(|(t, _)| &t.name == n).ok_or_else(|| {
+            err(
+                "InvalidLaunchTemplateName.NotFoundException",
+                format!("The specified launch template, with template name {n}, does not exist."),
+            )
+        }),
+    }
+}
+
+/// The template `r` names and its version `v`.
+fn template_version(
+    ec2: &Ec2State,
+    r: &LaunchTemplateRef,
+    v: TemplateVersion,
+) -> crate::Result<(LaunchTemplate, LaunchTemplateVersion)> {
+    let (t, versions) = template_of(ec2, r)?;
+    let n = match v {
+        TemplateVersion::Default => t.default_version,
+        TemplateVersion::Latest => t.latest_version,
+        TemplateVersion::Number(n) => n,
+    };
+    let version = versions.get(&n).cloned().ok_or_else(|| {
+        err(
+            "InvalidLaunchTemplateId.VersionNotFound",
+            format!(
+                "Could not find the specified version {n} for the launch template with ID {}.",
+                t.id
+            ),
+        )
+    })?;
+    Ok((t.clone(), version))
+}
+
+/// Template data as a described version shows it: the encrypted root mapping (at the image's
+/// root device, the image's size by default) made explicit among the volumes.
+fn stored_template_data(ec2: &Ec2State, mut d: LaunchTemplateData) -> crate::Result<LaunchTemplateData> {
+    if d.encrypt_root_volume {
+        let image = d
+            .image_id
+            .as_ref()
+            .and_then(|id| ec2.images.iter().find(|i| &i.id == id));
+        let device = match (&d.root_device_name, image) {
+            (Some(dev), _) => dev.clone(),
+            (None, Some(i)) => i.root_device_name.clone().unwrap_or_else(|| ROOT_DEVICE.into()),
+            (None, None) => {
+                let id = d.image_id.as_ref().map_or("", |i| i.as_str());
+                return Err(not_found(Kind::Image, &[id]));
+            }
+        };
+        let size = d
+            .root_volume_size_gib
+            .or_else(|| image.and_then(|i| i.root_volume_size_gib))
+            .or(Some(ROOT_SIZE_GIB));
+        d.volumes.insert(
+            0,
+            LaunchVolume {
+                device_name: device,
+                size_gib: size,
+                volume_type: VolumeType::Gp3,
+                iops: None,
+                throughput: None,
+                snapshot_id: None,
+                encrypted: true,
+                kms_key_id: d.root_kms_key_id.take(),
+                delete_on_termination: true,
+            },
+        );
+        d.encrypt_root_volume = false;
+        d.root_volume_size_gib = None;
+        d.root_device_name = None;
+    }
+    Ok(d)
+}
+
 /// Elastic IP addresses per region (EC2 User Guide, "Elastic IP address quota": 5 by default).
 const MAX_ELASTIC_IPS: usize = 5;
 
@@ -2076,6 +2406,31 @@ fn launch_disks(
 ) -> crate::Result<Vec<LaunchDisk>> {
     let mut disks = root_disks(req, image, cfg)?;
     for v in &req.volumes {
+        // A mapping of the image's root device (a launch template's root volume) shapes the
+        // root volume, unless the request's encrypted mapping already did.
+        let image_root = disks
+            .first()
+            .is_some_and(|d| d.device == v.device_name && d.shape.kms_key_id.is_none());
+        if image_root && !req.encrypt_root_volume {
+            let size = v.size_gib.or(Some(disks[0].shape.size_gib));
+            let shape = volume_shape(
+                ec2,
+                cfg,
+                &v.volume_type,
+                size,
+                v.iops,
+                v.throughput,
+                v.snapshot_id.as_ref(),
+                v.encrypted,
+                v.kms_key_id.as_ref(),
+            )?;
+            disks[0] = LaunchDisk {
+                device: v.device_name.clone(),
+                shape,
+                delete_on_termination: v.delete_on_termination,
+            };
+            continue;
+        }
         if disks.iter().any(|d| d.device == v.device_name) {
             return Err(err(
                 "InvalidBlockDeviceMapping",
@@ -2364,6 +2719,11 @@ pub(crate) fn resource_tags(st: &mut SimState, now: Instant, kind: &str, id: &st
         "vpc" => ec2.vpcs.iter().any(|v| v.id.as_str() == id).then(Tags::new),
         "image" => ec2.images.iter().any(|i| i.id.as_str() == id).then(Tags::new),
         "key-pair" => ec2.key_pairs.get(id).map(|k| k.tags.clone()),
+        "launch-template" => ec2
+            .templates
+            .iter()
+            .find(|(k, _)| k.as_str() == id)
+            .map(|(_, (t, _))| t.tags.clone()),
         "elastic-ip" => ec2
             .addresses
             .iter()
@@ -2714,6 +3074,111 @@ mod tests {
             [sdf.id.to_string()]
         );
         assert!(!inv.resources.contains_key("root volume"), "{inv:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn launches_from_a_template_take_its_settings_and_the_request_overrides_them() {
+        let sim = SimCloud::new();
+        let img = image(&sim).await;
+        let data = LaunchTemplateData::builder()
+            .image_id(img.clone())
+            .instance_type("t3.large".parse().unwrap())
+            .root_volume_size_gib(30)
+            .volumes(vec![
+                LaunchVolume::builder()
+                    .device_name("/dev/sdf")
+                    .size_gib(50)
+                    .build()
+                    .unwrap(),
+            ])
+            .tags(tags("app", "web"))
+            .build()
+            .unwrap();
+        let t = sim
+            .create_launch_template(
+                CreateLaunchTemplateRequest::builder()
+                    .name("web")
+                    .data(data)
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(sim.inventory().resources["launch template"], ["web"]);
+        let spec = LaunchTemplateSpec::builder().template(t.id.clone()).build();
+        let from = |f: fn(RunInstancesRequest) -> RunInstancesRequest| {
+            let sim = sim.clone();
+            let spec = spec.clone();
+            async move {
+                let mut req = RunInstancesRequest::builder().launch_template(spec).build().unwrap();
+                req = f(req);
+                sim.run_instances(req).await.unwrap().remove(0)
+            }
+        };
+        let plain = from(|r| r).await;
+        assert_eq!(plain.instance_type.as_str(), "t3.large");
+        assert_eq!(plain.tags.get("app").map(String::as_str), Some("web"));
+        assert_eq!(
+            plain.tags.get("aws:ec2launchtemplate:version").map(String::as_str),
+            Some("1")
+        );
+        advance(sim.config().instance_boot).await;
+        let vols = sim
+            .describe_volumes(
+                DescribeVolumesRequest::builder()
+                    .attached_to(plain.id.clone())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let sizes: BTreeMap<String, (u32, bool)> = vols
+            .iter()
+            .map(|v| (v.attachments[0].device.clone(), (v.size_gib, v.encrypted)))
+            .collect();
+        assert_eq!(
+            sizes,
+            BTreeMap::from([("/dev/xvda".into(), (30, true)), ("/dev/sdf".into(), (50, true))]),
+            "the template's encrypted 30 GiB root and its extra volume; no volume carries the aws: marks"
+        );
+        assert!(vols.iter().all(|v| !v.tags.contains_key("aws:ec2launchtemplate:id")));
+        // The request's type and tags win.
+        let bigger = from(|mut r| {
+            r.instance_type = Some("m5.large".parse().unwrap());
+            r.tags = tags("app", "api");
+            r
+        })
+        .await;
+        assert_eq!(bigger.instance_type.as_str(), "m5.large");
+        assert_eq!(bigger.tags.get("app").map(String::as_str), Some("api"));
+        // Unknown versions and templates are the service's errors.
+        let e = sim
+            .run_instances(
+                RunInstancesRequest::builder()
+                    .launch_template(
+                        LaunchTemplateSpec::builder()
+                            .template(t.id.clone())
+                            .version(TemplateVersion::Number(9))
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "InvalidLaunchTemplateId.VersionNotFound");
+        sim.delete_launch_template(LaunchTemplateRef::Name("web".into()))
+            .await
+            .unwrap();
+        let e = sim.run_instances(from_spec(spec)).await.unwrap_err();
+        assert_eq!(
+            (e.kind(), code(&e)),
+            (ErrorKind::NotFound, "InvalidLaunchTemplateId.NotFound")
+        );
+    }
+
+    fn from_spec(spec: LaunchTemplateSpec) -> RunInstancesRequest {
+        RunInstancesRequest::builder().launch_template(spec).build().unwrap()
     }
 
     #[tokio::test(start_paused = true)]
@@ -3150,7 +3615,7 @@ mod tests {
         let ubuntu = sim.describe_images(ubuntu).await.unwrap().remove(0);
         assert_eq!(ubuntu.root_device_name.as_deref(), Some("/dev/sda1"));
         let u = run(&sim, |r| RunInstancesRequest {
-            image_id: ubuntu.id.clone(),
+            image_id: Some(ubuntu.id.clone()),
             ..r
         })
         .await;
@@ -3320,7 +3785,7 @@ mod tests {
             .build()
             .unwrap();
         let mut bad_image = base.clone();
-        bad_image.image_id = "ami-0123456789abcdef0".parse().unwrap();
+        bad_image.image_id = Some("ami-0123456789abcdef0".parse().unwrap());
         assert_eq!(
             code(&sim.run_instances(bad_image).await.unwrap_err()),
             "InvalidAMIID.NotFound"
@@ -3792,8 +4257,9 @@ mod tests {
         let sim = SimCloud::new();
         let img = image(&sim).await;
         let bad = RunInstancesRequest {
-            image_id: img,
-            instance_type: "t3.micro".parse().unwrap(),
+            image_id: Some(img),
+            instance_type: Some("t3.micro".parse().unwrap()),
+            launch_template: None,
             count: 0,
             subnet_id: None,
             security_group_ids: vec![],

@@ -345,3 +345,181 @@ pub async fn ec2_run_instances_with_volumes_and_placement(b: &Backend) {
         .await
         .expect("delete the kept volume");
 }
+
+/// Launch templates: created with version 1 (its root volume encrypted, as RunInstances'),
+/// a duplicate name refused, version 2 added, both described, an instance launched from
+/// `$Latest` with the template's type and tags, version 2 made the default, version 1 deleted,
+/// the template deleted and then unknown.
+pub async fn ec2_launch_templates_versions_and_launch(b: &Backend) {
+    use aws_facade::ec2::{
+        CreateLaunchTemplateRequest, CreateLaunchTemplateVersionRequest, DescribeLaunchTemplatesRequest,
+        LaunchTemplateData, LaunchTemplateRef, LaunchTemplateSpec, TemplateVersion,
+    };
+    let image = b.image().await;
+    let tags = b.tags("launch-template");
+    let data = |t: &str| {
+        LaunchTemplateData::builder()
+            .image_id(image.id.clone())
+            .instance_type(t.parse().expect("type"))
+            .tags(tags.clone())
+            .build()
+            .expect("valid")
+    };
+    let made = b
+        .cloud
+        .ec2
+        .create_launch_template(
+            CreateLaunchTemplateRequest::builder()
+                .name("conf-web")
+                .version_description("first")
+                .data(data("t3.micro"))
+                .tags(tags.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("create launch template");
+    assert_eq!((made.default_version, made.latest_version), (1, 1));
+    let e = expect_err(
+        b.cloud
+            .ec2
+            .create_launch_template(
+                CreateLaunchTemplateRequest::builder()
+                    .name("conf-web")
+                    .data(data("t3.micro"))
+                    .build()
+                    .expect("valid"),
+            )
+            .await,
+        ErrorKind::Conflict,
+        "a template name in use",
+    );
+    assert_eq!(
+        e.code(),
+        Some("InvalidLaunchTemplateName.AlreadyExistsException"),
+        "{e:?}"
+    );
+    let by_name = LaunchTemplateRef::Name("conf-web".into());
+    let v2 = b
+        .cloud
+        .ec2
+        .create_launch_template_version(
+            CreateLaunchTemplateVersionRequest::builder()
+                .template(by_name.clone())
+                .version_description("bigger")
+                .data(data("t3.small"))
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("create version");
+    assert_eq!((v2.version, v2.is_default), (2, false));
+    let versions = b
+        .cloud
+        .ec2
+        .describe_launch_template_versions(LaunchTemplateRef::Id(made.id.clone()), Vec::new())
+        .await
+        .expect("describe versions");
+    let mut numbers: Vec<(u64, bool)> = versions.iter().map(|v| (v.version, v.is_default)).collect();
+    numbers.sort();
+    assert_eq!(numbers, [(1, true), (2, false)]);
+    let v1 = versions.iter().find(|v| v.version == 1).expect("version 1");
+    assert_eq!(v1.data.instance_type.as_ref().map(|t| t.as_str()), Some("t3.micro"));
+    assert!(v1.data.require_imdsv2, "IMDSv2 by default: {v1:?}");
+    let root = v1
+        .data
+        .volumes
+        .iter()
+        .find(|v| Some(&v.device_name) == image.root_device_name.as_ref())
+        .unwrap_or_else(|| panic!("the encrypted root mapping: {:?}", v1.data.volumes));
+    assert!(root.encrypted && root.delete_on_termination, "{root:?}");
+
+    let subnets = b.subnets().await;
+    let launched = b
+        .cloud
+        .ec2
+        .run_instances(
+            RunInstancesRequest::builder()
+                .launch_template(
+                    LaunchTemplateSpec::builder()
+                        .template(by_name.clone())
+                        .version(TemplateVersion::Latest)
+                        .build(),
+                )
+                .subnet_id(subnets[0].id.clone())
+                .build()
+                .expect("valid: the template names the image and type"),
+        )
+        .await
+        .expect("launch from the template");
+    let inst = &launched[0];
+    assert_eq!(inst.instance_type.as_str(), "t3.small", "version 2's type");
+    assert_eq!(inst.image_id, image.id);
+    for (k, v) in &tags {
+        assert_eq!(inst.tags.get(k), Some(v), "the template's tags: {:?}", inst.tags);
+    }
+    assert_eq!(
+        inst.tags.get("aws:ec2launchtemplate:id").map(String::as_str),
+        Some(made.id.as_str()),
+        "AWS marks the template: {:?}",
+        inst.tags
+    );
+    let running = b.wait_instance(&inst.id, InstanceState::Running).await;
+    let root_id = running.root_volume_id().cloned().expect("a root volume");
+    let root_vol = b.wait_volume(&root_id, VolumeState::InUse).await;
+    assert!(
+        root_vol.encrypted,
+        "the template's encrypted root mapping applied: {root_vol:?}"
+    );
+    b.terminate(&[inst.id.clone()]).await;
+
+    let t = b
+        .cloud
+        .ec2
+        .set_default_launch_template_version(by_name.clone(), 2)
+        .await
+        .expect("set default version");
+    assert_eq!(t.default_version, 2);
+    if b.deviates(DeviationId::Ec2NoDeleteLaunchTemplateVersions) {
+        // moto does not implement DeleteLaunchTemplateVersions.
+    } else {
+        b.cloud
+            .ec2
+            .delete_launch_template_versions(by_name.clone(), vec![TemplateVersion::Number(1)])
+            .await
+            .expect("delete version 1");
+        let left = b
+            .cloud
+            .ec2
+            .describe_launch_template_versions(by_name.clone(), Vec::new())
+            .await
+            .expect("describe versions");
+        assert_eq!(left.iter().map(|v| v.version).collect::<Vec<_>>(), [2]);
+        let e = b
+            .cloud
+            .ec2
+            .delete_launch_template_versions(by_name.clone(), vec![TemplateVersion::Number(2)])
+            .await
+            .expect_err("the default version stays");
+        assert!(e.to_string().contains("version 2"), "{e}");
+    }
+    b.cloud
+        .ec2
+        .delete_launch_template(LaunchTemplateRef::Id(made.id.clone()))
+        .await
+        .expect("delete template");
+    let e = expect_err(
+        b.cloud
+            .ec2
+            .describe_launch_templates(
+                DescribeLaunchTemplatesRequest::builder()
+                    .names(vec!["conf-web".into()])
+                    .build()
+                    .expect("valid"),
+            )
+            .await,
+        ErrorKind::NotFound,
+        "a deleted template",
+    );
+    assert_eq!(e.code(), Some("InvalidLaunchTemplateName.NotFoundException"), "{e:?}");
+}

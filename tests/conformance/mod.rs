@@ -68,6 +68,7 @@ macro_rules! scenarios {
             ec2_elastic_ip_allocate_associate_release,
             ec2_instance_status_and_types,
             ec2_run_instances_with_volumes_and_placement,
+            ec2_launch_templates_versions_and_launch,
             // ELBv2
             elb_load_balancer_lifecycle_with_tags,
             elb_load_balancer_name_is_idempotent_then_a_conflict,

@@ -86,6 +86,8 @@ pub enum DeviationId {
     Ec2LaunchVolumeSettingsIgnored,
     /// RunInstances accepts a placement zone other than the subnet's.
     Ec2PlacementZoneUnchecked,
+    /// DeleteLaunchTemplateVersions is not implemented.
+    Ec2NoDeleteLaunchTemplateVersions,
     /// DescribeAlarmHistory is not implemented.
     CwNoAlarmHistory,
     /// A function whose reserved concurrency is 0 is invoked.
@@ -414,6 +416,14 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "a zone other than the subnet's is refused (InvalidParameterValue)",
         moto: "launches in the subnet, whatever the placement zone says",
         shown_by: "moto_deviation_placement_zone_unchecked",
+    },
+    Deviation {
+        id: DeviationId::Ec2NoDeleteLaunchTemplateVersions,
+        service: Service::Ec2,
+        what: "DeleteLaunchTemplateVersions",
+        aws: "deletes the versions named (not the default one)",
+        moto: "is not implemented (the server fails)",
+        shown_by: "moto_deviation_no_delete_launch_template_versions",
     },
     Deviation {
         id: DeviationId::CwNoAlarmHistory,
