@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use super::*;
 use crate::Tags;
 use crate::error::{Error, Result};
+use crate::id::{Arn, ListenerArn, LoadBalancerArn, TargetGroupArn};
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
-use crate::id::{Arn, ListenerArn, LoadBalancerArn, TargetGroupArn};
 
 /// A listener.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
@@ -35,6 +35,106 @@ pub struct Listener {
     pub certificate_arn: Option<Arn>,
     /// The security policy (HTTPS).
     pub ssl_policy: Option<String>,
+    /// Its default actions (those of its default rule); `default_target_group` and
+    /// `redirect_to_https` are read from them.
+    #[builder(default)]
+    pub default_actions: Vec<Action>,
+}
+
+/// The target group a listener's default actions forward to (the first of a weighted forward).
+pub fn default_target_group_of(actions: &[Action]) -> Option<TargetGroupArn> {
+    actions
+        .iter()
+        .find_map(|a| a.target_groups().first().map(|g| (*g).clone()))
+}
+
+/// The HTTPS port a listener's default actions redirect to, if they are a redirect to HTTPS on
+/// the same host (what [`CreateListenerRequest::redirect_to_https`] creates).
+pub fn redirect_to_https_of(actions: &[Action]) -> Option<u16> {
+    actions.iter().find_map(|a| match a {
+        Action::Redirect(r) if r.protocol == "HTTPS" && r.host == "#{host}" => r.port.parse().ok(),
+        _ => None,
+    })
+}
+
+/// A certificate of a listener.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerCertificate {
+    /// The certificate.
+    pub arn: Arn,
+    /// Whether it is the listener's default certificate.
+    pub is_default: bool,
+}
+
+/// Checks the certificates of an Add/RemoveListenerCertificates call: at least one, each once.
+pub fn validate_certificates(certificates: &[Arn]) -> Result<()> {
+    validate::non_empty("certificates", certificates)?;
+    for (i, c) in certificates.iter().enumerate() {
+        if certificates[..i].contains(c) {
+            return Err(Error::validation("certificates", format!("lists {c} twice")));
+        }
+    }
+    Ok(())
+}
+
+/// A request to change a listener; what is `None` is unchanged (ELBv2 `ModifyListener`).
+/// Changing HTTPS to HTTP drops the certificate and security policy; changing HTTP to HTTPS
+/// needs a certificate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+pub struct ModifyListenerRequest {
+    /// The listener.
+    pub listener_arn: ListenerArn,
+    /// The new port: 1-65535.
+    pub port: Option<u16>,
+    /// The new protocol: HTTP or HTTPS.
+    pub protocol: Option<Protocol>,
+    /// The new default certificate (HTTPS).
+    pub certificate_arn: Option<Arn>,
+    /// The new security policy (HTTPS).
+    pub ssl_policy: Option<String>,
+    /// The new default actions (the whole list; see [`validate_actions`]).
+    pub default_actions: Option<Vec<Action>>,
+}
+validated_builder!(
+    ModifyListenerRequest,
+    ModifyListenerRequestBuilder,
+    modify_listener_request_builder
+);
+
+impl Validate for ModifyListenerRequest {
+    fn validate(&self) -> Result<()> {
+        if self.port.is_none()
+            && self.protocol.is_none()
+            && self.certificate_arn.is_none()
+            && self.ssl_policy.is_none()
+            && self.default_actions.is_none()
+        {
+            return Err(Error::validation("listener_arn", "give at least one setting to change"));
+        }
+        if let Some(p) = self.port {
+            validate::in_range("port", p, 1, u16::MAX)?;
+        }
+        if let Some(p) = &self.protocol {
+            validate_alb_protocol("protocol", p)?;
+            if *p == Protocol::Http && self.certificate_arn.is_some() {
+                return Err(Error::validation(
+                    "certificate_arn",
+                    "is not allowed for an HTTP listener",
+                ));
+            }
+            if *p == Protocol::Http && self.ssl_policy.is_some() {
+                return Err(Error::validation("ssl_policy", "is not allowed for an HTTP listener"));
+            }
+        }
+        if let Some(p) = &self.ssl_policy {
+            validate::len_in("ssl_policy", p, 1, 255)?;
+        }
+        if let Some(a) = &self.default_actions {
+            validate_actions("default_actions", a)?;
+        }
+        Ok(())
+    }
 }
 
 /// A request to create a listener forwarding to one target group.
@@ -62,6 +162,17 @@ pub struct CreateListenerRequest {
     #[builder(default)]
     pub tags: Tags,
 }
+impl CreateListenerRequest {
+    /// The default actions the request creates: a forward to `default_target_group`, or a
+    /// 301 redirect to HTTPS on `redirect_to_https`.
+    pub fn default_actions(&self) -> Vec<Action> {
+        match (&self.default_target_group, self.redirect_to_https) {
+            (Some(tg), _) => vec![Action::forward(tg.clone())],
+            (None, port) => vec![Action::Redirect(RedirectConfig::to_https(port.unwrap_or(443)))],
+        }
+    }
+}
+
 validated_builder!(
     CreateListenerRequest,
     CreateListenerRequestBuilder,

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::*;
 use crate::Tags;
 use crate::error::{Error, Result};
+use crate::id::{AvailabilityZone, LoadBalancerArn, LoadBalancerName, SecurityGroupId, SubnetId, VpcId};
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
-use crate::id::{AvailabilityZone, LoadBalancerArn, LoadBalancerName, SecurityGroupId, SubnetId, VpcId};
 
 /// A subnet a load balancer has a node in, and its zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]

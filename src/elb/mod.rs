@@ -1,5 +1,5 @@
 //! Elastic Load Balancing v2 (Application Load Balancers): load balancers, target groups,
-//! targets and their health, listeners, tags.
+//! targets and their health, listeners and their certificates, listener rules, tags.
 //!
 //! The [`Elbv2`] trait is implemented by [`SdkElbv2`](sdk::SdkElbv2) (feature `elbv2`), by the
 //! simulator ([`SimCloud`](crate::sim::SimCloud)), by any [`Layered`](crate::layer::Layered)
@@ -22,12 +22,14 @@
 
 mod listeners;
 mod load_balancers;
+mod rules;
 #[cfg(feature = "elbv2")]
 pub mod sdk;
 mod target_groups;
 
 pub use listeners::*;
 pub use load_balancers::*;
+pub use rules::*;
 pub use target_groups::*;
 
 use std::collections::BTreeMap;
@@ -37,7 +39,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Tags;
 use crate::error::{Error, Result, Service};
-use crate::id::{ListenerArn, LoadBalancerArn, TargetGroupArn};
+use crate::id::{Arn, ListenerArn, LoadBalancerArn, RuleArn, TargetGroupArn};
 use crate::macros::service_trait;
 use crate::validate::{self, Validate};
 
@@ -112,8 +114,37 @@ service_trait! {
         /// The tags of load balancers, target groups or listeners (any number of ARNs; the SDK
         /// adapter sends them 20 at a time, the most `DescribeTags` accepts).
         fn describe_tags(arns: Vec<String>) -> Vec<ResourceTags> = "DescribeTags" => "elasticloadbalancing:DescribeTags";
-        /// Adds or overwrites tags on resources.
+        /// Adds or overwrites tags on resources (load balancers, target groups, listeners,
+        /// rules).
         fn add_tags(arns: Vec<String>, tags: Tags) -> () = "AddTags" => "elasticloadbalancing:AddTags";
+        /// Removes tags (by key) from resources; keys a resource does not have are ignored.
+        fn remove_tags(arns: Vec<String>, keys: Vec<String>) -> () = "RemoveTags" => "elasticloadbalancing:RemoveTags";
+        /// Adds a rule to a listener (`PriorityInUse` if the listener has a rule of that
+        /// priority; `ListenerNotFound`, `TargetGroupNotFound`).
+        fn create_rule(req: CreateRuleRequest) -> Rule = "CreateRule" => "elasticloadbalancing:CreateRule";
+        /// The rules of a listener in priority order, its default rule last, or the rules
+        /// asked for (`RuleNotFound` for an unknown one).
+        fn describe_rules(req: DescribeRulesRequest) -> Vec<Rule> = "DescribeRules" => "elasticloadbalancing:DescribeRules";
+        /// Replaces a rule's conditions or actions (`RuleNotFound`).
+        fn modify_rule(req: ModifyRuleRequest) -> Rule = "ModifyRule" => "elasticloadbalancing:ModifyRule";
+        /// Gives rules new priorities, all at once (`PriorityInUse` if another rule of the
+        /// listener keeps one of them; the default rule's cannot be set:
+        /// `OperationNotPermitted`). Returns the rules changed.
+        fn set_rule_priorities(priorities: Vec<RulePriority>) -> Vec<Rule> = "SetRulePriorities" => "elasticloadbalancing:SetRulePriorities";
+        /// Deletes a rule (`RuleNotFound`; the default rule cannot be deleted:
+        /// `OperationNotPermitted`). A listener's rules go with it.
+        fn delete_rule(arn: RuleArn) -> () = "DeleteRule" => "elasticloadbalancing:DeleteRule";
+        /// Changes a listener's port, protocol, default certificate, security policy or
+        /// default actions (what is `None` is unchanged).
+        fn modify_listener(req: ModifyListenerRequest) -> Listener = "ModifyListener" => "elasticloadbalancing:ModifyListener";
+        /// Adds certificates to an HTTPS listener's certificate list (one already there is not
+        /// added again); returns the certificates added.
+        fn add_listener_certificates(arn: ListenerArn, certificates: Vec<Arn>) -> Vec<ListenerCertificate> = "AddListenerCertificates" => "elasticloadbalancing:AddListenerCertificates";
+        /// Removes certificates from a listener's certificate list (the default certificate
+        /// cannot be removed: `OperationNotPermitted`).
+        fn remove_listener_certificates(arn: ListenerArn, certificates: Vec<Arn>) -> () = "RemoveListenerCertificates" => "elasticloadbalancing:RemoveListenerCertificates";
+        /// A listener's default certificate (`is_default`) and its certificate list.
+        fn describe_listener_certificates(arn: ListenerArn) -> Vec<ListenerCertificate> = "DescribeListenerCertificates" => "elasticloadbalancing:DescribeListenerCertificates";
     }
 }
 
@@ -304,6 +335,14 @@ pub struct ResourceTags {
     /// Its tags.
     #[builder(default)]
     pub tags: Tags,
+}
+
+/// Checks the ARNs and keys of a RemoveTags call (keys 1-128 characters of [`TAG_RULES`]).
+pub fn validate_remove_tags(arns: &[String], keys: &[String]) -> Result<()> {
+    validate::non_empty("arns", arns)?;
+    validate::non_empty("keys", keys)?;
+    let as_tags: Tags = keys.iter().map(|k| (k.clone(), String::new())).collect();
+    validate::tags_with("keys", &as_tags, TAG_RULES)
 }
 
 /// Checks the ARNs and tags of an AddTags call.

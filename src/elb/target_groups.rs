@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::*;
 use crate::Tags;
 use crate::error::{Error, Result};
+use crate::id::{InstanceId, LoadBalancerArn, TargetGroupArn, TargetGroupName, VpcId};
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
-use crate::id::{InstanceId, LoadBalancerArn, TargetGroupArn, TargetGroupName, VpcId};
 
 /// How a target group checks its targets' health. Defaults are AWS's for an HTTP target group
 /// of instances (ELBv2 API reference, `CreateTargetGroup`).
