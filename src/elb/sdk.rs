@@ -1032,8 +1032,10 @@ mod tests {
     use aws_smithy_types::error::ErrorMetadata;
     use elbv2::operation::create_listener::CreateListenerOutput;
     use elbv2::operation::create_load_balancer::{CreateLoadBalancerError, CreateLoadBalancerOutput};
+    use elbv2::operation::create_rule::CreateRuleOutput;
     use elbv2::operation::create_target_group::CreateTargetGroupOutput;
     use elbv2::operation::describe_load_balancers::DescribeLoadBalancersError;
+    use elbv2::operation::describe_rules::DescribeRulesOutput;
     use elbv2::operation::describe_tags::DescribeTagsOutput;
     use elbv2::operation::describe_target_groups::DescribeTargetGroupsOutput;
     use elbv2::operation::describe_target_health::DescribeTargetHealthOutput;
@@ -1307,6 +1309,194 @@ mod tests {
             .default_target_group(TG.parse().unwrap())
             .build();
         assert!(matches!(both, Err(Error::Validation { ref field, .. }) if field == "default_target_group"));
+    }
+
+    const RULE: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee";
+    const DEFAULT_RULE: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/0000000000000001";
+    const TG2: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api-tg/0000000000000002";
+
+    #[tokio::test]
+    async fn create_rule_sends_conditions_and_a_weighted_forward() {
+        let rule = mock!(elbv2::Client::create_rule)
+            .match_requests(|r| {
+                let c = &r.conditions()[0];
+                let a = &r.actions()[0];
+                let f = a.forward_config();
+                r.listener_arn() == Some(LISTENER)
+                    && r.priority() == Some(10)
+                    && c.field() == Some("path-pattern")
+                    && c.path_pattern_config().is_some_and(|p| p.values() == ["/api/*"])
+                    && r.conditions()[1]
+                        .http_header_config()
+                        .is_some_and(|h| h.http_header_name() == Some("X-Env"))
+                    && a.r#type() == Some(&t::ActionTypeEnum::Forward)
+                    && a.order() == Some(1)
+                    && f.is_some_and(|f| {
+                        f.target_groups().len() == 2
+                            && f.target_groups()[1].weight() == Some(20)
+                            && f.target_group_stickiness_config()
+                                .is_some_and(|s| s.enabled() == Some(true) && s.duration_seconds() == Some(60))
+                    })
+                    && r.tags().len() == 1
+            })
+            .then_compute_output(|r| {
+                CreateRuleOutput::builder()
+                    .rules(
+                        t::Rule::builder()
+                            .rule_arn(RULE)
+                            .priority("10")
+                            .is_default(false)
+                            .set_conditions(Some(r.conditions().to_vec()))
+                            .set_actions(Some(r.actions().to_vec()))
+                            .build(),
+                    )
+                    .build()
+            });
+        let elb = adapter(&[&rule]);
+        let weighted = Action::WeightedForward(ForwardConfig {
+            target_groups: vec![
+                WeightedTargetGroup {
+                    arn: TG.parse().unwrap(),
+                    weight: 80,
+                },
+                WeightedTargetGroup {
+                    arn: TG2.parse().unwrap(),
+                    weight: 20,
+                },
+            ],
+            stickiness_secs: Some(60),
+        });
+        let conditions = vec![
+            RuleCondition::path_pattern(["/api/*"]),
+            RuleCondition::http_header("X-Env", ["blue"]),
+        ];
+        let req = CreateRuleRequest::builder()
+            .listener_arn(LISTENER.parse().unwrap())
+            .priority(10)
+            .conditions(conditions.clone())
+            .actions(vec![weighted.clone()])
+            .tags(Tags::from([("k".into(), "v".into())]))
+            .build()
+            .unwrap();
+        let got = elb.create_rule(req).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+        assert_eq!(got.arn.as_str(), RULE);
+        assert_eq!((got.priority, got.is_default), (Some(10), false));
+        assert_eq!(got.conditions, conditions);
+        assert_eq!(got.actions, vec![weighted]);
+    }
+
+    #[tokio::test]
+    async fn describe_rules_maps_the_default_rule_and_sorts_by_priority() {
+        let rule = mock!(elbv2::Client::describe_rules)
+            .match_requests(|r| r.listener_arn() == Some(LISTENER))
+            .then_output(|| {
+                // AWS's form of a simple forward: the group and a one-group ForwardConfig.
+                let forward = t::Action::builder()
+                    .r#type(t::ActionTypeEnum::Forward)
+                    .target_group_arn(TG)
+                    .forward_config(
+                        t::ForwardActionConfig::builder()
+                            .target_groups(t::TargetGroupTuple::builder().target_group_arn(TG).weight(1).build())
+                            .target_group_stickiness_config(
+                                t::TargetGroupStickinessConfig::builder().enabled(false).build(),
+                            )
+                            .build(),
+                    )
+                    .build();
+                let fixed = t::Action::builder()
+                    .r#type(t::ActionTypeEnum::FixedResponse)
+                    .order(2)
+                    .fixed_response_config(
+                        t::FixedResponseActionConfig::builder()
+                            .status_code("404")
+                            .content_type("text/plain")
+                            .build(),
+                    )
+                    .build();
+                let oidc = t::Action::builder()
+                    .r#type(t::ActionTypeEnum::AuthenticateOidc)
+                    .order(1)
+                    .build();
+                DescribeRulesOutput::builder()
+                    .rules(
+                        t::Rule::builder()
+                            .rule_arn(DEFAULT_RULE)
+                            .priority("default")
+                            .is_default(true)
+                            .actions(forward.clone())
+                            .build(),
+                    )
+                    .rules(
+                        t::Rule::builder()
+                            .rule_arn(RULE)
+                            .priority("7")
+                            .is_default(false)
+                            // The older form: values in `Values`.
+                            .conditions(
+                                t::RuleCondition::builder()
+                                    .field("host-header")
+                                    .values("a.example.com")
+                                    .build(),
+                            )
+                            .actions(fixed)
+                            .actions(oidc)
+                            .build(),
+                    )
+                    .build()
+            });
+        let elb = adapter(&[&rule]);
+        let rules = elb
+            .describe_rules(
+                DescribeRulesRequest::builder()
+                    .listener_arn(LISTENER.parse().unwrap())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].priority, Some(7));
+        assert_eq!(rules[0].conditions, vec![RuleCondition::host_header(["a.example.com"])]);
+        assert_eq!(
+            rules[0].actions,
+            vec![
+                Action::Other {
+                    kind: "authenticate-oidc".into()
+                },
+                Action::FixedResponse(FixedResponseConfig {
+                    status_code: 404,
+                    content_type: Some("text/plain".into()),
+                    message_body: None,
+                }),
+            ],
+            "in their order"
+        );
+        assert!(rules[1].is_default);
+        assert_eq!(rules[1].priority, None);
+        assert_eq!(rules[1].actions, vec![Action::forward(TG.parse().unwrap())]);
+    }
+
+    #[tokio::test]
+    async fn invalid_rules_are_not_sent() {
+        let elb = adapter(&[]);
+        let bad = CreateRuleRequest {
+            listener_arn: LISTENER.parse().unwrap(),
+            priority: 0,
+            conditions: vec![RuleCondition::path_pattern(["/x"])],
+            actions: vec![Action::forward(TG.parse().unwrap())],
+            tags: Tags::new(),
+        };
+        assert!(elb.create_rule(bad).await.unwrap_err().is_validation());
+        let e = elb.set_rule_priorities(vec![]).await.unwrap_err();
+        assert!(e.is_validation());
+        let e = elb.remove_tags(vec![RULE.into()], vec![]).await.unwrap_err();
+        assert!(e.is_validation());
+        let e = elb
+            .add_listener_certificates(LISTENER.parse().unwrap(), vec![])
+            .await
+            .unwrap_err();
+        assert!(e.is_validation());
     }
 
     #[tokio::test]

@@ -2090,6 +2090,216 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_group_only_a_rule_forwards_to_is_in_use_and_health_checked() {
+        let w = world().await;
+        let i = w.instance(true).await;
+        let (lb, _, l) = w.stack().await;
+        let tg2 = w.cloud.elb.create_target_group(w.tg_req("api-tg")).await.unwrap();
+        w.cloud
+            .elb
+            .register_targets(tg2.arn.clone(), vec![Target::instance(i)])
+            .await
+            .unwrap();
+        tokio::time::advance(Duration::from_secs(300)).await;
+        assert_eq!(
+            w.health(&tg2).await,
+            one(TargetHealthState::Unused, Some("Target.NotInUse"))
+        );
+        let req = |p: u32| {
+            CreateRuleRequest::builder()
+                .listener_arn(l.arn.clone())
+                .priority(p)
+                .conditions(vec![RuleCondition::path_pattern(["/api/*"])])
+                .actions(vec![Action::weighted_forward([(tg2.arn.clone(), 1)])])
+                .build()
+                .unwrap()
+        };
+        let rule = w.cloud.elb.create_rule(req(1)).await.unwrap();
+        assert_eq!(
+            w.cloud.elb.create_rule(req(1)).await.unwrap_err().code(),
+            Some("PriorityInUse")
+        );
+        assert_eq!(w.health(&tg2).await[0].0, TargetHealthState::Initial);
+        tokio::time::advance(Duration::from_secs(150)).await;
+        assert_eq!(w.health(&tg2).await, one(TargetHealthState::Healthy, None));
+        let tgs = w
+            .cloud
+            .elb
+            .describe_target_groups(
+                DescribeTargetGroupsRequest::builder()
+                    .arns(vec![tg2.arn.clone()])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(tgs[0].load_balancer_arns, vec![lb.arn.clone()]);
+        let e = w.cloud.elb.delete_target_group(tg2.arn.clone()).await.unwrap_err();
+        assert_eq!(e.code(), Some("ResourceInUse"));
+        // Another load balancer cannot use the group.
+        let lb2 = w.cloud.elb.create_load_balancer(w.lb_req("web2")).await.unwrap();
+        let e = w
+            .cloud
+            .elb
+            .create_listener(
+                CreateListenerRequest::builder()
+                    .load_balancer_arn(lb2.arn.clone())
+                    .port(80)
+                    .default_target_group(tg2.arn.clone())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some("TargetGroupAssociationLimit"));
+        assert_eq!(w.sim.inventory().count("rule"), 1);
+        // The default rule cannot go; the rule goes with its load balancer's listeners.
+        let rules = w
+            .cloud
+            .elb
+            .describe_rules(
+                DescribeRulesRequest::builder()
+                    .listener_arn(l.arn.clone())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rules.len(), 2);
+        let e = w.cloud.elb.delete_rule(rules[1].arn.clone()).await.unwrap_err();
+        assert_eq!(e.code(), Some("OperationNotPermitted"));
+        let e = w
+            .cloud
+            .elb
+            .set_rule_priorities(vec![RulePriority {
+                rule_arn: rules[1].arn.clone(),
+                priority: 3,
+            }])
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some("OperationNotPermitted"));
+        w.cloud.elb.delete_load_balancer(lb.arn).await.unwrap();
+        assert_eq!(w.sim.inventory().count("rule"), 0);
+        let e = w
+            .cloud
+            .elb
+            .describe_rules(
+                DescribeRulesRequest::builder()
+                    .rule_arns(vec![rule.arn])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some("RuleNotFound"));
+        w.cloud.elb.delete_target_group(tg2.arn).await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn modify_listener_checks_ports_and_certificates() {
+        let w = world().await;
+        let (lb, tg, l) = w.stack().await;
+        let other = w
+            .cloud
+            .elb
+            .create_listener(
+                CreateListenerRequest::builder()
+                    .load_balancer_arn(lb.arn.clone())
+                    .port(81)
+                    .redirect_to_https(443)
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let m = |port: u16| {
+            ModifyListenerRequest::builder()
+                .listener_arn(other.arn.clone())
+                .port(port)
+                .build()
+                .unwrap()
+        };
+        assert_eq!(
+            w.cloud.elb.modify_listener(m(80)).await.unwrap_err().code(),
+            Some("DuplicateListener")
+        );
+        let https = ModifyListenerRequest::builder()
+            .listener_arn(l.arn.clone())
+            .protocol(Protocol::Https)
+            .build()
+            .unwrap();
+        assert_eq!(
+            w.cloud.elb.modify_listener(https).await.unwrap_err().code(),
+            Some("ValidationError")
+        );
+        let cert: Arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc".parse().unwrap();
+        let https = ModifyListenerRequest::builder()
+            .listener_arn(l.arn.clone())
+            .protocol(Protocol::Https)
+            .port(443)
+            .certificate_arn(cert.clone())
+            .build()
+            .unwrap();
+        let got = w.cloud.elb.modify_listener(https).await.unwrap();
+        assert_eq!(got.ssl_policy.as_deref(), Some("ELBSecurityPolicy-2016-08"));
+        assert_eq!(got.default_target_group, Some(tg.arn.clone()));
+        let extra: Arn = "arn:aws:acm:us-east-1:123456789012:certificate/def".parse().unwrap();
+        let added = w
+            .cloud
+            .elb
+            .add_listener_certificates(l.arn.clone(), vec![extra.clone()])
+            .await
+            .unwrap();
+        assert_eq!(added.len(), 1);
+        w.cloud
+            .elb
+            .add_listener_certificates(l.arn.clone(), vec![extra.clone()])
+            .await
+            .unwrap();
+        assert_eq!(
+            w.cloud
+                .elb
+                .describe_listener_certificates(l.arn.clone())
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        // Back to HTTP: the certificate and policy go.
+        let http = ModifyListenerRequest::builder()
+            .listener_arn(l.arn.clone())
+            .protocol(Protocol::Http)
+            .port(80)
+            .build()
+            .unwrap();
+        let got = w.cloud.elb.modify_listener(http).await.unwrap();
+        assert_eq!((got.certificate_arn, got.ssl_policy), (None, None));
+        assert!(
+            w.cloud
+                .elb
+                .describe_listener_certificates(l.arn.clone())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        w.cloud
+            .elb
+            .add_tags(
+                vec![l.arn.to_string()],
+                Tags::from([("a".into(), "1".into()), ("b".into(), "2".into())]),
+            )
+            .await
+            .unwrap();
+        w.cloud
+            .elb
+            .remove_tags(vec![l.arn.to_string()], vec!["a".into(), "zz".into()])
+            .await
+            .unwrap();
+        let tags = w.cloud.elb.describe_tags(vec![l.arn.to_string()]).await.unwrap();
+        assert_eq!(tags[0].tags, Tags::from([("b".into(), "2".into())]));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn teardown_leaves_nothing_and_releases_groups_later() {
         let w = world().await;
         let (lb, tg, _) = w.stack().await;
