@@ -519,6 +519,8 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
         | "DuplicateLoadBalancerName"
         | "DuplicateTargetGroupName"
         | "DuplicateListener"
+        // ELBv2: another rule of the listener has the priority.
+        | "PriorityInUse"
         | "DuplicateTagKeys"
         | "InvalidGroup.Duplicate"
         | "InvalidPermission.Duplicate"
@@ -643,6 +645,7 @@ fn resource_kind(code: &str, message: &str) -> &'static str {
         ("targetgroup", "target group"),
         ("group", "security group"),
         ("loadbalancer", "load balancer"),
+        ("rulenotfound", "rule"),
         ("listener", "listener"),
         ("alarm", "alarm"),
         ("dashboard", "dashboard"),
@@ -805,6 +808,7 @@ pub(crate) mod tests {
             (Service::Elbv2, "TargetGroupNotFound", "target group"),
             (Service::Elbv2, "LoadBalancerNotFound", "load balancer"),
             (Service::Elbv2, "ListenerNotFound", "listener"),
+            (Service::Elbv2, "RuleNotFound", "rule"),
             (Service::Lambda, "ResourceNotFoundException", "resource"),
             (Service::Ebs, "ResourceNotFoundException", "resource"),
         ] {

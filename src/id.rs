@@ -288,6 +288,23 @@ string_id!(
 );
 
 string_id!(
+    /// A listener rule ARN
+    /// (`arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/NAME/LBID/LISTENERID/ID`).
+    RuleArn,
+    "rule ARN",
+    |s| elb_arn(s, "listener-rule", 5)
+);
+
+impl RuleArn {
+    /// The ARN of the listener the rule belongs to.
+    pub fn listener_arn(&self) -> ListenerArn {
+        let listener = self.0.replacen(":listener-rule/", ":listener/", 1);
+        let cut = listener.rfind('/').expect("validated");
+        ListenerArn(listener[..cut].to_string())
+    }
+}
+
+string_id!(
     /// Any ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`), e.g. an alarm action or a
     /// certificate.
     Arn,
@@ -414,6 +431,22 @@ mod tests {
     }
 
     #[test]
+    fn rule_arns_name_their_listener() {
+        let r: RuleArn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            r.listener_arn().as_str(),
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2"
+        );
+        assert!(
+            "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2"
+                .parse::<RuleArn>()
+                .is_err()
+        );
+    }
+
+    #[test]
     fn lambda_names() {
         assert!("my_fn-1".parse::<FunctionName>().is_ok());
         assert!("my fn".parse::<FunctionName>().is_err());
@@ -440,6 +473,7 @@ mod tests {
             let _ = s.parse::<LoadBalancerArn>();
             let _ = s.parse::<TargetGroupArn>();
             let _ = s.parse::<ListenerArn>();
+            let _ = s.parse::<RuleArn>();
             let _ = s.parse::<Arn>();
             let _ = s.parse::<AlarmName>();
             let _ = s.parse::<FunctionName>();

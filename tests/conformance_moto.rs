@@ -257,7 +257,7 @@ async fn moto_deviation_cw_no_alarm_history() {
         .describe_alarm_history(req)
         .await
         .expect_err("AWS: the alarm's history (at least its creation)");
-    assert_eq!(e.kind(), ErrorKind::Service, "{e:?}");
+    assert_eq!(e.kind(), ErrorKind::UnrecognizedResponse, "{e:?}");
 }
 
 /// moto: revoking a rule the (default-VPC) group does not have is InvalidPermission.NotFound.
@@ -848,6 +848,93 @@ async fn moto_deviation_elb_create_is_not_idempotent() {
         Some("DuplicateTargetGroupName"),
         "AWS: the existing group: {e:?}"
     );
+}
+
+/// moto: SetRulePriorities checks each new priority against the rules' current ones (a swap
+/// in one call is PriorityInUse); RemoveListenerCertificates removes the default certificate.
+#[tokio::test]
+async fn moto_deviation_elb_rules_and_certificates() {
+    use aws_facade::elb::{Action, CreateRuleRequest, ModifyListenerRequest, Protocol, RuleCondition, RulePriority};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::ElbSetRulePrioritiesOneByOne));
+    assert!(b.deviates(DeviationId::ElbDefaultCertificateRemovable));
+    let tier = conformance::Tier::build(&b, "dev-rules").await;
+    let listener = tier.listener(&b).await;
+    let mut rules = Vec::new();
+    for (priority, path) in [(1, "/a"), (2, "/b")] {
+        let req = CreateRuleRequest::builder()
+            .listener_arn(listener.arn.clone())
+            .priority(priority)
+            .conditions(vec![RuleCondition::path_pattern([path])])
+            .actions(vec![Action::forward(tier.tg.arn.clone())])
+            .build()
+            .unwrap();
+        rules.push(b.cloud.elb.create_rule(req).await.unwrap());
+    }
+    let swap = vec![
+        RulePriority {
+            rule_arn: rules[0].arn.clone(),
+            priority: 2,
+        },
+        RulePriority {
+            rule_arn: rules[1].arn.clone(),
+            priority: 1,
+        },
+    ];
+    let e = b.cloud.elb.set_rule_priorities(swap).await.unwrap_err();
+    assert_eq!(e.code(), Some("PriorityInUse"), "AWS: swapped: {e:?}");
+    assert!(b.deviates(DeviationId::ElbDeleteDefaultRuleIsAServerError));
+    let rules_now = b
+        .cloud
+        .elb
+        .describe_rules(
+            aws_facade::elb::DescribeRulesRequest::builder()
+                .listener_arn(listener.arn.clone())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let default = rules_now
+        .iter()
+        .find(|r| r.is_default)
+        .expect("a default rule")
+        .arn
+        .clone();
+    let e = b.cloud.elb.delete_rule(default).await.unwrap_err();
+    assert_eq!(
+        e.kind(),
+        ErrorKind::UnrecognizedResponse,
+        "AWS: OperationNotPermitted: {e:?}"
+    );
+    assert_eq!(e.code(), None, "{e:?}");
+    assert!(b.deviates(DeviationId::ElbDeleteUnknownRuleSucceeds));
+    b.cloud.elb.delete_rule(rules[1].arn.clone()).await.unwrap();
+    b.cloud
+        .elb
+        .delete_rule(rules[1].arn.clone())
+        .await
+        .expect("AWS: RuleNotFound for a deleted rule");
+
+    let cert = b.certificate("dev.example.com", 1).await;
+    b.cloud
+        .elb
+        .modify_listener(
+            ModifyListenerRequest::builder()
+                .listener_arn(listener.arn.clone())
+                .port(443)
+                .protocol(Protocol::Https)
+                .certificate_arn(cert.clone())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    b.cloud
+        .elb
+        .remove_listener_certificates(listener.arn.clone(), vec![cert])
+        .await
+        .expect("AWS: OperationNotPermitted for the default certificate");
 }
 
 /// moto: targets are healthy at once and gone at once after DeregisterTargets; the default

@@ -1,5 +1,5 @@
 //! Elastic Load Balancing v2 (Application Load Balancers): load balancers, target groups,
-//! targets and their health, listeners, tags.
+//! targets and their health, listeners and their certificates, listener rules, tags.
 //!
 //! The [`Elbv2`] trait is implemented by [`SdkElbv2`](sdk::SdkElbv2) (feature `elbv2`), by the
 //! simulator ([`SimCloud`](crate::sim::SimCloud)), by any [`Layered`](crate::layer::Layered)
@@ -20,22 +20,27 @@
 //! # Ok::<(), aws_facade::Error>(())
 //! ```
 
+mod listeners;
+mod load_balancers;
+mod rules;
 #[cfg(feature = "elbv2")]
 pub mod sdk;
+mod target_groups;
+
+pub use listeners::*;
+pub use load_balancers::*;
+pub use rules::*;
+pub use target_groups::*;
 
 use std::collections::BTreeMap;
-use std::time::SystemTime;
 
 use bon::Builder;
 use serde::{Deserialize, Serialize};
 
 use crate::Tags;
 use crate::error::{Error, Result, Service};
-use crate::id::{
-    Arn, AvailabilityZone, InstanceId, ListenerArn, LoadBalancerArn, LoadBalancerName, SecurityGroupId, SubnetId,
-    TargetGroupArn, TargetGroupName, VpcId,
-};
-use crate::macros::{service_trait, validated_builder};
+use crate::id::{Arn, ListenerArn, LoadBalancerArn, RuleArn, TargetGroupArn};
+use crate::macros::service_trait;
 use crate::validate::{self, Validate};
 
 service_trait! {
@@ -109,8 +114,37 @@ service_trait! {
         /// The tags of load balancers, target groups or listeners (any number of ARNs; the SDK
         /// adapter sends them 20 at a time, the most `DescribeTags` accepts).
         fn describe_tags(arns: Vec<String>) -> Vec<ResourceTags> = "DescribeTags" => "elasticloadbalancing:DescribeTags";
-        /// Adds or overwrites tags on resources.
+        /// Adds or overwrites tags on resources (load balancers, target groups, listeners,
+        /// rules).
         fn add_tags(arns: Vec<String>, tags: Tags) -> () = "AddTags" => "elasticloadbalancing:AddTags";
+        /// Removes tags (by key) from resources; keys a resource does not have are ignored.
+        fn remove_tags(arns: Vec<String>, keys: Vec<String>) -> () = "RemoveTags" => "elasticloadbalancing:RemoveTags";
+        /// Adds a rule to a listener (`PriorityInUse` if the listener has a rule of that
+        /// priority; `ListenerNotFound`, `TargetGroupNotFound`).
+        fn create_rule(req: CreateRuleRequest) -> Rule = "CreateRule" => "elasticloadbalancing:CreateRule";
+        /// The rules of a listener in priority order, its default rule last, or the rules
+        /// asked for (`RuleNotFound` for an unknown one).
+        fn describe_rules(req: DescribeRulesRequest) -> Vec<Rule> = "DescribeRules" => "elasticloadbalancing:DescribeRules";
+        /// Replaces a rule's conditions or actions (`RuleNotFound`).
+        fn modify_rule(req: ModifyRuleRequest) -> Rule = "ModifyRule" => "elasticloadbalancing:ModifyRule";
+        /// Gives rules new priorities, all at once (`PriorityInUse` if another rule of the
+        /// listener keeps one of them; the default rule's cannot be set:
+        /// `OperationNotPermitted`). Returns the rules changed.
+        fn set_rule_priorities(priorities: Vec<RulePriority>) -> Vec<Rule> = "SetRulePriorities" => "elasticloadbalancing:SetRulePriorities";
+        /// Deletes a rule (`RuleNotFound`; the default rule cannot be deleted:
+        /// `OperationNotPermitted`). A listener's rules go with it.
+        fn delete_rule(arn: RuleArn) -> () = "DeleteRule" => "elasticloadbalancing:DeleteRule";
+        /// Changes a listener's port, protocol, default certificate, security policy or
+        /// default actions (what is `None` is unchanged).
+        fn modify_listener(req: ModifyListenerRequest) -> Listener = "ModifyListener" => "elasticloadbalancing:ModifyListener";
+        /// Adds certificates to an HTTPS listener's certificate list (one already there is not
+        /// added again); returns the certificates added.
+        fn add_listener_certificates(arn: ListenerArn, certificates: Vec<Arn>) -> Vec<ListenerCertificate> = "AddListenerCertificates" => "elasticloadbalancing:AddListenerCertificates";
+        /// Removes certificates from a listener's certificate list (the default certificate
+        /// cannot be removed: `OperationNotPermitted`).
+        fn remove_listener_certificates(arn: ListenerArn, certificates: Vec<Arn>) -> () = "RemoveListenerCertificates" => "elasticloadbalancing:RemoveListenerCertificates";
+        /// A listener's default certificate (`is_default`) and its certificate list.
+        fn describe_listener_certificates(arn: ListenerArn) -> Vec<ListenerCertificate> = "DescribeListenerCertificates" => "elasticloadbalancing:DescribeListenerCertificates";
     }
 }
 
@@ -289,579 +323,6 @@ crate::macros::open_enum! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Load balancers
-
-/// A subnet a load balancer has a node in, and its zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct LoadBalancerZone {
-    /// The Availability Zone.
-    pub zone: AvailabilityZone,
-    /// The subnet.
-    pub subnet_id: SubnetId,
-}
-
-/// An Application Load Balancer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct LoadBalancer {
-    /// Its ARN.
-    pub arn: LoadBalancerArn,
-    /// Its name.
-    pub name: LoadBalancerName,
-    /// Its public DNS name.
-    #[builder(default)]
-    pub dns_name: String,
-    /// Internet-facing or internal.
-    #[builder(default)]
-    pub scheme: Scheme,
-    /// Its state.
-    #[builder(default = LoadBalancerState::Active)]
-    pub state: LoadBalancerState,
-    /// Its VPC.
-    pub vpc_id: VpcId,
-    /// Its zones and subnets.
-    #[builder(default)]
-    pub availability_zones: Vec<LoadBalancerZone>,
-    /// Its security groups.
-    #[builder(default)]
-    pub security_groups: Vec<SecurityGroupId>,
-    /// The IP address types it serves.
-    #[builder(default)]
-    pub ip_address_type: IpAddressType,
-    /// When it was created.
-    pub created: Option<SystemTime>,
-}
-
-/// A request to create an Application Load Balancer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct CreateLoadBalancerRequest {
-    /// The name (unique per region and account).
-    pub name: LoadBalancerName,
-    /// Subnets: at least two, in at least two Availability Zones (checked by the service),
-    /// at most one per zone.
-    pub subnets: Vec<SubnetId>,
-    /// Security groups (default: the VPC's default group); at most 5.
-    #[builder(default)]
-    pub security_groups: Vec<SecurityGroupId>,
-    /// Internet-facing (default) or internal.
-    #[builder(default)]
-    pub scheme: Scheme,
-    /// IPv4 (default) or dual-stack.
-    #[builder(default)]
-    pub ip_address_type: IpAddressType,
-    /// Tags.
-    #[builder(default)]
-    pub tags: Tags,
-}
-validated_builder!(
-    CreateLoadBalancerRequest,
-    CreateLoadBalancerRequestBuilder,
-    create_load_balancer_request_builder
-);
-
-/// The most security groups per load balancer (ELB User Guide, "Quotas for your Application
-/// Load Balancers": security groups per load balancer, 5).
-pub const MAX_LOAD_BALANCER_SECURITY_GROUPS: usize = 5;
-
-fn no_duplicates<T: PartialEq + std::fmt::Display>(field: &str, items: &[T]) -> Result<()> {
-    for (i, a) in items.iter().enumerate() {
-        if items[..i].contains(a) {
-            return Err(Error::validation(field, format!("lists {a} twice")));
-        }
-    }
-    Ok(())
-}
-
-impl Validate for CreateLoadBalancerRequest {
-    fn validate(&self) -> Result<()> {
-        // ELBv2 API reference, CreateLoadBalancer, Subnets: "[Application Load Balancers] You
-        // must specify subnets from at least two Availability Zones." (The zones are checked by
-        // the service; here, at least two distinct subnets.)
-        if self.subnets.len() < 2 {
-            return Err(Error::validation(
-                "subnets",
-                format!(
-                    "an Application Load Balancer needs at least 2 subnets in 2 Availability Zones (got {})",
-                    self.subnets.len()
-                ),
-            ));
-        }
-        no_duplicates("subnets", &self.subnets)?;
-        validate::at_most(
-            "security_groups",
-            &self.security_groups,
-            MAX_LOAD_BALANCER_SECURITY_GROUPS,
-        )?;
-        no_duplicates("security_groups", &self.security_groups)?;
-        validate::tags_with("tags", &self.tags, TAG_RULES)
-    }
-}
-
-/// Which load balancers to describe: by ARNs or by names (not both); empty means all.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""))]
-pub struct DescribeLoadBalancersRequest {
-    /// ARNs.
-    #[builder(default)]
-    pub arns: Vec<LoadBalancerArn>,
-    /// Names.
-    #[builder(default)]
-    pub names: Vec<LoadBalancerName>,
-}
-validated_builder!(
-    DescribeLoadBalancersRequest,
-    DescribeLoadBalancersRequestBuilder,
-    describe_load_balancers_request_builder
-);
-
-impl Validate for DescribeLoadBalancersRequest {
-    fn validate(&self) -> Result<()> {
-        // ELBv2 rejects both at once ("Load balancer names and load balancer ARNs cannot be
-        // specified at the same time").
-        if !self.arns.is_empty() && !self.names.is_empty() {
-            return Err(Error::validation("names", "cannot be given together with arns"));
-        }
-        Ok(())
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Target groups
-
-/// How a target group checks its targets' health. Defaults are AWS's for an HTTP target group
-/// of instances (ELBv2 API reference, `CreateTargetGroup`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct HealthCheck {
-    /// HTTP (default) or HTTPS.
-    #[builder(default)]
-    pub protocol: Protocol,
-    /// The path requested: starts with `/`, at most 1024 characters (default `/`).
-    #[builder(default = "/".to_string())]
-    pub path: String,
-    /// `traffic-port` (default: each target's traffic port) or a port number.
-    #[builder(default = TRAFFIC_PORT.to_string())]
-    pub port: String,
-    /// Seconds between checks: 5-300 (default 30).
-    #[builder(default = 30)]
-    pub interval_secs: u32,
-    /// Seconds without a response that fail a check: 2-120, less than the interval. `None`:
-    /// AWS's default for the target group's protocol (6 s for HTTP, 10 s for HTTPS).
-    pub timeout_secs: Option<u32>,
-    /// Consecutive successes to become healthy: 2-10 (default 5).
-    #[builder(default = 5)]
-    pub healthy_threshold: u32,
-    /// Consecutive failures to become unhealthy: 2-10 (default 2).
-    #[builder(default = 2)]
-    pub unhealthy_threshold: u32,
-    /// HTTP codes meaning success: codes 200-499, as a list (`200,202`) or range (`200-299`)
-    /// (default `200`).
-    #[builder(default = "200".to_string())]
-    pub matcher: String,
-}
-validated_builder!(HealthCheck, HealthCheckBuilder, health_check_builder);
-
-/// The health check port meaning "each target's traffic port".
-pub const TRAFFIC_PORT: &str = "traffic-port";
-
-impl Default for HealthCheck {
-    fn default() -> Self {
-        HealthCheck::builder().build_unchecked()
-    }
-}
-
-impl HealthCheck {
-    /// The timeout in effect for a target group of `protocol`: the one set, or AWS's default
-    /// (ELBv2 API reference, `CreateTargetGroup` `HealthCheckTimeoutSeconds`: 6 s for HTTP,
-    /// 10 s for HTTPS).
-    /// Requests refuse the other protocols (this trait makes Application Load Balancers), so
-    /// for those this answers the HTTPS figure.
-    pub fn effective_timeout_secs(&self, protocol: &Protocol) -> u32 {
-        self.timeout_secs.unwrap_or(match protocol {
-            Protocol::Http => 6,
-            _ => 10,
-        })
-    }
-
-    /// The port checked for a target receiving traffic on `traffic_port`.
-    pub fn port_for(&self, traffic_port: u16) -> u16 {
-        if self.port == TRAFFIC_PORT {
-            traffic_port
-        } else {
-            self.port.parse().unwrap_or(traffic_port)
-        }
-    }
-
-    /// Checks the health check for a target group of `protocol`; field names start with
-    /// `prefix` (such as `health_check.`).
-    pub fn validate_for(&self, prefix: &str, protocol: &Protocol) -> Result<()> {
-        let f = |name: &str| format!("{prefix}{name}");
-        validate_alb_protocol(&f("protocol"), &self.protocol)?;
-        // ELBv2 API reference, CreateTargetGroup: HealthCheckPath 1-1024 characters;
-        // HealthCheckIntervalSeconds 5-300; HealthCheckTimeoutSeconds 2-120;
-        // HealthyThresholdCount and UnhealthyThresholdCount 2-10; Matcher HttpCode for an
-        // Application Load Balancer "values between 200 and 499".
-        validate::len_in(&f("path"), &self.path, 1, 1024)?;
-        if !self.path.starts_with('/') {
-            return Err(Error::validation(
-                f("path"),
-                format!("must start with `/` (got {:?})", self.path),
-            ));
-        }
-        if self.port != TRAFFIC_PORT {
-            match self.port.parse::<u16>() {
-                Ok(p) if p >= 1 => {}
-                _ => {
-                    return Err(Error::validation(
-                        f("port"),
-                        format!("must be `traffic-port` or a port 1-65535 (got {:?})", self.port),
-                    ));
-                }
-            }
-        }
-        validate::in_range(&f("interval_secs"), self.interval_secs, 5, 300)?;
-        if let Some(t) = self.timeout_secs {
-            validate::in_range(&f("timeout_secs"), t, 2, 120)?;
-        }
-        let timeout = self.effective_timeout_secs(protocol);
-        if timeout >= self.interval_secs {
-            return Err(Error::validation(
-                f("timeout_secs"),
-                format!(
-                    "must be less than interval_secs {} (got {timeout}{})",
-                    self.interval_secs,
-                    if self.timeout_secs.is_none() {
-                        ", the default"
-                    } else {
-                        ""
-                    }
-                ),
-            ));
-        }
-        validate::in_range(&f("healthy_threshold"), self.healthy_threshold, 2, 10)?;
-        validate::in_range(&f("unhealthy_threshold"), self.unhealthy_threshold, 2, 10)?;
-        validate_matcher(&f("matcher"), &self.matcher)
-    }
-}
-
-impl Validate for HealthCheck {
-    fn validate(&self) -> Result<()> {
-        self.validate_for("", &Protocol::Http)
-    }
-}
-
-/// Checks that a protocol is one an Application Load Balancer uses: HTTP or HTTPS (ELBv2 API
-/// reference, CreateListener and CreateTargetGroup: "For Application Load Balancers, the
-/// supported protocols are HTTP and HTTPS").
-pub fn validate_alb_protocol(field: &str, protocol: &Protocol) -> Result<()> {
-    match protocol {
-        Protocol::Http | Protocol::Https => Ok(()),
-        other => Err(Error::validation(
-            field,
-            format!("must be HTTP or HTTPS for an Application Load Balancer (got {other})"),
-        )),
-    }
-}
-
-/// Checks an HTTP code matcher: comma-separated codes or `lo-hi` ranges within 200-499.
-fn validate_matcher(field: &str, m: &str) -> Result<()> {
-    let bad = |why: &str| Error::validation(field, format!("{why} (got {m:?})"));
-    if m.is_empty() {
-        return Err(bad("must not be empty"));
-    }
-    let code = |s: &str| -> Result<u16> {
-        let c: u16 = s
-            .trim()
-            .parse()
-            .map_err(|_| bad("must be HTTP codes like `200`, `200,202` or `200-299`"))?;
-        if (200..=499).contains(&c) {
-            Ok(c)
-        } else {
-            Err(bad(
-                "codes must be between 200 and 499 for an Application Load Balancer",
-            ))
-        }
-    };
-    for part in m.split(',') {
-        match part.split_once('-') {
-            Some((lo, hi)) => {
-                if code(lo)? > code(hi)? {
-                    return Err(bad("a range must go from low to high"));
-                }
-            }
-            None => {
-                code(part)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A target group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct TargetGroup {
-    /// Its ARN.
-    pub arn: TargetGroupArn,
-    /// Its name.
-    pub name: TargetGroupName,
-    /// The protocol to its targets.
-    #[builder(default)]
-    pub protocol: Protocol,
-    /// The port its targets receive traffic on (unless registered with another).
-    #[builder(default = 80)]
-    pub port: u16,
-    /// Its VPC.
-    pub vpc_id: VpcId,
-    /// How targets are registered.
-    #[builder(default)]
-    pub target_type: TargetType,
-    /// Its health check.
-    #[builder(default)]
-    pub health_check: HealthCheck,
-    /// The load balancers that route to it.
-    #[builder(default)]
-    pub load_balancer_arns: Vec<LoadBalancerArn>,
-}
-
-/// A request to create a target group of instances.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct CreateTargetGroupRequest {
-    /// The name (unique per region and account).
-    pub name: TargetGroupName,
-    /// HTTP (default) or HTTPS.
-    #[builder(default)]
-    pub protocol: Protocol,
-    /// The port targets receive traffic on: 1-65535.
-    pub port: u16,
-    /// The VPC of the targets.
-    pub vpc_id: VpcId,
-    /// How targets are registered (instances).
-    #[builder(default)]
-    pub target_type: TargetType,
-    /// The health check (default: AWS's defaults).
-    #[builder(default)]
-    pub health_check: HealthCheck,
-    /// Tags.
-    #[builder(default)]
-    pub tags: Tags,
-}
-validated_builder!(
-    CreateTargetGroupRequest,
-    CreateTargetGroupRequestBuilder,
-    create_target_group_request_builder
-);
-
-impl Validate for CreateTargetGroupRequest {
-    fn validate(&self) -> Result<()> {
-        // ELBv2 API reference, CreateTargetGroup, Port: "Valid Range: Minimum value of 1.
-        // Maximum value of 65535."
-        validate::in_range("port", self.port, 1, u16::MAX)?;
-        validate_alb_protocol("protocol", &self.protocol)?;
-        self.health_check.validate_for("health_check.", &self.protocol)?;
-        validate::tags_with("tags", &self.tags, TAG_RULES)
-    }
-}
-
-/// Which target groups to describe: by ARNs, by names, or by load balancer (one of them);
-/// empty means all.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""))]
-pub struct DescribeTargetGroupsRequest {
-    /// ARNs.
-    #[builder(default)]
-    pub arns: Vec<TargetGroupArn>,
-    /// Names.
-    #[builder(default)]
-    pub names: Vec<TargetGroupName>,
-    /// The target groups a load balancer routes to.
-    pub load_balancer_arn: Option<LoadBalancerArn>,
-}
-validated_builder!(
-    DescribeTargetGroupsRequest,
-    DescribeTargetGroupsRequestBuilder,
-    describe_target_groups_request_builder
-);
-
-impl Validate for DescribeTargetGroupsRequest {
-    fn validate(&self) -> Result<()> {
-        // ELBv2 API reference, DescribeTargetGroups: "You can specify one of the following to
-        // filter the results: the ARN of the load balancer, the names of one or more target
-        // groups, or the ARNs of one or more target groups."
-        let given = usize::from(!self.arns.is_empty())
-            + usize::from(!self.names.is_empty())
-            + usize::from(self.load_balancer_arn.is_some());
-        if given > 1 {
-            return Err(Error::validation(
-                "arns",
-                "give at most one of arns, names and load_balancer_arn",
-            ));
-        }
-        Ok(())
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Targets
-
-/// A target: an instance, and optionally a port other than the target group's.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Target {
-    /// The instance.
-    pub id: InstanceId,
-    /// The port (default: the target group's).
-    pub port: Option<u16>,
-}
-
-impl Target {
-    /// The instance on the target group's port.
-    pub fn instance(id: InstanceId) -> Self {
-        Target { id, port: None }
-    }
-}
-
-/// Checks a list of targets for RegisterTargets/DeregisterTargets.
-pub fn validate_targets(targets: &[Target]) -> Result<()> {
-    validate::non_empty("targets", targets)?;
-    for t in targets {
-        if t.port == Some(0) {
-            return Err(Error::validation(
-                "targets",
-                format!("port of {} must be 1-65535", t.id),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// A target's health.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct TargetHealth {
-    /// The target (with the port in use).
-    pub target: Target,
-    /// Its state.
-    pub state: TargetHealthState,
-    /// AWS's reason code, such as `Elb.InitialHealthChecking`, `Target.Timeout`,
-    /// `Target.NotInUse`, `Target.InvalidState`, `Target.DeregistrationInProgress`.
-    pub reason: Option<String>,
-    /// AWS's description of the state.
-    pub description: Option<String>,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Listeners
-
-/// A listener.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[non_exhaustive]
-#[builder(on(String, into))]
-pub struct Listener {
-    /// Its ARN.
-    pub arn: ListenerArn,
-    /// Its load balancer.
-    pub load_balancer_arn: LoadBalancerArn,
-    /// HTTP or HTTPS.
-    #[builder(default)]
-    pub protocol: Protocol,
-    /// The port it listens on.
-    #[builder(default = 80)]
-    pub port: u16,
-    /// The target group its default action forwards to (`None` if the default action is not
-    /// a forward).
-    pub default_target_group: Option<TargetGroupArn>,
-    /// The HTTPS port its default action redirects to (HTTP 301, same host, path and query),
-    /// `None` if it is not such a redirect.
-    pub redirect_to_https: Option<u16>,
-    /// The default certificate (HTTPS).
-    pub certificate_arn: Option<Arn>,
-    /// The security policy (HTTPS).
-    pub ssl_policy: Option<String>,
-}
-
-/// A request to create a listener forwarding to one target group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
-pub struct CreateListenerRequest {
-    /// The load balancer.
-    pub load_balancer_arn: LoadBalancerArn,
-    /// HTTP (default) or HTTPS.
-    #[builder(default)]
-    pub protocol: Protocol,
-    /// The port: 1-65535.
-    pub port: u16,
-    /// The certificate: required for HTTPS, not allowed for HTTP.
-    pub certificate_arn: Option<Arn>,
-    /// The security policy (HTTPS only; `None`: the API's default, `ELBSecurityPolicy-2016-08`;
-    /// the web tier sends [`DEFAULT_TLS_POLICY`]).
-    pub ssl_policy: Option<String>,
-    /// Where the default action forwards (exactly one of this and `redirect_to_https`).
-    pub default_target_group: Option<TargetGroupArn>,
-    /// The default action redirects to HTTPS on this port (HTTP 301, same host, path and
-    /// query; for an HTTP listener in front of an HTTPS one).
-    pub redirect_to_https: Option<u16>,
-    /// Tags.
-    #[builder(default)]
-    pub tags: Tags,
-}
-validated_builder!(
-    CreateListenerRequest,
-    CreateListenerRequestBuilder,
-    create_listener_request_builder
-);
-
-impl Validate for CreateListenerRequest {
-    fn validate(&self) -> Result<()> {
-        // ELBv2 API reference, CreateListener: Port 1-65535; Certificates "[HTTPS and TLS
-        // listeners] ... You must provide exactly one certificate"; SslPolicy is for HTTPS
-        // and TLS listeners.
-        validate::in_range("port", self.port, 1, u16::MAX)?;
-        validate_alb_protocol("protocol", &self.protocol)?;
-        match (&self.protocol, &self.certificate_arn) {
-            (Protocol::Https, None) => {
-                return Err(Error::validation(
-                    "certificate_arn",
-                    "is required for an HTTPS listener",
-                ));
-            }
-            (Protocol::Http, Some(_)) => {
-                return Err(Error::validation(
-                    "certificate_arn",
-                    "is not allowed for an HTTP listener",
-                ));
-            }
-            _ => {}
-        }
-        if self.protocol == Protocol::Http && self.ssl_policy.is_some() {
-            return Err(Error::validation("ssl_policy", "is not allowed for an HTTP listener"));
-        }
-        if let Some(p) = &self.ssl_policy {
-            validate::len_in("ssl_policy", p, 1, 255)?;
-        }
-        match (&self.default_target_group, self.redirect_to_https) {
-            (Some(_), Some(_)) | (None, None) => {
-                return Err(Error::validation(
-                    "default_target_group",
-                    "give exactly one default action: default_target_group or redirect_to_https",
-                ));
-            }
-            (None, Some(0)) => {
-                return Err(Error::validation("redirect_to_https", "must be a port 1-65535 (got 0)"));
-            }
-            _ => {}
-        }
-        validate::tags_with("tags", &self.tags, TAG_RULES)
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Tags
 
 /// The tags of one resource.
@@ -876,6 +337,14 @@ pub struct ResourceTags {
     pub tags: Tags,
 }
 
+/// Checks the ARNs and keys of a RemoveTags call (keys 1-128 characters of [`TAG_RULES`]).
+pub fn validate_remove_tags(arns: &[String], keys: &[String]) -> Result<()> {
+    validate::non_empty("arns", arns)?;
+    validate::non_empty("keys", keys)?;
+    let as_tags: Tags = keys.iter().map(|k| (k.clone(), String::new())).collect();
+    validate::tags_with("keys", &as_tags, TAG_RULES)
+}
+
 /// Checks the ARNs and tags of an AddTags call.
 pub fn validate_add_tags(arns: &[String], tags: &Tags) -> Result<()> {
     validate::non_empty("arns", arns)?;
@@ -886,6 +355,7 @@ pub fn validate_add_tags(arns: &[String], tags: &Tags) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::id::{Arn, InstanceId, SecurityGroupId, SubnetId};
 
     fn field_of(e: Error) -> String {
         match e {

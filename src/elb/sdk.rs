@@ -137,36 +137,15 @@ fn tg_from(tg: &t::TargetGroup) -> Result<Option<TargetGroup>> {
 
 fn listener_from(l: &t::Listener) -> Result<Listener> {
     let protocol = protocol_from(l.protocol()).ok_or_else(|| malformed("response is missing Protocol"))?;
-    // The default forward action names its group directly, or through a forward config.
-    let default_target_group = l
-        .default_actions()
-        .iter()
-        .find(|a| a.r#type() == Some(&t::ActionTypeEnum::Forward))
-        .and_then(|a| {
-            a.target_group_arn().or_else(|| {
-                a.forward_config()
-                    .and_then(|f| f.target_groups().first())
-                    .and_then(|g| g.target_group_arn())
-            })
-        })
-        .map(str::parse)
-        .transpose()?;
-    // A redirect to HTTPS on the same host, path and query (what this crate creates).
-    let redirect_to_https = l
-        .default_actions()
-        .iter()
-        .find(|a| a.r#type() == Some(&t::ActionTypeEnum::Redirect))
-        .and_then(|a| a.redirect_config())
-        .filter(|r| r.protocol() == Some("HTTPS") && r.host().is_none_or(|h| h == "#{host}"))
-        .and_then(|r| r.port())
-        .and_then(|p| p.parse::<u16>().ok());
+    let default_actions = actions_from(l.default_actions())?;
     Ok(Listener {
         arn: parse_id(SVC, "ListenerArn", l.listener_arn())?,
         load_balancer_arn: parse_id(SVC, "LoadBalancerArn", l.load_balancer_arn())?,
         protocol,
         port: u16_from("Port", l.port())?,
-        default_target_group,
-        redirect_to_https,
+        default_target_group: default_target_group_of(&default_actions),
+        // A redirect to HTTPS on the same host (what this crate creates).
+        redirect_to_https: redirect_to_https_of(&default_actions),
         certificate_arn: l
             .certificates()
             .first()
@@ -174,7 +153,257 @@ fn listener_from(l: &t::Listener) -> Result<Listener> {
             .map(str::parse)
             .transpose()?,
         ssl_policy: l.ssl_policy().map(str::to_string),
+        default_actions,
     })
+}
+
+// ---- actions and conditions
+
+/// The SDK's action for `a`, `order` (1-based) among its list.
+fn sdk_action(a: &Action, order: usize) -> t::Action {
+    let b = t::Action::builder().order(order as i32);
+    match a {
+        Action::Forward { target_group } => b
+            .r#type(t::ActionTypeEnum::Forward)
+            .target_group_arn(target_group.as_str()),
+        Action::WeightedForward(c) => b.r#type(t::ActionTypeEnum::Forward).forward_config(
+            t::ForwardActionConfig::builder()
+                .set_target_groups(Some(
+                    c.target_groups
+                        .iter()
+                        .map(|g| {
+                            t::TargetGroupTuple::builder()
+                                .target_group_arn(g.arn.as_str())
+                                .weight(i32::from(g.weight))
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .target_group_stickiness_config(
+                    t::TargetGroupStickinessConfig::builder()
+                        .enabled(c.stickiness_secs.is_some())
+                        .set_duration_seconds(c.stickiness_secs.map(|s| s as i32))
+                        .build(),
+                )
+                .build(),
+        ),
+        Action::Redirect(r) => b.r#type(t::ActionTypeEnum::Redirect).redirect_config(
+            t::RedirectActionConfig::builder()
+                .protocol(&r.protocol)
+                .port(&r.port)
+                .host(&r.host)
+                .path(&r.path)
+                .query(&r.query)
+                .status_code(t::RedirectActionStatusCodeEnum::from(r.status_code.as_str()))
+                .build(),
+        ),
+        Action::FixedResponse(f) => b.r#type(t::ActionTypeEnum::FixedResponse).fixed_response_config(
+            t::FixedResponseActionConfig::builder()
+                .status_code(f.status_code.to_string())
+                .set_content_type(f.content_type.clone())
+                .set_message_body(f.message_body.clone())
+                .build(),
+        ),
+        // Refused by validate_actions before any call.
+        Action::Other { kind } => b.r#type(t::ActionTypeEnum::from(kind.as_str())),
+    }
+    .build()
+}
+
+fn sdk_actions(actions: &[Action]) -> Vec<t::Action> {
+    actions.iter().enumerate().map(|(i, a)| sdk_action(a, i + 1)).collect()
+}
+
+fn action_from(a: &t::Action) -> Result<Action> {
+    let kind = a
+        .r#type()
+        .ok_or_else(|| malformed("Action is missing Type"))?
+        .as_str()
+        .to_string();
+    Ok(match kind.as_str() {
+        "forward" => {
+            let groups = a.forward_config().map(|f| f.target_groups()).unwrap_or_default();
+            let sticky = a
+                .forward_config()
+                .and_then(|f| f.target_group_stickiness_config())
+                .filter(|s| s.enabled() == Some(true))
+                .map(|s| u32_or(s.duration_seconds(), 0));
+            match (a.target_group_arn(), groups.len(), sticky) {
+                // AWS answers a forward to one group with both forms.
+                (Some(tg), 0 | 1, None) => Action::forward(tg.parse()?),
+                (None, 1, None) => Action::forward(parse_id(SVC, "TargetGroupArn", groups[0].target_group_arn())?),
+                _ => Action::WeightedForward(ForwardConfig {
+                    target_groups: groups
+                        .iter()
+                        .map(|g| {
+                            Ok(WeightedTargetGroup {
+                                arn: parse_id(SVC, "TargetGroupArn", g.target_group_arn())?,
+                                weight: g.weight().and_then(|w| u16::try_from(w).ok()).unwrap_or(1),
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                    stickiness_secs: sticky,
+                }),
+            }
+        }
+        "redirect" => {
+            let r = a
+                .redirect_config()
+                .ok_or_else(|| malformed("redirect action is missing RedirectConfig"))?;
+            Action::Redirect(RedirectConfig {
+                protocol: r.protocol().unwrap_or("#{protocol}").to_string(),
+                port: r.port().unwrap_or("#{port}").to_string(),
+                host: r.host().unwrap_or("#{host}").to_string(),
+                path: r.path().unwrap_or("/#{path}").to_string(),
+                query: r.query().unwrap_or("#{query}").to_string(),
+                status_code: r
+                    .status_code()
+                    .map(|c| RedirectStatusCode::from(c.as_str()))
+                    .unwrap_or_default(),
+            })
+        }
+        "fixed-response" => {
+            let f = a
+                .fixed_response_config()
+                .ok_or_else(|| malformed("fixed-response action is missing FixedResponseConfig"))?;
+            let code = f.status_code().unwrap_or_default();
+            Action::FixedResponse(FixedResponseConfig {
+                status_code: code
+                    .parse()
+                    .map_err(|_| malformed(format!("fixed response status code {code:?} is not a number")))?,
+                content_type: f.content_type().map(str::to_string),
+                message_body: f.message_body().map(str::to_string),
+            })
+        }
+        _ => Action::Other { kind },
+    })
+}
+
+/// Actions in their order (`Order`, then as listed).
+fn actions_from(actions: &[t::Action]) -> Result<Vec<Action>> {
+    let mut sorted: Vec<&t::Action> = actions.iter().collect();
+    sorted.sort_by_key(|a| a.order().unwrap_or(i32::MAX));
+    sorted.into_iter().map(action_from).collect()
+}
+
+fn sdk_condition(c: &RuleCondition) -> t::RuleCondition {
+    let b = t::RuleCondition::builder().field(c.field());
+    let list = |v: &[String]| Some(v.to_vec());
+    match c {
+        RuleCondition::PathPattern { values } => b.path_pattern_config(
+            t::PathPatternConditionConfig::builder()
+                .set_values(list(values))
+                .build(),
+        ),
+        RuleCondition::HostHeader { values } => {
+            b.host_header_config(t::HostHeaderConditionConfig::builder().set_values(list(values)).build())
+        }
+        RuleCondition::HttpHeader { name, values } => b.http_header_config(
+            t::HttpHeaderConditionConfig::builder()
+                .http_header_name(name)
+                .set_values(list(values))
+                .build(),
+        ),
+        RuleCondition::QueryString { values } => b.query_string_config(
+            t::QueryStringConditionConfig::builder()
+                .set_values(Some(
+                    values
+                        .iter()
+                        .map(|m| {
+                            t::QueryStringKeyValuePair::builder()
+                                .set_key(m.key.clone())
+                                .value(&m.value)
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .build(),
+        ),
+        RuleCondition::SourceIp { values } => {
+            b.source_ip_config(t::SourceIpConditionConfig::builder().set_values(list(values)).build())
+        }
+        RuleCondition::HttpRequestMethod { values } => b.http_request_method_config(
+            t::HttpRequestMethodConditionConfig::builder()
+                .set_values(list(values))
+                .build(),
+        ),
+    }
+    .build()
+}
+
+/// A condition the SDK answered; `None` for a field this crate does not model.
+fn condition_from(c: &t::RuleCondition) -> Option<RuleCondition> {
+    // Values in the field's config, or (older form) in `Values`.
+    let or_values = |v: Option<&[String]>| {
+        let v = v.unwrap_or_default();
+        if v.is_empty() { c.values().to_vec() } else { v.to_vec() }
+    };
+    Some(match c.field()? {
+        "path-pattern" => RuleCondition::PathPattern {
+            values: or_values(c.path_pattern_config().map(|x| x.values())),
+        },
+        "host-header" => RuleCondition::HostHeader {
+            values: or_values(c.host_header_config().map(|x| x.values())),
+        },
+        "http-header" => RuleCondition::HttpHeader {
+            name: c
+                .http_header_config()
+                .and_then(|h| h.http_header_name())
+                .unwrap_or_default()
+                .to_string(),
+            values: or_values(c.http_header_config().map(|x| x.values())),
+        },
+        "query-string" => RuleCondition::QueryString {
+            values: c
+                .query_string_config()
+                .map(|q| q.values())
+                .unwrap_or_default()
+                .iter()
+                .map(|p| QueryStringMatch {
+                    key: p.key().map(str::to_string),
+                    value: p.value().unwrap_or_default().to_string(),
+                })
+                .collect(),
+        },
+        "source-ip" => RuleCondition::SourceIp {
+            values: or_values(c.source_ip_config().map(|x| x.values())),
+        },
+        "http-request-method" => RuleCondition::HttpRequestMethod {
+            values: or_values(c.http_request_method_config().map(|x| x.values())),
+        },
+        _ => return None,
+    })
+}
+
+fn rule_from(r: &t::Rule) -> Result<Rule> {
+    let priority = match r.priority() {
+        None | Some("default") => None,
+        Some(p) => Some(
+            p.parse()
+                .map_err(|_| malformed(format!("rule priority {p:?} is not a number")))?,
+        ),
+    };
+    Ok(Rule {
+        arn: parse_id(SVC, "RuleArn", r.rule_arn())?,
+        priority,
+        is_default: r.is_default().unwrap_or(priority.is_none()),
+        conditions: r.conditions().iter().filter_map(condition_from).collect(),
+        actions: actions_from(r.actions())?,
+    })
+}
+
+fn certificate_from(c: &t::Certificate) -> Result<ListenerCertificate> {
+    Ok(ListenerCertificate {
+        arn: parse_id(SVC, "CertificateArn", c.certificate_arn())?,
+        is_default: c.is_default().unwrap_or(false),
+    })
+}
+
+fn sdk_certificates(certificates: &[Arn]) -> Vec<t::Certificate> {
+    certificates
+        .iter()
+        .map(|c| t::Certificate::builder().certificate_arn(c.as_str()).build())
+        .collect()
 }
 
 fn sdk_targets(targets: &[Target]) -> Vec<t::TargetDescription> {
@@ -467,25 +696,6 @@ impl super::Elbv2 for SdkElbv2 {
 
     async fn create_listener(&self, req: CreateListenerRequest) -> Result<Listener> {
         req.validate()?;
-        let action = match (&req.default_target_group, req.redirect_to_https) {
-            (Some(tg), _) => t::Action::builder()
-                .r#type(t::ActionTypeEnum::Forward)
-                .target_group_arn(tg.as_str())
-                .build(),
-            (None, port) => t::Action::builder()
-                .r#type(t::ActionTypeEnum::Redirect)
-                .redirect_config(
-                    t::RedirectActionConfig::builder()
-                        .protocol("HTTPS")
-                        .port(port.unwrap_or(443).to_string())
-                        .host("#{host}")
-                        .path("/#{path}")
-                        .query("#{query}")
-                        .status_code(t::RedirectActionStatusCodeEnum::Http301)
-                        .build(),
-                )
-                .build(),
-        };
         let resp = self
             .client
             .create_listener()
@@ -498,7 +708,7 @@ impl super::Elbv2 for SdkElbv2 {
                     .map(|c| vec![t::Certificate::builder().certificate_arn(c.as_str()).build()]),
             )
             .set_ssl_policy(req.ssl_policy.clone())
-            .default_actions(action)
+            .set_default_actions(Some(sdk_actions(&req.default_actions())))
             .set_tags(sdk_tags(&req.tags))
             .send()
             .await
@@ -573,6 +783,209 @@ impl super::Elbv2 for SdkElbv2 {
         }
         Ok(())
     }
+
+    async fn remove_tags(&self, arns: Vec<String>, keys: Vec<String>) -> Result<()> {
+        validate_remove_tags(&arns, &keys)?;
+        for chunk in arns.chunks(TAG_ARNS_PER_CALL) {
+            self.client
+                .remove_tags()
+                .set_resource_arns(Some(chunk.to_vec()))
+                .set_tag_keys(Some(keys.clone()))
+                .send()
+                .await
+                .map_err(sdk_err(SVC))?;
+        }
+        Ok(())
+    }
+
+    async fn create_rule(&self, req: CreateRuleRequest) -> Result<Rule> {
+        req.validate()?;
+        let resp = self
+            .client
+            .create_rule()
+            .listener_arn(req.listener_arn.as_str())
+            .priority(req.priority as i32)
+            .set_conditions(Some(req.conditions.iter().map(sdk_condition).collect()))
+            .set_actions(Some(sdk_actions(&req.actions)))
+            .set_tags(sdk_tags(&req.tags))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        rule_from(
+            resp.rules()
+                .first()
+                .ok_or_else(|| malformed("CreateRule returned no rule"))?,
+        )
+    }
+
+    async fn describe_rules(&self, req: DescribeRulesRequest) -> Result<Vec<Rule>> {
+        req.validate()?;
+        // DescribeRules has no paginator in the SDK: follow NextMarker (guarded).
+        let arns = (!req.rule_arns.is_empty()).then(|| req.rule_arns.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let resp = self
+                .client
+                .describe_rules()
+                .set_listener_arn(req.listener_arn.as_ref().map(|a| a.to_string()))
+                .set_rule_arns(arns.clone())
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(sdk_err(SVC))?;
+            for r in resp.rules() {
+                out.push(rule_from(r)?);
+            }
+            match resp.next_marker() {
+                Some(m) if !m.is_empty() => {
+                    if marker.as_deref() == Some(m) {
+                        return Err(malformed(format!("DescribeRules repeated the marker {m:?}")));
+                    }
+                    marker = Some(m.to_string());
+                }
+                _ => break,
+            }
+        }
+        // The trait's order for a listener's rules: by priority, the default rule last.
+        if req.listener_arn.is_some() {
+            out.sort_by_key(|r| r.priority.unwrap_or(u32::MAX));
+        }
+        Ok(out)
+    }
+
+    async fn modify_rule(&self, req: ModifyRuleRequest) -> Result<Rule> {
+        req.validate()?;
+        let resp = self
+            .client
+            .modify_rule()
+            .rule_arn(req.rule_arn.as_str())
+            .set_conditions(req.conditions.as_ref().map(|c| c.iter().map(sdk_condition).collect()))
+            .set_actions(req.actions.as_ref().map(|a| sdk_actions(a)))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        rule_from(
+            resp.rules()
+                .first()
+                .ok_or_else(|| malformed("ModifyRule returned no rule"))?,
+        )
+    }
+
+    async fn set_rule_priorities(&self, priorities: Vec<RulePriority>) -> Result<Vec<Rule>> {
+        validate_rule_priorities(&priorities)?;
+        let resp = self
+            .client
+            .set_rule_priorities()
+            .set_rule_priorities(Some(
+                priorities
+                    .iter()
+                    .map(|p| {
+                        t::RulePriorityPair::builder()
+                            .rule_arn(p.rule_arn.as_str())
+                            .priority(p.priority as i32)
+                            .build()
+                    })
+                    .collect(),
+            ))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        resp.rules().iter().map(rule_from).collect()
+    }
+
+    async fn delete_rule(&self, arn: RuleArn) -> Result<()> {
+        self.client
+            .delete_rule()
+            .rule_arn(arn.as_str())
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn modify_listener(&self, req: ModifyListenerRequest) -> Result<Listener> {
+        req.validate()?;
+        let resp = self
+            .client
+            .modify_listener()
+            .listener_arn(req.listener_arn.as_str())
+            .set_port(req.port.map(i32::from))
+            .set_protocol(req.protocol.as_ref().map(sdk_protocol))
+            .set_certificates(
+                req.certificate_arn
+                    .as_ref()
+                    .map(|c| sdk_certificates(std::slice::from_ref(c))),
+            )
+            .set_ssl_policy(req.ssl_policy.clone())
+            .set_default_actions(req.default_actions.as_ref().map(|a| sdk_actions(a)))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        listener_from(
+            resp.listeners()
+                .first()
+                .ok_or_else(|| malformed("ModifyListener returned no listener"))?,
+        )
+    }
+
+    async fn add_listener_certificates(
+        &self,
+        arn: ListenerArn,
+        certificates: Vec<Arn>,
+    ) -> Result<Vec<ListenerCertificate>> {
+        validate_certificates(&certificates)?;
+        let resp = self
+            .client
+            .add_listener_certificates()
+            .listener_arn(arn.as_str())
+            .set_certificates(Some(sdk_certificates(&certificates)))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        resp.certificates().iter().map(certificate_from).collect()
+    }
+
+    async fn remove_listener_certificates(&self, arn: ListenerArn, certificates: Vec<Arn>) -> Result<()> {
+        validate_certificates(&certificates)?;
+        self.client
+            .remove_listener_certificates()
+            .listener_arn(arn.as_str())
+            .set_certificates(Some(sdk_certificates(&certificates)))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn describe_listener_certificates(&self, arn: ListenerArn) -> Result<Vec<ListenerCertificate>> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let resp = self
+                .client
+                .describe_listener_certificates()
+                .listener_arn(arn.as_str())
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(sdk_err(SVC))?;
+            for c in resp.certificates() {
+                out.push(certificate_from(c)?);
+            }
+            match resp.next_marker() {
+                Some(m) if !m.is_empty() => {
+                    if marker.as_deref() == Some(m) {
+                        return Err(malformed(format!(
+                            "DescribeListenerCertificates repeated the marker {m:?}"
+                        )));
+                    }
+                    marker = Some(m.to_string());
+                }
+                _ => return Ok(out),
+            }
+        }
+    }
 }
 
 // Public conversions from the SDK's types (see `Cloud::sdk`).
@@ -595,6 +1008,15 @@ impl TryFrom<&t::TargetGroup> for TargetGroup {
     }
 }
 
+impl TryFrom<&t::Rule> for Rule {
+    type Error = Error;
+    /// The facade's view of a rule the SDK answered (conditions of fields this crate does not
+    /// model are left out; actions it does not model are [`Action::Other`]).
+    fn try_from(r: &t::Rule) -> Result<Rule> {
+        rule_from(r)
+    }
+}
+
 impl TryFrom<&t::Listener> for Listener {
     type Error = Error;
     /// The facade's view of a listener the SDK answered.
@@ -610,8 +1032,10 @@ mod tests {
     use aws_smithy_types::error::ErrorMetadata;
     use elbv2::operation::create_listener::CreateListenerOutput;
     use elbv2::operation::create_load_balancer::{CreateLoadBalancerError, CreateLoadBalancerOutput};
+    use elbv2::operation::create_rule::CreateRuleOutput;
     use elbv2::operation::create_target_group::CreateTargetGroupOutput;
     use elbv2::operation::describe_load_balancers::DescribeLoadBalancersError;
+    use elbv2::operation::describe_rules::DescribeRulesOutput;
     use elbv2::operation::describe_tags::DescribeTagsOutput;
     use elbv2::operation::describe_target_groups::DescribeTargetGroupsOutput;
     use elbv2::operation::describe_target_health::DescribeTargetHealthOutput;
@@ -885,6 +1309,194 @@ mod tests {
             .default_target_group(TG.parse().unwrap())
             .build();
         assert!(matches!(both, Err(Error::Validation { ref field, .. }) if field == "default_target_group"));
+    }
+
+    const RULE: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee";
+    const DEFAULT_RULE: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/0000000000000001";
+    const TG2: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api-tg/0000000000000002";
+
+    #[tokio::test]
+    async fn create_rule_sends_conditions_and_a_weighted_forward() {
+        let rule = mock!(elbv2::Client::create_rule)
+            .match_requests(|r| {
+                let c = &r.conditions()[0];
+                let a = &r.actions()[0];
+                let f = a.forward_config();
+                r.listener_arn() == Some(LISTENER)
+                    && r.priority() == Some(10)
+                    && c.field() == Some("path-pattern")
+                    && c.path_pattern_config().is_some_and(|p| p.values() == ["/api/*"])
+                    && r.conditions()[1]
+                        .http_header_config()
+                        .is_some_and(|h| h.http_header_name() == Some("X-Env"))
+                    && a.r#type() == Some(&t::ActionTypeEnum::Forward)
+                    && a.order() == Some(1)
+                    && f.is_some_and(|f| {
+                        f.target_groups().len() == 2
+                            && f.target_groups()[1].weight() == Some(20)
+                            && f.target_group_stickiness_config()
+                                .is_some_and(|s| s.enabled() == Some(true) && s.duration_seconds() == Some(60))
+                    })
+                    && r.tags().len() == 1
+            })
+            .then_compute_output(|r| {
+                CreateRuleOutput::builder()
+                    .rules(
+                        t::Rule::builder()
+                            .rule_arn(RULE)
+                            .priority("10")
+                            .is_default(false)
+                            .set_conditions(Some(r.conditions().to_vec()))
+                            .set_actions(Some(r.actions().to_vec()))
+                            .build(),
+                    )
+                    .build()
+            });
+        let elb = adapter(&[&rule]);
+        let weighted = Action::WeightedForward(ForwardConfig {
+            target_groups: vec![
+                WeightedTargetGroup {
+                    arn: TG.parse().unwrap(),
+                    weight: 80,
+                },
+                WeightedTargetGroup {
+                    arn: TG2.parse().unwrap(),
+                    weight: 20,
+                },
+            ],
+            stickiness_secs: Some(60),
+        });
+        let conditions = vec![
+            RuleCondition::path_pattern(["/api/*"]),
+            RuleCondition::http_header("X-Env", ["blue"]),
+        ];
+        let req = CreateRuleRequest::builder()
+            .listener_arn(LISTENER.parse().unwrap())
+            .priority(10)
+            .conditions(conditions.clone())
+            .actions(vec![weighted.clone()])
+            .tags(Tags::from([("k".into(), "v".into())]))
+            .build()
+            .unwrap();
+        let got = elb.create_rule(req).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+        assert_eq!(got.arn.as_str(), RULE);
+        assert_eq!((got.priority, got.is_default), (Some(10), false));
+        assert_eq!(got.conditions, conditions);
+        assert_eq!(got.actions, vec![weighted]);
+    }
+
+    #[tokio::test]
+    async fn describe_rules_maps_the_default_rule_and_sorts_by_priority() {
+        let rule = mock!(elbv2::Client::describe_rules)
+            .match_requests(|r| r.listener_arn() == Some(LISTENER))
+            .then_output(|| {
+                // AWS's form of a simple forward: the group and a one-group ForwardConfig.
+                let forward = t::Action::builder()
+                    .r#type(t::ActionTypeEnum::Forward)
+                    .target_group_arn(TG)
+                    .forward_config(
+                        t::ForwardActionConfig::builder()
+                            .target_groups(t::TargetGroupTuple::builder().target_group_arn(TG).weight(1).build())
+                            .target_group_stickiness_config(
+                                t::TargetGroupStickinessConfig::builder().enabled(false).build(),
+                            )
+                            .build(),
+                    )
+                    .build();
+                let fixed = t::Action::builder()
+                    .r#type(t::ActionTypeEnum::FixedResponse)
+                    .order(2)
+                    .fixed_response_config(
+                        t::FixedResponseActionConfig::builder()
+                            .status_code("404")
+                            .content_type("text/plain")
+                            .build(),
+                    )
+                    .build();
+                let oidc = t::Action::builder()
+                    .r#type(t::ActionTypeEnum::AuthenticateOidc)
+                    .order(1)
+                    .build();
+                DescribeRulesOutput::builder()
+                    .rules(
+                        t::Rule::builder()
+                            .rule_arn(DEFAULT_RULE)
+                            .priority("default")
+                            .is_default(true)
+                            .actions(forward.clone())
+                            .build(),
+                    )
+                    .rules(
+                        t::Rule::builder()
+                            .rule_arn(RULE)
+                            .priority("7")
+                            .is_default(false)
+                            // The older form: values in `Values`.
+                            .conditions(
+                                t::RuleCondition::builder()
+                                    .field("host-header")
+                                    .values("a.example.com")
+                                    .build(),
+                            )
+                            .actions(fixed)
+                            .actions(oidc)
+                            .build(),
+                    )
+                    .build()
+            });
+        let elb = adapter(&[&rule]);
+        let rules = elb
+            .describe_rules(
+                DescribeRulesRequest::builder()
+                    .listener_arn(LISTENER.parse().unwrap())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].priority, Some(7));
+        assert_eq!(rules[0].conditions, vec![RuleCondition::host_header(["a.example.com"])]);
+        assert_eq!(
+            rules[0].actions,
+            vec![
+                Action::Other {
+                    kind: "authenticate-oidc".into()
+                },
+                Action::FixedResponse(FixedResponseConfig {
+                    status_code: 404,
+                    content_type: Some("text/plain".into()),
+                    message_body: None,
+                }),
+            ],
+            "in their order"
+        );
+        assert!(rules[1].is_default);
+        assert_eq!(rules[1].priority, None);
+        assert_eq!(rules[1].actions, vec![Action::forward(TG.parse().unwrap())]);
+    }
+
+    #[tokio::test]
+    async fn invalid_rules_are_not_sent() {
+        let elb = adapter(&[]);
+        let bad = CreateRuleRequest {
+            listener_arn: LISTENER.parse().unwrap(),
+            priority: 0,
+            conditions: vec![RuleCondition::path_pattern(["/x"])],
+            actions: vec![Action::forward(TG.parse().unwrap())],
+            tags: Tags::new(),
+        };
+        assert!(elb.create_rule(bad).await.unwrap_err().is_validation());
+        let e = elb.set_rule_priorities(vec![]).await.unwrap_err();
+        assert!(e.is_validation());
+        let e = elb.remove_tags(vec![RULE.into()], vec![]).await.unwrap_err();
+        assert!(e.is_validation());
+        let e = elb
+            .add_listener_certificates(LISTENER.parse().unwrap(), vec![])
+            .await
+            .unwrap_err();
+        assert!(e.is_validation());
     }
 
     #[tokio::test]

@@ -444,9 +444,59 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 c.on(a, arn.as_str().to_string());
             }
         }
-        "elasticloadbalancing:DeleteListener" => {
+        "elasticloadbalancing:DeleteListener"
+        | "elasticloadbalancing:AddListenerCertificates"
+        | "elasticloadbalancing:RemoveListenerCertificates" => {
             if let Some(arn) = arg::<id::ListenerArn>(args, 0) {
                 c.on(a, arn.as_str().to_string());
+            }
+        }
+        "elasticloadbalancing:ModifyListener" => {
+            if let Some(r) = arg::<elb::ModifyListenerRequest>(args, 0) {
+                c.on(a, r.listener_arn.as_str().to_string());
+            }
+        }
+        "elasticloadbalancing:CreateRule" => {
+            if let Some(r) = arg::<elb::CreateRuleRequest>(args, 0) {
+                // Authorized on the listener, with the request's tags; tagging the new rule
+                // needs AddTags on it with the create-action key.
+                let listener = r.listener_arn.as_str().to_string();
+                let mut req = AccessRequest::new(a, listener.clone()).request_tags(&r.tags);
+                req.existing = Arn::parse(&listener);
+                c.out.push(req);
+                if !r.tags.is_empty() {
+                    let rule = listener.replacen(":listener/", ":listener-rule/", 1) + "/*";
+                    let (tag_action, key) = ELB_TAG.expect("set");
+                    c.out.push(
+                        AccessRequest::new(tag_action, rule)
+                            .request_tags(&r.tags)
+                            .key(key, "CreateRule"),
+                    );
+                }
+            }
+        }
+        "elasticloadbalancing:ModifyRule" => {
+            if let Some(r) = arg::<elb::ModifyRuleRequest>(args, 0) {
+                c.on(a, r.rule_arn.as_str().to_string());
+            }
+        }
+        "elasticloadbalancing:DeleteRule" => {
+            if let Some(arn) = arg::<id::RuleArn>(args, 0) {
+                c.on(a, arn.as_str().to_string());
+            }
+        }
+        "elasticloadbalancing:SetRulePriorities" => {
+            for p in arg::<Vec<elb::RulePriority>>(args, 0).into_iter().flatten() {
+                c.on(a, p.rule_arn.as_str().to_string());
+            }
+        }
+        "elasticloadbalancing:RemoveTags" => {
+            if let (Some(arns), Some(keys)) = (arg::<Vec<String>>(args, 0), arg::<Vec<String>>(args, 1)) {
+                for arn in arns {
+                    let mut r = AccessRequest::new(a, arn.clone()).tag_keys(keys);
+                    r.existing = Arn::parse(arn);
+                    c.out.push(r);
+                }
             }
         }
         "elasticloadbalancing:AddTags" => {

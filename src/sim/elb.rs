@@ -98,8 +98,62 @@ struct TargetRec {
 
 struct ListenerRec {
     listener: Listener,
-    created_at: Instant,
+    /// When the default actions were last set (they start forwarding then).
+    default_since: Instant,
     tags: Tags,
+    /// The default rule's ARN and tags (its actions are the listener's default actions).
+    default_rule: RuleArn,
+    default_rule_tags: Tags,
+    /// The other rules.
+    rules: Vec<RuleRec>,
+    /// The certificate list (the default certificate is `listener.certificate_arn`).
+    certificates: Vec<Arn>,
+}
+
+struct RuleRec {
+    rule: Rule,
+    /// When its actions were last set.
+    since: Instant,
+    tags: Tags,
+}
+
+impl ListenerRec {
+    /// When this listener started sending traffic to `tg` (default actions or a rule), if it
+    /// does.
+    fn forwards_since(&self, tg: &TargetGroupArn) -> Option<Instant> {
+        let uses = |actions: &[Action]| actions.iter().any(|a| a.target_groups().contains(&tg));
+        let default = uses(&self.listener.default_actions).then_some(self.default_since);
+        self.rules
+            .iter()
+            .filter(|r| uses(&r.rule.actions))
+            .map(|r| r.since)
+            .chain(default)
+            .min()
+    }
+
+    fn default_rule_view(&self) -> Rule {
+        Rule {
+            arn: self.default_rule.clone(),
+            priority: None,
+            is_default: true,
+            conditions: Vec::new(),
+            actions: self.listener.default_actions.clone(),
+        }
+    }
+
+    /// The rules in priority order, the default rule last.
+    fn rules_view(&self) -> Vec<Rule> {
+        let mut rules: Vec<Rule> = self.rules.iter().map(|r| r.rule.clone()).collect();
+        rules.sort_by_key(|r| r.priority);
+        rules.push(self.default_rule_view());
+        rules
+    }
+}
+
+fn set_default_actions(l: &mut Listener, actions: Vec<Action>) {
+    l.default_target_group = default_target_group_of(&actions);
+    l.redirect_to_https = redirect_to_https_of(&actions);
+    l.default_actions = actions;
 }
 
 /// Where a target group receives traffic from.
@@ -134,23 +188,18 @@ fn lb_view(cfg: &SimConfig, rec: &LbRec, now: Instant) -> LoadBalancer {
 
 fn attachment(st: &SimState, cfg: &SimConfig, tg: &TargetGroupArn) -> Option<Attachment> {
     let mut found: Option<Attachment> = None;
-    for l in st
-        .elb
-        .listeners
-        .iter()
-        .filter(|l| l.listener.default_target_group.as_ref() == Some(tg))
-    {
+    for (l, since) in st.elb.listeners.iter().filter_map(|l| Some((l, l.forwards_since(tg)?))) {
         let Some(lb) = st.elb.lbs.iter().find(|r| r.lb.arn == l.listener.load_balancer_arn) else {
             continue;
         };
         match &mut found {
-            Some(a) if a.lb_arn == lb.lb.arn => a.listener_since = a.listener_since.min(l.created_at),
+            Some(a) if a.lb_arn == lb.lb.arn => a.listener_since = a.listener_since.min(since),
             Some(_) => {}
             None => {
                 found = Some(Attachment {
                     lb_arn: lb.lb.arn.clone(),
                     lb_active_at: lb_active_at(cfg, lb),
-                    listener_since: l.created_at,
+                    listener_since: since,
                     zones: lb.lb.availability_zones.iter().map(|z| z.zone.clone()).collect(),
                     groups: lb.lb.security_groups.clone(),
                 })
@@ -297,12 +346,7 @@ fn settle_all(st: &mut SimState, cfg: &SimConfig, now: Instant) {
 fn tg_view(st: &SimState, rec: &TgRec) -> TargetGroup {
     let mut tg = rec.tg.clone();
     tg.load_balancer_arns = Vec::new();
-    for l in st
-        .elb
-        .listeners
-        .iter()
-        .filter(|l| l.listener.default_target_group.as_ref() == Some(&tg.arn))
-    {
+    for l in st.elb.listeners.iter().filter(|l| l.forwards_since(&tg.arn).is_some()) {
         if !tg.load_balancer_arns.contains(&l.listener.load_balancer_arn) {
             tg.load_balancer_arns.push(l.listener.load_balancer_arn.clone());
         }
@@ -356,6 +400,8 @@ fn not_found_for_arn(arn: &str) -> crate::Error {
         lb_not_found(arn)
     } else if arn.contains(":targetgroup/") {
         SimCloud::err(SVC, "TargetGroupNotFound", format!("Target groups '{arn}' not found"))
+    } else if arn.contains(":listener-rule/") {
+        rule_not_found(arn)
     } else if arn.contains(":listener/") {
         SimCloud::err(
             SVC,
@@ -371,6 +417,18 @@ fn not_found_for_arn(arn: &str) -> crate::Error {
     }
 }
 
+fn rule_not_found(arn: &str) -> crate::Error {
+    SimCloud::err(SVC, "RuleNotFound", format!("One or more rules not found: '{arn}'"))
+}
+
+fn listener_not_found(arn: &str) -> crate::Error {
+    SimCloud::err(
+        SVC,
+        "ListenerNotFound",
+        format!("One or more listeners not found: '{arn}'"),
+    )
+}
+
 /// The tags of the resource with `arn`, if it exists.
 fn tags_of<'a>(st: &'a mut SimState, arn: &str) -> Option<&'a mut Tags> {
     if let Some(r) = st.elb.lbs.iter_mut().find(|r| r.lb.arn == arn) {
@@ -379,11 +437,82 @@ fn tags_of<'a>(st: &'a mut SimState, arn: &str) -> Option<&'a mut Tags> {
     if let Some(r) = st.elb.tgs.iter_mut().find(|r| r.tg.arn == arn) {
         return Some(&mut r.tags);
     }
+    for l in st.elb.listeners.iter_mut() {
+        if l.listener.arn == arn {
+            return Some(&mut l.tags);
+        }
+        if l.default_rule == arn {
+            return Some(&mut l.default_rule_tags);
+        }
+        if let Some(r) = l.rules.iter_mut().find(|r| r.rule.arn == arn) {
+            return Some(&mut r.tags);
+        }
+    }
+    None
+}
+
+fn listener_index(st: &SimState, arn: &ListenerArn) -> Result<usize> {
     st.elb
         .listeners
-        .iter_mut()
-        .find(|r| r.listener.arn == arn)
-        .map(|r| &mut r.tags)
+        .iter()
+        .position(|l| &l.listener.arn == arn)
+        .ok_or_else(|| listener_not_found(arn.as_str()))
+}
+
+/// The listener and rule index (`None`: the default rule) of rule `arn`.
+fn rule_index(st: &SimState, arn: &RuleArn) -> Result<(usize, Option<usize>)> {
+    for (i, l) in st.elb.listeners.iter().enumerate() {
+        if &l.default_rule == arn {
+            return Ok((i, None));
+        }
+        if let Some(j) = l.rules.iter().position(|r| &r.rule.arn == arn) {
+            return Ok((i, Some(j)));
+        }
+    }
+    Err(rule_not_found(arn.as_str()))
+}
+
+/// The target groups of `actions` exist, are in the load balancer's VPC, and route from no
+/// other load balancer (an Application Load Balancer target group serves one).
+fn check_forwards(st: &SimState, cfg: &SimConfig, lb_arn: &LoadBalancerArn, actions: &[Action]) -> Result<()> {
+    let lb_vpc = st
+        .elb
+        .lbs
+        .iter()
+        .find(|r| &r.lb.arn == lb_arn)
+        .map(|r| r.lb.vpc_id.clone())
+        .ok_or_else(|| lb_not_found(lb_arn.as_str()))?;
+    for tg in actions.iter().flat_map(Action::target_groups) {
+        let i = tg_index(st, tg)?;
+        if st.elb.tgs[i].tg.vpc_id != lb_vpc {
+            return Err(SimCloud::err(
+                SVC,
+                "ValidationError",
+                format!(
+                    "Target group '{tg}' is in VPC '{}', not in the load balancer's VPC '{lb_vpc}'",
+                    st.elb.tgs[i].tg.vpc_id
+                ),
+            ));
+        }
+        if let Some(other) = attachment(st, cfg, tg)
+            && &other.lb_arn != lb_arn
+        {
+            return Err(SimCloud::err(
+                SVC,
+                "TargetGroupAssociationLimit",
+                format!("The following target groups cannot be associated with more than one load balancer: '{tg}'"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn priority_in_use(p: u32) -> crate::Error {
+    SimCloud::err(SVC, "PriorityInUse", format!("Priority '{p}' is currently in use"))
+}
+
+fn default_rule_not_permitted(what: &str) -> crate::Error {
+    SimCloud::err(SVC, "OperationNotPermitted", format!("The default rule {what}"))
 }
 
 fn same_set<T: PartialEq>(a: &[T], b: &[T]) -> bool {
@@ -422,6 +551,9 @@ pub(crate) fn inventory(st: &mut SimState, _now: Instant, inv: &mut Inventory) {
     }
     for r in &st.elb.listeners {
         inv.add("listener", r.listener.arn.to_string());
+        for rule in &r.rules {
+            inv.add("rule", rule.rule.arn.to_string());
+        }
     }
 }
 
@@ -689,12 +821,7 @@ impl crate::elb::Elbv2 for SimCloud {
     async fn delete_target_group(&self, arn: TargetGroupArn) -> Result<()> {
         // DeleteTargetGroup models no not-found error: deleting a missing group succeeds.
         let mut st = self.lock();
-        if st
-            .elb
-            .listeners
-            .iter()
-            .any(|l| l.listener.default_target_group.as_ref() == Some(&arn))
-        {
+        if st.elb.listeners.iter().any(|l| l.forwards_since(&arn).is_some()) {
             return Err(SimCloud::err(
                 SVC,
                 "ResourceInUse",
@@ -872,31 +999,9 @@ impl crate::elb::Elbv2 for SimCloud {
             .iter()
             .find(|r| r.lb.arn == req.load_balancer_arn)
             .ok_or_else(|| lb_not_found(req.load_balancer_arn.as_str()))?;
-        let lb_vpc = lb.lb.vpc_id.clone();
-        if let Some(tg) = &req.default_target_group {
-            let i = tg_index(&st, tg)?;
-            if st.elb.tgs[i].tg.vpc_id != lb_vpc {
-                return Err(SimCloud::err(
-                    SVC,
-                    "ValidationError",
-                    format!(
-                        "Target group '{tg}' is in VPC '{}', not in the load balancer's VPC '{lb_vpc}'",
-                        st.elb.tgs[i].tg.vpc_id
-                    ),
-                ));
-            }
-            if let Some(other) = attachment(&st, cfg, tg)
-                && other.lb_arn != req.load_balancer_arn
-            {
-                return Err(SimCloud::err(
-                    SVC,
-                    "TargetGroupAssociationLimit",
-                    format!(
-                        "The following target groups cannot be associated with more than one load balancer: '{tg}'"
-                    ),
-                ));
-            }
-        }
+        let _ = lb;
+        let default_actions = req.default_actions();
+        check_forwards(&st, cfg, &req.load_balancer_arn, &default_actions)?;
         // With no policy given the API applies ELBSecurityPolicy-2016-08 (ELB user guide,
         // "Security policies for your Application Load Balancer").
         let ssl_policy = match req.protocol {
@@ -940,24 +1045,32 @@ impl crate::elb::Elbv2 for SimCloud {
             cfg.region, cfg.account_id
         )
         .parse()?;
-        let listener = Listener {
+        let rule_id = hex16(&mut st);
+        let default_rule: RuleArn = format!(
+            "{}/{rule_id}",
+            arn.as_str().replacen(":listener/", ":listener-rule/", 1)
+        )
+        .parse()?;
+        let mut listener = Listener {
             arn,
             load_balancer_arn: req.load_balancer_arn.clone(),
             protocol: req.protocol.clone(),
             port: req.port,
-            default_target_group: req.default_target_group.clone(),
-            redirect_to_https: req
-                .default_target_group
-                .is_none()
-                .then_some(req.redirect_to_https)
-                .flatten(),
+            default_target_group: None,
+            redirect_to_https: None,
             certificate_arn: req.certificate_arn.clone(),
             ssl_policy,
+            default_actions: Vec::new(),
         };
+        set_default_actions(&mut listener, default_actions);
         st.elb.listeners.push(ListenerRec {
             listener: listener.clone(),
-            created_at: now,
+            default_since: now,
             tags: req.tags,
+            default_rule,
+            default_rule_tags: Tags::new(),
+            rules: Vec::new(),
+            certificates: Vec::new(),
         });
         Ok(listener)
     }
@@ -981,9 +1094,8 @@ impl crate::elb::Elbv2 for SimCloud {
         let now = self.now();
         let mut st = self.lock();
         settle_all(&mut st, cfg, now);
-        let Some(i) = st.elb.listeners.iter().position(|l| l.listener.arn == arn) else {
-            return Err(not_found_for_arn(arn.as_str()));
-        };
+        // The listener's rules go with it.
+        let i = listener_index(&st, &arn)?;
         st.elb.listeners.remove(i);
         Ok(())
     }
@@ -1022,6 +1134,301 @@ impl crate::elb::Elbv2 for SimCloud {
             }
         }
         Ok(())
+    }
+
+    async fn remove_tags(&self, arns: Vec<String>, keys: Vec<String>) -> Result<()> {
+        validate_remove_tags(&arns, &keys)?;
+        let mut st = self.lock();
+        for arn in &arns {
+            tags_of(&mut st, arn).ok_or_else(|| not_found_for_arn(arn))?;
+        }
+        for arn in &arns {
+            if let Some(existing) = tags_of(&mut st, arn) {
+                existing.retain(|k, _| !keys.contains(k));
+            }
+        }
+        Ok(())
+    }
+
+    async fn create_rule(&self, req: CreateRuleRequest) -> Result<Rule> {
+        req.validate()?;
+        let cfg = &self.inner.config;
+        let now = self.now();
+        let mut st = self.lock();
+        settle_all(&mut st, cfg, now);
+        let i = listener_index(&st, &req.listener_arn)?;
+        let l = &st.elb.listeners[i];
+        if l.rules.iter().any(|r| r.rule.priority == Some(req.priority)) {
+            return Err(priority_in_use(req.priority));
+        }
+        if l.rules.len() >= MAX_RULES_PER_LISTENER {
+            return Err(SimCloud::err(
+                SVC,
+                "TooManyRules",
+                format!("A listener can have at most {MAX_RULES_PER_LISTENER} rules besides its default rule"),
+            ));
+        }
+        let lb_arn = l.listener.load_balancer_arn.clone();
+        check_forwards(&st, cfg, &lb_arn, &req.actions)?;
+        let id = hex16(&mut st);
+        let arn: RuleArn = format!(
+            "{}/{id}",
+            req.listener_arn.as_str().replacen(":listener/", ":listener-rule/", 1)
+        )
+        .parse()?;
+        let rule = Rule {
+            arn,
+            priority: Some(req.priority),
+            is_default: false,
+            conditions: req.conditions,
+            actions: req.actions,
+        };
+        st.elb.listeners[i].rules.push(RuleRec {
+            rule: rule.clone(),
+            since: now,
+            tags: req.tags,
+        });
+        Ok(rule)
+    }
+
+    async fn describe_rules(&self, req: DescribeRulesRequest) -> Result<Vec<Rule>> {
+        req.validate()?;
+        let st = self.lock();
+        if let Some(l) = &req.listener_arn {
+            let i = listener_index(&st, l)?;
+            return Ok(st.elb.listeners[i].rules_view());
+        }
+        let mut out = Vec::new();
+        for arn in &req.rule_arns {
+            let (i, j) = rule_index(&st, arn)?;
+            let l = &st.elb.listeners[i];
+            out.push(match j {
+                Some(j) => l.rules[j].rule.clone(),
+                None => l.default_rule_view(),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn modify_rule(&self, req: ModifyRuleRequest) -> Result<Rule> {
+        req.validate()?;
+        let cfg = &self.inner.config;
+        let now = self.now();
+        let mut st = self.lock();
+        settle_all(&mut st, cfg, now);
+        let (i, j) = rule_index(&st, &req.rule_arn)?;
+        if j.is_none() && req.conditions.is_some() {
+            return Err(default_rule_not_permitted("has no conditions: they cannot be modified"));
+        }
+        if let Some(actions) = &req.actions {
+            let lb_arn = st.elb.listeners[i].listener.load_balancer_arn.clone();
+            check_forwards(&st, cfg, &lb_arn, actions)?;
+        }
+        let l = &mut st.elb.listeners[i];
+        match j {
+            None => {
+                if let Some(actions) = req.actions {
+                    set_default_actions(&mut l.listener, actions);
+                    l.default_since = now;
+                }
+                Ok(l.default_rule_view())
+            }
+            Some(j) => {
+                let r = &mut l.rules[j];
+                if let Some(c) = req.conditions {
+                    r.rule.conditions = c;
+                }
+                if let Some(a) = req.actions {
+                    r.rule.actions = a;
+                    r.since = now;
+                }
+                Ok(r.rule.clone())
+            }
+        }
+    }
+
+    async fn set_rule_priorities(&self, priorities: Vec<RulePriority>) -> Result<Vec<Rule>> {
+        validate_rule_priorities(&priorities)?;
+        let mut st = self.lock();
+        let mut at = Vec::new();
+        for p in &priorities {
+            match rule_index(&st, &p.rule_arn)? {
+                (_, None) => return Err(default_rule_not_permitted("'s priority cannot be set")),
+                (i, Some(j)) => at.push((i, j, p.priority)),
+            }
+        }
+        // The priorities after the change, per listener, must be distinct.
+        for &(i, j, p) in &at {
+            let l = &st.elb.listeners[i];
+            let clash_kept = l.rules.iter().enumerate().any(|(k, r)| {
+                k != j && r.rule.priority == Some(p) && !at.iter().any(|&(i2, j2, _)| i2 == i && j2 == k)
+            });
+            let clash_moved = at.iter().filter(|&&(i2, _, p2)| i2 == i && p2 == p).count() > 1;
+            if clash_kept || clash_moved {
+                return Err(priority_in_use(p));
+            }
+        }
+        let mut out = Vec::new();
+        for (i, j, p) in at {
+            let r = &mut st.elb.listeners[i].rules[j];
+            r.rule.priority = Some(p);
+            out.push(r.rule.clone());
+        }
+        Ok(out)
+    }
+
+    async fn delete_rule(&self, arn: RuleArn) -> Result<()> {
+        let cfg = &self.inner.config;
+        let now = self.now();
+        let mut st = self.lock();
+        settle_all(&mut st, cfg, now);
+        match rule_index(&st, &arn)? {
+            (_, None) => Err(default_rule_not_permitted("cannot be deleted")),
+            (i, Some(j)) => {
+                st.elb.listeners[i].rules.remove(j);
+                Ok(())
+            }
+        }
+    }
+
+    async fn modify_listener(&self, req: ModifyListenerRequest) -> Result<Listener> {
+        req.validate()?;
+        let cfg = &self.inner.config;
+        let now = self.now();
+        let mut st = self.lock();
+        settle_all(&mut st, cfg, now);
+        let i = listener_index(&st, &req.listener_arn)?;
+        let current = st.elb.listeners[i].listener.clone();
+        let protocol = req.protocol.clone().unwrap_or(current.protocol.clone());
+        let port = req.port.unwrap_or(current.port);
+        if st.elb.listeners.iter().any(|l| {
+            l.listener.load_balancer_arn == current.load_balancer_arn
+                && l.listener.port == port
+                && l.listener.arn != current.arn
+        }) {
+            return Err(SimCloud::err(
+                SVC,
+                "DuplicateListener",
+                format!(
+                    "A listener already exists on port {port} of load balancer '{}'",
+                    current.load_balancer_arn
+                ),
+            ));
+        }
+        // ModifyListener: "Changing the protocol from HTTPS to HTTP ... removes the security
+        // policy and default certificate properties. If you change the protocol from HTTP to
+        // HTTPS ... you must add the security policy and default certificate properties."
+        let (certificate_arn, ssl_policy) = match protocol {
+            Protocol::Https => {
+                let cert = req
+                    .certificate_arn
+                    .clone()
+                    .or(current.certificate_arn.clone())
+                    .ok_or_else(|| {
+                        SimCloud::err(
+                            SVC,
+                            "ValidationError",
+                            "A certificate must be specified for HTTPS listeners",
+                        )
+                    })?;
+                let policy = req
+                    .ssl_policy
+                    .clone()
+                    .or(current.ssl_policy.clone())
+                    .unwrap_or_else(|| "ELBSecurityPolicy-2016-08".to_string());
+                (Some(cert), Some(policy))
+            }
+            _ => {
+                if req.certificate_arn.is_some() || req.ssl_policy.is_some() {
+                    return Err(SimCloud::err(
+                        SVC,
+                        "ValidationError",
+                        "Certificates and SSL policies are only for HTTPS listeners",
+                    ));
+                }
+                (None, None)
+            }
+        };
+        if let Some(actions) = &req.default_actions {
+            check_forwards(&st, cfg, &current.load_balancer_arn, actions)?;
+        }
+        let rec = &mut st.elb.listeners[i];
+        let l = &mut rec.listener;
+        l.protocol = protocol;
+        l.port = port;
+        l.certificate_arn = certificate_arn;
+        l.ssl_policy = ssl_policy;
+        if l.certificate_arn.is_none() {
+            rec.certificates.clear();
+        }
+        if let Some(actions) = req.default_actions {
+            set_default_actions(&mut rec.listener, actions);
+            rec.default_since = now;
+        }
+        Ok(rec.listener.clone())
+    }
+
+    async fn add_listener_certificates(
+        &self,
+        arn: ListenerArn,
+        certificates: Vec<Arn>,
+    ) -> Result<Vec<ListenerCertificate>> {
+        validate_certificates(&certificates)?;
+        let mut st = self.lock();
+        let i = listener_index(&st, &arn)?;
+        let rec = &mut st.elb.listeners[i];
+        let new = certificates.iter().filter(|c| !rec.certificates.contains(c)).count();
+        // ALB quota "Certificates per Application Load Balancer (excluding default
+        // certificates)": 25.
+        if rec.certificates.len() + new > 25 {
+            return Err(SimCloud::err(
+                SVC,
+                "TooManyCertificates",
+                "A listener can have at most 25 certificates besides its default certificate",
+            ));
+        }
+        for c in &certificates {
+            if !rec.certificates.contains(c) {
+                rec.certificates.push(c.clone());
+            }
+        }
+        Ok(certificates
+            .into_iter()
+            .map(|arn| ListenerCertificate { arn, is_default: false })
+            .collect())
+    }
+
+    async fn remove_listener_certificates(&self, arn: ListenerArn, certificates: Vec<Arn>) -> Result<()> {
+        validate_certificates(&certificates)?;
+        let mut st = self.lock();
+        let i = listener_index(&st, &arn)?;
+        let rec = &mut st.elb.listeners[i];
+        if let Some(d) = &rec.listener.certificate_arn
+            && certificates.contains(d)
+        {
+            return Err(SimCloud::err(
+                SVC,
+                "OperationNotPermitted",
+                format!("The default certificate '{d}' cannot be removed from the listener"),
+            ));
+        }
+        rec.certificates.retain(|c| !certificates.contains(c));
+        Ok(())
+    }
+
+    async fn describe_listener_certificates(&self, arn: ListenerArn) -> Result<Vec<ListenerCertificate>> {
+        let st = self.lock();
+        let i = listener_index(&st, &arn)?;
+        let rec = &st.elb.listeners[i];
+        let default = rec.listener.certificate_arn.iter().map(|c| ListenerCertificate {
+            arn: c.clone(),
+            is_default: true,
+        });
+        let list = rec.certificates.iter().map(|c| ListenerCertificate {
+            arn: c.clone(),
+            is_default: false,
+        });
+        Ok(default.chain(list).collect())
     }
 }
 
@@ -1101,10 +1508,18 @@ pub(crate) fn resource_tags(st: &SimState, arn: &str) -> Option<Tags> {
                 .map(|r| r.tags.clone())
         })
         .or_else(|| {
-            elb.listeners
-                .iter()
-                .find(|r| r.listener.arn.as_str() == arn)
-                .map(|r| r.tags.clone())
+            elb.listeners.iter().find_map(|l| {
+                if l.listener.arn.as_str() == arn {
+                    Some(l.tags.clone())
+                } else if l.default_rule.as_str() == arn {
+                    Some(l.default_rule_tags.clone())
+                } else {
+                    l.rules
+                        .iter()
+                        .find(|r| r.rule.arn.as_str() == arn)
+                        .map(|r| r.tags.clone())
+                }
+            })
         })
 }
 
@@ -1672,6 +2087,216 @@ mod tests {
         let e = w.cloud.elb.delete_listener(l.arn).await.unwrap_err();
         assert_eq!(e.code(), Some("ListenerNotFound"));
         w.cloud.elb.delete_target_group(tg.arn).await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_group_only_a_rule_forwards_to_is_in_use_and_health_checked() {
+        let w = world().await;
+        let i = w.instance(true).await;
+        let (lb, _, l) = w.stack().await;
+        let tg2 = w.cloud.elb.create_target_group(w.tg_req("api-tg")).await.unwrap();
+        w.cloud
+            .elb
+            .register_targets(tg2.arn.clone(), vec![Target::instance(i)])
+            .await
+            .unwrap();
+        tokio::time::advance(Duration::from_secs(300)).await;
+        assert_eq!(
+            w.health(&tg2).await,
+            one(TargetHealthState::Unused, Some("Target.NotInUse"))
+        );
+        let req = |p: u32| {
+            CreateRuleRequest::builder()
+                .listener_arn(l.arn.clone())
+                .priority(p)
+                .conditions(vec![RuleCondition::path_pattern(["/api/*"])])
+                .actions(vec![Action::weighted_forward([(tg2.arn.clone(), 1)])])
+                .build()
+                .unwrap()
+        };
+        let rule = w.cloud.elb.create_rule(req(1)).await.unwrap();
+        assert_eq!(
+            w.cloud.elb.create_rule(req(1)).await.unwrap_err().code(),
+            Some("PriorityInUse")
+        );
+        assert_eq!(w.health(&tg2).await[0].0, TargetHealthState::Initial);
+        tokio::time::advance(Duration::from_secs(150)).await;
+        assert_eq!(w.health(&tg2).await, one(TargetHealthState::Healthy, None));
+        let tgs = w
+            .cloud
+            .elb
+            .describe_target_groups(
+                DescribeTargetGroupsRequest::builder()
+                    .arns(vec![tg2.arn.clone()])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(tgs[0].load_balancer_arns, vec![lb.arn.clone()]);
+        let e = w.cloud.elb.delete_target_group(tg2.arn.clone()).await.unwrap_err();
+        assert_eq!(e.code(), Some("ResourceInUse"));
+        // Another load balancer cannot use the group.
+        let lb2 = w.cloud.elb.create_load_balancer(w.lb_req("web2")).await.unwrap();
+        let e = w
+            .cloud
+            .elb
+            .create_listener(
+                CreateListenerRequest::builder()
+                    .load_balancer_arn(lb2.arn.clone())
+                    .port(80)
+                    .default_target_group(tg2.arn.clone())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some("TargetGroupAssociationLimit"));
+        assert_eq!(w.sim.inventory().count("rule"), 1);
+        // The default rule cannot go; the rule goes with its load balancer's listeners.
+        let rules = w
+            .cloud
+            .elb
+            .describe_rules(
+                DescribeRulesRequest::builder()
+                    .listener_arn(l.arn.clone())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rules.len(), 2);
+        let e = w.cloud.elb.delete_rule(rules[1].arn.clone()).await.unwrap_err();
+        assert_eq!(e.code(), Some("OperationNotPermitted"));
+        let e = w
+            .cloud
+            .elb
+            .set_rule_priorities(vec![RulePriority {
+                rule_arn: rules[1].arn.clone(),
+                priority: 3,
+            }])
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some("OperationNotPermitted"));
+        w.cloud.elb.delete_load_balancer(lb.arn).await.unwrap();
+        assert_eq!(w.sim.inventory().count("rule"), 0);
+        let e = w
+            .cloud
+            .elb
+            .describe_rules(
+                DescribeRulesRequest::builder()
+                    .rule_arns(vec![rule.arn])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some("RuleNotFound"));
+        w.cloud.elb.delete_target_group(tg2.arn).await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn modify_listener_checks_ports_and_certificates() {
+        let w = world().await;
+        let (lb, tg, l) = w.stack().await;
+        let other = w
+            .cloud
+            .elb
+            .create_listener(
+                CreateListenerRequest::builder()
+                    .load_balancer_arn(lb.arn.clone())
+                    .port(81)
+                    .redirect_to_https(443)
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let m = |port: u16| {
+            ModifyListenerRequest::builder()
+                .listener_arn(other.arn.clone())
+                .port(port)
+                .build()
+                .unwrap()
+        };
+        assert_eq!(
+            w.cloud.elb.modify_listener(m(80)).await.unwrap_err().code(),
+            Some("DuplicateListener")
+        );
+        let https = ModifyListenerRequest::builder()
+            .listener_arn(l.arn.clone())
+            .protocol(Protocol::Https)
+            .build()
+            .unwrap();
+        assert_eq!(
+            w.cloud.elb.modify_listener(https).await.unwrap_err().code(),
+            Some("ValidationError")
+        );
+        let cert: Arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc".parse().unwrap();
+        let https = ModifyListenerRequest::builder()
+            .listener_arn(l.arn.clone())
+            .protocol(Protocol::Https)
+            .port(443)
+            .certificate_arn(cert.clone())
+            .build()
+            .unwrap();
+        let got = w.cloud.elb.modify_listener(https).await.unwrap();
+        assert_eq!(got.ssl_policy.as_deref(), Some("ELBSecurityPolicy-2016-08"));
+        assert_eq!(got.default_target_group, Some(tg.arn.clone()));
+        let extra: Arn = "arn:aws:acm:us-east-1:123456789012:certificate/def".parse().unwrap();
+        let added = w
+            .cloud
+            .elb
+            .add_listener_certificates(l.arn.clone(), vec![extra.clone()])
+            .await
+            .unwrap();
+        assert_eq!(added.len(), 1);
+        w.cloud
+            .elb
+            .add_listener_certificates(l.arn.clone(), vec![extra.clone()])
+            .await
+            .unwrap();
+        assert_eq!(
+            w.cloud
+                .elb
+                .describe_listener_certificates(l.arn.clone())
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        // Back to HTTP: the certificate and policy go.
+        let http = ModifyListenerRequest::builder()
+            .listener_arn(l.arn.clone())
+            .protocol(Protocol::Http)
+            .port(80)
+            .build()
+            .unwrap();
+        let got = w.cloud.elb.modify_listener(http).await.unwrap();
+        assert_eq!((got.certificate_arn, got.ssl_policy), (None, None));
+        assert!(
+            w.cloud
+                .elb
+                .describe_listener_certificates(l.arn.clone())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        w.cloud
+            .elb
+            .add_tags(
+                vec![l.arn.to_string()],
+                Tags::from([("a".into(), "1".into()), ("b".into(), "2".into())]),
+            )
+            .await
+            .unwrap();
+        w.cloud
+            .elb
+            .remove_tags(vec![l.arn.to_string()], vec!["a".into(), "zz".into()])
+            .await
+            .unwrap();
+        let tags = w.cloud.elb.describe_tags(vec![l.arn.to_string()]).await.unwrap();
+        assert_eq!(tags[0].tags, Tags::from([("b".into(), "2".into())]));
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,11 +1,13 @@
 //! ELBv2 scenarios (Application Load Balancers, target groups, targets, listeners, tags).
 
 use aws_facade::elb::{
-    Attributes, CreateListenerRequest, CreateLoadBalancerRequest, CreateTargetGroupRequest, DEREGISTRATION_DELAY,
-    DescribeLoadBalancersRequest, DescribeTargetGroupsRequest, HealthCheck, LoadBalancer, LoadBalancerState, Protocol,
-    Scheme, Target, TargetGroup, TargetHealth, TargetHealthState,
+    Action, Attributes, CreateListenerRequest, CreateLoadBalancerRequest, CreateRuleRequest, CreateTargetGroupRequest,
+    DEREGISTRATION_DELAY, DescribeLoadBalancersRequest, DescribeRulesRequest, DescribeTargetGroupsRequest,
+    FixedResponseConfig, ForwardConfig, HealthCheck, ListenerCertificate, LoadBalancer, LoadBalancerState,
+    ModifyListenerRequest, ModifyRuleRequest, Protocol, RedirectConfig, RedirectStatusCode, RuleCondition,
+    RulePriority, Scheme, Target, TargetGroup, TargetHealth, TargetHealthState, WeightedTargetGroup,
 };
-use aws_facade::id::{LoadBalancerArn, TargetGroupArn};
+use aws_facade::id::{Arn, LoadBalancerArn, TargetGroupArn};
 
 use super::*;
 
@@ -453,16 +455,16 @@ pub async fn elb_target_group_health_check_and_attributes(b: &Backend) {
 
 /// The pieces of a web tier: two security groups, a load balancer, a target group with a
 /// fast health check, a listener, and one running instance admitting the load balancer.
-struct Tier {
-    lb_sg: SecurityGroupId,
-    app_sg: SecurityGroupId,
-    lb: LoadBalancer,
-    tg: TargetGroup,
-    instance: Instance,
+pub struct Tier {
+    pub lb_sg: SecurityGroupId,
+    pub app_sg: SecurityGroupId,
+    pub lb: LoadBalancer,
+    pub tg: TargetGroup,
+    pub instance: Instance,
 }
 
 impl Tier {
-    async fn build(b: &Backend, name: &str) -> Tier {
+    pub async fn build(b: &Backend, name: &str) -> Tier {
         let subnets = b.subnets_in_two_zones().await;
         let lb_sg = b
             .security_group(&format!("{name}-lb"), 80, Some(IngressSource::Cidr("0.0.0.0/0".into())))
@@ -491,7 +493,7 @@ impl Tier {
         }
     }
 
-    async fn listener(&self, b: &Backend) -> aws_facade::elb::Listener {
+    pub async fn listener(&self, b: &Backend) -> aws_facade::elb::Listener {
         b.cloud
             .elb
             .create_listener(
@@ -508,7 +510,7 @@ impl Tier {
 
     /// Deletes everything in the teardown order that works (listeners go with the load
     /// balancer).
-    async fn destroy(self, b: &Backend) {
+    pub async fn destroy(self, b: &Backend) {
         b.cloud
             .elb
             .delete_load_balancer(self.lb.arn)
@@ -759,5 +761,456 @@ pub async fn elb_redirect_listener_and_load_balancer_attributes(b: &Backend) {
         .modify_load_balancer_attributes(tier.lb.arn.clone(), off)
         .await
         .expect("turn deletion protection off");
+    tier.destroy(b).await;
+}
+
+fn path_rule(listener: &aws_facade::id::ListenerArn, priority: u32, path: &str, action: Action) -> CreateRuleRequest {
+    CreateRuleRequest::builder()
+        .listener_arn(listener.clone())
+        .priority(priority)
+        .conditions(vec![RuleCondition::path_pattern([path])])
+        .actions(vec![action])
+        .build()
+        .expect("valid CreateRule request")
+}
+
+/// Listener rules: a listener has a default rule (its default actions, no priority, not
+/// deletable: `OperationNotPermitted`); rules forward by path and host (one target group, or
+/// two by weight), redirect and answer fixed responses; a priority in use is `PriorityInUse`;
+/// rules are listed in priority order (default last), modified, reprioritized, tagged and
+/// deleted (then `RuleNotFound`); a target group a rule forwards to is in use; the rules go
+/// with their listener.
+pub async fn elb_listener_rules_lifecycle(b: &Backend) {
+    let tier = Tier::build(b, "conf-rule").await;
+    let listener = tier.listener(b).await;
+    let tg2 = b.create_target_group("conf-rule-tg2", HealthCheck::default()).await;
+    let elb = &b.cloud.elb;
+    let by_listener = DescribeRulesRequest::builder()
+        .listener_arn(listener.arn.clone())
+        .build()
+        .expect("valid");
+
+    let rules = elb.describe_rules(by_listener.clone()).await.expect("describe rules");
+    assert_eq!(rules.len(), 1, "a new listener has its default rule: {rules:?}");
+    let default = rules[0].clone();
+    assert!(default.is_default, "{default:?}");
+    assert_eq!(default.priority, None, "{default:?}");
+    assert!(default.conditions.is_empty(), "{default:?}");
+    assert_eq!(
+        default.actions,
+        vec![Action::forward(tier.tg.arn.clone())],
+        "{default:?}"
+    );
+    assert_eq!(default.arn.listener_arn(), listener.arn);
+
+    // Forward by path, to two groups by weight with stickiness.
+    let weighted = Action::WeightedForward(ForwardConfig {
+        target_groups: vec![
+            WeightedTargetGroup {
+                arn: tier.tg.arn.clone(),
+                weight: 80,
+            },
+            WeightedTargetGroup {
+                arn: tg2.arn.clone(),
+                weight: 20,
+            },
+        ],
+        stickiness_secs: Some(3600),
+    });
+    let api = elb
+        .create_rule(path_rule(&listener.arn, 10, "/api/*", weighted.clone()))
+        .await
+        .expect("create weighted rule");
+    assert_eq!(api.priority, Some(10));
+    assert!(!api.is_default);
+    assert_eq!(api.conditions, vec![RuleCondition::path_pattern(["/api/*"])]);
+    assert_eq!(api.actions, vec![weighted.clone()]);
+    assert_eq!(api.arn.listener_arn(), listener.arn);
+
+    // Host header to a single group; a redirect; a fixed response.
+    let host = elb
+        .create_rule(
+            CreateRuleRequest::builder()
+                .listener_arn(listener.arn.clone())
+                .priority(5)
+                .conditions(vec![
+                    RuleCondition::host_header(["admin.example.com"]),
+                    RuleCondition::path_pattern(["/admin/*"]),
+                ])
+                .actions(vec![Action::forward(tg2.arn.clone())])
+                .tags(Tags::from([("route".to_string(), "admin".to_string())]))
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("create host rule");
+    let moved = RedirectConfig::builder()
+        .host("new.example.com")
+        .path("/docs/#{path}")
+        .status_code(RedirectStatusCode::Http302)
+        .build()
+        .expect("valid redirect");
+    let redirect = elb
+        .create_rule(path_rule(&listener.arn, 20, "/old/*", Action::Redirect(moved.clone())))
+        .await
+        .expect("create redirect rule");
+    assert_eq!(redirect.actions, vec![Action::Redirect(moved)]);
+    let gone = FixedResponseConfig::builder()
+        .status_code(410)
+        .content_type("text/plain")
+        .message_body("gone")
+        .build()
+        .expect("valid fixed response");
+    let fixed = elb
+        .create_rule(path_rule(
+            &listener.arn,
+            30,
+            "/gone",
+            Action::FixedResponse(gone.clone()),
+        ))
+        .await
+        .expect("create fixed-response rule");
+    assert_eq!(fixed.actions, vec![Action::FixedResponse(gone)]);
+
+    // A priority in use.
+    let e = expect_err(
+        elb.create_rule(path_rule(
+            &listener.arn,
+            10,
+            "/other/*",
+            Action::forward(tg2.arn.clone()),
+        ))
+        .await,
+        ErrorKind::Conflict,
+        "a second rule with priority 10",
+    );
+    assert_eq!(e.code(), Some("PriorityInUse"), "{e:?}");
+
+    // Listed in priority order, the default rule last.
+    let listed = elb.describe_rules(by_listener.clone()).await.expect("describe rules");
+    let order: Vec<Option<u32>> = listed.iter().map(|r| r.priority).collect();
+    assert_eq!(order, [Some(5), Some(10), Some(20), Some(30), None], "{listed:?}");
+    assert_eq!(listed[0], host);
+    assert_eq!(listed[1], api);
+    let one = elb
+        .describe_rules(
+            DescribeRulesRequest::builder()
+                .rule_arns(vec![api.arn.clone()])
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe one rule");
+    assert_eq!(one, vec![api.clone()]);
+
+    // Tags on rules.
+    let tags = elb.describe_tags(vec![host.arn.to_string()]).await.expect("rule tags");
+    assert_eq!(tags[0].tags.get("route").map(String::as_str), Some("admin"), "{tags:?}");
+    elb.remove_tags(vec![host.arn.to_string()], vec!["route".to_string()])
+        .await
+        .expect("remove rule tags");
+    let tags = elb.describe_tags(vec![host.arn.to_string()]).await.expect("rule tags");
+    assert!(tags[0].tags.is_empty(), "{tags:?}");
+
+    // Modify: new conditions and a single-group forward.
+    let modified = elb
+        .modify_rule(
+            ModifyRuleRequest::builder()
+                .rule_arn(api.arn.clone())
+                .conditions(vec![RuleCondition::path_pattern(["/v2/*"])])
+                .actions(vec![Action::forward(tg2.arn.clone())])
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("modify rule");
+    assert_eq!(modified.conditions, vec![RuleCondition::path_pattern(["/v2/*"])]);
+    assert_eq!(modified.actions, vec![Action::forward(tg2.arn.clone())]);
+    assert_eq!(modified.priority, Some(10), "the priority is kept");
+
+    // Swap priorities 5 and 10 in one call.
+    let swap = vec![
+        RulePriority {
+            rule_arn: host.arn.clone(),
+            priority: 10,
+        },
+        RulePriority {
+            rule_arn: api.arn.clone(),
+            priority: 5,
+        },
+    ];
+    if b.deviates(DeviationId::ElbSetRulePrioritiesOneByOne) {
+        // moto checks each new priority against the current ones: swap through a free one.
+        let step = |arn: &aws_facade::id::RuleArn, priority| {
+            vec![RulePriority {
+                rule_arn: arn.clone(),
+                priority,
+            }]
+        };
+        elb.set_rule_priorities(step(&host.arn, 15)).await.expect("move aside");
+        elb.set_rule_priorities(step(&api.arn, 5)).await.expect("take 5");
+        elb.set_rule_priorities(step(&host.arn, 10)).await.expect("take 10");
+    } else {
+        let swapped = elb.set_rule_priorities(swap).await.expect("swap priorities");
+        assert_eq!(swapped.len(), 2, "{swapped:?}");
+        let got: BTreeSet<_> = swapped.iter().map(|r| (r.arn.to_string(), r.priority)).collect();
+        let want = BTreeSet::from([(host.arn.to_string(), Some(10)), (api.arn.to_string(), Some(5))]);
+        assert_eq!(got, want);
+    }
+    let listed = elb.describe_rules(by_listener.clone()).await.expect("describe rules");
+    assert_eq!(listed[0].arn, api.arn, "{listed:?}");
+    assert_eq!(listed[1].arn, host.arn, "{listed:?}");
+    let e = expect_err(
+        elb.set_rule_priorities(vec![RulePriority {
+            rule_arn: redirect.arn.clone(),
+            priority: 30,
+        }])
+        .await,
+        ErrorKind::Conflict,
+        "a priority another rule keeps",
+    );
+    assert_eq!(e.code(), Some("PriorityInUse"), "{e:?}");
+
+    // The default rule cannot be deleted.
+    let e = elb
+        .delete_rule(default.arn.clone())
+        .await
+        .expect_err("deleting the default rule");
+    if b.deviates(DeviationId::ElbDeleteDefaultRuleIsAServerError) {
+        assert_eq!(e.kind(), ErrorKind::UnrecognizedResponse, "{e:?}");
+    } else {
+        assert_eq!(e.code(), Some("OperationNotPermitted"), "{e:?}");
+    }
+
+    // A target group only a rule forwards to is in use and names the load balancer.
+    let e = expect_err(
+        elb.delete_target_group(tg2.arn.clone()).await,
+        ErrorKind::Conflict,
+        "delete a target group a rule forwards to",
+    );
+    assert_eq!(e.code(), Some("ResourceInUse"), "{e:?}");
+
+    // Delete a rule: then RuleNotFound.
+    elb.delete_rule(fixed.arn.clone()).await.expect("delete rule");
+    let e = expect_err(
+        elb.describe_rules(
+            DescribeRulesRequest::builder()
+                .rule_arns(vec![fixed.arn.clone()])
+                .build()
+                .expect("valid"),
+        )
+        .await,
+        ErrorKind::NotFound,
+        "describe a deleted rule",
+    );
+    assert_eq!(e.code(), Some("RuleNotFound"), "{e:?}");
+    if b.deviates(DeviationId::ElbDeleteUnknownRuleSucceeds) {
+        elb.delete_rule(fixed.arn.clone())
+            .await
+            .expect("moto: deleting a deleted rule succeeds");
+    } else {
+        let e = expect_err(
+            elb.delete_rule(fixed.arn.clone()).await,
+            ErrorKind::NotFound,
+            "delete a deleted rule",
+        );
+        assert_eq!(e.code(), Some("RuleNotFound"), "{e:?}");
+    }
+
+    // Rules go with their listener.
+    elb.delete_listener(listener.arn.clone())
+        .await
+        .expect("delete listener");
+    let e = expect_err(
+        elb.describe_rules(
+            DescribeRulesRequest::builder()
+                .rule_arns(vec![api.arn.clone()])
+                .build()
+                .expect("valid"),
+        )
+        .await,
+        ErrorKind::NotFound,
+        "a rule of a deleted listener",
+    );
+    assert_eq!(e.code(), Some("RuleNotFound"), "{e:?}");
+    let e = expect_err(
+        elb.describe_rules(by_listener).await,
+        ErrorKind::NotFound,
+        "the rules of a deleted listener",
+    );
+    assert_eq!(e.code(), Some("ListenerNotFound"), "{e:?}");
+    b.cloud
+        .elb
+        .delete_target_group(tg2.arn)
+        .await
+        .expect("delete the second target group");
+    tier.destroy(b).await;
+}
+
+/// Unknown listeners and target groups in rule calls: `ListenerNotFound` and
+/// `TargetGroupNotFound`.
+pub async fn elb_rules_of_unknown_resources_are_not_found(b: &Backend) {
+    let tier = Tier::build(b, "conf-rnf").await;
+    let listener = tier.listener(b).await;
+    let account = moto::ACCOUNT_ID;
+    let region = moto::REGION;
+    let missing_listener: aws_facade::id::ListenerArn = format!(
+        "arn:aws:elasticloadbalancing:{region}:{account}:listener/app/conf-none/0123456789abcdef/0123456789abcdef"
+    )
+    .parse()
+    .expect("ARN");
+    let missing_tg: TargetGroupArn =
+        format!("arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/conf-none/0123456789abcdef")
+            .parse()
+            .expect("ARN");
+    let e = expect_err(
+        b.cloud
+            .elb
+            .create_rule(path_rule(
+                &missing_listener,
+                1,
+                "/x",
+                Action::forward(tier.tg.arn.clone()),
+            ))
+            .await,
+        ErrorKind::NotFound,
+        "a rule on an unknown listener",
+    );
+    assert_eq!(e.code(), Some("ListenerNotFound"), "{e:?}");
+    let e = expect_err(
+        b.cloud
+            .elb
+            .create_rule(path_rule(&listener.arn, 1, "/x", Action::forward(missing_tg)))
+            .await,
+        ErrorKind::NotFound,
+        "a rule forwarding to an unknown target group",
+    );
+    assert_eq!(e.code(), Some("TargetGroupNotFound"), "{e:?}");
+    let e = expect_err(
+        b.cloud
+            .elb
+            .describe_rules(
+                DescribeRulesRequest::builder()
+                    .listener_arn(missing_listener)
+                    .build()
+                    .expect("valid"),
+            )
+            .await,
+        ErrorKind::NotFound,
+        "the rules of an unknown listener",
+    );
+    assert_eq!(e.code(), Some("ListenerNotFound"), "{e:?}");
+    tier.destroy(b).await;
+}
+
+/// ModifyListener changes the port and the default actions (a fixed response, then a forward
+/// again); HTTP → HTTPS with a certificate and policy; certificates added to the list are
+/// described beside the default one, removed again, and the default certificate cannot be
+/// removed (`OperationNotPermitted`).
+pub async fn elb_modify_listener_and_certificates(b: &Backend) {
+    let tier = Tier::build(b, "conf-mod").await;
+    let listener = tier.listener(b).await;
+    let elb = &b.cloud.elb;
+    let fixed = Action::FixedResponse(
+        FixedResponseConfig::builder()
+            .status_code(503)
+            .content_type("text/plain")
+            .message_body("maintenance")
+            .build()
+            .expect("valid"),
+    );
+    let changed = elb
+        .modify_listener(
+            ModifyListenerRequest::builder()
+                .listener_arn(listener.arn.clone())
+                .port(8080)
+                .default_actions(vec![fixed.clone()])
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("modify listener");
+    assert_eq!(changed.port, 8080);
+    assert_eq!(changed.default_actions, vec![fixed.clone()]);
+    assert_eq!(changed.default_target_group, None);
+    let listed = elb
+        .describe_listeners(tier.lb.arn.clone())
+        .await
+        .expect("describe listeners");
+    assert_eq!(listed, vec![changed.clone()]);
+    let rules = elb
+        .describe_rules(
+            DescribeRulesRequest::builder()
+                .listener_arn(listener.arn.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe rules");
+    assert_eq!(rules.last().map(|r| r.actions.clone()), Some(vec![fixed]), "{rules:?}");
+
+    let cert: Arn = b.certificate("www.example.com", 1).await;
+    let extra: Arn = b.certificate("api.example.com", 2).await;
+    let https = elb
+        .modify_listener(
+            ModifyListenerRequest::builder()
+                .listener_arn(listener.arn.clone())
+                .port(443)
+                .protocol(Protocol::Https)
+                .certificate_arn(cert.clone())
+                .ssl_policy(aws_facade::elb::DEFAULT_TLS_POLICY)
+                .default_actions(vec![Action::forward(tier.tg.arn.clone())])
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("to HTTPS");
+    assert_eq!((https.protocol.clone(), https.port), (Protocol::Https, 443));
+    assert_eq!(https.certificate_arn.as_ref(), Some(&cert));
+    assert_eq!(https.ssl_policy.as_deref(), Some(aws_facade::elb::DEFAULT_TLS_POLICY));
+    assert_eq!(https.default_target_group.as_ref(), Some(&tier.tg.arn));
+
+    elb.add_listener_certificates(listener.arn.clone(), vec![extra.clone()])
+        .await
+        .expect("add certificate");
+    let mut certs = elb
+        .describe_listener_certificates(listener.arn.clone())
+        .await
+        .expect("describe certificates");
+    certs.sort_by_key(|c| !c.is_default);
+    assert_eq!(
+        certs,
+        vec![
+            ListenerCertificate {
+                arn: cert.clone(),
+                is_default: true
+            },
+            ListenerCertificate {
+                arn: extra.clone(),
+                is_default: false
+            },
+        ]
+    );
+    elb.remove_listener_certificates(listener.arn.clone(), vec![extra.clone()])
+        .await
+        .expect("remove certificate");
+    let certs = elb
+        .describe_listener_certificates(listener.arn.clone())
+        .await
+        .expect("describe certificates");
+    assert_eq!(
+        certs,
+        vec![ListenerCertificate {
+            arn: cert.clone(),
+            is_default: true
+        }]
+    );
+    if !b.deviates(DeviationId::ElbDefaultCertificateRemovable) {
+        let e = elb
+            .remove_listener_certificates(listener.arn.clone(), vec![cert])
+            .await
+            .expect_err("removing the default certificate");
+        assert_eq!(e.code(), Some("OperationNotPermitted"), "{e:?}");
+    }
     tier.destroy(b).await;
 }

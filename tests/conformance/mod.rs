@@ -77,6 +77,9 @@ macro_rules! scenarios {
             elb_targets_register_become_healthy_and_drain,
             elb_listener_lifecycle_and_target_group_in_use,
             elb_redirect_listener_and_load_balancer_attributes,
+            elb_listener_rules_lifecycle,
+            elb_rules_of_unknown_resources_are_not_found,
+            elb_modify_listener_and_certificates,
             // CloudWatch (moto: through support::cw_proxy)
             cw_metric_data_round_trip,
             cw_alarm_lifecycle,
@@ -225,6 +228,25 @@ impl Backend {
                     .expect("role ARN")
             }
             (None, None) => unreachable!("a backend is the simulator or moto"),
+        }
+    }
+
+    /// A certificate for `domain`: made up on the simulator (which has no ACM), requested from
+    /// moto's ACM (ELBv2 refuses certificates ACM does not have, as AWS does).
+    pub async fn certificate(&self, domain: &str, n: u8) -> Arn {
+        match &self.moto {
+            Some(session) => session
+                .request_certificate(domain)
+                .await
+                .parse()
+                .expect("certificate ARN"),
+            None => format!(
+                "arn:aws:acm:{}:{}:certificate/{n}{n}{n}{n}{n}{n}{n}{n}-1111-1111-1111-111111111111",
+                moto::REGION,
+                moto::ACCOUNT_ID
+            )
+            .parse()
+            .expect("certificate ARN"),
         }
     }
 

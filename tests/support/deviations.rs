@@ -67,6 +67,15 @@ pub enum DeviationId {
     ElbLbAttributesIncomplete,
     /// DeleteLoadBalancer deletes a load balancer whose deletion protection is on.
     ElbDeletionProtectionNotEnforced,
+    /// SetRulePriorities checks each new priority against the current ones (a swap in one
+    /// call is PriorityInUse).
+    ElbSetRulePrioritiesOneByOne,
+    /// RemoveListenerCertificates removes a listener's default certificate.
+    ElbDefaultCertificateRemovable,
+    /// DeleteRule of a listener's default rule fails with a 500.
+    ElbDeleteDefaultRuleIsAServerError,
+    /// DeleteRule of a rule that does not exist (or no longer does) succeeds.
+    ElbDeleteUnknownRuleSucceeds,
     /// Invoke / ListVersionsByFunction of a function that does not exist succeed.
     LambdaInvokeUnknownFunctionSucceeds,
     /// PublishVersion numbers a version "versions + 1", reusing a deleted version's number.
@@ -310,6 +319,39 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "OperationNotPermitted",
         moto: "deletes it",
         shown_by: "moto_deviation_elb_lb_attributes_incomplete",
+    },
+    Deviation {
+        id: DeviationId::ElbSetRulePrioritiesOneByOne,
+        service: Service::Elbv2,
+        what: "SetRulePriorities that swaps the priorities of two rules in one call",
+        aws: "the rules take their new priorities together (\"You can reorder the rules as long as there are no \
+              priority conflicts in the new order\")",
+        moto: "PriorityInUse: each new priority is checked against the rules' current ones",
+        shown_by: "moto_deviation_elb_rules_and_certificates",
+    },
+    Deviation {
+        id: DeviationId::ElbDeleteDefaultRuleIsAServerError,
+        service: Service::Elbv2,
+        what: "DeleteRule of a listener's default rule",
+        aws: "OperationNotPermitted (the default rule cannot be deleted)",
+        moto: "500 Internal Server Error (an HTML page, no error code)",
+        shown_by: "moto_deviation_elb_rules_and_certificates",
+    },
+    Deviation {
+        id: DeviationId::ElbDeleteUnknownRuleSucceeds,
+        service: Service::Elbv2,
+        what: "DeleteRule of a rule that was deleted",
+        aws: "RuleNotFound (the model's DeleteRule errors)",
+        moto: "succeeds",
+        shown_by: "moto_deviation_elb_rules_and_certificates",
+    },
+    Deviation {
+        id: DeviationId::ElbDefaultCertificateRemovable,
+        service: Service::Elbv2,
+        what: "RemoveListenerCertificates naming the listener's default certificate",
+        aws: "OperationNotPermitted (the default certificate is changed with ModifyListener)",
+        moto: "succeeds",
+        shown_by: "moto_deviation_elb_rules_and_certificates",
     },
     Deviation {
         id: DeviationId::ElbModifyAttributesAnswersOnlyChanged,

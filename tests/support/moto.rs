@@ -257,6 +257,33 @@ impl MotoServer {
         xml_value(&text, "Arn").unwrap_or_else(|| panic!("no <Arn> in CreateRole answer: {text}"))
     }
 
+    /// Requests an ACM certificate for `domain` (through moto's ACM JSON API; ELBv2 listeners
+    /// refuse certificates ACM does not have) and returns its ARN.
+    pub async fn request_certificate(&self, domain: &str) -> String {
+        let headers = [
+            ("Content-Type".to_string(), "application/x-amz-json-1.1".to_string()),
+            (
+                "X-Amz-Target".to_string(),
+                "CertificateManager.RequestCertificate".to_string(),
+            ),
+            ("Authorization".to_string(), fake_authorization("acm")),
+        ];
+        let body = format!(r#"{{"DomainName":"{domain}"}}"#);
+        let r = self.request("POST", "/", &headers, body.as_bytes()).await;
+        assert_eq!(
+            r.status,
+            200,
+            "ACM RequestCertificate answered {}: {}",
+            r.status,
+            r.text()
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.text()).expect("ACM answers JSON");
+        v["CertificateArn"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no CertificateArn in {v}"))
+            .to_string()
+    }
+
     /// A query-protocol request (`Action=...&Version=...`) to `service` (routed by moto through
     /// the credential scope of the Authorization header).
     pub async fn query(&self, service: &str, form_body: &str) -> Response {
