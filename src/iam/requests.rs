@@ -413,11 +413,23 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
             }
         }
         "cloudwatch:PutMetricAlarm" => {
-            if let Some(r) = arg::<cw::PutMetricAlarmRequest>(args, 0) {
-                // PutMetricAlarm creates or updates: IAM sees the request's tags (not the
-                // alarm's own: aws:ResourceTag applies only to its optional dataset).
+            // PutMetricAlarm creates or updates: IAM sees the request's tags (not the
+            // alarm's own: aws:ResourceTag applies only to its optional dataset). Both forms
+            // (one metric, or metric math) are the one action on the alarm.
+            let named = arg::<cw::PutMetricAlarmRequest>(args, 0)
+                .map(|r| (&r.alarm_name, &r.tags))
+                .or_else(|| arg::<cw::PutMetricMathAlarmRequest>(args, 0).map(|r| (&r.alarm_name, &r.tags)));
+            if let Some((name, tags)) = named {
                 c.out
-                    .push(AccessRequest::new(a, c.alarm(r.alarm_name.as_str())).request_tags(&r.tags));
+                    .push(AccessRequest::new(a, c.alarm(name.as_str())).request_tags(tags));
+            }
+        }
+        // PutCompositeAlarm: "you must be signed on with the cloudwatch:PutCompositeAlarm
+        // permission that is scoped to *" (API reference): IAM is asked on every alarm's ARN,
+        // so a policy naming the one alarm does not allow it; the request's tags are seen.
+        "cloudwatch:PutCompositeAlarm" => {
+            if let Some(r) = arg::<cw::PutCompositeAlarmRequest>(args, 0) {
+                c.out.push(AccessRequest::new(a, c.alarm("*")).request_tags(&r.tags));
             }
         }
         // A listing may answer any alarm: IAM authorizes it on every alarm's ARN.
