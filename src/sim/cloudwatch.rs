@@ -1440,9 +1440,19 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         // correct names are still deleted."
         let mut st = self.lock();
         let cw = &mut st.cw;
-        // An alarm a remaining composite alarm's rule names cannot be deleted (PutCompositeAlarm:
+        // DeleteAlarms: "this total can include no more than one composite alarm".
+        let composites = names.iter().filter(|n| cw.composites.contains_key(n.as_str())).count();
+        if composites > 1 {
+            return Err(SimCloud::err(
+                SVC,
+                "ValidationError",
+                format!("At most one composite alarm can be deleted per request (got {composites})."),
+            ));
+        }
+        // An alarm a remaining composite alarm's rule names cannot be deleted (DeleteAlarms:
         // "you can't delete any composite alarm that is part of the cycle because there is
-        // always still a composite alarm that depends on that alarm").
+        // always still a composite alarm that depends on that alarm"; the model's errors are
+        // ResourceNotFound and ResourceConflict).
         for n in &names {
             if let Some((parent, _)) = cw
                 .composites
@@ -1452,7 +1462,7 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
             {
                 return Err(SimCloud::err(
                     SVC,
-                    "ValidationError",
+                    "ResourceConflict",
                     format!("The alarm {n} cannot be deleted: the composite alarm {parent} refers to it."),
                 ));
             }
@@ -2164,7 +2174,7 @@ mod tests {
         assert_eq!(s.inventory().count("alarm"), 3);
         // A child of a remaining composite alarm cannot be deleted; with its parent it can.
         let e = s.delete_alarms(vec!["cpu".parse().unwrap()]).await.unwrap_err();
-        assert_eq!(code(e), "ValidationError");
+        assert_eq!(code(e), "ResourceConflict");
         let e = s
             .put_metric_alarm(alarm_req("web", 1, None, TreatMissingData::Missing))
             .await
