@@ -674,6 +674,66 @@ mod tests {
     }
 
     #[test]
+    fn math_and_composite_alarms_are_authorized_with_their_tags() {
+        use crate::cloudwatch::{
+            ComparisonOperator, Metric, MetricDataQuery, MetricStat, PutCompositeAlarmRequest,
+            PutMetricMathAlarmRequest,
+        };
+        let tags = Tags::from([("team".to_string(), "web".to_string())]);
+        let math = PutMetricMathAlarmRequest::builder()
+            .alarm_name("rate".parse().unwrap())
+            .metrics(vec![
+                MetricDataQuery::builder()
+                    .id("m")
+                    .metric(
+                        MetricStat::builder()
+                            .metric(Metric::builder().namespace("App").metric_name("m").build())
+                            .period_secs(60)
+                            .stat("Sum")
+                            .build(),
+                    )
+                    .return_data(false)
+                    .build(),
+                MetricDataQuery::builder().id("e").expression("m * 2").build(),
+            ])
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison(ComparisonOperator::GreaterThanThreshold)
+            .tags(tags.clone())
+            .build()
+            .unwrap();
+        let args: [&dyn Any; 1] = [&math];
+        let got = requests(
+            op("PutMetricAlarm", "cloudwatch:PutMetricAlarm"),
+            &args,
+            "us-east-1",
+            "123",
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].resource, "arn:aws:cloudwatch:us-east-1:123:alarm:rate");
+        assert_eq!(got[0].context["aws:RequestTag/team"], ["web"]);
+        let composite = PutCompositeAlarmRequest::builder()
+            .alarm_name("web".parse().unwrap())
+            .rule("ALARM(rate)")
+            .tags(tags)
+            .build()
+            .unwrap();
+        let args: [&dyn Any; 1] = [&composite];
+        let got = requests(
+            op("PutCompositeAlarm", "cloudwatch:PutCompositeAlarm"),
+            &args,
+            "us-east-1",
+            "123",
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].resource, "arn:aws:cloudwatch:us-east-1:123:alarm:*",
+            "PutCompositeAlarm needs the permission scoped to *"
+        );
+        assert_eq!(got[0].context["aws:TagKeys"], ["team"]);
+    }
+
+    #[test]
     fn cloudwatch_tagging_is_authorized_on_the_resource_with_its_keys() {
         let arn: crate::id::Arn = "arn:aws:cloudwatch:us-east-1:123:alarm:cpu".parse().unwrap();
         let tags = Tags::from([("team".to_string(), "web".to_string())]);
