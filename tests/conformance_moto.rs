@@ -189,6 +189,36 @@ async fn moto_deviation_cw_no_composite_alarms() {
     assert_eq!(e.kind(), ErrorKind::Service, "{e:?}");
 }
 
+/// moto: a function's DeadLetterConfig is dropped.
+#[tokio::test]
+async fn moto_deviation_lambda_dead_letter_config_not_kept() {
+    use aws_facade::lambda::CreateFunctionRequest;
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::LambdaDeadLetterConfigNotKept));
+    let role = b.lambda_prepare("dev-dlq").await;
+    let queue: aws_facade::id::Arn = format!("arn:aws:sqs:us-east-1:{}:dev-dlq", moto::ACCOUNT_ID)
+        .parse()
+        .unwrap();
+    let req = CreateFunctionRequest::builder()
+        .name("dev-dlq".parse().unwrap())
+        .runtime("python3.12")
+        .handler("index.handler")
+        .role(role)
+        .code(conformance::echo_function_zip(1))
+        .dead_letter_target_arn(queue)
+        .build()
+        .unwrap();
+    let created = b.cloud.lambda.create_function(req).await.unwrap();
+    assert_eq!(created.dead_letter_target_arn, None, "AWS: the queue's ARN");
+    let got = b
+        .cloud
+        .lambda
+        .get_function_configuration("dev-dlq".parse().unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(got.dead_letter_target_arn, None, "AWS: the queue's ARN");
+}
+
 /// moto: revoking a rule the (default-VPC) group does not have is InvalidPermission.NotFound.
 #[tokio::test]
 async fn moto_deviation_revoke_unknown_rule_is_not_found() {

@@ -88,6 +88,8 @@ pub enum DeviationId {
     CwMetricMathNotEvaluated,
     /// PutCompositeAlarm is not implemented.
     CwNoCompositeAlarms,
+    /// A function's DeadLetterConfig is not kept (never answered).
+    LambdaDeadLetterConfigNotKept,
 }
 
 /// One known deviation of moto from AWS.
@@ -423,6 +425,14 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "creates the composite alarm (INSUFFICIENT_DATA, then evaluated against its children)",
         moto: "not implemented: the server fails (NotImplementedError, HTTP 500)",
         shown_by: "moto_deviation_cw_no_composite_alarms",
+    },
+    Deviation {
+        id: DeviationId::LambdaDeadLetterConfigNotKept,
+        service: Service::Lambda,
+        what: "CreateFunction / UpdateFunctionConfiguration with DeadLetterConfig",
+        aws: "the configuration answers DeadLetterConfig.TargetArn (the SQS queue or SNS topic)",
+        moto: "the setting is accepted and dropped: no DeadLetterConfig is answered",
+        shown_by: "moto_deviation_lambda_dead_letter_config_not_kept",
     },
 ];
 
