@@ -545,6 +545,8 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
         | "InvalidAttachment.NotFound"
         | "ResourceLimitExceeded"
         | "ConcurrentAccessException"
+        // CloudWatch DeleteAlarms: an alarm a composite alarm's rule names.
+        | "ResourceConflict"
         // The crate's own: a resource with a workflow's name but without its ownership tags
         // (see `workflows::remove::not_ours`).
         | "ResourceNotOwned" => ErrorKind::Conflict,

@@ -260,6 +260,102 @@ async fn moto_deviation_cw_no_alarm_history() {
     assert_eq!(e.kind(), ErrorKind::UnrecognizedResponse, "{e:?}");
 }
 
+/// moto: GetMetricData evaluates no metric math; an expression that is not a bare id is empty.
+#[tokio::test]
+async fn moto_deviation_cw_metric_math_not_evaluated() {
+    use aws_facade::cloudwatch::{
+        GetMetricDataRequest, Metric, MetricDataQuery, MetricDatum, MetricStat, PutMetricDataRequest,
+    };
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::CwMetricMathNotEvaluated));
+    let now = b.now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let t0 = std::time::UNIX_EPOCH + Duration::from_secs((now / 60 - 10) * 60);
+    let datum = MetricDatum::builder().metric_name("M").timestamp(t0).value(3.0).build();
+    let put = PutMetricDataRequest::builder()
+        .namespace("Deviation")
+        .data(vec![datum])
+        .build()
+        .unwrap();
+    b.cloud.cloudwatch.put_metric_data(put).await.unwrap();
+    let m = MetricDataQuery::builder()
+        .id("m")
+        .metric(
+            MetricStat::builder()
+                .metric(Metric::builder().namespace("Deviation").metric_name("M").build())
+                .period_secs(60)
+                .stat("Sum")
+                .build(),
+        )
+        .build();
+    let req = GetMetricDataRequest::builder()
+        .queries(vec![
+            m,
+            MetricDataQuery::builder().id("twice").expression("m * 2").build(),
+        ])
+        .start(t0)
+        .end(t0 + Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let out = b.cloud.cloudwatch.get_metric_data(req).await.unwrap();
+    let by_id = |id: &str| {
+        out.iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("{id}: {out:?}"))
+    };
+    assert_eq!(by_id("m").values, vec![3.0], "the metric itself is answered");
+    assert!(by_id("twice").values.is_empty(), "AWS: [6.0]; {out:?}");
+}
+
+/// moto: PutCompositeAlarm is not implemented (HTTP 500).
+#[tokio::test]
+async fn moto_deviation_cw_no_composite_alarms() {
+    use aws_facade::cloudwatch::PutCompositeAlarmRequest;
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::CwNoCompositeAlarms));
+    let req = PutCompositeAlarmRequest::builder()
+        .alarm_name("dev-composite".parse().unwrap())
+        .rule("TRUE")
+        .build()
+        .unwrap();
+    let e = b
+        .cloud
+        .cloudwatch
+        .put_composite_alarm(req)
+        .await
+        .expect_err("AWS: the composite alarm is created");
+    assert_eq!(e.kind(), ErrorKind::Service, "{e:?}");
+}
+
+/// moto: a function's DeadLetterConfig is dropped.
+#[tokio::test]
+async fn moto_deviation_lambda_dead_letter_config_not_kept() {
+    use aws_facade::lambda::CreateFunctionRequest;
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::LambdaDeadLetterConfigNotKept));
+    let role = b.lambda_prepare("dev-dlq").await;
+    let queue: aws_facade::id::Arn = format!("arn:aws:sqs:us-east-1:{}:dev-dlq", moto::ACCOUNT_ID)
+        .parse()
+        .unwrap();
+    let req = CreateFunctionRequest::builder()
+        .name("dev-dlq".parse().unwrap())
+        .runtime("python3.12")
+        .handler("index.handler")
+        .role(role)
+        .code(conformance::echo_function_zip(1))
+        .dead_letter_target_arn(queue)
+        .build()
+        .unwrap();
+    let created = b.cloud.lambda.create_function(req).await.unwrap();
+    assert_eq!(created.dead_letter_target_arn, None, "AWS: the queue's ARN");
+    let got = b
+        .cloud
+        .lambda
+        .get_function_configuration("dev-dlq".parse().unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(got.dead_letter_target_arn, None, "AWS: the queue's ARN");
+}
+
 /// moto: revoking a rule the (default-VPC) group does not have is InvalidPermission.NotFound.
 #[tokio::test]
 async fn moto_deviation_revoke_unknown_rule_is_not_found() {

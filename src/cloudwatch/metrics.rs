@@ -292,20 +292,37 @@ pub struct MetricStat {
     pub stat: String,
 }
 
-/// One query of a GetMetricData request (metric statistics only; no math expressions).
+/// One query of a GetMetricData request or of a metric-math alarm
+/// ([`PutMetricMathAlarmRequest::metrics`]): exactly one of `metric` (a metric's statistic) and
+/// `expression` (metric math over the other queries' ids, model shape `MetricExpression`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(on(String, into))]
 pub struct MetricDataQuery {
-    /// An id unique in the request: starts with a lowercase letter, then letters, digits, `_`.
+    /// An id unique in the request: starts with a lowercase letter, then letters, digits, `_`
+    /// (model shape `MetricId`: 1-255 characters; pattern of the API reference,
+    /// `^[a-z][a-zA-Z0-9_]*$`). Expressions refer to other queries by it.
     pub id: String,
-    /// What to compute.
-    pub metric: MetricStat,
-    /// A label for the result (default: the metric name).
+    /// What to compute (exactly one of `metric` and `expression`).
+    pub metric: Option<MetricStat>,
+    /// A metric math expression such as `m1 / m2 * 100` or `SUM([m1, m2])` (1-2048
+    /// characters, model shape `MetricExpression`). The simulator evaluates a subset of the
+    /// syntax (see the `sim` module docs); Metrics Insights queries (`SELECT ...`) are not
+    /// evaluated there.
+    pub expression: Option<String>,
+    /// A label for the result (default: the metric name, or the id of an expression).
     pub label: Option<String>,
-    /// Whether to return this query's result (default `true`).
+    /// Whether to return this query's result (default `true`). In a metric-math alarm exactly
+    /// one query returns data: the one the alarm watches.
     #[builder(default = true)]
     pub return_data: bool,
+    /// The granularity of an expression's result in seconds (`MetricDataQuery.Period`, at
+    /// least 1; 1, 5, 10, 20, 30 or a multiple of 60). Metric queries carry their period in
+    /// `metric`.
+    pub period_secs: Option<u32>,
 }
+
+/// The longest metric math expression, in characters (model shape `MetricExpression`: 1-2048).
+pub const MAX_METRIC_EXPRESSION_CHARS: usize = 2_048;
 
 /// A request for several metric statistics at once (GetMetricData).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
@@ -329,35 +346,65 @@ fn valid_query_id(id: &str) -> bool {
     b.next().is_some_and(|c| c.is_ascii_lowercase()) && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
+/// Checks a list of queries (CloudWatch API reference, MetricDataQuery): ids of the pattern
+/// `^[a-z][a-zA-Z0-9_]*$`, unique; exactly one of `metric` and `expression`; the metric's
+/// namespace, name, dimensions, period and statistic; the expression's length; the period.
+/// `field` names the list (`queries`, `metrics`).
+pub(crate) fn check_queries(field: &str, queries: &[MetricDataQuery]) -> Result<()> {
+    for (i, q) in queries.iter().enumerate() {
+        let f = |name: &str| format!("{field}[{i}].{name}");
+        validate::len_in(&f("id"), &q.id, 1, MAX_METRIC_ID_CHARS)?;
+        if !valid_query_id(&q.id) {
+            return Err(Error::validation(
+                f("id"),
+                format!("must match ^[a-z][a-zA-Z0-9_]*$ (got {:?})", q.id),
+            ));
+        }
+        if queries[..i].iter().any(|o| o.id == q.id) {
+            return Err(Error::validation(f("id"), format!("{:?} is used twice", q.id)));
+        }
+        match (&q.metric, &q.expression) {
+            (Some(_), Some(_)) => {
+                return Err(Error::validation(
+                    f("expression"),
+                    "cannot be set together with metric (MetricDataQuery: either Expression or MetricStat but not both)",
+                ));
+            }
+            (None, None) => {
+                return Err(Error::validation(
+                    f("metric"),
+                    "one of metric or expression is required",
+                ));
+            }
+            (Some(ms), None) => {
+                let m = &ms.metric;
+                check_namespace(&f("metric.namespace"), &m.namespace, false)?;
+                validate::len_in(&f("metric.metric_name"), &m.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
+                check_dimensions(&f("metric.dimensions"), &m.dimensions)?;
+                check_query_period(&f("metric.period_secs"), ms.period_secs)?;
+                check_stat(&f("metric.stat"), &ms.stat)?;
+            }
+            (None, Some(e)) => {
+                validate::len_in(&f("expression"), e, 1, MAX_METRIC_EXPRESSION_CHARS)?;
+            }
+        }
+        if let Some(p) = q.period_secs {
+            check_query_period(&f("period_secs"), p)?;
+        }
+        if let Some(l) = &q.label {
+            validate::len_in(&f("label"), l, 0, 2048)?;
+        }
+    }
+    Ok(())
+}
+
 impl Validate for GetMetricDataRequest {
     fn validate(&self) -> Result<()> {
         // CloudWatch API reference, GetMetricData and MetricDataQuery.
         validate::non_empty("queries", &self.queries)?;
         validate::at_most("queries", &self.queries, MAX_METRIC_DATA_QUERIES)?;
         check_range(self.start, self.end)?;
-        for (i, q) in self.queries.iter().enumerate() {
-            let f = |name: &str| format!("queries[{i}].{name}");
-            validate::len_in(&f("id"), &q.id, 1, MAX_METRIC_ID_CHARS)?;
-            if !valid_query_id(&q.id) {
-                return Err(Error::validation(
-                    f("id"),
-                    format!("must match ^[a-z][a-zA-Z0-9_]*$ (got {:?})", q.id),
-                ));
-            }
-            if self.queries[..i].iter().any(|o| o.id == q.id) {
-                return Err(Error::validation(f("id"), format!("{:?} is used twice", q.id)));
-            }
-            let m = &q.metric.metric;
-            check_namespace(&f("metric.namespace"), &m.namespace, false)?;
-            validate::len_in(&f("metric.metric_name"), &m.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
-            check_dimensions(&f("metric.dimensions"), &m.dimensions)?;
-            check_query_period(&f("metric.period_secs"), q.metric.period_secs)?;
-            check_stat(&f("metric.stat"), &q.metric.stat)?;
-            if let Some(l) = &q.label {
-                validate::len_in(&f("label"), l, 0, 2048)?;
-            }
-        }
-        Ok(())
+        check_queries("queries", &self.queries)
     }
 }
 

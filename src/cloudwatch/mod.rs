@@ -4,9 +4,11 @@
 //! `cloudwatch`), by the simulator ([`SimCloud`](crate::sim::SimCloud)), by any
 //! [`Layered`](crate::layer::Layered) wrapper, and by `MockCloudWatch` (feature `mock`).
 //!
-//! Scope: metric alarms on one metric with a static threshold. Metric-math expressions
-//! (`GetMetricData` `Expression`, alarms on expressions), anomaly detection, composite alarms
-//! and cross-account queries are out of scope.
+//! Scope: metric alarms with a static threshold, on one metric ([`PutMetricAlarmRequest`]) or
+//! on a metric math expression ([`PutMetricMathAlarmRequest`]); composite alarms
+//! ([`PutCompositeAlarmRequest`]); metric math in `GetMetricData` ([`MetricDataQuery::expression`]).
+//! Anomaly detection, Metrics Insights queries, action suppressors and cross-account queries
+//! are out of scope.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -89,8 +91,9 @@ service_trait! {
         fn put_metric_data(req: PutMetricDataRequest) -> () = "PutMetricData" => "cloudwatch:PutMetricData";
         /// Statistics of one metric over a time range, one datapoint per period, sorted by time.
         fn get_metric_statistics(req: GetMetricStatisticsRequest) -> Vec<Datapoint> = "GetMetricStatistics" => "cloudwatch:GetMetricStatistics";
-        /// One statistic per query over a time range (all pages merged per query id; no
-        /// metric-math expressions). Timestamps ascending.
+        /// One series per query with `return_data` over a time range (all pages merged per
+        /// query id): a metric's statistic, or a metric math expression over the other queries
+        /// ([`MetricDataQuery::expression`]). Timestamps ascending.
         fn get_metric_data(req: GetMetricDataRequest) -> Vec<MetricDataResult> = "GetMetricData" => "cloudwatch:GetMetricData";
         /// Metrics matching the filters (metrics with data in the last two weeks).
         fn list_metrics(req: ListMetricsRequest) -> Vec<Metric> = "ListMetrics" => "cloudwatch:ListMetrics";
@@ -99,12 +102,23 @@ service_trait! {
         fn list_metrics_page(req: ListMetricsRequest, page: PageRequest) -> Page<Metric> = "ListMetrics" => "cloudwatch:ListMetrics";
         /// Creates or replaces a metric alarm (an update keeps the alarm's state).
         fn put_metric_alarm(req: PutMetricAlarmRequest) -> () = "PutMetricAlarm" => "cloudwatch:PutMetricAlarm";
-        /// Metric alarms matching the request.
+        /// Creates or replaces an alarm on a metric math expression (PutMetricAlarm with
+        /// `Metrics`; an update keeps the alarm's state).
+        fn put_metric_math_alarm(req: PutMetricMathAlarmRequest) -> () = "PutMetricAlarm" => "cloudwatch:PutMetricAlarm";
+        /// Creates or replaces a composite alarm, whose state is a rule over other alarms'
+        /// states (an update keeps the state). An alarm of the rule that does not exist is a
+        /// `ValidationError`.
+        fn put_composite_alarm(req: PutCompositeAlarmRequest) -> () = "PutCompositeAlarm" => "cloudwatch:PutCompositeAlarm";
+        /// Composite alarms matching the request (DescribeAlarms with `AlarmTypes` =
+        /// `CompositeAlarm`), all pages.
+        fn describe_composite_alarms(req: DescribeAlarmsRequest) -> Vec<CompositeAlarm> = "DescribeAlarms" => "cloudwatch:DescribeAlarms";
+        /// Metric alarms matching the request (on one metric or on an expression).
         fn describe_alarms(req: DescribeAlarmsRequest) -> Vec<MetricAlarm> = "DescribeAlarms" => "cloudwatch:DescribeAlarms";
         /// One page of [`describe_alarms`](CloudWatch::describe_alarms); `page.size` is
         /// `MaxRecords` (1 to 100). [`CloudWatchExt::alarms`] streams the pages.
         fn describe_alarms_page(req: DescribeAlarmsRequest, page: PageRequest) -> Page<MetricAlarm> = "DescribeAlarms" => "cloudwatch:DescribeAlarms";
-        /// Deletes alarms (up to 100); names that do not exist are skipped, as AWS does.
+        /// Deletes alarms, metric or composite (up to 100); names that do not exist are
+        /// skipped, as AWS does.
         fn delete_alarms(names: Vec<AlarmName>) -> () = "DeleteAlarms" => "cloudwatch:DeleteAlarms";
         /// Turns the actions of alarms on (up to 100 names): their next state changes run
         /// them again ([`MetricAlarm::actions_enabled`]). Names of no alarm are skipped.
@@ -1134,6 +1148,115 @@ mod tests {
             .description("d".repeat(1025))
             .build();
         assert_eq!(field_of(long.unwrap_err()), "description");
+    }
+
+    #[test]
+    fn metric_math_alarm_rules() {
+        let stat = |id: &str, period: u32| {
+            MetricDataQuery::builder()
+                .id(id)
+                .metric(
+                    MetricStat::builder()
+                        .metric(Metric::builder().namespace("App").metric_name("m").build())
+                        .period_secs(period)
+                        .stat("Sum")
+                        .build(),
+                )
+                .return_data(false)
+                .build()
+        };
+        let expr = |id: &str, e: &str| MetricDataQuery::builder().id(id).expression(e).build();
+        let alarm = |metrics: Vec<MetricDataQuery>, n: u32| {
+            PutMetricMathAlarmRequest::builder()
+                .alarm_name("rate".parse().unwrap())
+                .metrics(metrics)
+                .evaluation_periods(n)
+                .threshold(5.0)
+                .comparison(ComparisonOperator::GreaterThanThreshold)
+                .build()
+        };
+        assert!(alarm(vec![stat("m1", 60), expr("e1", "m1 * 2")], 3).is_ok());
+        assert_eq!(field_of(alarm(vec![], 3).unwrap_err()), "metrics");
+        // return_data defaults to true: two queries returning data is an error, none too.
+        let two = vec![stat("m1", 60), expr("e1", "m1"), expr("e2", "m1")];
+        assert_eq!(field_of(alarm(two, 3).unwrap_err()), "metrics");
+        assert_eq!(field_of(alarm(vec![stat("m1", 60)], 3).unwrap_err()), "metrics");
+        // Ids, exactly one of metric and expression, lengths, periods.
+        assert_eq!(
+            field_of(alarm(vec![stat("M1", 60), expr("e1", "1")], 3).unwrap_err()),
+            "metrics[0].id"
+        );
+        let both = MetricDataQuery {
+            expression: Some("m1".into()),
+            ..stat("x", 60)
+        };
+        assert_eq!(
+            field_of(alarm(vec![both, expr("e1", "1")], 3).unwrap_err()),
+            "metrics[0].expression"
+        );
+        let neither = MetricDataQuery::builder().id("x").return_data(false).build();
+        assert_eq!(
+            field_of(alarm(vec![neither, expr("e1", "1")], 3).unwrap_err()),
+            "metrics[0].metric"
+        );
+        assert_eq!(
+            field_of(alarm(vec![stat("m1", 60), expr("e1", "")], 3).unwrap_err()),
+            "metrics[1].expression"
+        );
+        let long = "m1+".repeat(683) + "m1";
+        assert_eq!(
+            field_of(alarm(vec![stat("m1", 60), expr("e1", &long)], 3).unwrap_err()),
+            "metrics[1].expression"
+        );
+        assert_eq!(
+            field_of(alarm(vec![stat("m1", 5), expr("e1", "m1")], 3).unwrap_err()),
+            "metrics[0].metric.period_secs",
+            "5 s is a query period, not an alarm period"
+        );
+        // At most 10 metrics and 10 expressions.
+        let mut many: Vec<_> = (0..11).map(|i| stat(&format!("m{i}"), 60)).collect();
+        many.push(expr("e", "m0"));
+        assert_eq!(field_of(alarm(many, 3).unwrap_err()), "metrics");
+        let mut exprs: Vec<_> = (0..10)
+            .map(|i| MetricDataQuery {
+                return_data: false,
+                ..expr(&format!("e{i}"), "m")
+            })
+            .collect();
+        exprs.push(stat("m", 60));
+        exprs.push(expr("last", "m"));
+        assert_eq!(field_of(alarm(exprs, 3).unwrap_err()), "metrics");
+        // The evaluated span uses the watched query's period: 1441 minutes > one day.
+        assert_eq!(
+            field_of(alarm(vec![stat("m1", 60), expr("e1", "m1")], 1441).unwrap_err()),
+            "evaluation_periods"
+        );
+        assert!(alarm(vec![stat("m1", 3600), expr("e1", "m1")], 168).is_ok());
+        assert_eq!(alarm_query_period(&[stat("m1", 300), expr("e1", "m1")]), Some(300));
+    }
+
+    #[test]
+    fn composite_alarm_rules() {
+        let c = |rule: String| {
+            PutCompositeAlarmRequest::builder()
+                .alarm_name("web".parse().unwrap())
+                .rule(rule)
+                .build()
+        };
+        assert!(c("ALARM(cpu)".into()).is_ok());
+        assert_eq!(field_of(c(String::new()).unwrap_err()), "rule");
+        assert!(
+            c("T".repeat(MAX_ALARM_RULE_CHARS)).is_ok(),
+            "the client checks the length only"
+        );
+        assert_eq!(field_of(c("T".repeat(MAX_ALARM_RULE_CHARS + 1)).unwrap_err()), "rule");
+        let arn: Arn = "arn:aws:sns:us-east-1:123456789012:ops".parse().unwrap();
+        let six = PutCompositeAlarmRequest::builder()
+            .alarm_name("web".parse().unwrap())
+            .rule("TRUE")
+            .ok_actions(vec![arn; 6])
+            .build();
+        assert_eq!(field_of(six.unwrap_err()), "ok_actions");
     }
 
     #[test]

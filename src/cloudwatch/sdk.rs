@@ -121,19 +121,85 @@ fn metric_from_sdk(m: &cw::Metric) -> crate::Result<Metric> {
     })
 }
 
+fn query_to_sdk(q: &MetricDataQuery) -> cw::MetricDataQuery {
+    cw::MetricDataQuery::builder()
+        .id(&q.id)
+        .set_metric_stat(q.metric.as_ref().map(|m| {
+            cw::MetricStat::builder()
+                .metric(metric_to_sdk(&m.metric))
+                .period(m.period_secs as i32)
+                .stat(&m.stat)
+                .build()
+        }))
+        .set_expression(q.expression.clone())
+        .set_label(q.label.clone())
+        .return_data(q.return_data)
+        .set_period(q.period_secs.map(|p| p as i32))
+        .build()
+}
+
+/// A query of a metric-math alarm as DescribeAlarms answers it.
+fn query_from_sdk(q: &cw::MetricDataQuery) -> crate::Result<MetricDataQuery> {
+    let metric = match q.metric_stat() {
+        Some(ms) => Some(MetricStat {
+            metric: metric_from_sdk(ms.metric().ok_or_else(|| malformed("MetricStat.Metric"))?)?,
+            period_secs: ms.period().unwrap_or_default().max(0) as u32,
+            stat: ms.stat().ok_or_else(|| malformed("MetricStat.Stat"))?.to_string(),
+        }),
+        None => None,
+    };
+    Ok(MetricDataQuery {
+        id: q.id().ok_or_else(|| malformed("MetricDataQuery.Id"))?.to_string(),
+        metric,
+        expression: q.expression().map(str::to_string),
+        label: q.label().map(str::to_string),
+        // The model's default: "If you omit this, the default of true is used."
+        return_data: q.return_data().unwrap_or(true),
+        period_secs: q.period().map(|p| p.max(0) as u32),
+    })
+}
+
+fn composite_from_sdk(a: &cw::CompositeAlarm) -> crate::Result<CompositeAlarm> {
+    Ok(CompositeAlarm {
+        name: parse_id(SVC, "CompositeAlarm.AlarmName", a.alarm_name())?,
+        arn: a.alarm_arn().unwrap_or_default().to_string(),
+        description: a.alarm_description().map(str::to_string),
+        rule: a.alarm_rule().unwrap_or_default().to_string(),
+        alarm_actions: arns(a.alarm_actions(), "CompositeAlarm.AlarmActions")?,
+        ok_actions: arns(a.ok_actions(), "CompositeAlarm.OKActions")?,
+        insufficient_data_actions: arns(a.insufficient_data_actions(), "CompositeAlarm.InsufficientDataActions")?,
+        actions_enabled: a.actions_enabled().unwrap_or(true),
+        state: a
+            .state_value()
+            .map(|s| AlarmState::from(s.as_str()))
+            .ok_or_else(|| malformed("a CompositeAlarm.StateValue"))?,
+        state_reason: a.state_reason().map(str::to_string),
+        state_updated: a.state_updated_timestamp().and_then(to_system_time),
+    })
+}
+
+fn tags_to_sdk(tags: &Tags) -> Option<Vec<cw::Tag>> {
+    let tags: Vec<cw::Tag> = tags
+        .iter()
+        .map(|(k, v)| cw::Tag::builder().key(k).value(v).build())
+        .collect();
+    (!tags.is_empty()).then_some(tags)
+}
+
 /// The list calls shared by the `Vec` methods (through the SDK's paginators) and the page
 /// methods (one page).
 impl SdkCloudWatch {
     fn alarms_call(
         &self,
         req: &DescribeAlarmsRequest,
+        kind: cw::AlarmType,
     ) -> aws_sdk_cloudwatch::operation::describe_alarms::builders::DescribeAlarmsFluentBuilder {
         self.client
             .describe_alarms()
             .set_alarm_names((!req.names.is_empty()).then(|| req.names.iter().map(|n| n.to_string()).collect()))
             .set_alarm_name_prefix(req.name_prefix.clone())
             .set_state_value(req.state.as_ref().map(|s| cw::StateValue::from(s.as_str())))
-            .alarm_types(cw::AlarmType::MetricAlarm)
+            .alarm_types(kind)
     }
 
     fn metrics_call(
@@ -187,6 +253,7 @@ fn alarm_from_sdk(a: &cw::MetricAlarm) -> crate::Result<MetricAlarm> {
         insufficient_data_actions: arns(a.insufficient_data_actions(), "MetricAlarm.InsufficientDataActions")?,
         actions_enabled: a.actions_enabled().unwrap_or(true),
         unit: unit_from_sdk(a.unit()),
+        metrics: a.metrics().iter().map(query_from_sdk).collect::<crate::Result<_>>()?,
         state,
         state_reason: a.state_reason().map(str::to_string),
         state_updated: a.state_updated_timestamp().and_then(to_system_time),
@@ -258,24 +325,7 @@ impl super::CloudWatch for SdkCloudWatch {
 
     async fn get_metric_data(&self, req: GetMetricDataRequest) -> crate::Result<Vec<MetricDataResult>> {
         req.validate()?;
-        let queries: Vec<cw::MetricDataQuery> = req
-            .queries
-            .iter()
-            .map(|q| {
-                cw::MetricDataQuery::builder()
-                    .id(&q.id)
-                    .metric_stat(
-                        cw::MetricStat::builder()
-                            .metric(metric_to_sdk(&q.metric.metric))
-                            .period(q.metric.period_secs as i32)
-                            .stat(&q.metric.stat)
-                            .build(),
-                    )
-                    .set_label(q.label.clone())
-                    .return_data(q.return_data)
-                    .build()
-            })
-            .collect();
+        let queries: Vec<cw::MetricDataQuery> = req.queries.iter().map(query_to_sdk).collect();
         // Results of one query id may span pages: merge them, in the order ids first appear.
         let mut results: Vec<MetricDataResult> = Vec::new();
         // The SDK's paginator (it stops on a repeated token).
@@ -359,11 +409,6 @@ impl super::CloudWatch for SdkCloudWatch {
     async fn put_metric_alarm(&self, req: PutMetricAlarmRequest) -> crate::Result<()> {
         req.validate()?;
         let strs = |v: &[Arn]| Some(v.iter().map(|a| a.to_string()).collect::<Vec<_>>());
-        let tags: Vec<cw::Tag> = req
-            .tags
-            .iter()
-            .map(|(k, v)| cw::Tag::builder().key(k).value(v).build())
-            .collect();
         self.client
             .put_metric_alarm()
             .alarm_name(req.alarm_name.as_str())
@@ -384,18 +429,83 @@ impl super::CloudWatch for SdkCloudWatch {
             .set_insufficient_data_actions(strs(&req.insufficient_data_actions))
             .actions_enabled(req.actions_enabled)
             .set_unit(req.unit.map(unit_to_sdk))
-            .set_tags((!tags.is_empty()).then_some(tags))
+            .set_tags(tags_to_sdk(&req.tags))
             .send()
             .await
             .map_err(sdk_err(SVC))?;
         Ok(())
     }
 
+    async fn put_metric_math_alarm(&self, req: PutMetricMathAlarmRequest) -> crate::Result<()> {
+        req.validate()?;
+        let strs = |v: &[Arn]| Some(v.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        self.client
+            .put_metric_alarm()
+            .alarm_name(req.alarm_name.as_str())
+            .set_alarm_description(req.description.clone())
+            .set_metrics(Some(req.metrics.iter().map(query_to_sdk).collect()))
+            .evaluation_periods(req.evaluation_periods as i32)
+            .set_datapoints_to_alarm(req.datapoints_to_alarm.map(|m| m as i32))
+            .threshold(req.threshold)
+            .comparison_operator(cw::ComparisonOperator::from(req.comparison.as_str()))
+            .treat_missing_data(req.treat_missing_data.as_str())
+            .set_alarm_actions(strs(&req.alarm_actions))
+            .set_ok_actions(strs(&req.ok_actions))
+            .set_insufficient_data_actions(strs(&req.insufficient_data_actions))
+            .actions_enabled(req.actions_enabled)
+            .set_tags(tags_to_sdk(&req.tags))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn put_composite_alarm(&self, req: PutCompositeAlarmRequest) -> crate::Result<()> {
+        req.validate()?;
+        let strs = |v: &[Arn]| Some(v.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        self.client
+            .put_composite_alarm()
+            .alarm_name(req.alarm_name.as_str())
+            .set_alarm_description(req.description.clone())
+            .alarm_rule(&req.rule)
+            .set_alarm_actions(strs(&req.alarm_actions))
+            .set_ok_actions(strs(&req.ok_actions))
+            .set_insufficient_data_actions(strs(&req.insufficient_data_actions))
+            .actions_enabled(req.actions_enabled)
+            .set_tags(tags_to_sdk(&req.tags))
+            .send()
+            .await
+            .map_err(sdk_err(SVC))?;
+        Ok(())
+    }
+
+    async fn describe_composite_alarms(&self, req: DescribeAlarmsRequest) -> crate::Result<Vec<CompositeAlarm>> {
+        req.validate()?;
+        let mut all = Vec::new();
+        // The SDK's paginator (it stops on a repeated token).
+        let mut pages = self
+            .alarms_call(&req, cw::AlarmType::CompositeAlarm)
+            .max_records(100)
+            .into_paginator()
+            .send();
+        while let Some(out) = pages.next().await {
+            let out = out.map_err(sdk_err(SVC))?;
+            for a in out.composite_alarms() {
+                all.push(composite_from_sdk(a)?);
+            }
+        }
+        Ok(all)
+    }
+
     async fn describe_alarms(&self, req: DescribeAlarmsRequest) -> crate::Result<Vec<MetricAlarm>> {
         req.validate()?;
         let mut all = Vec::new();
         // The SDK's paginator (it stops on a repeated token).
-        let mut pages = self.alarms_call(&req).max_records(100).into_paginator().send();
+        let mut pages = self
+            .alarms_call(&req, cw::AlarmType::MetricAlarm)
+            .max_records(100)
+            .into_paginator()
+            .send();
         while let Some(out) = pages.next().await {
             let out = out.map_err(sdk_err(SVC))?;
             for a in out.metric_alarms() {
@@ -412,7 +522,7 @@ impl super::CloudWatch for SdkCloudWatch {
     ) -> crate::Result<Page<MetricAlarm>> {
         req.validate()?;
         let out = self
-            .alarms_call(&req)
+            .alarms_call(&req, cw::AlarmType::MetricAlarm)
             .set_max_records(page.size.map(|n| n as i32))
             .set_next_token(page.token)
             .send()
@@ -793,6 +903,198 @@ mod tests {
         assert_eq!(out[1].values, vec![5.0, 6.0]);
         assert_eq!(out[1].status, MetricDataStatus::Complete);
         assert_eq!(page2.num_calls(), 1);
+    }
+
+    fn stat_query(id: &str, stat: &str) -> MetricDataQuery {
+        MetricDataQuery::builder()
+            .id(id)
+            .metric(
+                MetricStat::builder()
+                    .metric(Metric::builder().namespace("App").metric_name(id).build())
+                    .period_secs(60)
+                    .stat(stat)
+                    .build(),
+            )
+            .return_data(false)
+            .build()
+    }
+
+    #[tokio::test]
+    async fn metric_math_alarms_send_metrics_and_read_them_back() {
+        let put = mock!(Client::put_metric_alarm)
+            .match_requests(|r| {
+                let m = r.metrics();
+                r.alarm_name() == Some("error-rate")
+                    && r.namespace().is_none()
+                    && r.metric_name().is_none()
+                    && r.period().is_none()
+                    && r.statistic().is_none()
+                    && m.len() == 3
+                    && m[0].id() == Some("errors")
+                    && m[0].metric_stat().and_then(|s| s.stat()) == Some("Sum")
+                    && m[0].metric_stat().and_then(|s| s.period()) == Some(60)
+                    && m[0].return_data() == Some(false)
+                    && m[2].expression() == Some("errors / requests * 100")
+                    && m[2].label() == Some("Error rate")
+                    && m[2].return_data() == Some(true)
+                    && m[2].metric_stat().is_none()
+                    && r.evaluation_periods() == Some(3)
+                    && r.threshold() == Some(5.0)
+                    && r.tags().len() == 1
+            })
+            .then_output(|| PutMetricAlarmOutput::builder().build());
+        let sdk_queries = vec![
+            cw::MetricDataQuery::builder()
+                .id("errors")
+                .metric_stat(
+                    cw::MetricStat::builder()
+                        .metric(cw::Metric::builder().namespace("App").metric_name("errors").build())
+                        .period(60)
+                        .stat("Sum")
+                        .build(),
+                )
+                .return_data(false)
+                .build(),
+            cw::MetricDataQuery::builder()
+                .id("e1")
+                .expression("errors * 2")
+                .period(60)
+                .build(),
+        ];
+        let describe = mock!(Client::describe_alarms)
+            .match_requests(|r| r.alarm_types() == [cw::AlarmType::MetricAlarm])
+            .then_output(move || {
+                DescribeAlarmsOutput::builder()
+                    .metric_alarms(
+                        cw::MetricAlarm::builder()
+                            .alarm_name("error-rate")
+                            .set_metrics(Some(sdk_queries.clone()))
+                            .evaluation_periods(3)
+                            .threshold(5.0)
+                            .comparison_operator(cw::ComparisonOperator::GreaterThanThreshold)
+                            .state_value(cw::StateValue::InsufficientData)
+                            .build(),
+                    )
+                    .build()
+            });
+        let cw = client(&[&put, &describe]);
+        let req = PutMetricMathAlarmRequest::builder()
+            .alarm_name("error-rate".parse().unwrap())
+            .metrics(vec![
+                stat_query("errors", "Sum"),
+                stat_query("requests", "Sum"),
+                MetricDataQuery::builder()
+                    .id("rate")
+                    .expression("errors / requests * 100")
+                    .label("Error rate")
+                    .build(),
+            ])
+            .evaluation_periods(3)
+            .threshold(5.0)
+            .comparison(ComparisonOperator::GreaterThanThreshold)
+            .tags(Tags::from([("team".to_string(), "web".to_string())]))
+            .build()
+            .unwrap();
+        cw.put_metric_math_alarm(req).await.unwrap();
+        let alarms = cw.describe_alarms(Default::default()).await.unwrap();
+        let m = &alarms[0].metrics;
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            m[0].metric.as_ref().map(|s| (s.stat.as_str(), s.period_secs)),
+            Some(("Sum", 60))
+        );
+        assert!(!m[0].return_data);
+        assert_eq!(m[1].expression.as_deref(), Some("errors * 2"));
+        assert!(m[1].return_data, "ReturnData left out means true");
+        assert_eq!(m[1].period_secs, Some(60));
+        assert_eq!(alarms[0].metric_name, "", "no single metric");
+    }
+
+    #[tokio::test]
+    async fn get_metric_data_sends_expressions() {
+        let rule = mock!(Client::get_metric_data)
+            .match_requests(|r| {
+                let q = r.metric_data_queries();
+                q.len() == 2
+                    && q[1].expression() == Some("m * 2")
+                    && q[1].metric_stat().is_none()
+                    && q[1].period() == Some(60)
+                    && q[0].return_data() == Some(false)
+            })
+            .then_output(|| {
+                GetMetricDataOutput::builder()
+                    .metric_data_results(result("e", &[0], &[4.0]))
+                    .build()
+            });
+        let cw = client(&[&rule]);
+        let req = GetMetricDataRequest::builder()
+            .queries(vec![
+                stat_query("m", "Sum"),
+                MetricDataQuery::builder()
+                    .id("e")
+                    .expression("m * 2")
+                    .period_secs(60)
+                    .build(),
+            ])
+            .start(t(0))
+            .end(t(60))
+            .build()
+            .unwrap();
+        let out = cw.get_metric_data(req).await.unwrap();
+        assert_eq!((out[0].id.as_str(), out[0].values.clone()), ("e", vec![4.0]));
+    }
+
+    #[tokio::test]
+    async fn composite_alarms_are_put_described_by_type() {
+        use aws_sdk_cloudwatch::operation::put_composite_alarm::PutCompositeAlarmOutput;
+        let put = mock!(Client::put_composite_alarm)
+            .match_requests(|r| {
+                r.alarm_name() == Some("web-down")
+                    && r.alarm_rule() == Some("ALARM(cpu) AND NOT ALARM(\"deploy\")")
+                    && r.alarm_description() == Some("both")
+                    && r.alarm_actions() == ["arn:aws:sns:us-east-1:123456789012:ops"]
+                    && r.actions_enabled() == Some(true)
+                    && r.tags().len() == 1
+            })
+            .then_output(|| PutCompositeAlarmOutput::builder().build());
+        let describe = mock!(Client::describe_alarms)
+            .match_requests(|r| r.alarm_types() == [cw::AlarmType::CompositeAlarm] && r.alarm_names() == ["web-down"])
+            .then_output(|| {
+                DescribeAlarmsOutput::builder()
+                    .composite_alarms(
+                        cw::CompositeAlarm::builder()
+                            .alarm_name("web-down")
+                            .alarm_arn("arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-down")
+                            .alarm_rule("ALARM(cpu)")
+                            .ok_actions("arn:aws:sns:us-east-1:123456789012:ok")
+                            .actions_enabled(false)
+                            .state_value(cw::StateValue::Alarm)
+                            .state_reason("cpu")
+                            .build(),
+                    )
+                    .build()
+            });
+        let cw = client(&[&put, &describe]);
+        let req = PutCompositeAlarmRequest::builder()
+            .alarm_name("web-down".parse().unwrap())
+            .description("both")
+            .rule("ALARM(cpu) AND NOT ALARM(\"deploy\")")
+            .alarm_actions(vec!["arn:aws:sns:us-east-1:123456789012:ops".parse().unwrap()])
+            .tags(Tags::from([("team".to_string(), "web".to_string())]))
+            .build()
+            .unwrap();
+        cw.put_composite_alarm(req).await.unwrap();
+        let req = DescribeAlarmsRequest::builder()
+            .names(vec!["web-down".parse().unwrap()])
+            .build()
+            .unwrap();
+        let got = cw.describe_composite_alarms(req).await.unwrap();
+        assert_eq!(got.len(), 1);
+        let a = &got[0];
+        assert_eq!((a.name.as_str(), a.rule.as_str()), ("web-down", "ALARM(cpu)"));
+        assert_eq!((a.state.clone(), a.actions_enabled), (AlarmState::Alarm, false));
+        assert_eq!(a.ok_actions.len(), 1);
+        assert_eq!(a.state_reason.as_deref(), Some("cpu"));
     }
 
     fn sdk_alarm(name: &str) -> cw::MetricAlarm {

@@ -516,11 +516,23 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
             }
         }
         "cloudwatch:PutMetricAlarm" => {
-            if let Some(r) = arg::<cw::PutMetricAlarmRequest>(args, 0) {
-                // PutMetricAlarm creates or updates: IAM sees the request's tags (not the
-                // alarm's own: aws:ResourceTag applies only to its optional dataset).
+            // PutMetricAlarm creates or updates: IAM sees the request's tags (not the
+            // alarm's own: aws:ResourceTag applies only to its optional dataset). Both forms
+            // (one metric, or metric math) are the one action on the alarm.
+            let named = arg::<cw::PutMetricAlarmRequest>(args, 0)
+                .map(|r| (&r.alarm_name, &r.tags))
+                .or_else(|| arg::<cw::PutMetricMathAlarmRequest>(args, 0).map(|r| (&r.alarm_name, &r.tags)));
+            if let Some((name, tags)) = named {
                 c.out
-                    .push(AccessRequest::new(a, c.alarm(r.alarm_name.as_str())).request_tags(&r.tags));
+                    .push(AccessRequest::new(a, c.alarm(name.as_str())).request_tags(tags));
+            }
+        }
+        // PutCompositeAlarm: "you must be signed on with the cloudwatch:PutCompositeAlarm
+        // permission that is scoped to *" (API reference): IAM is asked on every alarm's ARN,
+        // so a policy naming the one alarm does not allow it; the request's tags are seen.
+        "cloudwatch:PutCompositeAlarm" => {
+            if let Some(r) = arg::<cw::PutCompositeAlarmRequest>(args, 0) {
+                c.out.push(AccessRequest::new(a, c.alarm("*")).request_tags(&r.tags));
             }
         }
         // A listing may answer any alarm: IAM authorizes it on every alarm's ARN.
@@ -764,6 +776,66 @@ mod tests {
         let args: [&dyn Any; 1] = [&all];
         let got = requests(op_(), &args, "us-east-1", "123");
         assert_eq!(got[0].resource, "arn:aws:cloudwatch:us-east-1:123:alarm:*");
+    }
+
+    #[test]
+    fn math_and_composite_alarms_are_authorized_with_their_tags() {
+        use crate::cloudwatch::{
+            ComparisonOperator, Metric, MetricDataQuery, MetricStat, PutCompositeAlarmRequest,
+            PutMetricMathAlarmRequest,
+        };
+        let tags = Tags::from([("team".to_string(), "web".to_string())]);
+        let math = PutMetricMathAlarmRequest::builder()
+            .alarm_name("rate".parse().unwrap())
+            .metrics(vec![
+                MetricDataQuery::builder()
+                    .id("m")
+                    .metric(
+                        MetricStat::builder()
+                            .metric(Metric::builder().namespace("App").metric_name("m").build())
+                            .period_secs(60)
+                            .stat("Sum")
+                            .build(),
+                    )
+                    .return_data(false)
+                    .build(),
+                MetricDataQuery::builder().id("e").expression("m * 2").build(),
+            ])
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison(ComparisonOperator::GreaterThanThreshold)
+            .tags(tags.clone())
+            .build()
+            .unwrap();
+        let args: [&dyn Any; 1] = [&math];
+        let got = requests(
+            op("PutMetricAlarm", "cloudwatch:PutMetricAlarm"),
+            &args,
+            "us-east-1",
+            "123",
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].resource, "arn:aws:cloudwatch:us-east-1:123:alarm:rate");
+        assert_eq!(got[0].context["aws:RequestTag/team"], ["web"]);
+        let composite = PutCompositeAlarmRequest::builder()
+            .alarm_name("web".parse().unwrap())
+            .rule("ALARM(rate)")
+            .tags(tags)
+            .build()
+            .unwrap();
+        let args: [&dyn Any; 1] = [&composite];
+        let got = requests(
+            op("PutCompositeAlarm", "cloudwatch:PutCompositeAlarm"),
+            &args,
+            "us-east-1",
+            "123",
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].resource, "arn:aws:cloudwatch:us-east-1:123:alarm:*",
+            "PutCompositeAlarm needs the permission scoped to *"
+        );
+        assert_eq!(got[0].context["aws:TagKeys"], ["team"]);
     }
 
     #[test]

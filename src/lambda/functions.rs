@@ -153,6 +153,61 @@ crate::macros::open_enum! {
     }
 }
 
+/// At most 16 subnets in a function's VPC configuration (model shape `SubnetIds`, max 16).
+pub const MAX_VPC_SUBNETS: usize = 16;
+/// At most 5 security groups in a function's VPC configuration (model shape
+/// `SecurityGroupIds`, max 5).
+pub const MAX_VPC_SECURITY_GROUPS: usize = 5;
+/// Ephemeral storage (`/tmp`) in MB: 512 (the default) to 32,768 (model shape
+/// `EphemeralStorageSize`, min 512, max 32768; older Lambda documentation says 10,240).
+pub const EPHEMERAL_STORAGE_MB_RANGE: (u32, u32) = (512, 32_768);
+
+/// The VPC a function's network interfaces are in (model shape `VpcConfig`). Empty lists
+/// (in an update) detach the function from its VPC.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Builder)]
+pub struct VpcConfig {
+    /// The subnets (at most 16).
+    #[builder(default)]
+    pub subnet_ids: Vec<crate::id::SubnetId>,
+    /// The security groups (at most 5).
+    #[builder(default)]
+    pub security_group_ids: Vec<crate::id::SecurityGroupId>,
+    /// Whether IPv6 traffic is allowed on dual-stack subnets (`Ipv6AllowedForDualStack`).
+    #[builder(default)]
+    pub ipv6_allowed_for_dual_stack: bool,
+}
+
+impl VpcConfig {
+    fn validate(&self, field: &str) -> Result<()> {
+        validate::at_most(&format!("{field}.subnet_ids"), &self.subnet_ids, MAX_VPC_SUBNETS)?;
+        validate::at_most(
+            &format!("{field}.security_group_ids"),
+            &self.security_group_ids,
+            MAX_VPC_SECURITY_GROUPS,
+        )
+    }
+}
+
+fn validate_ephemeral_storage(field: &str, mb: u32) -> Result<()> {
+    validate::in_range(field, mb, EPHEMERAL_STORAGE_MB_RANGE.0, EPHEMERAL_STORAGE_MB_RANGE.1)
+}
+
+/// A dead-letter target: an SQS queue or SNS topic ARN (model shape `ResourceArn`, pattern
+/// `arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*`; DeadLetterConfig: "the ARN of an Amazon SQS queue or
+/// Amazon SNS topic").
+fn validate_dead_letter_target(field: &str, arn: &Arn) -> Result<()> {
+    let parts: Vec<&str> = arn.as_str().splitn(6, ':').collect();
+    let ok = parts.len() == 6 && parts[1].starts_with("aws") && (parts[2] == "sqs" || parts[2] == "sns");
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            field,
+            format!("must be the ARN of an SQS queue or SNS topic (got {arn})"),
+        ))
+    }
+}
+
 /// The configuration of a function version (`$LATEST` or a published number).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[non_exhaustive]
@@ -205,6 +260,15 @@ pub struct FunctionConfiguration {
     pub revision_id: Option<String>,
     /// When the function was last modified.
     pub last_modified: Option<SystemTime>,
+    /// The VPC configuration (`None`: not in a VPC).
+    pub vpc_config: Option<VpcConfig>,
+    /// The VPC of the subnets, as Lambda reports it.
+    pub vpc_id: Option<String>,
+    /// The ephemeral storage (`/tmp`) in MB.
+    #[builder(default = 512)]
+    pub ephemeral_storage_mb: u32,
+    /// Where failed asynchronous invocations go (`DeadLetterConfig.TargetArn`).
+    pub dead_letter_target_arn: Option<Arn>,
 }
 
 impl FunctionConfiguration {
@@ -251,6 +315,13 @@ pub struct CreateFunctionRequest {
     /// Tags.
     #[builder(default)]
     pub tags: Tags,
+    /// The VPC to run in (the execution role then needs the EC2 network-interface
+    /// permissions of `AWSLambdaVPCAccessExecutionRole`).
+    pub vpc_config: Option<VpcConfig>,
+    /// Ephemeral storage (`/tmp`) in MB, 512-32,768 (default 512).
+    pub ephemeral_storage_mb: Option<u32>,
+    /// An SQS queue or SNS topic for failed asynchronous invocations.
+    pub dead_letter_target_arn: Option<Arn>,
 }
 validated_builder!(
     CreateFunctionRequest,
@@ -276,6 +347,9 @@ impl fmt::Debug for CreateFunctionRequest {
             architectures,
             publish,
             tags,
+            vpc_config,
+            ephemeral_storage_mb,
+            dead_letter_target_arn,
         } = self;
         f.debug_struct("CreateFunctionRequest")
             .field("name", name)
@@ -290,6 +364,9 @@ impl fmt::Debug for CreateFunctionRequest {
             .field("architectures", architectures)
             .field("publish", publish)
             .field("tags", tags)
+            .field("vpc_config", vpc_config)
+            .field("ephemeral_storage_mb", ephemeral_storage_mb)
+            .field("dead_letter_target_arn", dead_letter_target_arn)
             .finish()
     }
 }
@@ -320,6 +397,15 @@ impl Validate for CreateFunctionRequest {
         self.environment.validate("environment")?;
         // CreateFunction `Architectures`: exactly one item when given.
         validate::at_most("architectures", &self.architectures, 1)?;
+        if let Some(v) = &self.vpc_config {
+            v.validate("vpc_config")?;
+        }
+        if let Some(mb) = self.ephemeral_storage_mb {
+            validate_ephemeral_storage("ephemeral_storage_mb", mb)?;
+        }
+        if let Some(arn) = &self.dead_letter_target_arn {
+            validate_dead_letter_target("dead_letter_target_arn", arn)?;
+        }
         validate::tags_with("tags", &self.tags, TAG_RULES)
     }
 }
@@ -382,6 +468,12 @@ pub struct UpdateFunctionConfigurationRequest {
     pub description: Option<String>,
     /// The execution role.
     pub role: Option<Arn>,
+    /// The VPC configuration (empty lists detach the function from its VPC).
+    pub vpc_config: Option<VpcConfig>,
+    /// Ephemeral storage (`/tmp`) in MB, 512-32,768.
+    pub ephemeral_storage_mb: Option<u32>,
+    /// An SQS queue or SNS topic for failed asynchronous invocations.
+    pub dead_letter_target_arn: Option<Arn>,
 }
 validated_builder!(
     UpdateFunctionConfigurationRequest,
@@ -411,6 +503,15 @@ impl Validate for UpdateFunctionConfigurationRequest {
         }
         if let Some(r) = &self.role {
             validate_role("role", r)?;
+        }
+        if let Some(v) = &self.vpc_config {
+            v.validate("vpc_config")?;
+        }
+        if let Some(mb) = self.ephemeral_storage_mb {
+            validate_ephemeral_storage("ephemeral_storage_mb", mb)?;
+        }
+        if let Some(arn) = &self.dead_letter_target_arn {
+            validate_dead_letter_target("dead_letter_target_arn", arn)?;
         }
         Ok(())
     }

@@ -499,6 +499,58 @@ mod tests {
     }
 
     #[test]
+    fn vpc_storage_and_dead_letter_rules() {
+        let base = || {
+            CreateFunctionRequest::builder()
+                .name("f".parse().unwrap())
+                .runtime("provided.al2023")
+                .role("arn:aws:iam::123456789012:role/r".parse().unwrap())
+                .code(b"PK\x03\x04zip".to_vec())
+        };
+        let field = |e: Error| match e {
+            Error::Validation { field, .. } => field,
+            other => panic!("{other:?}"),
+        };
+        assert!(base().ephemeral_storage_mb(512).build().is_ok());
+        assert!(
+            base().ephemeral_storage_mb(32_768).build().is_ok(),
+            "the model's maximum"
+        );
+        for bad in [511, 32_769] {
+            assert_eq!(
+                field(base().ephemeral_storage_mb(bad).build().unwrap_err()),
+                "ephemeral_storage_mb"
+            );
+        }
+        let sns: Arn = "arn:aws:sns:us-east-1:123456789012:t".parse().unwrap();
+        assert!(base().dead_letter_target_arn(sns).build().is_ok());
+        let s3: Arn = "arn:aws:s3:::bucket".parse().unwrap();
+        assert_eq!(
+            field(base().dead_letter_target_arn(s3).build().unwrap_err()),
+            "dead_letter_target_arn"
+        );
+        let subnets = (0..17).map(|i| format!("subnet-{i:017x}").parse().unwrap()).collect();
+        let vpc = VpcConfig {
+            subnet_ids: subnets,
+            ..Default::default()
+        };
+        assert_eq!(
+            field(base().vpc_config(vpc).build().unwrap_err()),
+            "vpc_config.subnet_ids"
+        );
+        let groups = (0..6).map(|i| format!("sg-{i:017x}").parse().unwrap()).collect();
+        let vpc = VpcConfig {
+            security_group_ids: groups,
+            ..Default::default()
+        };
+        let upd = UpdateFunctionConfigurationRequest::builder()
+            .name("f".parse().unwrap())
+            .vpc_config(vpc)
+            .build();
+        assert_eq!(field(upd.unwrap_err()), "vpc_config.security_group_ids");
+    }
+
+    #[test]
     fn tags_follow_the_lambda_pattern() {
         let tagged = |k: &str, v: &str| {
             create()
@@ -678,6 +730,10 @@ mod tests {
             last_update_status: LastUpdateStatus::Successful,
             revision_id: None,
             last_modified: None,
+            vpc_config: None,
+            vpc_id: None,
+            ephemeral_storage_mb: 512,
+            dead_letter_target_arn: None,
         };
         shown(
             "configuration",

@@ -92,6 +92,49 @@ fn architecture_from(a: &sdk::Architecture) -> Architecture {
     Architecture::from(a.as_str())
 }
 
+/// A VpcConfigResponse: `None` when there is none or it names no subnet and no group (Lambda
+/// answers empty lists for a function outside a VPC).
+fn vpc_from(v: Option<&sdk::VpcConfigResponse>) -> crate::Result<Option<VpcConfig>> {
+    let Some(v) = v else { return Ok(None) };
+    if v.subnet_ids().is_empty() && v.security_group_ids().is_empty() {
+        return Ok(None);
+    }
+    let subnet_ids = v
+        .subnet_ids()
+        .iter()
+        .map(|s| parse_id(Service::Lambda, "VpcConfig.SubnetIds", Some(s.as_str())))
+        .collect::<crate::Result<_>>()?;
+    let security_group_ids = v
+        .security_group_ids()
+        .iter()
+        .map(|s| parse_id(Service::Lambda, "VpcConfig.SecurityGroupIds", Some(s.as_str())))
+        .collect::<crate::Result<_>>()?;
+    Ok(Some(VpcConfig {
+        subnet_ids,
+        security_group_ids,
+        ipv6_allowed_for_dual_stack: v.ipv6_allowed_for_dual_stack().unwrap_or(false),
+    }))
+}
+
+fn vpc_to(v: &VpcConfig) -> sdk::VpcConfig {
+    sdk::VpcConfig::builder()
+        .set_subnet_ids(Some(v.subnet_ids.iter().map(|s| s.to_string()).collect()))
+        .set_security_group_ids(Some(v.security_group_ids.iter().map(|s| s.to_string()).collect()))
+        .ipv6_allowed_for_dual_stack(v.ipv6_allowed_for_dual_stack)
+        .build()
+}
+
+fn ephemeral_to(mb: u32) -> crate::Result<sdk::EphemeralStorage> {
+    sdk::EphemeralStorage::builder()
+        .size(mb as i32)
+        .build()
+        .map_err(|e| Error::validation("ephemeral_storage_mb", e.to_string()))
+}
+
+fn dead_letter_to(arn: &Arn) -> sdk::DeadLetterConfig {
+    sdk::DeadLetterConfig::builder().target_arn(arn.as_str()).build()
+}
+
 /// Maps any of the SDK's function-configuration shapes (CreateFunction, GetFunctionConfiguration,
 /// UpdateFunction*, PublishVersion outputs and `types::FunctionConfiguration` share accessors).
 macro_rules! config_from {
@@ -116,6 +159,20 @@ macro_rules! config_from {
             last_update_status: update_status_from(o.last_update_status()),
             revision_id: o.revision_id().map(str::to_string),
             last_modified: o.last_modified().and_then(parse_last_modified),
+            vpc_config: vpc_from(o.vpc_config())?,
+            vpc_id: o
+                .vpc_config()
+                .and_then(|v| v.vpc_id())
+                .filter(|v| !v.is_empty())
+                .map(str::to_string),
+            ephemeral_storage_mb: o
+                .ephemeral_storage()
+                .and_then(|e| u32::try_from(e.size()).ok())
+                .unwrap_or(512),
+            dead_letter_target_arn: match o.dead_letter_config().and_then(|d| d.target_arn()) {
+                Some(a) if !a.is_empty() => Some(parse_id(Service::Lambda, "DeadLetterConfig.TargetArn", Some(a))?),
+                _ => None,
+            },
         }
     }};
 }
@@ -177,7 +234,10 @@ impl super::Lambda for SdkLambda {
             .timeout(req.timeout_secs as i32)
             .memory_size(req.memory_mb as i32)
             .publish(req.publish)
-            .set_tags((!req.tags.is_empty()).then(|| req.tags.clone().into_iter().collect()));
+            .set_tags((!req.tags.is_empty()).then(|| req.tags.clone().into_iter().collect()))
+            .set_vpc_config(req.vpc_config.as_ref().map(vpc_to))
+            .set_ephemeral_storage(req.ephemeral_storage_mb.map(ephemeral_to).transpose()?)
+            .set_dead_letter_config(req.dead_letter_target_arn.as_ref().map(dead_letter_to));
         if !req.environment.is_empty() {
             b = b.environment(environment_to(&req.environment));
         }
@@ -235,6 +295,9 @@ impl super::Lambda for SdkLambda {
             .set_runtime(req.runtime.as_deref().map(sdk::Runtime::from))
             .set_description(req.description.clone())
             .set_role(req.role.as_ref().map(|r| r.to_string()))
+            .set_vpc_config(req.vpc_config.as_ref().map(vpc_to))
+            .set_ephemeral_storage(req.ephemeral_storage_mb.map(ephemeral_to).transpose()?)
+            .set_dead_letter_config(req.dead_letter_target_arn.as_ref().map(dead_letter_to))
             .send()
             .await
             .map_err(sdk_err(Service::Lambda))?;
@@ -621,6 +684,8 @@ mod tests {
         SdkLambda::from_client(aws_sdk_lambda::Client::from_conf(conf))
     }
 
+    const DLQ: &str = "arn:aws:sqs:us-east-1:123456789012:fn-dlq";
+
     fn sdk_config(version: &str) -> sdk::FunctionConfiguration {
         sdk::FunctionConfiguration::builder()
             .function_name("fn-1")
@@ -656,9 +721,24 @@ mod tests {
                         .and_then(|v| v.get("DB_HOST"))
                         .map(String::as_str)
                         == Some("db.internal")
+                    && r.vpc_config().map(|v| v.subnet_ids()) == Some(&["subnet-0123456789abcdef0".to_string()][..])
+                    && r.vpc_config().map(|v| v.security_group_ids()) == Some(&["sg-0123456789abcdef0".to_string()][..])
+                    && r.vpc_config().and_then(|v| v.ipv6_allowed_for_dual_stack()) == Some(true)
+                    && r.ephemeral_storage().map(|e| e.size()) == Some(2048)
+                    && r.dead_letter_config().and_then(|d| d.target_arn()) == Some(DLQ)
             })
             .then_output(|| {
                 CreateFunctionOutput::builder()
+                    .vpc_config(
+                        sdk::VpcConfigResponse::builder()
+                            .subnet_ids("subnet-0123456789abcdef0")
+                            .security_group_ids("sg-0123456789abcdef0")
+                            .vpc_id("vpc-0123456789abcdef0")
+                            .ipv6_allowed_for_dual_stack(true)
+                            .build(),
+                    )
+                    .ephemeral_storage(sdk::EphemeralStorage::builder().size(2048).build().unwrap())
+                    .dead_letter_config(sdk::DeadLetterConfig::builder().target_arn(DLQ).build())
                     .function_name("fn-1")
                     .function_arn(ARN)
                     .runtime(sdk::Runtime::Providedal2023)
@@ -691,9 +771,24 @@ mod tests {
             .publish(true)
             .architectures(vec![Architecture::Arm64])
             .environment([("DB_HOST", "db.internal")].into_iter().collect::<Environment>())
+            .vpc_config(VpcConfig {
+                subnet_ids: vec!["subnet-0123456789abcdef0".parse().unwrap()],
+                security_group_ids: vec!["sg-0123456789abcdef0".parse().unwrap()],
+                ipv6_allowed_for_dual_stack: true,
+            })
+            .ephemeral_storage_mb(2048)
+            .dead_letter_target_arn(DLQ.parse().unwrap())
             .build()
             .unwrap();
         let c = lambda.create_function(req).await.unwrap();
+        assert_eq!(c.vpc_id.as_deref(), Some("vpc-0123456789abcdef0"));
+        assert_eq!(c.vpc_config.as_ref().map(|v| v.subnet_ids.len()), Some(1));
+        assert!(c.vpc_config.as_ref().is_some_and(|v| v.ipv6_allowed_for_dual_stack));
+        assert_eq!(c.ephemeral_storage_mb, 2048);
+        assert_eq!(c.dead_letter_target_arn.as_ref().map(|a| a.as_str()), Some(DLQ));
+        // A function outside a VPC: Lambda answers empty lists, read as no VPC.
+        let none = vpc_from(Some(&sdk::VpcConfigResponse::builder().vpc_id("").build())).unwrap();
+        assert_eq!(none, None);
         assert_eq!(rule.num_calls(), 1);
         assert_eq!(c.name, "fn-1");
         assert_eq!(c.arn.as_str(), ARN);

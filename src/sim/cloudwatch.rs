@@ -14,6 +14,13 @@
 //!   `AWS/EC2` `CPUUtilization` (5-15 %), `StatusCheckFailed` and
 //!   `StatusCheckFailed_AttachedEBS` (0) per running instance, `AWS/ApplicationELB`
 //!   `HealthyHostCount` / `UnHealthyHostCount` per target group of an active load balancer.
+//! - Metric math (GetMetricData expressions, metric-math alarms): a subset, see
+//!   `cloudwatch_math` (numbers, ids, `+ - * /`, `SUM`/`AVG`/`MIN`/`MAX`); anything else is
+//!   `Error::Unsupported`, not a guess. A metric-math alarm is evaluated like a metric alarm
+//!   over the series of its `return_data` query, at the boundaries of that query's period.
+//! - Composite alarms are evaluated after the metric alarms at each settle, and at once when
+//!   created or when a child's state is set: `ALARM` if the rule holds, else `OK` (they start
+//!   `INSUFFICIENT_DATA`, as AWS's do). Action suppressors are not modelled.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
@@ -21,6 +28,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::json;
 use tokio::time::Instant;
 
+use super::cloudwatch_math::{self as math, MathError, Rule, Series};
 use super::{Inventory, SimCloud, SimState};
 use crate::Tags;
 use crate::cloudwatch::*;
@@ -72,11 +80,25 @@ struct AlarmRec {
     last_eval: Option<u64>,
 }
 
+struct CompositeRec {
+    alarm: CompositeAlarm,
+    /// The tags given at creation (kept by updates).
+    tags: Tags,
+    /// The parsed rule.
+    rule: Rule,
+    /// The children's states at the last evaluation (`None`: evaluate at the next settle). A
+    /// composite alarm is evaluated when a child's state changes, so a state set by
+    /// SetAlarmState lasts until then.
+    seen: Option<Vec<Option<AlarmState>>>,
+}
+
 /// CloudWatch's part of the simulated region.
 #[derive(Default)]
 pub(crate) struct CwState {
     metrics: BTreeMap<MetricKey, Vec<Sample>>,
     alarms: BTreeMap<String, AlarmRec>,
+    /// Composite alarms (their names are unique among all alarms).
+    composites: BTreeMap<String, CompositeRec>,
     dashboards: BTreeMap<String, String>,
     /// The tags of dashboards (TagResource; PutDashboard takes none), dropped with them.
     dashboard_tags: BTreeMap<String, Tags>,
@@ -92,7 +114,7 @@ pub(crate) struct CwState {
 }
 
 pub(crate) fn inventory(st: &mut SimState, _now: Instant, inv: &mut Inventory) {
-    for name in st.cw.alarms.keys() {
+    for name in st.cw.alarms.keys().chain(st.cw.composites.keys()) {
         inv.add("alarm", name.clone());
     }
     for name in st.cw.dashboards.keys() {
@@ -272,6 +294,58 @@ fn buckets(
     out
 }
 
+/// The series of one metric statistic over [start, end), by period start.
+fn stat_series(cw: &CwState, m: &MetricStat, start: SystemTime, end: SystemTime) -> Series {
+    let metric = &m.metric;
+    let samples = cw
+        .metrics
+        .get(&key(&metric.namespace, &metric.metric_name, &metric.dimensions))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    buckets(samples, start, end, m.period_secs, None)
+        .into_iter()
+        .filter_map(|(t, a)| Some((secs(t), a.get(&m.stat)?)))
+        .collect()
+}
+
+/// A metric math error as CloudWatch answers it (`ValidationError`), or as the simulator's
+/// limit (`Unsupported`).
+fn math_error(operation: &'static str, id: &str, e: MathError) -> crate::Error {
+    match e {
+        MathError::Invalid(m) => SimCloud::err(SVC, "ValidationError", format!("Error in expression '{id}': {m}")),
+        MathError::Unsupported(m) => crate::Error::Unsupported {
+            service: SVC,
+            operation,
+            reason: format!(
+                "the simulator does not evaluate {m} (query '{id}'; it evaluates numbers, query ids, + - * / and SUM, AVG, MIN, MAX)"
+            ),
+        },
+    }
+}
+
+/// The period an alarm is evaluated at: its own, or that of the query a metric-math alarm
+/// watches.
+fn alarm_period(a: &MetricAlarm) -> u32 {
+    if a.metrics.is_empty() {
+        a.period_secs
+    } else {
+        alarm_query_period(&a.metrics).unwrap_or(60)
+    }
+    .max(1)
+}
+
+/// The metrics an alarm reads.
+fn alarm_keys(a: &MetricAlarm) -> Vec<MetricKey> {
+    if a.metrics.is_empty() {
+        return vec![key(&a.namespace, &a.metric_name, &a.dimensions)];
+    }
+    a.metrics
+        .iter()
+        .filter_map(|q| q.metric.as_ref())
+        .map(|m| key(&m.metric.namespace, &m.metric.metric_name, &m.metric.dimensions))
+        .collect()
+}
+
 fn builtin_unit(metric_name: &str) -> Option<Unit> {
     Some(match metric_name {
         "CPUUtilization" => Unit::Percent,
@@ -308,23 +382,39 @@ fn comparison_words(c: &ComparisonOperator) -> &'static str {
 /// Evaluates an alarm at period boundary `t_end`: the new state and reason, or `None` to keep
 /// the current state (`ignore` with no data).
 fn evaluate(cw: &CwState, a: &MetricAlarm, t_end: u64) -> Option<(AlarmState, String)> {
-    let p = u64::from(a.period_secs);
+    let p = u64::from(alarm_period(a));
     let n = u64::from(a.evaluation_periods);
     let m = a.datapoints_to_alarm.unwrap_or(a.evaluation_periods) as usize;
-    let stat = alarm_stat(a);
-    let samples = cw
-        .metrics
-        .get(&key(&a.namespace, &a.metric_name, &a.dimensions))
-        .map(Vec::as_slice)
-        .unwrap_or_default();
     let mut values: Vec<Option<f64>> = Vec::with_capacity(n as usize);
-    for k in (1..=n).rev() {
-        let Some(from) = t_end.checked_sub(k * p) else {
-            values.push(None);
-            continue;
-        };
-        let w = window(samples, at(from), at(from + p));
-        values.push(Agg::of(w, a.unit).and_then(|g| g.get(&stat)));
+    if a.metrics.is_empty() {
+        let stat = alarm_stat(a);
+        let samples = cw
+            .metrics
+            .get(&key(&a.namespace, &a.metric_name, &a.dimensions))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for k in (1..=n).rev() {
+            let Some(from) = t_end.checked_sub(k * p) else {
+                values.push(None);
+                continue;
+            };
+            let w = window(samples, at(from), at(from + p));
+            values.push(Agg::of(w, a.unit).and_then(|g| g.get(&stat)));
+        }
+    } else {
+        // The watched series over the N periods that end at `t_end`, each query's metric
+        // bucketed by its own period; checked when the alarm was stored, so an error here
+        // (none expected) counts as no data.
+        let from = t_end.saturating_sub(n * p);
+        let fetch = |ms: &MetricStat| stat_series(cw, ms, at(from), at(t_end));
+        let watched = a.metrics.iter().find(|q| q.return_data).map(|q| q.id.as_str());
+        let series = math::evaluate_queries(&a.metrics, &fetch)
+            .ok()
+            .and_then(|mut all| all.remove(watched?))
+            .unwrap_or_default();
+        for k in (1..=n).rev() {
+            values.push(t_end.checked_sub(k * p).and_then(|start| series.get(&start).copied()));
+        }
     }
     let present = values.iter().flatten().count();
     let breaching_present = values
@@ -378,9 +468,22 @@ fn record_history(
     summary: String,
     data: serde_json::Value,
 ) {
+    record_history_of(cw, "MetricAlarm", name, t, item_type, summary, data);
+}
+
+/// [`record_history`] for an alarm of the given type (`MetricAlarm`, `CompositeAlarm`).
+fn record_history_of(
+    cw: &mut CwState,
+    alarm_type: &str,
+    name: &AlarmName,
+    t: SystemTime,
+    item_type: HistoryItemType,
+    summary: String,
+    data: serde_json::Value,
+) {
     cw.history.push(AlarmHistoryItem {
         alarm_name: name.clone(),
-        alarm_type: Some("MetricAlarm".into()),
+        alarm_type: Some(alarm_type.into()),
         timestamp: t,
         item_type,
         summary,
@@ -392,6 +495,36 @@ fn record_history(
 fn is_lambda_function(arn: &str) -> bool {
     let parts: Vec<&str> = arn.split(':').collect();
     parts.len() >= 7 && parts[2] == "lambda" && parts[5] == "function" && !parts[6].is_empty()
+}
+
+/// The queries of a metric-math alarm as its alarm events carry them.
+fn queries_json(queries: &[MetricDataQuery]) -> serde_json::Value {
+    queries
+        .iter()
+        .map(|q| {
+            let mut o = json!({ "id": q.id, "returnData": q.return_data });
+            if let Some(ms) = &q.metric {
+                let dims: serde_json::Map<String, serde_json::Value> = ms
+                    .metric
+                    .dimensions
+                    .iter()
+                    .map(|d| (d.name.clone(), json!(d.value)))
+                    .collect();
+                o["metricStat"] = json!({
+                    "metric": { "namespace": ms.metric.namespace, "name": ms.metric.metric_name, "dimensions": dims },
+                    "period": ms.period_secs,
+                    "stat": ms.stat,
+                });
+            }
+            if let Some(e) = &q.expression {
+                o["expression"] = json!(e);
+            }
+            if let Some(l) = &q.label {
+                o["label"] = json!(l);
+            }
+            o
+        })
+        .collect()
 }
 
 /// A Lambda invocation due to an alarm action.
@@ -433,6 +566,14 @@ impl SimCloud {
         {
             return Ok(&mut cw.alarms.get_mut(&name).expect("found above").tags);
         }
+        if let Some(name) = cw
+            .composites
+            .iter()
+            .find(|(_, r)| r.alarm.arn == arn.as_str())
+            .map(|(n, _)| n.clone())
+        {
+            return Ok(&mut cw.composites.get_mut(&name).expect("found above").tags);
+        }
         if let Some(name) = cw.dashboards.keys().find(|n| self.dashboard_arn(n) == arn.as_str()) {
             return Ok(cw.dashboard_tags.entry(name.clone()).or_default());
         }
@@ -473,7 +614,7 @@ impl SimCloud {
                 },
                 "configuration": {
                     "description": a.description.clone().unwrap_or_default(),
-                    "metrics": [{
+                    "metrics": if !a.metrics.is_empty() { queries_json(&a.metrics) } else { json!([{
                         "id": "m1",
                         "metricStat": {
                             "metric": {
@@ -485,7 +626,7 @@ impl SimCloud {
                             "stat": alarm_stat(a),
                         },
                         "returnData": true,
-                    }],
+                    }]) },
                 },
             },
         })
@@ -620,7 +761,7 @@ impl SimCloud {
         let mut invokes = Vec::new();
         for name in names {
             let Some(rec) = cw.alarms.get(&name) else { continue };
-            let p = u64::from(rec.alarm.period_secs.max(1));
+            let p = u64::from(alarm_period(&rec.alarm));
             let mut t = rec.next_eval;
             if t > now_s {
                 continue;
@@ -641,6 +782,127 @@ impl SimCloud {
                 rec.last_eval = Some(t - p);
             }
         }
+        invokes.extend(self.settle_composites(cw, now));
+        invokes
+    }
+
+    /// Evaluates the composite alarms against their children's states until none changes
+    /// (at most once more than there are composites, so a cycle ends).
+    fn settle_composites(&self, cw: &mut CwState, t: SystemTime) -> Vec<PendingInvoke> {
+        let mut invokes = Vec::new();
+        for _ in 0..=cw.composites.len() {
+            let mut changed = false;
+            let names: Vec<String> = cw.composites.keys().cloned().collect();
+            for name in names {
+                let rec = &cw.composites[&name];
+                let now_seen: Vec<Option<AlarmState>> =
+                    rec.rule.children().iter().map(|c| child_state(cw, c)).collect();
+                if rec.seen.as_ref() == Some(&now_seen) {
+                    continue;
+                }
+                let holds = rec.rule.holds(&|child: &str| child_state(cw, child));
+                if let Some(r) = cw.composites.get_mut(&name) {
+                    r.seen = Some(now_seen);
+                }
+                let rec = &cw.composites[&name];
+                let state = if holds { AlarmState::Alarm } else { AlarmState::Ok };
+                if rec.alarm.state != state {
+                    let reason = format!(
+                        "The rule {} evaluated to {}.",
+                        rec.alarm.rule,
+                        if holds { "TRUE" } else { "FALSE" }
+                    );
+                    invokes.extend(self.transition_composite(cw, &name, state, reason, t));
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        invokes
+    }
+
+    /// Moves a composite alarm to `state`: history, actions (Lambda ones returned).
+    fn transition_composite(
+        &self,
+        cw: &mut CwState,
+        name: &str,
+        state: AlarmState,
+        reason: String,
+        t: SystemTime,
+    ) -> Vec<PendingInvoke> {
+        let Some(rec) = cw.composites.get_mut(name) else {
+            return Vec::new();
+        };
+        let a = &mut rec.alarm;
+        if a.state == state {
+            return Vec::new();
+        }
+        let previous = (a.state.clone(), a.state_reason.take(), a.state_updated);
+        a.state = state.clone();
+        a.state_reason = Some(reason.clone());
+        a.state_updated = Some(t);
+        let a = a.clone();
+        record_history_of(
+            cw,
+            "CompositeAlarm",
+            &a.name,
+            t,
+            HistoryItemType::StateUpdate,
+            format!("Alarm updated from {} to {}", previous.0.as_str(), state.as_str()),
+            json!({
+                "version": "1.0",
+                "oldState": { "stateValue": previous.0.as_str(), "stateReason": previous.1.clone().unwrap_or_default() },
+                "newState": { "stateValue": state.as_str(), "stateReason": reason },
+            }),
+        );
+        if !a.actions_enabled {
+            return Vec::new();
+        }
+        let actions: &[Arn] = match &state {
+            AlarmState::Alarm => &a.alarm_actions,
+            AlarmState::Ok => &a.ok_actions,
+            AlarmState::InsufficientData => &a.insufficient_data_actions,
+            AlarmState::Unknown(_) => &[],
+        };
+        let c = &self.inner.config;
+        let mut invokes = Vec::new();
+        for arn in actions {
+            cw.fired.push((a.name.clone(), state.clone(), arn.to_string()));
+            record_history_of(
+                cw,
+                "CompositeAlarm",
+                &a.name,
+                t,
+                HistoryItemType::Action,
+                format!("Successfully executed action {arn}"),
+                json!({ "actionState": "Succeeded", "notificationResource": arn.as_str() }),
+            );
+            if is_lambda_function(arn.as_str()) {
+                let event = json!({
+                    "source": "aws.cloudwatch",
+                    "alarmArn": a.arn,
+                    "accountId": c.account_id,
+                    "time": fmt_time(t),
+                    "region": c.region,
+                    "alarmData": {
+                        "alarmName": a.name.as_str(),
+                        "state": { "value": state.as_str(), "reason": reason.clone(), "timestamp": fmt_time(t) },
+                        "previousState": {
+                            "value": previous.0.as_str(),
+                            "reason": previous.1.clone().unwrap_or_default(),
+                            "timestamp": previous.2.map(fmt_time).unwrap_or_default(),
+                        },
+                        "configuration": {
+                            "alarmRule": a.rule,
+                            "description": a.description.clone().unwrap_or_default(),
+                        },
+                    },
+                });
+                invokes.push((arn.to_string(), event));
+            }
+        }
         invokes
     }
 
@@ -657,9 +919,9 @@ impl SimCloud {
             .iter()
             .filter_map(|(name, rec)| {
                 let last = rec.last_eval?;
-                let k = key(&rec.alarm.namespace, &rec.alarm.metric_name, &rec.alarm.dimensions);
+                let keys = alarm_keys(&rec.alarm);
                 late.iter()
-                    .any(|(lk, t)| *lk == k && *t < last)
+                    .any(|(lk, t)| keys.contains(lk) && *t < last)
                     .then(|| (name.clone(), rec.alarm.clone(), last))
             })
             .collect();
@@ -669,6 +931,7 @@ impl SimCloud {
                 invokes.extend(self.transition(&mut st.cw, &name, state, reason, now));
             }
         }
+        invokes.extend(self.settle_composites(&mut st.cw, now));
         invokes
     }
 
@@ -702,6 +965,68 @@ impl SimCloud {
     pub fn fired_actions(&self) -> Vec<(AlarmName, AlarmState, String)> {
         self.lock().cw.fired.clone()
     }
+}
+
+impl SimCloud {
+    /// PutMetricAlarm (either form): stores `alarm`, keeping the state (and tags) of the alarm
+    /// it replaces; a new alarm starts `INSUFFICIENT_DATA`.
+    fn store_metric_alarm(&self, mut alarm: MetricAlarm, new_tags: Tags) -> crate::Result<()> {
+        let now = self.wall(self.now());
+        let p = u64::from(alarm_period(&alarm));
+        let next_eval = (secs(now) / p + 1) * p;
+        let name = alarm.name.to_string();
+        alarm.arn = self.alarm_arn(&name);
+        let mut st = self.lock();
+        if st.cw.composites.contains_key(&name) {
+            return Err(SimCloud::err(
+                SVC,
+                "ValidationError",
+                format!("The alarm {name} is a composite alarm; a metric alarm cannot have its name."),
+            ));
+        }
+        // An update replaces the configuration and keeps the state (PutMetricAlarm).
+        let (tags, kind) = match st.cw.alarms.get(&name) {
+            Some(old) => {
+                alarm.state = old.alarm.state.clone();
+                alarm.state_reason = old.alarm.state_reason.clone();
+                alarm.state_updated = old.alarm.state_updated;
+                (old.tags.clone(), "Update")
+            }
+            None => {
+                alarm.state = AlarmState::InsufficientData;
+                alarm.state_reason = Some("Unchecked: Initial alarm creation".to_string());
+                alarm.state_updated = Some(now);
+                (new_tags, "Create")
+            }
+        };
+        let verb = if kind == "Create" { "created" } else { "updated" };
+        record_history(
+            &mut st.cw,
+            &alarm.name,
+            now,
+            HistoryItemType::ConfigurationUpdate,
+            format!("Alarm \"{name}\" {verb}"),
+            json!({ "version": "1.0", "type": kind, "alarmName": name }),
+        );
+        st.cw.alarms.insert(
+            name,
+            AlarmRec {
+                alarm,
+                tags,
+                next_eval,
+                last_eval: None,
+            },
+        );
+        Ok(())
+    }
+}
+
+/// The state of a metric or composite alarm by name.
+fn child_state(cw: &CwState, name: &str) -> Option<AlarmState> {
+    cw.alarms
+        .get(name)
+        .map(|r| r.alarm.state.clone())
+        .or_else(|| cw.composites.get(name).map(|r| r.alarm.state.clone()))
 }
 
 fn not_found(what: &str) -> crate::Error {
@@ -841,28 +1166,21 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         req.validate()?;
         self.settle_alarms().await;
         let st = self.lock();
+        let fetch = |m: &MetricStat| stat_series(&st.cw, m, req.start, req.end);
+        let mut all =
+            math::evaluate_queries(&req.queries, &fetch).map_err(|(id, e)| math_error("GetMetricData", &id, e))?;
         let mut out = Vec::new();
         for q in req.queries.iter().filter(|q| q.return_data) {
-            let m = &q.metric.metric;
-            let samples = st
-                .cw
-                .metrics
-                .get(&key(&m.namespace, &m.metric_name, &m.dimensions))
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let mut timestamps = Vec::new();
-            let mut values = Vec::new();
-            for (t, a) in buckets(samples, req.start, req.end, q.metric.period_secs, None) {
-                if let Some(v) = a.get(&q.metric.stat) {
-                    timestamps.push(t);
-                    values.push(v);
-                }
-            }
+            let series = all.remove(&q.id).unwrap_or_default();
+            let default_label = match &q.metric {
+                Some(m) => m.metric.metric_name.clone(),
+                None => q.id.clone(),
+            };
             out.push(MetricDataResult {
                 id: q.id.clone(),
-                label: Some(q.label.clone().unwrap_or_else(|| m.metric_name.clone())),
-                timestamps,
-                values,
+                label: Some(q.label.clone().unwrap_or(default_label)),
+                timestamps: series.keys().map(|t| at(*t)).collect(),
+                values: series.values().copied().collect(),
                 status: MetricDataStatus::Complete,
             });
         }
@@ -912,28 +1230,9 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
     async fn put_metric_alarm(&self, req: PutMetricAlarmRequest) -> crate::Result<()> {
         req.validate()?;
         self.settle_alarms().await;
-        let now = self.wall(self.now());
-        let p = u64::from(req.period_secs);
-        let next_eval = (secs(now) / p + 1) * p;
-        let name = req.alarm_name.to_string();
-        let arn = self.alarm_arn(&name);
-        let mut st = self.lock();
-        // An update replaces the configuration and keeps the state (PutMetricAlarm).
-        let (state, state_reason, state_updated) = match st.cw.alarms.get(&name) {
-            Some(old) => (
-                old.alarm.state.clone(),
-                old.alarm.state_reason.clone(),
-                old.alarm.state_updated,
-            ),
-            None => (
-                AlarmState::InsufficientData,
-                Some("Unchecked: Initial alarm creation".to_string()),
-                Some(now),
-            ),
-        };
         let alarm = MetricAlarm {
             name: req.alarm_name,
-            arn,
+            arn: String::new(),
             description: req.description,
             namespace: req.namespace,
             metric_name: req.metric_name,
@@ -951,33 +1250,156 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
             insufficient_data_actions: req.insufficient_data_actions,
             actions_enabled: req.actions_enabled,
             unit: req.unit,
-            state,
-            state_reason,
-            state_updated,
+            metrics: Vec::new(),
+            state: AlarmState::InsufficientData,
+            state_reason: None,
+            state_updated: None,
         };
-        let (tags, kind) = match st.cw.alarms.get(&name) {
-            Some(old) => (old.tags.clone(), "Update"),
-            None => (req.tags, "Create"),
+        self.store_metric_alarm(alarm, req.tags)
+    }
+
+    async fn put_metric_math_alarm(&self, req: PutMetricMathAlarmRequest) -> crate::Result<()> {
+        req.validate()?;
+        // What CloudWatch checks of the expressions (syntax, ids, one series), on no data.
+        math::evaluate_queries(&req.metrics, &|_| Series::new())
+            .map_err(|(id, e)| math_error("PutMetricAlarm", &id, e))?;
+        self.settle_alarms().await;
+        // DescribeAlarms reports no Period, statistic or metric for a metric-math alarm.
+        let alarm = MetricAlarm {
+            name: req.alarm_name,
+            arn: String::new(),
+            description: req.description,
+            namespace: String::new(),
+            metric_name: String::new(),
+            dimensions: Vec::new(),
+            statistic: None,
+            extended_statistic: None,
+            period_secs: 0,
+            evaluation_periods: req.evaluation_periods,
+            datapoints_to_alarm: req.datapoints_to_alarm,
+            threshold: req.threshold,
+            comparison: req.comparison,
+            treat_missing_data: req.treat_missing_data,
+            alarm_actions: req.alarm_actions,
+            ok_actions: req.ok_actions,
+            insufficient_data_actions: req.insufficient_data_actions,
+            actions_enabled: req.actions_enabled,
+            unit: None,
+            metrics: req.metrics,
+            state: AlarmState::InsufficientData,
+            state_reason: None,
+            state_updated: None,
         };
-        let verb = if kind == "Create" { "created" } else { "updated" };
-        record_history(
-            &mut st.cw,
-            &alarm.name,
-            now,
-            HistoryItemType::ConfigurationUpdate,
-            format!("Alarm \"{name}\" {verb}"),
-            json!({ "version": "1.0", "type": kind, "alarmName": name }),
-        );
-        st.cw.alarms.insert(
-            name,
-            AlarmRec {
-                alarm,
-                tags,
-                next_eval,
-                last_eval: None,
-            },
-        );
+        self.store_metric_alarm(alarm, req.tags)
+    }
+
+    async fn put_composite_alarm(&self, req: PutCompositeAlarmRequest) -> crate::Result<()> {
+        req.validate()?;
+        let rule = math::parse_rule(&req.rule).map_err(|m| SimCloud::err(SVC, "ValidationError", m))?;
+        self.settle_alarms().await;
+        let now = self.wall(self.now());
+        let name = req.alarm_name.to_string();
+        let arn = self.alarm_arn(&name);
+        let invokes = {
+            let mut st = self.lock();
+            let cw = &mut st.cw;
+            if cw.alarms.contains_key(&name) {
+                return Err(SimCloud::err(
+                    SVC,
+                    "ValidationError",
+                    format!("The alarm {name} is a metric alarm; a composite alarm cannot have its name."),
+                ));
+            }
+            // PutCompositeAlarm refuses a rule naming alarms that do not exist.
+            let missing: Vec<String> = rule
+                .children()
+                .into_iter()
+                .filter(|c| *c != name && child_state(cw, c).is_none())
+                .collect();
+            if !missing.is_empty() {
+                return Err(SimCloud::err(
+                    SVC,
+                    "ValidationError",
+                    format!(
+                        "Could not save the composite alarm as alarms [{}] in the alarm rule do not exist",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+            let old = cw.composites.get(&name);
+            let (state, state_reason, state_updated, tags, kind) = match old {
+                Some(o) => (
+                    o.alarm.state.clone(),
+                    o.alarm.state_reason.clone(),
+                    o.alarm.state_updated,
+                    o.tags.clone(),
+                    "Update",
+                ),
+                None => (
+                    AlarmState::InsufficientData,
+                    Some("Unchecked: Initial alarm creation".to_string()),
+                    Some(now),
+                    req.tags,
+                    "Create",
+                ),
+            };
+            let alarm = CompositeAlarm {
+                name: req.alarm_name,
+                arn,
+                description: req.description,
+                rule: req.rule,
+                alarm_actions: req.alarm_actions,
+                ok_actions: req.ok_actions,
+                insufficient_data_actions: req.insufficient_data_actions,
+                actions_enabled: req.actions_enabled,
+                state,
+                state_reason,
+                state_updated,
+            };
+            let verb = if kind == "Create" { "created" } else { "updated" };
+            record_history_of(
+                cw,
+                "CompositeAlarm",
+                &alarm.name,
+                now,
+                HistoryItemType::ConfigurationUpdate,
+                format!("Alarm \"{name}\" {verb}"),
+                json!({ "version": "1.0", "type": kind, "alarmName": name }),
+            );
+            cw.composites.insert(
+                name,
+                CompositeRec {
+                    alarm,
+                    tags,
+                    rule,
+                    seen: None,
+                },
+            );
+            // "The alarm is then evaluated and its state is set appropriately."
+            self.settle_composites(cw, now)
+        };
+        self.run_invokes(invokes).await;
         Ok(())
+    }
+
+    async fn describe_composite_alarms(&self, req: DescribeAlarmsRequest) -> crate::Result<Vec<CompositeAlarm>> {
+        req.validate()?;
+        self.settle_alarms().await;
+        let st = self.lock();
+        Ok(st
+            .cw
+            .composites
+            .values()
+            .map(|r| &r.alarm)
+            .filter(|a| req.names.is_empty() || req.names.contains(&a.name))
+            .filter(|a| {
+                req.name_prefix
+                    .as_ref()
+                    .is_none_or(|p| a.name.as_str().starts_with(p.as_str()))
+            })
+            .filter(|a| req.state.as_ref().is_none_or(|s| a.state == *s))
+            .cloned()
+            .collect())
     }
 
     async fn describe_alarms(&self, req: DescribeAlarmsRequest) -> crate::Result<Vec<MetricAlarm>> {
@@ -1017,8 +1439,37 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         // DeleteAlarms: "If you specify any incorrect alarm names, the alarms you specify with
         // correct names are still deleted."
         let mut st = self.lock();
+        let cw = &mut st.cw;
+        // DeleteAlarms: "this total can include no more than one composite alarm".
+        let composites = names.iter().filter(|n| cw.composites.contains_key(n.as_str())).count();
+        if composites > 1 {
+            return Err(SimCloud::err(
+                SVC,
+                "ValidationError",
+                format!("At most one composite alarm can be deleted per request (got {composites})."),
+            ));
+        }
+        // An alarm a remaining composite alarm's rule names cannot be deleted (DeleteAlarms:
+        // "you can't delete any composite alarm that is part of the cycle because there is
+        // always still a composite alarm that depends on that alarm"; the model's errors are
+        // ResourceNotFound and ResourceConflict).
         for n in &names {
-            st.cw.alarms.remove(n.as_str());
+            if let Some((parent, _)) = cw
+                .composites
+                .iter()
+                .filter(|(p, _)| !names.iter().any(|d| d.as_str() == p.as_str()))
+                .find(|(_, r)| r.rule.children().iter().any(|c| c == n.as_str()))
+            {
+                return Err(SimCloud::err(
+                    SVC,
+                    "ResourceConflict",
+                    format!("The alarm {n} cannot be deleted: the composite alarm {parent} refers to it."),
+                ));
+            }
+        }
+        for n in &names {
+            cw.alarms.remove(n.as_str());
+            cw.composites.remove(n.as_str());
         }
         Ok(())
     }
@@ -1040,6 +1491,8 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
             .history
             .iter()
             .rev()
+            // AlarmTypes left out: "only metric alarms are returned".
+            .filter(|h| h.alarm_type.as_deref() == Some("MetricAlarm"))
             .filter(|h| req.alarm_name.as_ref().is_none_or(|n| *n == h.alarm_name))
             .filter(|h| req.item_type.as_ref().is_none_or(|k| *k == h.item_type))
             .filter(|h| req.start.is_none_or(|t| h.timestamp >= t))
@@ -1059,10 +1512,17 @@ impl crate::cloudwatch::CloudWatch for SimCloud {
         let invokes = {
             let mut st = self.lock();
             let name = req.alarm_name.as_str();
-            if !st.cw.alarms.contains_key(name) {
+            let cw = &mut st.cw;
+            let mut invokes = if cw.alarms.contains_key(name) {
+                self.transition(cw, name, req.state, req.reason, now)
+            } else if cw.composites.contains_key(name) {
+                self.transition_composite(cw, name, req.state, req.reason, now)
+            } else {
                 return Err(not_found(&format!("Alarm '{name}' not found")));
-            }
-            self.transition(&mut st.cw, name, req.state, req.reason, now)
+            };
+            // The parents see the new state at once.
+            invokes.extend(self.settle_composites(cw, now));
+            invokes
         };
         self.run_invokes(invokes).await;
         Ok(())
@@ -1172,7 +1632,11 @@ pub(crate) fn record_builtin(
 
 /// The tags of alarm `name`, `None` if there is none.
 pub(crate) fn alarm_tags(st: &SimState, name: &str) -> Option<Tags> {
-    st.cw.alarms.get(name).map(|r| r.tags.clone())
+    st.cw
+        .alarms
+        .get(name)
+        .map(|r| r.tags.clone())
+        .or_else(|| st.cw.composites.get(name).map(|r| r.tags.clone()))
 }
 
 #[cfg(test)]
@@ -1500,6 +1964,232 @@ mod tests {
             ],
             "initial state fires nothing; each transition fires its state's actions"
         );
+    }
+
+    fn load_query(id: &str, metric_name: &str, stat: &str) -> MetricDataQuery {
+        MetricDataQuery::builder()
+            .id(id)
+            .metric(
+                MetricStat::builder()
+                    .metric(Metric::builder().namespace("App").metric_name(metric_name).build())
+                    .period_secs(60)
+                    .stat(stat)
+                    .build(),
+            )
+            .return_data(false)
+            .build()
+    }
+
+    fn expr(id: &str, e: &str) -> MetricDataQuery {
+        MetricDataQuery::builder().id(id).expression(e).build()
+    }
+
+    fn math_alarm(name: &str, metrics: Vec<MetricDataQuery>) -> PutMetricMathAlarmRequest {
+        PutMetricMathAlarmRequest::builder()
+            .alarm_name(name.parse().unwrap())
+            .metrics(metrics)
+            .evaluation_periods(1)
+            .threshold(100.0)
+            .comparison(ComparisonOperator::GreaterThanThreshold)
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn metric_math_alarms_watch_their_expression() {
+        let s = sim();
+        let req = math_alarm(
+            "double",
+            vec![load_query("m1", "Load", "Maximum"), expr("e1", "m1 * 2")],
+        );
+        s.put_metric_math_alarm(req).await.unwrap();
+        assert_eq!(state(&s, "double").await, AlarmState::InsufficientData);
+        minute(&s, Some(40.0)).await;
+        assert_eq!(state(&s, "double").await, AlarmState::Ok, "2 × 40 = 80 ≤ 100");
+        minute(&s, Some(60.0)).await;
+        assert_eq!(state(&s, "double").await, AlarmState::Alarm, "2 × 60 = 120 > 100");
+        let a = s.describe_alarms(Default::default()).await.unwrap().remove(0);
+        assert_eq!((a.metrics.len(), a.period_secs, a.metric_name.as_str()), (2, 0, ""));
+        assert_eq!(a.metrics[1].expression.as_deref(), Some("m1 * 2"));
+        // Late data for an evaluated period is counted, as for alarms on one metric.
+        let d = MetricDatum::builder()
+            .metric_name("Load")
+            .value(10.0)
+            .timestamp(start(&s) - Duration::from_secs(30))
+            .build();
+        put(&s, d).await.unwrap();
+        assert_eq!(state(&s, "double").await, AlarmState::Alarm, "the maximum is still 60");
+
+        let bad = math_alarm("bad", vec![load_query("m1", "Load", "Sum"), expr("e1", "m2 * 2")]);
+        let e = s.put_metric_math_alarm(bad).await.unwrap_err();
+        assert_eq!(code(e), "ValidationError");
+        let rate = math_alarm("rate", vec![load_query("m1", "Load", "Sum"), expr("e1", "RATE(m1)")]);
+        let e = s.put_metric_math_alarm(rate).await.unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Unsupported, "{e}");
+        assert!(e.to_string().contains("RATE"), "{e}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn get_metric_data_evaluates_expressions() {
+        let s = sim();
+        let t0 = start(&s);
+        for (load, other) in [(10.0, 1.0), (20.0, 0.0), (30.0, 3.0)] {
+            put(&s, value(load)).await.unwrap();
+            put(&s, MetricDatum::builder().metric_name("Other").value(other).build())
+                .await
+                .unwrap();
+            tokio::time::advance(Duration::from_secs(60)).await;
+        }
+        let req = |queries: Vec<MetricDataQuery>| {
+            GetMetricDataRequest::builder()
+                .queries(queries)
+                .start(t0)
+                .end(t0 + Duration::from_secs(180))
+                .build()
+                .unwrap()
+        };
+        let out = s
+            .get_metric_data(req(vec![
+                load_query("a", "Load", "Sum"),
+                load_query("b", "Other", "Sum"),
+                MetricDataQuery::builder()
+                    .id("ratio")
+                    .expression("a / b")
+                    .label("ratio")
+                    .build(),
+                expr("share", "100 * a / SUM(a)"),
+                expr("most", "MAX([a, b])"),
+            ]))
+            .await
+            .unwrap();
+        let ids: Vec<&str> = out.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["ratio", "share", "most"], "only queries with return_data");
+        assert_eq!(
+            out[0].values,
+            vec![10.0, 10.0],
+            "a division by zero leaves the point out"
+        );
+        assert_eq!(out[0].timestamps, vec![t0, t0 + Duration::from_secs(120)]);
+        assert_eq!(out[0].label.as_deref(), Some("ratio"));
+        let share: Vec<i64> = out[1].values.iter().map(|v| v.round() as i64).collect();
+        assert_eq!(share, [17, 33, 50]);
+        assert_eq!(out[2].values, vec![10.0, 20.0, 30.0]);
+        let e = s
+            .get_metric_data(req(vec![load_query("a", "Load", "Sum"), expr("e", "a +")]))
+            .await
+            .unwrap_err();
+        assert_eq!(code(e), "ValidationError");
+        let e = s
+            .get_metric_data(req(vec![load_query("a", "Load", "Sum"), expr("e", "FILL(a, 0)")]))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Unsupported, "{e}");
+    }
+
+    fn composite(name: &str, rule: &str) -> PutCompositeAlarmRequest {
+        PutCompositeAlarmRequest::builder()
+            .alarm_name(name.parse().unwrap())
+            .rule(rule)
+            .alarm_actions(vec!["arn:aws:sns:us-east-1:123456789012:page".parse().unwrap()])
+            .build()
+            .unwrap()
+    }
+
+    async fn composite_state(s: &SimCloud, name: &str) -> AlarmState {
+        let req = DescribeAlarmsRequest::builder()
+            .names(vec![name.parse().unwrap()])
+            .build()
+            .unwrap();
+        s.describe_composite_alarms(req).await.unwrap()[0].state.clone()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn composite_alarms_follow_their_children() {
+        let s = sim();
+        s.put_metric_alarm(alarm_req("cpu", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap();
+        let mut deploy = alarm_req("deploy", 1, None, TreatMissingData::Ignore);
+        deploy.metric_name = "Deploying".into();
+        s.put_metric_alarm(deploy).await.unwrap();
+        let e = s
+            .put_composite_alarm(composite("web", "ALARM(cpu) AND ALARM(nope)"))
+            .await
+            .unwrap_err();
+        assert_eq!(code(e), "ValidationError", "a rule naming no alarm");
+        let e = s
+            .put_composite_alarm(composite("web", "ALARM(cpu) AND"))
+            .await
+            .unwrap_err();
+        assert_eq!(code(e), "ValidationError");
+        s.put_composite_alarm(composite("web", r#"ALARM(cpu) AND NOT ALARM("deploy")"#))
+            .await
+            .unwrap();
+        assert_eq!(composite_state(&s, "web").await, AlarmState::Ok, "evaluated at once");
+        assert!(
+            s.describe_alarms(Default::default())
+                .await
+                .unwrap()
+                .iter()
+                .all(|a| a.name.as_str() != "web"),
+            "DescribeAlarms without AlarmTypes: metric alarms only"
+        );
+        minute(&s, Some(90.0)).await;
+        assert_eq!(state(&s, "cpu").await, AlarmState::Alarm);
+        assert_eq!(composite_state(&s, "web").await, AlarmState::Alarm);
+        let fired = s.fired_actions();
+        assert!(
+            fired
+                .iter()
+                .any(|(n, st, arn)| n.as_str() == "web" && *st == AlarmState::Alarm && arn.ends_with(":page")),
+            "{fired:?}"
+        );
+        let set = SetAlarmStateRequest::builder()
+            .alarm_name("deploy".parse().unwrap())
+            .state(AlarmState::Alarm)
+            .reason("deploying")
+            .build()
+            .unwrap();
+        s.set_alarm_state(set).await.unwrap();
+        assert_eq!(
+            composite_state(&s, "web").await,
+            AlarmState::Ok,
+            "a deployment mutes it"
+        );
+        // A composite alarm's own SetAlarmState lasts until a child changes.
+        let set = SetAlarmStateRequest::builder()
+            .alarm_name("web".parse().unwrap())
+            .state(AlarmState::Alarm)
+            .reason("test the pager")
+            .build()
+            .unwrap();
+        s.set_alarm_state(set).await.unwrap();
+        assert_eq!(composite_state(&s, "web").await, AlarmState::Alarm);
+        // Tags by ARN, as for metric alarms.
+        let arn: Arn = s.alarm_arn("web").parse().unwrap();
+        s.tag_resource(arn.clone(), Tags::from([("team".into(), "web".into())]))
+            .await
+            .unwrap();
+        assert_eq!(s.list_tags_for_resource(arn).await.unwrap().len(), 1);
+        assert_eq!(s.inventory().count("alarm"), 3);
+        // A child of a remaining composite alarm cannot be deleted; with its parent it can.
+        let e = s.delete_alarms(vec!["cpu".parse().unwrap()]).await.unwrap_err();
+        assert_eq!(code(e), "ResourceConflict");
+        let e = s
+            .put_metric_alarm(alarm_req("web", 1, None, TreatMissingData::Missing))
+            .await
+            .unwrap_err();
+        assert_eq!(code(e), "ValidationError", "a composite alarm's name is taken");
+        s.delete_alarms(vec!["web".parse().unwrap(), "cpu".parse().unwrap()])
+            .await
+            .unwrap();
+        assert!(
+            s.describe_composite_alarms(Default::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(s.inventory().count("alarm"), 1);
     }
 
     #[tokio::test(start_paused = true)]

@@ -409,6 +409,46 @@ fn no_handler(name: &str) -> Error {
     )
 }
 
+/// The VPC of a function's VPC configuration: every subnet and security group must exist
+/// (Lambda answers InvalidParameterValueException, naming EC2's error), in one VPC. `None` for
+/// empty lists (no VPC).
+fn check_vpc(st: &SimState, v: &crate::lambda::VpcConfig) -> crate::Result<Option<String>> {
+    let mut vpc: Option<String> = None;
+    for s in &v.subnet_ids {
+        let Some((_, id)) = super::ec2::subnet_info(st, s) else {
+            return Err(SimCloud::err(
+                Service::Lambda,
+                "InvalidParameterValueException",
+                format!(
+                    "Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. EC2 Error Message: The subnet ID '{s}' does not exist"
+                ),
+            ));
+        };
+        match &vpc {
+            Some(other) if *other != id.to_string() => {
+                return Err(SimCloud::err(
+                    Service::Lambda,
+                    "InvalidParameterValueException",
+                    "The subnets of a function's VPC configuration must be in one VPC.",
+                ));
+            }
+            _ => vpc = Some(id.to_string()),
+        }
+    }
+    for g in &v.security_group_ids {
+        if !super::ec2::group_exists(st, g) {
+            return Err(SimCloud::err(
+                Service::Lambda,
+                "InvalidParameterValueException",
+                format!(
+                    "Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. EC2 Error Message: The security group '{g}' does not exist"
+                ),
+            ));
+        }
+    }
+    Ok(vpc)
+}
+
 // Every operation is implemented: none falls back to the trait's `Unsupported` default.
 #[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
@@ -425,6 +465,10 @@ impl crate::lambda::Lambda for SimCloud {
                 format!("Function already exist: {name}"),
             ));
         }
+        let vpc_id = match &req.vpc_config {
+            Some(v) => check_vpc(&st, v)?,
+            None => None,
+        };
         let revision = new_uuid(&mut st);
         let version_revision = new_uuid(&mut st);
         let pending = self.inner.config.lambda_create;
@@ -451,6 +495,13 @@ impl crate::lambda::Lambda for SimCloud {
             last_update_status: LastUpdateStatus::Successful,
             revision_id: Some(revision),
             last_modified: Some(self.wall(now)),
+            vpc_id: vpc_id.clone(),
+            vpc_config: req
+                .vpc_config
+                .clone()
+                .filter(|v| !v.subnet_ids.is_empty() || !v.security_group_ids.is_empty()),
+            ephemeral_storage_mb: req.ephemeral_storage_mb.unwrap_or(512),
+            dead_letter_target_arn: req.dead_letter_target_arn.clone(),
         };
         let mut rec = FunctionRec {
             latest,
@@ -521,6 +572,10 @@ impl crate::lambda::Lambda for SimCloud {
         req.validate()?;
         let now = self.now();
         let mut st = self.lock();
+        let vpc_id = match &req.vpc_config {
+            Some(v) => Some(check_vpc(&st, v)?),
+            None => None,
+        };
         let revision = new_uuid(&mut st);
         let wall = self.wall(now);
         let until = now + self.inner.config.lambda_update;
@@ -552,6 +607,17 @@ impl crate::lambda::Lambda for SimCloud {
         }
         if let Some(r) = &req.role {
             c.role = r.clone();
+        }
+        if let (Some(v), Some(id)) = (&req.vpc_config, vpc_id) {
+            let attached = !v.subnet_ids.is_empty() || !v.security_group_ids.is_empty();
+            c.vpc_config = attached.then(|| v.clone());
+            c.vpc_id = id;
+        }
+        if let Some(mb) = req.ephemeral_storage_mb {
+            c.ephemeral_storage_mb = mb;
+        }
+        if let Some(arn) = &req.dead_letter_target_arn {
+            c.dead_letter_target_arn = Some(arn.clone());
         }
         c.revision_id = Some(revision);
         c.last_modified = Some(wall);
@@ -1271,6 +1337,40 @@ mod tests {
             sim.invoke(invoke!("f").build().unwrap()).await.unwrap().status_code,
             200
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn vpc_config_names_existing_subnets_and_groups() {
+        use crate::lambda::VpcConfig;
+        let sim = SimCloud::new();
+        let unknown_subnet = VpcConfig {
+            subnet_ids: vec!["subnet-0123456789abcdef0".parse().unwrap()],
+            ..Default::default()
+        };
+        let mut req = create_req("f");
+        req.vpc_config = Some(unknown_subnet);
+        let e = sim.create_function(req).await.unwrap_err();
+        assert_eq!(code(&e), "InvalidParameterValueException");
+        assert!(e.to_string().contains("InvalidSubnetID.NotFound"), "{e}");
+        let vpc = crate::ec2::Ec2::default_vpc(&sim).await.unwrap();
+        let subnets = crate::ec2::Ec2::describe_subnets(&sim, vpc.id.clone()).await.unwrap();
+        let unknown_group = VpcConfig {
+            subnet_ids: vec![subnets[0].id.clone()],
+            security_group_ids: vec!["sg-0123456789abcdef0".parse().unwrap()],
+            ..Default::default()
+        };
+        let mut req = create_req("f");
+        req.vpc_config = Some(unknown_group);
+        let e = sim.create_function(req).await.unwrap_err();
+        assert!(e.to_string().contains("InvalidGroup.NotFound"), "{e}");
+        let mut req = create_req("f");
+        req.vpc_config = Some(VpcConfig {
+            subnet_ids: vec![subnets[0].id.clone()],
+            ..Default::default()
+        });
+        let c = sim.create_function(req).await.unwrap();
+        assert_eq!(c.vpc_id.as_deref(), Some(vpc.id.as_str()));
+        assert_eq!(c.ephemeral_storage_mb, 512, "the default");
     }
 
     #[tokio::test(start_paused = true)]

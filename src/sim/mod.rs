@@ -19,6 +19,7 @@
 //! ```
 
 mod cloudwatch;
+mod cloudwatch_math;
 mod ebs;
 mod ec2;
 mod elb;

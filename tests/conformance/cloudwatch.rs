@@ -2,10 +2,11 @@
 //! through the RPC v2 CBOR → AWS JSON 1.0 bridge (tests/support/cw_proxy.rs).
 
 use aws_facade::cloudwatch::{
-    AlarmHistoryItem, AlarmState, ComparisonOperator, DescribeAlarmHistoryRequest, DescribeAlarmsRequest, Dimension,
-    GetMetricDataRequest, GetMetricStatisticsRequest, HistoryItemType, ListMetricsRequest, Metric, MetricAlarm,
-    MetricDataQuery, MetricDataStatus, MetricDatum, MetricStat, PutDashboardRequest, PutMetricAlarmRequest,
-    PutMetricDataRequest, SetAlarmStateRequest, Statistic, TreatMissingData, Unit,
+    AlarmHistoryItem, AlarmState, ComparisonOperator, CompositeAlarm, DescribeAlarmHistoryRequest,
+    DescribeAlarmsRequest, Dimension, GetMetricDataRequest, GetMetricStatisticsRequest, HistoryItemType,
+    ListMetricsRequest, Metric, MetricAlarm, MetricDataQuery, MetricDataStatus, MetricDatum, MetricStat,
+    PutCompositeAlarmRequest, PutDashboardRequest, PutMetricAlarmRequest, PutMetricDataRequest,
+    PutMetricMathAlarmRequest, SetAlarmStateRequest, Statistic, TreatMissingData, Unit,
 };
 use aws_facade::id::AlarmName;
 
@@ -702,4 +703,280 @@ pub async fn cw_alarm_history(b: &Backend) {
         items.len(),
         "the history outlives the alarm"
     );
+}
+
+/// A metric-statistic query of `metric` (Sum per minute) that returns no data of its own.
+fn sum_query(id: &str, metric: &str) -> MetricDataQuery {
+    MetricDataQuery::builder()
+        .id(id)
+        .metric(
+            MetricStat::builder()
+                .metric(
+                    Metric::builder()
+                        .namespace(NAMESPACE)
+                        .metric_name(metric)
+                        .dimensions(vec![Dimension::new("Service", "checkout")])
+                        .build(),
+                )
+                .period_secs(60)
+                .stat("Sum")
+                .build(),
+        )
+        .return_data(false)
+        .build()
+}
+
+/// GetMetricData evaluates metric math over the other queries: `100 * errors / requests` per
+/// minute, and an expression that is just another query's id; queries without `return_data`
+/// are not answered.
+pub async fn cw_metric_math_in_get_metric_data(b: &Backend) {
+    let t0 = minute_start(b, 10);
+    let at = |minute: u64| t0 + Duration::from_secs(minute * 60);
+    let dims = vec![Dimension::new("Service", "checkout")];
+    let mut data = Vec::new();
+    for (minute, errors, requests) in [(0, 1.0, 10.0), (1, 4.0, 20.0), (2, 3.0, 30.0)] {
+        for (name, v) in [("Errors", errors), ("Requests", requests)] {
+            data.push(
+                MetricDatum::builder()
+                    .metric_name(name)
+                    .dimensions(dims.clone())
+                    .timestamp(at(minute))
+                    .value(v)
+                    .unit(Unit::Count)
+                    .build(),
+            );
+        }
+    }
+    let cw = &b.cloud.cloudwatch;
+    cw.put_metric_data(
+        PutMetricDataRequest::builder()
+            .namespace(NAMESPACE)
+            .data(data)
+            .build()
+            .expect("valid"),
+    )
+    .await
+    .expect("put metric data");
+    let results = cw
+        .get_metric_data(
+            GetMetricDataRequest::builder()
+                .queries(vec![
+                    sum_query("errors", "Errors"),
+                    sum_query("requests", "Requests"),
+                    MetricDataQuery::builder()
+                        .id("rate")
+                        .expression("100 * errors / requests")
+                        .label("Error rate")
+                        .build(),
+                    MetricDataQuery::builder()
+                        .id("same")
+                        .expression("errors")
+                        .label("Errors again")
+                        .build(),
+                ])
+                .start(t0)
+                .end(at(3))
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("get metric data with expressions");
+    let ids: BTreeSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, BTreeSet::from(["rate", "same"]), "{results:?}");
+    let points = |id: &str| -> Vec<(SystemTime, f64)> {
+        let r = results.iter().find(|r| r.id == id).expect("result");
+        let mut p: Vec<_> = r.timestamps.iter().copied().zip(r.values.iter().copied()).collect();
+        p.sort_by_key(|x| x.0);
+        p
+    };
+    assert_eq!(points("same"), vec![(at(0), 1.0), (at(1), 4.0), (at(2), 3.0)]);
+    let rate = points("rate");
+    if b.deviates(DeviationId::CwMetricMathNotEvaluated) {
+        assert!(
+            rate.is_empty(),
+            "moto answers an expression that is not an id with no data: {rate:?}"
+        );
+        return;
+    }
+    assert_eq!(rate, vec![(at(0), 10.0), (at(1), 20.0), (at(2), 10.0)]);
+}
+
+/// An alarm on a metric math expression is stored with its queries (the one it watches has
+/// `return_data`), without a metric, period or statistic of its own; it starts
+/// INSUFFICIENT_DATA, SetAlarmState and DeleteAlarms work on it as on any alarm.
+pub async fn cw_metric_math_alarm_lifecycle(b: &Backend) {
+    let cw = &b.cloud.cloudwatch;
+    let req = PutMetricMathAlarmRequest::builder()
+        .alarm_name("conf-error-rate".parse().expect("name"))
+        .description("conformance metric math")
+        .metrics(vec![
+            sum_query("errors", "Errors"),
+            sum_query("requests", "Requests"),
+            MetricDataQuery::builder()
+                .id("rate")
+                .expression("100 * errors / requests")
+                .label("Error rate")
+                .build(),
+        ])
+        .evaluation_periods(3)
+        .datapoints_to_alarm(2)
+        .threshold(5.0)
+        .comparison(ComparisonOperator::GreaterThanThreshold)
+        .treat_missing_data(TreatMissingData::NotBreaching)
+        .build()
+        .expect("valid metric math alarm");
+    cw.put_metric_math_alarm(req).await.expect("put metric math alarm");
+    let a = b.alarms(&["conf-error-rate"]).await.remove(0);
+    let want_start = if b.deviates(DeviationId::CwAlarmsStartOk) {
+        AlarmState::Ok
+    } else {
+        AlarmState::InsufficientData
+    };
+    assert_eq!(a.state, want_start);
+    assert_eq!((a.metric_name.as_str(), a.namespace.as_str()), ("", ""), "{a:?}");
+    assert_eq!((a.statistic, a.period_secs), (None, 0), "{a:?}");
+    assert_eq!(
+        (a.evaluation_periods, a.datapoints_to_alarm, a.threshold),
+        (3, Some(2), 5.0)
+    );
+    let got: Vec<(&str, bool, Option<&str>, Option<&str>)> = a
+        .metrics
+        .iter()
+        .map(|q| {
+            (
+                q.id.as_str(),
+                q.return_data,
+                q.expression.as_deref(),
+                q.label.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("errors", false, None, None),
+            ("requests", false, None, None),
+            ("rate", true, Some("100 * errors / requests"), Some("Error rate")),
+        ]
+    );
+    let stat = a.metrics[0].metric.as_ref().expect("a metric query");
+    assert_eq!(
+        (stat.metric.metric_name.as_str(), stat.period_secs, stat.stat.as_str()),
+        ("Errors", 60, "Sum")
+    );
+    assert_eq!(stat.metric.dimensions, vec![Dimension::new("Service", "checkout")]);
+    cw.set_alarm_state(
+        SetAlarmStateRequest::builder()
+            .alarm_name("conf-error-rate".parse().expect("name"))
+            .state(AlarmState::Alarm)
+            .reason("conformance")
+            .build()
+            .expect("valid"),
+    )
+    .await
+    .expect("set alarm state");
+    assert_eq!(b.alarms(&["conf-error-rate"]).await[0].state, AlarmState::Alarm);
+    cw.delete_alarms(vec!["conf-error-rate".parse().expect("name")])
+        .await
+        .expect("delete");
+    assert!(b.alarms(&["conf-error-rate"]).await.is_empty());
+}
+
+/// The composite alarms named `names`.
+async fn composites(b: &Backend, names: &[&str]) -> Vec<CompositeAlarm> {
+    b.cloud
+        .cloudwatch
+        .describe_composite_alarms(
+            DescribeAlarmsRequest::builder()
+                .names(names.iter().map(|n| n.parse().expect("alarm name")).collect())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("describe composite alarms")
+}
+
+/// A composite alarm follows its rule over its children's states (the simulator evaluates at
+/// once; AWS within seconds); DescribeAlarms lists it only as a composite alarm; a rule naming
+/// no alarm is a ValidationError; a child it names cannot be deleted before it.
+pub async fn cw_composite_alarm_lifecycle(b: &Backend) {
+    let cw = &b.cloud.cloudwatch;
+    for name in ["conf-cpu", "conf-deploy"] {
+        cw.put_metric_alarm(alarm_request(name)).await.expect("put child alarm");
+    }
+    let composite = |rule: &str| {
+        PutCompositeAlarmRequest::builder()
+            .alarm_name("conf-web".parse().expect("name"))
+            .description("cpu high, not deploying")
+            .rule(rule)
+            .build()
+            .expect("valid composite alarm")
+    };
+    let rule = r#"ALARM(conf-cpu) AND NOT ALARM("conf-deploy")"#;
+    if b.deviates(DeviationId::CwNoCompositeAlarms) {
+        expect_err(
+            cw.put_composite_alarm(composite(rule)).await,
+            ErrorKind::Service,
+            "moto does not implement PutCompositeAlarm",
+        );
+        cw.delete_alarms(vec![
+            "conf-cpu".parse().expect("name"),
+            "conf-deploy".parse().expect("name"),
+        ])
+        .await
+        .expect("delete");
+        return;
+    }
+    expect_err(
+        cw.put_composite_alarm(composite("ALARM(conf-cpu) OR ALARM(conf-nowhere)"))
+            .await,
+        ErrorKind::Validation,
+        "a rule naming an alarm that does not exist",
+    );
+    cw.put_composite_alarm(composite(rule))
+        .await
+        .expect("put composite alarm");
+    let c = composites(b, &["conf-web"]).await;
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(
+        (c[0].rule.as_str(), c[0].description.as_deref()),
+        (rule, Some("cpu high, not deploying"))
+    );
+    assert!(c[0].arn.ends_with(":alarm:conf-web"), "{c:?}");
+    assert!(
+        b.alarms(&["conf-web"]).await.is_empty(),
+        "DescribeAlarms for metric alarms does not list a composite alarm"
+    );
+    let set = |name: &str, state: AlarmState| {
+        SetAlarmStateRequest::builder()
+            .alarm_name(name.parse().expect("name"))
+            .state(state)
+            .reason("conformance composite")
+            .build()
+            .expect("valid")
+    };
+    cw.set_alarm_state(set("conf-cpu", AlarmState::Alarm))
+        .await
+        .expect("set cpu");
+    assert_eq!(composites(b, &["conf-web"]).await[0].state, AlarmState::Alarm);
+    cw.set_alarm_state(set("conf-deploy", AlarmState::Alarm))
+        .await
+        .expect("set deploy");
+    assert_eq!(composites(b, &["conf-web"]).await[0].state, AlarmState::Ok);
+    let e = expect_err(
+        cw.delete_alarms(vec!["conf-cpu".parse().expect("name")]).await,
+        ErrorKind::Conflict,
+        "deleting a child of a composite alarm",
+    );
+    assert_eq!(e.code(), Some("ResourceConflict"), "{e:?}");
+    cw.delete_alarms(vec!["conf-web".parse().expect("name")])
+        .await
+        .expect("delete the composite alarm");
+    assert!(composites(b, &["conf-web"]).await.is_empty());
+    cw.delete_alarms(vec![
+        "conf-cpu".parse().expect("name"),
+        "conf-deploy".parse().expect("name"),
+    ])
+    .await
+    .expect("delete the children");
 }

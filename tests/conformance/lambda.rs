@@ -573,3 +573,95 @@ pub async fn lambda_tags_and_concurrency(b: &Backend) {
     ));
     lambda.delete_function(name, None).await.expect("delete the function");
 }
+
+/// A function created in a VPC (a default subnet and a security group), with 1 GB of ephemeral
+/// storage and a dead-letter queue, reports them; an update moves it to another subnet and
+/// a dead-letter topic; empty lists take it out of the VPC.
+pub async fn lambda_vpc_storage_and_dead_letter_config(b: &Backend) {
+    use aws_facade::lambda::{UpdateFunctionConfigurationRequest, VpcConfig};
+    let role = b.lambda_prepare("conf-fn-vpc").await;
+    let subnets = b.subnets().await;
+    let sg = b.security_group("conf-fn-vpc", 443, None).await;
+    let account = created_account(b);
+    let queue: Arn = format!("arn:aws:sqs:us-east-1:{account}:conf-dlq")
+        .parse()
+        .expect("ARN");
+    let topic: Arn = format!("arn:aws:sns:us-east-1:{account}:conf-dlq")
+        .parse()
+        .expect("ARN");
+    let name: FunctionName = "conf-fn-vpc".parse().expect("name");
+    let vpc = |subnet: &Subnet| VpcConfig {
+        subnet_ids: vec![subnet.id.clone()],
+        security_group_ids: vec![sg.clone()],
+        ipv6_allowed_for_dual_stack: false,
+    };
+    let lambda = &b.cloud.lambda;
+    let created = lambda
+        .create_function(
+            CreateFunctionRequest::builder()
+                .name(name.clone())
+                .runtime("python3.12")
+                .handler("index.handler")
+                .role(role)
+                .code(echo_function_zip(1))
+                .vpc_config(vpc(&subnets[0]))
+                .ephemeral_storage_mb(1024)
+                .dead_letter_target_arn(queue.clone())
+                .build()
+                .expect("valid CreateFunction request"),
+        )
+        .await
+        .expect("create function in a VPC");
+    assert_eq!(created.vpc_config, Some(vpc(&subnets[0])));
+    assert!(created.vpc_id.is_some(), "{created:?}");
+    assert_eq!(created.ephemeral_storage_mb, 1024);
+    let dlq_kept = !b.deviates(DeviationId::LambdaDeadLetterConfigNotKept);
+    if dlq_kept {
+        assert_eq!(created.dead_letter_target_arn.as_ref(), Some(&queue));
+    }
+    b.wait_function_ready(&name).await;
+    let updated = lambda
+        .update_function_configuration(
+            UpdateFunctionConfigurationRequest::builder()
+                .name(name.clone())
+                .vpc_config(vpc(&subnets[1]))
+                .dead_letter_target_arn(topic.clone())
+                .build()
+                .expect("valid update"),
+        )
+        .await
+        .expect("move to another subnet");
+    assert_eq!(updated.vpc_config, Some(vpc(&subnets[1])));
+    assert_eq!(updated.ephemeral_storage_mb, 1024, "left as it was");
+    if dlq_kept {
+        assert_eq!(updated.dead_letter_target_arn.as_ref(), Some(&topic));
+    }
+    b.wait_function_ready(&name).await;
+    let out = lambda
+        .update_function_configuration(
+            UpdateFunctionConfigurationRequest::builder()
+                .name(name.clone())
+                .vpc_config(VpcConfig::default())
+                .build()
+                .expect("valid update"),
+        )
+        .await
+        .expect("leave the VPC");
+    assert_eq!(out.vpc_config, None, "{out:?}");
+    b.wait_function_ready(&name).await;
+    let got = lambda
+        .get_function_configuration(name.clone(), None)
+        .await
+        .expect("get configuration");
+    assert_eq!((got.vpc_config, got.ephemeral_storage_mb), (None, 1024));
+    lambda.delete_function(name, None).await.expect("delete function");
+    b.delete_security_group(&sg).await;
+}
+
+/// The account of the backend (the simulator's or moto's).
+fn created_account(b: &Backend) -> &'static str {
+    match b.kind {
+        Kind::Sim => "123456789012",
+        Kind::Moto => moto::ACCOUNT_ID,
+    }
+}

@@ -90,12 +90,16 @@ macro_rules! scenarios {
             cw_unknown_alarm_and_dashboard_are_not_found,
             cw_tag_and_untag_alarm,
             cw_alarm_history,
+            cw_metric_math_in_get_metric_data,
+            cw_metric_math_alarm_lifecycle,
+            cw_composite_alarm_lifecycle,
             // Lambda (moto: without Docker, with an IAM role; see Backend::lambda_prepare)
             lambda_function_lifecycle,
             lambda_versions_and_weighted_alias,
             lambda_invoke_and_permissions,
             lambda_unknown_function_is_not_found,
             lambda_tags_and_concurrency,
+            lambda_vpc_storage_and_dead_letter_config,
             // EBS direct
             ebs_direct_snapshot_round_trip,
             ebs_wrong_checksums_are_rejected,

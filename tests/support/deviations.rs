@@ -101,6 +101,12 @@ pub enum DeviationId {
     CwNoAlarmHistory,
     /// A function whose reserved concurrency is 0 is invoked.
     LambdaReservedConcurrencyNotEnforced,
+    /// GetMetricData answers a metric math expression other than a bare query id with no data.
+    CwMetricMathNotEvaluated,
+    /// PutCompositeAlarm is not implemented.
+    CwNoCompositeAlarms,
+    /// A function's DeadLetterConfig is not kept (never answered).
+    LambdaDeadLetterConfigNotKept,
 }
 
 /// One known deviation of moto from AWS.
@@ -484,6 +490,31 @@ pub const DEVIATIONS: &[Deviation] = &[
               ReservedFunctionConcurrentInvocationLimitExceeded): no invocation runs",
         moto: "the invocation runs (moto stores the reservation and never reads it on Invoke)",
         shown_by: "moto_deviation_lambda_reserved_concurrency_not_enforced",
+    },
+    Deviation {
+        id: DeviationId::CwMetricMathNotEvaluated,
+        service: Service::CloudWatch,
+        what: "GetMetricData with a metric math Expression (`100 * errors / requests`)",
+        aws: "the expression's series, computed per timestamp from the queries it names",
+        moto: "an expression that is exactly another query's id answers that query's data; any other \
+               expression answers no timestamps and no values (StatusCode Complete)",
+        shown_by: "moto_deviation_cw_metric_math_not_evaluated",
+    },
+    Deviation {
+        id: DeviationId::CwNoCompositeAlarms,
+        service: Service::CloudWatch,
+        what: "PutCompositeAlarm",
+        aws: "creates the composite alarm (INSUFFICIENT_DATA, then evaluated against its children)",
+        moto: "not implemented: the server fails (NotImplementedError, HTTP 500)",
+        shown_by: "moto_deviation_cw_no_composite_alarms",
+    },
+    Deviation {
+        id: DeviationId::LambdaDeadLetterConfigNotKept,
+        service: Service::Lambda,
+        what: "CreateFunction / UpdateFunctionConfiguration with DeadLetterConfig",
+        aws: "the configuration answers DeadLetterConfig.TargetArn (the SQS queue or SNS topic)",
+        moto: "the setting is accepted and dropped: no DeadLetterConfig is answered",
+        shown_by: "moto_deviation_lambda_dead_letter_config_not_kept",
     },
 ];
 
