@@ -257,7 +257,12 @@ async fn moto_deviation_cw_no_alarm_history() {
         .describe_alarm_history(req)
         .await
         .expect_err("AWS: the alarm's history (at least its creation)");
-    assert_eq!(e.kind(), ErrorKind::UnrecognizedResponse, "{e:?}");
+    // Moto's 500 page reaches the crate through the CloudWatch bridge (a Service error) or,
+    // depending on the request shape, as a body the SDK cannot read.
+    assert!(
+        matches!(e.kind(), ErrorKind::Service | ErrorKind::UnrecognizedResponse),
+        "{e:?}"
+    );
 }
 
 /// moto: GetMetricData evaluates no metric math; an expression that is not a bare id is empty.
