@@ -657,6 +657,17 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 c.on(a, c.function(n.as_str(), None));
             }
         }
+        // Function URLs are authorized on the function (or alias) ARN.
+        "lambda:CreateFunctionUrlConfig" | "lambda:UpdateFunctionUrlConfig" => {
+            if let Some(r) = arg::<lambda::FunctionUrlRequest>(args, 0) {
+                c.on(a, c.function(r.function.as_str(), r.qualifier.as_deref()));
+            }
+        }
+        "lambda:GetFunctionUrlConfig" | "lambda:DeleteFunctionUrlConfig" => {
+            if let (Some(n), Some(q)) = (arg::<id::FunctionName>(args, 0), arg::<Option<String>>(args, 1)) {
+                c.on(a, c.function(n.as_str(), q.as_deref()));
+            }
+        }
         "lambda:ListTags" | "lambda:TagResource" | "lambda:UntagResource" => {
             if let Some(arn) = arg::<id::Arn>(args, 0) {
                 c.on(a, arn.as_str().to_string());

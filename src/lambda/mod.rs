@@ -40,6 +40,7 @@ mod ext;
 mod functions;
 mod invoke;
 mod permissions;
+mod urls;
 #[cfg(feature = "lambda")]
 pub mod sdk;
 
@@ -48,6 +49,7 @@ pub use ext::LambdaExt;
 pub use functions::*;
 pub use invoke::*;
 pub use permissions::*;
+pub use urls::*;
 
 use bytes::Bytes;
 
@@ -145,6 +147,16 @@ service_trait! {
         fn get_function_concurrency(name: FunctionName) -> Option<u32> = "GetFunctionConcurrency" => "lambda:GetFunctionConcurrency";
         /// Removes the function's reserved concurrency (it then uses the unreserved pool).
         fn delete_function_concurrency(name: FunctionName) -> () = "DeleteFunctionConcurrency" => "lambda:DeleteFunctionConcurrency";
+        /// Creates a function URL (an HTTPS endpoint) for the function or one of its aliases.
+        /// IAM-authenticated unless the request says [`FunctionUrlAuthType::None`], which makes
+        /// **a public endpoint**. A second URL for the same qualifier is a conflict.
+        fn create_function_url_config(req: FunctionUrlRequest) -> FunctionUrlConfig = "CreateFunctionUrlConfig" => "lambda:CreateFunctionUrlConfig";
+        /// The function URL of the function (or of its alias `qualifier`).
+        fn get_function_url_config(function: FunctionName, qualifier: Option<String>) -> FunctionUrlConfig = "GetFunctionUrlConfig" => "lambda:GetFunctionUrlConfig";
+        /// Replaces a function URL's settings (auth type, CORS, invoke mode); the URL stays.
+        fn update_function_url_config(req: FunctionUrlRequest) -> FunctionUrlConfig = "UpdateFunctionUrlConfig" => "lambda:UpdateFunctionUrlConfig";
+        /// Deletes a function URL (it cannot be got back: a new one has another address).
+        fn delete_function_url_config(function: FunctionName, qualifier: Option<String>) -> () = "DeleteFunctionUrlConfig" => "lambda:DeleteFunctionUrlConfig";
     }
 }
 

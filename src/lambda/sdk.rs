@@ -633,6 +633,135 @@ impl super::Lambda for SdkLambda {
             .map_err(sdk_err(Service::Lambda))?;
         Ok(())
     }
+
+    async fn create_function_url_config(&self, req: FunctionUrlRequest) -> crate::Result<FunctionUrlConfig> {
+        req.validate()?;
+        let out = self
+            .client
+            .create_function_url_config()
+            .function_name(req.function.as_str())
+            .set_qualifier(req.qualifier.clone())
+            .auth_type(sdk::FunctionUrlAuthType::from(req.auth_type.as_str()))
+            .set_cors(req.cors.as_ref().map(sdk_cors))
+            .invoke_mode(sdk::InvokeMode::from(req.invoke_mode.as_str()))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        url_config(
+            &out.function_url,
+            &out.function_arn,
+            &out.auth_type,
+            out.cors.as_ref(),
+            out.invoke_mode.as_ref(),
+            &out.creation_time,
+        )
+    }
+
+    async fn get_function_url_config(
+        &self,
+        function: FunctionName,
+        qualifier: Option<String>,
+    ) -> crate::Result<FunctionUrlConfig> {
+        validate_url_qualifier(qualifier.as_deref())?;
+        let out = self
+            .client
+            .get_function_url_config()
+            .function_name(function.as_str())
+            .set_qualifier(qualifier)
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        url_config(
+            &out.function_url,
+            &out.function_arn,
+            &out.auth_type,
+            out.cors.as_ref(),
+            out.invoke_mode.as_ref(),
+            &out.creation_time,
+        )
+    }
+
+    async fn update_function_url_config(&self, req: FunctionUrlRequest) -> crate::Result<FunctionUrlConfig> {
+        req.validate()?;
+        let out = self
+            .client
+            .update_function_url_config()
+            .function_name(req.function.as_str())
+            .set_qualifier(req.qualifier.clone())
+            .auth_type(sdk::FunctionUrlAuthType::from(req.auth_type.as_str()))
+            // Without CORS in the request the URL's CORS would stay: send an empty one to
+            // replace the whole configuration, as the request promises.
+            .cors(req.cors.as_ref().map(sdk_cors).unwrap_or_else(|| sdk::Cors::builder().build()))
+            .invoke_mode(sdk::InvokeMode::from(req.invoke_mode.as_str()))
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        url_config(
+            &out.function_url,
+            &out.function_arn,
+            &out.auth_type,
+            out.cors.as_ref(),
+            out.invoke_mode.as_ref(),
+            &out.creation_time,
+        )
+    }
+
+    async fn delete_function_url_config(&self, function: FunctionName, qualifier: Option<String>) -> crate::Result<()> {
+        validate_url_qualifier(qualifier.as_deref())?;
+        self.client
+            .delete_function_url_config()
+            .function_name(function.as_str())
+            .set_qualifier(qualifier)
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        Ok(())
+    }
+}
+
+fn sdk_cors(c: &Cors) -> sdk::Cors {
+    let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+    sdk::Cors::builder()
+        .allow_credentials(c.allow_credentials)
+        .set_allow_headers(list(&c.allow_headers))
+        .set_allow_methods(list(&c.allow_methods))
+        .set_allow_origins(list(&c.allow_origins))
+        .set_expose_headers(list(&c.expose_headers))
+        .set_max_age(c.max_age_secs.map(|a| i32::try_from(a).unwrap_or(i32::MAX)))
+        .build()
+}
+
+/// A function URL answer (the four operations' outputs share these fields). An empty CORS
+/// configuration reads as none.
+fn url_config(
+    url: &str,
+    arn: &str,
+    auth: &sdk::FunctionUrlAuthType,
+    cors: Option<&sdk::Cors>,
+    mode: Option<&sdk::InvokeMode>,
+    created: &str,
+) -> crate::Result<FunctionUrlConfig> {
+    if url.is_empty() {
+        return Err(malformed("a function URL answer without FunctionUrl"));
+    }
+    let cors = cors
+        .map(|c| Cors {
+            allow_credentials: c.allow_credentials().unwrap_or(false),
+            allow_headers: c.allow_headers().to_vec(),
+            allow_methods: c.allow_methods().to_vec(),
+            allow_origins: c.allow_origins().to_vec(),
+            expose_headers: c.expose_headers().to_vec(),
+            max_age_secs: c.max_age().and_then(|a| u32::try_from(a).ok()),
+        })
+        .filter(|c| c != &Cors::default());
+    Ok(FunctionUrlConfig {
+        url: url.to_string(),
+        function_arn: parse_id(Service::Lambda, "FunctionArn", Some(arn))?,
+        auth_type: FunctionUrlAuthType::from(auth.as_str()),
+        cors,
+        invoke_mode: mode.map(|m| InvokeMode::from(m.as_str())).unwrap_or_default(),
+        created: parse_last_modified(created),
+    })
 }
 
 #[cfg(test)]
@@ -1229,5 +1358,73 @@ mod tests {
         assert_eq!(parse_last_modified("2024-01-02T03:04:05.000+0000"), Some(t));
         assert_eq!(parse_last_modified("2024-01-02T03:04:05Z"), Some(t));
         assert_eq!(parse_last_modified("yesterday"), None);
+    }
+
+    #[tokio::test]
+    async fn function_urls_send_auth_cors_and_mode_and_read_answers() {
+        use aws_sdk_lambda::operation::create_function_url_config::CreateFunctionUrlConfigOutput;
+        use aws_sdk_lambda::operation::update_function_url_config::UpdateFunctionUrlConfigOutput;
+        let create = mock!(Client::create_function_url_config)
+            .match_requests(|r| {
+                r.function_name() == Some("web")
+                    && r.auth_type() == Some(&sdk::FunctionUrlAuthType::AwsIam)
+                    && r.invoke_mode() == Some(&sdk::InvokeMode::Buffered)
+                    && r.cors().is_none()
+            })
+            .then_output(|| {
+                CreateFunctionUrlConfigOutput::builder()
+                    .function_url("https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/")
+                    .function_arn("arn:aws:lambda:us-east-1:123456789012:function:web")
+                    .auth_type(sdk::FunctionUrlAuthType::AwsIam)
+                    .creation_time("2024-01-02T03:04:05.000+0000")
+                    .build()
+                    .unwrap()
+            });
+        let update = mock!(Client::update_function_url_config)
+            .match_requests(|r| {
+                r.auth_type() == Some(&sdk::FunctionUrlAuthType::None)
+                    && r.cors().is_some_and(|c| c.allow_origins() == ["*"] && c.max_age() == Some(60))
+            })
+            .then_output(|| {
+                UpdateFunctionUrlConfigOutput::builder()
+                    .function_url("https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/")
+                    .function_arn("arn:aws:lambda:us-east-1:123456789012:function:web")
+                    .auth_type(sdk::FunctionUrlAuthType::from("SIGV5"))
+                    .cors(sdk::Cors::builder().allow_origins("*").max_age(60).build())
+                    .creation_time("2024-01-02T03:04:05.000+0000")
+                    .last_modified_time("2024-01-02T03:04:05.000+0000")
+                    .build()
+                    .unwrap()
+            });
+        let lambda = mock_lambda(&[&create, &update]);
+        let made = lambda
+            .create_function_url_config(FunctionUrlRequest::builder().function("web".parse().unwrap()).build().unwrap())
+            .await
+            .unwrap();
+        assert_eq!((made.auth_type.clone(), made.cors.clone()), (FunctionUrlAuthType::AwsIam, None));
+        assert!(made.created.is_some());
+        let cors = Cors::builder().allow_origins(vec!["*".into()]).max_age_secs(60).build();
+        let up = lambda
+            .update_function_url_config(
+                FunctionUrlRequest::builder()
+                    .function("web".parse().unwrap())
+                    .auth_type(FunctionUrlAuthType::None)
+                    .cors(cors)
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        // An auth type AWS adds later is kept by name (and is not "public").
+        assert_eq!(up.auth_type, FunctionUrlAuthType::Unknown("SIGV5".into()));
+        assert!(!up.is_public());
+        assert_eq!(up.cors.map(|c| c.max_age_secs), Some(Some(60)));
+        // Invalid CORS never reaches the client.
+        let e = FunctionUrlRequest::builder()
+            .function("web".parse().unwrap())
+            .cors(Cors::builder().max_age_secs(86_401).build())
+            .build()
+            .unwrap_err();
+        assert!(matches!(&e, Error::Validation { field, .. } if field == "cors.max_age_secs"), "{e:?}");
     }
 }

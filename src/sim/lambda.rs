@@ -76,6 +76,8 @@ struct FunctionRec {
     tags: Tags,
     /// Reserved concurrency (PutFunctionConcurrency); `Some(0)` throttles every invocation.
     reserved: Option<u32>,
+    /// Function URLs by qualifier (`""` for the unqualified function).
+    urls: BTreeMap<String, FunctionUrlConfig>,
 }
 
 impl FunctionRec {
@@ -192,6 +194,15 @@ fn same_publishable(a: &FunctionConfiguration, b: &FunctionConfiguration) -> boo
         && a.memory_mb == b.memory_mb
         && a.environment == b.environment
         && a.architectures == b.architectures
+}
+
+/// What Lambda answers for a function (or alias) without a URL.
+fn url_not_found(arn: &str) -> Error {
+    SimCloud::err(
+        Service::Lambda,
+        "ResourceNotFoundException",
+        format!("The resource you requested does not exist. (FunctionUrlConfig for {arn})"),
+    )
 }
 
 fn not_found(arn: &str) -> Error {
@@ -514,6 +525,7 @@ impl crate::lambda::Lambda for SimCloud {
             policies: BTreeMap::new(),
             tags: req.tags.clone(),
             reserved: None,
+            urls: BTreeMap::new(),
         };
         rec.settle(now);
         let out = if req.publish {
@@ -767,6 +779,8 @@ impl crate::lambda::Lambda for SimCloud {
             ));
         }
         rec.policies.remove(name.as_str());
+        // An alias's URL goes with it.
+        rec.urls.remove(name.as_str());
         Ok(())
     }
 
@@ -1066,6 +1080,83 @@ impl crate::lambda::Lambda for SimCloud {
         let mut st = self.lock();
         self.rec(&mut st, &name, now)?.reserved = None;
         Ok(())
+    }
+
+    async fn create_function_url_config(&self, req: FunctionUrlRequest) -> crate::Result<FunctionUrlConfig> {
+        req.validate()?;
+        let now = self.now();
+        let wall = self.wall(now);
+        let mut st = self.lock();
+        let q = req.qualifier.clone().unwrap_or_default();
+        let arn = self.function_arn(req.function.as_str(), req.qualifier.as_deref());
+        let rec = self.rec(&mut st, &req.function, now)?;
+        if !q.is_empty() && !rec.aliases.contains_key(&q) {
+            return Err(not_found(&arn));
+        }
+        if rec.urls.contains_key(&q) {
+            return Err(SimCloud::err(
+                Service::Lambda,
+                "ResourceConflictException",
+                format!("Failed to create function url config for [functionArn = {arn}]. Error message:  FunctionUrlConfig exists for this Lambda function"),
+            ));
+        }
+        let id = SimCloud::new_id(&mut st, "url");
+        let host: String = format!("{:0>32}", id.trim_start_matches("url-"));
+        let config = FunctionUrlConfig {
+            url: format!("https://{host}.lambda-url.{}.on.aws/", self.inner.config.region),
+            function_arn: arn.parse()?,
+            auth_type: req.auth_type.clone(),
+            cors: req.cors.clone().filter(|c| c != &Cors::default()),
+            invoke_mode: req.invoke_mode.clone(),
+            created: Some(wall),
+        };
+        let rec = self.rec(&mut st, &req.function, now)?;
+        rec.urls.insert(q, config.clone());
+        Ok(config)
+    }
+
+    async fn get_function_url_config(
+        &self,
+        function: FunctionName,
+        qualifier: Option<String>,
+    ) -> crate::Result<FunctionUrlConfig> {
+        validate_url_qualifier(qualifier.as_deref())?;
+        let now = self.now();
+        let mut st = self.lock();
+        let arn = self.function_arn(function.as_str(), qualifier.as_deref());
+        let rec = self.rec(&mut st, &function, now)?;
+        rec.urls
+            .get(qualifier.as_deref().unwrap_or(""))
+            .cloned()
+            .ok_or_else(|| url_not_found(&arn))
+    }
+
+    async fn update_function_url_config(&self, req: FunctionUrlRequest) -> crate::Result<FunctionUrlConfig> {
+        req.validate()?;
+        let now = self.now();
+        let mut st = self.lock();
+        let arn = self.function_arn(req.function.as_str(), req.qualifier.as_deref());
+        let rec = self.rec(&mut st, &req.function, now)?;
+        let url = rec
+            .urls
+            .get_mut(req.qualifier.as_deref().unwrap_or(""))
+            .ok_or_else(|| url_not_found(&arn))?;
+        url.auth_type = req.auth_type.clone();
+        url.cors = req.cors.clone().filter(|c| c != &Cors::default());
+        url.invoke_mode = req.invoke_mode.clone();
+        Ok(url.clone())
+    }
+
+    async fn delete_function_url_config(&self, function: FunctionName, qualifier: Option<String>) -> crate::Result<()> {
+        validate_url_qualifier(qualifier.as_deref())?;
+        let now = self.now();
+        let mut st = self.lock();
+        let arn = self.function_arn(function.as_str(), qualifier.as_deref());
+        let rec = self.rec(&mut st, &function, now)?;
+        rec.urls
+            .remove(qualifier.as_deref().unwrap_or(""))
+            .map(|_| ())
+            .ok_or_else(|| url_not_found(&arn))
     }
 }
 
@@ -1967,6 +2058,42 @@ mod tests {
                 .unwrap_err()
                 .is_validation()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn function_urls_per_alias_go_with_the_alias_and_the_function() {
+        let sim = active("f").await;
+        sim.publish_version(PublishVersionRequest::builder().name(fname("f")).build().unwrap())
+            .await
+            .unwrap();
+        sim.create_alias(alias("1", None)).await.unwrap();
+        let url = |q: Option<&str>| {
+            FunctionUrlRequest::builder()
+                .function(fname("f"))
+                .maybe_qualifier(q.map(str::to_string))
+                .build()
+                .unwrap()
+        };
+        let live = sim.create_function_url_config(url(Some("live"))).await.unwrap();
+        assert!(live.function_arn.as_str().ends_with(":function:f:live"), "{live:?}");
+        assert!(live.url.ends_with(".lambda-url.us-east-1.on.aws/"), "{live:?}");
+        let bare = sim.create_function_url_config(url(None)).await.unwrap();
+        assert_ne!(bare.url, live.url, "one address per qualifier");
+        let e = sim.create_function_url_config(url(Some("nope"))).await.unwrap_err();
+        assert_eq!(e.code(), Some("ResourceNotFoundException"), "an unknown alias");
+        // A version number cannot have a URL: refused before any call.
+        let e = FunctionUrlRequest::builder()
+            .function(fname("f"))
+            .qualifier("1")
+            .build()
+            .unwrap_err();
+        assert!(matches!(&e, Error::Validation { field, .. } if field == "qualifier"), "{e:?}");
+        sim.delete_alias(fname("f"), "live".parse().unwrap()).await.unwrap();
+        let e = sim.get_function_url_config(fname("f"), Some("live".into())).await.unwrap_err();
+        assert_eq!(e.code(), Some("ResourceNotFoundException"), "the alias's URL went with it");
+        sim.delete_function(fname("f"), None).await.unwrap();
+        let e = sim.get_function_url_config(fname("f"), None).await.unwrap_err();
+        assert_eq!(e.code(), Some("ResourceNotFoundException"));
     }
 
     #[tokio::test(start_paused = true)]

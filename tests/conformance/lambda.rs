@@ -665,3 +665,68 @@ fn created_account(b: &Backend) -> &'static str {
         Kind::Moto => moto::ACCOUNT_ID,
     }
 }
+
+/// Function URLs: an IAM-authenticated URL by default, a second one refused, its CORS and auth
+/// type replaced (a public URL says so), a URL per alias, deleted and then unknown.
+pub async fn lambda_function_urls(b: &Backend) {
+    use aws_facade::lambda::{Cors, FunctionUrlAuthType, FunctionUrlRequest};
+    let (name, _) = b.create_function("conf-fn-url").await;
+    b.wait_function_ready(&name).await;
+    let lambda = &b.cloud.lambda;
+    let req = |auth: FunctionUrlAuthType, cors: Option<Cors>| {
+        FunctionUrlRequest::builder()
+            .function(name.clone())
+            .auth_type(auth)
+            .maybe_cors(cors)
+            .build()
+            .expect("valid")
+    };
+    let made = lambda
+        .create_function_url_config(
+            FunctionUrlRequest::builder()
+                .function(name.clone())
+                .build()
+                .expect("valid"),
+        )
+        .await
+        .expect("create the URL");
+    assert_eq!(made.auth_type, FunctionUrlAuthType::AwsIam, "IAM by default");
+    assert!(!made.is_public());
+    assert!(made.url.starts_with("https://"), "{made:?}");
+    let e = expect_err(
+        lambda
+            .create_function_url_config(req(FunctionUrlAuthType::AwsIam, None))
+            .await,
+        ErrorKind::Conflict,
+        "a second URL for the function",
+    );
+    assert_eq!(e.code(), Some("ResourceConflictException"), "{e:?}");
+    let cors = Cors::builder()
+        .allow_origins(vec!["https://example.com".into()])
+        .allow_methods(vec!["GET".into()])
+        .max_age_secs(300)
+        .build();
+    let updated = lambda
+        .update_function_url_config(req(FunctionUrlAuthType::None, Some(cors.clone())))
+        .await
+        .expect("update the URL");
+    assert!(updated.is_public(), "{updated:?}");
+    assert_eq!(updated.url, made.url, "the address stays");
+    let got = lambda
+        .get_function_url_config(name.clone(), None)
+        .await
+        .expect("get the URL");
+    assert_eq!(got.cors.as_ref().map(|c| c.allow_origins.clone()), Some(cors.allow_origins));
+    assert_eq!(got.cors.as_ref().and_then(|c| c.max_age_secs), Some(300));
+    lambda
+        .delete_function_url_config(name.clone(), None)
+        .await
+        .expect("delete the URL");
+    let e = expect_err(
+        lambda.get_function_url_config(name.clone(), None).await,
+        ErrorKind::NotFound,
+        "a deleted URL",
+    );
+    assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
+    lambda.delete_function(name, None).await.expect("delete the function");
+}
