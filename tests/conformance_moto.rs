@@ -229,6 +229,25 @@ async fn moto_deviation_no_delete_launch_template_versions() {
     b.cloud.ec2.delete_launch_template(r).await.unwrap();
 }
 
+/// moto: a second CreateFunctionUrlConfig for the same function succeeds (AWS:
+/// ResourceConflictException).
+#[tokio::test]
+async fn moto_deviation_second_function_url_replaces() {
+    use aws_facade::lambda::FunctionUrlRequest;
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::LambdaSecondFunctionUrlReplaces));
+    let (name, _) = b.create_function("dev-fn-url").await;
+    b.wait_function_ready(&name).await;
+    let req = || FunctionUrlRequest::builder().function(name.clone()).build().unwrap();
+    b.cloud.lambda.create_function_url_config(req()).await.unwrap();
+    b.cloud
+        .lambda
+        .create_function_url_config(req())
+        .await
+        .expect("AWS: ResourceConflictException");
+    b.cloud.lambda.delete_function(name, None).await.unwrap();
+}
+
 /// moto: DescribeAlarmHistory is not implemented (the server fails), even for an alarm it has.
 #[tokio::test]
 async fn moto_deviation_cw_no_alarm_history() {

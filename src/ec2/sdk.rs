@@ -611,7 +611,7 @@ fn template_version_from(v: &t::LaunchTemplateVersion) -> crate::Result<LaunchTe
                     .map(|t| (t.key(), t.value()))
                     .collect::<Vec<_>>()
             })
-            .map(|pairs| tags_from(pairs))
+            .map(tags_from)
             .unwrap_or_default(),
     };
     Ok(LaunchTemplateVersion {

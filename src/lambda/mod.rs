@@ -40,9 +40,9 @@ mod ext;
 mod functions;
 mod invoke;
 mod permissions;
-mod urls;
 #[cfg(feature = "lambda")]
 pub mod sdk;
+mod urls;
 
 pub use aliases::*;
 pub use ext::LambdaExt;

@@ -691,7 +691,12 @@ impl super::Lambda for SdkLambda {
             .auth_type(sdk::FunctionUrlAuthType::from(req.auth_type.as_str()))
             // Without CORS in the request the URL's CORS would stay: send an empty one to
             // replace the whole configuration, as the request promises.
-            .cors(req.cors.as_ref().map(sdk_cors).unwrap_or_else(|| sdk::Cors::builder().build()))
+            .cors(
+                req.cors
+                    .as_ref()
+                    .map(sdk_cors)
+                    .unwrap_or_else(|| sdk::Cors::builder().build()),
+            )
             .invoke_mode(sdk::InvokeMode::from(req.invoke_mode.as_str()))
             .send()
             .await
@@ -1364,7 +1369,7 @@ mod tests {
     async fn function_urls_send_auth_cors_and_mode_and_read_answers() {
         use aws_sdk_lambda::operation::create_function_url_config::CreateFunctionUrlConfigOutput;
         use aws_sdk_lambda::operation::update_function_url_config::UpdateFunctionUrlConfigOutput;
-        let create = mock!(Client::create_function_url_config)
+        let create = mock!(aws_sdk_lambda::Client::create_function_url_config)
             .match_requests(|r| {
                 r.function_name() == Some("web")
                     && r.auth_type() == Some(&sdk::FunctionUrlAuthType::AwsIam)
@@ -1380,10 +1385,11 @@ mod tests {
                     .build()
                     .unwrap()
             });
-        let update = mock!(Client::update_function_url_config)
+        let update = mock!(aws_sdk_lambda::Client::update_function_url_config)
             .match_requests(|r| {
                 r.auth_type() == Some(&sdk::FunctionUrlAuthType::None)
-                    && r.cors().is_some_and(|c| c.allow_origins() == ["*"] && c.max_age() == Some(60))
+                    && r.cors()
+                        .is_some_and(|c| c.allow_origins() == ["*"] && c.max_age() == Some(60))
             })
             .then_output(|| {
                 UpdateFunctionUrlConfigOutput::builder()
@@ -1398,10 +1404,18 @@ mod tests {
             });
         let lambda = mock_lambda(&[&create, &update]);
         let made = lambda
-            .create_function_url_config(FunctionUrlRequest::builder().function("web".parse().unwrap()).build().unwrap())
+            .create_function_url_config(
+                FunctionUrlRequest::builder()
+                    .function("web".parse().unwrap())
+                    .build()
+                    .unwrap(),
+            )
             .await
             .unwrap();
-        assert_eq!((made.auth_type.clone(), made.cors.clone()), (FunctionUrlAuthType::AwsIam, None));
+        assert_eq!(
+            (made.auth_type.clone(), made.cors.clone()),
+            (FunctionUrlAuthType::AwsIam, None)
+        );
         assert!(made.created.is_some());
         let cors = Cors::builder().allow_origins(vec!["*".into()]).max_age_secs(60).build();
         let up = lambda
@@ -1425,6 +1439,9 @@ mod tests {
             .cors(Cors::builder().max_age_secs(86_401).build())
             .build()
             .unwrap_err();
-        assert!(matches!(&e, Error::Validation { field, .. } if field == "cors.max_age_secs"), "{e:?}");
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "cors.max_age_secs"),
+            "{e:?}"
+        );
     }
 }

@@ -10,7 +10,6 @@ use std::time::SystemTime;
 use bon::Builder;
 use serde::{Deserialize, Serialize};
 
-use super::*;
 use crate::error::{Error, Result};
 use crate::id::{Arn, FunctionName};
 use crate::macros::validated_builder;

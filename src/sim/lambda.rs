@@ -1097,7 +1097,9 @@ impl crate::lambda::Lambda for SimCloud {
             return Err(SimCloud::err(
                 Service::Lambda,
                 "ResourceConflictException",
-                format!("Failed to create function url config for [functionArn = {arn}]. Error message:  FunctionUrlConfig exists for this Lambda function"),
+                format!(
+                    "Failed to create function url config for [functionArn = {arn}]. Error message:  FunctionUrlConfig exists for this Lambda function"
+                ),
             ));
         }
         let id = SimCloud::new_id(&mut st, "url");
@@ -2087,10 +2089,20 @@ mod tests {
             .qualifier("1")
             .build()
             .unwrap_err();
-        assert!(matches!(&e, Error::Validation { field, .. } if field == "qualifier"), "{e:?}");
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "qualifier"),
+            "{e:?}"
+        );
         sim.delete_alias(fname("f"), "live".parse().unwrap()).await.unwrap();
-        let e = sim.get_function_url_config(fname("f"), Some("live".into())).await.unwrap_err();
-        assert_eq!(e.code(), Some("ResourceNotFoundException"), "the alias's URL went with it");
+        let e = sim
+            .get_function_url_config(fname("f"), Some("live".into()))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.code(),
+            Some("ResourceNotFoundException"),
+            "the alias's URL went with it"
+        );
         sim.delete_function(fname("f"), None).await.unwrap();
         let e = sim.get_function_url_config(fname("f"), None).await.unwrap_err();
         assert_eq!(e.code(), Some("ResourceNotFoundException"));

@@ -336,7 +336,7 @@ pub async fn ec2_run_instances_with_volumes_and_placement(b: &Backend) {
         Ok(launched) => panic!("a placement zone other than the subnet's was accepted: {launched:?}"),
     }
 
-    b.terminate(&[inst.id.clone()]).await;
+    b.terminate(std::slice::from_ref(&inst.id)).await;
     let kept = b.wait_volume(&extra.id, VolumeState::Available).await;
     assert_eq!(kept.size_gib, 20, "the volume without delete_on_termination survives");
     b.cloud
@@ -471,7 +471,7 @@ pub async fn ec2_launch_templates_versions_and_launch(b: &Backend) {
         root_vol.encrypted,
         "the template's encrypted root mapping applied: {root_vol:?}"
     );
-    b.terminate(&[inst.id.clone()]).await;
+    b.terminate(std::slice::from_ref(&inst.id)).await;
 
     let t = b
         .cloud

@@ -97,6 +97,8 @@ pub enum DeviationId {
     Ec2PlacementZoneUnchecked,
     /// DeleteLaunchTemplateVersions is not implemented.
     Ec2NoDeleteLaunchTemplateVersions,
+    /// CreateFunctionUrlConfig for a function that has a URL replaces it.
+    LambdaSecondFunctionUrlReplaces,
     /// DescribeAlarmHistory is not implemented.
     CwNoAlarmHistory,
     /// A function whose reserved concurrency is 0 is invoked.
@@ -472,6 +474,14 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "deletes the versions named (not the default one)",
         moto: "is not implemented (the server fails)",
         shown_by: "moto_deviation_no_delete_launch_template_versions",
+    },
+    Deviation {
+        id: DeviationId::LambdaSecondFunctionUrlReplaces,
+        service: Service::Lambda,
+        what: "CreateFunctionUrlConfig for a function that already has a URL",
+        aws: "ResourceConflictException (one URL per function or alias)",
+        moto: "creates a new URL in its place",
+        shown_by: "moto_deviation_second_function_url_replaces",
     },
     Deviation {
         id: DeviationId::CwNoAlarmHistory,
