@@ -60,7 +60,7 @@ use crate::error::{Error, Result, Service};
 use crate::id::{AlarmName, Arn};
 use crate::macros::service_trait;
 use crate::page::{Page, PageRequest};
-use crate::validate::{self, Validate};
+use crate::validate;
 
 service_trait! {
     /// Amazon CloudWatch operations used by the workflows. Every describe/list returns all pages.

@@ -9,6 +9,7 @@ use aws_sdk_cloudwatch::types as cw;
 use super::*;
 use crate::macros::sdk_adapter;
 use crate::sdk_util::{parse_id, sdk_err, tags_from, to_date_time, to_system_time};
+use crate::validate::Validate;
 
 sdk_adapter!(
     /// [`CloudWatch`] over `aws_sdk_cloudwatch`.

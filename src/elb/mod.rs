@@ -41,7 +41,7 @@ use crate::Tags;
 use crate::error::{Error, Result, Service};
 use crate::id::{Arn, ListenerArn, LoadBalancerArn, RuleArn, TargetGroupArn};
 use crate::macros::service_trait;
-use crate::validate::{self, Validate};
+use crate::validate;
 
 service_trait! {
     /// Elastic Load Balancing v2 operations for Application Load Balancers. Every describe
@@ -356,6 +356,7 @@ pub fn validate_add_tags(arns: &[String], tags: &Tags) -> Result<()> {
 mod tests {
     use super::*;
     use crate::id::{Arn, InstanceId, SecurityGroupId, SubnetId};
+    use crate::validate::Validate;
 
     fn field_of(e: Error) -> String {
         match e {

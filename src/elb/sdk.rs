@@ -11,6 +11,7 @@ use super::*;
 use crate::error::ApiError;
 use crate::macros::sdk_adapter;
 use crate::sdk_util::{parse_id, sdk_err, tags_from, to_system_time};
+use crate::validate::Validate;
 
 sdk_adapter!(
     /// [`Elbv2`] over `aws_sdk_elasticloadbalancingv2`.

@@ -58,7 +58,7 @@ use crate::error::{Error, Result, Service};
 use crate::id::{AliasName, Arn, FunctionName};
 use crate::macros::service_trait;
 use crate::page::{Page, PageRequest};
-use crate::validate::{self, Validate};
+use crate::validate;
 
 service_trait! {
     /// AWS Lambda operations used by the workflows. Every list returns all pages.
@@ -482,6 +482,7 @@ pub(crate) fn check_qualifier(q: &Option<String>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::Validate;
 
     fn field_of(e: Error) -> String {
         match e {

@@ -16,6 +16,7 @@ use crate::error::{ApiError, Error, Service};
 use crate::id::{AliasName, FunctionName};
 use crate::macros::sdk_adapter;
 use crate::sdk_util::{Answer, RequireAnswer, parse_id, sdk_err};
+use crate::validate::Validate;
 
 sdk_adapter!(
     /// [`Lambda`] over `aws_sdk_lambda`.
