@@ -290,7 +290,7 @@ impl Validate for RunInstancesRequest {
             validate_key_name("key_name", k)?;
         }
         self.validate_root_volume()?;
-        self.validate_volumes()?;
+        check_launch_volumes("", self.root_device_name.as_deref(), &self.volumes)?;
         if let Some(p) = &self.placement {
             p.validate()?;
         }
@@ -318,32 +318,70 @@ impl RunInstancesRequest {
             }
             return Ok(());
         }
-        let set = [
-            ("root_kms_key_id", self.root_kms_key_id.is_some()),
-            ("root_volume_size_gib", self.root_volume_size_gib.is_some()),
-            ("root_device_name", self.root_device_name.is_some()),
-        ];
-        if !self.encrypt_root_volume
-            && let Some((field, _)) = set.iter().find(|(_, s)| *s)
-        {
+        check_root_settings(
+            "",
+            self.encrypt_root_volume,
+            self.root_kms_key_id.as_deref(),
+            self.root_volume_size_gib,
+            self.root_device_name.as_deref(),
+        )
+    }
+}
+
+/// The root-volume settings of a launch (RunInstances or launch template data), checked alike;
+/// `p` prefixes each field name (`""` or `data.`): each needs the encrypted mapping, a size
+/// within gp3's limits, a KMS key id of 1 to 2,048 characters (KMS API reference, `KeyId`), a
+/// non-empty device.
+pub(crate) fn check_root_settings(
+    p: &str,
+    encrypt: bool,
+    kms_key_id: Option<&str>,
+    size_gib: Option<u32>,
+    device: Option<&str>,
+) -> Result<()> {
+    let f = |name: &str| format!("{p}{name}");
+    let set = [
+        ("root_kms_key_id", kms_key_id.is_some()),
+        ("root_volume_size_gib", size_gib.is_some()),
+        ("root_device_name", device.is_some()),
+    ];
+    if !encrypt && let Some((field, _)) = set.iter().find(|(_, s)| *s) {
+        return Err(Error::validation(
+            f(field),
+            "applies to the encrypted root volume mapping; it needs encrypt_root_volume = true",
+        ));
+    }
+    if let Some(size) = size_gib {
+        let (lo, hi) = VolumeType::Gp3.size_range_gib();
+        validate::in_range(&f("root_volume_size_gib"), size, lo, hi)?;
+    }
+    if let Some(k) = kms_key_id {
+        validate::len_in(&f("root_kms_key_id"), k, 1, 2048)?;
+    }
+    if device.is_some_and(str::is_empty) {
+        return Err(Error::validation(f("root_device_name"), "must not be empty"));
+    }
+    Ok(())
+}
+
+/// The extra volumes of a launch: each valid for its type, on a device of its own (not the
+/// root's); `p` prefixes the field names (`volumes[1].iops`, `data.volumes[0].device_name`).
+pub(crate) fn check_launch_volumes(p: &str, root_device: Option<&str>, volumes: &[LaunchVolume]) -> Result<()> {
+    let mut devices = std::collections::BTreeSet::new();
+    if let Some(root) = root_device {
+        devices.insert(root);
+    }
+    for (i, v) in volumes.iter().enumerate() {
+        let path = format!("{p}volumes[{i}].");
+        v.validate_at(&path)?;
+        if !devices.insert(v.device_name.as_str()) {
             return Err(Error::validation(
-                *field,
-                "applies to the encrypted root volume mapping; it needs encrypt_root_volume = true",
+                format!("{path}device_name"),
+                format!("{} is mapped twice (or is the root device)", v.device_name),
             ));
         }
-        if let Some(size) = self.root_volume_size_gib {
-            let (lo, hi) = VolumeType::Gp3.size_range_gib();
-            validate::in_range("root_volume_size_gib", size, lo, hi)?;
-        }
-        // KMS API reference: a KeyId (id, ARN, alias name or alias ARN) is 1-2,048 characters.
-        if let Some(k) = &self.root_kms_key_id {
-            validate::len_in("root_kms_key_id", k, 1, 2048)?;
-        }
-        if self.root_device_name.as_ref().is_some_and(|d| d.is_empty()) {
-            return Err(Error::validation("root_device_name", "must not be empty"));
-        }
-        Ok(())
     }
+    Ok(())
 }
 
 impl RunInstancesRequest {
@@ -351,25 +389,6 @@ impl RunInstancesRequest {
     /// without naming the image (so the request adds no root mapping).
     pub fn uses_template_root(&self) -> bool {
         self.launch_template.is_some() && self.image_id.is_none()
-    }
-
-    /// The extra volumes: each valid for its type, on a device of its own (not the root's).
-    fn validate_volumes(&self) -> Result<()> {
-        let mut devices = std::collections::BTreeSet::new();
-        if let Some(root) = &self.root_device_name {
-            devices.insert(root.as_str());
-        }
-        for (i, v) in self.volumes.iter().enumerate() {
-            let path = format!("volumes[{i}].");
-            v.validate_at(&path)?;
-            if !devices.insert(v.device_name.as_str()) {
-                return Err(Error::validation(
-                    format!("{path}device_name"),
-                    format!("{} is mapped twice (or is the root device)", v.device_name),
-                ));
-            }
-        }
-        Ok(())
     }
 }
 

@@ -192,19 +192,14 @@ impl LaunchTemplateData {
         if let Some(k) = &self.key_name {
             validate::len_in(&f("key_name"), k, 1, MAX_KEY_NAME_CHARS)?;
         }
-        let root_set = [
-            ("root_kms_key_id", self.root_kms_key_id.is_some()),
-            ("root_volume_size_gib", self.root_volume_size_gib.is_some()),
-            ("root_device_name", self.root_device_name.is_some()),
-        ];
-        if !self.encrypt_root_volume {
-            if let Some((field, _)) = root_set.iter().find(|(_, s)| *s) {
-                return Err(Error::validation(
-                    f(field),
-                    "applies to the encrypted root volume mapping; it needs encrypt_root_volume = true",
-                ));
-            }
-        } else if self.image_id.is_none() && self.root_device_name.is_none() {
+        check_root_settings(
+            p,
+            self.encrypt_root_volume,
+            self.root_kms_key_id.as_deref(),
+            self.root_volume_size_gib,
+            self.root_device_name.as_deref(),
+        )?;
+        if self.encrypt_root_volume && self.image_id.is_none() && self.root_device_name.is_none() {
             return Err(Error::validation(
                 f("encrypt_root_volume"),
                 "needs the root device: set image_id (its root device is looked up) or \
@@ -212,24 +207,7 @@ impl LaunchTemplateData {
                  to the image",
             ));
         }
-        if let Some(size) = self.root_volume_size_gib {
-            let (lo, hi) = VolumeType::Gp3.size_range_gib();
-            validate::in_range(&f("root_volume_size_gib"), size, lo, hi)?;
-        }
-        let mut devices = std::collections::BTreeSet::new();
-        if let Some(root) = &self.root_device_name {
-            devices.insert(root.as_str());
-        }
-        for (i, v) in self.volumes.iter().enumerate() {
-            let path = format!("{p}volumes[{i}].");
-            v.validate_at(&path)?;
-            if !devices.insert(v.device_name.as_str()) {
-                return Err(Error::validation(
-                    format!("{path}device_name"),
-                    format!("{} is mapped twice (or is the root device)", v.device_name),
-                ));
-            }
-        }
+        check_launch_volumes(p, self.root_device_name.as_deref(), &self.volumes)?;
         validate::tags(&f("tags"), &self.tags)
     }
 }
