@@ -269,26 +269,8 @@ impl Validate for RunInstancesRequest {
                 }
             }
         }
-        if let Some(ud) = &self.user_data
-            && ud.len() > MAX_USER_DATA_BYTES
-        {
-            return Err(Error::validation(
-                "user_data",
-                format!(
-                    "must be at most {MAX_USER_DATA_BYTES} bytes before encoding (got {})",
-                    ud.len()
-                ),
-            ));
-        }
-        if let Some(t) = &self.client_token {
-            validate::len_in("client_token", t, 1, 64)?;
-            if !t.is_ascii() {
-                return Err(Error::validation("client_token", "must be ASCII"));
-            }
-        }
-        if let Some(k) = &self.key_name {
-            validate_key_name("key_name", k)?;
-        }
+        check_launch_basics("", self.user_data.as_ref(), self.key_name.as_deref())?;
+        check_client_token(self.client_token.as_deref())?;
         self.validate_root_volume()?;
         check_launch_volumes("", self.root_device_name.as_deref(), &self.volumes)?;
         if let Some(p) = &self.placement {
@@ -326,6 +308,42 @@ impl RunInstancesRequest {
             self.root_device_name.as_deref(),
         )
     }
+}
+
+/// The user data (at most [`MAX_USER_DATA_BYTES`] before encoding) and key pair name of a
+/// launch (RunInstances or launch template data); `p` prefixes the field names.
+pub(crate) fn check_launch_basics(
+    p: &str,
+    user_data: Option<&crate::SecretString>,
+    key_name: Option<&str>,
+) -> Result<()> {
+    if let Some(ud) = user_data
+        && ud.len() > MAX_USER_DATA_BYTES
+    {
+        return Err(Error::validation(
+            format!("{p}user_data"),
+            format!(
+                "must be at most {MAX_USER_DATA_BYTES} bytes before encoding (got {})",
+                ud.len()
+            ),
+        ));
+    }
+    if let Some(k) = key_name {
+        validate_key_name(&format!("{p}key_name"), k)?;
+    }
+    Ok(())
+}
+
+/// An idempotency token: 1 to 64 ASCII characters (EC2 API reference, "Ensuring
+/// idempotency").
+pub(crate) fn check_client_token(token: Option<&str>) -> Result<()> {
+    if let Some(t) = token {
+        validate::len_in("client_token", t, 1, 64)?;
+        if !t.is_ascii() {
+            return Err(Error::validation("client_token", "must be ASCII"));
+        }
+    }
+    Ok(())
 }
 
 /// The root-volume settings of a launch (RunInstances or launch template data), checked alike;

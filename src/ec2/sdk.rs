@@ -484,23 +484,37 @@ fn root_volume(device: &str, size_gib: Option<u32>, kms_key_id: Option<String>) 
     }
 }
 
+/// The block-device mapping of one volume, for RunInstances (`BlockDeviceMapping`,
+/// `EbsBlockDevice`) or launch template data (`LaunchTemplateBlockDeviceMappingRequest`,
+/// `LaunchTemplateEbsBlockDeviceRequest`): the same fields under two SDK types.
+macro_rules! ebs_mapping {
+    ($v:expr, $mapping:ty, $ebs:ty) => {{
+        let v: &LaunchVolume = $v;
+        <$mapping>::builder()
+            .device_name(&v.device_name)
+            .ebs(
+                <$ebs>::builder()
+                    .volume_type(volume_type(v.volume_type.clone()))
+                    .encrypted(v.encrypted)
+                    .delete_on_termination(v.delete_on_termination)
+                    .set_kms_key_id(v.kms_key_id.clone())
+                    .set_volume_size(v.size_gib.map(i32_of))
+                    .set_iops(v.iops.map(i32_of))
+                    .set_throughput(v.throughput.map(i32_of))
+                    .set_snapshot_id(v.snapshot_id.as_ref().map(|s| s.to_string()))
+                    .build(),
+            )
+            .build()
+    }};
+}
+
 /// A launch template's block-device mapping of one volume.
 fn template_volume_mapping(v: &LaunchVolume) -> t::LaunchTemplateBlockDeviceMappingRequest {
-    t::LaunchTemplateBlockDeviceMappingRequest::builder()
-        .device_name(&v.device_name)
-        .ebs(
-            t::LaunchTemplateEbsBlockDeviceRequest::builder()
-                .volume_type(volume_type(v.volume_type.clone()))
-                .encrypted(v.encrypted)
-                .delete_on_termination(v.delete_on_termination)
-                .set_kms_key_id(v.kms_key_id.clone())
-                .set_volume_size(v.size_gib.map(i32_of))
-                .set_iops(v.iops.map(i32_of))
-                .set_throughput(v.throughput.map(i32_of))
-                .set_snapshot_id(v.snapshot_id.as_ref().map(|s| s.to_string()))
-                .build(),
-        )
-        .build()
+    ebs_mapping!(
+        v,
+        t::LaunchTemplateBlockDeviceMappingRequest,
+        t::LaunchTemplateEbsBlockDeviceRequest
+    )
 }
 
 /// A described launch template version's mapping as a [`LaunchVolume`] (`None`: not EBS).
@@ -681,23 +695,9 @@ fn address_from(a: &t::Address) -> crate::Result<Address> {
     })
 }
 
-/// The block-device mapping of one extra volume at launch.
+/// The block-device mapping of one volume at launch.
 fn launch_volume_mapping(v: &LaunchVolume) -> t::BlockDeviceMapping {
-    t::BlockDeviceMapping::builder()
-        .device_name(&v.device_name)
-        .ebs(
-            t::EbsBlockDevice::builder()
-                .volume_type(volume_type(v.volume_type.clone()))
-                .encrypted(v.encrypted)
-                .delete_on_termination(v.delete_on_termination)
-                .set_kms_key_id(v.kms_key_id.clone())
-                .set_volume_size(v.size_gib.map(i32_of))
-                .set_iops(v.iops.map(i32_of))
-                .set_throughput(v.throughput.map(i32_of))
-                .set_snapshot_id(v.snapshot_id.as_ref().map(|s| s.to_string()))
-                .build(),
-        )
-        .build()
+    ebs_mapping!(v, t::BlockDeviceMapping, t::EbsBlockDevice)
 }
 
 /// RunInstances' `Placement`.

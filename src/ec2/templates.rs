@@ -178,20 +178,7 @@ impl Validate for LaunchTemplateData {
 impl LaunchTemplateData {
     fn validate_at(&self, p: &str) -> Result<()> {
         let f = |name: &str| format!("{p}{name}");
-        if let Some(ud) = &self.user_data
-            && ud.len() > MAX_USER_DATA_BYTES
-        {
-            return Err(Error::validation(
-                f("user_data"),
-                format!(
-                    "must be at most {MAX_USER_DATA_BYTES} bytes before encoding (got {})",
-                    ud.len()
-                ),
-            ));
-        }
-        if let Some(k) = &self.key_name {
-            validate::len_in(&f("key_name"), k, 1, MAX_KEY_NAME_CHARS)?;
-        }
+        check_launch_basics(p, self.user_data.as_ref(), self.key_name.as_deref())?;
         check_root_settings(
             p,
             self.encrypt_root_volume,
@@ -287,21 +274,11 @@ fn validate_version_description(d: &Option<String>) -> Result<()> {
     Ok(())
 }
 
-fn validate_client_token(t: &Option<String>) -> Result<()> {
-    if let Some(t) = t {
-        validate::len_in("client_token", t, 1, 64)?;
-        if !t.is_ascii() {
-            return Err(Error::validation("client_token", "must be ASCII"));
-        }
-    }
-    Ok(())
-}
-
 impl Validate for CreateLaunchTemplateRequest {
     fn validate(&self) -> Result<()> {
         validate_template_name("name", &self.name)?;
         validate_version_description(&self.version_description)?;
-        validate_client_token(&self.client_token)?;
+        check_client_token(self.client_token.as_deref())?;
         self.data.validate_at("data.")?;
         validate::tags("tags", &self.tags)
     }
@@ -331,7 +308,7 @@ impl Validate for CreateLaunchTemplateVersionRequest {
     fn validate(&self) -> Result<()> {
         self.template.validate("template")?;
         validate_version_description(&self.version_description)?;
-        validate_client_token(&self.client_token)?;
+        check_client_token(self.client_token.as_deref())?;
         self.data.validate_at("data.")
     }
 }

@@ -302,9 +302,7 @@ fn settle(ec2: &mut Ec2State, cfg: &SimConfig, now: Instant) {
                 r.inst.public_ip = Some(a.public_ip.clone());
             }
             _ => {
-                a.association_id = None;
-                a.instance_id = None;
-                a.private_ip = None;
+                end_association(a);
             }
         }
     }
@@ -1900,9 +1898,7 @@ impl crate::ec2::Ec2 for SimCloud {
             }
             for a in st.ec2.addresses.values_mut() {
                 if a.instance_id.as_ref() == Some(&req.instance_id) {
-                    a.association_id = None;
-                    a.instance_id = None;
-                    a.private_ip = None;
+                    end_association(a);
                 }
             }
             let association: AssociationId = parse_sim_id(SimCloud::new_id(st, "eipassoc"));
@@ -1934,9 +1930,7 @@ impl crate::ec2::Ec2 for SimCloud {
                     format!("The association ID '{association}' does not exist"),
                 ));
             };
-            a.association_id = None;
-            a.private_ip = None;
-            if let Some(iid) = a.instance_id.take()
+            if let Some(iid) = end_association(a)
                 && let Some(r) = st.ec2.instances.get_mut(&iid)
             {
                 // The instance is left without a public address (AWS gives a new one only
@@ -2290,6 +2284,14 @@ fn stored_template_data(ec2: &Ec2State, mut d: LaunchTemplateData) -> crate::Res
 
 /// Elastic IP addresses per region (EC2 User Guide, "Elastic IP address quota": 5 by default).
 const MAX_ELASTIC_IPS: usize = 5;
+
+/// Ends an Elastic IP's association (the address stays allocated); returns the instance it
+/// had.
+fn end_association(a: &mut Address) -> Option<InstanceId> {
+    a.association_id = None;
+    a.private_ip = None;
+    a.instance_id.take()
+}
 
 fn address_not_found(id: &AllocationId) -> Error {
     err(
