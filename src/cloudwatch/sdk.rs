@@ -203,6 +203,22 @@ impl SdkCloudWatch {
             .alarm_types(kind)
     }
 
+    /// Every page of DescribeAlarms for alarms of `kind`, each page read by `read`, through the
+    /// SDK's paginator (it stops on a repeated token).
+    async fn all_alarms<T>(
+        &self,
+        req: &DescribeAlarmsRequest,
+        kind: cw::AlarmType,
+        read: impl Fn(&aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput) -> crate::Result<Vec<T>>,
+    ) -> crate::Result<Vec<T>> {
+        let mut all = Vec::new();
+        let mut pages = self.alarms_call(req, kind).max_records(100).into_paginator().send();
+        while let Some(out) = pages.next().await {
+            all.extend(read(&out.map_err(sdk_err(SVC))?)?);
+        }
+        Ok(all)
+    }
+
     fn metrics_call(
         &self,
         req: &ListMetricsRequest,
@@ -482,38 +498,18 @@ impl super::CloudWatch for SdkCloudWatch {
 
     async fn describe_composite_alarms(&self, req: DescribeAlarmsRequest) -> crate::Result<Vec<CompositeAlarm>> {
         req.validate()?;
-        let mut all = Vec::new();
-        // The SDK's paginator (it stops on a repeated token).
-        let mut pages = self
-            .alarms_call(&req, cw::AlarmType::CompositeAlarm)
-            .max_records(100)
-            .into_paginator()
-            .send();
-        while let Some(out) = pages.next().await {
-            let out = out.map_err(sdk_err(SVC))?;
-            for a in out.composite_alarms() {
-                all.push(composite_from_sdk(a)?);
-            }
-        }
-        Ok(all)
+        self.all_alarms(&req, cw::AlarmType::CompositeAlarm, |out| {
+            out.composite_alarms().iter().map(composite_from_sdk).collect()
+        })
+        .await
     }
 
     async fn describe_alarms(&self, req: DescribeAlarmsRequest) -> crate::Result<Vec<MetricAlarm>> {
         req.validate()?;
-        let mut all = Vec::new();
-        // The SDK's paginator (it stops on a repeated token).
-        let mut pages = self
-            .alarms_call(&req, cw::AlarmType::MetricAlarm)
-            .max_records(100)
-            .into_paginator()
-            .send();
-        while let Some(out) = pages.next().await {
-            let out = out.map_err(sdk_err(SVC))?;
-            for a in out.metric_alarms() {
-                all.push(alarm_from_sdk(a)?);
-            }
-        }
-        Ok(all)
+        self.all_alarms(&req, cw::AlarmType::MetricAlarm, |out| {
+            out.metric_alarms().iter().map(alarm_from_sdk).collect()
+        })
+        .await
     }
 
     async fn describe_alarms_page(
