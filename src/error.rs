@@ -622,6 +622,8 @@ fn resource_kind(code: &str, message: &str) -> &'static str {
         let generic: &[(&str, &str)] = &[
             ("alias", "alias"),
             ("function", "function"),
+            // Before "version": `LayerVersion ARN` names a layer version.
+            ("layer", "layer version"),
             ("version", "function version"),
             ("snapshot", "snapshot"),
             ("dashboard", "dashboard"),

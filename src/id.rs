@@ -369,10 +369,174 @@ string_id!(
     }
 );
 
+/// A Lambda region name, as the Lambda model's ARN patterns spell it:
+/// `(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}` (`us-east-1`, `us-gov-west-1`,
+/// `us-isob-east-1`, `eusc-de-east-1`).
+fn is_lambda_region(s: &str) -> bool {
+    // `-[a-z]+-\d`
+    let tail = |r: &str| {
+        r.strip_prefix('-')
+            .and_then(|r| r.rsplit_once('-'))
+            .is_some_and(|(word, digit)| {
+                !word.is_empty()
+                    && word.bytes().all(|b| b.is_ascii_lowercase())
+                    && digit.len() == 1
+                    && digit.bytes().all(|b| b.is_ascii_digit())
+            })
+    };
+    let s = s.strip_prefix("eusc-").unwrap_or(s);
+    let Some(two) = s.get(..2) else { return false };
+    if !two.bytes().all(|b| b.is_ascii_lowercase()) {
+        return false;
+    }
+    let rest = &s[2..];
+    tail(rest)
+        || rest.strip_prefix("-gov").is_some_and(tail)
+        || rest
+            .strip_prefix("-iso")
+            .is_some_and(|r| tail(r) || (r.as_bytes().first().is_some_and(u8::is_ascii_lowercase) && tail(&r[1..])))
+}
+
+/// A layer name: `[a-zA-Z0-9-_]+`.
+fn is_layer_name_chars(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A layer ARN `arn:(aws[a-zA-Z-]*)?:lambda:REGION:\d{12}:layer:NAME` (Lambda model shape
+/// `LayerArn`): the parts `(region, account, name)`.
+fn layer_arn_parts(s: &str) -> Option<(&str, &str, &str)> {
+    let parts: Vec<&str> = s.splitn(7, ':').collect();
+    let [arn, partition, service, region, account, layer, name] = parts[..] else {
+        return None;
+    };
+    let partition_ok = partition.is_empty()
+        || partition
+            .strip_prefix("aws")
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'));
+    (arn == "arn"
+        && partition_ok
+        && service == "lambda"
+        && is_lambda_region(region)
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && layer == "layer"
+        && is_layer_name_chars(name))
+    .then_some((region, account, name))
+}
+
+string_id!(
+    /// A Lambda layer, by name or by layer ARN (Lambda model shape `LayerNameOrArn`, which
+    /// the layer operations take: a name of 1-140 letters, digits, `-` and `_`, alone or in
+    /// `arn:aws:lambda:REGION:ACCOUNT:layer:NAME`).
+    LayerName,
+    "layer name",
+    |s| {
+        let name = layer_arn_parts(s).map_or(s, |(_, _, name)| name);
+        if name.is_empty() || name.chars().count() > 140 {
+            Err("must have a name of 1 to 140 characters".into())
+        } else if is_layer_name_chars(name) {
+            Ok(())
+        } else {
+            Err("must be a layer name (letters, digits, hyphens and underscores) or a layer ARN like arn:aws:lambda:us-east-1:123456789012:layer:NAME".into())
+        }
+    }
+);
+
+string_id!(
+    /// The ARN of one version of a Lambda layer, `arn:aws:lambda:REGION:ACCOUNT:layer:NAME:N`
+    /// (Lambda model shape `LayerVersionArn`: 1-2,048 characters; the model also allows
+    /// `arn:PARTITION:lambda:::awslayer:NAME`, the form of layers AWS provides).
+    LayerVersionArn,
+    "layer version ARN",
+    |s| {
+        if s.is_empty() || s.chars().count() > 2048 {
+            return Err("must be 1 to 2,048 characters".into());
+        }
+        let versioned = s.rsplit_once(':').is_some_and(|(layer, n)| {
+            !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && layer_arn_parts(layer).is_some()
+        });
+        let aws_layer = s.strip_prefix("arn:").and_then(|r| r.split_once(":lambda:::awslayer:")).is_some_and(
+            |(partition, name)| {
+                !partition.is_empty()
+                    && partition.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && is_layer_name_chars(name)
+            },
+        );
+        if versioned || aws_layer {
+            Ok(())
+        } else {
+            Err("must be a layer version ARN like arn:aws:lambda:us-east-1:123456789012:layer:NAME:1".into())
+        }
+    }
+);
+
+impl LayerVersionArn {
+    /// The layer's version number (`None` for an `awslayer` ARN, which has none).
+    pub fn version(&self) -> Option<u64> {
+        let (layer, n) = self.0.rsplit_once(':')?;
+        layer_arn_parts(layer)?;
+        n.parse().ok()
+    }
+
+    /// The layer's ARN, without the version (`None` for an `awslayer` ARN).
+    pub fn layer_arn(&self) -> Option<&str> {
+        self.version()?;
+        self.0.rsplit_once(':').map(|(layer, _)| layer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn layer_names_and_version_arns_follow_the_lambda_model() {
+        for ok in ["deps", "my_layer-2", "arn:aws:lambda:us-east-1:123456789012:layer:deps"] {
+            assert!(ok.parse::<LayerName>().is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "a b",
+            "deps.zip",
+            "arn:aws:lambda:us-east-1:12345:layer:deps",
+            &"a".repeat(141),
+        ] {
+            assert!(bad.parse::<LayerName>().is_err(), "{bad}");
+        }
+        let arn: LayerVersionArn = "arn:aws:lambda:us-gov-west-1:123456789012:layer:deps:12"
+            .parse()
+            .unwrap();
+        assert_eq!(arn.version(), Some(12));
+        assert_eq!(
+            arn.layer_arn(),
+            Some("arn:aws:lambda:us-gov-west-1:123456789012:layer:deps")
+        );
+        let aws: LayerVersionArn = "arn:aws:lambda:::awslayer:AWSLambda-Python-AWS-SDK".parse().unwrap();
+        assert_eq!((aws.version(), aws.layer_arn()), (None, None));
+        for bad in [
+            "arn:aws:lambda:us-east-1:123456789012:layer:deps",
+            "arn:aws:lambda:us-east-1:123456789012:layer:deps:",
+            "arn:aws:lambda:us-east-1:123456789012:layer:deps:latest",
+            "arn:aws:lambda:useast1:123456789012:layer:deps:1",
+            "arn:aws:s3:us-east-1:123456789012:layer:deps:1",
+        ] {
+            assert!(bad.parse::<LayerVersionArn>().is_err(), "{bad}");
+        }
+        for region in [
+            "us-east-1",
+            "us-gov-west-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+            "eusc-de-east-1",
+            "ap-southeast-2",
+        ] {
+            assert!(is_lambda_region(region), "{region}");
+        }
+        for region in ["us-east", "us-east-12", "useast-1", "US-east-1", "u-east-1", "us--1"] {
+            assert!(!is_lambda_region(region), "{region}");
+        }
+    }
 
     #[test]
     fn ec2_ids_check_prefix_and_charset() {

@@ -380,6 +380,35 @@ async fn moto_deviation_lambda_dead_letter_config_not_kept() {
     assert_eq!(got.dead_letter_target_arn, None, "AWS: the queue's ARN");
 }
 
+/// moto: a function naming a layer version that does not exist is ResourceNotFoundException
+/// (AWS: InvalidParameterValueException).
+#[tokio::test]
+async fn moto_deviation_unknown_layer_is_not_found() {
+    use aws_facade::lambda::CreateFunctionRequest;
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::LambdaUnknownLayerIsNotFound));
+    let role = b.lambda_prepare("dev-layer").await;
+    let req = CreateFunctionRequest::builder()
+        .name("dev-layer".parse().unwrap())
+        .runtime("python3.12")
+        .handler("index.handler")
+        .role(role)
+        .code(conformance::echo_function_zip(1))
+        .layers(vec![
+            format!("arn:aws:lambda:us-east-1:{}:layer:dev-none:7", moto::ACCOUNT_ID)
+                .parse()
+                .unwrap(),
+        ])
+        .build()
+        .unwrap();
+    let e = b.cloud.lambda.create_function(req).await.unwrap_err();
+    assert_eq!(
+        e.code(),
+        Some("ResourceNotFoundException"),
+        "AWS: InvalidParameterValueException; {e}"
+    );
+}
+
 /// moto: revoking a rule the (default-VPC) group does not have is InvalidPermission.NotFound.
 #[tokio::test]
 async fn moto_deviation_revoke_unknown_rule_is_not_found() {

@@ -526,8 +526,8 @@ fn every_operations_iam_action_is_the_one_the_service_authorization_reference_na
     }
     assert_eq!(
         n,
-        aws_facade::ec2::EC2_OPERATIONS.len() + 6 + 28 + 22 + 29,
-        "every operation of the five traits (EC2 + EBS 6 + ELBv2 28 + CloudWatch 22 + Lambda 29)"
+        aws_facade::ec2::EC2_OPERATIONS.len() + 6 + 28 + 22 + 33,
+        "every operation of the five traits (EC2 + EBS 6 + ELBv2 28 + CloudWatch 22 + Lambda 33)"
     );
 }
 

@@ -411,6 +411,37 @@ fn lambda_qualifier(q: &str) -> bool {
         .is_ok()
 }
 
+fn lambda_license_info(l: &str) -> bool {
+    aws_facade::lambda::PublishLayerVersionRequest::builder()
+        .layer_name("deps".parse().unwrap())
+        .zip(&b"PK\x03\x04rest"[..])
+        .license_info(l)
+        .build()
+        .is_ok()
+}
+
+fn lambda_layer_name(n: &str) -> bool {
+    n.parse::<aws_facade::id::LayerName>().is_ok()
+}
+
+fn lambda_layer_version_arn(a: &str) -> bool {
+    a.parse::<aws_facade::id::LayerVersionArn>().is_ok()
+}
+
+const LAYER_NAME_SAMPLES: &[&str] = &[
+    "deps",
+    "my_deps-2",
+    "arn:aws:lambda:us-east-1:123456789012:layer:deps",
+    "arn:aws:lambda:ap-southeast-2:123456789012:layer:deps",
+    "arn:aws:lambda:us-east-1:123456789012:layer:deps:1",
+    "arn:aws:lambda:us-east-1:1234567890123:layer:deps",
+    "arn:aws:lambda:us-east-1:123456789012:layer:",
+    "de.ps",
+    "de ps",
+    "dé",
+    "",
+];
+
 fn lambda_function_name(n: &str) -> bool {
     n.parse::<FunctionName>().is_ok()
 }
@@ -631,6 +662,12 @@ fn lambda_lengths_equal_the_model() {
                 lambda_qualifier,
                 'q',
                 Some(lambda::MAX_QUALIFIER_CHARS),
+            ),
+            len(
+                "LicenseInfo",
+                lambda_license_info,
+                'é',
+                Some(lambda::MAX_LICENSE_INFO_CHARS),
             ),
             len(
                 "StatementId",
@@ -867,6 +904,41 @@ fn lambda_patterns_match_the_model() {
                 text: r"([a-zA-Z0-9-_]+)",
                 accepts: lambda_statement_id,
                 samples: &["allow-s3", "a_b", "a.b", "a b", "a:b", ""],
+                differs: &[],
+            },
+            Pat {
+                shape: "LayerNameOrArn",
+                text: r"(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]{1,140}|[a-zA-Z0-9-_]{1,140})",
+                accepts: lambda_layer_name,
+                samples: LAYER_NAME_SAMPLES,
+                differs: &[],
+            },
+            Pat {
+                shape: "LayerVersionArn",
+                text: r"((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))",
+                accepts: lambda_layer_version_arn,
+                samples: &[
+                    "arn:aws:lambda:us-east-1:123456789012:layer:deps:1",
+                    "arn:aws-cn:lambda:cn-north-1:123456789012:layer:my_deps-2:10",
+                    "arn::lambda:us-east-1:123456789012:layer:deps:1",
+                    "arn:aws:lambda:us-gov-west-1:123456789012:layer:deps:3",
+                    "arn:aws:lambda:us-isob-east-1:123456789012:layer:deps:3",
+                    "arn:aws:lambda:eusc-de-east-1:123456789012:layer:deps:3",
+                    "arn:aws:lambda:::awslayer:AWSLambda-Python",
+                    "arn:aws:lambda:us-east-1:123456789012:layer:deps",
+                    "arn:aws:lambda:us-east-1:123456789012:layer:deps:",
+                    "arn:aws:lambda:us-east-1:123456789012:layer:deps:latest",
+                    "arn:aws:lambda:us-east-1:12345678901:layer:deps:1",
+                    "arn:aws:lambda:useast1:123456789012:layer:deps:1",
+                    "arn:aws:lambda:us-east-12:123456789012:layer:deps:1",
+                    "arn:aws:lambda:US-east-1:123456789012:layer:deps:1",
+                    "arn:aws:lambda:us-east-1:123456789012:layer:de.ps:1",
+                    "arn:aws:lambda:us-east-1:123456789012:function:deps:1",
+                    "arn:aws:lambda:::awslayer:",
+                    "arn:aws:lambda:::awslayer:a b",
+                    "deps:1",
+                    "",
+                ],
                 differs: &[],
             },
             Pat {

@@ -132,6 +132,24 @@ impl Ctx<'_> {
             None => base,
         }
     }
+    fn layer(&self, name: &str, version: Option<u64>) -> String {
+        let base = if name.starts_with("arn:") {
+            name.to_string()
+        } else {
+            format!("arn:aws:lambda:{}:{}:layer:{name}", self.region, self.account)
+        };
+        match version {
+            Some(v) => format!("{base}:{v}"),
+            None => base,
+        }
+    }
+    /// Adding layers to a function needs `lambda:GetLayerVersion` on each version (Lambda
+    /// Developer Guide, "Layer permissions"); the `lambda:Layer` condition key is not modelled.
+    fn layers(&mut self, layers: &[crate::id::LayerVersionArn]) {
+        for l in layers {
+            self.on("lambda:GetLayerVersion", l.as_str().to_string());
+        }
+    }
     /// `action` on an existing resource (its tags are looked up).
     fn on(&mut self, action: &str, arn: String) {
         let mut r = AccessRequest::new(action, arn.clone());
@@ -596,6 +614,7 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
             if let Some(r) = arg::<lambda::CreateFunctionRequest>(args, 0) {
                 c.creates(a, c.function(r.name.as_str(), None), &r.tags, None);
                 c.pass_role(r.role.as_str(), "lambda.amazonaws.com");
+                c.layers(&r.layers);
             }
         }
         "lambda:UpdateFunctionCode" => {
@@ -609,6 +628,7 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 if let Some(role) = &r.role {
                     c.pass_role(role.as_str(), "lambda.amazonaws.com");
                 }
+                c.layers(r.layers.as_deref().unwrap_or_default());
             }
         }
         "lambda:PublishVersion" => {
@@ -666,6 +686,18 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
         "lambda:GetFunctionUrlConfig" | "lambda:DeleteFunctionUrlConfig" => {
             if let (Some(n), Some(q)) = (arg::<id::FunctionName>(args, 0), arg::<Option<String>>(args, 1)) {
                 c.on(a, c.function(n.as_str(), q.as_deref()));
+            }
+        }
+        // Layers: PublishLayerVersion is authorized on the layer, Get and Delete on the
+        // version; ListLayerVersions has no resource type.
+        "lambda:PublishLayerVersion" => {
+            if let Some(r) = arg::<lambda::PublishLayerVersionRequest>(args, 0) {
+                c.on(a, c.layer(r.layer_name.as_str(), None));
+            }
+        }
+        "lambda:GetLayerVersion" | "lambda:DeleteLayerVersion" => {
+            if let (Some(l), Some(v)) = (arg::<id::LayerName>(args, 0), arg::<u64>(args, 1)) {
+                c.on(a, c.layer(l.as_str(), Some(*v)));
             }
         }
         "lambda:ListTags" | "lambda:TagResource" | "lambda:UntagResource" => {

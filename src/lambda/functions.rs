@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::*;
 use crate::Tags;
 use crate::error::{Error, Result};
-use crate::id::{Arn, FunctionName};
+use crate::id::{Arn, FunctionName, LayerVersionArn};
 use crate::macros::validated_builder;
 use crate::secret::{Payload, SecretString};
 use crate::validate::{self, Validate};
@@ -269,6 +269,10 @@ pub struct FunctionConfiguration {
     pub ephemeral_storage_mb: u32,
     /// Where failed asynchronous invocations go (`DeadLetterConfig.TargetArn`).
     pub dead_letter_target_arn: Option<Arn>,
+    /// The layers the function uses, in the order they are applied.
+    #[builder(default)]
+    #[serde(default)]
+    pub layers: Vec<FunctionLayer>,
 }
 
 impl FunctionConfiguration {
@@ -322,6 +326,11 @@ pub struct CreateFunctionRequest {
     pub ephemeral_storage_mb: Option<u32>,
     /// An SQS queue or SNS topic for failed asynchronous invocations.
     pub dead_letter_target_arn: Option<Arn>,
+    /// Layers to add to the execution environment (at most [`MAX_FUNCTION_LAYERS`]), each by
+    /// its version ARN; each must exist and be readable (`lambda:GetLayerVersion`).
+    #[builder(default)]
+    #[serde(default)]
+    pub layers: Vec<LayerVersionArn>,
 }
 validated_builder!(
     CreateFunctionRequest,
@@ -350,6 +359,7 @@ impl fmt::Debug for CreateFunctionRequest {
             vpc_config,
             ephemeral_storage_mb,
             dead_letter_target_arn,
+            layers,
         } = self;
         f.debug_struct("CreateFunctionRequest")
             .field("name", name)
@@ -367,6 +377,7 @@ impl fmt::Debug for CreateFunctionRequest {
             .field("vpc_config", vpc_config)
             .field("ephemeral_storage_mb", ephemeral_storage_mb)
             .field("dead_letter_target_arn", dead_letter_target_arn)
+            .field("layers", layers)
             .finish()
     }
 }
@@ -406,6 +417,7 @@ impl Validate for CreateFunctionRequest {
         if let Some(arn) = &self.dead_letter_target_arn {
             validate_dead_letter_target("dead_letter_target_arn", arn)?;
         }
+        validate_layers("layers", &self.layers)?;
         validate::tags_with("tags", &self.tags, TAG_RULES)
     }
 }
@@ -474,6 +486,8 @@ pub struct UpdateFunctionConfigurationRequest {
     pub ephemeral_storage_mb: Option<u32>,
     /// An SQS queue or SNS topic for failed asynchronous invocations.
     pub dead_letter_target_arn: Option<Arn>,
+    /// The layers (replaces all of them; an empty list removes every layer).
+    pub layers: Option<Vec<LayerVersionArn>>,
 }
 validated_builder!(
     UpdateFunctionConfigurationRequest,
@@ -512,6 +526,9 @@ impl Validate for UpdateFunctionConfigurationRequest {
         }
         if let Some(arn) = &self.dead_letter_target_arn {
             validate_dead_letter_target("dead_letter_target_arn", arn)?;
+        }
+        if let Some(l) = &self.layers {
+            validate_layers("layers", l)?;
         }
         Ok(())
     }

@@ -39,6 +39,7 @@ mod aliases;
 mod ext;
 mod functions;
 mod invoke;
+mod layers;
 mod permissions;
 #[cfg(feature = "lambda")]
 pub mod sdk;
@@ -48,6 +49,7 @@ pub use aliases::*;
 pub use ext::LambdaExt;
 pub use functions::*;
 pub use invoke::*;
+pub use layers::*;
 pub use permissions::*;
 pub use urls::*;
 
@@ -55,7 +57,7 @@ use bytes::Bytes;
 
 use crate::Tags;
 use crate::error::{Error, Result, Service};
-use crate::id::{AliasName, Arn, FunctionName};
+use crate::id::{AliasName, Arn, FunctionName, LayerName};
 use crate::macros::service_trait;
 use crate::page::{Page, PageRequest};
 use crate::validate;
@@ -157,6 +159,17 @@ service_trait! {
         fn update_function_url_config(req: FunctionUrlRequest) -> FunctionUrlConfig = "UpdateFunctionUrlConfig" => "lambda:UpdateFunctionUrlConfig";
         /// Deletes a function URL (it cannot be got back: a new one has another address).
         fn delete_function_url_config(function: FunctionName, qualifier: Option<String>) -> () = "DeleteFunctionUrlConfig" => "lambda:DeleteFunctionUrlConfig";
+        /// Publishes a new version of a layer from a zip archive (the first version creates the
+        /// layer); versions are numbered 1, 2, ... and never reused.
+        fn publish_layer_version(req: PublishLayerVersionRequest) -> LayerVersion = "PublishLayerVersion" => "lambda:PublishLayerVersion";
+        /// One version of a layer; a deleted or unknown one is `ResourceNotFoundException`.
+        fn get_layer_version(layer: LayerName, version: u64) -> LayerVersion = "GetLayerVersion" => "lambda:GetLayerVersion";
+        /// Every version of a layer, newest first (none for a layer that does not exist).
+        fn list_layer_versions(layer: LayerName) -> Vec<LayerVersion> = "ListLayerVersions" => "lambda:ListLayerVersions";
+        /// Deletes a layer version: it can no longer be added to functions, but the functions
+        /// that use it keep it. Deleting a version that does not exist succeeds (AWS answers
+        /// 204 either way).
+        fn delete_layer_version(layer: LayerName, version: u64) -> () = "DeleteLayerVersion" => "lambda:DeleteLayerVersion";
     }
 }
 
@@ -747,6 +760,7 @@ mod tests {
             vpc_id: None,
             ephemeral_storage_mb: 512,
             dead_letter_target_arn: None,
+            layers: vec![],
         };
         shown(
             "configuration",

@@ -13,7 +13,7 @@ use bytes::Bytes;
 
 use super::*;
 use crate::error::{ApiError, Error, Service};
-use crate::id::{AliasName, FunctionName};
+use crate::id::{AliasName, FunctionName, LayerName, LayerVersionArn};
 use crate::macros::sdk_adapter;
 use crate::sdk_util::{Answer, RequireAnswer, parse_id, sdk_err};
 use crate::validate::Validate;
@@ -43,6 +43,9 @@ const ANSWERS: &[(&str, Answer)] = &[
     ("ListTags", Answer::Body),
     ("PutFunctionConcurrency", Answer::Body),
     ("GetFunctionConcurrency", Answer::Body),
+    ("PublishLayerVersion", Answer::Body),
+    ("GetLayerVersion", Answer::Body),
+    ("ListLayerVersions", Answer::Body),
 ];
 
 fn malformed(what: impl Into<String>) -> Error {
@@ -174,8 +177,56 @@ macro_rules! config_from {
                 Some(a) if !a.is_empty() => Some(parse_id(Service::Lambda, "DeadLetterConfig.TargetArn", Some(a))?),
                 _ => None,
             },
+            layers: o
+                .layers()
+                .iter()
+                .map(|l| {
+                    Ok(FunctionLayer::new(
+                        parse_id(Service::Lambda, "Layers.Arn", l.arn())?,
+                        u64::try_from(l.code_size()).unwrap_or_default(),
+                    ))
+                })
+                .collect::<crate::Result<Vec<_>>>()?,
         }
     }};
+}
+
+/// Maps a layer version answer: PublishLayerVersion and GetLayerVersion outputs (with
+/// `content`), or a ListLayerVersions item (`list`: no content and no layer ARN, which is read
+/// from the version ARN).
+macro_rules! layer_from {
+    ($o:expr, content) => {{
+        let o = $o;
+        let mut v = layer_from!(o, common);
+        if let Some(a) = o.layer_arn() {
+            v.layer_arn = a.to_string();
+        }
+        if let Some(c) = o.content() {
+            v.code_sha256 = c.code_sha256().unwrap_or_default().to_string();
+            v.code_size = u64::try_from(c.code_size()).unwrap_or_default();
+        }
+        v
+    }};
+    ($o:expr, common) => {{
+        let o = $o;
+        let arn: LayerVersionArn = parse_id(Service::Lambda, "LayerVersionArn", o.layer_version_arn())?;
+        LayerVersion {
+            layer_arn: arn.layer_arn().unwrap_or_default().to_string(),
+            version: u64::try_from(o.version()).map_err(|_| malformed("a negative layer Version"))?,
+            layer_version_arn: arn,
+            description: o.description().unwrap_or_default().to_string(),
+            created: o.created_date().and_then(parse_last_modified),
+            compatible_runtimes: o.compatible_runtimes().iter().map(|r| r.as_str().to_string()).collect(),
+            compatible_architectures: o.compatible_architectures().iter().map(architecture_from).collect(),
+            license_info: o.license_info().filter(|l| !l.is_empty()).map(str::to_string),
+            code_sha256: String::new(),
+            code_size: 0,
+        }
+    }};
+}
+
+fn layers_to(layers: &[LayerVersionArn]) -> Vec<String> {
+    layers.iter().map(|l| l.as_str().to_string()).collect()
 }
 
 /// Maps the SDK's alias shapes (CreateAlias, UpdateAlias, GetAlias outputs and
@@ -238,7 +289,8 @@ impl super::Lambda for SdkLambda {
             .set_tags((!req.tags.is_empty()).then(|| req.tags.clone().into_iter().collect()))
             .set_vpc_config(req.vpc_config.as_ref().map(vpc_to))
             .set_ephemeral_storage(req.ephemeral_storage_mb.map(ephemeral_to).transpose()?)
-            .set_dead_letter_config(req.dead_letter_target_arn.as_ref().map(dead_letter_to));
+            .set_dead_letter_config(req.dead_letter_target_arn.as_ref().map(dead_letter_to))
+            .set_layers((!req.layers.is_empty()).then(|| layers_to(&req.layers)));
         if !req.environment.is_empty() {
             b = b.environment(environment_to(&req.environment));
         }
@@ -299,6 +351,7 @@ impl super::Lambda for SdkLambda {
             .set_vpc_config(req.vpc_config.as_ref().map(vpc_to))
             .set_ephemeral_storage(req.ephemeral_storage_mb.map(ephemeral_to).transpose()?)
             .set_dead_letter_config(req.dead_letter_target_arn.as_ref().map(dead_letter_to))
+            .set_layers(req.layers.as_deref().map(layers_to))
             .send()
             .await
             .map_err(sdk_err(Service::Lambda))?;
@@ -723,6 +776,82 @@ impl super::Lambda for SdkLambda {
             .map_err(sdk_err(Service::Lambda))?;
         Ok(())
     }
+
+    async fn publish_layer_version(&self, req: PublishLayerVersionRequest) -> crate::Result<LayerVersion> {
+        req.validate()?;
+        let out = self
+            .client
+            .publish_layer_version()
+            .layer_name(req.layer_name.as_str())
+            .content(
+                sdk::LayerVersionContentInput::builder()
+                    .zip_file(Blob::new(req.zip.to_vec()))
+                    .build(),
+            )
+            .set_description(req.description.clone())
+            .set_compatible_runtimes((!req.compatible_runtimes.is_empty()).then(|| {
+                req.compatible_runtimes
+                    .iter()
+                    .map(|r| sdk::Runtime::from(r.as_str()))
+                    .collect()
+            }))
+            .set_compatible_architectures((!req.compatible_architectures.is_empty()).then(|| {
+                req.compatible_architectures
+                    .iter()
+                    .map(|a| sdk::Architecture::from(a.as_str()))
+                    .collect()
+            }))
+            .set_license_info(req.license_info.clone())
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        Ok(layer_from!(&out, content))
+    }
+
+    async fn get_layer_version(&self, layer: LayerName, version: u64) -> crate::Result<LayerVersion> {
+        let out = self
+            .client
+            .get_layer_version()
+            .layer_name(layer.as_str())
+            .version_number(layer_version_number(version)?)
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        Ok(layer_from!(&out, content))
+    }
+
+    async fn list_layer_versions(&self, layer: LayerName) -> crate::Result<Vec<LayerVersion>> {
+        let mut pages = self
+            .client
+            .list_layer_versions()
+            .layer_name(layer.as_str())
+            .into_paginator()
+            .items()
+            .send();
+        let mut out = Vec::new();
+        while let Some(item) = pages.next().await {
+            let v = item.map_err(sdk_err(Service::Lambda))?;
+            out.push(layer_from!(&v, common));
+        }
+        Ok(out)
+    }
+
+    async fn delete_layer_version(&self, layer: LayerName, version: u64) -> crate::Result<()> {
+        self.client
+            .delete_layer_version()
+            .layer_name(layer.as_str())
+            .version_number(layer_version_number(version)?)
+            .send()
+            .await
+            .map_err(sdk_err(Service::Lambda))?;
+        Ok(())
+    }
+}
+
+/// A layer version number as the SDK sends it (`LayerVersionNumber`, a long).
+fn layer_version_number(version: u64) -> crate::Result<i64> {
+    i64::try_from(version)
+        .map_err(|_| Error::validation("version", format!("must be at most {} (got {version})", i64::MAX)))
 }
 
 fn sdk_cors(c: &Cors) -> sdk::Cors {
@@ -1364,6 +1493,156 @@ mod tests {
         assert_eq!(parse_last_modified("2024-01-02T03:04:05.000+0000"), Some(t));
         assert_eq!(parse_last_modified("2024-01-02T03:04:05Z"), Some(t));
         assert_eq!(parse_last_modified("yesterday"), None);
+    }
+
+    #[tokio::test]
+    async fn layers_are_published_listed_and_named_by_functions() {
+        use aws_sdk_lambda::operation::get_layer_version::{GetLayerVersionError, GetLayerVersionOutput};
+        use aws_sdk_lambda::operation::list_layer_versions::ListLayerVersionsOutput;
+        use aws_sdk_lambda::operation::publish_layer_version::PublishLayerVersionOutput;
+        const LAYER: &str = "arn:aws:lambda:us-east-1:123456789012:layer:deps";
+        let publish = mock!(aws_sdk_lambda::Client::publish_layer_version)
+            .match_requests(|r| {
+                r.layer_name() == Some("deps")
+                    && r.content().and_then(|c| c.zip_file()).map(|z| z.as_ref()) == Some(&b"PK\x03\x04layer"[..])
+                    && r.compatible_runtimes() == [sdk::Runtime::Python313]
+                    && r.compatible_architectures() == [sdk::Architecture::Arm64]
+                    && r.license_info() == Some("MIT")
+            })
+            .then_output(|| {
+                PublishLayerVersionOutput::builder()
+                    .layer_arn(LAYER)
+                    .layer_version_arn(format!("{LAYER}:3"))
+                    .version(3)
+                    .created_date("2024-01-02T03:04:05.000+0000")
+                    .compatible_runtimes(sdk::Runtime::Python313)
+                    .compatible_architectures(sdk::Architecture::Arm64)
+                    .license_info("MIT")
+                    .content(
+                        sdk::LayerVersionContentOutput::builder()
+                            .code_sha256("abc=")
+                            .code_size(9)
+                            .build(),
+                    )
+                    .build()
+            });
+        let page1 = mock!(aws_sdk_lambda::Client::list_layer_versions)
+            .match_requests(|r| r.layer_name() == Some("deps") && r.marker().is_none())
+            .then_output(|| {
+                ListLayerVersionsOutput::builder()
+                    .layer_versions(
+                        sdk::LayerVersionsListItem::builder()
+                            .layer_version_arn(format!("{LAYER}:3"))
+                            .version(3)
+                            .build(),
+                    )
+                    .next_marker("m2")
+                    .build()
+            });
+        let page2 = mock!(aws_sdk_lambda::Client::list_layer_versions)
+            .match_requests(|r| r.marker() == Some("m2"))
+            .then_output(|| {
+                ListLayerVersionsOutput::builder()
+                    .layer_versions(
+                        sdk::LayerVersionsListItem::builder()
+                            .layer_version_arn(format!("{LAYER}:1"))
+                            .version(1)
+                            .description("first")
+                            .build(),
+                    )
+                    .build()
+            });
+        let create = mock!(aws_sdk_lambda::Client::create_function)
+            .match_requests(|r| r.layers() == [format!("{LAYER}:3")])
+            .then_output(|| {
+                let c = sdk_config("$LATEST");
+                CreateFunctionOutput::builder()
+                    .function_name(c.function_name().unwrap())
+                    .function_arn(c.function_arn().unwrap())
+                    .role(c.role().unwrap())
+                    .layers(sdk::Layer::builder().arn(format!("{LAYER}:3")).code_size(9).build())
+                    .build()
+            });
+        let gone = mock!(aws_sdk_lambda::Client::get_layer_version)
+            .match_requests(|r| r.layer_name() == Some("deps") && r.version_number() == Some(2))
+            .then_error(|| {
+                let msg = format!("The resource you requested does not exist. (LayerVersion {LAYER}:2)");
+                GetLayerVersionError::ResourceNotFoundException(
+                    ResourceNotFoundException::builder()
+                        .message(msg.clone())
+                        .meta(meta("ResourceNotFoundException", &msg))
+                        .build(),
+                )
+            });
+        let got = mock!(aws_sdk_lambda::Client::get_layer_version)
+            .match_requests(|r| r.version_number() == Some(3))
+            .then_output(|| {
+                GetLayerVersionOutput::builder()
+                    .layer_arn(LAYER)
+                    .layer_version_arn(format!("{LAYER}:3"))
+                    .version(3)
+                    .content(sdk::LayerVersionContentOutput::builder().code_size(9).build())
+                    .build()
+            });
+        let lambda = mock_lambda(&[&publish, &page1, &page2, &create, &gone, &got]);
+        let v = lambda
+            .publish_layer_version(
+                PublishLayerVersionRequest::builder()
+                    .layer_name("deps".parse().unwrap())
+                    .zip(&b"PK\x03\x04layer"[..])
+                    .compatible_runtimes(vec!["python3.13".into()])
+                    .compatible_architectures(vec![Architecture::Arm64])
+                    .license_info("MIT")
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!((v.layer_arn.as_str(), v.version, v.code_size), (LAYER, 3, 9));
+        assert_eq!(v.compatible_runtimes, ["python3.13"]);
+        assert!(v.created.is_some());
+        let all = lambda.list_layer_versions("deps".parse().unwrap()).await.unwrap();
+        assert_eq!(all.iter().map(|v| v.version).collect::<Vec<_>>(), [3, 1]);
+        assert_eq!(all[1].layer_arn, LAYER, "read from the version ARN");
+        let f = lambda
+            .create_function(
+                CreateFunctionRequest::builder()
+                    .name("fn-1".parse().unwrap())
+                    .runtime("provided.al2023")
+                    .role(ROLE.parse().unwrap())
+                    .code(b"PK\x03\x04zip".to_vec())
+                    .layers(vec![v.layer_version_arn.clone()])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(f.layers, [FunctionLayer::new(v.layer_version_arn.clone(), 9)]);
+        let e = lambda.get_layer_version("deps".parse().unwrap(), 2).await.unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::NotFound);
+        assert!(e.to_string().starts_with("layer version not found"), "{e}");
+        assert_eq!(
+            lambda
+                .get_layer_version("deps".parse().unwrap(), 3)
+                .await
+                .unwrap()
+                .code_size,
+            9
+        );
+        // Six layers never reach the client (the mock has no rule left for them).
+        let six = vec![v.layer_version_arn.clone(); 6];
+        let e = CreateFunctionRequest::builder()
+            .name("fn-1".parse().unwrap())
+            .runtime("provided.al2023")
+            .role(ROLE.parse().unwrap())
+            .code(b"PK\x03\x04zip".to_vec())
+            .layers(six)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "layers"),
+            "{e:?}"
+        );
     }
 
     #[tokio::test]

@@ -10,6 +10,9 @@
 //! - `Event` invocations run the handler at once (before Invoke returns 202); function errors
 //!   of asynchronous invocations are dropped, as there is no destination or retry.
 //! - The payload must be JSON (an empty payload is `{}`), as Lambda requires.
+//! - Layers exist only in the simulated account and region: a function naming another
+//!   account's layer (shared or public on AWS) or an `awslayer` ARN is refused as a version
+//!   that does not exist, and layer permissions (AddLayerVersionPermission) are not modelled.
 use super::{Inventory, SimCloud, SimState};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -21,7 +24,7 @@ use tokio::time::Instant;
 
 use crate::Tags;
 use crate::error::{Error, Service};
-use crate::id::{AliasName, Arn, FunctionName};
+use crate::id::{AliasName, Arn, FunctionName, LayerName, LayerVersionArn};
 use crate::lambda::*;
 use crate::page::{Page, PageRequest};
 use crate::validate::Validate;
@@ -147,10 +150,18 @@ pub(crate) struct AlarmInvocation {
     pub detail: String,
 }
 
+/// A layer's versions, and the last number given (numbers are not reused after a delete).
+#[derive(Default)]
+struct LayerRec {
+    last_version: u64,
+    versions: BTreeMap<u64, LayerVersion>,
+}
+
 #[derive(Default)]
 pub(crate) struct LambdaState {
     pub(crate) handlers: HashMap<String, Handler>,
     functions: BTreeMap<String, FunctionRec>,
+    layers: BTreeMap<String, LayerRec>,
     /// Every alarm-action invocation attempt, in order (denied ones included).
     pub(crate) alarm_invocations: Vec<AlarmInvocation>,
 }
@@ -161,6 +172,11 @@ pub(crate) fn inventory(st: &mut SimState, now: Instant, inv: &mut Inventory) {
         inv.add("function", name.clone());
         for alias in rec.aliases.keys() {
             inv.add("alias", format!("{name}:{alias}"));
+        }
+    }
+    for (name, layer) in &st.lambda.layers {
+        for v in layer.versions.keys() {
+            inv.add("layer version", format!("{name}:{v}"));
         }
     }
 }
@@ -194,6 +210,7 @@ fn same_publishable(a: &FunctionConfiguration, b: &FunctionConfiguration) -> boo
         && a.memory_mb == b.memory_mb
         && a.environment == b.environment
         && a.architectures == b.architectures
+        && a.layers == b.layers
 }
 
 /// What Lambda answers for a function (or alias) without a URL.
@@ -480,6 +497,7 @@ impl crate::lambda::Lambda for SimCloud {
             Some(v) => check_vpc(&st, v)?,
             None => None,
         };
+        let layers = self.function_layers(&st, &req.layers)?;
         let revision = new_uuid(&mut st);
         let version_revision = new_uuid(&mut st);
         let pending = self.inner.config.lambda_create;
@@ -513,6 +531,7 @@ impl crate::lambda::Lambda for SimCloud {
                 .filter(|v| !v.subnet_ids.is_empty() || !v.security_group_ids.is_empty()),
             ephemeral_storage_mb: req.ephemeral_storage_mb.unwrap_or(512),
             dead_letter_target_arn: req.dead_letter_target_arn.clone(),
+            layers,
         };
         let mut rec = FunctionRec {
             latest,
@@ -588,6 +607,10 @@ impl crate::lambda::Lambda for SimCloud {
             Some(v) => Some(check_vpc(&st, v)?),
             None => None,
         };
+        let layers = match &req.layers {
+            Some(l) => Some(self.function_layers(&st, l)?),
+            None => None,
+        };
         let revision = new_uuid(&mut st);
         let wall = self.wall(now);
         let until = now + self.inner.config.lambda_update;
@@ -630,6 +653,9 @@ impl crate::lambda::Lambda for SimCloud {
         }
         if let Some(arn) = &req.dead_letter_target_arn {
             c.dead_letter_target_arn = Some(arn.clone());
+        }
+        if let Some(l) = layers {
+            c.layers = l;
         }
         c.revision_id = Some(revision);
         c.last_modified = Some(wall);
@@ -1159,6 +1185,132 @@ impl crate::lambda::Lambda for SimCloud {
             .remove(qualifier.as_deref().unwrap_or(""))
             .map(|_| ())
             .ok_or_else(|| url_not_found(&arn))
+    }
+
+    async fn publish_layer_version(&self, req: PublishLayerVersionRequest) -> crate::Result<LayerVersion> {
+        req.validate()?;
+        let now = self.now();
+        let Some(name) = self.own_layer(&req.layer_name) else {
+            return Err(SimCloud::err(
+                Service::Lambda,
+                "AccessDeniedException",
+                format!(
+                    "User is not authorized to perform: lambda:PublishLayerVersion on resource: {} (a layer of another region or account)",
+                    req.layer_name
+                ),
+            ));
+        };
+        let layer_arn = self.layer_arn(&name);
+        let mut st = self.lock();
+        let rec = st.lambda.layers.entry(name).or_default();
+        rec.last_version += 1;
+        let version = LayerVersion {
+            layer_version_arn: format!("{layer_arn}:{}", rec.last_version).parse()?,
+            layer_arn,
+            version: rec.last_version,
+            description: req.description.clone().unwrap_or_default(),
+            created: Some(self.wall(now)),
+            compatible_runtimes: req.compatible_runtimes.clone(),
+            compatible_architectures: req.compatible_architectures.clone(),
+            license_info: req.license_info.clone(),
+            code_sha256: code_sha256(&req.zip),
+            code_size: req.zip.len() as u64,
+        };
+        rec.versions.insert(version.version, version.clone());
+        Ok(version)
+    }
+
+    async fn get_layer_version(&self, layer: LayerName, version: u64) -> crate::Result<LayerVersion> {
+        let st = self.lock();
+        self.own_layer(&layer)
+            .and_then(|name| st.lambda.layers.get(&name)?.versions.get(&version).cloned())
+            .ok_or_else(|| layer_not_found(&format!("{}:{version}", self.layer_arn_of(&layer))))
+    }
+
+    async fn list_layer_versions(&self, layer: LayerName) -> crate::Result<Vec<LayerVersion>> {
+        let st = self.lock();
+        Ok(self
+            .own_layer(&layer)
+            .and_then(|name| st.lambda.layers.get(&name))
+            .map(|rec| {
+                rec.versions
+                    .values()
+                    .rev()
+                    .map(|v| LayerVersion {
+                        // ListLayerVersions items carry neither the hash nor the size.
+                        code_sha256: String::new(),
+                        code_size: 0,
+                        ..v.clone()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn delete_layer_version(&self, layer: LayerName, version: u64) -> crate::Result<()> {
+        let mut st = self.lock();
+        if let Some(name) = self.own_layer(&layer)
+            && let Some(rec) = st.lambda.layers.get_mut(&name)
+        {
+            rec.versions.remove(&version);
+        }
+        Ok(())
+    }
+}
+
+/// What Lambda answers for a layer version that does not exist (GetLayerVersion).
+fn layer_not_found(arn: &str) -> Error {
+    SimCloud::err(
+        Service::Lambda,
+        "ResourceNotFoundException",
+        format!("The resource you requested does not exist. (LayerVersion {arn})"),
+    )
+}
+
+impl SimCloud {
+    /// The ARN of this region's and account's layer `name`.
+    fn layer_arn(&self, name: &str) -> String {
+        let c = &self.inner.config;
+        format!("arn:aws:lambda:{}:{}:layer:{name}", c.region, c.account_id)
+    }
+
+    /// A layer name or ARN as an ARN.
+    fn layer_arn_of(&self, layer: &LayerName) -> String {
+        match layer.as_str() {
+            arn if arn.starts_with("arn:") => arn.to_string(),
+            name => self.layer_arn(name),
+        }
+    }
+
+    /// The name of a layer of this region and account, from its name or ARN; `None` for a
+    /// layer of another region or account (the simulator has none).
+    fn own_layer(&self, layer: &LayerName) -> Option<String> {
+        match layer.as_str() {
+            arn if arn.starts_with("arn:") => arn.strip_prefix(&self.layer_arn("")).map(str::to_string),
+            name => Some(name.to_string()),
+        }
+    }
+
+    /// The layers a function names, each an existing version of this region and account
+    /// (Lambda answers `InvalidParameterValueException` otherwise; a layer of another account
+    /// is unknown to the simulator). A deleted version cannot be added.
+    fn function_layers(&self, st: &SimState, arns: &[LayerVersionArn]) -> crate::Result<Vec<FunctionLayer>> {
+        arns.iter()
+            .map(|arn| {
+                let found = arn.layer_arn().zip(arn.version()).and_then(|(layer, n)| {
+                    let name = layer.strip_prefix(&self.layer_arn(""))?;
+                    st.lambda.layers.get(name)?.versions.get(&n)
+                });
+                match found {
+                    Some(v) => Ok(FunctionLayer::new(arn.clone(), v.code_size)),
+                    None => Err(SimCloud::err(
+                        Service::Lambda,
+                        "InvalidParameterValueException",
+                        format!("Layer version {arn} does not exist."),
+                    )),
+                }
+            })
+            .collect()
     }
 }
 
@@ -2106,6 +2258,122 @@ mod tests {
         sim.delete_function(fname("f"), None).await.unwrap();
         let e = sim.get_function_url_config(fname("f"), None).await.unwrap_err();
         assert_eq!(e.code(), Some("ResourceNotFoundException"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn layer_versions_are_numbered_named_by_functions_and_kept_after_delete() {
+        let sim = active("f").await;
+        let layer: LayerName = "deps".parse().unwrap();
+        let publish = |tag: &str| {
+            PublishLayerVersionRequest::builder()
+                .layer_name(layer.clone())
+                .zip(zip(tag))
+                .description(tag)
+                .build()
+                .unwrap()
+        };
+        let v1 = sim.publish_layer_version(publish("one")).await.unwrap();
+        let v2 = sim.publish_layer_version(publish("two")).await.unwrap();
+        assert_eq!((v1.version, v2.version), (1, 2));
+        assert_eq!(
+            v2.layer_version_arn.as_str(),
+            "arn:aws:lambda:us-east-1:123456789012:layer:deps:2"
+        );
+        assert_eq!(v2.layer_arn, "arn:aws:lambda:us-east-1:123456789012:layer:deps");
+        assert_eq!(v2.code_size, zip("two").len() as u64);
+        // By ARN too; newest first; the listing carries no hash or size, as AWS's.
+        let by_arn: LayerName = v2.layer_arn.parse().unwrap();
+        assert_eq!(
+            sim.get_layer_version(by_arn.clone(), 1).await.unwrap().description,
+            "one"
+        );
+        let listed = sim.list_layer_versions(by_arn).await.unwrap();
+        assert_eq!(listed.iter().map(|v| v.version).collect::<Vec<_>>(), [2, 1]);
+        assert_eq!((listed[0].code_size, listed[0].code_sha256.as_str()), (0, ""));
+        assert!(
+            sim.list_layer_versions("other".parse().unwrap())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // A function names a version; an unknown one (or another account's) is refused.
+        let updated = sim
+            .update_function_configuration(
+                UpdateFunctionConfigurationRequest::builder()
+                    .name(fname("f"))
+                    .layers(vec![v1.layer_version_arn.clone()])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            updated.layers,
+            [FunctionLayer::new(v1.layer_version_arn.clone(), v1.code_size)]
+        );
+        wait_update(&sim).await;
+        for unknown in [
+            "arn:aws:lambda:us-east-1:123456789012:layer:deps:3",
+            "arn:aws:lambda:us-east-1:999999999999:layer:deps:1",
+            "arn:aws:lambda:eu-west-1:123456789012:layer:deps:1",
+        ] {
+            let mut req = create_req("g");
+            req.layers = vec![unknown.parse().unwrap()];
+            let e = sim.create_function(req).await.unwrap_err();
+            assert_eq!(code(&e), "InvalidParameterValueException", "{unknown}");
+            assert!(e.to_string().contains(unknown), "{e}");
+        }
+        assert!(
+            sim.get_function_configuration(fname("g"), None).await.is_err(),
+            "nothing created"
+        );
+
+        // Deleting a version: no longer readable or addable, numbers not reused, and the
+        // function that uses it keeps it. Deleting it again succeeds.
+        sim.delete_layer_version(layer.clone(), 1).await.unwrap();
+        sim.delete_layer_version(layer.clone(), 1).await.unwrap();
+        let e = sim.get_layer_version(layer.clone(), 1).await.unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::NotFound);
+        assert!(
+            e.to_string()
+                .starts_with("layer version not found: arn:aws:lambda:us-east-1:123456789012:layer:deps:1"),
+            "{e}"
+        );
+        let mut req = create_req("g");
+        req.layers = vec![v1.layer_version_arn.clone()];
+        assert_eq!(
+            code(&sim.create_function(req).await.unwrap_err()),
+            "InvalidParameterValueException"
+        );
+        let f = sim.get_function_configuration(fname("f"), None).await.unwrap();
+        assert_eq!(f.layers.len(), 1, "kept by the function");
+        assert_eq!(sim.publish_layer_version(publish("three")).await.unwrap().version, 3);
+        let inv = sim.inventory();
+        assert_eq!(inv.count("layer version"), 2, "{inv:?}");
+
+        // An empty list removes every layer; a new layer set publishes a new version.
+        let cleared = sim
+            .update_function_configuration(
+                UpdateFunctionConfigurationRequest::builder()
+                    .name(fname("f"))
+                    .layers(vec![])
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(cleared.layers.is_empty());
+        // Another account's layer cannot be published to here.
+        let foreign = PublishLayerVersionRequest::builder()
+            .layer_name("arn:aws:lambda:us-east-1:999999999999:layer:deps".parse().unwrap())
+            .zip(zip("x"))
+            .build()
+            .unwrap();
+        assert_eq!(
+            code(&sim.publish_layer_version(foreign).await.unwrap_err()),
+            "AccessDeniedException"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -736,3 +736,117 @@ pub async fn lambda_function_urls(b: &Backend) {
     assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e:?}");
     lambda.delete_function(name, None).await.expect("delete the function");
 }
+
+/// Layers: versions numbered in order and read back by name; a function names one (and then
+/// another) by its version ARN; an unknown version is refused; a deleted version is gone but
+/// the function that uses it keeps it.
+pub async fn lambda_layers(b: &Backend) {
+    use aws_facade::id::LayerName;
+    use aws_facade::lambda::{FunctionLayer, PublishLayerVersionRequest, UpdateFunctionConfigurationRequest};
+    let lambda = &b.cloud.lambda;
+    let layer: LayerName = "conf-layer".parse().expect("layer name");
+    let publish = |revision: u32| {
+        PublishLayerVersionRequest::builder()
+            .layer_name(layer.clone())
+            .zip(echo_function_zip(revision))
+            .description(format!("revision {revision}"))
+            .compatible_runtimes(vec!["python3.12".into()])
+            .build()
+            .expect("valid PublishLayerVersion request")
+    };
+    let v1 = lambda.publish_layer_version(publish(1)).await.expect("publish v1");
+    let v2 = lambda.publish_layer_version(publish(2)).await.expect("publish v2");
+    assert_eq!(v2.version, v1.version + 1, "{v1:?} {v2:?}");
+    assert_eq!(v2.layer_version_arn.version(), Some(v2.version));
+    assert_eq!(v2.layer_version_arn.layer_arn(), Some(v2.layer_arn.as_str()));
+    assert_eq!(v1.code_size, echo_function_zip(1).len() as u64);
+    let got = lambda
+        .get_layer_version(layer.clone(), v1.version)
+        .await
+        .expect("get v1");
+    assert_eq!((got.description.as_str(), got.code_size), ("revision 1", v1.code_size));
+    let listed = lambda.list_layer_versions(layer.clone()).await.expect("list");
+    assert_eq!(
+        listed.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [v2.version, v1.version],
+        "newest first"
+    );
+
+    let role = b.lambda_prepare("conf-fn-layers").await;
+    let name: FunctionName = "conf-fn-layers".parse().expect("name");
+    let create = |layers: Vec<aws_facade::id::LayerVersionArn>| {
+        CreateFunctionRequest::builder()
+            .name(name.clone())
+            .runtime("python3.12")
+            .handler("index.handler")
+            .role(role.clone())
+            .code(echo_function_zip(1))
+            .layers(layers)
+            .build()
+            .expect("valid CreateFunction request")
+    };
+    let unknown: aws_facade::id::LayerVersionArn =
+        format!("{}:{}", v2.layer_arn, v2.version + 40).parse().expect("ARN");
+    let e = lambda
+        .create_function(create(vec![unknown.clone()]))
+        .await
+        .expect_err("an unknown layer version is refused");
+    if b.deviates(DeviationId::LambdaUnknownLayerIsNotFound) {
+        assert_eq!(e.code(), Some("ResourceNotFoundException"), "{e}");
+    } else {
+        assert_eq!(e.code(), Some("InvalidParameterValueException"), "{e}");
+        assert!(e.to_string().contains(unknown.as_str()), "{e}");
+    }
+    let created = lambda
+        .create_function(create(vec![v1.layer_version_arn.clone()]))
+        .await
+        .expect("create a function with a layer");
+    assert_eq!(
+        created.layers,
+        [FunctionLayer::new(v1.layer_version_arn.clone(), v1.code_size)]
+    );
+    b.wait_function_ready(&name).await;
+    let updated = lambda
+        .update_function_configuration(
+            UpdateFunctionConfigurationRequest::builder()
+                .name(name.clone())
+                .layers(vec![v2.layer_version_arn.clone()])
+                .build()
+                .expect("valid update"),
+        )
+        .await
+        .expect("replace the layer");
+    assert_eq!(
+        updated.layers.iter().map(|l| &l.arn).collect::<Vec<_>>(),
+        [&v2.layer_version_arn]
+    );
+    b.wait_function_ready(&name).await;
+
+    lambda
+        .delete_layer_version(layer.clone(), v2.version)
+        .await
+        .expect("delete v2");
+    let e = lambda
+        .get_layer_version(layer.clone(), v2.version)
+        .await
+        .expect_err("a deleted version is gone");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    let kept = lambda
+        .get_function_configuration(name.clone(), None)
+        .await
+        .expect("get configuration");
+    assert_eq!(kept.layers.len(), 1, "the function keeps a deleted layer version");
+    lambda
+        .delete_layer_version(layer.clone(), v2.version)
+        .await
+        .expect("deleting a deleted version succeeds");
+    lambda.delete_function(name, None).await.expect("delete function");
+    lambda
+        .delete_layer_version(layer.clone(), v1.version)
+        .await
+        .expect("delete v1");
+    assert!(
+        lambda.list_layer_versions(layer).await.expect("list").is_empty(),
+        "no version left"
+    );
+}

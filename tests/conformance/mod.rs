@@ -100,6 +100,7 @@ macro_rules! scenarios {
             lambda_unknown_function_is_not_found,
             lambda_tags_and_concurrency,
             lambda_function_urls,
+            lambda_layers,
             lambda_vpc_storage_and_dead_letter_config,
             // EBS direct
             ebs_direct_snapshot_round_trip,

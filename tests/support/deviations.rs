@@ -99,6 +99,8 @@ pub enum DeviationId {
     Ec2NoDeleteLaunchTemplateVersions,
     /// CreateFunctionUrlConfig for a function that has a URL replaces it.
     LambdaSecondFunctionUrlReplaces,
+    /// CreateFunction naming a layer version that does not exist is ResourceNotFoundException.
+    LambdaUnknownLayerIsNotFound,
     /// DescribeAlarmHistory is not implemented.
     CwNoAlarmHistory,
     /// A function whose reserved concurrency is 0 is invoked.
@@ -482,6 +484,14 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "ResourceConflictException (one URL per function or alias)",
         moto: "creates a new URL in its place",
         shown_by: "moto_deviation_second_function_url_replaces",
+    },
+    Deviation {
+        id: DeviationId::LambdaUnknownLayerIsNotFound,
+        service: Service::Lambda,
+        what: "CreateFunction naming a layer version that does not exist",
+        aws: "InvalidParameterValueException (`Layer version ARN does not exist.`)",
+        moto: "ResourceNotFoundException (`One or more LayerVersion does not exist`)",
+        shown_by: "moto_deviation_unknown_layer_is_not_found",
     },
     Deviation {
         id: DeviationId::CwNoAlarmHistory,
