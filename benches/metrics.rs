@@ -80,7 +80,8 @@ async fn one_per_point(sim: &SimCloud, n: u64) {
             .metric_name("Latency")
             .value((i % 200) as f64)
             .unit(Unit::Milliseconds)
-            .build();
+            .build()
+            .unwrap();
         let req = PutMetricDataRequest::builder()
             .namespace("Bench")
             .data(vec![d])

@@ -63,7 +63,13 @@ fn calls(c: &mut Criterion) {
     group.bench_function("cloudwatch_put_metric_data_1_datum", |b| {
         let req = PutMetricDataRequest::builder()
             .namespace("Bench")
-            .data(vec![MetricDatum::builder().metric_name("Latency").value(12.5).build()])
+            .data(vec![
+                MetricDatum::builder()
+                    .metric_name("Latency")
+                    .value(12.5)
+                    .build()
+                    .unwrap(),
+            ])
             .build()
             .unwrap();
         b.to_async(&rt)

@@ -128,7 +128,10 @@ pub enum Error {
     /// A request was invalid; nothing was sent.
     #[error("invalid {field}: {rule}")]
     Validation {
-        /// The field (or parameter) at fault, e.g. `memory_mb` or `RunInstancesRequest.count`.
+        /// The path of the field at fault as the user set it: `memory_mb`,
+        /// `health_check.path`, `data[3].metric_name`, `subnets[1]` (a spec read with
+        /// [`workflows::spec`](crate::workflows::spec)). A typed id parsed on its own, with
+        /// no field around it, names its type (`volume id`).
         field: String,
         /// The rule it broke, e.g. `must be between 128 and 10240`.
         rule: String,
@@ -325,6 +328,25 @@ impl Error {
         Error::Validation {
             field: field.into(),
             rule: rule.into(),
+        }
+    }
+
+    /// A validation error of a part, placed under `prefix` in the whole (`data[3]` +
+    /// `metric_name` = `data[3].metric_name`; `dimensions` + `[0].name` =
+    /// `dimensions[0].name`); other errors are unchanged.
+    pub(crate) fn prefixed(self, prefix: &str) -> Self {
+        match self {
+            Error::Validation { field, rule } => {
+                let field = if field.is_empty() {
+                    prefix.to_string()
+                } else if field.starts_with('[') {
+                    format!("{prefix}{field}")
+                } else {
+                    format!("{prefix}.{field}")
+                };
+                Error::Validation { field, rule }
+            }
+            other => other,
         }
     }
 

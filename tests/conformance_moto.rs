@@ -294,7 +294,12 @@ async fn moto_deviation_cw_metric_math_not_evaluated() {
     assert!(b.deviates(DeviationId::CwMetricMathNotEvaluated));
     let now = b.now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let t0 = std::time::UNIX_EPOCH + Duration::from_secs((now / 60 - 10) * 60);
-    let datum = MetricDatum::builder().metric_name("M").timestamp(t0).value(3.0).build();
+    let datum = MetricDatum::builder()
+        .metric_name("M")
+        .timestamp(t0)
+        .value(3.0)
+        .build()
+        .unwrap();
     let put = PutMetricDataRequest::builder()
         .namespace("Deviation")
         .data(vec![datum])
@@ -365,7 +370,7 @@ async fn moto_deviation_lambda_dead_letter_config_not_kept() {
         .runtime("python3.12")
         .handler("index.handler")
         .role(role)
-        .code(conformance::echo_function_zip(1))
+        .zip(conformance::echo_function_zip(1))
         .dead_letter_target_arn(queue)
         .build()
         .unwrap();
@@ -393,7 +398,7 @@ async fn moto_deviation_unknown_layer_is_not_found() {
         .runtime("python3.12")
         .handler("index.handler")
         .role(role)
-        .code(conformance::echo_function_zip(1))
+        .zip(conformance::echo_function_zip(1))
         .layers(vec![
             format!("arn:aws:lambda:us-east-1:{}:layer:dev-none:7", moto::ACCOUNT_ID)
                 .parse()
@@ -1167,6 +1172,7 @@ async fn moto_deviation_cw_alarms_start_ok() {
                 .timestamp(t0 + Duration::from_secs(*s))
                 .value(1.0)
                 .build()
+                .unwrap()
         })
         .collect();
     let put = PutMetricDataRequest::builder()

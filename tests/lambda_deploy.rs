@@ -521,8 +521,8 @@ async fn every_rule_is_checked_before_any_call() {
             package(1),
         ),
         ("keep_versions", with(&|s| s.keep_versions = 0), package(1)),
-        ("code", spec(), bytes::Bytes::from_static(b"not a zip")),
-        ("code", spec(), {
+        ("zip", spec(), bytes::Bytes::from_static(b"not a zip")),
+        ("zip", spec(), {
             let mut big = b"PK\x03\x04".to_vec();
             big.resize(MAX_ZIP_BYTES + 1, 0);
             bytes::Bytes::from(big)

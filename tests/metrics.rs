@@ -543,7 +543,11 @@ async fn without_the_permission_the_alarm_cannot_invoke() {
     let put = PutMetricDataRequest::builder()
         .namespace("Shop")
         .data(vec![
-            MetricDatum::builder().metric_name("FailedOrders").value(10.0).build(),
+            MetricDatum::builder()
+                .metric_name("FailedOrders")
+                .value(10.0)
+                .build()
+                .unwrap(),
         ])
         .build()
         .unwrap();

@@ -199,15 +199,20 @@ fn t0() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
 }
 
-fn put_metric_data(namespace: &str, datum: MetricDatum) -> bool {
-    PutMetricDataRequest::builder()
-        .namespace(namespace)
-        .data(vec![datum])
-        .build()
+/// Whether a PutMetricData of `datum` would be sent (the datum's own rules are checked when it
+/// is built, the request's when the request is).
+fn put_metric_data(namespace: &str, datum: aws_facade::Result<MetricDatum>) -> bool {
+    datum
+        .and_then(|d| {
+            PutMetricDataRequest::builder()
+                .namespace(namespace)
+                .data(vec![d])
+                .build()
+        })
         .is_ok()
 }
 
-fn datum(name: &str, dims: Vec<Dimension>) -> MetricDatum {
+fn datum(name: &str, dims: Vec<Dimension>) -> aws_facade::Result<MetricDatum> {
     MetricDatum::builder()
         .metric_name(name)
         .dimensions(dims)
@@ -364,7 +369,7 @@ fn function() -> CreateFunctionRequest {
         .name("f".parse().unwrap())
         .runtime("python3.13")
         .role("arn:aws:iam::123456789012:role/r".parse().unwrap())
-        .code(b"PK\x03\x04rest".to_vec())
+        .zip(b"PK\x03\x04rest".to_vec())
         .handler("app.handler")
         .build()
         .unwrap()

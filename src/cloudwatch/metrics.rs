@@ -13,9 +13,10 @@ use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
 
 /// One metric data item: exactly one of `value`, `values` (with optional `counts`) or
-/// `statistic_values`.
+/// `statistic_values`. `build()` checks it as PutMetricData will (an error names the field:
+/// `metric_name`, `dimensions[0].value`, ...; inside a request, `data[3].metric_name`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
-#[builder(on(String, into))]
+#[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
 pub struct MetricDatum {
     /// The metric name (1-255 characters).
     pub metric_name: String,
@@ -61,34 +62,42 @@ impl MetricDatum {
         n
     }
 
-    fn validate_at(&self, i: usize) -> Result<()> {
-        let f = |name: &str| format!("data[{i}].{name}");
-        validate::len_in(&f("metric_name"), &self.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
-        check_dimensions(&f("dimensions"), &self.dimensions)?;
+    /// Checks the datum as item `i` of a PutMetricData request (fields `data[i]....`).
+    pub(crate) fn validate_at(&self, i: usize) -> Result<()> {
+        self.validate().map_err(|e| e.prefixed(&format!("data[{i}]")))
+    }
+}
+validated_builder!(MetricDatum, MetricDatumBuilder, metric_datum_builder);
+
+impl Validate for MetricDatum {
+    /// Field paths are built only for an error: checking a valid datum allocates nothing.
+    fn validate(&self) -> Result<()> {
+        validate::len_in("metric_name", &self.metric_name, 1, MAX_METRIC_NAME_CHARS)?;
+        check_dimensions("dimensions", &self.dimensions)?;
         let kinds = usize::from(self.value.is_some())
             + usize::from(!self.values.is_empty())
             + usize::from(self.statistic_values.is_some());
         if kinds != 1 {
             return Err(Error::validation(
-                f("value"),
+                "value",
                 format!("exactly one of value, values or statistic_values must be set (got {kinds})"),
             ));
         }
         if let Some(v) = self.value {
-            check_finite(&f("value"), v)?;
+            check_finite("value", v)?;
         }
         if self.values.len() > MAX_VALUES_PER_DATUM {
             return Err(Error::validation(
-                f("values"),
+                "values",
                 format!("at most {MAX_VALUES_PER_DATUM} values (got {})", self.values.len()),
             ));
         }
         for v in &self.values {
-            check_finite(&f("values"), *v)?;
+            check_finite("values", *v)?;
         }
         if !self.counts.is_empty() && self.counts.len() != self.values.len() {
             return Err(Error::validation(
-                f("counts"),
+                "counts",
                 format!(
                     "must have as many items as values ({}), got {}",
                     self.values.len(),
@@ -97,34 +106,28 @@ impl MetricDatum {
             ));
         }
         for c in &self.counts {
-            check_finite(&f("counts"), *c)?;
+            check_finite("counts", *c)?;
             if *c < 0.0 {
-                return Err(Error::validation(
-                    f("counts"),
-                    format!("must not be negative (got {c})"),
-                ));
+                return Err(Error::validation("counts", format!("must not be negative (got {c})")));
             }
         }
         if let Some(s) = &self.statistic_values {
             for (name, v) in [
-                ("sample_count", s.sample_count),
-                ("sum", s.sum),
-                ("minimum", s.minimum),
-                ("maximum", s.maximum),
+                ("statistic_values.sample_count", s.sample_count),
+                ("statistic_values.sum", s.sum),
+                ("statistic_values.minimum", s.minimum),
+                ("statistic_values.maximum", s.maximum),
             ] {
-                check_finite(&f(&format!("statistic_values.{name}")), v)?;
+                check_finite(name, v)?;
             }
             if s.sample_count <= 0.0 {
                 return Err(Error::validation(
-                    f("statistic_values.sample_count"),
+                    "statistic_values.sample_count",
                     format!("must be positive (got {})", s.sample_count),
                 ));
             }
             if s.minimum > s.maximum {
-                return Err(Error::validation(
-                    f("statistic_values.minimum"),
-                    "must not exceed maximum",
-                ));
+                return Err(Error::validation("statistic_values.minimum", "must not exceed maximum"));
             }
         }
         if let Some(r) = self.storage_resolution
@@ -132,7 +135,7 @@ impl MetricDatum {
             && r != 60
         {
             return Err(Error::validation(
-                f("storage_resolution"),
+                "storage_resolution",
                 format!("must be 1 or 60 (got {r})"),
             ));
         }

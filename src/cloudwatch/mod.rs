@@ -20,7 +20,7 @@
 //!     .values(vec![1.0, 5.0])
 //!     .counts(vec![3.0, 1.0])
 //!     .unit(Unit::Count)
-//!     .build();
+//!     .build()?;
 //! let put = PutMetricDataRequest::builder().namespace("MyApp").data(vec![datum]).build()?;
 //! cloud.cloudwatch.put_metric_data(put).await?;
 //! let alarm = PutMetricAlarmRequest::builder()
@@ -355,7 +355,9 @@ pub struct StatisticSet {
     pub maximum: f64,
 }
 
-/// A metric: namespace, name and dimensions.
+/// A metric: namespace, name and dimensions. A plain value (ListMetrics answers with it, so
+/// it is never refused on reading): `build()` does not check it; a request that carries one
+/// (GetMetricStatistics, PutMetricAlarm, GetMetricData) checks it and names the field.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Builder)]
 #[builder(on(String, into))]
 pub struct Metric {
@@ -601,8 +603,10 @@ fn check_dimensions(field: &str, dims: &[Dimension]) -> Result<()> {
         ));
     }
     for (i, d) in dims.iter().enumerate() {
-        check_dimension_name(&format!("{field}[{i}].name"), &d.name)?;
-        check_dimension_value(&format!("{field}[{i}].value"), &d.value)?;
+        // The path is built only for an error.
+        check_dimension_name("name", &d.name)
+            .and_then(|()| check_dimension_value("value", &d.value))
+            .map_err(|e| e.prefixed(&format!("{field}[{i}]")))?;
         if dims[..i].iter().any(|o| o.name == d.name) {
             return Err(Error::validation(
                 field,
@@ -721,7 +725,11 @@ mod tests {
     }
 
     fn datum() -> MetricDatum {
-        MetricDatum::builder().metric_name("Latency").value(1.0).build()
+        MetricDatum::builder()
+            .metric_name("Latency")
+            .value(1.0)
+            .build()
+            .unwrap()
     }
 
     fn put(data: Vec<MetricDatum>) -> Result<PutMetricDataRequest> {
@@ -756,33 +764,36 @@ mod tests {
     #[test]
     fn datum_value_kinds() {
         let b = || MetricDatum::builder().metric_name("m");
-        let e = |d: MetricDatum| field_of(put(vec![d]).unwrap_err());
-        assert_eq!(e(b().build()), "data[0].value");
-        assert_eq!(e(b().value(1.0).values(vec![2.0]).build()), "data[0].value");
-        assert_eq!(e(b().value(f64::NAN).build()), "data[0].value");
-        assert_eq!(e(b().value(f64::INFINITY).build()), "data[0].value");
-        assert_eq!(e(b().values(vec![1.0, f64::NEG_INFINITY]).build()), "data[0].values");
-        assert_eq!(e(b().values(vec![1.0; 151]).build()), "data[0].values");
-        assert!(put(vec![b().values(vec![1.0; 150]).build()]).is_ok());
-        assert_eq!(
-            e(b().values(vec![1.0, 2.0]).counts(vec![1.0]).build()),
-            "data[0].counts"
-        );
-        assert!(put(vec![b().values(vec![1.0, 2.0]).counts(vec![1.0, 3.0]).build()]).is_ok());
+        let e = |d: Result<MetricDatum>| field_of(d.unwrap_err());
+        assert_eq!(e(b().build()), "value");
+        assert_eq!(e(b().value(1.0).values(vec![2.0]).build()), "value");
+        assert_eq!(e(b().value(f64::NAN).build()), "value");
+        assert_eq!(e(b().value(f64::INFINITY).build()), "value");
+        assert_eq!(e(b().values(vec![1.0, f64::NEG_INFINITY]).build()), "values");
+        assert_eq!(e(b().values(vec![1.0; 151]).build()), "values");
+        assert!(b().values(vec![1.0; 150]).build().is_ok());
+        assert_eq!(e(b().values(vec![1.0, 2.0]).counts(vec![1.0]).build()), "counts");
+        assert!(b().values(vec![1.0, 2.0]).counts(vec![1.0, 3.0]).build().is_ok());
         let set = StatisticSet {
             sample_count: 2.0,
             sum: 3.0,
             minimum: 1.0,
             maximum: 2.0,
         };
-        assert!(put(vec![b().statistic_values(set).build()]).is_ok());
+        assert!(b().statistic_values(set).build().is_ok());
         let bad = StatisticSet { sum: f64::NAN, ..set };
-        assert_eq!(e(b().statistic_values(bad).build()), "data[0].statistic_values.sum");
+        assert_eq!(e(b().statistic_values(bad).build()), "statistic_values.sum");
+        assert_eq!(e(b().value(1.0).storage_resolution(5).build()), "storage_resolution");
+        assert!(b().value(1.0).storage_resolution(1).build().is_ok());
         assert_eq!(
-            e(b().value(1.0).storage_resolution(5).build()),
-            "data[0].storage_resolution"
+            e(b().value(1.0).dimensions(vec![Dimension::new("k", "")]).build()),
+            "dimensions[0].value"
         );
-        assert!(put(vec![b().value(1.0).storage_resolution(1).build()]).is_ok());
+        // Inside a request, the item's place comes first.
+        let mut d = b().value(1.0).build().unwrap();
+        d.storage_resolution = Some(5);
+        let other = datum();
+        assert_eq!(field_of(put(vec![other, d]).unwrap_err()), "data[1].storage_resolution");
     }
 
     #[test]
@@ -796,7 +807,8 @@ mod tests {
             )
             .values(vec![1.0; 150])
             .counts(vec![1.0; 150])
-            .build();
+            .build()
+            .unwrap();
         let one = put(vec![big.clone()]).unwrap();
         assert!(one.estimated_size() > 30 * 1024 + 150 * 16);
         let e = put(vec![big; 40]).unwrap_err();
@@ -1336,18 +1348,18 @@ mod tests {
             PutMetricDataRequest::builder()
                 .namespace("App")
                 .data(vec![
-                    MetricDatum::builder().metric_name(name.as_str()).value(1.0).build()
+                    MetricDatum::builder()
+                        .metric_name(name.as_str())
+                        .value(1.0)
+                        .build()
+                        .unwrap()
                 ])
                 .build()
                 .is_ok()
         );
         let long = format!("{name}é");
-        let e = PutMetricDataRequest::builder()
-            .namespace("App")
-            .data(vec![MetricDatum::builder().metric_name(long).value(1.0).build()])
-            .build()
-            .unwrap_err();
-        assert_eq!(field_of(e), "data[0].metric_name");
+        let e = MetricDatum::builder().metric_name(long).value(1.0).build().unwrap_err();
+        assert_eq!(field_of(e), "metric_name");
         let desc = |n: usize| {
             alarm!()
                 .statistic(Statistic::Average)

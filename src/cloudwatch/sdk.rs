@@ -768,7 +768,8 @@ mod tests {
             .counts(vec![3.0, 1.0])
             .unit(Unit::Milliseconds)
             .storage_resolution(1)
-            .build();
+            .build()
+            .unwrap();
         let d2 = MetricDatum::builder()
             .metric_name("Latency")
             .statistic_values(StatisticSet {
@@ -777,7 +778,8 @@ mod tests {
                 minimum: 1.0,
                 maximum: 4.0,
             })
-            .build();
+            .build()
+            .unwrap();
         let req = PutMetricDataRequest::builder()
             .namespace("MyApp")
             .data(vec![d1, d2])
@@ -1279,7 +1281,9 @@ mod tests {
         assert_eq!(e.code(), Some("LimitExceeded"));
         let put = PutMetricDataRequest::builder()
             .namespace("App")
-            .data(vec![MetricDatum::builder().metric_name("m").value(1.0).build()])
+            .data(vec![
+                MetricDatum::builder().metric_name("m").value(1.0).build().unwrap(),
+            ])
             .build()
             .unwrap();
         let e = cw.put_metric_data(put).await.unwrap_err();
@@ -1505,7 +1509,9 @@ mod tests {
         let cw = client(&[]);
         let mut req = PutMetricDataRequest::builder()
             .namespace("App")
-            .data(vec![MetricDatum::builder().metric_name("m").value(1.0).build()])
+            .data(vec![
+                MetricDatum::builder().metric_name("m").value(1.0).build().unwrap(),
+            ])
             .build()
             .unwrap();
         req.namespace = "AWS/EC2".into();

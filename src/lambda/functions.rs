@@ -297,8 +297,10 @@ pub struct CreateFunctionRequest {
     /// The handler (at most 128 characters); required except for `provided.*` runtimes.
     pub handler: Option<String>,
     /// The zip package (at most 50 MB). `Debug` shows its length and SHA-256 prefix only.
+    /// (`zip` in every Lambda request that carries one: [`UpdateFunctionCodeRequest::zip`],
+    /// [`PublishLayerVersionRequest::zip`].)
     #[builder(into)]
-    pub code: Bytes,
+    pub zip: Bytes,
     /// A description (at most 256 characters).
     pub description: Option<String>,
     /// The timeout, 1-900 seconds (default 3).
@@ -348,7 +350,7 @@ impl fmt::Debug for CreateFunctionRequest {
             runtime,
             role,
             handler,
-            code,
+            zip,
             description,
             timeout_secs,
             memory_mb,
@@ -366,7 +368,7 @@ impl fmt::Debug for CreateFunctionRequest {
             .field("runtime", runtime)
             .field("role", role)
             .field("handler", handler)
-            .field("code", &Payload(code))
+            .field("zip", &Payload(zip))
             .field("description", description)
             .field("timeout_secs", timeout_secs)
             .field("memory_mb", memory_mb)
@@ -399,7 +401,7 @@ impl Validate for CreateFunctionRequest {
             }
             None => {}
         }
-        validate_zip("code", &self.code)?;
+        validate_zip("zip", &self.zip)?;
         if let Some(d) = &self.description {
             validate_description("description", d)?;
         }

@@ -21,7 +21,7 @@
 //!     .name("hello".parse()?)
 //!     .runtime("provided.al2023")
 //!     .role("arn:aws:iam::123456789012:role/lambda-exec".parse()?)
-//!     .code(b"PK\x03\x04 a zip".to_vec())
+//!     .zip(b"PK\x03\x04 a zip".to_vec())
 //!     .environment([("GREETING", "secret-value")].into_iter().collect::<aws_facade::lambda::Environment>())
 //!     .build()?;
 //! let created = sim.create_function(req).await?;
@@ -509,7 +509,7 @@ mod tests {
     }
 
     fn create() -> CreateFunctionRequestBuilder<
-        functions::create_function_request_builder::SetCode<
+        functions::create_function_request_builder::SetZip<
             functions::create_function_request_builder::SetRole<
                 functions::create_function_request_builder::SetRuntime<
                     functions::create_function_request_builder::SetName,
@@ -521,7 +521,7 @@ mod tests {
             .name("fn-1".parse().unwrap())
             .runtime("python3.13")
             .role(role())
-            .code(b"PK\x03\x04rest".to_vec())
+            .zip(b"PK\x03\x04rest".to_vec())
     }
 
     #[test]
@@ -531,7 +531,7 @@ mod tests {
                 .name("f".parse().unwrap())
                 .runtime("provided.al2023")
                 .role("arn:aws:iam::123456789012:role/r".parse().unwrap())
-                .code(b"PK\x03\x04zip".to_vec())
+                .zip(b"PK\x03\x04zip".to_vec())
         };
         let field = |e: Error| match e {
             Error::Validation { field, .. } => field,
@@ -643,12 +643,12 @@ mod tests {
         );
         assert_eq!(field_of(create().handler("a b").build().unwrap_err()), "handler");
         assert_eq!(
-            field_of(check(|r| r.code = Bytes::from_static(b"not a zip")).unwrap_err()),
-            "code"
+            field_of(check(|r| r.zip = Bytes::from_static(b"not a zip")).unwrap_err()),
+            "zip"
         );
         let mut big = b"PK\x03\x04".to_vec();
         big.resize(MAX_ZIP_BYTES + 1, 0);
-        assert_eq!(field_of(check(|r| r.code = Bytes::from(big)).unwrap_err()), "code");
+        assert_eq!(field_of(check(|r| r.zip = Bytes::from(big)).unwrap_err()), "zip");
         let h = || create().handler("app.handler");
         assert_eq!(
             field_of(h().description("d".repeat(257)).build().unwrap_err()),
@@ -701,7 +701,7 @@ mod tests {
         let env: Environment = [("DB_PASSWORD", MARKER)].into_iter().collect();
         let zip = Bytes::from(format!("PK\x03\x04{MARKER}").into_bytes());
         let mut req = create().handler("a.b").environment(env.clone()).build().unwrap();
-        req.code = zip.clone();
+        req.zip = zip.clone();
         let dbg = format!("{req:?}");
         assert!(
             dbg.contains("DB_PASSWORD") && dbg.contains("<22 bytes, sha256 "),

@@ -279,7 +279,7 @@ impl super::Lambda for SdkLambda {
             .set_handler(req.handler.clone())
             .code(
                 sdk::FunctionCode::builder()
-                    .zip_file(Blob::new(req.code.to_vec()))
+                    .zip_file(Blob::new(req.zip.to_vec()))
                     .build(),
             )
             .set_description(req.description.clone())
@@ -1029,7 +1029,7 @@ mod tests {
             .name("fn-1".parse().unwrap())
             .runtime("provided.al2023")
             .role(ROLE.parse().unwrap())
-            .code(b"PK\x03\x04zip".to_vec())
+            .zip(b"PK\x03\x04zip".to_vec())
             .memory_mb(512)
             .timeout_secs(30)
             .publish(true)
@@ -1269,7 +1269,7 @@ mod tests {
             .name("fn-1".parse().unwrap())
             .runtime("provided.al2")
             .role(ROLE.parse().unwrap())
-            .code(b"PK\x03\x04".to_vec())
+            .zip(b"PK\x03\x04".to_vec())
             .build()
             .unwrap();
         let e = lambda.create_function(req).await.unwrap_err();
@@ -1610,7 +1610,7 @@ mod tests {
                     .name("fn-1".parse().unwrap())
                     .runtime("provided.al2023")
                     .role(ROLE.parse().unwrap())
-                    .code(b"PK\x03\x04zip".to_vec())
+                    .zip(b"PK\x03\x04zip".to_vec())
                     .layers(vec![v.layer_version_arn.clone()])
                     .build()
                     .unwrap(),
@@ -1635,7 +1635,7 @@ mod tests {
             .name("fn-1".parse().unwrap())
             .runtime("provided.al2023")
             .role(ROLE.parse().unwrap())
-            .code(b"PK\x03\x04zip".to_vec())
+            .zip(b"PK\x03\x04zip".to_vec())
             .layers(six)
             .build()
             .unwrap_err();

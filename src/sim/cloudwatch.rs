@@ -1666,7 +1666,7 @@ mod tests {
     }
 
     fn value(v: f64) -> MetricDatum {
-        MetricDatum::builder().metric_name("Load").value(v).build()
+        MetricDatum::builder().metric_name("Load").value(v).build().unwrap()
     }
 
     async fn minute(s: &SimCloud, v: Option<f64>) {
@@ -1744,7 +1744,8 @@ mod tests {
             .values((1..=10).map(f64::from).chain([100.0]).collect())
             .counts([1.0; 10].into_iter().chain([3.0]).collect())
             .unit(Unit::Milliseconds)
-            .build();
+            .build()
+            .unwrap();
         put(&s, d).await.unwrap();
         // Minute 1: a statistic set only.
         let set = MetricDatum::builder()
@@ -1757,7 +1758,8 @@ mod tests {
                 maximum: 8.0,
             })
             .unit(Unit::Milliseconds)
-            .build();
+            .build()
+            .unwrap();
         put(&s, set).await.unwrap();
         tokio::time::advance(Duration::from_secs(300)).await;
         let req = GetMetricStatisticsRequest::builder()
@@ -1818,7 +1820,8 @@ mod tests {
             .metric_name("Load")
             .timestamp(now - Duration::from_secs(14 * 24 * 3600 + 1))
             .value(1.0)
-            .build();
+            .build()
+            .unwrap();
         let e = s
             .put_metric_data(
                 PutMetricDataRequest::builder()
@@ -1834,7 +1837,8 @@ mod tests {
             .metric_name("Load")
             .timestamp(now + Duration::from_secs(2 * 3600 + 1))
             .value(1.0)
-            .build();
+            .build()
+            .unwrap();
         assert_eq!(code(put(&s, ahead).await.unwrap_err()), "InvalidParameterValue");
         assert!(
             s.list_metrics(Default::default()).await.unwrap().is_empty(),
@@ -1860,13 +1864,17 @@ mod tests {
                 .metric_name("Load")
                 .dimensions(vec![Dimension::new("Host", "a"), Dimension::new("Az", "1a")])
                 .value(v)
-                .build();
+                .build()
+                .unwrap();
             put(&s, d).await.unwrap();
             tokio::time::advance(Duration::from_secs(60)).await;
         }
-        put(&s, MetricDatum::builder().metric_name("Other").value(1.0).build())
-            .await
-            .unwrap();
+        put(
+            &s,
+            MetricDatum::builder().metric_name("Other").value(1.0).build().unwrap(),
+        )
+        .await
+        .unwrap();
         // Dimensions in any order name the same metric.
         let metric = Metric::builder()
             .namespace("App")
@@ -2016,7 +2024,8 @@ mod tests {
             .metric_name("Load")
             .value(10.0)
             .timestamp(start(&s) - Duration::from_secs(30))
-            .build();
+            .build()
+            .unwrap();
         put(&s, d).await.unwrap();
         assert_eq!(state(&s, "double").await, AlarmState::Alarm, "the maximum is still 60");
 
@@ -2035,9 +2044,16 @@ mod tests {
         let t0 = start(&s);
         for (load, other) in [(10.0, 1.0), (20.0, 0.0), (30.0, 3.0)] {
             put(&s, value(load)).await.unwrap();
-            put(&s, MetricDatum::builder().metric_name("Other").value(other).build())
-                .await
-                .unwrap();
+            put(
+                &s,
+                MetricDatum::builder()
+                    .metric_name("Other")
+                    .value(other)
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
             tokio::time::advance(Duration::from_secs(60)).await;
         }
         let req = |queries: Vec<MetricDataQuery>| {

@@ -507,8 +507,8 @@ impl crate::lambda::Lambda for SimCloud {
             runtime: req.runtime.clone(),
             role: req.role.clone(),
             handler: req.handler.clone(),
-            code_sha256: code_sha256(&req.code),
-            code_size: req.code.len() as u64,
+            code_sha256: code_sha256(&req.zip),
+            code_size: req.zip.len() as u64,
             description: req.description.clone().unwrap_or_default(),
             timeout_secs: req.timeout_secs,
             memory_mb: req.memory_mb,
@@ -535,7 +535,7 @@ impl crate::lambda::Lambda for SimCloud {
         };
         let mut rec = FunctionRec {
             latest,
-            code: req.code.clone(),
+            code: req.zip.clone(),
             pending_until: Some(now + pending),
             updating_until: None,
             versions: BTreeMap::new(),
@@ -1515,7 +1515,7 @@ mod tests {
             .name(fname(name))
             .runtime("provided.al2023")
             .role(ROLE.parse().unwrap())
-            .code(zip("v1"))
+            .zip(zip("v1"))
             .environment([("MODE", "secret")].into_iter().collect::<Environment>())
             .build()
             .unwrap()
@@ -2432,7 +2432,7 @@ mod tests {
         assert!(e.is_validation());
         assert!(sim.inventory().is_empty());
         let mut req = create_req("f");
-        req.code = Bytes::from_static(b"not a zip");
+        req.zip = Bytes::from_static(b"not a zip");
         assert!(sim.create_function(req).await.unwrap_err().is_validation());
         assert!(sim.list_functions().await.unwrap().is_empty());
         sim.create_function(create_req("f")).await.unwrap();

@@ -28,7 +28,7 @@
 //! let sim = aws_facade::sim::SimCloud::new();
 //! # sim.register_handler("pager", std::sync::Arc::new(|_| Ok(serde_json::Value::Null)));
 //! # sim.create_function(CreateFunctionRequest::builder().name("pager".parse()?).runtime("provided.al2023")
-//! #     .role("arn:aws:iam::123456789012:role/r".parse()?).code(b"PK\x03\x04".to_vec()).build()?).await?;
+//! #     .role("arn:aws:iam::123456789012:role/r".parse()?).zip(b"PK\x03\x04".to_vec()).build()?).await?;
 //! let cloud = sim.cloud();
 //! let alarm = count_above("checkout-errors".parse()?, "Shop", "Errors", &[], 5.0)?;
 //! let wired = put_alarm_invoking_lambda(&cloud, alarm, &"pager".parse()?, None).await?;

@@ -51,6 +51,7 @@ use crate::workflows::remove::{self, NotFoundExt};
 /// What to deploy (everything but the code).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+#[serde(deny_unknown_fields)]
 pub struct Deployment {
     /// The function.
     pub function: FunctionName,
@@ -130,7 +131,7 @@ impl Deployment {
             .runtime(self.runtime.clone())
             .role(self.role.clone())
             .maybe_handler(self.handler.clone())
-            .code(zip)
+            .zip(zip)
             .maybe_description(self.description.clone())
             .timeout_secs(self.timeout_secs)
             .memory_mb(self.memory_mb)
@@ -151,6 +152,7 @@ impl Validate for Deployment {
 /// A canary: route `weight` of the alias's traffic to the new version for `bake`, watching
 /// `alarms`; any alarm in `ALARM` rolls back, otherwise the new version gets 100 %.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Canary {
     /// Share of traffic for the new version (0 < weight < 1).
     pub weight: f64,
@@ -244,7 +246,7 @@ pub fn zip_files(files: &[(&str, &[u8])]) -> Result<Bytes> {
     let mut sorted: Vec<&(&str, &[u8])> = files.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let zerr = |e: zip::result::ZipError| Error::validation("code", format!("could not zip: {e}"));
+    let zerr = |e: zip::result::ZipError| Error::validation("zip", format!("could not zip: {e}"));
     for (name, data) in sorted {
         let opts = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
@@ -253,7 +255,7 @@ pub fn zip_files(files: &[(&str, &[u8])]) -> Result<Bytes> {
             .unix_permissions(0o755);
         w.start_file(*name, opts).map_err(zerr)?;
         w.write_all(data)
-            .map_err(|e| Error::validation("code", format!("could not zip: {e}")))?;
+            .map_err(|e| Error::validation("zip", format!("could not zip: {e}")))?;
     }
     Ok(Bytes::from(w.finish().map_err(zerr)?.into_inner()))
 }
@@ -264,7 +266,7 @@ pub fn zip_files(files: &[(&str, &[u8])]) -> Result<Bytes> {
 pub fn zip_dir(dir: &Path) -> Result<Bytes> {
     let mut files = Vec::new();
     collect(dir, dir, &mut files)
-        .map_err(|e| Error::validation("code", format!("cannot read {}: {e}", dir.display())))?;
+        .map_err(|e| Error::validation("zip", format!("cannot read {}: {e}", dir.display())))?;
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
     zip_files(&refs)
 }

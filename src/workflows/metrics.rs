@@ -322,7 +322,7 @@ impl MetricsPublisher {
         // The namespace rules are PutMetricData's: check them with a one-item request.
         probe_request(
             namespace,
-            MetricDatum::builder().metric_name("probe").value(0.0).build(),
+            MetricDatum::builder().metric_name("probe").value(0.0).build()?,
         )?;
         crate::validate::in_range(
             "max_items_per_request",
@@ -385,7 +385,7 @@ impl MetricsPublisher {
                     .dimensions(all)
                     .value(value)
                     .unit(unit)
-                    .build(),
+                    .build()?,
             )?;
         }
         let dims = &*dims;
@@ -490,15 +490,18 @@ impl MetricsPublisher {
             let mut pairs: Vec<(f64, f64)> = e.values.into_iter().map(|(v, c)| (f64::from_bits(v), c)).collect();
             pairs.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
             for chunk in pairs.chunks(MAX_VALUES_PER_DATUM) {
-                let datum = MetricDatum::builder()
-                    .metric_name(key.metric.clone())
-                    .dimensions(key.dimensions.clone())
-                    .timestamp(at)
-                    .values(chunk.iter().map(|p| p.0).collect())
-                    .counts(chunk.iter().map(|p| p.1).collect())
-                    .unit(key.unit)
-                    .maybe_storage_resolution((self.config.resolution_secs < 60).then_some(1))
-                    .build();
+                // Every part was checked when it was recorded: no second check.
+                let datum = MetricDatum {
+                    metric_name: key.metric.clone(),
+                    dimensions: key.dimensions.clone(),
+                    timestamp: Some(at),
+                    value: None,
+                    values: chunk.iter().map(|p| p.0).collect(),
+                    counts: chunk.iter().map(|p| p.1).collect(),
+                    statistic_values: None,
+                    unit: Some(key.unit),
+                    storage_resolution: (self.config.resolution_secs < 60).then_some(1),
+                };
                 out.push(datum);
             }
         }

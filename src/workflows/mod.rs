@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod plan;
 pub mod remove;
 pub mod snapshot;
+pub mod spec;
 pub mod volume;
 pub mod web_tier;
 

@@ -58,6 +58,7 @@ fn owner_tags(name: &str, run: Option<&str>) -> Tags {
 /// A volume to provision for an instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+#[serde(deny_unknown_fields)]
 pub struct VolumeSpec {
     /// A name (tagged), used to find the volume again: 1-128 characters.
     pub name: String,

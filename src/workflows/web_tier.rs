@@ -79,6 +79,7 @@ const WORKFLOW: &str = "web-tier";
 /// Which image to launch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[serde(deny_unknown_fields)]
 pub enum ImageSpec {
     /// This image.
     Id(ImageId),
@@ -109,6 +110,7 @@ impl ImageSpec {
 /// plain HTTP, and the apply says so (a progress note, and `https: false` in the outputs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ListenerSpec {
     /// The port (default 80; use 443 with a certificate).
     pub port: u16,
@@ -145,6 +147,7 @@ impl ListenerSpec {
 /// The target group's health check (a spec may set any part of it; the rest keeps its default).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct HealthCheckSpec {
     /// Path requested (default `/`).
     pub path: String,
@@ -176,6 +179,7 @@ impl Default for HealthCheckSpec {
 /// spec may set any part of it; the rest keeps its default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct AlarmSettings {
     /// `HTTPCode_ELB_5XX_Count` Sum per minute above this, 5 of 5 (default 10).
     pub elb_5xx: Option<f64>,
@@ -238,6 +242,7 @@ impl AlarmSettings {
 /// [`RunInstancesRequest::encrypt_root_volume`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RootVolumeSpec {
     /// Encrypt the root volumes (default `true`). `false` is the opt-out: the image's own
     /// mapping applies (unencrypted for most public images).
@@ -285,6 +290,7 @@ impl RootVolumeSpec {
 /// A load-balanced web tier: the spec. Build it with [`WebTier::builder`] or load it with serde.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
+#[serde(deny_unknown_fields)]
 pub struct WebTier {
     /// The tier's name: names the load balancer (`NAME`), target group (`NAME-tg`) and groups;
     /// at most 28 characters so derived names fit ELB's 32.
@@ -2341,7 +2347,9 @@ mod tests {
 
     #[test]
     fn a_minimal_toml_spec_loads_with_defaults_at_every_level() {
-        let spec: WebTier = toml::from_str(
+        let toml =
+            |text: &str| super::super::spec::from_deserializer::<WebTier, _>(toml::Deserializer::parse(text).unwrap());
+        let spec: WebTier = toml(
             r#"
             name = "shop"
             [image.latest]
@@ -2363,6 +2371,20 @@ mod tests {
         assert_eq!(spec.alarms.cpu_percent, Some(90.0));
         assert!(spec.root_volume.encrypted && spec.listener.redirect_http);
         spec.validate().unwrap();
+        // A mistake names the path as the file spells it.
+        let e =
+            toml("name = \"shop\"\n[image]\nid = \"ami-0123456789abcdef0\"\n[health_check]\ninterval_secs = \"ten\"\n")
+                .unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "health_check.interval_secs"),
+            "{e}"
+        );
+        let e = toml("name = \"shop\"\n[image]\nid = \"ami-0123456789abcdef0\"\n[alarms]\ncpu_percent = 120.0\n")
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "alarms.cpu_percent"),
+            "{e}"
+        );
     }
 
     #[test]

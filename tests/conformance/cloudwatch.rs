@@ -90,6 +90,7 @@ pub async fn cw_metric_data_round_trip(b: &Backend) {
                 .value(v)
                 .unit(Unit::Count)
                 .build()
+                .unwrap()
         })
         .collect();
     b.cloud
@@ -743,7 +744,8 @@ pub async fn cw_metric_math_in_get_metric_data(b: &Backend) {
                     .timestamp(at(minute))
                     .value(v)
                     .unit(Unit::Count)
-                    .build(),
+                    .build()
+                    .unwrap(),
             );
         }
     }
