@@ -80,7 +80,7 @@ fn run(args: Args) -> common::Result<()> {
     let keep = args.common.keep;
     let report = args.common.output();
     let role = args.role;
-    backend.run(args.common.seed, |cloud| async move {
+    backend.run(&args.common, |cloud| async move {
         let spec = Deployment::builder()
             .function(function.clone())
             .runtime("python3.12")

@@ -46,7 +46,7 @@ fn run(args: Args) -> common::Result<()> {
     };
     let keep = args.common.keep;
     let json = args.common.json;
-    backend.run(args.common.seed, |cloud| async move {
+    backend.run(&args.common, |cloud| async move {
         // The journal counts the requests made.
         let journal = aws_facade::layer::Recording::new();
         let cloud = cloud.layer(journal.clone());

@@ -101,7 +101,7 @@ fn run(args: Args) -> common::Result<()> {
     eprintln!("snapshot transfer of a {mib} MiB image on {}", backend.describe());
     let keep = args.common.keep;
     let out = args.common.output();
-    backend.run(args.common.seed, |cloud| async move {
+    backend.run(&args.common, |cloud| async move {
         let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temporary directory: {e}"))?;
         let src = dir.path().join("disk.img");
         let data = image(mib);

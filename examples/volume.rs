@@ -36,7 +36,7 @@ fn run(args: Args) -> common::Result<()> {
     eprintln!("volume workflow on {}", backend.describe());
     let keep = args.common.keep;
     let out = args.common.output();
-    backend.run(args.common.seed, |cloud| async move {
+    backend.run(&args.common, |cloud| async move {
         eprintln!("\n== an instance to attach to");
         let images = cloud
             .ec2

@@ -52,7 +52,7 @@ fn run(args: Args) -> common::Result<()> {
     eprintln!("web tier on {}", backend.describe());
     let keep = args.common.keep;
     let out = args.common.output();
-    backend.run(args.common.seed, |cloud| async move {
+    backend.run(&args.common, |cloud| async move {
         eprintln!("\n== apply");
         let outputs = spec.apply(&cloud, out.progress()).await?;
         eprintln!(

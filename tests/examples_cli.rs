@@ -118,6 +118,7 @@ fn help_shows_usage_and_the_common_flags() {
             "--keep",
             "--json",
             "--seed <N>",
+            "--trace [<FILTER>]",
         ] {
             assert!(o.stdout.contains(want), "{name} --help lacks {want:?}:\n{}", o.stdout);
         }
@@ -271,4 +272,34 @@ fn snapshot_takes_its_image_size_and_keeps_json_on_one_line() {
     let kept = lines.last().expect("output");
     assert_eq!(kept.as_array().map(Vec::len), Some(2), "{kept}");
     assert!(lines[..lines.len() - 1].iter().all(|v| v["event"].is_string()));
+}
+
+#[test]
+fn trace_logs_every_call_and_step_on_stderr() {
+    let o = run("volume", &["--trace", "--json"], QUICK);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    // One line per closed span: calls (with their step when inside one) and steps.
+    let calls = o.stderr.lines().filter(|l| l.contains("aws_call{")).count();
+    assert!(calls > 5, "few aws_call spans:\n{}", o.stderr);
+    assert!(
+        o.stderr
+            .lines()
+            .any(|l| l.contains(r#"operation="CreateVolume""#) && l.contains("workflow_step{")),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        !o.stderr.contains("\u{1b}["),
+        "no colours when stderr is not a terminal"
+    );
+    // The events stay on stdout as JSON lines.
+    assert!(
+        o.stdout
+            .lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+    );
+    let bad = run("volume", &["--trace", "not a [filter"], QUICK);
+    assert_eq!(bad.code, Some(1), "{}", bad.stderr);
+    assert!(bad.stderr.contains("--trace"), "{}", bad.stderr);
+    no_panic("volume", &bad);
 }

@@ -1295,3 +1295,76 @@ async fn a_fresh_snapshot_is_not_found_to_writes_for_a_while_and_the_upload_retr
         .count();
     assert!(not_found >= 2, "each block write met the not-found first: {not_found}");
 }
+
+/// An EBS that pages its block listings `per_page` blocks at a time, its tokens the offset of
+/// the next page (AWS pages by 100 to 10,000; that many blocks would make a slow test).
+struct SmallPages(Arc<dyn Ebs>, usize);
+
+#[async_trait::async_trait]
+impl Ebs for SmallPages {
+    async fn list_snapshot_blocks(&self, mut req: ListSnapshotBlocksRequest) -> aws_facade::Result<BlockPage> {
+        let from: usize = req.next_token.take().map_or(0, |t| t.parse().unwrap());
+        let mut page = self.0.list_snapshot_blocks(req).await?;
+        assert!(page.next_token.is_none(), "the inner listing fits one page");
+        let all = std::mem::take(&mut page.blocks);
+        let to = (from + self.1).min(all.len());
+        page.blocks = all[from..to].to_vec();
+        page.next_token = (to < all.len()).then(|| to.to_string());
+        Ok(page)
+    }
+    async fn get_snapshot_block(&self, req: GetSnapshotBlockRequest) -> aws_facade::Result<BlockData> {
+        self.0.get_snapshot_block(req).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_watched_download_knows_its_total_before_the_first_block() {
+    let sim = SimCloud::new();
+    let dir = tempfile::tempdir().unwrap();
+    let want = data(6 * BS + 12_345, &[1, 4]);
+    let src = dir.path().join("src.img");
+    std::fs::write(&src, &want).unwrap();
+    let up = snapshot::upload_file(&sim.cloud(), &src, &UploadOptions::default())
+        .await
+        .unwrap();
+    let journal = Recording::new();
+    let paged = SmallPages(Arc::new(sim.clone()), 2);
+    let cloud = sim.cloud().with_ebs(Arc::new(paged)).layer(journal.clone());
+    for (watched, listings) in [(true, 3 + 2), (false, 3)] {
+        let (progress, seen) = events();
+        let opts = DownloadOptions {
+            progress: watched.then_some(progress),
+            overwrite: true,
+            ..DownloadOptions::default()
+        };
+        let before = journal.count("ListSnapshotBlocks");
+        let out = dir.path().join("out.img");
+        let down = snapshot::download_file(&cloud, &up.snapshot_id, &out, &opts)
+            .await
+            .unwrap();
+        assert_eq!(down.blocks_written, 5);
+        assert_image(&out, &want, 1);
+        // 5 blocks in pages of 2: three pages; when someone watches, the pages after the
+        // first are walked twice (to count, then to fetch).
+        assert_eq!(
+            journal.count("ListSnapshotBlocks") - before,
+            listings,
+            "watched: {watched}"
+        );
+        if !watched {
+            continue;
+        }
+        let seen = seen.lock().unwrap();
+        let totals: Vec<Option<u64>> = seen
+            .iter()
+            .filter_map(|e| match e {
+                TransferEvent::Started { total_blocks, .. } | TransferEvent::Progress { total_blocks, .. } => {
+                    Some(*total_blocks)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(totals.len(), 1 + 5, "started, then one event per block");
+        assert!(totals.iter().all(|t| *t == Some(5)), "{totals:?}");
+    }
+}

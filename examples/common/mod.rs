@@ -38,6 +38,11 @@ pub struct Common {
     /// routing): the same seed, the same run
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+
+    /// Log every AWS call and workflow step (tracing spans) on stderr; FILTER is an
+    /// EnvFilter directive such as `aws_facade=debug` (default `aws_facade=info`)
+    #[arg(long, value_name = "FILTER", num_args = 0..=1, default_missing_value = "aws_facade=info")]
+    pub trace: Option<String>,
 }
 
 /// `--endpoint-url` must be an http(s) URL with a host (checked before anything runs).
@@ -148,11 +153,13 @@ impl Backend {
     /// Runs `f` with a Cloud for this backend (seeded with `seed` if given): on the simulator
     /// under tokio's paused clock (waits cost no real time, timings shown are virtual),
     /// elsewhere on the real clock.
-    pub fn run<F, Fut, T>(&self, seed: Option<u64>, f: F) -> Result<T>
+    pub fn run<F, Fut, T>(&self, common: &Common, f: F) -> Result<T>
     where
         F: FnOnce(Cloud) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
+        common.init_tracing()?;
+        let seed = common.seed;
         if let Backend::Endpoint(url) = self {
             // Fail up front (rather than on the first call) for plain http to a remote host.
             Cloud::check_endpoint(url)?;
@@ -173,8 +180,37 @@ impl Backend {
                 Some(seed) => cloud.with_seed(seed),
                 None => cloud,
             };
-            f(cloud).await
+            f(common.traced(cloud)).await
         })
+    }
+}
+
+impl Common {
+    /// With `--trace`: a tracing-subscriber on stderr showing the crate's spans as they
+    /// close (one `aws_call` line per call, with its service, operation, outcome and time;
+    /// one `workflow_step` per step). [`Backend::run`] calls it and [`Common::traced`].
+    fn init_tracing(&self) -> Result<()> {
+        let Some(filter) = &self.trace else { return Ok(()) };
+        let filter = tracing_subscriber::EnvFilter::try_new(filter).map_err(|e| format!("--trace {filter:?}: {e}"))?;
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .without_time()
+            .try_init()
+            .map_err(|e| format!("cannot install the tracing subscriber: {e}"))?;
+        Ok(())
+    }
+
+    /// The cloud with the `Tracing` layer when `--trace` is given.
+    fn traced(&self, cloud: Cloud) -> Cloud {
+        if self.trace.is_some() {
+            cloud.layer(aws_facade::layer::Tracing::new())
+        } else {
+            cloud
+        }
     }
 }
 

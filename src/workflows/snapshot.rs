@@ -126,7 +126,8 @@ pub enum TransferEvent {
         snapshot_id: SnapshotId,
         /// Its volume size in GiB.
         volume_size_gib: u32,
-        /// Blocks of the source (upload); `None` for a download (known only at the end).
+        /// Blocks of the source (upload) or of the snapshot (download, when it reports
+        /// progress: counted from the listing before the first block is fetched).
         total_blocks: Option<u64>,
     },
     /// Blocks finished so far (one event per block sent, compared or fetched).
@@ -1069,12 +1070,26 @@ async fn download_in(
             Ok(f)
         })
         .await?;
+    // The total for a progress bar: the first page's blocks, or with several pages a counting
+    // walk over the listing (one ListSnapshotBlocks per page, tokens not kept), only when
+    // someone watches.
+    let total_blocks = match (progress, first.next_token.as_deref()) {
+        (None, _) => None,
+        (Some(_), None | Some("")) => Some(first.blocks.len() as u64),
+        (Some(_), Some(_)) => Some(
+            run.step("count blocks", &["list blocks"], async {
+                let listing = blocks_from(ebs, id.clone(), first.clone());
+                listing.try_fold(0u64, |n, _| async move { Ok(n + 1) }).await
+            })
+            .await?,
+        ),
+    };
     emit(
         progress,
         TransferEvent::Started {
             snapshot_id: id.clone(),
             volume_size_gib,
-            total_blocks: None,
+            total_blocks,
         },
     );
 
@@ -1100,7 +1115,7 @@ async fn download_in(
                     progress,
                     TransferEvent::Progress {
                         done_blocks: done,
-                        total_blocks: None,
+                        total_blocks,
                         bytes: done * BLOCK_SIZE as u64,
                     },
                 );
