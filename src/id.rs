@@ -36,16 +36,17 @@ macro_rules! string_id {
         impl FromStr for $name {
             type Err = Error;
             fn from_str(s: &str) -> Result<Self> {
-                let check: fn(&str) -> std::result::Result<(), String> = $check;
-                check(s).map_err(|rule| Error::validation($what, format!("{rule} (got {s:?})")))?;
-                Ok($name(s.to_string()))
+                Self::try_from(s.to_string())
             }
         }
 
         impl TryFrom<String> for $name {
             type Error = Error;
+            /// Checks the string and keeps it (no copy).
             fn try_from(s: String) -> Result<Self> {
-                s.parse()
+                let check: fn(&str) -> std::result::Result<(), String> = $check;
+                check(&s).map_err(|rule| Error::validation($what, format!("{rule} (got {s:?})")))?;
+                Ok($name(s))
             }
         }
 

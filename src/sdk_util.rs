@@ -221,14 +221,26 @@ pub(crate) fn parse_id<T>(service: Service, field: &str, value: Option<&str>) ->
 where
     T: std::str::FromStr<Err = Error>,
 {
-    let v = value.ok_or_else(|| {
+    missing(service, field, value)?.parse()
+}
+
+/// [`parse_id`] for a string moved out of an answer the adapter owns: the id keeps it.
+pub(crate) fn take_id<T>(service: Service, field: &str, value: Option<String>) -> crate::Result<T>
+where
+    T: TryFrom<String, Error = Error>,
+{
+    T::try_from(missing(service, field, value)?)
+}
+
+/// The value of a required answer field, or a `MalformedResponse` naming it.
+fn missing<T>(service: Service, field: &str, value: Option<T>) -> crate::Result<T> {
+    value.ok_or_else(|| {
         Error::from_api(ApiError::new(
             service,
             "MalformedResponse",
             format!("response is missing {field}"),
         ))
-    })?;
-    v.parse()
+    })
 }
 
 #[cfg(test)]

@@ -1368,3 +1368,93 @@ async fn a_watched_download_knows_its_total_before_the_first_block() {
         assert!(totals.iter().all(|t| *t == Some(5)), "{totals:?}");
     }
 }
+
+/// A loop device over a file, detached when dropped.
+struct LoopDevice(std::path::PathBuf);
+
+impl LoopDevice {
+    /// `losetup -f --show FILE`, or `None` where the machine does not allow it (not root, no
+    /// loop driver, a container without /dev/loop*).
+    fn attach(file: &Path) -> Option<LoopDevice> {
+        let out = std::process::Command::new("losetup")
+            .args(["-f", "--show"])
+            .arg(file)
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            eprintln!("losetup failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+            return None;
+        }
+        Some(LoopDevice(String::from_utf8(out.stdout).ok()?.trim().into()))
+    }
+}
+
+impl Drop for LoopDevice {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("losetup").arg("-d").arg(&self.0).status();
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn block_devices_are_sources_and_targets() {
+    let sim = SimCloud::new();
+    let cloud = sim.cloud();
+    let dir = tempfile::tempdir().unwrap();
+    // A character device is neither a file nor a disk.
+    let e = snapshot::upload_file(&cloud, "/dev/null", &UploadOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(&e, Error::Validation { field, .. } if field == "path"), "{e}");
+
+    let want = data(3 * BS + 512, &[1]);
+    let src_file = dir.path().join("src.img");
+    // Loop devices have whole 512-byte sectors: the source holds 3.5 blocks.
+    std::fs::write(&src_file, &want).unwrap();
+    let Some(src) = LoopDevice::attach(&src_file) else {
+        eprintln!("SKIPPED block_devices_are_sources_and_targets: no loop device on this machine");
+        return;
+    };
+    let up = snapshot::upload_file(&cloud, &src.0, &UploadOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        up.bytes_read,
+        want.len() as u64,
+        "the device's size, not its metadata's 0"
+    );
+    assert_eq!((up.blocks_written, up.blocks_zero, up.volume_size_gib), (3, 1, 1));
+
+    // Into a blank 1 GiB device, in place.
+    let dst_file = dir.path().join("dst.img");
+    std::fs::File::create(&dst_file).unwrap().set_len(GIB).unwrap();
+    let dst = LoopDevice::attach(&dst_file).unwrap();
+    let e = snapshot::download_file(&cloud, &up.snapshot_id, &dst.0, &DownloadOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Validation { field, .. } if field == "path"),
+        "an existing device needs overwrite: {e}"
+    );
+    let opts = DownloadOptions {
+        overwrite: true,
+        ..DownloadOptions::default()
+    };
+    let down = snapshot::download_file(&cloud, &up.snapshot_id, &dst.0, &opts)
+        .await
+        .unwrap();
+    assert_eq!(down.blocks_written, 3);
+    assert_eq!(read_range(&dst.0, 0, want.len()), want);
+    assert!(read_range(&dst.0, want.len() as u64, BS).iter().all(|b| *b == 0));
+    assert!(dst.0.exists(), "the device is still there");
+
+    // A device smaller than the volume is refused before any block is read, and kept.
+    let small_file = dir.path().join("small.img");
+    std::fs::File::create(&small_file).unwrap().set_len(8 << 20).unwrap();
+    let small = LoopDevice::attach(&small_file).unwrap();
+    let e = snapshot::download_file(&cloud, &up.snapshot_id, &small.0, &opts)
+        .await
+        .unwrap_err();
+    let chain = e.chain().to_string();
+    assert!(chain.contains("less than the snapshot's volume"), "{chain}");
+    assert!(small.0.exists(), "a failed download does not remove a device");
+}

@@ -49,19 +49,25 @@ fn arns(v: &[String], what: &str) -> crate::Result<Vec<Arn>> {
     v.iter().map(|a| parse_id(SVC, what, Some(a.as_str()))).collect()
 }
 
-fn datum_to_sdk(d: &MetricDatum) -> cw::MetricDatum {
+/// The SDK's datum, its strings and lists moved (PutMetricData sends up to 1,000 a request).
+fn datum_to_sdk(d: MetricDatum) -> cw::MetricDatum {
     let mut b = cw::MetricDatum::builder()
-        .metric_name(&d.metric_name)
-        .set_dimensions(Some(dims_to_sdk(&d.dimensions)))
+        .metric_name(d.metric_name)
+        .set_dimensions(Some(
+            d.dimensions
+                .into_iter()
+                .map(|x| cw::Dimension::builder().name(x.name).value(x.value).build())
+                .collect(),
+        ))
         .set_timestamp(d.timestamp.map(to_date_time))
         .set_value(d.value)
         .set_unit(d.unit.map(unit_to_sdk))
         .set_storage_resolution(d.storage_resolution.map(|r| r as i32));
     if !d.values.is_empty() {
-        b = b.set_values(Some(d.values.clone()));
         if !d.counts.is_empty() {
-            b = b.set_counts(Some(d.counts.clone()));
+            b = b.set_counts(Some(d.counts));
         }
+        b = b.set_values(Some(d.values));
     }
     if let Some(s) = &d.statistic_values {
         b = b.statistic_values(
@@ -303,8 +309,8 @@ impl super::CloudWatch for SdkCloudWatch {
         req.validate()?;
         self.client
             .put_metric_data()
-            .namespace(&req.namespace)
-            .set_metric_data(Some(req.data.iter().map(datum_to_sdk).collect()))
+            .namespace(req.namespace)
+            .set_metric_data(Some(req.data.into_iter().map(datum_to_sdk).collect()))
             .send()
             .await
             .map_err(sdk_err(SVC))?;

@@ -139,22 +139,25 @@ impl super::Ebs for SdkEbs {
             .send()
             .await
             .map_err(sdk_err(Service::Ebs))?;
+        let mut out = out;
+        // The tokens move out of the answer (up to 10,000 a page): no copy.
         let blocks = out
-            .blocks()
-            .iter()
+            .blocks
+            .take()
+            .unwrap_or_default()
+            .into_iter()
             .map(|b| {
                 Ok(Block {
-                    index: to_u32("Block.BlockIndex", b.block_index().map(i64::from))?,
+                    index: to_u32("Block.BlockIndex", b.block_index.map(i64::from))?,
                     token: b
-                        .block_token()
-                        .ok_or_else(|| malformed("response is missing Block.BlockToken"))?
-                        .to_string(),
+                        .block_token
+                        .ok_or_else(|| malformed("response is missing Block.BlockToken"))?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(BlockPage {
             blocks,
-            next_token: out.next_token().filter(|t| !t.is_empty()).map(str::to_string),
+            next_token: out.next_token.take().filter(|t| !t.is_empty()),
             block_size: block_size_of(out.block_size())?,
             volume_size_gib: to_u32("VolumeSize", out.volume_size())?,
             expiry_time: out.expiry_time().and_then(to_system_time),

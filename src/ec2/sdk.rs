@@ -340,65 +340,86 @@ macro_rules! snapshot_from {
     }};
 }
 
-fn instance_from(i: &t::Instance) -> crate::Result<Instance> {
+/// The instances of a DescribeInstances page's reservations, their strings moved out of the
+/// answer (no copies).
+fn instances_of(reservations: Option<Vec<t::Reservation>>) -> crate::Result<Vec<Instance>> {
+    reservations
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r.instances.unwrap_or_default())
+        .map(instance_owned)
+        .collect()
+}
+
+fn owned_id<T>(field: &str, value: Option<String>) -> crate::Result<T>
+where
+    T: TryFrom<String, Error = Error>,
+{
+    crate::sdk_util::take_id(Service::Ec2, field, value)
+}
+
+/// An instance of an answer the adapter owns: strings and lists are moved, not copied.
+fn instance_owned(i: t::Instance) -> crate::Result<Instance> {
+    let placement = i.placement.unwrap_or_else(|| t::Placement::builder().build());
     Ok(Instance {
-        id: id("InstanceId", i.instance_id())?,
-        image_id: id("ImageId", i.image_id())?,
-        instance_type: id("InstanceType", i.instance_type().map(|t| t.as_str()))?,
-        state: instance_state(i.state().and_then(|s| s.name()))?,
+        id: owned_id("InstanceId", i.instance_id)?,
+        image_id: owned_id("ImageId", i.image_id)?,
+        instance_type: owned_id("InstanceType", i.instance_type.map(|t| t.as_str().to_string()))?,
+        state: instance_state(i.state.as_ref().and_then(|s| s.name()))?,
         state_reason: i
-            .state_reason()
-            .and_then(|r| r.message())
-            .map(str::to_string)
-            .or_else(|| {
-                i.state_transition_reason()
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_string)
-            }),
-        availability_zone: id(
-            "Placement.AvailabilityZone",
-            i.placement().and_then(|p| p.availability_zone()),
-        )?,
-        subnet_id: opt_id(i.subnet_id().filter(|s| !s.is_empty()))?,
-        vpc_id: opt_id(i.vpc_id().filter(|s| !s.is_empty()))?,
-        private_ip: i.private_ip_address().map(str::to_string),
-        public_ip: i.public_ip_address().map(str::to_string),
-        key_name: i.key_name().filter(|k| !k.is_empty()).map(str::to_string),
+            .state_reason
+            .and_then(|r| r.message)
+            .or_else(|| i.state_transition_reason.filter(|r| !r.is_empty())),
+        availability_zone: owned_id("Placement.AvailabilityZone", placement.availability_zone)?,
+        subnet_id: i
+            .subnet_id
+            .filter(|s| !s.is_empty())
+            .map(TryFrom::try_from)
+            .transpose()?,
+        vpc_id: i.vpc_id.filter(|s| !s.is_empty()).map(TryFrom::try_from).transpose()?,
+        private_ip: i.private_ip_address,
+        public_ip: i.public_ip_address,
+        key_name: i.key_name.filter(|k| !k.is_empty()),
         security_groups: i
-            .security_groups()
-            .iter()
-            .map(|g| id("GroupId", g.group_id()))
+            .security_groups
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| owned_id("GroupId", g.group_id))
             .collect::<crate::Result<_>>()?,
         http_tokens_required: i
-            .metadata_options()
+            .metadata_options
+            .as_ref()
             .and_then(|m| m.http_tokens())
             .is_some_and(|t| *t == t::HttpTokensState::Required),
-        launch_time: i.launch_time().and_then(to_system_time),
-        tags: tags_of(i.tags()),
-        root_device_name: i.root_device_name().filter(|d| !d.is_empty()).map(str::to_string),
+        launch_time: i.launch_time.as_ref().and_then(to_system_time),
+        tags: i
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
+            .collect(),
+        root_device_name: i.root_device_name.filter(|d| !d.is_empty()),
         block_devices: i
-            .block_device_mappings()
-            .iter()
-            .filter_map(|m| Some((m.device_name()?, m.ebs()?)))
-            .map(|(device, ebs)| {
+            .block_device_mappings
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| Some((m.device_name?, m.ebs?)))
+            .map(|(device_name, ebs)| {
                 Ok(InstanceBlockDevice {
-                    device_name: device.to_string(),
-                    volume_id: id("BlockDeviceMapping.Ebs.VolumeId", ebs.volume_id())?,
-                    delete_on_termination: ebs.delete_on_termination().unwrap_or(false),
+                    device_name,
+                    volume_id: owned_id("BlockDeviceMapping.Ebs.VolumeId", ebs.volume_id)?,
+                    delete_on_termination: ebs.delete_on_termination.unwrap_or(false),
                 })
             })
             .collect::<crate::Result<_>>()?,
-        placement_group: i
-            .placement()
-            .and_then(|p| p.group_name())
-            .filter(|g| !g.is_empty())
-            .map(str::to_string),
-        tenancy: i
-            .placement()
-            .and_then(|p| p.tenancy())
-            .map(|t| Tenancy::from(t.as_str()))
-            .unwrap_or_default(),
+        placement_group: placement.group_name.filter(|g| !g.is_empty()),
+        tenancy: placement.tenancy.map(|t| Tenancy::from(t.as_str())).unwrap_or_default(),
     })
+}
+
+/// An instance the SDK answered, by reference (a copy is converted).
+fn instance_from(i: &t::Instance) -> crate::Result<Instance> {
+    instance_owned(i.clone())
 }
 
 fn rules_from(p: &t::IpPermission) -> crate::Result<Vec<IngressRule>> {
@@ -1065,19 +1086,22 @@ impl super::Ec2 for SdkEc2 {
 
     async fn describe_instances(&self, req: DescribeInstancesRequest) -> crate::Result<Vec<Instance>> {
         req.validate()?;
-        let reservations: Vec<t::Reservation> = self
-            .instances_call(&req)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(sdk_err(Service::Ec2))?;
-        reservations
-            .iter()
-            .flat_map(|r| r.instances())
-            .map(instance_from)
-            .collect()
+        // One request answers most describes (by id always): the first page is sent directly
+        // and only a next token starts the crate's guarded page walk.
+        let call = self.instances_call(&req);
+        let first = call.clone().send().await.map_err(sdk_err(Service::Ec2))?;
+        let mut out = instances_of(first.reservations)?;
+        if let Some(next) = first.next_token.filter(|t| !t.is_empty()) {
+            let rest = crate::page::paginate_after(Service::Ec2, Vec::new(), Some(next), move |token| {
+                let call = call.clone();
+                async move {
+                    let page = call.set_next_token(token).send().await.map_err(sdk_err(Service::Ec2))?;
+                    Ok((instances_of(page.reservations)?, page.next_token))
+                }
+            });
+            out.extend(futures::TryStreamExt::try_collect::<Vec<_>>(rest).await?);
+        }
+        Ok(out)
     }
 
     async fn describe_instances_page(

@@ -510,18 +510,36 @@ async fn get_verified(
 // ---------------------------------------------------------------------------------------------
 // Upload
 
-/// Uploads the file at `path` into a new snapshot (see the [module docs](self)); the volume
-/// size defaults to the file's length rounded up to a whole GiB.
+/// Uploads the file or block device at `path` (a disk such as `/dev/nvme1n1`, a loop device)
+/// into a new snapshot (see the [module docs](self)); the volume size defaults to the source's
+/// length (a device's size) rounded up to a whole GiB.
 pub async fn upload_file(cloud: &Cloud, path: impl AsRef<Path>, opts: &UploadOptions) -> Result<UploadOutput> {
+    use std::os::unix::fs::FileTypeExt;
+    use tokio::io::AsyncSeekExt;
     let path = path.as_ref();
     opts.validate()?;
     let what = path.display().to_string();
-    let file = tokio::fs::File::open(path).await.map_err(|e| Error::io(&what, e))?;
+    let mut file = tokio::fs::File::open(path).await.map_err(|e| Error::io(&what, e))?;
     let meta = file.metadata().await.map_err(|e| Error::io(&what, e))?;
-    if !meta.is_file() {
-        return Err(Error::validation("path", format!("{what} is not a regular file")));
-    }
-    upload_reader(cloud, file, meta.len(), opts).await
+    let length = if meta.is_file() {
+        meta.len()
+    } else if meta.file_type().is_block_device() {
+        // A device's metadata says 0 bytes: its size is where a seek to its end lands.
+        let end = file
+            .seek(std::io::SeekFrom::End(0))
+            .await
+            .map_err(|e| Error::io(&what, e))?;
+        file.seek(std::io::SeekFrom::Start(0))
+            .await
+            .map_err(|e| Error::io(&what, e))?;
+        end
+    } else {
+        return Err(Error::validation(
+            "path",
+            format!("{what} is not a regular file or a block device"),
+        ));
+    };
+    upload_reader(cloud, file, length, opts).await
 }
 
 /// Uploads `length` bytes read from `reader` into a new snapshot (see the [module docs](self)).
@@ -988,6 +1006,13 @@ async fn write_block(
 /// hold data are written, so on file systems with sparse files the rest take no space. On
 /// failure, or if this future is dropped, the file is removed (by the run's rollback).
 ///
+/// `path` may be a **block device** (`/dev/nvme1n1`, a loop device): it is written in place
+/// (it exists, so `overwrite` must be set), nothing is truncated, resized or removed, and a
+/// device smaller than the snapshot's volume is refused before any block is read. Blocks the
+/// snapshot does not hold are not written, so they keep what the device held: restore onto a
+/// blank device (a new EBS volume reads as zeros), as coldsnap assumes. A failed download
+/// leaves what it wrote.
+///
 /// An unknown snapshot is reported as the service's [`Error::NotFound`] (kind `snapshot`, its
 /// id), like any error of the first listing: nothing has been made yet, so it is not a
 /// workflow failure.
@@ -1038,8 +1063,12 @@ async fn download_in(
         );
     }
     let volume_size_gib = first.volume_size_gib;
+    let device = is_block_device(path);
     let file = run
         .step("create file", &["list blocks"], async {
+            if device {
+                return open_device(path, u64::from(volume_size_gib) * GIB);
+            }
             // Created and recorded for rollback with no await in between, so a download
             // cancelled here has either not created the file or has it in its ledger. (With
             // tokio::fs the open runs on the blocking pool: a download dropped while it ran
@@ -1140,6 +1169,32 @@ async fn download_in(
 }
 
 /// Writes `data` at `offset` on a blocking thread (positioned writes: blocks land in any order).
+/// Whether `path` is a block device (a download then writes into it in place).
+fn is_block_device(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_block_device())
+}
+
+/// Opens a block device to write a volume of `len` bytes into, in place: nothing is created,
+/// truncated or resized (so a failed download has nothing to remove; what it wrote stays), and
+/// a device smaller than the volume is refused before any block is read.
+fn open_device(path: &Path, len: u64) -> Result<Arc<std::fs::File>> {
+    use std::io::Seek;
+    let what = path.display().to_string();
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(&what, e))?;
+    let size = f.seek(std::io::SeekFrom::End(0)).map_err(|e| Error::io(&what, e))?;
+    if size < len {
+        return Err(Error::validation(
+            "path",
+            format!("the block device {what} holds {size} bytes, less than the snapshot's volume ({len} bytes)"),
+        ));
+    }
+    Ok(Arc::new(f))
+}
+
 async fn write_at(file: Arc<std::fs::File>, data: Bytes, offset: u64) -> std::io::Result<()> {
     tokio::task::spawn_blocking(move || {
         #[cfg(unix)]
