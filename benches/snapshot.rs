@@ -2,7 +2,8 @@
 //! a concurrency sweep (1, 8, 64), and the peak heap of a transfer (a counting global
 //! allocator), which must stay near `concurrency × 512 KiB` whatever the data size.
 //!
-//! `cargo bench --bench snapshot` (about a minute). With `AWS_FACADE_BENCH_MOTO_URL` set to a
+//! `cargo bench --bench snapshot` (about a minute). With `--features wire,ebs` it also measures
+//! the transfer through the SDK adapter against the simulator on the wire (in process). With `AWS_FACADE_BENCH_MOTO_URL` set to a
 //! running moto server (e.g. `.venv/bin/moto_server -p 5000` → `http://127.0.0.1:5000`) it also
 //! prints one upload and one download figure through the SDK adapters against moto.
 
@@ -351,5 +352,86 @@ fn moto(_: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, upload, download, memory, moto);
+/// Upload and download through the crate's SDK adapter (aws-sdk-ebs: serialising, signing,
+/// parsing) against the simulator on the wire, in process (`SimCloud::http_client`): the
+/// adapter's and the SDK's cost on top of the direct figures, with a fast EBS-direct endpoint
+/// that checks what AWS checks.
+#[cfg(all(feature = "wire", feature = "ebs"))]
+fn wire(c: &mut Criterion) {
+    use aws_facade::ebs::sdk::SdkEbs;
+    let rt = runtime();
+    let d = data(BENCH_MIB);
+    let adapter = |s: &SimCloud| {
+        let conf = aws_sdk_ebs::Config::builder()
+            .behavior_version(aws_sdk_ebs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ebs::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_ebs::config::Credentials::new(
+                "AKID", "secret", None, None, "bench",
+            ))
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+            .http_client(s.http_client())
+            .build();
+        std::sync::Arc::new(SdkEbs::from_client(aws_sdk_ebs::Client::from_conf(conf)))
+    };
+    let mut g = c.benchmark_group("snapshot upload (SDK adapter, simulator on the wire)");
+    g.throughput(Throughput::Bytes(d.len() as u64))
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(4));
+    for conc in SWEEP {
+        g.bench_with_input(BenchmarkId::new("concurrency", conc), &conc, |b, &conc| {
+            let opts = UploadOptions::builder().concurrency(conc).build().unwrap();
+            b.to_async(&rt).iter(|| async {
+                let s = sim();
+                let cloud = s.cloud().with_ebs(adapter(&s));
+                snapshot::upload_reader(&cloud, &d[..], d.len() as u64, &opts)
+                    .await
+                    .unwrap()
+            });
+        });
+    }
+    g.finish();
+    let s = sim();
+    let cloud = s.cloud().with_ebs(adapter(&s));
+    let up = rt
+        .block_on(snapshot::upload_reader(
+            &cloud,
+            &d[..],
+            d.len() as u64,
+            &UploadOptions::default(),
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wire.img");
+    let mut g = c.benchmark_group("snapshot download (SDK adapter, simulator on the wire)");
+    g.throughput(Throughput::Bytes(d.len() as u64))
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(4));
+    for conc in SWEEP {
+        g.bench_with_input(BenchmarkId::new("concurrency", conc), &conc, |b, &conc| {
+            let opts = DownloadOptions::builder()
+                .concurrency(conc)
+                .overwrite(true)
+                .build()
+                .unwrap();
+            b.to_async(&rt).iter(|| async {
+                snapshot::download_file(&cloud, &up.snapshot_id, &path, &opts)
+                    .await
+                    .unwrap()
+            });
+        });
+    }
+    g.finish();
+}
+
+#[cfg(not(all(feature = "wire", feature = "ebs")))]
+fn wire(_: &mut Criterion) {
+    eprintln!(
+        "
+(wire figures skipped: build with --features wire,ebs)"
+    );
+}
+
+criterion_group!(benches, upload, download, wire, memory, moto);
 criterion_main!(benches);

@@ -25,6 +25,9 @@ mod ec2;
 mod elb;
 mod lambda;
 mod throttle;
+#[cfg(feature = "wire")]
+#[cfg_attr(docsrs, doc(cfg(feature = "wire")))]
+pub mod wire;
 
 pub use lambda::{Handler, Invocation};
 pub use throttle::{BucketUsage, RateLimits};
