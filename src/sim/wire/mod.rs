@@ -55,7 +55,7 @@ const MAX_BODY_BYTES: usize = 1 << 20;
 
 impl SimCloud {
     /// An HTTP client for the SDK (`Config::builder().http_client(sim.http_client())`) that
-    /// serves requests from this simulator in process (see [`wire`](self::wire)).
+    /// serves requests from this simulator in process (see [`sim::wire`](crate::sim::wire)).
     pub fn http_client(&self) -> SharedHttpClient {
         SharedHttpClient::new(WireClient { sim: self.clone() })
     }
