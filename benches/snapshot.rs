@@ -170,11 +170,11 @@ fn sha256_limit() {
     println!("SHA-256 on one core (sha2, 512 KiB blocks): {rate:.0} MiB/s");
 }
 
-fn upload(c: &mut Criterion) {
-    sha256_limit();
+/// The upload sweep of `name`: each iteration uploads `d` into a fresh simulator, reached
+/// through `cloud_of` (directly, or through an SDK adapter on the wire).
+fn upload_sweep(c: &mut Criterion, name: &str, d: &[u8], cloud_of: impl Fn(&SimCloud) -> Cloud) {
     let rt = runtime();
-    let d = data(BENCH_MIB);
-    let mut g = c.benchmark_group("snapshot upload (sim)");
+    let mut g = c.benchmark_group(format!("snapshot upload ({name})"));
     g.throughput(Throughput::Bytes(d.len() as u64))
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
@@ -184,32 +184,30 @@ fn upload(c: &mut Criterion) {
             let opts = UploadOptions::builder().concurrency(conc).build().unwrap();
             b.to_async(&rt).iter(|| async {
                 // A fresh simulator each time, so stored blocks do not pile up.
-                let cloud = sim().cloud();
-                snapshot::upload_reader(&cloud, &d[..], d.len() as u64, &opts)
-                    .await
-                    .unwrap()
+                let cloud = cloud_of(&sim());
+                snapshot::upload_reader(&cloud, d, d.len() as u64, &opts).await.unwrap()
             });
         });
     }
     g.finish();
 }
 
-fn download(c: &mut Criterion) {
+/// The download sweep of `name`: `d` uploaded once, downloaded into a sparse file each
+/// iteration.
+fn download_sweep(c: &mut Criterion, name: &str, d: &[u8], cloud_of: impl Fn(&SimCloud) -> Cloud) {
     let rt = runtime();
-    let d = data(BENCH_MIB);
-    let s = sim();
-    let cloud = s.cloud();
+    let cloud = cloud_of(&sim());
     let up = rt
         .block_on(snapshot::upload_reader(
             &cloud,
-            &d[..],
+            d,
             d.len() as u64,
             &UploadOptions::default(),
         ))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.img");
-    let mut g = c.benchmark_group("snapshot download (sim)");
+    let mut g = c.benchmark_group(format!("snapshot download ({name})"));
     g.throughput(Throughput::Bytes(d.len() as u64))
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
@@ -229,6 +227,15 @@ fn download(c: &mut Criterion) {
         });
     }
     g.finish();
+}
+
+fn upload(c: &mut Criterion) {
+    sha256_limit();
+    upload_sweep(c, "sim", &data(BENCH_MIB), SimCloud::cloud);
+}
+
+fn download(c: &mut Criterion) {
+    download_sweep(c, "sim", &data(BENCH_MIB), SimCloud::cloud);
 }
 
 /// Peak heap of one transfer of `mib` MiB at each concurrency (printed, not timed by criterion).
@@ -359,70 +366,10 @@ fn moto(_: &mut Criterion) {
 #[cfg(all(feature = "wire", feature = "ebs"))]
 fn wire(c: &mut Criterion) {
     use aws_facade::ebs::sdk::SdkEbs;
-    let rt = runtime();
+    let adapter = |s: &SimCloud| s.cloud().with_ebs(std::sync::Arc::new(SdkEbs::new(&s.sdk_config())));
     let d = data(BENCH_MIB);
-    let adapter = |s: &SimCloud| {
-        let conf = aws_sdk_ebs::Config::builder()
-            .behavior_version(aws_sdk_ebs::config::BehaviorVersion::latest())
-            .region(aws_sdk_ebs::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_ebs::config::Credentials::new(
-                "AKID", "secret", None, None, "bench",
-            ))
-            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
-            .http_client(s.http_client())
-            .build();
-        std::sync::Arc::new(SdkEbs::from_client(aws_sdk_ebs::Client::from_conf(conf)))
-    };
-    let mut g = c.benchmark_group("snapshot upload (SDK adapter, simulator on the wire)");
-    g.throughput(Throughput::Bytes(d.len() as u64))
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(4));
-    for conc in SWEEP {
-        g.bench_with_input(BenchmarkId::new("concurrency", conc), &conc, |b, &conc| {
-            let opts = UploadOptions::builder().concurrency(conc).build().unwrap();
-            b.to_async(&rt).iter(|| async {
-                let s = sim();
-                let cloud = s.cloud().with_ebs(adapter(&s));
-                snapshot::upload_reader(&cloud, &d[..], d.len() as u64, &opts)
-                    .await
-                    .unwrap()
-            });
-        });
-    }
-    g.finish();
-    let s = sim();
-    let cloud = s.cloud().with_ebs(adapter(&s));
-    let up = rt
-        .block_on(snapshot::upload_reader(
-            &cloud,
-            &d[..],
-            d.len() as u64,
-            &UploadOptions::default(),
-        ))
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("wire.img");
-    let mut g = c.benchmark_group("snapshot download (SDK adapter, simulator on the wire)");
-    g.throughput(Throughput::Bytes(d.len() as u64))
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(4));
-    for conc in SWEEP {
-        g.bench_with_input(BenchmarkId::new("concurrency", conc), &conc, |b, &conc| {
-            let opts = DownloadOptions::builder()
-                .concurrency(conc)
-                .overwrite(true)
-                .build()
-                .unwrap();
-            b.to_async(&rt).iter(|| async {
-                snapshot::download_file(&cloud, &up.snapshot_id, &path, &opts)
-                    .await
-                    .unwrap()
-            });
-        });
-    }
-    g.finish();
+    upload_sweep(c, "SDK adapter, simulator on the wire", &d, adapter);
+    download_sweep(c, "SDK adapter, simulator on the wire", &d, adapter);
 }
 
 #[cfg(not(all(feature = "wire", feature = "ebs")))]

@@ -11,15 +11,10 @@ use aws_facade::sim::SimCloud;
 use aws_facade::workflows::snapshot::{self, DownloadOptions, UploadOptions};
 use sha2::Digest;
 
+/// A raw client of the simulator, retries off (a test sees each error once).
 fn ebs_client(sim: &SimCloud) -> aws_sdk_ebs::Client {
-    let conf = aws_sdk_ebs::Config::builder()
-        .behavior_version(aws_sdk_ebs::config::BehaviorVersion::latest())
-        .region(aws_sdk_ebs::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_ebs::config::Credentials::new(
-            "AKID", "secret", None, None, "test",
-        ))
+    let conf = aws_sdk_ebs::config::Builder::from(&sim.sdk_config())
         .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
-        .http_client(sim.http_client())
         .build();
     aws_sdk_ebs::Client::from_conf(conf)
 }
@@ -129,14 +124,8 @@ async fn a_raw_sdk_client_writes_completes_lists_and_reads_a_snapshot() {
         .into_service_error();
     assert!(e.is_resource_not_found_exception(), "{e:?}");
     let ec2 = aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::Config::builder()
-            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
-            .region(aws_sdk_ec2::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-                "AKID", "secret", None, None, "test",
-            ))
+        aws_sdk_ec2::config::Builder::from(&sim.sdk_config())
             .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
-            .http_client(sim.http_client())
             .build(),
     );
     assert!(

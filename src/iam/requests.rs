@@ -122,24 +122,20 @@ impl Ctx<'_> {
         format!("arn:aws:cloudwatch::{}:dashboard/{name}", self.account)
     }
     fn function(&self, name: &str, qualifier: Option<&str>) -> String {
-        let base = if name.starts_with("arn:") {
-            name.to_string()
-        } else {
-            format!("arn:aws:lambda:{}:{}:function:{name}", self.region, self.account)
-        };
-        match qualifier {
-            Some(q) => format!("{base}:{q}"),
-            None => base,
-        }
+        self.lambda("function", name, qualifier)
     }
     fn layer(&self, name: &str, version: Option<u64>) -> String {
+        self.lambda("layer", name, version.map(|v| v.to_string()).as_deref())
+    }
+    /// A Lambda `kind` (function, layer) by name or ARN, with its qualifier or version.
+    fn lambda(&self, kind: &str, name: &str, suffix: Option<&str>) -> String {
         let base = if name.starts_with("arn:") {
             name.to_string()
         } else {
-            format!("arn:aws:lambda:{}:{}:layer:{name}", self.region, self.account)
+            format!("arn:aws:lambda:{}:{}:{kind}:{name}", self.region, self.account)
         };
-        match version {
-            Some(v) => format!("{base}:{v}"),
+        match suffix {
+            Some(q) => format!("{base}:{q}"),
             None => base,
         }
     }

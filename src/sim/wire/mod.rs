@@ -14,14 +14,8 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use aws_facade::sim::SimCloud;
 //! let sim = SimCloud::new();
-//! let conf = aws_sdk_ebs::Config::builder()
-//!     .behavior_version(aws_sdk_ebs::config::BehaviorVersion::latest())
-//!     .region(aws_sdk_ebs::config::Region::new("us-east-1"))
-//!     .credentials_provider(aws_sdk_ebs::config::Credentials::new("AKID", "secret", None, None, "sim"))
-//!     .http_client(sim.http_client())
-//!     .build();
 //! // Code written against the raw SDK, unit-tested with the stateful simulator.
-//! let ebs = aws_sdk_ebs::Client::from_conf(conf);
+//! let ebs = aws_sdk_ebs::Client::new(&sim.sdk_config());
 //! let started = ebs.start_snapshot().volume_size(1).send().await?;
 //! assert_eq!(started.block_size(), Some(524_288));
 //! let e = ebs
@@ -58,6 +52,19 @@ impl SimCloud {
     /// serves requests from this simulator in process (see [`sim::wire`](crate::sim::wire)).
     pub fn http_client(&self) -> SharedHttpClient {
         SharedHttpClient::new(WireClient { sim: self.clone() })
+    }
+
+    /// An SDK configuration for raw clients of this simulator: its region, static test
+    /// credentials and [`SimCloud::http_client`] (the SDK's default retries stay on, as in
+    /// production code): `aws_sdk_ebs::Client::new(&sim.sdk_config())`.
+    pub fn sdk_config(&self) -> aws_types::SdkConfig {
+        let creds = aws_credential_types::Credentials::from_keys("AKIDSIMULATOR", "simulator", None);
+        aws_types::SdkConfig::builder()
+            .behavior_version(aws_smithy_runtime_api::client::behavior_version::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new(self.config().region.clone()))
+            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
+            .http_client(self.http_client())
+            .build()
     }
 }
 
