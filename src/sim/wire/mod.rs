@@ -212,15 +212,13 @@ async fn decode(mut request: HttpRequest) -> Result<WireRequest, WireResponse> {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let method = request.method().to_string();
+    // Collected without a copy when the body is one chunk in memory (a block the SDK sends).
     let body = std::mem::replace(request.body_mut(), SdkBody::empty());
-    let body = match body.bytes() {
-        Some(b) => Bytes::copy_from_slice(b),
-        None => aws_smithy_types::byte_stream::ByteStream::new(body)
-            .collect()
-            .await
-            .map_err(|e| error_response(400, "SerializationException", &format!("unreadable body: {e}")))?
-            .into_bytes(),
-    };
+    let body = aws_smithy_types::byte_stream::ByteStream::new(body)
+        .collect()
+        .await
+        .map_err(|e| error_response(400, "SerializationException", &format!("unreadable body: {e}")))?
+        .into_bytes();
     if body.len() > MAX_BODY_BYTES {
         return Err(error_response(
             413,
