@@ -797,6 +797,52 @@ mod tests {
     }
 
     #[test]
+    fn the_quick_check_accepts_only_what_every_rule_accepts() {
+        use proptest::prelude::*;
+        let text = prop_oneof![
+            Just(String::new()),
+            Just(":x".to_string()),
+            Just(" ".to_string()),
+            Just("é".repeat(200)),
+            Just("n".repeat(256)),
+            Just("\u{7}".to_string()),
+            "[a-z/:]{1,8}",
+        ];
+        let number = prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(-1.0), Just(0.0), Just(2.5)];
+        let datum = (
+            text.clone(),
+            proptest::collection::vec((text.clone(), text), 0..3),
+            proptest::option::of(number.clone()),
+            proptest::collection::vec(number.clone(), 0..3),
+            proptest::collection::vec(number, 0..3),
+            proptest::option::of(prop_oneof![Just(1u32), Just(5), Just(60)]),
+        )
+            .prop_map(|(name, dims, value, values, counts, res)| MetricDatum {
+                metric_name: name,
+                dimensions: dims.into_iter().map(|(n, v)| Dimension::new(n, v)).collect(),
+                timestamp: None,
+                value,
+                values,
+                counts,
+                statistic_values: None,
+                unit: None,
+                storage_resolution: res,
+            });
+        let accepted = std::sync::atomic::AtomicUsize::new(0);
+        proptest!(ProptestConfig::with_cases(2000), |(d in datum)| {
+            if d.surely_valid() {
+                accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                prop_assert!(d.check_all().is_ok(), "{d:?}: {:?}", d.check_all());
+            }
+        });
+        let accepted = accepted.into_inner();
+        assert!(
+            accepted > 50,
+            "the quick check should accept common datums ({accepted} of 2000)"
+        );
+    }
+
+    #[test]
     fn payload_size_is_estimated() {
         let big = MetricDatum::builder()
             .metric_name("m".repeat(255))
