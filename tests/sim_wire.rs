@@ -166,6 +166,25 @@ async fn the_snapshot_workflow_through_the_sdk_adapter_matches_the_direct_simula
             .unwrap();
         let got = std::fs::read(&out).unwrap();
         assert_eq!(&got[..want.len()], &want[..], "wire: {wire}");
+        // An incremental upload on top (StartSnapshot with a parent, no Encrypted field).
+        let mut changed = want.clone();
+        changed[BLOCK_SIZE * 3] ^= 0xff;
+        let child_opts = UploadOptions::builder()
+            .parent_snapshot_id(up.snapshot_id.clone())
+            .build()
+            .unwrap();
+        let child = snapshot::upload_reader(&cloud, &changed[..], changed.len() as u64, &child_opts)
+            .await
+            .unwrap();
+        results.push((
+            child.blocks_written,
+            child.blocks_unchanged,
+            child.checksum.clone(),
+            child.status.clone(),
+            0,
+            0,
+            0,
+        ));
         results.push((
             up.blocks_written,
             up.blocks_zero,
@@ -176,6 +195,11 @@ async fn the_snapshot_workflow_through_the_sdk_adapter_matches_the_direct_simula
             journal.count("GetSnapshotBlock"),
         ));
     }
-    assert_eq!(results[0], results[1], "direct vs through the wire");
-    assert_eq!((results[0].0, results[0].1), (5, 1));
+    assert_eq!(results[..2], results[2..], "direct vs through the wire");
+    assert_eq!(
+        (results[0].0, results[0].1),
+        (1, 4),
+        "the child writes only the changed block"
+    );
+    assert_eq!((results[1].0, results[1].1), (5, 1));
 }

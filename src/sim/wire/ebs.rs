@@ -96,6 +96,10 @@ async fn start(sim: &SimCloud, req: &WireRequest) -> Result<WireResponse> {
         })
         .unwrap_or_default();
     let parent = text("ParentSnapshotId").map(|p| snapshot_id(&p)).transpose()?;
+    if parent.is_some() && body.get("Encrypted").is_some() {
+        // StartSnapshot: "You can't specify Encrypted and ParentSnapshotId in the same request."
+        return Err(bad("Encrypted cannot be given with ParentSnapshotId"));
+    }
     let request = StartSnapshotRequest {
         volume_size_gib: body
             .get("VolumeSize")

@@ -212,8 +212,16 @@ async fn decode(mut request: HttpRequest) -> Result<WireRequest, WireResponse> {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let method = request.method().to_string();
-    // Collected without a copy when the body is one chunk in memory (a block the SDK sends).
+    // Collected without a copy when the body is one chunk in memory (a block the SDK sends);
+    // a body that says it is too large is refused before it is read.
     let body = std::mem::replace(request.body_mut(), SdkBody::empty());
+    if let Some(n) = body.content_length().filter(|n| *n > MAX_BODY_BYTES as u64) {
+        return Err(error_response(
+            413,
+            "ValidationException",
+            &format!("the request body is {n} bytes, more than {MAX_BODY_BYTES}"),
+        ));
+    }
     let body = aws_smithy_types::byte_stream::ByteStream::new(body)
         .collect()
         .await
