@@ -75,7 +75,6 @@ impl MetricDatum {
     /// common case of a request checked again on entry to an adapter. `false` means "maybe
     /// not": the full rules then decide and name the field.
     pub(crate) fn surely_valid(&self) -> bool {
-        let text_ok = |s: &str, max: usize| !s.is_empty() && (s.len() <= max || s.chars().count() <= max);
         let kind_ok = match (self.value, self.values.is_empty(), &self.statistic_values) {
             (Some(v), true, None) => v.is_finite() && self.counts.is_empty(),
             (None, false, None) => {
@@ -89,13 +88,11 @@ impl MetricDatum {
             _ => false,
         };
         kind_ok
-            && text_ok(&self.metric_name, MAX_METRIC_NAME_CHARS)
+            && metric_name_surely_valid(&self.metric_name)
             && self.storage_resolution.is_none_or(|r| r == 1 || r == 60)
             && self.dimensions.len() <= MAX_DIMENSIONS
             && self.dimensions.iter().enumerate().all(|(i, d)| {
-                check_dimension_name("", &d.name).is_ok()
-                    && check_dimension_value("", &d.value).is_ok()
-                    && !self.dimensions[..i].iter().any(|o| o.name == d.name)
+                dimension_surely_valid(&d.name, &d.value) && !self.dimensions[..i].iter().any(|o| o.name == d.name)
             })
     }
 }

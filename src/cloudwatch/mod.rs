@@ -533,7 +533,7 @@ fn check_stat(field: &str, s: &str) -> Result<()> {
 /// Namespaces: 1-255 printable ASCII characters, not starting with `:` (model shape
 /// `Namespace`, pattern `[^:].*`), and not starting with `AWS/` for data we publish
 /// (`PutMetricData` `Namespace`: "You can't specify a namespace that begins with 'AWS/'").
-fn check_namespace(field: &str, ns: &str, publishing: bool) -> Result<()> {
+pub(crate) fn check_namespace(field: &str, ns: &str, publishing: bool) -> Result<()> {
     validate::len_in(field, ns, 1, MAX_NAMESPACE_CHARS)?;
     if !ns.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Err(Error::validation(
@@ -593,6 +593,19 @@ fn check_dimension_text(field: &str, s: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Whether a metric name surely passes its rule (1-255 characters), decided without building
+/// an error: a byte length within the limit is a character length within it, so characters
+/// are counted only for longer names.
+pub(crate) fn metric_name_surely_valid(name: &str) -> bool {
+    !name.is_empty() && (name.len() <= MAX_METRIC_NAME_CHARS || name.chars().count() <= MAX_METRIC_NAME_CHARS)
+}
+
+/// Whether one dimension surely passes its name and value rules (repeats and the number of
+/// dimensions are the caller's to check).
+pub(crate) fn dimension_surely_valid(name: &str, value: &str) -> bool {
+    check_dimension_name("", name).is_ok() && check_dimension_value("", value).is_ok()
 }
 
 fn check_dimensions(field: &str, dims: &[Dimension]) -> Result<()> {

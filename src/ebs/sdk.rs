@@ -129,7 +129,7 @@ impl super::Ebs for SdkEbs {
 
     async fn list_snapshot_blocks(&self, req: ListSnapshotBlocksRequest) -> Result<BlockPage> {
         req.validate()?;
-        let out = self
+        let mut out = self
             .client
             .list_snapshot_blocks()
             .snapshot_id(req.snapshot_id.as_str())
@@ -139,7 +139,6 @@ impl super::Ebs for SdkEbs {
             .send()
             .await
             .map_err(sdk_err(Service::Ebs))?;
-        let mut out = out;
         // The tokens move out of the answer (up to 10,000 a page): no copy.
         let blocks = out
             .blocks

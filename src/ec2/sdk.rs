@@ -417,11 +417,6 @@ fn instance_owned(i: t::Instance) -> crate::Result<Instance> {
     })
 }
 
-/// An instance the SDK answered, by reference (a copy is converted).
-fn instance_from(i: &t::Instance) -> crate::Result<Instance> {
-    instance_owned(i.clone())
-}
-
 fn rules_from(p: &t::IpPermission) -> crate::Result<Vec<IngressRule>> {
     let protocol = p.ip_protocol().unwrap_or("-1").to_string();
     // Protocol -1 (all) reports no ports, or -1.
@@ -1081,7 +1076,11 @@ impl super::Ec2 for SdkEc2 {
             );
         }
         let out = call.send().await.map_err(sdk_err(Service::Ec2))?;
-        out.instances().iter().map(instance_from).collect()
+        out.instances
+            .unwrap_or_default()
+            .into_iter()
+            .map(instance_owned)
+            .collect()
     }
 
     async fn describe_instances(&self, req: DescribeInstancesRequest) -> crate::Result<Vec<Instance>> {
@@ -1119,13 +1118,7 @@ impl super::Ec2 for SdkEc2 {
             .send()
             .await
             .map_err(sdk_err(Service::Ec2))?;
-        let items = out
-            .reservations()
-            .iter()
-            .flat_map(|r| r.instances())
-            .map(instance_from)
-            .collect::<crate::Result<_>>()?;
-        Ok(Page::new(items, out.next_token().map(str::to_string)))
+        Ok(Page::new(instances_of(out.reservations)?, out.next_token))
     }
 
     async fn terminate_instances(&self, ids_: Vec<InstanceId>) -> crate::Result<Vec<InstanceStateChange>> {
@@ -1758,7 +1751,7 @@ impl TryFrom<&t::Instance> for Instance {
     /// The facade's view of an instance the SDK answered (e.g. from a DescribeInstances made
     /// through [`Cloud::sdk`](crate::Cloud::sdk)); an answer missing required fields is an error.
     fn try_from(i: &t::Instance) -> crate::Result<Instance> {
-        instance_from(i)
+        instance_owned(i.clone())
     }
 }
 

@@ -1190,7 +1190,7 @@ impl crate::lambda::Lambda for SimCloud {
     async fn publish_layer_version(&self, req: PublishLayerVersionRequest) -> crate::Result<LayerVersion> {
         req.validate()?;
         let now = self.now();
-        let Some(name) = self.own_layer(&req.layer_name) else {
+        let Some(name) = self.own_layer(req.layer_name.as_str()) else {
             return Err(SimCloud::err(
                 Service::Lambda,
                 "AccessDeniedException",
@@ -1222,7 +1222,7 @@ impl crate::lambda::Lambda for SimCloud {
 
     async fn get_layer_version(&self, layer: LayerName, version: u64) -> crate::Result<LayerVersion> {
         let st = self.lock();
-        self.own_layer(&layer)
+        self.own_layer(layer.as_str())
             .and_then(|name| st.lambda.layers.get(&name)?.versions.get(&version).cloned())
             .ok_or_else(|| layer_not_found(&format!("{}:{version}", self.layer_arn_of(&layer))))
     }
@@ -1230,7 +1230,7 @@ impl crate::lambda::Lambda for SimCloud {
     async fn list_layer_versions(&self, layer: LayerName) -> crate::Result<Vec<LayerVersion>> {
         let st = self.lock();
         Ok(self
-            .own_layer(&layer)
+            .own_layer(layer.as_str())
             .and_then(|name| st.lambda.layers.get(&name))
             .map(|rec| {
                 rec.versions
@@ -1249,7 +1249,7 @@ impl crate::lambda::Lambda for SimCloud {
 
     async fn delete_layer_version(&self, layer: LayerName, version: u64) -> crate::Result<()> {
         let mut st = self.lock();
-        if let Some(name) = self.own_layer(&layer)
+        if let Some(name) = self.own_layer(layer.as_str())
             && let Some(rec) = st.lambda.layers.get_mut(&name)
         {
             rec.versions.remove(&version);
@@ -1284,8 +1284,8 @@ impl SimCloud {
 
     /// The name of a layer of this region and account, from its name or ARN; `None` for a
     /// layer of another region or account (the simulator has none).
-    fn own_layer(&self, layer: &LayerName) -> Option<String> {
-        match layer.as_str() {
+    fn own_layer(&self, layer: &str) -> Option<String> {
+        match layer {
             arn if arn.starts_with("arn:") => arn.strip_prefix(&self.layer_arn("")).map(str::to_string),
             name => Some(name.to_string()),
         }
@@ -1297,10 +1297,10 @@ impl SimCloud {
     fn function_layers(&self, st: &SimState, arns: &[LayerVersionArn]) -> crate::Result<Vec<FunctionLayer>> {
         arns.iter()
             .map(|arn| {
-                let found = arn.layer_arn().zip(arn.version()).and_then(|(layer, n)| {
-                    let name = layer.strip_prefix(&self.layer_arn(""))?;
-                    st.lambda.layers.get(name)?.versions.get(&n)
-                });
+                let found = arn
+                    .layer_arn()
+                    .zip(arn.version())
+                    .and_then(|(layer, n)| st.lambda.layers.get(&self.own_layer(layer)?)?.versions.get(&n));
                 match found {
                     Some(v) => Ok(FunctionLayer::new(arn.clone(), v.code_size)),
                     None => Err(SimCloud::err(

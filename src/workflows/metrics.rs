@@ -37,10 +37,10 @@ use serde::Serialize;
 
 use crate::cloudwatch::{
     CloudWatch, Dimension, GetMetricDataRequest, MAX_DIMENSIONS, MAX_METRIC_DATA_PER_REQUEST, MAX_METRIC_DATA_QUERIES,
-    MAX_METRIC_NAME_CHARS, MAX_PUT_METRIC_DATA_BYTES, MAX_VALUES_PER_DATUM, Metric, MetricDataQuery, MetricDataResult,
-    MetricDatum, MetricStat, PutMetricDataRequest, Unit,
+    MAX_PUT_METRIC_DATA_BYTES, MAX_VALUES_PER_DATUM, Metric, MetricDataQuery, MetricDataResult, MetricDatum,
+    MetricStat, PutMetricDataRequest, Unit,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Where metric timestamps come from: the system clock ([`Clock::system`], the default) or,
 /// on the simulator, its virtual wall clock ([`Clock::sim`]), so recorded datapoints line up
@@ -319,11 +319,8 @@ impl MetricsPublisher {
 
     /// A publisher with `config`.
     pub fn with_config(cw: Arc<dyn CloudWatch>, namespace: &str, config: PublisherConfig) -> Result<Self> {
-        // The namespace rules are PutMetricData's: check them with a one-item request.
-        probe_request(
-            namespace,
-            MetricDatum::builder().metric_name("probe").value(0.0).build()?,
-        )?;
+        // The namespace rules are PutMetricData's.
+        crate::cloudwatch::check_namespace("namespace", namespace, true)?;
         crate::validate::in_range(
             "max_items_per_request",
             config.max_items_per_request,
@@ -373,20 +370,17 @@ impl MetricsPublisher {
             && fast_valid(metric, dims, value)
             && dims.windows(2).all(|w| w[0].0 != w[1].0);
         if !surely_valid {
-            // Something may be wrong: PutMetricData's own rules name the field path and the
-            // rule (the quick checks only accept what those rules accept, so the error and its
-            // field are the same as before).
+            // Something may be wrong: the datum's own rules name the field path and the rule
+            // (the quick checks only accept what those rules accept; the namespace was checked
+            // when the publisher was made).
             let mut all: Vec<Dimension> = dimensions.iter().map(|(n, v)| Dimension::new(*n, *v)).collect();
             all.sort();
-            probe_request(
-                &self.namespace,
-                MetricDatum::builder()
-                    .metric_name(metric)
-                    .dimensions(all)
-                    .value(value)
-                    .unit(unit)
-                    .build()?,
-            )?;
+            MetricDatum::builder()
+                .metric_name(metric)
+                .dimensions(all)
+                .value(value)
+                .unit(unit)
+                .build()?;
         }
         let dims = &*dims;
         let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
@@ -702,14 +696,11 @@ pub async fn summary(
 /// request or any field path. `false` means "maybe not": the caller then runs the full rules.
 /// Repeated dimension names and the number of dimensions are checked by the caller.
 fn fast_valid(metric: &str, dimensions: &[(&str, &str)], value: f64) -> bool {
-    // Lengths are in characters; a byte length within the limit is a character length within it.
-    let name_ok = |s: &str, max: usize| !s.is_empty() && (s.len() <= max || s.chars().count() <= max);
     value.is_finite()
-        && name_ok(metric, MAX_METRIC_NAME_CHARS)
-        && dimensions.iter().all(|(n, v)| {
-            crate::cloudwatch::check_dimension_name("", n).is_ok()
-                && crate::cloudwatch::check_dimension_value("", v).is_ok()
-        })
+        && crate::cloudwatch::metric_name_surely_valid(metric)
+        && dimensions
+            .iter()
+            .all(|(n, v)| crate::cloudwatch::dimension_surely_valid(n, v))
 }
 
 fn datum_points(d: &MetricDatum) -> u64 {
@@ -720,18 +711,6 @@ fn datum_points(d: &MetricDatum) -> u64 {
     } else {
         d.counts.iter().sum::<f64>() as u64
     }
-}
-
-fn probe_request(namespace: &str, datum: MetricDatum) -> Result<()> {
-    PutMetricDataRequest::builder()
-        .namespace(namespace)
-        .data(vec![datum])
-        .build()
-        .map(|_| ())
-        .map_err(|e| match e {
-            Error::Validation { field, rule } => Error::validation(field.replace("data[0].", ""), rule),
-            other => other,
-        })
 }
 
 /// The least-privilege IAM policy for a [`MetricsPublisher`] on `namespace`:
@@ -749,6 +728,7 @@ pub fn iam_policy(namespace: &str) -> crate::iam::Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     #[test]
     fn bad_input_names_the_field() {

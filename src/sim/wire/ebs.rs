@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::{WireRequest, WireResponse, error_from, error_response};
+use super::{WireRequest, WireResponse, error_from};
 use crate::ebs::{
     ChecksumAggregationMethod, CompleteSnapshotRequest, Ebs, GetSnapshotBlockRequest, ListChangedBlocksRequest,
     ListSnapshotBlocksRequest, PutSnapshotBlockRequest, StartSnapshotRequest,
@@ -66,11 +66,7 @@ async fn dispatch(sim: &SimCloud, req: &WireRequest) -> Result<WireResponse> {
         ("GET", ["snapshots", id, "blocks"]) => list_blocks(sim, req, id).await,
         ("GET", ["snapshots", id, "blocks", index]) => get_block(sim, req, id, index).await,
         ("GET", ["snapshots", id, "changedblocks"]) => changed_blocks(sim, req, id).await,
-        _ => Ok(error_response(
-            404,
-            "UnknownOperationException",
-            &format!("the EBS direct APIs have no operation at {} {}", req.method, req.path),
-        )),
+        _ => Ok(super::unknown_operation(req)),
     }
 }
 
