@@ -43,6 +43,8 @@ mod alarms;
 mod dashboards;
 mod ext;
 mod metrics;
+#[cfg(any(feature = "emulator", feature = "wire"))]
+pub(crate) mod protocol;
 #[cfg(feature = "cloudwatch")]
 pub mod sdk;
 pub use alarms::*;

@@ -661,7 +661,7 @@ pub async fn lambda_vpc_storage_and_dead_letter_config(b: &Backend) {
 /// The account of the backend (the simulator's or moto's).
 fn created_account(b: &Backend) -> &'static str {
     match b.kind {
-        Kind::Sim => "123456789012",
+        Kind::Sim | Kind::Wire => "123456789012",
         Kind::Moto => moto::ACCOUNT_ID,
     }
 }

@@ -1,6 +1,8 @@
 //! The conformance suite: behaviour every implementation of the service traits must show,
 //! written ONCE over a [`Backend`] and run by tests/conformance_sim.rs (the simulator, on paused
-//! time) and tests/conformance_moto.rs (the SDK adapters against moto server, on real time).
+//! time), tests/conformance_moto.rs (the SDK adapters against moto server, on real time) and
+//! tests/conformance_wire.rs (the simulator, its served services through the SDK adapters over
+//! `sim::wire`).
 //!
 //! Adding a scenario: write `pub async fn name(b: &Backend)` in its service's file (EC2 below;
 //! elb.rs, cloudwatch.rs, lambda.rs, ebs.rs beside this file, each with its `Backend` helpers)
@@ -122,7 +124,15 @@ pub enum Kind {
     Sim,
     /// The SDK adapters against moto server (real time).
     Moto,
+    /// The simulator again, with the services in [`WIRE_SERVICES`] reached through their SDK
+    /// adapters over the simulator's wire front end (`sim::wire`, in process, paused time): a
+    /// difference from [`Kind::Sim`] is a codec bug.
+    Wire,
 }
+
+/// The services the wire backend reaches through the SDK adapters over `sim::wire` (the others
+/// call the simulator directly until their codecs are written).
+pub const WIRE_SERVICES: &[&str] = &["ebs", "cloudwatch"];
 
 /// What a scenario runs against.
 pub struct Backend {
@@ -134,6 +144,51 @@ pub struct Backend {
     pub sim: Option<SimCloud>,
     /// Exclusive use of the (reset) moto server, for [`Kind::Moto`].
     pub moto: Option<MotoSession>,
+    /// For [`Kind::Wire`]: the requests that went over the wire, by endpoint host prefix
+    /// (`monitoring`, `ebs`, ...).
+    pub wire_calls: Option<WireCalls>,
+}
+
+/// Requests counted by endpoint host prefix.
+pub type WireCalls = Arc<std::sync::Mutex<BTreeMap<String, usize>>>;
+
+/// The simulator's wire client, counting each request by its endpoint's host prefix.
+#[derive(Debug, Clone)]
+struct CountingClient {
+    inner: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    calls: WireCalls,
+}
+
+impl aws_smithy_runtime_api::client::http::HttpClient for CountingClient {
+    fn http_connector(
+        &self,
+        settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+        components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+        aws_smithy_runtime_api::client::http::SharedHttpConnector::new(CountingConnector {
+            inner: self.inner.http_connector(settings, components),
+            calls: self.calls.clone(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct CountingConnector {
+    inner: aws_smithy_runtime_api::client::http::SharedHttpConnector,
+    calls: WireCalls,
+}
+
+impl aws_smithy_runtime_api::client::http::HttpConnector for CountingConnector {
+    fn call(
+        &self,
+        request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+    ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+        let uri = request.uri().to_string();
+        let host = uri.split("://").nth(1).unwrap_or_default();
+        let prefix = host.split('.').next().unwrap_or_default().to_string();
+        *self.calls.lock().unwrap().entry(prefix).or_default() += 1;
+        self.inner.call(request)
+    }
 }
 
 impl std::fmt::Debug for Backend {
@@ -153,6 +208,43 @@ impl Backend {
             kind: Kind::Sim,
             sim: Some(sim),
             moto: None,
+            wire_calls: None,
+        }
+    }
+
+    /// A fresh simulator whose [`WIRE_SERVICES`] are reached through the SDK adapters over its
+    /// in-process wire client (SDK retries off: the crate's retry layer is the one budget).
+    pub fn wire() -> Self {
+        let sim = SimCloud::new();
+        let calls = WireCalls::default();
+        let counting = CountingClient {
+            inner: sim.http_client(),
+            calls: calls.clone(),
+        };
+        let conf = sim
+            .sdk_config()
+            .to_builder()
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+            .http_client(counting)
+            .build();
+        let sdk = Cloud::from_conf(&conf);
+        let mut cloud = sim.cloud();
+        for service in WIRE_SERVICES {
+            cloud = match *service {
+                "ebs" => cloud.with_ebs(sdk.ebs.clone()),
+                "cloudwatch" => cloud.with_cloudwatch(sdk.cloudwatch.clone()),
+                "lambda" => cloud.with_lambda(sdk.lambda.clone()),
+                "elbv2" => cloud.with_elb(sdk.elb.clone()),
+                "ec2" => cloud.with_ec2(sdk.ec2.clone()),
+                other => panic!("no service {other}"),
+            };
+        }
+        Backend {
+            cloud,
+            kind: Kind::Wire,
+            sim: Some(sim),
+            moto: None,
+            wire_calls: Some(calls),
         }
     }
 
@@ -165,6 +257,7 @@ impl Backend {
             kind: Kind::Moto,
             sim: None,
             moto: Some(session),
+            wire_calls: None,
         })
     }
 
@@ -184,13 +277,35 @@ impl Backend {
     /// durations cost no real time), short with quick polls against moto.
     pub fn waiter(&self, what: impl Into<String>) -> Waiter {
         match self.kind {
-            Kind::Sim => Waiter::new(what).timeout(Duration::from_secs(30 * 60)),
+            Kind::Sim | Kind::Wire => Waiter::new(what).timeout(Duration::from_secs(30 * 60)),
             Kind::Moto => Waiter::new(what).timeout(Duration::from_secs(60)).backoff(Backoff {
                 initial: Duration::from_millis(50),
                 max: Duration::from_secs(1),
                 multiplier: 2.0,
                 jitter: false,
             }),
+        }
+    }
+
+    /// For [`Kind::Wire`]: asserts that scenario `name` (its prefix names its service) went
+    /// over the wire when its service is one of [`WIRE_SERVICES`], so a backend that quietly
+    /// called the simulator directly fails.
+    pub fn assert_wire_used(&self, name: &str) {
+        let Some(calls) = &self.wire_calls else { return };
+        let (service, host) = match name.split('_').next().unwrap_or_default() {
+            "cw" => ("cloudwatch", "monitoring"),
+            "ebs" => ("ebs", "ebs"),
+            "lambda" => ("lambda", "lambda"),
+            "elb" => ("elbv2", "elasticloadbalancing"),
+            "ec2" => ("ec2", "ec2"),
+            other => panic!("scenario {name}: no service for prefix {other}"),
+        };
+        if WIRE_SERVICES.contains(&service) {
+            let n = calls.lock().unwrap().get(host).copied().unwrap_or(0);
+            assert!(
+                n > 0,
+                "scenario {name} sent no {service} request over the wire: {calls:?}"
+            );
         }
     }
 

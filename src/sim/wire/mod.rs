@@ -30,7 +30,9 @@
 //! # Ok(()) }
 //! ```
 
+mod cloudwatch;
 mod ebs;
+mod lambda;
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
@@ -138,6 +140,8 @@ async fn serve(sim: &SimCloud, request: HttpRequest) -> HttpResponse {
     let answer = match decode(request).await {
         Ok(req) => match route(&req) {
             Some(Service::Ebs) => ebs::serve(sim, &req).await,
+            Some(Service::Lambda) => lambda::serve(sim, &req).await,
+            Some(Service::CloudWatch) => cloudwatch::serve(sim, &req).await,
             None => unknown_operation(&req),
         },
         Err(e) => e,
@@ -155,11 +159,83 @@ async fn serve(sim: &SimCloud, request: HttpRequest) -> HttpResponse {
 
 enum Service {
     Ebs,
+    Lambda,
+    CloudWatch,
 }
 
-/// The service a request is for: the EBS direct APIs' paths start with `/snapshots`.
+/// The service a request is for, from what the request itself carries (one endpoint serves all
+/// services, as moto's does): the EBS direct APIs' paths start with `/snapshots`; Lambda's
+/// REST paths with an API version date (`/2015-03-31/functions`, `/2018-10-31/layers`, ...);
+/// CloudWatch is RPC v2 CBOR (`/service/GraniteServiceVersion20100801/operation/NAME`), AWS
+/// JSON 1.0 (`X-Amz-Target: GraniteServiceVersion20100801.NAME`) or the query protocol
+/// (`Version=2010-08-01` in the form body).
 fn route(req: &WireRequest) -> Option<Service> {
-    (req.path == "/snapshots" || req.path.starts_with("/snapshots/")).then_some(Service::Ebs)
+    let path = req.path.as_str();
+    if path == "/snapshots" || path.starts_with("/snapshots/") {
+        return Some(Service::Ebs);
+    }
+    if is_lambda_path(path) {
+        return Some(Service::Lambda);
+    }
+    if path.starts_with("/service/GraniteServiceVersion20100801/")
+        || req
+            .header("x-amz-target")
+            .is_some_and(|t| t.starts_with("GraniteServiceVersion20100801."))
+    {
+        return Some(Service::CloudWatch);
+    }
+    match form_value(req, "Version").as_deref() {
+        Some("2010-08-01") => Some(Service::CloudWatch),
+        _ => None,
+    }
+}
+
+/// A Lambda REST path: `/YYYY-MM-DD/` then the resource.
+fn is_lambda_path(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.len() > 12
+        && b[0] == b'/'
+        && b[11] == b'/'
+        && b[1..11].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
+/// The pairs of an `application/x-www-form-urlencoded` body (the query protocols), `+` as a
+/// space and `%XX` escapes decoded.
+pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(body);
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (
+                percent_decode(&k.replace('+', " ")),
+                percent_decode(&v.replace('+', " ")),
+            )
+        })
+        .collect()
+}
+
+/// One value of a form body (or of the URL's query, where a query-protocol client may put it).
+fn form_value(req: &WireRequest, name: &str) -> Option<String> {
+    if let Some(v) = req.query(name) {
+        return Some(v.to_string());
+    }
+    let form = req
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    form.then(|| {
+        form_pairs(&req.body)
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    })
+    .flatten()
 }
 
 fn unknown_operation(req: &WireRequest) -> WireResponse {
@@ -264,6 +340,250 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared by the JSON and query codecs: typed reads of a decoded input, the query protocols'
+// `Name.member.N` pairs as a JSON tree, and XML answers written from JSON.
+
+/// Typed reads of one decoded input (a JSON object; for the query protocols, the tree of
+/// [`query_to_json`], whose scalars are all strings: numbers and booleans are read from either).
+#[derive(Clone, Copy)]
+pub(crate) struct Input<'a>(pub &'a serde_json::Value);
+
+/// A malformed or out-of-range member, as a service's own error code.
+pub(crate) type Refuse = fn(String) -> Error;
+
+impl<'a> Input<'a> {
+    /// The member `k` (absent, or `null`: `None`).
+    pub fn get(self, k: &str) -> Option<Input<'a>> {
+        self.0.get(k).filter(|v| !v.is_null()).map(Input)
+    }
+    /// A text member.
+    pub fn str(self, k: &str) -> Option<&'a str> {
+        self.0.get(k).and_then(serde_json::Value::as_str)
+    }
+    /// A text member, as an owned string.
+    pub fn string(self, k: &str) -> Option<String> {
+        self.str(k).map(str::to_string)
+    }
+    /// A required text member (`missing` builds the service's error).
+    pub fn required(self, k: &str, missing: Refuse) -> Result<&'a str, Error> {
+        self.str(k)
+            .ok_or_else(|| missing(format!("The parameter {k} is required.")))
+    }
+    /// A number member: a JSON number or a decimal string.
+    pub fn num<T: std::str::FromStr + TryFrom<u64> + TryFrom<i64>>(
+        self,
+        k: &str,
+        bad: Refuse,
+    ) -> Result<Option<T>, Error> {
+        let Some(v) = self.0.get(k).filter(|v| !v.is_null()) else {
+            return Ok(None);
+        };
+        let out = match v {
+            serde_json::Value::Number(n) => n
+                .as_u64()
+                .and_then(|u| T::try_from(u).ok())
+                .or_else(|| n.as_i64().and_then(|i| T::try_from(i).ok())),
+            serde_json::Value::String(s) => s.parse().ok(),
+            _ => None,
+        };
+        out.map(Some)
+            .ok_or_else(|| bad(format!("The value {v} of {k} is not a valid integer in range.")))
+    }
+    /// A double member: a JSON number or a string (`NaN`, `Infinity` included).
+    pub fn f64(self, k: &str, bad: Refuse) -> Result<Option<f64>, Error> {
+        match self.0.get(k) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::Number(n)) => Ok(n.as_f64()),
+            Some(serde_json::Value::String(s)) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| bad(format!("The value {s:?} of {k} is not a number."))),
+            Some(v) => Err(bad(format!("The value {v} of {k} is not a number."))),
+        }
+    }
+    /// A boolean member: a JSON boolean or `true`/`false`.
+    pub fn bool(self, k: &str, bad: Refuse) -> Result<Option<bool>, Error> {
+        match self.0.get(k) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::Bool(b)) => Ok(Some(*b)),
+            Some(serde_json::Value::String(s)) if s == "true" => Ok(Some(true)),
+            Some(serde_json::Value::String(s)) if s == "false" => Ok(Some(false)),
+            Some(v) => Err(bad(format!("The value {v} of {k} is not a boolean."))),
+        }
+    }
+    /// A timestamp member: epoch seconds (JSON, CBOR) or ISO 8601 text (query).
+    pub fn time(self, k: &str, bad: Refuse) -> Result<Option<std::time::SystemTime>, Error> {
+        let secs = match self.0.get(k) {
+            None | Some(serde_json::Value::Null) => return Ok(None),
+            Some(serde_json::Value::Number(n)) => n.as_f64(),
+            Some(serde_json::Value::String(s)) => crate::cloudwatch::protocol::parse_timestamp(s).ok(),
+            Some(_) => None,
+        };
+        let secs = secs
+            .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e11)
+            .ok_or_else(|| bad(format!("The value of {k} is not a valid timestamp.")))?;
+        Ok(Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(secs)))
+    }
+    /// A list member's items (absent, or the query protocol's empty `Name=`: none).
+    pub fn list(self, k: &str) -> Vec<Input<'a>> {
+        match self.0.get(k) {
+            Some(serde_json::Value::Array(items)) => items.iter().map(Input).collect(),
+            _ => Vec::new(),
+        }
+    }
+    /// A list of strings.
+    pub fn strings(self, k: &str) -> Vec<String> {
+        self.list(k)
+            .into_iter()
+            .filter_map(|v| v.0.as_str().map(str::to_string))
+            .collect()
+    }
+    /// `[{Key, Value}]` tags.
+    pub fn tags(self, k: &str) -> crate::Tags {
+        self.list(k)
+            .into_iter()
+            .filter_map(|t| Some((t.string("Key")?, t.str("Value").unwrap_or_default().to_string())))
+            .collect()
+    }
+}
+
+/// The query protocols' flattened pairs as a JSON tree: `A.member.2.B=x` (awsQuery) and `A.2.B=x`
+/// (EC2) both give `{"A": [_, {"B": "x"}]}`, lists ordered by their 1-based indexes (a map's
+/// `A.entry.N.key` / `.value` pairs are a list of `{key, value}`). Every scalar stays a string.
+/// `Action` and `Version` are left out.
+pub(crate) fn query_to_json(pairs: &[(String, String)]) -> serde_json::Value {
+    use std::collections::BTreeMap;
+    enum Node {
+        Leaf(String),
+        Branch(BTreeMap<String, Node>),
+    }
+    fn insert(node: &mut BTreeMap<String, Node>, path: &[&str], value: &str) {
+        let Some((first, rest)) = path.split_first() else {
+            return;
+        };
+        if rest.is_empty() {
+            node.insert((*first).to_string(), Node::Leaf(value.to_string()));
+            return;
+        }
+        let child = node
+            .entry((*first).to_string())
+            .or_insert_with(|| Node::Branch(BTreeMap::new()));
+        if let Node::Leaf(_) = child {
+            *child = Node::Branch(BTreeMap::new());
+        }
+        if let Node::Branch(m) = child {
+            insert(m, rest, value);
+        }
+    }
+    fn to_json(node: Node) -> serde_json::Value {
+        match node {
+            Node::Leaf(s) => serde_json::Value::String(s),
+            Node::Branch(m) => {
+                let numeric = !m.is_empty() && m.keys().all(|k| k.parse::<u32>().is_ok());
+                if numeric {
+                    let mut items: Vec<(u32, Node)> =
+                        m.into_iter().map(|(k, v)| (k.parse().unwrap_or_default(), v)).collect();
+                    items.sort_by_key(|(i, _)| *i);
+                    serde_json::Value::Array(items.into_iter().map(|(_, v)| to_json(v)).collect())
+                } else {
+                    serde_json::Value::Object(m.into_iter().map(|(k, v)| (k, to_json(v))).collect())
+                }
+            }
+        }
+    }
+    let mut root = BTreeMap::new();
+    for (k, v) in pairs {
+        if k == "Action" || k == "Version" {
+            continue;
+        }
+        let segments: Vec<&str> = k.split('.').collect();
+        // `member` / `entry` before an index only mark a list (or map) in awsQuery.
+        let path: Vec<&str> = segments
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| {
+                !((**s == "member" || **s == "entry") && segments.get(i + 1).is_some_and(|n| n.parse::<u32>().is_ok()))
+            })
+            .map(|(_, s)| *s)
+            .collect();
+        insert(&mut root, &path, v);
+    }
+    to_json(Node::Branch(root))
+}
+
+/// How a query-protocol answer is written as XML.
+pub(crate) struct XmlStyle {
+    /// The element around each list item: `member` (awsQuery) or `item` (EC2).
+    pub item: &'static str,
+    /// Whether the member named so holds timestamps (written as ISO 8601).
+    pub is_timestamp: fn(&str) -> bool,
+    /// Whether the member named so is a map (written as `entry` / `key` / `value`).
+    pub is_map: fn(&str) -> bool,
+}
+
+/// Writes the members of JSON object `v` as XML elements into `out`.
+pub(crate) fn write_xml(out: &mut String, v: &serde_json::Value, style: &XmlStyle) {
+    if let serde_json::Value::Object(m) = v {
+        for (k, v) in m {
+            write_member(out, k, v, style, (style.is_timestamp)(k));
+        }
+    }
+}
+
+fn write_member(out: &mut String, k: &str, v: &serde_json::Value, style: &XmlStyle, timestamp: bool) {
+    use serde_json::Value as J;
+    out.push('<');
+    out.push_str(k);
+    out.push('>');
+    match v {
+        J::Null => {}
+        J::Array(items) => {
+            for item in items {
+                write_member(out, style.item, item, style, timestamp);
+            }
+        }
+        J::Object(m) if (style.is_map)(k) => {
+            for (key, value) in m {
+                out.push_str("<entry><key>");
+                escape_into(out, key);
+                out.push_str("</key>");
+                write_member(out, "value", value, style, false);
+                out.push_str("</entry>");
+            }
+        }
+        J::Object(_) => write_xml(out, v, style),
+        J::Number(n) if timestamp => {
+            let secs = n.as_f64().unwrap_or_default();
+            let t = aws_smithy_types::DateTime::from_secs_f64(secs);
+            out.push_str(&t.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default());
+        }
+        J::Number(n) => out.push_str(&n.to_string()),
+        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        J::String(s) => escape_into(out, s),
+    }
+    out.push_str("</");
+    out.push_str(k);
+    out.push('>');
+}
+
+/// XML text escaping (the five predefined entities; control characters other than tab, newline
+/// and carriage return, which XML 1.0 cannot carry, become `&#xFFFD;`).
+pub(crate) fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => out.push_str("&#xFFFD;"),
+            c => out.push(c),
+        }
+    }
 }
 
 #[cfg(test)]
