@@ -32,6 +32,8 @@
 
 mod cloudwatch;
 mod ebs;
+mod ec2;
+mod elb;
 mod lambda;
 
 use aws_smithy_runtime_api::client::http::{
@@ -142,6 +144,8 @@ async fn serve(sim: &SimCloud, request: HttpRequest) -> HttpResponse {
             Some(Service::Ebs) => ebs::serve(sim, &req).await,
             Some(Service::Lambda) => lambda::serve(sim, &req).await,
             Some(Service::CloudWatch) => cloudwatch::serve(sim, &req).await,
+            Some(Service::Ec2) => ec2::serve(sim, &req).await,
+            Some(Service::Elbv2) => elb::serve(sim, &req).await,
             None => unknown_operation(&req),
         },
         Err(e) => e,
@@ -161,6 +165,8 @@ enum Service {
     Ebs,
     Lambda,
     CloudWatch,
+    Ec2,
+    Elbv2,
 }
 
 /// The service a request is for, from what the request itself carries (one endpoint serves all
@@ -168,7 +174,8 @@ enum Service {
 /// REST paths with an API version date (`/2015-03-31/functions`, `/2018-10-31/layers`, ...);
 /// CloudWatch is RPC v2 CBOR (`/service/GraniteServiceVersion20100801/operation/NAME`), AWS
 /// JSON 1.0 (`X-Amz-Target: GraniteServiceVersion20100801.NAME`) or the query protocol
-/// (`Version=2010-08-01` in the form body).
+/// (`Version=2010-08-01` in the form body); EC2 (`Version=2016-11-15`) and ELBv2
+/// (`Version=2015-12-01`) speak their query protocols.
 fn route(req: &WireRequest) -> Option<Service> {
     let path = req.path.as_str();
     if path == "/snapshots" || path.starts_with("/snapshots/") {
@@ -186,6 +193,8 @@ fn route(req: &WireRequest) -> Option<Service> {
     }
     match form_value(req, "Version").as_deref() {
         Some("2010-08-01") => Some(Service::CloudWatch),
+        Some("2016-11-15") => Some(Service::Ec2),
+        Some("2015-12-01") => Some(Service::Elbv2),
         _ => None,
     }
 }
