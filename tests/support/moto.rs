@@ -69,6 +69,12 @@ pub fn required() -> bool {
     std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
 }
 
+/// The virtualenv's python (the one moto was installed with: it holds boto3), or `None` after
+/// the skip banner for `test` when it is missing (a panic when `AWS_FACADE_REQUIRE_MOTO=1`).
+pub fn venv_python_or_skip(test: &str) -> Option<PathBuf> {
+    installed_or_skip(test).then(|| python_path(&moto_server_path()))
+}
+
 fn python_path(server: &std::path::Path) -> PathBuf {
     server.with_file_name("python")
 }

@@ -5,9 +5,11 @@
 //!
 //! Served so far: **the EBS direct APIs** (REST-JSON with binary block bodies and checksum
 //! headers): StartSnapshot, PutSnapshotBlock, CompleteSnapshot, ListSnapshotBlocks,
-//! ListChangedBlocks and GetSnapshotBlock. A request for another service, or an operation that
-//! is not served, is answered `404 UnknownOperationException` (never a panic). Signatures are
-//! accepted, not verified.
+//! ListChangedBlocks and GetSnapshotBlock. **AWS Lambda** (REST-JSON): every operation of the
+//! [`Lambda`](crate::lambda::Lambda) trait, and GetFunction; Invoke of a function with no
+//! registered handler runs a built-in echo handler (the event comes back, the log tail says so).
+//! A request for another service, or an operation that is not served, is answered
+//! `404 UnknownOperationException` (never a panic). Signatures are accepted, not verified.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -35,6 +37,9 @@ mod ebs;
 mod ec2;
 mod elb;
 mod lambda;
+mod server;
+
+pub use server::Server;
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
@@ -49,7 +54,7 @@ use crate::error::Error;
 
 /// The largest request body the front end reads: one EBS block (512 KiB) plus room for
 /// headers-as-JSON requests; a larger one is refused with a protocol error.
-const MAX_BODY_BYTES: usize = 1 << 20;
+pub(crate) const MAX_BODY_BYTES: usize = 1 << 20;
 
 impl SimCloud {
     /// An HTTP client for the SDK (`Config::builder().http_client(sim.http_client())`) that
@@ -140,14 +145,7 @@ impl WireResponse {
 
 async fn serve(sim: &SimCloud, request: HttpRequest) -> HttpResponse {
     let answer = match decode(request).await {
-        Ok(req) => match route(&req) {
-            Some(Service::Ebs) => ebs::serve(sim, &req).await,
-            Some(Service::Lambda) => lambda::serve(sim, &req).await,
-            Some(Service::CloudWatch) => cloudwatch::serve(sim, &req).await,
-            Some(Service::Ec2) => ec2::serve(sim, &req).await,
-            Some(Service::Elbv2) => elb::serve(sim, &req).await,
-            None => unknown_operation(&req),
-        },
+        Ok(req) => answer(sim, &req).await,
         Err(e) => e,
     };
     let mut resp = HttpResponse::new(
@@ -159,6 +157,45 @@ async fn serve(sim: &SimCloud, request: HttpRequest) -> HttpResponse {
     }
     resp.headers_mut().insert("x-amzn-requestid", "sim".to_string());
     resp
+}
+
+/// The simulator's answer to one decoded request, whichever way it came (the in-process client
+/// or the HTTP [`Server`]).
+pub(crate) async fn answer(sim: &SimCloud, req: &WireRequest) -> WireResponse {
+    match route(req) {
+        Some(Service::Ebs) => ebs::serve(sim, req).await,
+        Some(Service::Lambda) => lambda::serve(sim, req).await,
+        Some(Service::CloudWatch) => cloudwatch::serve(sim, req).await,
+        Some(Service::Ec2) => ec2::serve(sim, req).await,
+        Some(Service::Elbv2) => elb::serve(sim, req).await,
+        None => unknown_operation(req),
+    }
+}
+
+/// A request's path and query split, the query's pairs percent-decoded.
+pub(crate) fn split_target(path_and_query: &str) -> (String, Vec<(String, String)>) {
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let query = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect();
+    (percent_decode(path), query)
+}
+
+/// The service a request names (for logs), if any.
+pub(crate) fn service_name(req: &WireRequest) -> &'static str {
+    match route(req) {
+        Some(Service::Ebs) => "ebs",
+        Some(Service::Lambda) => "lambda",
+        Some(Service::CloudWatch) => "cloudwatch",
+        Some(Service::Ec2) => "ec2",
+        Some(Service::Elbv2) => "elasticloadbalancing",
+        None => "unknown",
+    }
 }
 
 enum Service {
@@ -282,15 +319,7 @@ async fn decode(mut request: HttpRequest) -> Result<WireRequest, WireResponse> {
         Some(i) => uri[i + 3..].find('/').map_or("/", |p| &uri[i + 3 + p..]),
         None => uri.as_str(),
     };
-    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-    let query = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect();
+    let (path, query) = split_target(path_and_query);
     let headers = request
         .headers()
         .iter()
@@ -321,7 +350,7 @@ async fn decode(mut request: HttpRequest) -> Result<WireRequest, WireResponse> {
     }
     Ok(WireRequest {
         method,
-        path: percent_decode(path),
+        path,
         query,
         headers,
         body,
