@@ -7,6 +7,8 @@
 //!   and alias (it sees the version in [`Invocation::version`]). Invoking a function without a
 //!   handler is an error with code `ResourceNotReadyException` whose message says to call
 //!   `SimCloud::register_handler` (a RequestResponse or Event invocation; DryRun needs none).
+//!   Over the wire (`sim::wire`, feature `wire`) such a function runs a built-in echo handler
+//!   instead, so that any client can invoke it.
 //! - `Event` invocations run the handler at once (before Invoke returns 202); function errors
 //!   of asynchronous invocations are dropped, as there is no destination or retry.
 //! - The payload must be JSON (an empty payload is `{}`), as Lambda requires.
@@ -477,6 +479,96 @@ fn check_vpc(st: &SimState, v: &crate::lambda::VpcConfig) -> crate::Result<Optio
     Ok(vpc)
 }
 
+/// A handler the wire front end runs for a function with no registered handler
+/// ([`SimCloud::invoke_with_fallback`]), and the line it adds to the log tail.
+#[cfg_attr(not(feature = "wire"), allow(dead_code))]
+pub(crate) struct Fallback<'a> {
+    /// The handler.
+    pub handler: &'a Handler,
+    /// Said in the log tail (after `START`), so a caller sees which handler ran.
+    pub log_line: &'a str,
+}
+
+impl SimCloud {
+    /// [`Lambda::invoke`], with `fallback` run for a function that has no registered handler
+    /// (the trait's `invoke` passes `None`: such a function is `ResourceNotReadyException`, as
+    /// documented). The wire front end passes its echo handler, so any client can invoke any
+    /// function; the log tail then carries the fallback's line.
+    pub(crate) async fn invoke_with_fallback(
+        &self,
+        req: InvokeRequest,
+        fallback: Option<Fallback<'_>>,
+    ) -> crate::Result<InvokeOutput> {
+        req.validate()?;
+        let payload = parse_payload(&req.payload)?;
+        let name = req.function.as_str();
+        let qualifier = req.qualifier.as_deref();
+        let prepared = {
+            let mut st = self.lock();
+            self.prepare_invoke(&mut st, &req.function, qualifier, self.now())?
+        };
+        if req.invocation_type == InvocationType::DryRun {
+            return Ok(InvokeOutput {
+                status_code: 204,
+                payload: Bytes::new(),
+                function_error: None,
+                log_tail: None,
+                executed_version: None,
+            });
+        }
+        let (handler, fallback_line) = match (prepared.handler.clone(), &fallback) {
+            (Some(h), _) => (h, None),
+            (None, Some(f)) => (f.handler.clone(), Some(f.log_line)),
+            (None, None) => return Err(no_handler(name)),
+        };
+        // The handler runs with no lock held: it may call the simulator itself.
+        let (out_payload, error) = Self::run_handler(&handler, name, &prepared.version, payload);
+        let mut st = self.lock();
+        self.record_invocation_metrics(&mut st, name, &prepared, qualifier, error.is_some());
+        if req.invocation_type == InvocationType::Event {
+            return Ok(InvokeOutput {
+                status_code: 202,
+                payload: Bytes::new(),
+                function_error: None,
+                log_tail: None,
+                executed_version: None,
+            });
+        }
+        let log_tail = req.log_tail.then(|| {
+            let rid = new_uuid(&mut st);
+            let mut log = format!("START RequestId: {rid} Version: {}\n", prepared.version);
+            if let Some(line) = fallback_line {
+                log.push_str(line);
+                log.push('\n');
+            }
+            if let Some(msg) = &error {
+                log.push_str(&format!(
+                    "{}\n",
+                    serde_json::json!({"errorMessage": msg, "errorType": "Error"})
+                ));
+            }
+            log.push_str(&format!(
+                "END RequestId: {rid}\nREPORT RequestId: {rid}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t\n",
+                prepared.memory_mb,
+                prepared.memory_mb.min(64)
+            ));
+            // Lambda returns the last 4 KB of the log.
+            let mut start = log.len().saturating_sub(4096);
+            while !log.is_char_boundary(start) {
+                start += 1;
+            }
+            log[start..].to_string()
+        });
+        Ok(InvokeOutput {
+            status_code: 200,
+            payload: out_payload,
+            function_error: error.map(|_| "Unhandled".to_string()),
+            log_tail,
+            executed_version: Some(prepared.version),
+        })
+    }
+}
+
 // Every operation is implemented: none falls back to the trait's `Unsupported` default.
 #[deny(clippy::missing_trait_methods)]
 #[async_trait::async_trait]
@@ -811,65 +903,7 @@ impl crate::lambda::Lambda for SimCloud {
     }
 
     async fn invoke(&self, req: InvokeRequest) -> crate::Result<InvokeOutput> {
-        req.validate()?;
-        let payload = parse_payload(&req.payload)?;
-        let name = req.function.as_str();
-        let qualifier = req.qualifier.as_deref();
-        let prepared = {
-            let mut st = self.lock();
-            self.prepare_invoke(&mut st, &req.function, qualifier, self.now())?
-        };
-        if req.invocation_type == InvocationType::DryRun {
-            return Ok(InvokeOutput {
-                status_code: 204,
-                payload: Bytes::new(),
-                function_error: None,
-                log_tail: None,
-                executed_version: None,
-            });
-        }
-        let handler = prepared.handler.clone().ok_or_else(|| no_handler(name))?;
-        // The handler runs with no lock held: it may call the simulator itself.
-        let (out_payload, error) = Self::run_handler(&handler, name, &prepared.version, payload);
-        let mut st = self.lock();
-        self.record_invocation_metrics(&mut st, name, &prepared, qualifier, error.is_some());
-        if req.invocation_type == InvocationType::Event {
-            return Ok(InvokeOutput {
-                status_code: 202,
-                payload: Bytes::new(),
-                function_error: None,
-                log_tail: None,
-                executed_version: None,
-            });
-        }
-        let log_tail = req.log_tail.then(|| {
-            let rid = new_uuid(&mut st);
-            let mut log = format!("START RequestId: {rid} Version: {}\n", prepared.version);
-            if let Some(msg) = &error {
-                log.push_str(&format!(
-                    "{}\n",
-                    serde_json::json!({"errorMessage": msg, "errorType": "Error"})
-                ));
-            }
-            log.push_str(&format!(
-                "END RequestId: {rid}\nREPORT RequestId: {rid}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t\n",
-                prepared.memory_mb,
-                prepared.memory_mb.min(64)
-            ));
-            // Lambda returns the last 4 KB of the log.
-            let mut start = log.len().saturating_sub(4096);
-            while !log.is_char_boundary(start) {
-                start += 1;
-            }
-            log[start..].to_string()
-        });
-        Ok(InvokeOutput {
-            status_code: 200,
-            payload: out_payload,
-            function_error: error.map(|_| "Unhandled".to_string()),
-            log_tail,
-            executed_version: Some(prepared.version),
-        })
+        self.invoke_with_fallback(req, None).await
     }
 
     async fn add_permission(&self, req: AddPermissionRequest) -> crate::Result<()> {
