@@ -52,9 +52,19 @@ use bytes::Bytes;
 use super::SimCloud;
 use crate::error::Error;
 
-/// The largest request body the front end reads: one EBS block (512 KiB) plus room for
-/// headers-as-JSON requests; a larger one is refused with a protocol error.
+/// The largest request body the front end reads for most services: one EBS block (512 KiB)
+/// with room to spare, and far more than any query or JSON request of the served operations; a
+/// larger one is refused with a protocol error before it is read whole.
 pub(crate) const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Lambda's bound: a 50 MB deployment package (Lambda quotas, "Deployment package (.zip file
+/// archive) size: 50 MB zipped, for direct upload") as base64 in JSON, about 67 MB.
+pub(crate) const MAX_LAMBDA_BODY_BYTES: usize = 70 << 20;
+
+/// The body bound for a request to `path`.
+pub(crate) fn body_limit(path: &str) -> usize {
+    if is_lambda_path(path) { MAX_LAMBDA_BODY_BYTES } else { MAX_BODY_BYTES }
+}
 
 impl SimCloud {
     /// An HTTP client for the SDK (`Config::builder().http_client(sim.http_client())`) that
@@ -329,24 +339,17 @@ async fn decode(mut request: HttpRequest) -> Result<WireRequest, WireResponse> {
     // Collected without a copy when the body is one chunk in memory (a block the SDK sends);
     // a body that says it is too large is refused before it is read.
     let body = std::mem::replace(request.body_mut(), SdkBody::empty());
-    if let Some(n) = body.content_length().filter(|n| *n > MAX_BODY_BYTES as u64) {
-        return Err(error_response(
-            413,
-            "ValidationException",
-            &format!("the request body is {n} bytes, more than {MAX_BODY_BYTES}"),
-        ));
+    let limit = body_limit(&path);
+    if let Some(n) = body.content_length().filter(|n| *n > limit as u64) {
+        return Err(too_large(limit, n));
     }
     let body = aws_smithy_types::byte_stream::ByteStream::new(body)
         .collect()
         .await
         .map_err(|e| error_response(400, "SerializationException", &format!("unreadable body: {e}")))?
         .into_bytes();
-    if body.len() > MAX_BODY_BYTES {
-        return Err(error_response(
-            413,
-            "ValidationException",
-            &format!("the request body is {} bytes, more than {MAX_BODY_BYTES}", body.len()),
-        ));
+    if body.len() > limit {
+        return Err(too_large(limit, body.len() as u64));
     }
     Ok(WireRequest {
         method,
@@ -355,6 +358,16 @@ async fn decode(mut request: HttpRequest) -> Result<WireRequest, WireResponse> {
         headers,
         body,
     })
+}
+
+/// The answer to a body over `limit` bytes (`n`, or more): Lambda's `RequestTooLargeException`
+/// (413), the status every service gives it.
+pub(crate) fn too_large(limit: usize, n: u64) -> WireResponse {
+    error_response(
+        413,
+        "RequestTooLargeException",
+        &format!("the request body is {n} bytes or more, more than the {limit} this endpoint reads"),
+    )
 }
 
 /// `%XX` escapes decoded (the SDK escapes everything outside the unreserved set, `+` and `=`

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::{MAX_BODY_BYTES, WireRequest, WireResponse, error_response};
+use super::{WireRequest, WireResponse};
 use crate::sim::SimCloud;
 
 /// How long [`Server::shutdown`] lets requests in flight finish before it drops them.
@@ -34,7 +34,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// - **Control endpoints** (not AWS's): `POST /sim-api/reset` replaces the simulator with a
 ///   fresh one of the same configuration (moto's `/moto-api/reset`); `GET /sim-api/inventory`
 ///   lists what exists, as text.
-/// - **Bounds:** request bodies over 1 MiB are answered 413 without being read whole; headers
+/// - **Bounds:** request bodies over 1 MiB (Lambda: 70 MiB, a 50 MB package in base64) are
+///   answered 413 without being read whole; headers
 ///   must arrive within 30 s; a malformed request is the protocol's error, never a panic.
 /// - **Logs:** each request is logged through `tracing` (target `aws_facade::sim::wire`, level
 ///   INFO: method, path, service, status, elapsed), never its headers or body.
@@ -181,13 +182,13 @@ async fn handle(sim: Arc<RwLock<SimCloud>>, req: Request<Incoming>) -> Result<Re
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let body = if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        Err(too_large())
-    } else {
-        match Limited::new(req.into_body(), MAX_BODY_BYTES).collect().await {
+    let limit = super::body_limit(&path);
+    let body = match declared {
+        Some(n) if n > limit as u64 => Err(super::too_large(limit, n)),
+        _ => match Limited::new(req.into_body(), limit).collect().await {
             Ok(b) => Ok(b.to_bytes()),
-            Err(_) => Err(too_large()),
-        }
+            Err(_) => Err(super::too_large(limit, limit as u64 + 1)),
+        },
     };
     let path_for_log = path.clone();
     let (service, answer) = match body {
@@ -249,12 +250,4 @@ fn control(sim: &RwLock<SimCloud>, req: &WireRequest) -> Option<WireResponse> {
         (_, p) if p.starts_with("/sim-api/") => Some(text(404, format!("no control endpoint {} {p}\n", req.method))),
         _ => None,
     }
-}
-
-fn too_large() -> WireResponse {
-    error_response(
-        413,
-        "ValidationException",
-        &format!("the request body is more than {MAX_BODY_BYTES} bytes"),
-    )
 }
