@@ -11,7 +11,7 @@ use aws_facade::sim::wire::Server;
 use aws_facade::sim::{SimCloud, SimConfig};
 
 /// The services whose codecs the HTTP server has, each with its boto3 scenario.
-const BOTO3_SCENARIOS: &[&str] = &["ebs", "cloudwatch", "cloudwatch_query"];
+const BOTO3_SCENARIOS: &[&str] = &["ebs", "cloudwatch", "cloudwatch_query", "ec2", "elbv2", "lambda"];
 
 async fn server(clock_speed: f64) -> Server {
     let config = SimConfig {

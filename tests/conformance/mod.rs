@@ -132,7 +132,7 @@ pub enum Kind {
 
 /// The services the wire backend reaches through the SDK adapters over `sim::wire` (the others
 /// call the simulator directly until their codecs are written).
-pub const WIRE_SERVICES: &[&str] = &["ebs", "cloudwatch", "lambda", "elbv2"];
+pub const WIRE_SERVICES: &[&str] = &["ebs", "cloudwatch", "lambda", "elbv2", "ec2"];
 
 /// What a scenario runs against.
 pub struct Backend {
