@@ -3,7 +3,9 @@
 //! allocator), which must stay near `concurrency × 512 KiB` whatever the data size.
 //!
 //! `cargo bench --bench snapshot` (about a minute). With `--features wire,ebs` it also measures
-//! the transfer through the SDK adapter against the simulator on the wire (in process). With `AWS_FACADE_BENCH_MOTO_URL` set to a
+//! the transfer through the SDK adapter against the simulator on the wire (in process), and a
+//! 1 GiB image (`AWS_FACADE_BENCH_HTTP_MIB` to change it) through the SDK adapter against the
+//! simulator's HTTP server on 127.0.0.1. With `AWS_FACADE_BENCH_MOTO_URL` set to a
 //! running moto server (e.g. `.venv/bin/moto_server -p 5000` → `http://127.0.0.1:5000`) it also
 //! prints one upload and one download figure through the SDK adapters against moto.
 
@@ -372,6 +374,100 @@ fn wire(c: &mut Criterion) {
     download_sweep(c, "SDK adapter, simulator on the wire", &d, adapter);
 }
 
+/// A reader of a disk image of `len` bytes without holding it: pseudo-random blocks with every
+/// fourth block zeros (25 %, which the upload skips), as the issue's measurements use.
+struct Image {
+    len: u64,
+    at: u64,
+    rng: fastrand::Rng,
+}
+
+impl tokio::io::AsyncRead for Image {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let block = BLOCK_SIZE as u64;
+        let in_block = block - self.at % block;
+        let n = (buf.remaining() as u64).min(self.len - self.at).min(in_block) as usize;
+        if (self.at / block) % 4 == 3 {
+            buf.put_slice(&vec![0u8; n]);
+        } else {
+            let mut chunk = vec![0u8; n];
+            self.rng.fill(&mut chunk);
+            chunk[0] |= 1;
+            buf.put_slice(&chunk);
+        }
+        self.at += n as u64;
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// Upload and download of a large image (default 1 GiB; `AWS_FACADE_BENCH_HTTP_MIB`) through
+/// the SDK adapter against the simulator's HTTP server on 127.0.0.1 (`sim::wire::Server`): a
+/// socket, hyper on both sides, the SDK's own HTTP client. Printed, not timed by criterion (one
+/// transfer of each kind at concurrency 8 and 64); the peak heap is the client's and the
+/// server's together, less the blocks the simulator stores.
+#[cfg(all(feature = "wire", feature = "ebs"))]
+fn http_server(_: &mut Criterion) {
+    use aws_facade::ebs::sdk::SdkEbs;
+    use aws_facade::sim::wire::Server;
+    use std::time::Instant;
+    let mib: u64 = std::env::var("AWS_FACADE_BENCH_HTTP_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let len = mib * MIB as u64;
+    let rt = runtime();
+    eprintln!(
+        "
+simulator over HTTP on 127.0.0.1, SDK adapter, {mib} MiB image (25 % zero blocks):"
+    );
+    for conc in [8, 64] {
+        let server = rt.block_on(Server::bind(sim(), "127.0.0.1:0")).unwrap();
+        let cloud = server
+            .sim()
+            .cloud()
+            .with_ebs(std::sync::Arc::new(SdkEbs::new(&server.sdk_config())));
+        let src = Image {
+            len,
+            at: 0,
+            rng: fastrand::Rng::with_seed(5),
+        };
+        let opts = UploadOptions::builder().concurrency(conc).build().unwrap();
+        let t = Instant::now();
+        let (up, peak) = peak_during(|| rt.block_on(snapshot::upload_reader(&cloud, src, len, &opts)).unwrap());
+        let up_s = t.elapsed().as_secs_f64();
+        let stored = up.blocks_written as usize * BLOCK_SIZE;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("image.img");
+        let opts = DownloadOptions::builder().concurrency(conc).build().unwrap();
+        let t = Instant::now();
+        let (_, down_peak) = peak_during(|| {
+            rt.block_on(snapshot::download_file(&cloud, &up.snapshot_id, &path, &opts))
+                .unwrap()
+        });
+        let down_s = t.elapsed().as_secs_f64();
+        eprintln!(
+            "  concurrency {conc:>2}: upload {:>6.1} MB/s (peak heap {:>5.1} MiB above the {:.0} MiB stored), \
+             download {:>6.1} MB/s with the final sync (peak heap {:>5.1} MiB)",
+            len as f64 / 1e6 / up_s,
+            peak.saturating_sub(stored) as f64 / MIB as f64,
+            stored as f64 / MIB as f64,
+            len as f64 / 1e6 / down_s,
+            down_peak as f64 / MIB as f64,
+        );
+        drop(cloud);
+        rt.block_on(server.shutdown());
+    }
+}
+
+#[cfg(not(all(feature = "wire", feature = "ebs")))]
+fn http_server(_: &mut Criterion) {
+    eprintln!("\n(HTTP server figures skipped: build with --features wire,ebs)");
+}
+
 #[cfg(not(all(feature = "wire", feature = "ebs")))]
 fn wire(_: &mut Criterion) {
     eprintln!(
@@ -380,5 +476,5 @@ fn wire(_: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, upload, download, wire, memory, moto);
+criterion_group!(benches, upload, download, wire, http_server, memory, moto);
 criterion_main!(benches);

@@ -64,7 +64,7 @@ fn run(args: Args) -> common::Result<()> {
     let function = args.function;
     let alarm_name: AlarmName = format!("{function}-errors").parse()?;
     let clock = match &backend {
-        Backend::Sim(sim) => {
+        Backend::Sim(sim) | Backend::Wire(sim) => {
             // The simulator runs Rust handlers in place of the code.
             sim.register_handler(
                 function.as_str(),

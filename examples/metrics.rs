@@ -41,7 +41,7 @@ fn run(args: Args) -> common::Result<()> {
     let backend = args.common.backend();
     eprintln!("metrics on {}", backend.describe());
     let clock = match &backend {
-        Backend::Sim(sim) => Clock::sim(sim),
+        Backend::Sim(sim) | Backend::Wire(sim) => Clock::sim(sim),
         _ => Clock::system(),
     };
     let keep = args.common.keep;

@@ -83,6 +83,18 @@ macro_rules! service_trait {
             )*
         }
 
+        // The simulator's wire front end serves through the handles of its `Front`.
+        #[cfg(feature = "wire")]
+        #[deny(clippy::missing_trait_methods)]
+        #[async_trait::async_trait]
+        impl $tr for $crate::sim::wire::Front {
+            $(
+                async fn $m(&self, $($arg: $aty $(<$agen>)?),*) -> $crate::Result<$ret $(<$rgen>)?> {
+                    $crate::sim::wire::Handle::<dyn $tr>::handle(self).$m($($arg),*).await
+                }
+            )*
+        }
+
         // The stand-in for a service whose SDK crate is not compiled in (see
         // `Cloud::from_conf`): every call answers `Unsupported` naming the cargo feature.
         #[async_trait::async_trait]

@@ -109,7 +109,8 @@ async fn sdk_clients_over_the_socket_and_the_reset_endpoint() {
 async fn bad_requests_are_protocol_errors_and_bodies_are_bounded() {
     let server = server(1.0).await;
     // An unknown route, garbage for each protocol, a body over 1 MiB.
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, Vec<u8>)> = vec![
+    type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, Vec<u8>);
+    let cases: Vec<Case> = vec![
         ("GET", "/nowhere", vec![], vec![]),
         (
             "POST",

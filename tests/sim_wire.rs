@@ -202,3 +202,46 @@ async fn the_snapshot_workflow_through_the_sdk_adapter_matches_the_direct_simula
     );
     assert_eq!((results[1].0, results[1].1), (5, 1));
 }
+
+/// The wire serves through the simulator's layers when asked (`http_client_through`): a raw
+/// SDK client meets a scripted fault (the SDK's own retry then recovers), and the journal
+/// sees every attempt.
+#[tokio::test(start_paused = true)]
+async fn raw_clients_meet_the_layers_the_wire_serves_through() {
+    use aws_facade::layer::Faults;
+    let sim = SimCloud::new();
+    let journal = Recording::new();
+    let through = sim
+        .cloud()
+        .layer(Faults::new(7).script("DescribeVpcs", 1, "RequestLimitExceeded"))
+        .layer(journal.clone());
+    let base = aws_sdk_ec2::config::Builder::from(&sim.sdk_config()).http_client(sim.http_client_through(through));
+    // Retries off: the fault is the answer.
+    let once = aws_sdk_ec2::Client::from_conf(
+        base.clone()
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+            .build(),
+    );
+    let e = once.describe_vpcs().send().await.unwrap_err();
+    assert_eq!(e.into_service_error().meta().code(), Some("RequestLimitExceeded"));
+    // The fault was scripted for the first call only: the next one is answered.
+    let vpcs = once.describe_vpcs().send().await.unwrap();
+    assert_eq!(vpcs.vpcs().len(), 1, "the default VPC");
+    assert_eq!(
+        journal.count("DescribeVpcs"),
+        2,
+        "the journal (outside the faults) saw both"
+    );
+
+    // With the SDK's standard retries, a throttled first attempt is retried by the client.
+    let sim = SimCloud::new();
+    let through = sim
+        .cloud()
+        .layer(Faults::new(7).script("DescribeVpcs", 1, "RequestLimitExceeded"));
+    let retrying = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(&sim.sdk_config())
+            .http_client(sim.http_client_through(through))
+            .build(),
+    );
+    assert_eq!(retrying.describe_vpcs().send().await.unwrap().vpcs().len(), 1);
+}

@@ -130,16 +130,30 @@ async fn a_raw_sdk_client_runs_the_whole_lambda_api() {
     let log = String::from_utf8(log).unwrap();
     assert!(log.starts_with("START RequestId: "), "{log}");
     assert!(log.contains("echo handler"), "{log}");
-    // The trait's Invoke on the simulator itself keeps its documented answer.
-    let e = Lambda::invoke(
-        &sim,
+    // Once the simulator is on the wire, the trait's Invoke runs the echo fallback too (one
+    // behaviour whichever way a function is invoked); a simulator never put on the wire keeps
+    // its documented ResourceNotReadyException.
+    let req = || {
         InvokeRequest::builder()
             .function("raw".parse().unwrap())
+            .payload(bytes::Bytes::from_static(br#"{"via":"trait"}"#))
             .build()
-            .unwrap(),
-    )
-    .await
-    .unwrap_err();
+            .unwrap()
+    };
+    let out = Lambda::invoke(&sim, req()).await.unwrap();
+    assert_eq!(&out.payload[..], br#"{"via":"trait"}"#);
+    let off_wire = SimCloud::new();
+    let create_req = aws_facade::lambda::CreateFunctionRequest::builder()
+        .name("raw".parse().unwrap())
+        .runtime("python3.12")
+        .role("arn:aws:iam::123456789012:role/lambda".parse().unwrap())
+        .handler("index.handler")
+        .zip(bytes::Bytes::from(package(1)))
+        .build()
+        .unwrap();
+    Lambda::create_function(&off_wire, create_req).await.unwrap();
+    tokio::time::sleep(off_wire.config().lambda_create).await;
+    let e = Lambda::invoke(&off_wire, req()).await.unwrap_err();
     assert_eq!(e.code(), Some("ResourceNotReadyException"), "{e:?}");
     // Event and DryRun.
     let event = client

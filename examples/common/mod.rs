@@ -22,8 +22,13 @@ pub struct Common {
     pub endpoint_url: Option<String>,
 
     /// Run against a real AWS account through the default credential chain (costs money)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "wire")]
     pub aws: bool,
+
+    /// Run on the simulator through the SDK adapters and each service's real protocol (the
+    /// simulator's wire front end, in process; build with `--features wire`)
+    #[arg(long, conflicts_with = "endpoint_url")]
+    pub wire: bool,
 
     /// Keep what the example made instead of removing it at the end (its outputs go to stdout
     /// as JSON)
@@ -65,21 +70,25 @@ pub enum Backend {
     Endpoint(String),
     /// A real AWS account through the default credential chain.
     Aws,
+    /// The simulator through the SDK adapters over its wire front end (paused clock too).
+    Wire(SimCloud),
 }
 
 impl Common {
     /// The backend the flags choose (the simulator unless `--endpoint-url` or `--aws`).
     pub fn backend(&self) -> Backend {
+        let sim = || match self.seed {
+            Some(seed) => SimCloud::with_config(SimConfig {
+                seed,
+                ..Default::default()
+            }),
+            None => SimCloud::new(),
+        };
         match (&self.endpoint_url, self.aws) {
             (Some(url), _) => Backend::Endpoint(url.clone()),
             (None, true) => Backend::Aws,
-            (None, false) => Backend::Sim(match self.seed {
-                Some(seed) => SimCloud::with_config(SimConfig {
-                    seed,
-                    ..Default::default()
-                }),
-                None => SimCloud::new(),
-            }),
+            (None, false) if self.wire => Backend::Wire(sim()),
+            (None, false) => Backend::Sim(sim()),
         }
     }
 
@@ -147,6 +156,7 @@ impl Backend {
             Backend::Sim(_) => "the in-process simulator (virtual time)".into(),
             Backend::Endpoint(u) => format!("the emulator at {u}"),
             Backend::Aws => "AWS (default credential chain)".into(),
+            Backend::Wire(_) => "the in-process simulator through the SDK adapters on the wire (virtual time)".into(),
         }
     }
 
@@ -166,7 +176,7 @@ impl Backend {
         }
         let mut rt = tokio::runtime::Builder::new_current_thread();
         rt.enable_all();
-        if matches!(self, Backend::Sim(_)) {
+        if matches!(self, Backend::Sim(_) | Backend::Wire(_)) {
             rt.start_paused(true);
         }
         let rt = rt.build().map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
@@ -175,6 +185,7 @@ impl Backend {
                 Backend::Sim(sim) => sim.cloud(),
                 Backend::Endpoint(url) => emulator_cloud(url),
                 Backend::Aws => Cloud::from_env().await,
+                Backend::Wire(sim) => wire_cloud(sim)?,
             };
             let cloud = match seed {
                 Some(seed) => cloud.with_seed(seed),
@@ -212,6 +223,23 @@ impl Common {
             cloud
         }
     }
+}
+
+/// The SDK adapters over the simulator's in-process wire client (SDK retries off: the crate's
+/// retry layer is the one budget).
+#[cfg(feature = "wire")]
+fn wire_cloud(sim: &SimCloud) -> Result<Cloud> {
+    let conf = sim
+        .sdk_config()
+        .to_builder()
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+        .build();
+    Ok(Cloud::from_conf(&conf))
+}
+
+#[cfg(not(feature = "wire"))]
+fn wire_cloud(_: &SimCloud) -> Result<Cloud> {
+    Err("--wire needs the simulator's wire front end: build with `--features wire`".into())
 }
 
 /// The SDK adapters against an emulator; with feature `emulator`, CloudWatch goes through the

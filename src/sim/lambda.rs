@@ -7,8 +7,9 @@
 //!   and alias (it sees the version in [`Invocation::version`]). Invoking a function without a
 //!   handler is an error with code `ResourceNotReadyException` whose message says to call
 //!   `SimCloud::register_handler` (a RequestResponse or Event invocation; DryRun needs none).
-//!   Over the wire (`sim::wire`, feature `wire`) such a function runs a built-in echo handler
-//!   instead, so that any client can invoke it.
+//!   Once the simulator is served on the wire (`sim::wire`, feature `wire`: `http_client`,
+//!   `sdk_config`, the HTTP server), such a function runs a built-in echo handler instead,
+//!   whichever way it is invoked, so that any client can invoke it.
 //! - `Event` invocations run the handler at once (before Invoke returns 202); function errors
 //!   of asynchronous invocations are dropped, as there is no destination or retry.
 //! - The payload must be JSON (an empty payload is `{}`), as Lambda requires.
@@ -162,6 +163,9 @@ struct LayerRec {
 #[derive(Default)]
 pub(crate) struct LambdaState {
     pub(crate) handlers: HashMap<String, Handler>,
+    /// Set once the simulator is served on the wire (`sim::wire`): a function with no
+    /// registered handler runs the built-in echo handler, whichever way it is invoked.
+    pub(crate) echo_fallback: bool,
     functions: BTreeMap<String, FunctionRec>,
     layers: BTreeMap<String, LayerRec>,
     /// Every alarm-action invocation attempt, in order (denied ones included).
@@ -481,7 +485,6 @@ fn check_vpc(st: &SimState, v: &crate::lambda::VpcConfig) -> crate::Result<Optio
 
 /// A handler the wire front end runs for a function with no registered handler
 /// ([`SimCloud::invoke_with_fallback`]), and the line it adds to the log tail.
-#[cfg_attr(not(feature = "wire"), allow(dead_code))]
 pub(crate) struct Fallback<'a> {
     /// The handler.
     pub handler: &'a Handler,
@@ -491,9 +494,9 @@ pub(crate) struct Fallback<'a> {
 
 impl SimCloud {
     /// [`Lambda::invoke`], with `fallback` run for a function that has no registered handler
-    /// (the trait's `invoke` passes `None`: such a function is `ResourceNotReadyException`, as
-    /// documented). The wire front end passes its echo handler, so any client can invoke any
-    /// function; the log tail then carries the fallback's line.
+    /// (the trait's `invoke` passes `None`, or the echo handler once the simulator is on the
+    /// wire: without one such a function is `ResourceNotReadyException`, as documented); the
+    /// log tail then carries the fallback's line.
     pub(crate) async fn invoke_with_fallback(
         &self,
         req: InvokeRequest,
@@ -903,6 +906,18 @@ impl crate::lambda::Lambda for SimCloud {
     }
 
     async fn invoke(&self, req: InvokeRequest) -> crate::Result<InvokeOutput> {
+        if self.lock().lambda.echo_fallback {
+            let echo: Handler = Arc::new(|inv: &Invocation| Ok(inv.payload.clone()));
+            let line = format!(
+                "SIMULATOR: no handler is registered for function '{}' (SimCloud::register_handler): the built-in echo handler of sim::wire ran and returned the event",
+                req.function.as_str()
+            );
+            let fallback = Fallback {
+                handler: &echo,
+                log_line: &line,
+            };
+            return self.invoke_with_fallback(req, Some(fallback)).await;
+        }
         self.invoke_with_fallback(req, None).await
     }
 

@@ -26,6 +26,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::Front;
 use super::{Input, WireRequest, WireResponse, XmlStyle};
 use crate::cloudwatch::protocol::{Kind, cbor_to_json, error_to_cbor, json_to_cbor, member_kind};
 use crate::cloudwatch::{
@@ -38,7 +39,6 @@ use crate::cloudwatch::{
 use crate::error::{Error, Result};
 use crate::id::{AlarmName, Arn};
 use crate::page::PageRequest;
-use crate::sim::SimCloud;
 
 const SVC: crate::Service = crate::Service::CloudWatch;
 const TARGET_PREFIX: &str = "GraniteServiceVersion20100801.";
@@ -71,7 +71,7 @@ fn status_of(code: &str) -> u16 {
     }
 }
 
-pub(super) async fn serve(sim: &SimCloud, req: &WireRequest) -> WireResponse {
+pub(super) async fn serve(sim: &Front, req: &WireRequest) -> WireResponse {
     let (protocol, operation, input) = match decode(req) {
         Ok(d) => d,
         Err((protocol, e)) => return encode_error(protocol, &e),
@@ -230,7 +230,7 @@ fn encode_error(protocol: Protocol, e: &Error) -> WireResponse {
 // ---------------------------------------------------------------------------------------------
 // Operations: JSON input -> the simulator -> JSON output (`None`: not served).
 
-async fn dispatch(sim: &SimCloud, operation: &str, i: Input<'_>) -> Result<Option<Value>> {
+async fn dispatch(sim: &Front, operation: &str, i: Input<'_>) -> Result<Option<Value>> {
     let out = match operation {
         "PutMetricData" => {
             let data = i
@@ -409,7 +409,7 @@ async fn dispatch(sim: &SimCloud, operation: &str, i: Input<'_>) -> Result<Optio
     Ok(Some(out))
 }
 
-async fn put_metric_alarm(sim: &SimCloud, i: Input<'_>) -> Result<()> {
+async fn put_metric_alarm(sim: &Front, i: Input<'_>) -> Result<()> {
     let alarm_name = alarm_name(i.required("AlarmName", missing)?)?;
     let evaluation_periods = i
         .num("EvaluationPeriods", invalid)?
@@ -468,7 +468,7 @@ async fn put_metric_alarm(sim: &SimCloud, i: Input<'_>) -> Result<()> {
     sim.put_metric_alarm(req).await
 }
 
-async fn describe_alarms(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_alarms(sim: &Front, i: Input<'_>) -> Result<Value> {
     let req = DescribeAlarmsRequest {
         names: alarm_names(i)?,
         name_prefix: i.string("AlarmNamePrefix"),

@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::Front;
 use super::{WireRequest, WireResponse, error_from};
 use crate::ebs::{
     ChecksumAggregationMethod, CompleteSnapshotRequest, Ebs, GetSnapshotBlockRequest, ListChangedBlocksRequest,
@@ -15,7 +16,6 @@ use crate::ebs::{
 };
 use crate::error::{Error, Result};
 use crate::id::SnapshotId;
-use crate::sim::SimCloud;
 
 /// The HTTP status of each EBS error type (the model's `httpStatusCode`).
 fn status_of(code: &str) -> u16 {
@@ -29,7 +29,7 @@ fn status_of(code: &str) -> u16 {
     }
 }
 
-pub(super) async fn serve(sim: &SimCloud, req: &WireRequest) -> WireResponse {
+pub(super) async fn serve(sim: &Front, req: &WireRequest) -> WireResponse {
     match dispatch(sim, req).await {
         Ok(r) => r,
         Err(e) => error_from(&e, status_of),
@@ -57,7 +57,7 @@ fn number<T: std::str::FromStr>(what: &str, s: Option<&str>) -> Result<Option<T>
     .transpose()
 }
 
-async fn dispatch(sim: &SimCloud, req: &WireRequest) -> Result<WireResponse> {
+async fn dispatch(sim: &Front, req: &WireRequest) -> Result<WireResponse> {
     let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
     match (req.method.as_str(), segments.as_slice()) {
         ("POST", ["snapshots"]) => start(sim, req).await,
@@ -70,7 +70,7 @@ async fn dispatch(sim: &SimCloud, req: &WireRequest) -> Result<WireResponse> {
     }
 }
 
-async fn start(sim: &SimCloud, req: &WireRequest) -> Result<WireResponse> {
+async fn start(sim: &Front, req: &WireRequest) -> Result<WireResponse> {
     let body: Value = if req.body.is_empty() {
         json!({})
     } else {
@@ -135,7 +135,7 @@ async fn start(sim: &SimCloud, req: &WireRequest) -> Result<WireResponse> {
     Ok(WireResponse::json(201, &out))
 }
 
-async fn put_block(sim: &SimCloud, req: &WireRequest, id: &str, index: &str) -> Result<WireResponse> {
+async fn put_block(sim: &Front, req: &WireRequest, id: &str, index: &str) -> Result<WireResponse> {
     let algorithm = req.header("x-amz-Checksum-Algorithm");
     if algorithm.is_some_and(|a| a != "SHA256") {
         return Err(bad(format!("ChecksumAlgorithm {algorithm:?} is not SHA256")));
@@ -168,7 +168,7 @@ async fn put_block(sim: &SimCloud, req: &WireRequest, id: &str, index: &str) -> 
     })
 }
 
-async fn complete(sim: &SimCloud, req: &WireRequest, id: &str) -> Result<WireResponse> {
+async fn complete(sim: &Front, req: &WireRequest, id: &str) -> Result<WireResponse> {
     let method = match req.header("x-amz-Checksum-Aggregation-Method") {
         None | Some("LINEAR") => ChecksumAggregationMethod::Linear,
         Some(other) => return Err(bad(format!("ChecksumAggregationMethod {other:?} is not LINEAR"))),
@@ -184,7 +184,7 @@ async fn complete(sim: &SimCloud, req: &WireRequest, id: &str) -> Result<WireRes
     Ok(WireResponse::json(202, &json!({"Status": status.as_str()})))
 }
 
-async fn list_blocks(sim: &SimCloud, req: &WireRequest, id: &str) -> Result<WireResponse> {
+async fn list_blocks(sim: &Front, req: &WireRequest, id: &str) -> Result<WireResponse> {
     let page = sim
         .list_snapshot_blocks(ListSnapshotBlocksRequest {
             snapshot_id: snapshot_id(id)?,
@@ -207,7 +207,7 @@ async fn list_blocks(sim: &SimCloud, req: &WireRequest, id: &str) -> Result<Wire
     Ok(WireResponse::json(200, &out))
 }
 
-async fn changed_blocks(sim: &SimCloud, req: &WireRequest, id: &str) -> Result<WireResponse> {
+async fn changed_blocks(sim: &Front, req: &WireRequest, id: &str) -> Result<WireResponse> {
     let page = sim
         .list_changed_blocks(ListChangedBlocksRequest {
             first_snapshot_id: req.query("firstSnapshotId").map(snapshot_id).transpose()?,
@@ -241,7 +241,7 @@ async fn changed_blocks(sim: &SimCloud, req: &WireRequest, id: &str) -> Result<W
     Ok(WireResponse::json(200, &out))
 }
 
-async fn get_block(sim: &SimCloud, req: &WireRequest, id: &str, index: &str) -> Result<WireResponse> {
+async fn get_block(sim: &Front, req: &WireRequest, id: &str, index: &str) -> Result<WireResponse> {
     let block = sim
         .get_snapshot_block(GetSnapshotBlockRequest {
             snapshot_id: snapshot_id(id)?,

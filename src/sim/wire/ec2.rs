@@ -24,12 +24,12 @@ use base64::Engine as _;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
+use super::Front;
 use super::{Input, WireRequest, WireResponse, XmlStyle};
 use crate::Tags;
 use crate::ec2::*;
 use crate::error::{Error, Result};
 use crate::id::*;
-use crate::sim::SimCloud;
 
 const SVC: crate::Service = crate::Service::Ec2;
 const XMLNS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
@@ -107,7 +107,7 @@ fn status_of(code: &str) -> u16 {
     }
 }
 
-pub(super) async fn serve(sim: &SimCloud, req: &WireRequest) -> WireResponse {
+pub(super) async fn serve(sim: &Front, req: &WireRequest) -> WireResponse {
     let mut pairs = super::form_pairs(&req.body);
     pairs.extend(req.query.iter().cloned());
     let Some(action) = pairs.iter().find(|(k, _)| k == "Action").map(|(_, v)| v.clone()) else {
@@ -199,7 +199,7 @@ fn encode_error(e: &Error) -> WireResponse {
 // Operations: decoded input -> the simulator (through the trait) -> JSON output in the
 // answer's element names (`None`: not served).
 
-async fn dispatch(sim: &SimCloud, action: &str, i: Input<'_>) -> Result<Option<Value>> {
+async fn dispatch(sim: &Front, action: &str, i: Input<'_>) -> Result<Option<Value>> {
     let out = match action {
         // --- VPCs, subnets, images -----------------------------------------------------------
         "DescribeVpcs" => describe_vpcs(sim, i).await?,
@@ -569,7 +569,7 @@ async fn dispatch(sim: &SimCloud, action: &str, i: Input<'_>) -> Result<Option<V
 // ---------------------------------------------------------------------------------------------
 // Describes
 
-async fn describe_vpcs(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_vpcs(sim: &Front, i: Input<'_>) -> Result<Value> {
     let wanted: Vec<VpcId> = ids(i, "VpcId", VPC)?;
     let f = Filters::read(i)?;
     f.check(&[
@@ -624,7 +624,7 @@ async fn describe_vpcs(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
     Ok(with_next(json!({"vpcSet": items}), next))
 }
 
-async fn describe_subnets(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_subnets(sim: &Front, i: Input<'_>) -> Result<Value> {
     let wanted: Vec<SubnetId> = ids(i, "SubnetId", SUBNET)?;
     let mut f = Filters::read(i)?;
     f.check(&[
@@ -693,7 +693,7 @@ async fn describe_subnets(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
     Ok(with_next(json!({"subnetSet": items}), next))
 }
 
-async fn describe_images(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_images(sim: &Front, i: Input<'_>) -> Result<Value> {
     let mut f = Filters::read(i)?;
     f.check(&[
         "name",
@@ -764,7 +764,7 @@ async fn describe_images(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
     Ok(with_next(json!({"imagesSet": items}), next))
 }
 
-async fn describe_security_groups(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_security_groups(sim: &Front, i: Input<'_>) -> Result<Value> {
     let mut f = Filters::read(i)?;
     f.check(&["group-name", "vpc-id", "group-id", "description", "owner-id"])?;
     let names = strings(i, "GroupName")?;
@@ -815,7 +815,7 @@ async fn describe_security_groups(sim: &SimCloud, i: Input<'_>) -> Result<Value>
     Ok(with_next(json!({"securityGroupInfo": items}), next))
 }
 
-async fn describe_instances(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_instances(sim: &Front, i: Input<'_>) -> Result<Value> {
     let instance_ids: Vec<InstanceId> = ids(i, "InstanceId", INSTANCE)?;
     if !instance_ids.is_empty() && i.get("MaxResults").is_some() {
         return Err(api(
@@ -891,7 +891,7 @@ async fn describe_instances(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
     Ok(with_next(json!({"reservationSet": reservations}), next))
 }
 
-async fn describe_instance_status(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_instance_status(sim: &Front, i: Input<'_>) -> Result<Value> {
     let f = Filters::read(i)?;
     f.check(&[
         "availability-zone",
@@ -943,7 +943,7 @@ async fn describe_instance_status(sim: &SimCloud, i: Input<'_>) -> Result<Value>
     Ok(with_next(json!({"instanceStatusSet": items}), next))
 }
 
-async fn describe_instance_types(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_instance_types(sim: &Front, i: Input<'_>) -> Result<Value> {
     let mut f = Filters::read(i)?;
     f.check(&[
         "processor-info.supported-architecture",
@@ -999,7 +999,7 @@ async fn describe_instance_types(sim: &SimCloud, i: Input<'_>) -> Result<Value> 
     Ok(with_next(json!({"instanceTypeSet": items}), next))
 }
 
-async fn describe_key_pairs(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_key_pairs(sim: &Front, i: Input<'_>) -> Result<Value> {
     let mut f = Filters::read(i)?;
     f.check(&["key-name", "key-pair-id", "fingerprint", "key-type"])?;
     let pair_ids = strings(i, "KeyPairId")?;
@@ -1028,7 +1028,7 @@ async fn describe_key_pairs(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
     Ok(json!({"keySet": all.iter().map(key_pair_json).collect::<Vec<_>>()}))
 }
 
-async fn describe_volumes(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_volumes(sim: &Front, i: Input<'_>) -> Result<Value> {
     let volume_ids: Vec<VolumeId> = ids(i, "VolumeId", VOLUME)?;
     if !volume_ids.is_empty() && i.get("MaxResults").is_some() {
         return Err(api(
@@ -1086,7 +1086,7 @@ async fn describe_volumes(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
     ))
 }
 
-async fn describe_volumes_modifications(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_volumes_modifications(sim: &Front, i: Input<'_>) -> Result<Value> {
     let f = Filters::read(i)?;
     f.check(&[
         "volume-id",
@@ -1137,7 +1137,7 @@ async fn describe_volumes_modifications(sim: &SimCloud, i: Input<'_>) -> Result<
     ))
 }
 
-async fn describe_snapshots(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_snapshots(sim: &Front, i: Input<'_>) -> Result<Value> {
     let snapshot_ids: Vec<SnapshotId> = ids(i, "SnapshotId", SNAPSHOT)?;
     if !snapshot_ids.is_empty() && i.get("MaxResults").is_some() {
         return Err(api(
@@ -1188,7 +1188,7 @@ async fn describe_snapshots(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
     ))
 }
 
-async fn describe_launch_templates(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_launch_templates(sim: &Front, i: Input<'_>) -> Result<Value> {
     let mut f = Filters::read(i)?;
     f.check(&["launch-template-name", "launch-template-id"])?;
     let req = DescribeLaunchTemplatesRequest {
@@ -1210,7 +1210,7 @@ async fn describe_launch_templates(sim: &SimCloud, i: Input<'_>) -> Result<Value
     ))
 }
 
-async fn describe_launch_template_versions(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_launch_template_versions(sim: &Front, i: Input<'_>) -> Result<Value> {
     let f = Filters::read(i)?;
     f.check(&["is-default-version", "image-id", "instance-type", "key-name"])?;
     let template = template_ref(i)?;
@@ -1246,7 +1246,7 @@ fn version_bound(i: Input<'_>, k: &str) -> Result<Option<u64>> {
         .transpose()
 }
 
-async fn delete_launch_template_versions(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn delete_launch_template_versions(sim: &Front, i: Input<'_>) -> Result<Value> {
     let template = template_ref(i)?;
     let t = the_template(sim, template.clone()).await?;
     let versions = strings(i, "LaunchTemplateVersion")?
@@ -1300,7 +1300,7 @@ async fn delete_launch_template_versions(sim: &SimCloud, i: Input<'_>) -> Result
     }))
 }
 
-async fn describe_addresses(sim: &SimCloud, i: Input<'_>) -> Result<Value> {
+async fn describe_addresses(sim: &Front, i: Input<'_>) -> Result<Value> {
     let mut f = Filters::read(i)?;
     f.check(&[
         "allocation-id",
@@ -1568,7 +1568,7 @@ fn is_encrypted_root_shape(v: &LaunchVolume) -> bool {
         && v.snapshot_id.is_none()
 }
 
-async fn run_request(sim: &SimCloud, i: Input<'_>) -> Result<RunInstancesRequest> {
+async fn run_request(sim: &Front, i: Input<'_>) -> Result<RunInstancesRequest> {
     let min: u32 = i
         .num("MinCount", invalid)?
         .ok_or_else(|| missing("The request must contain the parameter MinCount".into()))?;
@@ -1713,7 +1713,7 @@ fn template_version(s: &str) -> Result<TemplateVersion> {
     }
 }
 
-async fn the_template(sim: &SimCloud, template: LaunchTemplateRef) -> Result<LaunchTemplate> {
+async fn the_template(sim: &Front, template: LaunchTemplateRef) -> Result<LaunchTemplate> {
     let req = match &template {
         LaunchTemplateRef::Id(id) => DescribeLaunchTemplatesRequest {
             ids: vec![id.clone()],
@@ -1737,7 +1737,7 @@ async fn the_template(sim: &SimCloud, template: LaunchTemplateRef) -> Result<Lau
 }
 
 /// The group a request names by `GroupId` or `GroupName` (in the default VPC).
-async fn group_of(sim: &SimCloud, i: Input<'_>) -> Result<SecurityGroupId> {
+async fn group_of(sim: &Front, i: Input<'_>) -> Result<SecurityGroupId> {
     match (text(i, "GroupId")?, text(i, "GroupName")?) {
         (Some(id), _) => id_of(id, GROUP),
         (None, Some(name)) => group_by_name(sim, name).await,
@@ -1745,7 +1745,7 @@ async fn group_of(sim: &SimCloud, i: Input<'_>) -> Result<SecurityGroupId> {
     }
 }
 
-async fn group_by_name(sim: &SimCloud, name: &str) -> Result<SecurityGroupId> {
+async fn group_by_name(sim: &Front, name: &str) -> Result<SecurityGroupId> {
     let req = DescribeSecurityGroupsRequest {
         group_names: vec![name.to_string()],
         ..Default::default()
@@ -1766,7 +1766,7 @@ async fn group_by_name(sim: &SimCloud, name: &str) -> Result<SecurityGroupId> {
 
 /// The rules of `IpPermissions.N` (one per range or group pair), or of the flat `CidrIp` /
 /// `IpProtocol` / `FromPort` / `ToPort` form.
-async fn permissions(sim: &SimCloud, i: Input<'_>) -> Result<Vec<IngressRule>> {
+async fn permissions(sim: &Front, i: Input<'_>) -> Result<Vec<IngressRule>> {
     let mut out = Vec::new();
     let perms = items(i, "IpPermissions")?;
     if perms.is_empty() {
@@ -1873,7 +1873,7 @@ fn ports(i: Input<'_>, protocol: &str) -> Result<(u16, u16)> {
     Ok((from_port, to_port))
 }
 
-async fn allocation_of(sim: &SimCloud, i: Input<'_>) -> Result<AllocationId> {
+async fn allocation_of(sim: &Front, i: Input<'_>) -> Result<AllocationId> {
     match (text(i, "AllocationId")?, text(i, "PublicIp")?) {
         (Some(a), _) => id_of(a, ALLOCATION),
         (None, Some(ip)) => Ok(address_by_ip(sim, ip).await?.allocation_id),
@@ -1881,7 +1881,7 @@ async fn allocation_of(sim: &SimCloud, i: Input<'_>) -> Result<AllocationId> {
     }
 }
 
-async fn address_by_ip(sim: &SimCloud, ip: &str) -> Result<Address> {
+async fn address_by_ip(sim: &Front, ip: &str) -> Result<Address> {
     sim.describe_addresses(DescribeAddressesRequest::default())
         .await?
         .into_iter()
@@ -1890,7 +1890,7 @@ async fn address_by_ip(sim: &SimCloud, ip: &str) -> Result<Address> {
 }
 
 /// Security group names by id, for the `groupSet` of instances.
-async fn group_names(sim: &SimCloud) -> BTreeMap<SecurityGroupId, String> {
+async fn group_names(sim: &Front) -> BTreeMap<SecurityGroupId, String> {
     sim.describe_security_groups(DescribeSecurityGroupsRequest::default())
         .await
         .unwrap_or_default()
@@ -2419,7 +2419,7 @@ mod tests {
         }
     }
 
-    async fn call(sim: &SimCloud, body: &str) -> (u16, String) {
+    async fn call(sim: &Front, body: &str) -> (u16, String) {
         let r = serve(sim, &form(body)).await;
         (r.status, String::from_utf8_lossy(&r.body).into_owned())
     }

@@ -21,6 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::Front;
 use super::{Input, WireRequest, WireResponse, XmlStyle};
 use crate::Tags;
 use crate::elb::{
@@ -33,7 +34,6 @@ use crate::elb::{
 };
 use crate::error::{Error, Result};
 use crate::id::{Arn, ListenerArn, LoadBalancerArn, RuleArn, TargetGroupArn};
-use crate::sim::SimCloud;
 use crate::validate::Validate;
 
 const SVC: crate::Service = crate::Service::Elbv2;
@@ -59,7 +59,7 @@ fn status_of(code: &str) -> u16 {
     }
 }
 
-pub(super) async fn serve(sim: &SimCloud, req: &WireRequest) -> WireResponse {
+pub(super) async fn serve(sim: &Front, req: &WireRequest) -> WireResponse {
     let mut pairs = super::form_pairs(&req.body);
     pairs.extend(req.query.iter().cloned());
     let Some(action) = pairs.iter().find(|(k, _)| k == "Action").map(|(_, v)| v.clone()) else {
@@ -130,7 +130,7 @@ fn encode_error(e: &Error) -> WireResponse {
 // Operations: decoded input -> the simulator (through the `Elbv2` trait) -> JSON output
 // (`None`: not served).
 
-async fn dispatch(sim: &SimCloud, operation: &str, i: Input<'_>) -> Result<Option<Value>> {
+async fn dispatch(sim: &Front, operation: &str, i: Input<'_>) -> Result<Option<Value>> {
     let out = match operation {
         "CreateLoadBalancer" => {
             if let Some(t) = i.str("Type").filter(|t| *t != "application") {
@@ -410,7 +410,7 @@ fn create_target_group(i: Input<'_>) -> Result<CreateTargetGroupRequest> {
 /// target group or a 301 redirect to HTTPS; any other default actions (a fixed response, a
 /// weighted forward, another redirect) are set by a ModifyListener right after (the listener
 /// is deleted again if that fails), so the wire takes what AWS takes.
-async fn create_listener(sim: &SimCloud, i: Input<'_>) -> Result<Listener> {
+async fn create_listener(sim: &Front, i: Input<'_>) -> Result<Listener> {
     if i.get("MutualAuthentication").is_some() || present(i, "AlpnPolicy") {
         return Err(invalid(
             "The simulator's listeners have no mutual authentication or ALPN policy.".into(),
@@ -495,7 +495,7 @@ async fn create_listener(sim: &SimCloud, i: Input<'_>) -> Result<Listener> {
 
 /// DescribeListeners by load balancer, or by listener ARNs (looked up among every load
 /// balancer's listeners; an unknown one is `ListenerNotFound`).
-async fn describe_listeners(sim: &SimCloud, i: Input<'_>) -> Result<Vec<Listener>> {
+async fn describe_listeners(sim: &Front, i: Input<'_>) -> Result<Vec<Listener>> {
     let wanted: Vec<ListenerArn> = ids(i, "ListenerArns")?;
     let lb: Option<LoadBalancerArn> = i.str("LoadBalancerArn").map(str::parse).transpose()?;
     let listeners = match (lb, wanted.is_empty()) {
@@ -1065,7 +1065,7 @@ mod tests {
         }
     }
 
-    async fn call(sim: &SimCloud, body: &str) -> (u16, String) {
+    async fn call(sim: &Front, body: &str) -> (u16, String) {
         let r = serve(sim, &form(body)).await;
         (r.status, String::from_utf8_lossy(&r.body).into_owned())
     }

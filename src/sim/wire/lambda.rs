@@ -17,7 +17,7 @@
 //! (`ACCOUNT:function:NAME`) or its ARN, as Lambda accepts.
 //!
 //! **Invoking a function with no Rust handler** ([`SimCloud::register_handler`]) runs a
-//! built-in echo handler: the response payload is the request's JSON event (re-encoded
+//! built-in echo handler (once a simulator is on the wire, also through the traits): the response payload is the request's JSON event (re-encoded
 //! compactly, keys in order), and the log tail (`X-Amz-Log-Type: Tail`) says that the echo
 //! handler ran. A registered handler runs as it does through the trait; its error is a function
 //! error (`X-Amz-Function-Error: Unhandled`, status 200).
@@ -40,21 +40,18 @@
 //! - DeleteFunction answers `204` (as Lambda does; the current model says `200`).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::Engine;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::{WireRequest, WireResponse, error_from, error_response};
+use super::{Front, WireRequest, WireResponse, error_from, error_response};
 use crate::Tags;
 use crate::error::{Error, Result};
 use crate::id::{AliasName, Arn, FunctionName, LayerName, LayerVersionArn};
 use crate::lambda::*;
 use crate::page::{Page, PageRequest};
-use crate::sim::lambda::Fallback;
-use crate::sim::{Handler, Invocation, SimCloud};
 
 /// The HTTP status of each Lambda error type (the model's `httpStatusCode`).
 fn status_of(code: &str) -> u16 {
@@ -103,7 +100,7 @@ fn status_of(code: &str) -> u16 {
     }
 }
 
-pub(super) async fn serve(sim: &SimCloud, req: &WireRequest) -> WireResponse {
+pub(super) async fn serve(sim: &Front, req: &WireRequest) -> WireResponse {
     match dispatch(sim, req).await {
         Ok(r) => r,
         Err(e) => lambda_error(&e),
@@ -130,7 +127,7 @@ fn api(code: &str, what: impl Into<String>) -> Error {
     Error::api(crate::Service::Lambda, code, what.into())
 }
 
-async fn dispatch(sim: &SimCloud, req: &WireRequest) -> Result<WireResponse> {
+async fn dispatch(sim: &Front, req: &WireRequest) -> Result<WireResponse> {
     let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
     match (req.method.as_str(), segments.as_slice()) {
         // Functions.
@@ -293,7 +290,7 @@ fn parse<T: std::str::FromStr<Err = Error>>(s: &str) -> Result<T> {
 
 /// A `FunctionName` as Lambda takes it: `NAME`, `NAME:QUALIFIER`, `ACCOUNT:function:NAME[:Q]`
 /// or `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:Q]`: the name and the qualifier it carries.
-fn function_ref(sim: &SimCloud, s: &str) -> Result<(FunctionName, Option<String>)> {
+fn function_ref(sim: &Front, s: &str) -> Result<(FunctionName, Option<String>)> {
     let parts: Vec<&str> = s.split(':').collect();
     let (region, account, name, qualifier) = match parts.as_slice() {
         [name] => (None, None, *name, None),
@@ -320,7 +317,7 @@ fn function_ref(sim: &SimCloud, s: &str) -> Result<(FunctionName, Option<String>
 
 /// The function and its qualifier: the `Qualifier` query parameter or the one in the name
 /// (they must agree when both are given).
-fn qualified(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<(FunctionName, Option<String>)> {
+fn qualified(sim: &Front, req: &WireRequest, f: &str) -> Result<(FunctionName, Option<String>)> {
     let (name, in_name) = function_ref(sim, f)?;
     let q = req.query("Qualifier").map(str::to_string);
     match (q, in_name) {
@@ -332,7 +329,7 @@ fn qualified(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<(FunctionName
 }
 
 /// A function named without a qualifier (the operations of `$LATEST` or the whole function).
-fn unqualified(sim: &SimCloud, f: &str) -> Result<FunctionName> {
+fn unqualified(sim: &Front, f: &str) -> Result<FunctionName> {
     match function_ref(sim, f)? {
         (name, None) => Ok(name),
         (_, Some(q)) => Err(bad(format!(
@@ -497,7 +494,7 @@ fn cors(b: &Body) -> Result<Option<Option<Cors>>> {
 }
 
 /// The function's unqualified ARN (what ListTags takes).
-fn function_arn(sim: &SimCloud, name: &FunctionName) -> Result<Arn> {
+fn function_arn(sim: &Front, name: &FunctionName) -> Result<Arn> {
     let cfg = sim.config();
     format!("arn:aws:lambda:{}:{}:function:{name}", cfg.region, cfg.account_id).parse()
 }
@@ -673,7 +670,7 @@ fn url_json(u: &FunctionUrlConfig) -> Value {
 
 /// A layer version: with `Content` (PublishLayerVersion, GetLayerVersion) or as a
 /// ListLayerVersions item (no content, no layer ARN).
-fn layer_json(sim: &SimCloud, l: &LayerVersion, content: bool) -> Value {
+fn layer_json(sim: &Front, l: &LayerVersion, content: bool) -> Value {
     let mut out = json!({
         "LayerVersionArn": l.layer_version_arn.as_str(),
         "Version": l.version,
@@ -721,7 +718,7 @@ fn with_next(mut out: Value, next: Option<String>) -> Value {
 // ---------------------------------------------------------------------------------------------
 // Functions
 
-async fn create_function(sim: &SimCloud, req: &WireRequest) -> Result<WireResponse> {
+async fn create_function(sim: &Front, req: &WireRequest) -> Result<WireResponse> {
     let b = body(req)?;
     if b.str("PackageType")?.is_some_and(|p| p != "Zip") {
         return Err(bad("PackageType: the simulator runs zip packages only"));
@@ -749,7 +746,7 @@ async fn create_function(sim: &SimCloud, req: &WireRequest) -> Result<WireRespon
     Ok(WireResponse::json(201, &config_json(&c)))
 }
 
-async fn get_configuration(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn get_configuration(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let (name, qualifier) = qualified(sim, req, f)?;
     let c = sim.get_function_configuration(name, qualifier).await?;
     Ok(WireResponse::json(200, &config_json(&c)))
@@ -757,7 +754,7 @@ async fn get_configuration(sim: &SimCloud, req: &WireRequest, f: &str) -> Result
 
 /// GetFunction: the configuration, where the code is, the function's tags and its reserved
 /// concurrency.
-async fn get_function(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn get_function(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let (name, qualifier) = qualified(sim, req, f)?;
     let c = sim.get_function_configuration(name.clone(), qualifier).await?;
     let tags = sim.list_tags(function_arn(sim, &name)?).await?;
@@ -781,7 +778,7 @@ async fn get_function(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<Wire
     Ok(WireResponse::json(200, &out))
 }
 
-async fn update_code(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn update_code(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let name = unqualified(sim, f)?;
     let b = body(req)?;
     let request = UpdateFunctionCodeRequest {
@@ -803,7 +800,7 @@ async fn update_code(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireR
     Ok(WireResponse::json(200, &config_json(&c)))
 }
 
-async fn update_configuration(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn update_configuration(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let name = unqualified(sim, f)?;
     let b = body(req)?;
     let request = UpdateFunctionConfigurationRequest {
@@ -828,7 +825,7 @@ async fn update_configuration(sim: &SimCloud, req: &WireRequest, f: &str) -> Res
     Ok(WireResponse::json(200, &config_json(&c)))
 }
 
-async fn publish_version(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn publish_version(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let b = body(req)?;
     let request = PublishVersionRequest {
         name: unqualified(sim, f)?,
@@ -840,7 +837,7 @@ async fn publish_version(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<W
     Ok(WireResponse::json(201, &config_json(&c)))
 }
 
-async fn list_versions(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn list_versions(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let page = sim
         .list_versions_page(unqualified(sim, f)?, page_request(req, 10_000)?)
         .await?;
@@ -848,7 +845,7 @@ async fn list_versions(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<Wir
     Ok(WireResponse::json(200, &with_next(out, page.next_token)))
 }
 
-async fn list_functions(sim: &SimCloud, req: &WireRequest) -> Result<WireResponse> {
+async fn list_functions(sim: &Front, req: &WireRequest) -> Result<WireResponse> {
     let page_req = page_request(req, 10_000)?;
     // (`MasterRegion`, for Lambda@Edge replicas, is not modelled: there are none.)
     let page = match req.query("FunctionVersion") {
@@ -866,7 +863,7 @@ async fn list_functions(sim: &SimCloud, req: &WireRequest) -> Result<WireRespons
     Ok(WireResponse::json(200, &with_next(out, page.next_token)))
 }
 
-async fn delete_function(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn delete_function(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let (name, qualifier) = qualified(sim, req, f)?;
     sim.delete_function(name, qualifier).await?;
     Ok(empty(204))
@@ -875,12 +872,7 @@ async fn delete_function(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<W
 // ---------------------------------------------------------------------------------------------
 // Invoke
 
-/// The wire's fallback for a function with no registered handler: the event comes back.
-fn echo_handler() -> Handler {
-    Arc::new(|inv: &Invocation| Ok(inv.payload.clone()))
-}
-
-async fn invoke(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn invoke(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let (name, qualifier) = qualified(sim, req, f)?;
     let invocation_type = match req.header("x-amz-invocation-type") {
         None | Some("RequestResponse") => InvocationType::RequestResponse,
@@ -905,19 +897,9 @@ async fn invoke(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireRespon
         // Lambda returns a log only for synchronous invocations (and ignores Tail otherwise).
         log_tail: tail && invocation_type == InvocationType::RequestResponse,
     };
-    let echo = echo_handler();
-    let line = format!(
-        "SIMULATOR: no handler is registered for function '{name}' (SimCloud::register_handler): the built-in echo handler of sim::wire ran and returned the event"
-    );
-    let out = sim
-        .invoke_with_fallback(
-            request,
-            Some(Fallback {
-                handler: &echo,
-                log_line: &line,
-            }),
-        )
-        .await?;
+    // A function with no registered handler runs the echo fallback (`Front::new` turned it
+    // on): through the trait, so the wire's layers see the call.
+    let out = sim.invoke(request).await?;
     let mut headers = Vec::new();
     if !out.payload.is_empty() {
         headers.push(("content-type", "application/json".to_string()));
@@ -944,7 +926,7 @@ async fn invoke(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireRespon
 // ---------------------------------------------------------------------------------------------
 // Aliases
 
-async fn create_alias(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn create_alias(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let b = body(req)?;
     let request = AliasRequest {
         function: unqualified(sim, f)?,
@@ -959,7 +941,7 @@ async fn create_alias(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<Wire
 
 /// UpdateAlias: a member left out keeps the alias's value (FunctionVersion, RoutingConfig,
 /// Description), as on AWS; an empty `AdditionalVersionWeights` removes the routing.
-async fn update_alias(sim: &SimCloud, req: &WireRequest, f: &str, a: &str) -> Result<WireResponse> {
+async fn update_alias(sim: &Front, req: &WireRequest, f: &str, a: &str) -> Result<WireResponse> {
     let function = unqualified(sim, f)?;
     let name: AliasName = parse(a)?;
     let b = body(req)?;
@@ -985,12 +967,12 @@ async fn update_alias(sim: &SimCloud, req: &WireRequest, f: &str, a: &str) -> Re
     Ok(WireResponse::json(200, &alias_json(&a)))
 }
 
-async fn get_alias(sim: &SimCloud, f: &str, a: &str) -> Result<WireResponse> {
+async fn get_alias(sim: &Front, f: &str, a: &str) -> Result<WireResponse> {
     let alias = sim.get_alias(unqualified(sim, f)?, parse(a)?).await?;
     Ok(WireResponse::json(200, &alias_json(&alias)))
 }
 
-async fn list_aliases(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn list_aliases(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let page_req = page_request(req, 10_000)?;
     let mut all = sim.list_aliases(unqualified(sim, f)?).await?;
     if let Some(v) = req.query("FunctionVersion") {
@@ -1001,7 +983,7 @@ async fn list_aliases(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<Wire
     Ok(WireResponse::json(200, &with_next(out, page.next_token)))
 }
 
-async fn delete_alias(sim: &SimCloud, f: &str, a: &str) -> Result<WireResponse> {
+async fn delete_alias(sim: &Front, f: &str, a: &str) -> Result<WireResponse> {
     sim.delete_alias(unqualified(sim, f)?, parse(a)?).await?;
     Ok(empty(204))
 }
@@ -1009,7 +991,7 @@ async fn delete_alias(sim: &SimCloud, f: &str, a: &str) -> Result<WireResponse> 
 // ---------------------------------------------------------------------------------------------
 // Permissions
 
-async fn add_permission(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn add_permission(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let (function, qualifier) = qualified(sim, req, f)?;
     let b = body(req)?;
     let sid = b.required_str("StatementId")?;
@@ -1038,7 +1020,7 @@ async fn add_permission(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<Wi
     Ok(WireResponse::json(201, &json!({"Statement": statement.to_string()})))
 }
 
-async fn remove_permission(sim: &SimCloud, req: &WireRequest, f: &str, sid: &str) -> Result<WireResponse> {
+async fn remove_permission(sim: &Front, req: &WireRequest, f: &str, sid: &str) -> Result<WireResponse> {
     let (function, qualifier) = qualified(sim, req, f)?;
     sim.remove_permission(RemovePermissionRequest {
         function,
@@ -1049,7 +1031,7 @@ async fn remove_permission(sim: &SimCloud, req: &WireRequest, f: &str, sid: &str
     Ok(empty(204))
 }
 
-async fn get_policy(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn get_policy(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let (function, qualifier) = qualified(sim, req, f)?;
     let policy = sim.get_policy(function, qualifier).await?;
     Ok(WireResponse::json(200, &json!({"Policy": policy})))
@@ -1058,19 +1040,19 @@ async fn get_policy(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireRe
 // ---------------------------------------------------------------------------------------------
 // Tags
 
-async fn list_tags(sim: &SimCloud, arn: &str) -> Result<WireResponse> {
+async fn list_tags(sim: &Front, arn: &str) -> Result<WireResponse> {
     let tags = sim.list_tags(parse(arn)?).await?;
     Ok(WireResponse::json(200, &json!({"Tags": tags})))
 }
 
-async fn tag_resource(sim: &SimCloud, req: &WireRequest, arn: &str) -> Result<WireResponse> {
+async fn tag_resource(sim: &Front, req: &WireRequest, arn: &str) -> Result<WireResponse> {
     let b = body(req)?;
     let tags: Tags = b.string_map("Tags")?.ok_or_else(|| bad("Tags is required"))?;
     sim.tag_resource(parse(arn)?, tags).await?;
     Ok(empty(204))
 }
 
-async fn untag_resource(sim: &SimCloud, req: &WireRequest, arn: &str) -> Result<WireResponse> {
+async fn untag_resource(sim: &Front, req: &WireRequest, arn: &str) -> Result<WireResponse> {
     let keys: Vec<String> = req
         .query
         .iter()
@@ -1084,7 +1066,7 @@ async fn untag_resource(sim: &SimCloud, req: &WireRequest, arn: &str) -> Result<
 // ---------------------------------------------------------------------------------------------
 // Reserved concurrency
 
-async fn put_concurrency(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn put_concurrency(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let b = body(req)?;
     let n = b
         .u32("ReservedConcurrentExecutions")?
@@ -1093,7 +1075,7 @@ async fn put_concurrency(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<W
     Ok(WireResponse::json(200, &json!({"ReservedConcurrentExecutions": n})))
 }
 
-async fn get_concurrency(sim: &SimCloud, f: &str) -> Result<WireResponse> {
+async fn get_concurrency(sim: &Front, f: &str) -> Result<WireResponse> {
     let out = match sim.get_function_concurrency(unqualified(sim, f)?).await? {
         Some(n) => json!({"ReservedConcurrentExecutions": n}),
         None => json!({}),
@@ -1101,7 +1083,7 @@ async fn get_concurrency(sim: &SimCloud, f: &str) -> Result<WireResponse> {
     Ok(WireResponse::json(200, &out))
 }
 
-async fn delete_concurrency(sim: &SimCloud, f: &str) -> Result<WireResponse> {
+async fn delete_concurrency(sim: &Front, f: &str) -> Result<WireResponse> {
     sim.delete_function_concurrency(unqualified(sim, f)?).await?;
     Ok(empty(204))
 }
@@ -1109,7 +1091,7 @@ async fn delete_concurrency(sim: &SimCloud, f: &str) -> Result<WireResponse> {
 // ---------------------------------------------------------------------------------------------
 // Function URLs
 
-async fn create_url(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn create_url(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let (function, qualifier) = qualified(sim, req, f)?;
     let b = body(req)?;
     let request = FunctionUrlRequest {
@@ -1127,7 +1109,7 @@ async fn create_url(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireRe
     Ok(WireResponse::json(201, &url_json(&u)))
 }
 
-async fn get_url(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn get_url(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let (function, qualifier) = qualified(sim, req, f)?;
     let u = sim.get_function_url_config(function, qualifier).await?;
     Ok(WireResponse::json(200, &url_json(&u)))
@@ -1135,7 +1117,7 @@ async fn get_url(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireRespo
 
 /// UpdateFunctionUrlConfig: a member left out keeps the URL's value (AuthType, Cors,
 /// InvokeMode), as on AWS.
-async fn update_url(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn update_url(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let (function, qualifier) = qualified(sim, req, f)?;
     let b = body(req)?;
     let auth = b.str("AuthType")?.map(|a| auth_type(&a)).transpose()?;
@@ -1163,7 +1145,7 @@ async fn update_url(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireRe
     Ok(WireResponse::json(200, &url_json(&u)))
 }
 
-async fn delete_url(sim: &SimCloud, req: &WireRequest, f: &str) -> Result<WireResponse> {
+async fn delete_url(sim: &Front, req: &WireRequest, f: &str) -> Result<WireResponse> {
     let (function, qualifier) = qualified(sim, req, f)?;
     sim.delete_function_url_config(function, qualifier).await?;
     Ok(empty(204))
@@ -1177,7 +1159,7 @@ fn layer_version(v: &str) -> Result<u64> {
         .map_err(|_| bad(format!("VersionNumber must be a positive whole number (got {v:?})")))
 }
 
-async fn publish_layer(sim: &SimCloud, req: &WireRequest, l: &str) -> Result<WireResponse> {
+async fn publish_layer(sim: &Front, req: &WireRequest, l: &str) -> Result<WireResponse> {
     let b = body(req)?;
     let content = b.object("Content")?.ok_or_else(|| bad("Content is required"))?;
     let request = PublishLayerVersionRequest {
@@ -1192,12 +1174,12 @@ async fn publish_layer(sim: &SimCloud, req: &WireRequest, l: &str) -> Result<Wir
     Ok(WireResponse::json(201, &layer_json(sim, &v, true)))
 }
 
-async fn get_layer(sim: &SimCloud, l: &str, v: &str) -> Result<WireResponse> {
+async fn get_layer(sim: &Front, l: &str, v: &str) -> Result<WireResponse> {
     let version = sim.get_layer_version(parse(l)?, layer_version(v)?).await?;
     Ok(WireResponse::json(200, &layer_json(sim, &version, true)))
 }
 
-async fn list_layer_versions(sim: &SimCloud, req: &WireRequest, l: &str) -> Result<WireResponse> {
+async fn list_layer_versions(sim: &Front, req: &WireRequest, l: &str) -> Result<WireResponse> {
     let page_req = page_request(req, 50)?;
     let mut all = sim.list_layer_versions(parse(l)?).await?;
     if let Some(r) = req.query("CompatibleRuntime") {
@@ -1214,7 +1196,7 @@ async fn list_layer_versions(sim: &SimCloud, req: &WireRequest, l: &str) -> Resu
     ))
 }
 
-async fn delete_layer(sim: &SimCloud, l: &str, v: &str) -> Result<WireResponse> {
+async fn delete_layer(sim: &Front, l: &str, v: &str) -> Result<WireResponse> {
     sim.delete_layer_version(parse(l)?, layer_version(v)?).await?;
     Ok(empty(204))
 }
@@ -1241,7 +1223,7 @@ mod tests {
             .unwrap_or_default()
     }
 
-    async fn function(sim: &SimCloud) {
+    async fn function(sim: &Front) {
         let zip = base64::engine::general_purpose::STANDARD.encode(b"PK\x03\x04 a zip");
         let body = json!({
             "FunctionName": "fn-1",

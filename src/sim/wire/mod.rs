@@ -50,6 +50,7 @@ use aws_smithy_types::body::SdkBody;
 use bytes::Bytes;
 
 use super::SimCloud;
+use crate::Cloud;
 use crate::error::Error;
 
 /// The largest request body the front end reads for most services: one EBS block (512 KiB)
@@ -63,14 +64,32 @@ pub(crate) const MAX_LAMBDA_BODY_BYTES: usize = 70 << 20;
 
 /// The body bound for a request to `path`.
 pub(crate) fn body_limit(path: &str) -> usize {
-    if is_lambda_path(path) { MAX_LAMBDA_BODY_BYTES } else { MAX_BODY_BYTES }
+    if is_lambda_path(path) {
+        MAX_LAMBDA_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
 }
 
 impl SimCloud {
     /// An HTTP client for the SDK (`Config::builder().http_client(sim.http_client())`) that
     /// serves requests from this simulator in process (see [`sim::wire`](crate::sim::wire)).
     pub fn http_client(&self) -> SharedHttpClient {
-        SharedHttpClient::new(WireClient { sim: self.clone() })
+        self.http_client_through(self.cloud())
+    }
+
+    /// [`SimCloud::http_client`], serving every request through `cloud`: this simulator with
+    /// layers (`cloud = sim.cloud().layer(Faults::new(7).rate(0.2))`, [`Latency`],
+    /// [`Recording`], [`iam::Enforce`](crate::iam::Enforce)), so raw SDK clients meet the
+    /// faults, delays and denials too. `cloud`'s retry layer is turned off: the client retries
+    /// (one budget). `cloud` must be over this simulator (its account, clock and handlers).
+    ///
+    /// [`Latency`]: crate::layer::Latency
+    /// [`Recording`]: crate::layer::Recording
+    pub fn http_client_through(&self, cloud: Cloud) -> SharedHttpClient {
+        SharedHttpClient::new(WireClient {
+            front: Front::new(self.clone(), cloud),
+        })
     }
 
     /// An SDK configuration for raw clients of this simulator: its region, static test
@@ -87,9 +106,83 @@ impl SimCloud {
     }
 }
 
+/// What the codecs serve from: the simulator (its configuration and clock) and the service
+/// handles every operation goes through (the simulator itself, or layers over it). It
+/// implements the five service traits by calling those handles.
+#[derive(Clone)]
+pub(crate) struct Front {
+    sim: SimCloud,
+    cloud: Cloud,
+}
+
+impl std::fmt::Debug for Front {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Front").finish_non_exhaustive()
+    }
+}
+
+impl Front {
+    /// Serves `sim` through `cloud` (retry off) and turns on the echo fallback for Lambda
+    /// functions with no registered handler.
+    pub(crate) fn new(sim: SimCloud, cloud: Cloud) -> Front {
+        sim.lock().lambda.echo_fallback = true;
+        Front {
+            sim,
+            cloud: cloud.with_retry(crate::layer::Retry::none()),
+        }
+    }
+
+    /// The simulator's configuration.
+    pub(crate) fn config(&self) -> &crate::sim::SimConfig {
+        self.sim.config()
+    }
+
+    /// The simulator's wall clock.
+    pub(crate) fn wall_clock(&self) -> std::time::SystemTime {
+        self.sim.wall_clock()
+    }
+
+    /// The simulator itself (for what is not a service operation).
+    pub(crate) fn sim(&self) -> &SimCloud {
+        &self.sim
+    }
+}
+
+/// The service handle of type `T` a [`Front`] calls (used by the trait impls that
+/// `service_trait!` generates for it).
+pub(crate) trait Handle<T: ?Sized> {
+    fn handle(&self) -> &T;
+}
+
+impl Handle<dyn crate::ec2::Ec2> for Front {
+    fn handle(&self) -> &(dyn crate::ec2::Ec2 + 'static) {
+        &*self.cloud.ec2
+    }
+}
+impl Handle<dyn crate::ebs::Ebs> for Front {
+    fn handle(&self) -> &(dyn crate::ebs::Ebs + 'static) {
+        &*self.cloud.ebs
+    }
+}
+impl Handle<dyn crate::elb::Elbv2> for Front {
+    fn handle(&self) -> &(dyn crate::elb::Elbv2 + 'static) {
+        &*self.cloud.elb
+    }
+}
+impl Handle<dyn crate::cloudwatch::CloudWatch> for Front {
+    fn handle(&self) -> &(dyn crate::cloudwatch::CloudWatch + 'static) {
+        &*self.cloud.cloudwatch
+    }
+}
+impl Handle<dyn crate::lambda::Lambda> for Front {
+    fn handle(&self) -> &(dyn crate::lambda::Lambda + 'static) {
+        &*self.cloud.lambda
+    }
+}
+
 #[derive(Clone)]
 struct WireClient {
-    sim: SimCloud,
+    front: Front,
 }
 
 impl std::fmt::Debug for WireClient {
@@ -106,8 +199,8 @@ impl HttpClient for WireClient {
 
 impl HttpConnector for WireClient {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let sim = self.sim.clone();
-        HttpConnectorFuture::new(async move { Ok(serve(&sim, request).await) })
+        let front = self.front.clone();
+        HttpConnectorFuture::new(async move { Ok(serve(&front, request).await) })
     }
 }
 
@@ -153,9 +246,9 @@ impl WireResponse {
     }
 }
 
-async fn serve(sim: &SimCloud, request: HttpRequest) -> HttpResponse {
+async fn serve(front: &Front, request: HttpRequest) -> HttpResponse {
     let answer = match decode(request).await {
-        Ok(req) => answer(sim, &req).await,
+        Ok(req) => answer(front, &req).await,
         Err(e) => e,
     };
     let mut resp = HttpResponse::new(
@@ -171,7 +264,7 @@ async fn serve(sim: &SimCloud, request: HttpRequest) -> HttpResponse {
 
 /// The simulator's answer to one decoded request, whichever way it came (the in-process client
 /// or the HTTP [`Server`]).
-pub(crate) async fn answer(sim: &SimCloud, req: &WireRequest) -> WireResponse {
+pub(crate) async fn answer(sim: &Front, req: &WireRequest) -> WireResponse {
     match route(req) {
         Some(Service::Ebs) => ebs::serve(sim, req).await,
         Some(Service::Lambda) => lambda::serve(sim, req).await,

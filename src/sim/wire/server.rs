@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::{WireRequest, WireResponse};
+use super::{Front, WireRequest, WireResponse};
 use crate::sim::SimCloud;
 
 /// How long [`Server::shutdown`] lets requests in flight finish before it drops them.
@@ -55,7 +55,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
-    sim: Arc<RwLock<SimCloud>>,
+    sim: Arc<RwLock<Front>>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -66,7 +66,7 @@ impl Server {
     pub async fn bind(sim: SimCloud, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let sim = Arc::new(RwLock::new(sim));
+        let sim = Arc::new(RwLock::new(Front::new(sim.clone(), sim.cloud())));
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, sim.clone(), stopped));
         tracing::info!(target: "aws_facade::sim::wire", %addr, "simulator listening");
@@ -100,7 +100,7 @@ impl Server {
     /// The simulator it serves now (a handle: state changes show through it; after a reset,
     /// call again for the new one).
     pub fn sim(&self) -> SimCloud {
-        self.sim.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.sim.read().unwrap_or_else(|e| e.into_inner()).sim().clone()
     }
 
     /// Replaces the simulator with a fresh one of the same configuration (what
@@ -123,12 +123,13 @@ async fn stop_signal(stopped: &mut watch::Receiver<bool>) {
     let _ = stopped.wait_for(|s| *s).await.map(|_| ());
 }
 
-fn reset(sim: &RwLock<SimCloud>) {
+fn reset(sim: &RwLock<Front>) {
     let mut guard = sim.write().unwrap_or_else(|e| e.into_inner());
-    *guard = SimCloud::with_config(guard.config().clone());
+    let fresh = SimCloud::with_config(guard.config().clone());
+    *guard = Front::new(fresh.clone(), fresh.cloud());
 }
 
-async fn accept_loop(listener: TcpListener, sim: Arc<RwLock<SimCloud>>, mut stopped: watch::Receiver<bool>) {
+async fn accept_loop(listener: TcpListener, sim: Arc<RwLock<Front>>, mut stopped: watch::Receiver<bool>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -164,7 +165,7 @@ async fn accept_loop(listener: TcpListener, sim: Arc<RwLock<SimCloud>>, mut stop
     }
 }
 
-async fn handle(sim: Arc<RwLock<SimCloud>>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(sim: Arc<RwLock<Front>>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
     let method = req.method().to_string();
     let target = req
@@ -232,7 +233,7 @@ async fn handle(sim: Arc<RwLock<SimCloud>>, req: Request<Incoming>) -> Result<Re
 }
 
 /// The control endpoints under `/sim-api/` (not AWS's).
-fn control(sim: &RwLock<SimCloud>, req: &WireRequest) -> Option<WireResponse> {
+fn control(sim: &RwLock<Front>, req: &WireRequest) -> Option<WireResponse> {
     let text = |status: u16, body: String| WireResponse {
         status,
         headers: vec![("content-type", "text/plain; charset=utf-8".into())],
@@ -244,7 +245,7 @@ fn control(sim: &RwLock<SimCloud>, req: &WireRequest) -> Option<WireResponse> {
             Some(text(200, "reset\n".into()))
         }
         ("GET", "/sim-api/inventory") => {
-            let inventory = sim.read().unwrap_or_else(|e| e.into_inner()).inventory();
+            let inventory = sim.read().unwrap_or_else(|e| e.into_inner()).sim().inventory();
             Some(text(200, format!("{inventory}\n")))
         }
         (_, p) if p.starts_with("/sim-api/") => Some(text(404, format!("no control endpoint {} {p}\n", req.method))),
