@@ -1,15 +1,30 @@
-//! The simulator on the wire (feature `wire`): an HTTP front end that decodes requests in a
+//! The simulator on the wire (feature `wire`): a front end that decodes requests in each
 //! service's real protocol into the simulator's operations and encodes the answers and errors
-//! the way AWS does, so a raw `aws-sdk-*` client (or the crate's own SDK adapters) talks to the
-//! simulator, in process, with no socket.
+//! the way AWS does, so a raw `aws-sdk-*` client (or the crate's own SDK adapters, or boto3,
+//! the AWS CLI, Terraform) talks to the simulator: in process with no socket
+//! ([`SimCloud::http_client`], [`SimCloud::sdk_config`]), or over HTTP ([`Server`]).
 //!
-//! Served so far: **the EBS direct APIs** (REST-JSON with binary block bodies and checksum
-//! headers): StartSnapshot, PutSnapshotBlock, CompleteSnapshot, ListSnapshotBlocks,
-//! ListChangedBlocks and GetSnapshotBlock. **AWS Lambda** (REST-JSON): every operation of the
-//! [`Lambda`](crate::lambda::Lambda) trait, and GetFunction; Invoke of a function with no
-//! registered handler runs a built-in echo handler (the event comes back, the log tail says so).
-//! A request for another service, or an operation that is not served, is answered
-//! `404 UnknownOperationException` (never a panic). Signatures are accepted, not verified.
+//! Served, every operation of the five traits:
+//! - **EC2** (EC2 query: form bodies, XML answers with `item` lists, errors in
+//!   `<Response><Errors>`): the 44 actions of [`Ec2`](crate::ec2::Ec2), with paging and
+//!   filters (`tag:K`, wildcards); the SDK's waiters work.
+//! - **EBS direct** (REST-JSON with binary block bodies and checksum headers): StartSnapshot,
+//!   PutSnapshotBlock, CompleteSnapshot, ListSnapshotBlocks, ListChangedBlocks, GetSnapshotBlock.
+//! - **ELBv2** (awsQuery: form bodies, XML answers with `member` lists, `<ErrorResponse>`): the
+//!   operations of [`Elbv2`](crate::elb::Elbv2).
+//! - **CloudWatch** in its three protocols: RPC v2 CBOR (the Rust SDK), AWS JSON 1.0 (boto3,
+//!   the CLI) and query (older SDKs), with the query-compatible error codes.
+//! - **Lambda** (REST-JSON): every operation of [`Lambda`](crate::lambda::Lambda), and
+//!   GetFunction. Once a simulator is on the wire, invoking a function with no registered
+//!   handler runs a built-in echo handler (the event comes back, the log tail says so).
+//!
+//! An operation the traits do not have answers the protocol's own unknown-operation error
+//! (`InvalidAction`, `UnknownOperationException`), and malformed input the service's validation
+//! error: never a panic (each codec has a garbage-input test). Signatures are accepted, not
+//! verified. Requests go through the simulator's layers when it is served through them
+//! ([`SimCloud::http_client_through`]). Each codec module lists its known differences from
+//! AWS (for example: EC2 answers one reservation per instance; Lambda's code locations are
+//! `https://sim.invalid/...` addresses that serve nothing).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
