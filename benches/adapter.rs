@@ -203,7 +203,7 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     let raw_data: Vec<aws_sdk_cloudwatch::types::MetricDatum> = put
-        .data
+        .data()
         .iter()
         .map(|d| {
             aws_sdk_cloudwatch::types::MetricDatum::builder()

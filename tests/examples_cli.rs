@@ -377,3 +377,20 @@ fn every_example_on_the_wire_says_what_it_says_on_the_simulator() {
         );
     }
 }
+
+/// `raw_sdk`: code written against the raw SDK runs on the simulator through the wire, the
+/// SDK's own waiters included.
+#[cfg(feature = "wire")]
+#[test]
+fn raw_sdk_runs_raw_sdk_code_with_its_waiters_on_the_simulator() {
+    let o = run("raw_sdk", &[], QUICK);
+    no_panic("raw_sdk", &o);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert!(o.stderr.contains("running after"), "{}", o.stderr);
+    assert!(o.stderr.contains("load balancer active after"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("removed the load balancer and the instances"),
+        "{}",
+        o.stderr
+    );
+}

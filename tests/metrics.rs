@@ -26,7 +26,7 @@ struct Sizes {
 impl CloudWatch for Sizes {
     async fn put_metric_data(&self, req: PutMetricDataRequest) -> aws_facade::Result<()> {
         let points: f64 = req
-            .data
+            .data()
             .iter()
             .map(|d| {
                 if d.counts.is_empty() {
@@ -39,7 +39,7 @@ impl CloudWatch for Sizes {
         self.seen
             .lock()
             .unwrap()
-            .push((req.data.len(), req.estimated_size(), points as u64));
+            .push((req.data().len(), req.estimated_size(), points as u64));
         self.inner.put_metric_data(req).await
     }
     async fn get_metric_statistics(&self, req: GetMetricStatisticsRequest) -> aws_facade::Result<Vec<Datapoint>> {

@@ -182,21 +182,65 @@ impl MetricDatum {
 }
 
 /// A request to publish metric data (PutMetricData).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
+///
+/// Unlike the other requests its fields are private (read them with
+/// [`namespace`](Self::namespace), [`data`](Self::data), [`into_parts`](Self::into_parts)):
+/// a request that `build()` checked cannot change afterwards, so the SDK adapter and the
+/// simulator need not check its up to 1,000 datums again (the hot path of
+/// [`MetricsPublisher`](crate::workflows::metrics::MetricsPublisher)). A request deserialized
+/// with serde is checked where it is used.
+#[derive(Debug, Clone, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
 pub struct PutMetricDataRequest {
     /// The namespace: 1-255 printable ASCII characters, not starting with `AWS/`.
-    pub namespace: String,
+    pub(crate) namespace: String,
     /// 1-1000 data items, at most 1 MB in all.
-    pub data: Vec<MetricDatum>,
+    pub(crate) data: Vec<MetricDatum>,
+    /// Whether `build()` checked it (and nothing can have changed since).
+    #[builder(skip)]
+    #[serde(skip)]
+    pub(crate) checked: bool,
 }
-validated_builder!(
-    PutMetricDataRequest,
-    PutMetricDataRequestBuilder,
-    put_metric_data_request_builder
-);
+
+impl<S: put_metric_data_request_builder::IsComplete> PutMetricDataRequestBuilder<S> {
+    /// Validates the request and builds it; a bad field is an
+    /// [`Error::Validation`](crate::Error::Validation) naming the field and the rule.
+    pub fn build(self) -> Result<PutMetricDataRequest> {
+        let mut req = self.build_unchecked();
+        req.validate()?;
+        req.checked = true;
+        Ok(req)
+    }
+}
+
+impl PartialEq for PutMetricDataRequest {
+    /// Equal namespaces and data (whether it was checked does not matter).
+    fn eq(&self, other: &Self) -> bool {
+        self.namespace == other.namespace && self.data == other.data
+    }
+}
 
 impl PutMetricDataRequest {
+    /// The namespace.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The data items.
+    pub fn data(&self) -> &[MetricDatum] {
+        &self.data
+    }
+
+    /// The namespace and the data items, moved out.
+    pub fn into_parts(self) -> (String, Vec<MetricDatum>) {
+        (self.namespace, self.data)
+    }
+
+    /// Checks the request unless `build()` already did (its fields cannot have changed).
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.checked { Ok(()) } else { self.validate() }
+    }
+
     /// A conservative estimate of the request payload size in bytes (compare with
     /// [`MAX_PUT_METRIC_DATA_BYTES`]); split larger batches.
     pub fn estimated_size(&self) -> usize {

@@ -306,7 +306,8 @@ fn history_item_from_sdk(h: &cw::AlarmHistoryItem) -> crate::Result<AlarmHistory
 #[async_trait::async_trait]
 impl super::CloudWatch for SdkCloudWatch {
     async fn put_metric_data(&self, req: PutMetricDataRequest) -> crate::Result<()> {
-        req.validate()?;
+        // Free for a request `build()` made (its fields are private): validated once.
+        req.check()?;
         self.client
             .put_metric_data()
             .namespace(req.namespace)
@@ -1513,14 +1514,12 @@ mod tests {
     #[tokio::test]
     async fn invalid_requests_are_not_sent() {
         let cw = client(&[]);
-        let mut req = PutMetricDataRequest::builder()
-            .namespace("App")
-            .data(vec![
-                MetricDatum::builder().metric_name("m").value(1.0).build().unwrap(),
-            ])
-            .build()
-            .unwrap();
-        req.namespace = "AWS/EC2".into();
+        // A request that did not come from `build()` (deserialized) is checked by the adapter.
+        let req: PutMetricDataRequest = serde_json::from_value(serde_json::json!({
+            "namespace": "AWS/EC2",
+            "data": [{"metric_name": "m", "value": 1.0}],
+        }))
+        .unwrap();
         assert!(cw.put_metric_data(req).await.unwrap_err().is_validation());
         assert!(cw.delete_alarms(vec![]).await.unwrap_err().is_validation());
         assert!(cw.get_dashboard("bad name".into()).await.unwrap_err().is_validation());

@@ -1067,7 +1067,7 @@ fn check_widgets(body: &str) -> crate::Result<()> {
 #[async_trait::async_trait]
 impl crate::cloudwatch::CloudWatch for SimCloud {
     async fn put_metric_data(&self, req: PutMetricDataRequest) -> crate::Result<()> {
-        req.validate()?;
+        req.check()?;
         self.settle_alarms().await;
         let now = self.wall(self.now());
         let oldest = now.checked_sub(MAX_AGE).unwrap_or(SystemTime::UNIX_EPOCH);
@@ -1851,6 +1851,7 @@ mod tests {
             .build()
             .unwrap();
         bad.data[0].value = Some(f64::NAN);
+        bad.checked = false; // as a deserialized request is
         assert!(s.put_metric_data(bad).await.unwrap_err().is_validation());
         assert!(s.list_metrics(Default::default()).await.unwrap().is_empty());
     }

@@ -239,7 +239,12 @@ async fn dispatch(sim: &Front, operation: &str, i: Input<'_>) -> Result<Option<V
                 .map(datum)
                 .collect::<Result<Vec<_>>>()?;
             let namespace = i.required("Namespace", missing)?.to_string();
-            sim.put_metric_data(PutMetricDataRequest { namespace, data }).await?;
+            sim.put_metric_data(PutMetricDataRequest {
+                namespace,
+                data,
+                checked: false,
+            })
+            .await?;
             json!({})
         }
         "GetMetricStatistics" => {
@@ -783,7 +788,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_query_protocol_puts_a_datum_and_an_alarm_and_describes_it_in_xml() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let r = serve(
             &sim,
             &form("Action=PutMetricData&Version=2010-08-01&Namespace=App&MetricData.member.1.MetricName=Latency&MetricData.member.1.Value=12.5&MetricData.member.1.Unit=Milliseconds&MetricData.member.1.Dimensions.member.1.Name=Stage&MetricData.member.1.Dimensions.member.1.Value=prod"),
@@ -816,7 +821,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn errors_carry_the_query_code_in_each_protocol() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let r = serve(&sim, &form("Action=GetDashboard&Version=2010-08-01&DashboardName=none")).await;
         let xml = String::from_utf8_lossy(&r.body);
         assert_eq!(r.status, 404, "{xml}");
@@ -849,7 +854,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn malformed_input_is_a_4xx_in_every_protocol_never_a_panic() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let bodies: [&[u8]; 6] = [
             b"",
             b"\xff\xfe",

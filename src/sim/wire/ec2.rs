@@ -2426,7 +2426,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_answer_is_the_ec2_envelope_with_items_and_no_result_wrapper() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let vpc = sim.default_vpc().await.unwrap();
         let (status, xml) = call(
             &sim,
@@ -2462,7 +2462,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn timestamps_are_iso_8601_and_states_carry_their_codes() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let image = sim.describe_images(Default::default()).await.unwrap().remove(0);
         let (status, xml) = call(
             &sim,
@@ -2487,7 +2487,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn dry_run_and_unknown_actions_answer_errors() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let (status, xml) = call(&sim, "Action=CreateKeyPair&Version=2016-11-15&KeyName=k&DryRun=true").await;
         assert_eq!(status, 412, "{xml}");
         assert!(xml.contains("<Code>DryRunOperation</Code>"), "{xml}");
@@ -2510,7 +2510,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn garbage_is_a_4xx_error_never_a_panic() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let bodies = [
             // Bad numbers, huge numbers, negative counts.
             "Action=RunInstances&ImageId=ami-0123456789abcdef0&MinCount=abc&MaxCount=1",

@@ -1072,7 +1072,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_answer_has_the_query_envelope() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let (status, xml) = call(&sim, "Action=DescribeLoadBalancers&Version=2015-12-01").await;
         assert_eq!(status, 200, "{xml}");
         assert_eq!(
@@ -1095,7 +1095,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_error_has_the_query_error_envelope() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let (status, xml) = call(
             &sim,
             "Action=DescribeLoadBalancers&Version=2015-12-01&Names.member.1=nope",
@@ -1119,7 +1119,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn garbage_is_a_4xx_xml_error_never_a_panic() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let tg = "arn%3Aaws%3Aelasticloadbalancing%3Aus-east-1%3A123456789012%3Atargetgroup%2Ftg%2F0123456789abcdef";
         let listener = "arn%3Aaws%3Aelasticloadbalancing%3Aus-east-1%3A123456789012%3Alistener%2Fapp%2Fweb%2F0123456789abcdef%2F0123456789abcdef";
         let bodies = [
@@ -1188,7 +1188,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn validation_errors_use_the_common_code() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let (status, xml) = call(
             &sim,
             "Action=CreateTargetGroup&Version=2015-12-01&Name=tg&Port=80&VpcId=vpc-12345678&HealthCheckIntervalSeconds=4",

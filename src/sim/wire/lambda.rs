@@ -1249,7 +1249,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn garbage_is_a_4xx_never_a_panic() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         function(&sim).await;
         let huge = "9".repeat(400);
         let zip_ok = base64::engine::general_purpose::STANDARD.encode(b"PK\x03\x04 a zip");
@@ -1408,7 +1408,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn errors_carry_the_models_status() {
-        let sim = SimCloud::new();
+        let sim = super::super::Front::of(crate::sim::SimCloud::new());
         let r = serve(
             &sim,
             &request("GET", "/2015-03-31/functions/nope/configuration", &[], b""),

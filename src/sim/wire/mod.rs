@@ -90,7 +90,9 @@ impl SimCloud {
     /// An HTTP client for the SDK (`Config::builder().http_client(sim.http_client())`) that
     /// serves requests from this simulator in process (see [`sim::wire`](crate::sim::wire)).
     pub fn http_client(&self) -> SharedHttpClient {
-        self.http_client_through(self.cloud())
+        SharedHttpClient::new(WireClient {
+            front: Front::of(self.clone()),
+        })
     }
 
     /// [`SimCloud::http_client`], serving every request through `cloud`: this simulator with
@@ -145,6 +147,12 @@ impl Front {
             sim,
             cloud: cloud.with_retry(crate::layer::Retry::none()),
         }
+    }
+
+    /// `sim` served directly (its own handles).
+    pub(crate) fn of(sim: SimCloud) -> Front {
+        let cloud = sim.cloud();
+        Front::new(sim, cloud)
     }
 
     /// The simulator's configuration.

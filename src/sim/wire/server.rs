@@ -66,7 +66,7 @@ impl Server {
     pub async fn bind(sim: SimCloud, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let sim = Arc::new(RwLock::new(Front::new(sim.clone(), sim.cloud())));
+        let sim = Arc::new(RwLock::new(Front::of(sim)));
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, sim.clone(), stopped));
         tracing::info!(target: "aws_facade::sim::wire", %addr, "simulator listening");
@@ -126,7 +126,7 @@ async fn stop_signal(stopped: &mut watch::Receiver<bool>) {
 fn reset(sim: &RwLock<Front>) {
     let mut guard = sim.write().unwrap_or_else(|e| e.into_inner());
     let fresh = SimCloud::with_config(guard.config().clone());
-    *guard = Front::new(fresh.clone(), fresh.cloud());
+    *guard = Front::of(fresh);
 }
 
 async fn accept_loop(listener: TcpListener, sim: Arc<RwLock<Front>>, mut stopped: watch::Receiver<bool>) {
