@@ -1515,11 +1515,16 @@ mod tests {
     async fn invalid_requests_are_not_sent() {
         let cw = client(&[]);
         // A request that did not come from `build()` (deserialized) is checked by the adapter.
-        let req: PutMetricDataRequest = serde_json::from_value(serde_json::json!({
-            "namespace": "AWS/EC2",
-            "data": [{"metric_name": "m", "value": 1.0}],
-        }))
-        .unwrap();
+        let valid = PutMetricDataRequest::builder()
+            .namespace("App")
+            .data(vec![
+                MetricDatum::builder().metric_name("m").value(1.0).build().unwrap(),
+            ])
+            .build()
+            .unwrap();
+        let mut json = serde_json::to_value(&valid).unwrap();
+        json["namespace"] = "AWS/EC2".into();
+        let req: PutMetricDataRequest = serde_json::from_value(json).unwrap();
         assert!(cw.put_metric_data(req).await.unwrap_err().is_validation());
         assert!(cw.delete_alarms(vec![]).await.unwrap_err().is_validation());
         assert!(cw.get_dashboard("bad name".into()).await.unwrap_err().is_validation());
