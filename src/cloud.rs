@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::autoscaling::AutoScaling;
 use crate::cloudwatch::CloudWatch;
 use crate::ebs::Ebs;
 use crate::ec2::Ec2;
@@ -33,6 +34,10 @@ pub struct Cloud {
     pub cloudwatch: Arc<dyn CloudWatch>,
     /// AWS Lambda (with the cloud's retry).
     pub lambda: Arc<dyn Lambda>,
+    /// Amazon EC2 Auto Scaling (with the cloud's retry). Over the SDK it needs the
+    /// `autoscaling` feature (without it every call answers `Unsupported` naming the
+    /// feature); [`Cloud::new`] leaves it unsupported until [`Cloud::with_autoscaling`].
+    pub autoscaling: Arc<dyn AutoScaling>,
     inner: Handles,
     retry: Retry,
     seeds: Arc<Mutex<fastrand::Rng>>,
@@ -62,6 +67,8 @@ pub struct SdkHandles {
     cloudwatch: aws_sdk_cloudwatch::Client,
     #[cfg(feature = "lambda")]
     lambda: aws_sdk_lambda::Client,
+    #[cfg(feature = "autoscaling")]
+    autoscaling: aws_sdk_autoscaling::Client,
 }
 
 impl SdkHandles {
@@ -94,38 +101,22 @@ impl SdkHandles {
     pub fn lambda_client(&self) -> &aws_sdk_lambda::Client {
         &self.lambda
     }
+    /// The Auto Scaling client.
+    #[cfg(feature = "autoscaling")]
+    pub fn autoscaling_client(&self) -> &aws_sdk_autoscaling::Client {
+        &self.autoscaling
+    }
 }
 
 /// The stand-in [`Cloud::from_conf`] puts behind a service whose SDK crate is not compiled
 /// in (its cargo feature is off): every call answers [`Error::Unsupported`](crate::Error::Unsupported)
 /// naming the feature, and nothing is sent.
-// Constructed only in builds without some service's SDK feature (and in tests).
-#[cfg_attr(
-    all(
-        feature = "ec2",
-        feature = "ebs",
-        feature = "elbv2",
-        feature = "cloudwatch",
-        feature = "lambda"
-    ),
-    allow(dead_code)
-)]
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NotBuilt {
     /// The cargo feature that would build the service's adapter.
     pub(crate) feature: &'static str,
 }
 
-#[cfg_attr(
-    all(
-        feature = "ec2",
-        feature = "ebs",
-        feature = "elbv2",
-        feature = "cloudwatch",
-        feature = "lambda"
-    ),
-    allow(dead_code)
-)]
 impl NotBuilt {
     pub(crate) fn error(&self, service: crate::Service, operation: &'static str) -> crate::Error {
         crate::Error::Unsupported {
@@ -147,6 +138,7 @@ struct Handles {
     elb: Arc<dyn Elbv2>,
     cloudwatch: Arc<dyn CloudWatch>,
     lambda: Arc<dyn Lambda>,
+    autoscaling: Arc<dyn AutoScaling>,
 }
 
 impl std::fmt::Debug for Cloud {
@@ -158,7 +150,8 @@ impl std::fmt::Debug for Cloud {
 }
 
 impl Cloud {
-    /// A bundle of five handles, with [`Retry::standard`] around each.
+    /// A bundle of five handles, with [`Retry::standard`] around each; its Auto Scaling
+    /// handle answers `Unsupported` until [`Cloud::with_autoscaling`] sets one.
     pub fn new(
         ec2: Arc<dyn Ec2>,
         ebs: Arc<dyn Ebs>,
@@ -172,6 +165,7 @@ impl Cloud {
             elb,
             cloudwatch,
             lambda,
+            autoscaling: Arc::new(NotBuilt { feature: "autoscaling" }),
         };
         let seeds = Arc::new(Mutex::new(fastrand::Rng::new()));
         Self::assemble(inner, Retry::standard(), seeds, None)
@@ -190,6 +184,7 @@ impl Cloud {
             elb: Arc::new(Layered::new(inner.elb.clone(), retry.clone())),
             cloudwatch: Arc::new(Layered::new(inner.cloudwatch.clone(), retry.clone())),
             lambda: Arc::new(Layered::new(inner.lambda.clone(), retry.clone())),
+            autoscaling: Arc::new(Layered::new(inner.autoscaling.clone(), retry.clone())),
             inner,
             retry,
             seeds,
@@ -207,7 +202,8 @@ impl Cloud {
             ebs: Arc::new(Layered::new(i.ebs, layer.clone())),
             elb: Arc::new(Layered::new(i.elb, layer.clone())),
             cloudwatch: Arc::new(Layered::new(i.cloudwatch, layer.clone())),
-            lambda: Arc::new(Layered::new(i.lambda, layer)),
+            lambda: Arc::new(Layered::new(i.lambda, layer.clone())),
+            autoscaling: Arc::new(Layered::new(i.autoscaling, layer)),
         };
         Self::assemble(inner, self.retry, self.seeds, self.sdk)
     }
@@ -240,6 +236,12 @@ impl Cloud {
     /// The same cloud with its Lambda handle replaced (see [`Cloud::with_ec2`]).
     pub fn with_lambda(mut self, lambda: Arc<dyn Lambda>) -> Self {
         self.inner.lambda = lambda;
+        Self::assemble(self.inner, self.retry, self.seeds, self.sdk)
+    }
+
+    /// The same cloud with its Auto Scaling handle replaced (see [`Cloud::with_ec2`]).
+    pub fn with_autoscaling(mut self, autoscaling: Arc<dyn AutoScaling>) -> Self {
+        self.inner.autoscaling = autoscaling;
         Self::assemble(self.inner, self.retry, self.seeds, self.sdk)
     }
 
@@ -278,7 +280,8 @@ impl Cloud {
     feature = "ebs",
     feature = "elbv2",
     feature = "cloudwatch",
-    feature = "lambda"
+    feature = "lambda",
+    feature = "autoscaling"
 ))]
 mod sdk {
     use super::*;
@@ -323,6 +326,8 @@ mod sdk {
             let (cloudwatch, _cloudwatch_client) =
                 adapter!("cloudwatch", crate::cloudwatch::sdk::SdkCloudWatch, CloudWatch);
             let (lambda, _lambda_client) = adapter!("lambda", crate::lambda::sdk::SdkLambda, Lambda);
+            let (autoscaling, _autoscaling_client) =
+                adapter!("autoscaling", crate::autoscaling::sdk::SdkAutoScaling, AutoScaling);
             let sdk = SdkHandles {
                 config: conf.clone(),
                 #[cfg(feature = "ec2")]
@@ -335,8 +340,10 @@ mod sdk {
                 cloudwatch: _cloudwatch_client,
                 #[cfg(feature = "lambda")]
                 lambda: _lambda_client,
+                #[cfg(feature = "autoscaling")]
+                autoscaling: _autoscaling_client,
             };
-            let mut cloud = Cloud::new(ec2, ebs, elb, cloudwatch, lambda);
+            let mut cloud = Cloud::new(ec2, ebs, elb, cloudwatch, lambda).with_autoscaling(autoscaling);
             cloud.sdk = Some(Arc::new(sdk));
             cloud
         }

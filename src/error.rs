@@ -16,6 +16,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The AWS service an error (or a journal entry) belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum Service {
     /// Amazon EC2 (instances, images, security groups, volumes, snapshots, tags).
     Ec2,
@@ -27,6 +28,8 @@ pub enum Service {
     CloudWatch,
     /// AWS Lambda.
     Lambda,
+    /// Amazon EC2 Auto Scaling.
+    AutoScaling,
 }
 
 impl fmt::Display for Service {
@@ -37,6 +40,7 @@ impl fmt::Display for Service {
             Service::Elbv2 => "ELBv2",
             Service::CloudWatch => "CloudWatch",
             Service::Lambda => "Lambda",
+            Service::AutoScaling => "Auto Scaling",
         })
     }
 }
@@ -394,7 +398,7 @@ impl Error {
     /// whichever backend answered.
     pub fn from_api(api: ApiError) -> Self {
         let api = Box::new(api);
-        match classify_code(&api.code, api.status) {
+        match classify(&api) {
             ErrorKind::NotFound => {
                 let kind = resource_kind(&api.code, &api.message);
                 let id = not_found_id(&api.message, kind).unwrap_or_default();
@@ -425,7 +429,7 @@ impl Error {
             Error::Conflict(_) => ErrorKind::Conflict,
             Error::AccessDenied(_) => ErrorKind::AccessDenied,
             Error::Timeout { .. } => ErrorKind::Timeout,
-            Error::Service(api) => match classify_code(&api.code, api.status) {
+            Error::Service(api) => match classify(api) {
                 ErrorKind::Validation => ErrorKind::Validation,
                 _ => ErrorKind::Service,
             },
@@ -512,11 +516,26 @@ impl Error {
     }
 }
 
-/// Classifies an AWS error code (all five services).
+/// Classifies an AWS answer: by its code, except Auto Scaling's not-found, which is a
+/// `ValidationError` whose message says what was "not found" (`DeleteAutoScalingGroup`:
+/// "AutoScalingGroup name not found - ...") and nothing else tells apart.
+fn classify(api: &ApiError) -> ErrorKind {
+    if api.service == Service::AutoScaling
+        && api.code == "ValidationError"
+        && crate::autoscaling::is_not_found_message(&api.message)
+    {
+        return ErrorKind::NotFound;
+    }
+    classify_code(&api.code, api.status)
+}
+
+/// Classifies an AWS error code (all services).
 fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
     match code {
         // Throttling: EC2 query API, ELBv2/CloudWatch (Throttling), Lambda, EBS direct.
         "RequestLimitExceeded"
+        // Auto Scaling: "You already have a pending update to an Auto Scaling resource".
+        | "ResourceContention"
         | "Throttling"
         | "ThrottlingException"
         | "ThrottledException"
@@ -571,7 +590,13 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorKind {
         | "ResourceConflict"
         // The crate's own: a resource with a workflow's name but without its ownership tags
         // (see `workflows::remove::not_ours`).
-        | "ResourceNotOwned" => ErrorKind::Conflict,
+        | "ResourceNotOwned"
+        // Auto Scaling: a name in use; a scaling activity or instance refresh in progress;
+        // a quota reached.
+        | "AlreadyExists"
+        | "ScalingActivityInProgress"
+        | "InstanceRefreshInProgress"
+        | "LimitExceeded" => ErrorKind::Conflict,
         // Access.
         "AccessDenied"
         | "AccessDeniedException"

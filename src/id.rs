@@ -320,6 +320,30 @@ string_id!(
     }
 );
 
+/// The characters botocore's `XmlString` pattern admits
+/// (`[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\r\n\t]*`): no control
+/// characters other than tab, CR and LF.
+pub(crate) fn xml_string_chars(s: &str) -> std::result::Result<(), String> {
+    match s.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')) {
+        Some(c) => Err(format!("must not contain the control character {c:?}")),
+        None => Ok(()),
+    }
+}
+
+string_id!(
+    /// An EC2 Auto Scaling group name: 1-255 characters, no control characters but tab, CR
+    /// and LF (Auto Scaling `CreateAutoScalingGroup` `AutoScalingGroupName`,
+    /// `XmlStringMaxLen255`).
+    AutoScalingGroupName,
+    "auto scaling group name",
+    |s| {
+        if s.is_empty() || s.chars().count() > 255 {
+            return Err("must be 1 to 255 characters".into());
+        }
+        xml_string_chars(s)
+    }
+);
+
 string_id!(
     /// A CloudWatch alarm name: 1-255 characters, no control characters (CloudWatch
     /// `PutMetricAlarm` `AlarmName`).

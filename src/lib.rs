@@ -37,6 +37,7 @@
 //! |---|---|---|
 //! | `ec2`, `ebs`, `elbv2`, `cloudwatch`, `lambda` | yes | the SDK adapter of that service (and its `aws-sdk-*` crate) |
 //! | `config` | yes | [`Cloud::from_env`] (aws-config's default credential chain) |
+//! | `autoscaling` | no | the EC2 Auto Scaling adapter ([`autoscaling::sdk::SdkAutoScaling`], aws-sdk-autoscaling); the simulator runs groups without it |
 //! | `sim` | yes | the in-process simulator |
 //! | `mock` | no | `mockall` mocks of every trait (`MockEc2`, `MockEbs`, `MockElbv2`, `MockCloudWatch`, `MockLambda`) |
 #![deny(missing_docs)]
@@ -61,10 +62,12 @@ mod macros;
     feature = "ebs",
     feature = "elbv2",
     feature = "cloudwatch",
-    feature = "lambda"
+    feature = "lambda",
+    feature = "autoscaling"
 ))]
 mod sdk_util;
 
+pub mod autoscaling;
 pub mod cloud;
 pub mod cloudwatch;
 pub mod ebs;

@@ -250,7 +250,8 @@ pub(crate) use open_enum;
     feature = "ebs",
     feature = "elbv2",
     feature = "cloudwatch",
-    feature = "lambda"
+    feature = "lambda",
+    feature = "autoscaling"
 ))]
 macro_rules! sdk_adapter {
     ($(#[$m:meta])* $name:ident, $sdk:ident $(, interceptor = $icpt:expr)?) => {
@@ -297,6 +298,7 @@ macro_rules! sdk_adapter {
     feature = "ebs",
     feature = "elbv2",
     feature = "cloudwatch",
-    feature = "lambda"
+    feature = "lambda",
+    feature = "autoscaling"
 ))]
 pub(crate) use sdk_adapter;

@@ -119,7 +119,7 @@ impl Enforce {
         };
         let code = match op.service {
             Service::Ec2 => "UnauthorizedOperation",
-            Service::Elbv2 | Service::CloudWatch => "AccessDenied",
+            Service::Elbv2 | Service::CloudWatch | Service::AutoScaling => "AccessDenied",
             Service::Lambda | Service::Ebs => "AccessDeniedException",
         };
         let message = format!(

@@ -18,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+mod autoscaling;
 mod cloudwatch;
 mod cloudwatch_math;
 mod ebs;
@@ -273,7 +274,7 @@ impl SimCloud {
     /// All five service traits over this simulator.
     pub fn cloud(&self) -> Cloud {
         let s = Arc::new(self.clone());
-        Cloud::new(s.clone(), s.clone(), s.clone(), s.clone(), s)
+        Cloud::new(s.clone(), s.clone(), s.clone(), s.clone(), s.clone()).with_autoscaling(s)
     }
 
     /// The configuration.
@@ -429,4 +430,29 @@ pub(crate) fn page<T: Clone>(items: &[T], token: Option<&str>, size: usize) -> c
     let end = (start + size.max(1)).min(items.len());
     let next = (end < items.len()).then(|| format!("sim-page-{end}"));
     Ok((items.get(start..end).unwrap_or_default().to_vec(), next))
+}
+
+/// A timestamp as Lambda and CloudWatch's alarm events write it:
+/// `2024-01-01T00:00:00.000+0000` (UTC, milliseconds).
+pub(crate) fn millis_timestamp(t: SystemTime) -> String {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let s = i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2);
+    let (days, rem) = (s.div_euclid(86_400), s.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}+0000",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
 }

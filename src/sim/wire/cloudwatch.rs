@@ -158,22 +158,7 @@ fn encode(protocol: Protocol, operation: &str, output: &Value) -> WireResponse {
             headers: vec![("content-type", "application/x-amz-json-1.0".into())],
             body: Bytes::from(output.to_string()),
         },
-        Protocol::Query => {
-            let mut xml = format!("<{operation}Response xmlns=\"{XMLNS}\">");
-            if output.as_object().is_some_and(|m| !m.is_empty()) {
-                xml.push_str(&format!("<{operation}Result>"));
-                super::write_xml(&mut xml, output, &XML);
-                xml.push_str(&format!("</{operation}Result>"));
-            }
-            xml.push_str(&format!(
-                "<ResponseMetadata><RequestId>sim</RequestId></ResponseMetadata></{operation}Response>"
-            ));
-            WireResponse {
-                status: 200,
-                headers: vec![("content-type", "text/xml".into())],
-                body: Bytes::from(xml),
-            }
-        }
+        Protocol::Query => super::query_answer(operation, XMLNS, output, &XML, false),
     }
 }
 
@@ -212,18 +197,7 @@ fn encode_error(protocol: Protocol, e: &Error) -> WireResponse {
             headers: vec![("content-type", "application/x-amz-json-1.0".into()), query_error],
             body: Bytes::from(json!({"__type": code, "message": message}).to_string()),
         },
-        Protocol::Query => {
-            let mut xml = format!("<ErrorResponse xmlns=\"{XMLNS}\"><Error><Type>{fault}</Type><Code>");
-            super::escape_into(&mut xml, &code);
-            xml.push_str("</Code><Message>");
-            super::escape_into(&mut xml, &message);
-            xml.push_str("</Message></Error><RequestId>sim</RequestId></ErrorResponse>");
-            WireResponse {
-                status,
-                headers: vec![("content-type", "text/xml".into())],
-                body: Bytes::from(xml),
-            }
-        }
+        Protocol::Query => super::query_error(XMLNS, status, &code, &message),
     }
 }
 

@@ -18,7 +18,6 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::Front;
@@ -85,16 +84,7 @@ pub(super) async fn serve(sim: &Front, req: &WireRequest) -> WireResponse {
 /// (the result element is written even when empty, as AWS does). `operation` is one the
 /// dispatcher served: a name of this file, never the request's text.
 fn encode(operation: &str, output: &Value) -> WireResponse {
-    let mut xml = format!("<{operation}Response xmlns=\"{XMLNS}\"><{operation}Result>");
-    super::write_xml(&mut xml, output, &XML);
-    xml.push_str(&format!(
-        "</{operation}Result><ResponseMetadata><RequestId>sim</RequestId></ResponseMetadata></{operation}Response>"
-    ));
-    WireResponse {
-        status: 200,
-        headers: vec![("content-type", "text/xml".into())],
-        body: Bytes::from(xml),
-    }
+    super::query_answer(operation, XMLNS, output, &XML, true)
 }
 
 const XML: XmlStyle = XmlStyle {
@@ -112,18 +102,7 @@ fn encode_error(e: &Error) -> WireResponse {
             None => ("InternalFailure".to_string(), other.to_string()),
         },
     };
-    let status = status_of(&code);
-    let fault = if status >= 500 { "Receiver" } else { "Sender" };
-    let mut xml = format!("<ErrorResponse xmlns=\"{XMLNS}\"><Error><Type>{fault}</Type><Code>");
-    super::escape_into(&mut xml, &code);
-    xml.push_str("</Code><Message>");
-    super::escape_into(&mut xml, &message);
-    xml.push_str("</Message></Error><RequestId>sim</RequestId></ErrorResponse>");
-    WireResponse {
-        status,
-        headers: vec![("content-type", "text/xml".into())],
-        body: Bytes::from(xml),
-    }
+    super::query_error(XMLNS, status_of(&code), &code, &message)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1061,7 +1040,7 @@ mod tests {
                 "content-type".into(),
                 "application/x-www-form-urlencoded; charset=utf-8".into(),
             )],
-            body: Bytes::copy_from_slice(body.as_bytes()),
+            body: bytes::Bytes::copy_from_slice(body.as_bytes()),
         }
     }
 

@@ -197,6 +197,11 @@ impl Handle<dyn crate::cloudwatch::CloudWatch> for Front {
         &*self.cloud.cloudwatch
     }
 }
+impl Handle<dyn crate::autoscaling::AutoScaling> for Front {
+    fn handle(&self) -> &(dyn crate::autoscaling::AutoScaling + 'static) {
+        &*self.cloud.autoscaling
+    }
+}
 impl Handle<dyn crate::lambda::Lambda> for Front {
     fn handle(&self) -> &(dyn crate::lambda::Lambda + 'static) {
         &*self.cloud.lambda
@@ -734,6 +739,49 @@ fn write_member(out: &mut String, k: &str, v: &serde_json::Value, style: &XmlSty
     out.push_str("</");
     out.push_str(k);
     out.push('>');
+}
+
+/// An awsQuery answer (CloudWatch's query protocol, ELBv2):
+/// `<OpResponse xmlns=..><OpResult>members</OpResult><ResponseMetadata>..`. The Result element
+/// is left out for an empty output when `empty_result` is false (CloudWatch writes none for
+/// operations without output; ELBv2 always writes one).
+pub(crate) fn query_answer(
+    operation: &str,
+    xmlns: &str,
+    output: &serde_json::Value,
+    style: &XmlStyle,
+    empty_result: bool,
+) -> WireResponse {
+    let mut xml = format!("<{operation}Response xmlns=\"{xmlns}\">");
+    if empty_result || output.as_object().is_some_and(|m| !m.is_empty()) {
+        xml.push_str(&format!("<{operation}Result>"));
+        write_xml(&mut xml, output, style);
+        xml.push_str(&format!("</{operation}Result>"));
+    }
+    xml.push_str(&format!(
+        "<ResponseMetadata><RequestId>sim</RequestId></ResponseMetadata></{operation}Response>"
+    ));
+    WireResponse {
+        status: 200,
+        headers: vec![("content-type", "text/xml".into())],
+        body: Bytes::from(xml),
+    }
+}
+
+/// An awsQuery error: `<ErrorResponse xmlns=..><Error><Type>Sender|Receiver</Type><Code>..
+/// </Code><Message>..</Message></Error><RequestId>..</RequestId></ErrorResponse>`.
+pub(crate) fn query_error(xmlns: &str, status: u16, code: &str, message: &str) -> WireResponse {
+    let fault = if status >= 500 { "Receiver" } else { "Sender" };
+    let mut xml = format!("<ErrorResponse xmlns=\"{xmlns}\"><Error><Type>{fault}</Type><Code>");
+    escape_into(&mut xml, code);
+    xml.push_str("</Code><Message>");
+    escape_into(&mut xml, message);
+    xml.push_str("</Message></Error><RequestId>sim</RequestId></ErrorResponse>");
+    WireResponse {
+        status,
+        headers: vec![("content-type", "text/xml".into())],
+        body: Bytes::from(xml),
+    }
 }
 
 /// XML text escaping (the five predefined entities; control characters other than tab, newline

@@ -1,0 +1,7 @@
+//! The simulator's EC2 Auto Scaling.
+
+use super::SimCloud;
+use crate::autoscaling::*;
+
+#[async_trait::async_trait]
+impl AutoScaling for SimCloud {}
