@@ -122,6 +122,7 @@ mod readme_tests {
             ("Elbv2", crate::elb::ELBV2_IAM_ACTIONS),
             ("CloudWatch", crate::cloudwatch::CLOUDWATCH_IAM_ACTIONS),
             ("Lambda", crate::lambda::LAMBDA_IAM_ACTIONS),
+            ("AutoScaling", crate::autoscaling::AUTOSCALING_IAM_ACTIONS),
         ];
         let mut missing = Vec::new();
         for (service, ops) in all {

@@ -506,12 +506,13 @@ fn reference() -> Vec<(String, String, String, bool)> {
 #[test]
 fn every_operations_iam_action_is_the_one_the_service_authorization_reference_names() {
     let reference = reference();
-    let tables: [(&str, &[(&str, &str)]); 5] = [
+    let tables: [(&str, &[(&str, &str)]); 6] = [
         ("EC2", aws_facade::ec2::EC2_IAM_ACTIONS),
         ("EBS", aws_facade::ebs::EBS_IAM_ACTIONS),
         ("ELBv2", aws_facade::elb::ELBV2_IAM_ACTIONS),
         ("CloudWatch", aws_facade::cloudwatch::CLOUDWATCH_IAM_ACTIONS),
         ("Lambda", aws_facade::lambda::LAMBDA_IAM_ACTIONS),
+        ("AutoScaling", aws_facade::autoscaling::AUTOSCALING_IAM_ACTIONS),
     ];
     let mut n = 0;
     for (service, table) in tables {
@@ -526,8 +527,8 @@ fn every_operations_iam_action_is_the_one_the_service_authorization_reference_na
     }
     assert_eq!(
         n,
-        aws_facade::ec2::EC2_OPERATIONS.len() + 6 + 28 + 22 + 33,
-        "every operation of the five traits (EC2 + EBS 6 + ELBv2 28 + CloudWatch 22 + Lambda 33)"
+        aws_facade::ec2::EC2_OPERATIONS.len() + 6 + 28 + 22 + 33 + 14,
+        "every operation of the six traits (EC2 + EBS 6 + ELBv2 28 + CloudWatch 22 + Lambda 33 + Auto Scaling 14)"
     );
 }
 

@@ -691,14 +691,30 @@ impl SimCloud {
         while next + 60 <= now_s {
             let t = at(next);
             let instant = self.instant_at(t);
+            let tgs = super::elb::target_group_metrics(st, &cfg, instant);
+            // Synthetic traffic (`SimCloud::drive_load`): request counts and the CPU it costs.
+            let load = super::autoscaling::load_minute(st, &tgs, instant);
+            for (ns, name, dims, value) in &load.metrics {
+                let dims: Vec<(&str, &str)> = dims.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                record_builtin(st, ns, name, &dims, *value, t);
+            }
             for id in super::ec2::running_instances(st, &cfg, instant) {
                 let dims = [("InstanceId", id.as_str())];
-                let cpu = 5.0 + 10.0 * self.random();
-                record_builtin(st, "AWS/EC2", "CPUUtilization", &dims, (cpu * 100.0).round() / 100.0, t);
+                let idle = 5.0 + 10.0 * self.random();
+                let cpu = load.cpu.get(&id).map_or(idle, |busy| (5.0 + busy).min(100.0));
+                let cpu = (cpu * 100.0).round() / 100.0;
+                record_builtin(st, "AWS/EC2", "CPUUtilization", &dims, cpu, t);
                 record_builtin(st, "AWS/EC2", "StatusCheckFailed", &dims, 0.0, t);
                 record_builtin(st, "AWS/EC2", "StatusCheckFailed_AttachedEBS", &dims, 0.0, t);
+                // EC2 publishes its metrics by Auto Scaling group too (every instance's
+                // sample, so the group's Average is the instances' mean).
+                if let Some(group) = super::ec2::instance_tag(st, &id, crate::autoscaling::GROUP_NAME_TAG) {
+                    let group = group.to_string();
+                    let dims = [("AutoScalingGroupName", group.as_str())];
+                    record_builtin(st, "AWS/EC2", "CPUUtilization", &dims, cpu, t);
+                }
             }
-            for tg in super::elb::target_group_metrics(st, &cfg, instant) {
+            for tg in tgs {
                 let dims = [
                     ("TargetGroup", tg.target_group.as_str()),
                     ("LoadBalancer", tg.load_balancer.as_str()),
@@ -2696,4 +2712,41 @@ mod tests {
             assert!(p.minimum.unwrap() >= 5.0 && p.maximum.unwrap() <= 15.0);
         }
     }
+}
+
+/// What Auto Scaling reads of an alarm that acts on one of its policies.
+#[derive(Debug, Clone)]
+pub(crate) struct AlarmReading {
+    pub state: AlarmState,
+    pub threshold: f64,
+    /// The alarm's statistic over its latest evaluated period (`None`: no data, or a
+    /// metric-math alarm).
+    pub value: Option<f64>,
+}
+
+/// The alarm `name`'s state, threshold and latest value.
+pub(crate) fn alarm_reading(st: &SimState, name: &str) -> Option<AlarmReading> {
+    let rec = st.cw.alarms.get(name)?;
+    let a = &rec.alarm;
+    let value = rec.last_eval.filter(|_| a.metrics.is_empty()).and_then(|t_end| {
+        let p = u64::from(alarm_period(a));
+        let samples = st.cw.metrics.get(&key(&a.namespace, &a.metric_name, &a.dimensions))?;
+        let w = window(samples, at(t_end.checked_sub(p)?), at(t_end));
+        Agg::of(w, a.unit).and_then(|g| g.get(&alarm_stat(a)))
+    });
+    Some(AlarmReading {
+        state: a.state.clone(),
+        threshold: a.threshold,
+        value,
+    })
+}
+
+/// The metric alarms whose ALARM actions include `arn`, with actions enabled.
+pub(crate) fn alarms_acting_on(st: &SimState, arn: &str) -> Vec<String> {
+    st.cw
+        .alarms
+        .iter()
+        .filter(|(_, r)| r.alarm.actions_enabled && r.alarm.alarm_actions.iter().any(|a| a.as_str() == arn))
+        .map(|(n, _)| n.clone())
+        .collect()
 }

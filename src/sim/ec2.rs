@@ -2647,6 +2647,25 @@ pub(crate) fn subnet_info(st: &SimState, id: &SubnetId) -> Option<(AvailabilityZ
         .map(|s| (s.availability_zone.clone(), s.vpc_id.clone()))
 }
 
+/// For Auto Scaling: the version number `v` of template `r` resolves to, or the error a
+/// launch from it would answer.
+pub(crate) fn resolve_template(st: &SimState, r: &LaunchTemplateRef, v: TemplateVersion) -> crate::Result<u64> {
+    template_version(&st.ec2, r, v).map(|(_, version)| version.version)
+}
+
+/// For Auto Scaling: sets tag `key` on instance `id` (AWS's own `aws:` tags, which requests
+/// may not carry).
+pub(crate) fn set_instance_tag(st: &mut SimState, id: &InstanceId, key: &str, value: &str) {
+    if let Some(r) = st.ec2.instances.get_mut(id) {
+        r.inst.tags.insert(key.to_string(), value.to_string());
+    }
+}
+
+/// The value of tag `key` on instance `id`.
+pub(crate) fn instance_tag<'a>(st: &'a SimState, id: &InstanceId, key: &str) -> Option<&'a str> {
+    st.ec2.instances.get(id)?.inst.tags.get(key).map(String::as_str)
+}
+
 /// Whether a security group exists.
 #[allow(dead_code)]
 pub(crate) fn group_exists(st: &SimState, id: &SecurityGroupId) -> bool {

@@ -23,6 +23,7 @@
 //!   it is `unhealthy` (`Target.Timeout`) after `interval × unhealthy_threshold`; before that it
 //!   is `initial` (`Elb.InitialHealthChecking`).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -59,6 +60,9 @@ pub(crate) struct ElbState {
     released: Vec<(Vec<SecurityGroupId>, Instant)>,
     tgs: Vec<TgRec>,
     listeners: Vec<ListenerRec>,
+    /// Instances whose application stopped answering health checks, and since when
+    /// ([`SimCloud::fail_health_checks`]).
+    pub(crate) failing: BTreeMap<InstanceId, Instant>,
 }
 
 struct LbRec {
@@ -301,6 +305,19 @@ fn evaluate(
         hc.unhealthy_threshold
     };
     let due = start + Duration::from_secs(u64::from(hc.interval_secs) * u64::from(checks));
+    if let Some(since) = st.elb.failing.get(&t.id).copied() {
+        // The application stopped answering: unhealthy after the unhealthy threshold's
+        // checks from then (or from the first check, if that is later).
+        let failed_at =
+            since.max(start) + Duration::from_secs(u64::from(hc.interval_secs) * u64::from(hc.unhealthy_threshold));
+        if now >= failed_at {
+            return Some((
+                Unhealthy,
+                Some("Target.ResponseCodeMismatch"),
+                Some("Health checks failed with these codes: [500]"),
+            ));
+        }
+    }
     Some(if now < due {
         (
             Initial,
@@ -1468,6 +1485,8 @@ pub(crate) struct TargetGroupMetrics {
     pub target_group: String,
     pub healthy: u32,
     pub unhealthy: u32,
+    /// The healthy targets.
+    pub healthy_ids: Vec<InstanceId>,
 }
 
 /// Host counts for every target group behind a load balancer, settled to `now`.
@@ -1489,9 +1508,36 @@ pub(crate) fn target_group_metrics(st: &mut SimState, cfg: &super::SimConfig, no
             target_group: arn.dimension().to_string(),
             healthy: count(TargetHealthState::Healthy),
             unhealthy: count(TargetHealthState::Unhealthy),
+            healthy_ids: settled
+                .iter()
+                .filter(|(_, e)| e.0 == TargetHealthState::Healthy)
+                .map(|(t, _)| t.id.clone())
+                .collect(),
         });
     }
     out
+}
+
+/// For Auto Scaling: the health of every target of target group `arn` at `now` (empty for
+/// a group that does not exist).
+pub(crate) fn target_states(
+    st: &mut SimState,
+    cfg: &super::SimConfig,
+    now: Instant,
+    arn: &TargetGroupArn,
+) -> Vec<(InstanceId, TargetHealthState)> {
+    let Some(i) = st.elb.tgs.iter().position(|r| &r.tg.arn == arn) else {
+        return Vec::new();
+    };
+    settle_targets(st, cfg, now, i)
+        .into_iter()
+        .map(|(t, e)| (t.id, e.0))
+        .collect()
+}
+
+/// Whether target group `arn` exists.
+pub(crate) fn target_group_exists(st: &SimState, arn: &TargetGroupArn) -> bool {
+    st.elb.tgs.iter().any(|r| &r.tg.arn == arn)
 }
 
 /// The tags of the load balancer, target group or listener `arn`, `None` if there is none.

@@ -30,6 +30,7 @@ mod throttle;
 #[cfg_attr(docsrs, doc(cfg(feature = "wire")))]
 pub mod wire;
 
+pub use autoscaling::{LoadProfile, TICK as AUTO_SCALING_TICK};
 pub use lambda::{Handler, Invocation};
 pub use throttle::{BucketUsage, RateLimits};
 
@@ -198,6 +199,7 @@ pub(crate) struct SimState {
     pub(crate) elb: elb::ElbState,
     pub(crate) cw: cloudwatch::CwState,
     pub(crate) lambda: lambda::LambdaState,
+    pub(crate) asg: autoscaling::AsgState,
 }
 
 impl SimState {
@@ -292,6 +294,7 @@ impl SimCloud {
         elb::inventory(&mut st, now, &mut inv);
         cloudwatch::inventory(&mut st, now, &mut inv);
         lambda::inventory(&mut st, now, &mut inv);
+        autoscaling::inventory(&mut st, now, &mut inv);
         inv
     }
 
@@ -399,6 +402,10 @@ impl crate::iam::ResourceTags for SimCloud {
             "elasticloadbalancing" => elb::resource_tags(&st, &arn.arn),
             "cloudwatch" if kind == "alarm" => cloudwatch::alarm_tags(&st, id),
             "lambda" if kind == "function" => lambda::function_tags(&st, id.split(':').next().unwrap_or(id)),
+            "autoscaling" => arn
+                .arn
+                .split_once(":autoScalingGroupName/")
+                .and_then(|(_, rest)| autoscaling::group_tags(&st, rest.split(':').next().unwrap_or(rest))),
             _ => None,
         }
     }
