@@ -27,13 +27,16 @@
 
 use std::time::Duration;
 
+use crate::autoscaling::{AutoScaling, AutoScalingGroup, InstanceHealth, LifecycleState};
 use crate::ec2::{
     DescribeInstancesRequest, DescribeSnapshotsRequest, DescribeVolumesRequest, Ec2, InstanceState, Snapshot,
     SnapshotState, Volume, VolumeState,
 };
 use crate::elb::{DescribeLoadBalancersRequest, Elbv2, LoadBalancerState, Target, TargetHealthState};
 use crate::error::Result;
-use crate::id::{FunctionName, InstanceId, LoadBalancerArn, SnapshotId, TargetGroupArn, VolumeId};
+use crate::id::{
+    AutoScalingGroupName, FunctionName, InstanceId, LoadBalancerArn, SnapshotId, TargetGroupArn, VolumeId,
+};
 use crate::lambda::{FunctionConfiguration, FunctionState, Lambda, LastUpdateStatus};
 use crate::wait::{Backoff, Check, Waiter};
 
@@ -301,6 +304,54 @@ pub async fn function_ready(lambda: &dyn Lambda, name: &FunctionName) -> Result<
                 )),
                 (FunctionState::Active, LastUpdateStatus::Successful) => Check::Done(c),
                 (s, u) => Check::Pending(format!("{s:?}/{u:?}")),
+            })
+        })
+        .await
+}
+
+/// Until Auto Scaling group `name` has its desired capacity in service and healthy (15
+/// minutes); returns the group. Terminal: the group is gone or being deleted.
+pub async fn group_in_service(asg: &dyn AutoScaling, name: &AutoScalingGroupName) -> Result<AutoScalingGroup> {
+    Waiter::new(format!("auto scaling group {name} in service"))
+        .timeout(Duration::from_secs(900))
+        .backoff(poll(5, 30))
+        .until(|| async move {
+            let Some(g) = asg
+                .describe_auto_scaling_groups(vec![name.clone()])
+                .await?
+                .into_iter()
+                .next()
+            else {
+                return Ok(Check::Failed(format!("auto scaling group {name} does not exist")));
+            };
+            if g.status.is_some() {
+                return Ok(Check::Failed(format!("auto scaling group {name} is being deleted")));
+            }
+            let ready = g
+                .instances
+                .iter()
+                .filter(|i| i.lifecycle_state == LifecycleState::InService && i.health == InstanceHealth::Healthy)
+                .count();
+            Ok(if ready >= g.desired_capacity as usize {
+                Check::Done(g)
+            } else {
+                Check::Pending(format!("{ready} of {} in service", g.desired_capacity))
+            })
+        })
+        .await
+}
+
+/// Until Auto Scaling group `name` is gone (20 minutes: a forced delete terminates its
+/// instances first).
+pub async fn group_deleted(asg: &dyn AutoScaling, name: &AutoScalingGroupName) -> Result<()> {
+    Waiter::new(format!("auto scaling group {name} deleted"))
+        .timeout(Duration::from_secs(1200))
+        .backoff(poll(5, 30))
+        .until(|| async move {
+            let groups = asg.describe_auto_scaling_groups(vec![name.clone()]).await?;
+            Ok(match groups.first() {
+                None => Check::Done(()),
+                Some(g) => Check::Pending(format!("{} instance(s) left", g.instances.len())),
             })
         })
         .await

@@ -16,13 +16,14 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::autoscaling::AutoScaling;
 use crate::cloudwatch::CloudWatch;
-use crate::ec2::{DescribeVolumesRequest, DetachVolumeRequest, Ec2, VolumeState};
+use crate::ec2::{DescribeVolumesRequest, DetachVolumeRequest, Ec2, LaunchTemplateRef, VolumeState};
 use crate::elb::Elbv2;
 use crate::error::{Error, Result};
 use crate::id::{
-    AlarmName, AliasName, FunctionName, InstanceId, ListenerArn, LoadBalancerArn, SecurityGroupId, SnapshotId,
-    TargetGroupArn, VolumeId,
+    AlarmName, AliasName, AutoScalingGroupName, FunctionName, InstanceId, LaunchTemplateId, ListenerArn,
+    LoadBalancerArn, SecurityGroupId, SnapshotId, TargetGroupArn, VolumeId,
 };
 use crate::lambda::Lambda;
 use crate::wait::{Backoff, conditions};
@@ -105,6 +106,22 @@ pub async fn listener(elb: &dyn Elbv2, arn: &ListenerArn) -> Result<()> {
 /// Deletes the target group, retrying while a listener or load balancer still uses it.
 pub async fn target_group(elb: &dyn Elbv2, arn: &TargetGroupArn) -> Result<()> {
     while_in_use(DEPENDENCY_TIMEOUT, || elb.delete_target_group(arn.clone())).await
+}
+
+/// Deletes the Auto Scaling group with its instances (a forced delete) and waits until it is
+/// gone; its scaling policies and their alarms go with it.
+pub async fn auto_scaling_group(asg: &dyn AutoScaling, name: &AutoScalingGroupName) -> Result<()> {
+    // A delete already under way answers ScalingActivityInProgress: wait for it.
+    while_in_use(DEPENDENCY_TIMEOUT, || asg.delete_auto_scaling_group(name.clone(), true)).await?;
+    conditions::group_deleted(asg, name).await
+}
+
+/// Deletes the launch template (all its versions).
+pub async fn launch_template(ec2: &dyn Ec2, id: &LaunchTemplateId) -> Result<()> {
+    ec2.delete_launch_template(LaunchTemplateRef::Id(id.clone()))
+        .await
+        .ok_if_not_found()
+        .map(|_| ())
 }
 
 /// Deletes the alarms (100 per call, DeleteAlarms' limit).

@@ -47,14 +47,19 @@ use bon::Builder;
 use serde::{Deserialize, Serialize};
 
 use crate::Tags;
+use crate::autoscaling::{
+    CreateAutoScalingGroupRequest, HealthCheckType, PredefinedMetric, PutScalingPolicyRequest, TargetTracking,
+    UpdateAutoScalingGroupRequest,
+};
 use crate::cloud::Cloud;
 use crate::cloudwatch::{
     AlarmState, ComparisonOperator, DescribeAlarmsRequest, Dimension, PutMetricAlarmRequest, Statistic,
     TreatMissingData,
 };
 use crate::ec2::{
-    AuthorizeIngressRequest, CreateSecurityGroupRequest, DescribeImagesRequest, DescribeInstancesRequest,
-    DescribeSecurityGroupsRequest, IngressSource, Instance, InstanceState, RunInstancesRequest,
+    AuthorizeIngressRequest, CreateLaunchTemplateRequest, CreateSecurityGroupRequest, DescribeImagesRequest,
+    DescribeInstancesRequest, DescribeLaunchTemplatesRequest, DescribeSecurityGroupsRequest, IngressSource, Instance,
+    InstanceState, LaunchTemplateData, RunInstancesRequest,
 };
 use crate::elb::{
     CreateListenerRequest, CreateLoadBalancerRequest, CreateTargetGroupRequest, DEFAULT_TLS_POLICY,
@@ -63,8 +68,8 @@ use crate::elb::{
 };
 use crate::error::{Error, Result};
 use crate::id::{
-    AlarmName, Arn, ImageId, InstanceId, InstanceType, ListenerArn, LoadBalancerArn, LoadBalancerName, SecurityGroupId,
-    SubnetId, TargetGroupArn, TargetGroupName, VpcId,
+    AlarmName, Arn, AutoScalingGroupName, ImageId, InstanceId, InstanceType, LaunchTemplateId, ListenerArn,
+    LoadBalancerArn, LoadBalancerName, SecurityGroupId, SubnetId, TargetGroupArn, TargetGroupName, VpcId,
 };
 use crate::macros::validated_builder;
 use crate::validate::{self, Validate};
@@ -287,6 +292,88 @@ impl RootVolumeSpec {
     }
 }
 
+/// What an elastic tier scales on: a target-tracking policy's target.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub enum ScalingTarget {
+    /// Requests per second per instance (`ALBRequestCountPerTarget`, which counts per minute:
+    /// the policy's target is 60 times this).
+    RequestsPerTarget(f64),
+    /// The group's average CPU utilization, percent (`ASGAverageCPUUtilization`).
+    CpuPercent(f64),
+}
+
+/// An elastic tier: its instances are an EC2 Auto Scaling group (named like the tier) over a
+/// launch template (`NAME-lt`), registered with the tier's target group, replaced when the
+/// target group finds them unhealthy, and scaled by a target-tracking policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElasticSpec {
+    /// The fewest instances (at least 1).
+    pub min: u32,
+    /// The most instances (at most [`MAX_ELASTIC_SIZE`]).
+    pub max: u32,
+    /// The instances to start with (default `min`); a re-apply leaves the group's current
+    /// desired capacity alone unless this is set.
+    #[serde(default)]
+    pub desired: Option<u32>,
+    /// What the policy holds (e.g. 1,000 requests per second per instance, or 50 % CPU).
+    pub target: ScalingTarget,
+    /// Seconds after launch before the target group's health checks count (default 300).
+    #[serde(default = "default_grace")]
+    pub health_check_grace_period_secs: u32,
+    /// Seconds a new instance warms up before its metrics count (default 300).
+    #[serde(default = "default_grace")]
+    pub instance_warmup_secs: u32,
+}
+
+fn default_grace() -> u32 {
+    300
+}
+
+/// The largest elastic tier this crate builds (`ElasticSpec::max`): EC2's default
+/// On-Demand quota for standard instances is far below it in new accounts, so a larger group
+/// is a deliberate choice better made by hand.
+pub const MAX_ELASTIC_SIZE: u32 = 1000;
+
+impl ElasticSpec {
+    /// `min` to `max` instances holding `target`.
+    pub fn new(min: u32, max: u32, target: ScalingTarget) -> Self {
+        ElasticSpec {
+            min,
+            max,
+            desired: None,
+            target,
+            health_check_grace_period_secs: default_grace(),
+            instance_warmup_secs: default_grace(),
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        validate::in_range("elastic.min", self.min, 1, MAX_ELASTIC_SIZE)?;
+        validate::in_range("elastic.max", self.max, self.min, MAX_ELASTIC_SIZE)?;
+        if let Some(d) = self.desired {
+            validate::in_range("elastic.desired", d, self.min, self.max)?;
+        }
+        let (field, v, max) = match self.target {
+            ScalingTarget::RequestsPerTarget(v) => ("elastic.target.requests_per_target", v, f64::MAX),
+            ScalingTarget::CpuPercent(v) => ("elastic.target.cpu_percent", v, 100.0),
+        };
+        if !v.is_finite() || v <= 0.0 || v > max {
+            return Err(Error::validation(
+                field,
+                format!(
+                    "must be a finite number above 0{} (got {v})",
+                    if max == 100.0 { " and at most 100" } else { "" }
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A load-balanced web tier: the spec. Build it with [`WebTier::builder`] or load it with serde.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Builder)]
 #[builder(finish_fn(name = build_unchecked, vis = ""), on(String, into))]
@@ -357,6 +444,11 @@ pub struct WebTier {
     #[builder(default)]
     #[serde(default)]
     pub deletion_protection: bool,
+    /// Elastic instead of a fixed fleet (`None`, the default: `count` instances): an Auto
+    /// Scaling group between `min` and `max` that tracks a target ([`ElasticSpec`]); `count`
+    /// is then not used.
+    #[serde(default)]
+    pub elastic: Option<ElasticSpec>,
 }
 validated_builder!(WebTier, WebTierBuilder, web_tier_builder);
 
@@ -418,6 +510,9 @@ impl Validate for WebTier {
             return Err(Error::validation("listener.port", "must be a port 1-65535 (got 0)"));
         }
         self.alarms.validate()?;
+        if let Some(e) = &self.elastic {
+            e.validate()?;
+        }
         validate::in_range("deregistration_delay_secs", self.deregistration_delay_secs, 0, 3600)?;
         if let Some(ud) = &self.user_data
             && ud.len() > crate::ec2::MAX_USER_DATA_BYTES
@@ -476,6 +571,13 @@ pub struct WebTierOutputs {
     pub instance_ids: Vec<InstanceId>,
     /// The alarms.
     pub alarm_names: Vec<AlarmName>,
+    /// The Auto Scaling group of an elastic tier (its instances change; `instance_ids` are
+    /// those in service when the apply ended).
+    #[serde(default)]
+    pub auto_scaling_group: Option<AutoScalingGroupName>,
+    /// The launch template of an elastic tier.
+    #[serde(default)]
+    pub launch_template_id: Option<LaunchTemplateId>,
 }
 
 impl WebTier {
@@ -579,6 +681,34 @@ impl WebTier {
                     Ok(sg)
                 })
                 .await?;
+            if let Some(e) = &self.elastic {
+                // Elastic: a launch template and an Auto Scaling group, which launches,
+                // registers and replaces the instances itself.
+                let lt = run
+                    .step(
+                        "launch template",
+                        &["app security group", "image"],
+                        self.ensure_launch_template(cloud, run, &image_id, &app_sg, &tags),
+                    )
+                    .await?;
+                let group = run
+                    .step(
+                        "auto scaling group",
+                        &["launch template", "target group"],
+                        self.ensure_auto_scaling_group(cloud, run, e, &lt, &subnets, &tg, &tags),
+                    )
+                    .await?;
+                let g = run
+                    .step(
+                        "wait group in service",
+                        &["auto scaling group"],
+                        conditions::group_in_service(cloud.autoscaling.as_ref(), &group),
+                    )
+                    .await?;
+                let mut ids: Vec<InstanceId> = g.in_service().map(|i| i.instance_id.clone()).collect();
+                ids.sort();
+                return Ok::<_, Error>((app_sg, ids, Some((group, lt))));
+            }
             let instances = run
                 .step(
                     "instances",
@@ -595,7 +725,7 @@ impl WebTier {
                 conditions::instances_running(cloud.ec2.as_ref(), &ids),
             )
             .await?;
-            Ok::<_, Error>((app_sg, ids))
+            Ok::<_, Error>((app_sg, ids, None))
         };
         let lb = async {
             let lb = run
@@ -626,7 +756,7 @@ impl WebTier {
             Ok::<_, Error>((lb, listener))
         };
         let (app, lb) = tokio::join!(app, lb);
-        let ((app_sg, instance_ids), (lb, (listener, redirect_listener))) = (app?, lb?);
+        let ((app_sg, instance_ids, group), (lb, (listener, redirect_listener))) = (app?, lb?);
         if !self.listener.https() {
             run.note(format!(
                 "the listener on port {} is plain HTTP: set listener.certificate_arn for HTTPS",
@@ -643,10 +773,12 @@ impl WebTier {
             })
             .collect();
         let healthy = async {
-            run.step("register targets", &["wait instances running", "target group"], async {
-                cloud.elb.register_targets(tg.clone(), targets.clone()).await
-            })
-            .await?;
+            if group.is_none() {
+                run.step("register targets", &["wait instances running", "target group"], async {
+                    cloud.elb.register_targets(tg.clone(), targets.clone()).await
+                })
+                .await?;
+            }
             run.step(
                 "wait targets healthy",
                 &["register targets", "listener", "wait load balancer active"],
@@ -659,8 +791,23 @@ impl WebTier {
             &["load balancer", "target group", "instances"],
             self.put_alarms(cloud, run, &lb.arn, &tg, &instance_ids, &tags),
         );
-        let (healthy, alarms) = tokio::join!(healthy, alarms);
+        // The group's target-tracking policy (its alarms are Auto Scaling's, removed with it).
+        let policy = async {
+            match (&self.elastic, &group) {
+                (Some(e), Some((name, _))) => {
+                    run.step(
+                        "scaling policy",
+                        &["auto scaling group", "load balancer"],
+                        self.put_scaling_policy(cloud, e, name, &lb.arn, &tg),
+                    )
+                    .await
+                }
+                _ => Ok(()),
+            }
+        };
+        let (healthy, alarms, policy) = tokio::join!(healthy, alarms, policy);
         healthy?;
+        policy?;
         let alarm_names = alarms?;
 
         // 5. Last, so a rollback can still delete the load balancer: invalid header fields
@@ -694,7 +841,159 @@ impl WebTier {
             https: self.listener.https(),
             instance_ids,
             alarm_names,
+            auto_scaling_group: group.as_ref().map(|(g, _)| g.clone()),
+            launch_template_id: group.map(|(_, lt)| lt),
         })
+    }
+
+    /// Finds the tier's launch template (`NAME-lt`, adopted only with the tier's ownership
+    /// tags) or creates it: the tier's image, type, security group, user data, IMDSv2 and
+    /// root volume.
+    async fn ensure_launch_template(
+        &self,
+        cloud: &Cloud,
+        run: &Run,
+        image_id: &ImageId,
+        app_sg: &SecurityGroupId,
+        tags: &Tags,
+    ) -> Result<LaunchTemplateId> {
+        let name = format!("{}-lt", self.name);
+        let find = || async {
+            let req = DescribeLaunchTemplatesRequest::builder()
+                .names(vec![name.clone()])
+                .build()?;
+            Ok::<_, Error>(
+                cloud
+                    .ec2
+                    .describe_launch_templates(req)
+                    .await
+                    .ok_if_not_found()?
+                    .and_then(|v| v.into_iter().next()),
+            )
+        };
+        if let Some(t) = find().await? {
+            let owner = owner_of(&t.tags, self.name.as_str());
+            adopt(run, self.name.as_str(), "launch template", t.id.as_str(), owner, || {
+                launch_template_removal(cloud, &t.id)
+            })?;
+            return Ok(t.id);
+        }
+        let data = LaunchTemplateData::builder()
+            .image_id(image_id.clone())
+            .instance_type(self.instance_type.clone())
+            .security_group_ids(vec![app_sg.clone()])
+            .maybe_user_data(self.user_data.clone())
+            .require_imdsv2(true)
+            .encrypt_root_volume(self.root_volume.encrypted)
+            .maybe_root_kms_key_id(self.root_volume.kms_key_id.clone())
+            .maybe_root_volume_size_gib(self.root_volume.size_gib)
+            .tags(tags.clone())
+            .build()?;
+        let req = CreateLaunchTemplateRequest::builder()
+            .name(name)
+            .data(data)
+            .tags(tags.clone())
+            // A retry after a lost answer creates nothing new.
+            .client_token(format!("{}-{}-lt", self.name, run.id()))
+            .build()?;
+        let t = cloud.ec2.create_launch_template(req).await?;
+        record(run, launch_template_removal(cloud, &t.id));
+        Ok(t.id)
+    }
+
+    /// Finds the tier's Auto Scaling group (named like the tier, adopted only with its
+    /// ownership tags) and converges its bounds, or creates it over `lt`, registering with
+    /// `tg`, checking health with it, and propagating the ownership tags to its instances.
+    #[allow(clippy::too_many_arguments)]
+    async fn ensure_auto_scaling_group(
+        &self,
+        cloud: &Cloud,
+        run: &Run,
+        e: &ElasticSpec,
+        lt: &LaunchTemplateId,
+        subnets: &[SubnetId],
+        tg: &TargetGroupArn,
+        tags: &Tags,
+    ) -> Result<AutoScalingGroupName> {
+        let name: AutoScalingGroupName = self.name.as_str().parse()?;
+        let describe = || cloud.autoscaling.describe_auto_scaling_groups(vec![name.clone()]);
+        if let Some(g) = describe().await?.into_iter().next() {
+            let owner = owner_of(&g.tags, self.name.as_str());
+            adopt(
+                run,
+                self.name.as_str(),
+                "auto scaling group",
+                name.as_str(),
+                owner,
+                || group_removal(cloud, &name),
+            )?;
+            // The desired capacity is the policy's to change, unless the spec sets it.
+            let req = UpdateAutoScalingGroupRequest::builder()
+                .name(name.clone())
+                .min_size(e.min)
+                .max_size(e.max)
+                .maybe_desired_capacity(e.desired)
+                .health_check_grace_period_secs(e.health_check_grace_period_secs)
+                .default_instance_warmup_secs(e.instance_warmup_secs)
+                .build()?;
+            cloud.autoscaling.update_auto_scaling_group(req).await?;
+            return Ok(name);
+        }
+        let req = CreateAutoScalingGroupRequest::builder()
+            .name(name.clone())
+            .launch_template(lt.clone())
+            .min_size(e.min)
+            .max_size(e.max)
+            .maybe_desired_capacity(e.desired)
+            .subnets(subnets.to_vec())
+            .target_group_arns(vec![tg.clone()])
+            .health_check_type(HealthCheckType::Elb)
+            .health_check_grace_period_secs(e.health_check_grace_period_secs)
+            .default_instance_warmup_secs(e.instance_warmup_secs)
+            .tags(tags.clone())
+            .build()?;
+        match cloud.autoscaling.create_auto_scaling_group(req).await {
+            Ok(()) => {}
+            // A retried create whose first attempt took effect: adopt it if this run made it.
+            Err(err) if err.code() == Some("AlreadyExists") => {
+                let g = describe().await?.into_iter().next().ok_or(err)?;
+                if owner_of(&g.tags, self.name.as_str()) != Owner::Run(run.id().to_string()) {
+                    return Err(remove::not_ours(
+                        "auto scaling group",
+                        name.as_str(),
+                        crate::Service::AutoScaling,
+                        &owner_tags(self.name.as_str(), Some(run.id())),
+                    ));
+                }
+            }
+            Err(err) => return Err(err),
+        }
+        record(run, group_removal(cloud, &name));
+        Ok(name)
+    }
+
+    /// Puts the group's target-tracking policy (`NAME-target`; PutScalingPolicy replaces one
+    /// of the same name, so a re-apply converges).
+    async fn put_scaling_policy(
+        &self,
+        cloud: &Cloud,
+        e: &ElasticSpec,
+        group: &AutoScalingGroupName,
+        lb: &LoadBalancerArn,
+        tg: &TargetGroupArn,
+    ) -> Result<()> {
+        let config = match e.target {
+            // RequestCountPerTarget is a per-minute sum.
+            ScalingTarget::RequestsPerTarget(r) => TargetTracking::request_count_per_target(lb, tg, r * 60.0),
+            ScalingTarget::CpuPercent(p) => TargetTracking::new(PredefinedMetric::AsgAverageCpuUtilization, p),
+        };
+        let req = PutScalingPolicyRequest::builder()
+            .group(group.clone())
+            .name(format!("{}-target", self.name))
+            .config(config.into())
+            .estimated_instance_warmup_secs(e.instance_warmup_secs)
+            .build()?;
+        cloud.autoscaling.put_scaling_policy(req).await.map(|_| ())
     }
 
     async fn ensure_target_group(
@@ -1060,12 +1359,22 @@ pub fn alarm_requests(
         );
         add("response-time-p90", p)?;
     }
-    // Each instance's, after CloudWatch's recommended EC2 alarms.
-    for id in instances {
+    // An elastic tier's instances come and go: the alarms are the group's (EC2 publishes its
+    // metrics by AutoScalingGroupName), named `NAME-group-*`.
+    let group = spec.elastic.as_ref().map(|_| spec.name.as_str());
+    let scopes: Vec<(String, Dimension)> = match group {
+        Some(g) => vec![("group".to_string(), Dimension::new("AutoScalingGroupName", g))],
+        None => instances
+            .iter()
+            .map(|id| (id.to_string(), Dimension::new("InstanceId", id.as_str())))
+            .collect(),
+    };
+    // Each instance's (or the group's), after CloudWatch's recommended EC2 alarms.
+    for (id, dimension) in &scopes {
         let ec2 = |metric, period, n, stat, comparison, threshold| Preset {
             namespace: "AWS/EC2",
             metric,
-            dimensions: vec![Dimension::new("InstanceId", id.as_str())],
+            dimensions: vec![dimension.clone()],
             stat: Ok(stat),
             period,
             n,
@@ -1160,7 +1469,8 @@ fn adopt(run: &Run, tier: &str, kind: &str, id: &str, owner: Owner, removal: imp
         Owner::Run(_) => run.reused(kind, id),
         Owner::NotOurs => {
             let service = match kind {
-                "security group" => crate::Service::Ec2,
+                "security group" | "launch template" => crate::Service::Ec2,
+                "auto scaling group" => crate::Service::AutoScaling,
                 _ => crate::Service::Elbv2,
             };
             return Err(remove::not_ours(kind, id, service, &owner_tags(tier, None)));
@@ -1253,6 +1563,22 @@ fn listener_removal(cloud: &Cloud, arn: &ListenerArn) -> Owned {
     owned("listener", arn.to_string(), move || {
         let (elb, arn) = (elb.clone(), arn.clone());
         async move { remove::listener(elb.as_ref(), &arn).await }
+    })
+}
+
+fn group_removal(cloud: &Cloud, name: &AutoScalingGroupName) -> Owned {
+    let (asg, name) = (cloud.autoscaling.clone(), name.clone());
+    owned("auto scaling group", name.to_string(), move || {
+        let (asg, name) = (asg.clone(), name.clone());
+        async move { remove::auto_scaling_group(asg.as_ref(), &name).await }
+    })
+}
+
+fn launch_template_removal(cloud: &Cloud, id: &LaunchTemplateId) -> Owned {
+    let (ec2, id) = (cloud.ec2.clone(), id.clone());
+    owned("launch template", id.to_string(), move || {
+        let (ec2, id) = (ec2.clone(), id.clone());
+        async move { remove::launch_template(ec2.as_ref(), &id).await }
     })
 }
 
@@ -1492,6 +1818,12 @@ pub async fn scale(
     count: u32,
     progress: Option<Progress>,
 ) -> Result<WebTierOutputs> {
+    if spec.elastic.is_some() {
+        return Err(Error::validation(
+            "elastic",
+            "an elastic tier scales itself: change elastic.min/max (or desired) and apply again",
+        ));
+    }
     let spec = WebTier { count, ..spec.clone() };
     spec.validate()?;
     let run = Run::new(cloud, format!("{WORKFLOW} {} scale to {count}", spec.name), progress);
@@ -1616,6 +1948,9 @@ impl WebTier {
 const INSTANCE_ALARMS: &[&str] = &["cpu", "status", "ebs-status"];
 /// The tier-wide alarm suffixes of [`alarm_requests`].
 const TIER_ALARMS: &[&str] = &[
+    "group-cpu",
+    "group-status",
+    "group-ebs-status",
     "elb-5xx",
     "target-5xx",
     "unhealthy-hosts",
@@ -1656,6 +1991,40 @@ struct Found {
     target_group: Option<(TargetGroupArn, Owner)>,
     instances: Vec<InstanceId>,
     groups: Vec<(SecurityGroupId, Owner)>,
+    auto_scaling_group: Option<(AutoScalingGroupName, Owner)>,
+    launch_template: Option<(LaunchTemplateId, Owner)>,
+}
+
+/// An elastic tier's group (named like the tier) and launch template (`NAME-lt`), with their
+/// owners by tags. A cloud without an Auto Scaling client (the `autoscaling` feature off, or
+/// a hand-assembled cloud) cannot have made a group: it is not looked for.
+async fn find_elastic(
+    cloud: &Cloud,
+    name: &str,
+) -> Result<(Option<(AutoScalingGroupName, Owner)>, Option<(LaunchTemplateId, Owner)>)> {
+    let group_name: AutoScalingGroupName = name.parse()?;
+    let group = match cloud.autoscaling.describe_auto_scaling_groups(vec![group_name]).await {
+        Ok(groups) => groups.into_iter().next().map(|g| {
+            let owner = owner_of(&g.tags, name);
+            (g.name, owner)
+        }),
+        Err(e) if e.kind() == crate::ErrorKind::Unsupported => None,
+        Err(e) => return Err(e),
+    };
+    let req = DescribeLaunchTemplatesRequest::builder()
+        .names(vec![format!("{name}-lt")])
+        .build()?;
+    let template = cloud
+        .ec2
+        .describe_launch_templates(req)
+        .await
+        .ok_if_not_found()?
+        .and_then(|v| v.into_iter().next())
+        .map(|t| {
+            let owner = owner_of(&t.tags, name);
+            (t.id, owner)
+        });
+    Ok((group, template))
 }
 
 /// Finds what the tier `name` has in the account: instances and security groups by their
@@ -1711,6 +2080,7 @@ async fn find(cloud: &Cloud, name: &str) -> Result<Found> {
         .collect();
     groups.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     found.groups = groups.into_iter().map(|(_, id, o)| (id, o)).collect();
+    (found.auto_scaling_group, found.launch_template) = find_elastic(cloud, name).await?;
     Ok(found)
 }
 
@@ -1748,6 +2118,16 @@ fn sweep(cloud: &Cloud, name: &str, run_id: &str) -> crate::workflows::plan::Swe
                 && *o == mine
             {
                 out.push(target_group_removal(&cloud, arn));
+            }
+            if let Some((g, o)) = &f.auto_scaling_group
+                && *o == mine
+            {
+                out.push(group_removal(&cloud, g));
+            }
+            if let Some((t, o)) = &f.launch_template
+                && *o == mine
+            {
+                out.push(launch_template_removal(&cloud, t));
             }
             let instances = cloud
                 .ec2
@@ -1869,6 +2249,12 @@ pub async fn destroy(cloud: &Cloud, outputs: &WebTierOutputs, progress: Option<P
                     found.groups.push((g.id.clone(), owner_of(&g.tags, name)));
                 }
             }
+            if outputs.auto_scaling_group.is_some() || outputs.launch_template_id.is_some() {
+                let (group, template) = find_elastic(cloud, name).await?;
+                // Only what the outputs name (the tier's group and template have fixed names).
+                found.auto_scaling_group = group.filter(|(g, _)| Some(g) == outputs.auto_scaling_group.as_ref());
+                found.launch_template = template.filter(|(t, _)| Some(t) == outputs.launch_template_id.as_ref());
+            }
             teardown(cloud, &run, found).await
         })
         .await;
@@ -1918,6 +2304,18 @@ pub async fn find_owned(cloud: &Cloud, name: &str) -> Result<Vec<String>> {
             .iter()
             .filter(|(_, o)| ours(o))
             .map(|(a, _)| format!("target group {a}")),
+    );
+    out.extend(
+        f.auto_scaling_group
+            .iter()
+            .filter(|(_, o)| ours(o))
+            .map(|(g, _)| format!("auto scaling group {g}")),
+    );
+    out.extend(
+        f.launch_template
+            .iter()
+            .filter(|(_, o)| ours(o))
+            .map(|(t, _)| format!("launch template {t}")),
     );
     out.extend(f.instances.iter().map(|i| format!("instance {i}")));
     out.extend(
@@ -1997,6 +2395,12 @@ async fn teardown(cloud: &Cloud, run: &Run, found: Found) -> Result<Teardown> {
         .map(|(g, _)| g.clone())
         .collect();
     let listeners = if lb.is_some() { found.listeners } else { Vec::new() };
+    let group = found
+        .auto_scaling_group
+        .filter(|(g, o)| mine("auto scaling group", g.to_string(), o));
+    let template = found
+        .launch_template
+        .filter(|(t, o)| mine("launch template", t.to_string(), o));
 
     let alarms = run.step("delete alarms", &[], async {
         for chunk in alarms.chunks(crate::cloudwatch::MAX_ALARM_NAMES) {
@@ -2038,6 +2442,14 @@ async fn teardown(cloud: &Cloud, run: &Run, found: Found) -> Result<Teardown> {
         Ok::<_, Error>(())
     };
     let instances = run.step("terminate instances", &[], async {
+        // An elastic tier's group goes first (it would replace instances terminated under
+        // it), with its instances and policies; then its template.
+        if let Some((g, _)) = &group {
+            remove(group_removal(cloud, g)).await?;
+        }
+        if let Some((t, _)) = &template {
+            remove(launch_template_removal(cloud, t)).await?;
+        }
         if found.instances.is_empty() {
             return Ok(());
         }
@@ -2131,6 +2543,9 @@ impl WebTier {
                     "ec2:DescribeImages",
                     "ec2:DescribeSecurityGroups",
                     "ec2:DescribeInstances",
+                    // An elastic tier's launch template and group, looked for by destroy.
+                    "ec2:DescribeLaunchTemplates",
+                    "autoscaling:DescribeAutoScalingGroups",
                     "elasticloadbalancing:DescribeLoadBalancers",
                     "elasticloadbalancing:DescribeTargetGroups",
                     "elasticloadbalancing:DescribeListeners",
