@@ -205,6 +205,9 @@ pub(crate) struct AsgState {
     /// The healthy targets each target group's latest `RequestCountPerTarget` was divided
     /// by (what a target-tracking policy multiplies it back with).
     per_target_divisor: BTreeMap<String, usize>,
+    /// The account's EC2 buckets the control loop's calls count against, and the loop's own
+    /// pacing under them.
+    limits: Option<(super::RateLimits, crate::layer::ClientRateLimit)>,
     engine: bool,
 }
 
@@ -238,6 +241,8 @@ struct Member {
     launch_activity: Option<String>,
     /// The termination activity to complete when it is gone.
     terminate_activity: Option<String>,
+    /// Whether its TerminateInstances went through (a throttled one is sent again).
+    terminate_sent: bool,
     /// Whether the group launched it in response to a scaling policy (for warm-up).
     by_policy: bool,
 }
@@ -655,11 +660,14 @@ impl SimCloud {
                 let g = st.asg.groups.get_mut(&name).expect("listed above");
                 let grace = g.grace();
                 let mut gone = Vec::new();
+                let mut resend = Vec::new();
                 for (id, m) in g.members.iter_mut() {
                     let ec2 = ec2_state.get(id).cloned().flatten();
                     if is_leaving(&m.state) {
                         if matches!(ec2, None | Some(InstanceState::Terminated)) {
                             gone.push(id.clone());
+                        } else if !m.terminate_sent {
+                            resend.push(id.clone());
                         }
                         continue;
                     }
@@ -702,6 +710,13 @@ impl SimCloud {
                 }
                 for (a, status) in finished.drain(..) {
                     g.finish(self, &a, status, None);
+                }
+                for id in resend {
+                    actions.push(Action::Terminate {
+                        group: name.clone(),
+                        id,
+                        targets: tgs.clone(),
+                    });
                 }
             }
             // Replace the unhealthy.
@@ -927,8 +942,34 @@ impl SimCloud {
         }
     }
 
-    /// Launches and terminates outside the lock, then records the outcome.
+    /// The EC2 handle the control loop calls: the simulator, through the account's rate
+    /// limits if [`SimCloud::rate_limit_auto_scaling`] set them.
+    fn asg_ec2(&self) -> Arc<dyn Ec2> {
+        use crate::layer::Layered;
+        match self.lock().asg.limits.clone() {
+            Some((limits, pace)) => Arc::new(Layered::new(Layered::new(self.clone(), limits), pace)),
+            None => Arc::new(self.clone()),
+        }
+    }
+
+    /// Makes the Auto Scaling control loop's EC2 calls (launches, terminations) count
+    /// against `limits`, the account's EC2 buckets (share them with the account's own
+    /// clients: AWS throttles per account). The loop paces itself under the same buckets
+    /// (a [`ClientRateLimit`](crate::layer::ClientRateLimit) of its own), so it is throttled
+    /// only when the account's other calls drain them; a throttled launch is an activity
+    /// that failed with `RequestLimitExceeded`, retried at the next step.
+    pub fn rate_limit_auto_scaling(&self, limits: super::RateLimits) {
+        let pace = crate::layer::ClientRateLimit::new(limits.limits().clone());
+        self.lock().asg.limits = Some((limits, pace));
+    }
+
+    /// Launches and terminates outside the lock, batched as Auto Scaling does (one
+    /// RunInstances per group and subnet, one TerminateInstances per group), then records
+    /// the outcome.
     async fn perform(&self, actions: Vec<Action>) {
+        let mut launches: BTreeMap<(String, SubnetId), (AvailabilityZone, bool, u32)> = BTreeMap::new();
+        let mut terminations: BTreeMap<String, (Vec<InstanceId>, Vec<TargetGroupArn>)> = BTreeMap::new();
+        let mut alarms = Vec::new();
         for a in actions {
             match a {
                 Action::Launch {
@@ -936,36 +977,92 @@ impl SimCloud {
                     subnet,
                     zone,
                     by_policy,
-                } => self.launch(&group, subnet, zone, by_policy).await,
+                } => {
+                    let e = launches.entry((group, subnet)).or_insert((zone, by_policy, 0));
+                    e.2 += 1;
+                }
                 Action::Terminate { group, id, targets } => {
-                    for tg in targets {
-                        // A target group deleted under the group answers not-found: nothing
-                        // to deregister from.
-                        let _ = Elbv2::deregister_targets(self, tg, vec![Target::instance(id.clone())]).await;
-                    }
-                    if let Err(e) = Ec2::terminate_instances(self, vec![id.clone()]).await {
-                        let mut st = self.lock();
-                        if let Some(g) = st.asg.groups.get_mut(&group)
-                            && let Some(m) = g.members.remove(&id)
-                            && let Some(a) = m.terminate_activity
-                        {
-                            let status = if e.is_not_found() {
-                                ActivityStatus::Successful
-                            } else {
-                                ActivityStatus::Failed
-                            };
-                            g.finish(self, &a, status, Some(e.to_string()));
-                        }
+                    let e = terminations.entry(group).or_insert_with(|| (Vec::new(), targets));
+                    if !e.0.contains(&id) {
+                        e.0.push(id);
                     }
                 }
-                Action::DeleteAlarms(names) => {
-                    let _ = CloudWatch::delete_alarms(self, names).await;
+                Action::DeleteAlarms(names) => alarms.push(names),
+            }
+        }
+        let ec2 = self.asg_ec2();
+        for (group, (ids, targets)) in terminations {
+            self.terminate(ec2.as_ref(), &group, ids, targets).await;
+        }
+        for ((group, subnet), (zone, by_policy, count)) in launches {
+            self.launch(ec2.as_ref(), &group, subnet, zone, count, by_policy).await;
+        }
+        for names in alarms {
+            let _ = CloudWatch::delete_alarms(self, names).await;
+        }
+    }
+
+    /// Deregisters and terminates a group's leaving instances. A refused call leaves them
+    /// `Terminating` with their termination unsent, for the next step to send again.
+    async fn terminate(&self, ec2: &dyn Ec2, group: &str, ids: Vec<InstanceId>, targets: Vec<TargetGroupArn>) {
+        let batch: Vec<Target> = ids.iter().map(|id| Target::instance(id.clone())).collect();
+        for tg in targets {
+            // A target group deleted under the group answers not-found: nothing to
+            // deregister from.
+            let _ = Elbv2::deregister_targets(self, tg, batch.clone()).await;
+        }
+        // Sent, already gone, or refused (`None`: to send again).
+        let sent = |r: crate::Result<_>| match r {
+            Ok(_) => Some(true),
+            Err(e) if e.is_not_found() => Some(false),
+            Err(_) => None,
+        };
+        // One unknown id fails the whole call: then each goes alone.
+        let outcome: Vec<(InstanceId, Option<bool>)> = match ec2.terminate_instances(ids.clone()).await {
+            Err(e) if e.is_not_found() && ids.len() > 1 => {
+                let mut each = Vec::new();
+                for id in &ids {
+                    each.push((id.clone(), sent(ec2.terminate_instances(vec![id.clone()]).await)));
                 }
+                each
+            }
+            r => {
+                let r = sent(r);
+                ids.iter().map(|id| (id.clone(), r)).collect()
+            }
+        };
+        let mut st = self.lock();
+        let Some(g) = st.asg.groups.get_mut(group) else { return };
+        for (id, r) in outcome {
+            match r {
+                Some(true) => {
+                    if let Some(m) = g.members.get_mut(&id) {
+                        m.terminate_sent = true;
+                    }
+                }
+                // Gone already: done.
+                Some(false) => {
+                    if let Some(m) = g.members.remove(&id)
+                        && let Some(a) = m.terminate_activity
+                    {
+                        g.finish(self, &a, ActivityStatus::Successful, None);
+                    }
+                }
+                // Throttled or failed: sent again at the next step.
+                None => {}
             }
         }
     }
 
-    async fn launch(&self, group: &str, subnet: SubnetId, zone: AvailabilityZone, by_policy: bool) {
+    async fn launch(
+        &self,
+        ec2: &dyn Ec2,
+        group: &str,
+        subnet: SubnetId,
+        zone: AvailabilityZone,
+        count: u32,
+        by_policy: bool,
+    ) {
         let (spec, tags, tgs, protected, version) = {
             let st = self.lock();
             let Some(g) = st.asg.groups.get(group) else { return };
@@ -987,20 +1084,19 @@ impl SimCloud {
         let req = RunInstancesRequest::builder()
             .launch_template(spec.clone())
             .subnet_id(subnet)
+            .count(count)
             .tags(tags)
             .build();
         let launched = match req {
-            Ok(req) => Ec2::run_instances(self, req).await,
+            Ok(req) => ec2.run_instances(req).await,
             Err(e) => Err(e),
         };
         let now = self.now();
         match launched {
             Ok(instances) => {
-                for inst in &instances {
-                    for tg in &tgs {
-                        let _ =
-                            Elbv2::register_targets(self, tg.clone(), vec![Target::instance(inst.id.clone())]).await;
-                    }
+                let batch: Vec<Target> = instances.iter().map(|i| Target::instance(i.id.clone())).collect();
+                for tg in &tgs {
+                    let _ = Elbv2::register_targets(self, tg.clone(), batch.clone()).await;
                 }
                 let mut st = self.lock();
                 for inst in instances {
@@ -1035,6 +1131,7 @@ impl SimCloud {
                             instance_type: Some(inst.instance_type.to_string()),
                             launch_activity: Some(a),
                             terminate_activity: None,
+                            terminate_sent: false,
                             by_policy,
                         },
                     );
@@ -1044,11 +1141,17 @@ impl SimCloud {
                 let mut st = self.lock();
                 let n = st.next();
                 let Some(g) = st.asg.groups.get_mut(group) else { return };
-                g.launch_failures += 1;
-                let backoff = TICK
-                    .saturating_mul(1 << g.launch_failures.min(6))
-                    .min(MAX_LAUNCH_BACKOFF);
-                g.next_launch = now + backoff;
+                // A throttled launch is retried at the next step; other failures back off
+                // (doubling from one step to five minutes, as AWS backs off failing launches).
+                if e.is_throttled() {
+                    g.next_launch = now + TICK;
+                } else {
+                    g.launch_failures += 1;
+                    let backoff = TICK
+                        .saturating_mul(1 << g.launch_failures.min(6))
+                        .min(MAX_LAUNCH_BACKOFF);
+                    g.next_launch = now + backoff;
+                }
                 let cause = format!(
                     "At {} an instance was started in response to a difference between desired and actual capacity.",
                     time_words(self.wall_clock())
@@ -1056,7 +1159,7 @@ impl SimCloud {
                 let a = g.activity(
                     self,
                     n,
-                    "Launching a new EC2 instance.  Status Reason: launch failed".into(),
+                    format!("Launching {count} new EC2 instance(s).  Status Reason: launch failed"),
                     cause,
                     ActivityStatus::InProgress,
                 );
