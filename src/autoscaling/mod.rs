@@ -16,6 +16,7 @@
 //!     .min_size(2)
 //!     .max_size(10)
 //!     .subnets(vec!["subnet-0123456789abcdef0".parse()?])
+//!     .target_group_arns(vec!["arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/943f017f100becff".parse()?])
 //!     .health_check_type(HealthCheckType::Elb)
 //!     .health_check_grace_period_secs(120)
 //!     .build()?;
