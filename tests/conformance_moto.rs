@@ -1456,3 +1456,159 @@ async fn moto_deviation_lambda_reserved_concurrency_not_enforced() {
     let out = b.invoke(&name, None, &event).await;
     assert_eq!(out.status_code, 200, "AWS: TooManyRequestsException");
 }
+
+/// moto's Auto Scaling checks little: a second group of the same name, a desired capacity
+/// above max, a delete of a group with instances without ForceDelete all succeed; no
+/// activities are listed; SetDesiredCapacity on an unknown group is a 500.
+#[cfg(feature = "autoscaling")]
+#[tokio::test]
+async fn moto_deviation_asg_loose_checks() {
+    use aws_facade::autoscaling::CreateAutoScalingGroupRequest;
+    use aws_facade::ec2::{CreateLaunchTemplateRequest, LaunchTemplateData};
+    let Some(b) = Backend::moto().await else { return };
+    for id in [
+        DeviationId::AsgDuplicateNameAccepted,
+        DeviationId::AsgDesiredNotCheckedAgainstBounds,
+        DeviationId::AsgNoScalingActivities,
+        DeviationId::AsgDeleteWithInstancesWithoutForce,
+        DeviationId::AsgSetDesiredOnUnknownGroupFails,
+    ] {
+        assert!(b.deviates(id));
+    }
+    let image = b.image().await;
+    let data = LaunchTemplateData::builder()
+        .image_id(image.id)
+        .instance_type("t3.micro".parse().unwrap())
+        .build()
+        .unwrap();
+    let lt = b
+        .cloud
+        .ec2
+        .create_launch_template(
+            CreateLaunchTemplateRequest::builder()
+                .name("dev-asg-lt")
+                .data(data)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let subnet = b.subnets().await.remove(0);
+    let req = CreateAutoScalingGroupRequest::builder()
+        .name("dev-asg".parse().unwrap())
+        .launch_template(lt.id.clone())
+        .min_size(1)
+        .max_size(2)
+        .subnets(vec![subnet.id])
+        .build()
+        .unwrap();
+    let name = req.name.clone();
+    b.cloud
+        .autoscaling
+        .create_auto_scaling_group(req.clone())
+        .await
+        .unwrap();
+    b.cloud
+        .autoscaling
+        .create_auto_scaling_group(req)
+        .await
+        .expect("AWS: AlreadyExists");
+    b.cloud
+        .autoscaling
+        .set_desired_capacity(name.clone(), 3, false)
+        .await
+        .expect("AWS: ValidationError (above max 2)");
+    let acts = b
+        .cloud
+        .autoscaling
+        .describe_scaling_activities(name.clone())
+        .await
+        .unwrap();
+    assert!(acts.is_empty(), "AWS: a launch activity per instance: {acts:?}");
+    b.cloud
+        .autoscaling
+        .delete_auto_scaling_group(name.clone(), false)
+        .await
+        .expect("AWS: ResourceInUse (the group has instances)");
+    assert!(
+        b.cloud
+            .autoscaling
+            .describe_auto_scaling_groups(vec![name])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let e = b
+        .cloud
+        .autoscaling
+        .set_desired_capacity("dev-no-such-group".parse().unwrap(), 1, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, aws_facade::Error::UnrecognizedResponse { status: Some(500), .. }),
+        "AWS: ValidationError: {e:?}"
+    );
+    assert!(!e.is_not_found());
+}
+
+/// moto: PutScalingPolicy answers no PolicyARN (nor, for target tracking, its alarms); the
+/// adapter refuses the answer as unreadable, and the policy was stored.
+#[cfg(feature = "autoscaling")]
+#[tokio::test]
+async fn moto_deviation_asg_put_scaling_policy_answers_no_arn() {
+    use aws_facade::autoscaling::{
+        CreateAutoScalingGroupRequest, PredefinedMetric, PutScalingPolicyRequest, TargetTracking,
+    };
+    use aws_facade::ec2::{CreateLaunchTemplateRequest, LaunchTemplateData};
+    let Some(b) = Backend::moto().await else { return };
+    assert!(b.deviates(DeviationId::AsgPutScalingPolicyAnswersNoArn));
+    let image = b.image().await;
+    let data = LaunchTemplateData::builder()
+        .image_id(image.id)
+        .instance_type("t3.micro".parse().unwrap())
+        .build()
+        .unwrap();
+    let lt = b
+        .cloud
+        .ec2
+        .create_launch_template(
+            CreateLaunchTemplateRequest::builder()
+                .name("dev-asg-pol")
+                .data(data)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let name: aws_facade::id::AutoScalingGroupName = "dev-asg-pol".parse().unwrap();
+    b.cloud
+        .autoscaling
+        .create_auto_scaling_group(
+            CreateAutoScalingGroupRequest::builder()
+                .name(name.clone())
+                .launch_template(lt.id)
+                .min_size(0)
+                .max_size(1)
+                .subnets(vec![b.subnets().await.remove(0).id])
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let e = b
+        .cloud
+        .autoscaling
+        .put_scaling_policy(
+            PutScalingPolicyRequest::builder()
+                .group(name.clone())
+                .name("cpu50")
+                .config(TargetTracking::new(PredefinedMetric::AsgAverageCpuUtilization, 50.0).into())
+                .build()
+                .unwrap(),
+        )
+        .await
+        .expect_err("AWS: PolicyARN and two alarms");
+    assert!(!e.is_not_found(), "{e:?}");
+    let policies = b.cloud.autoscaling.describe_policies(name).await.unwrap();
+    assert_eq!(policies.len(), 1, "stored all the same");
+}

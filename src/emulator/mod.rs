@@ -66,14 +66,18 @@ pub fn cloudwatch_config(url: &str) -> SdkConfig {
         .build()
 }
 
-/// The five SDK adapters against the emulator at `url`; CloudWatch goes through the bridge.
+/// The SDK adapters against the emulator at `url`; CloudWatch goes through the bridge. Auto
+/// Scaling needs the `autoscaling` feature (without it, its handle answers `Unsupported`).
 pub fn cloud(url: &str) -> Cloud {
     let conf = sdk_config(url);
-    Cloud::new(
+    let cloud = Cloud::new(
         Arc::new(crate::ec2::sdk::SdkEc2::new(&conf)),
         Arc::new(crate::ebs::sdk::SdkEbs::new(&conf)),
         Arc::new(crate::elb::sdk::SdkElbv2::new(&conf)),
         Arc::new(crate::cloudwatch::sdk::SdkCloudWatch::new(&cloudwatch_config(url))),
         Arc::new(crate::lambda::sdk::SdkLambda::new(&conf)),
-    )
+    );
+    #[cfg(feature = "autoscaling")]
+    let cloud = cloud.with_autoscaling(Arc::new(crate::autoscaling::sdk::SdkAutoScaling::new(&conf)));
+    cloud
 }

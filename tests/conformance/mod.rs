@@ -33,11 +33,13 @@ use aws_facade::{Cloud, Error, ErrorKind, Tags};
 use crate::support::deviations::{DeviationId, deviation};
 use crate::support::moto::{self, MotoSession};
 
+mod autoscaling;
 mod cloudwatch;
 mod ebs;
 mod ec2;
 mod elb;
 mod lambda;
+pub use autoscaling::*;
 pub use cloudwatch::*;
 pub use ebs::*;
 pub use ec2::*;
@@ -109,6 +111,10 @@ macro_rules! scenarios {
             ebs_wrong_checksums_are_rejected,
             ebs_changed_blocks_between_parent_and_child,
             ebs_unknown_snapshot_is_not_found,
+            // Auto Scaling (moto: with the autoscaling feature)
+            asg_group_lifecycle_with_a_launch_template,
+            asg_target_tracking_policy_owns_its_alarms,
+            asg_unknown_group_is_not_found,
         );
     };
 }
@@ -298,6 +304,7 @@ impl Backend {
             "lambda" => ("lambda", "lambda"),
             "elb" => ("elbv2", "elasticloadbalancing"),
             "ec2" => ("ec2", "ec2"),
+            "asg" => ("autoscaling", "autoscaling"),
             other => panic!("scenario {name}: no service for prefix {other}"),
         };
         if WIRE_SERVICES.contains(&service) {

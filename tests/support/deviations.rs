@@ -111,6 +111,18 @@ pub enum DeviationId {
     CwNoCompositeAlarms,
     /// A function's DeadLetterConfig is not kept (never answered).
     LambdaDeadLetterConfigNotKept,
+    /// CreateAutoScalingGroup with a name in use succeeds (AWS: AlreadyExists).
+    AsgDuplicateNameAccepted,
+    /// SetDesiredCapacity outside min..max succeeds.
+    AsgDesiredNotCheckedAgainstBounds,
+    /// DescribeScalingActivities lists nothing.
+    AsgNoScalingActivities,
+    /// PutScalingPolicy answers neither PolicyARN nor Alarms (the policy is stored).
+    AsgPutScalingPolicyAnswersNoArn,
+    /// DeleteAutoScalingGroup without ForceDelete deletes a group with instances.
+    AsgDeleteWithInstancesWithoutForce,
+    /// SetDesiredCapacity on an unknown group is a 500 (a KeyError), not ValidationError.
+    AsgSetDesiredOnUnknownGroupFails,
 }
 
 /// One known deviation of moto from AWS.
@@ -535,6 +547,56 @@ pub const DEVIATIONS: &[Deviation] = &[
         aws: "the configuration answers DeadLetterConfig.TargetArn (the SQS queue or SNS topic)",
         moto: "the setting is accepted and dropped: no DeadLetterConfig is answered",
         shown_by: "moto_deviation_lambda_dead_letter_config_not_kept",
+    },
+    Deviation {
+        id: DeviationId::AsgDuplicateNameAccepted,
+        service: Service::AutoScaling,
+        what: "CreateAutoScalingGroup with a name in use",
+        aws: "AlreadyExists (\"AutoScalingGroup by this name already exists\")",
+        moto: "succeeds and replaces the group",
+        shown_by: "moto_deviation_asg_loose_checks",
+    },
+    Deviation {
+        id: DeviationId::AsgDesiredNotCheckedAgainstBounds,
+        service: Service::AutoScaling,
+        what: "SetDesiredCapacity above MaxSize",
+        aws: "ValidationError (\"New SetDesiredCapacity value ... is below min value ... or above max value\")",
+        moto: "succeeds",
+        shown_by: "moto_deviation_asg_loose_checks",
+    },
+    Deviation {
+        id: DeviationId::AsgNoScalingActivities,
+        service: Service::AutoScaling,
+        what: "DescribeScalingActivities after launches",
+        aws: "one activity per launch and termination, newest first",
+        moto: "an empty list",
+        shown_by: "moto_deviation_asg_loose_checks",
+    },
+    Deviation {
+        id: DeviationId::AsgPutScalingPolicyAnswersNoArn,
+        service: Service::AutoScaling,
+        what: "PutScalingPolicy's answer",
+        aws: "PolicyARN, and for target tracking the two alarms it created (AlarmHigh, AlarmLow)",
+        moto: "an answer without PolicyARN or Alarms (the adapter refuses it as unreadable; the \
+               policy is stored and DescribePolicies lists it)",
+        shown_by: "moto_deviation_asg_put_scaling_policy_answers_no_arn",
+    },
+    Deviation {
+        id: DeviationId::AsgDeleteWithInstancesWithoutForce,
+        service: Service::AutoScaling,
+        what: "DeleteAutoScalingGroup of a group with instances, without ForceDelete",
+        aws: "ResourceInUse (or ScalingActivityInProgress while instances launch)",
+        moto: "deletes the group and terminates its instances",
+        shown_by: "moto_deviation_asg_loose_checks",
+    },
+    Deviation {
+        id: DeviationId::AsgSetDesiredOnUnknownGroupFails,
+        service: Service::AutoScaling,
+        what: "SetDesiredCapacity on a group that does not exist",
+        aws: "ValidationError \"AutoScalingGroup name not found\"",
+        moto: "HTTP 500 (a KeyError in moto), which the crate reads as unrecognized, never as \
+               not-found",
+        shown_by: "moto_deviation_asg_loose_checks",
     },
 ];
 
