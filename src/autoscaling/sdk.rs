@@ -22,6 +22,21 @@ use crate::error::ApiError;
 use crate::macros::sdk_adapter;
 use crate::sdk_util::{sdk_err, tags_from, to_system_time};
 
+/// Walks an SDK paginator to its end, converting each page's `items` with `conv` (a
+/// `fn(&Item) -> Result<T>`); the first error ends the walk.
+macro_rules! all_pages {
+    ($pages:expr, $items:ident, $conv:expr) => {{
+        let mut pages = $pages;
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            for item in page.map_err(sdk_err(SVC))?.$items() {
+                out.push($conv(item)?);
+            }
+        }
+        Ok(out)
+    }};
+}
+
 sdk_adapter!(
     /// The Auto Scaling adapter over the official SDK client.
     SdkAutoScaling,
@@ -327,20 +342,14 @@ impl SdkAutoScaling {
     /// Every page of groups: all of them (`names` `None`) or those named (at most
     /// [`NAMES_PER_CALL`]).
     async fn groups_all_pages(&self, names: Option<Vec<String>>) -> Result<Vec<AutoScalingGroup>> {
-        let mut pages = self
+        let pages = self
             .client
             .describe_auto_scaling_groups()
             .set_auto_scaling_group_names(names)
             .into_paginator()
             .page_size(PAGE_SIZE)
             .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            for g in page.map_err(sdk_err(SVC))?.auto_scaling_groups() {
-                out.push(group_from(g)?);
-            }
-        }
-        Ok(out)
+        all_pages!(pages, auto_scaling_groups, group_from)
     }
 }
 
@@ -450,20 +459,14 @@ impl AutoScaling for SdkAutoScaling {
 
     async fn describe_scaling_activities(&self, name: AutoScalingGroupName) -> Result<Vec<ScalingActivity>> {
         // AWS lists them newest first; the order is kept.
-        let mut pages = self
+        let pages = self
             .client
             .describe_scaling_activities()
             .auto_scaling_group_name(name.as_str())
             .into_paginator()
             .page_size(PAGE_SIZE)
             .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            for a in page.map_err(sdk_err(SVC))?.activities() {
-                out.push(activity_from(a)?);
-            }
-        }
-        Ok(out)
+        all_pages!(pages, activities, activity_from)
     }
 
     async fn put_scaling_policy(&self, req: PutScalingPolicyRequest) -> Result<PutScalingPolicyOutput> {
@@ -513,20 +516,14 @@ impl AutoScaling for SdkAutoScaling {
     }
 
     async fn describe_policies(&self, name: AutoScalingGroupName) -> Result<Vec<ScalingPolicy>> {
-        let mut pages = self
+        let pages = self
             .client
             .describe_policies()
             .auto_scaling_group_name(name.as_str())
             .into_paginator()
             .page_size(PAGE_SIZE)
             .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            for p in page.map_err(sdk_err(SVC))?.scaling_policies() {
-                out.push(policy_from(p)?);
-            }
-        }
-        Ok(out)
+        all_pages!(pages, scaling_policies, policy_from)
     }
 
     async fn delete_policy(&self, group: AutoScalingGroupName, policy: String) -> Result<()> {
@@ -602,20 +599,14 @@ impl AutoScaling for SdkAutoScaling {
 
     async fn describe_instance_refreshes(&self, name: AutoScalingGroupName) -> Result<Vec<InstanceRefresh>> {
         // AWS's order is kept.
-        let mut pages = self
+        let pages = self
             .client
             .describe_instance_refreshes()
             .auto_scaling_group_name(name.as_str())
             .into_paginator()
             .page_size(PAGE_SIZE)
             .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            for r in page.map_err(sdk_err(SVC))?.instance_refreshes() {
-                out.push(refresh_from(r)?);
-            }
-        }
-        Ok(out)
+        all_pages!(pages, instance_refreshes, refresh_from)
     }
 
     async fn cancel_instance_refresh(&self, name: AutoScalingGroupName) -> Result<String> {

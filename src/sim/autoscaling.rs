@@ -303,6 +303,27 @@ impl GroupRec {
         id
     }
 
+    /// Takes instance `id` out of service for `cause` (an activity in progress, completed
+    /// when EC2 reports it terminated) and returns the termination to perform.
+    fn begin_termination(&mut self, sim: &SimCloud, n: u64, id: InstanceId, cause: String) -> Action {
+        let a = self.activity(
+            sim,
+            n,
+            format!("Terminating EC2 instance: {id}"),
+            cause,
+            ActivityStatus::InProgress,
+        );
+        if let Some(m) = self.members.get_mut(&id) {
+            m.state = LifecycleState::Terminating;
+            m.terminate_activity = Some(a);
+        }
+        Action::Terminate {
+            group: self.settings.name.to_string(),
+            id,
+            targets: self.settings.target_group_arns.clone(),
+        }
+    }
+
     fn finish(&mut self, sim: &SimCloud, id: &str, status: ActivityStatus, message: Option<String>) {
         if let Some(a) = self.activities.iter_mut().find(|a| a.id == id) {
             a.status = status;
@@ -738,22 +759,7 @@ impl SimCloud {
                     "At {} an instance was taken out of service in response to {why}.",
                     time_words(self.wall_clock())
                 );
-                let a = g.activity(
-                    self,
-                    n,
-                    format!("Terminating EC2 instance: {id}"),
-                    cause,
-                    ActivityStatus::InProgress,
-                );
-                if let Some(m) = g.members.get_mut(&id) {
-                    m.state = LifecycleState::Terminating;
-                    m.terminate_activity = Some(a);
-                }
-                actions.push(Action::Terminate {
-                    group: name.clone(),
-                    id,
-                    targets: tgs.clone(),
-                });
+                actions.push(g.begin_termination(self, n, id, cause));
             }
             // Advance an instance refresh.
             self.step_refresh(&mut st, &name, now, &mut actions);
@@ -839,22 +845,7 @@ impl SimCloud {
                             time_words(self.wall_clock())
                         )
                     };
-                    let a = g.activity(
-                        self,
-                        n,
-                        format!("Terminating EC2 instance: {id}"),
-                        cause,
-                        ActivityStatus::InProgress,
-                    );
-                    if let Some(m) = g.members.get_mut(&id) {
-                        m.state = LifecycleState::Terminating;
-                        m.terminate_activity = Some(a);
-                    }
-                    actions.push(Action::Terminate {
-                        group: name.clone(),
-                        id,
-                        targets: tgs.clone(),
-                    });
+                    actions.push(g.begin_termination(self, n, id, cause));
                 }
             }
             // A group being deleted is gone once its instances are.
