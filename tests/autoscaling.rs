@@ -650,3 +650,43 @@ async fn deleting_needs_force_while_instances_run_and_only_aws_says_not_found() 
     assert!(!e.is_not_found(), "{e:?}");
     w.tear_down().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn cpu_held_high_on_the_instances_scales_the_group_out_then_in() {
+    let w = world().await;
+    let asg = &w.cloud.autoscaling;
+    asg.create_auto_scaling_group(w.group(2, 8, 2)).await.unwrap();
+    sleep(Duration::from_secs(400)).await;
+    asg.put_scaling_policy(
+        PutScalingPolicyRequest::builder()
+            .group(name())
+            .name("cpu50")
+            .config(TargetTracking::new(PredefinedMetric::AsgAverageCpuUtilization, 50.0).into())
+            .build()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let ids: Vec<_> = w
+        .describe()
+        .await
+        .instances
+        .into_iter()
+        .map(|i| i.instance_id)
+        .collect();
+    for id in &ids {
+        w.sim.set_cpu(id, Some(90.0));
+    }
+    // Three one-minute periods above 50 %: 2 × 90 / 50 = 3.6, so 4; then the two new idle
+    // ones (5-15 %) keep the average near 50 %, and one more above it adds a fifth.
+    let up = run(&w, 6).await;
+    assert!(up.iter().any(|s| s.0 == 4), "{up:?}");
+    assert!((4..=5).contains(&up.last().unwrap().0), "no overshoot: {up:?}");
+    for id in &ids {
+        w.sim.set_cpu(id, None);
+    }
+    // Idle (5-15 %) for fifteen periods below 45 %: back to the minimum.
+    let down = run(&w, 25).await;
+    assert_eq!(down.last().unwrap().0, 2, "{down:?}");
+    w.tear_down().await;
+}

@@ -202,6 +202,8 @@ pub(crate) struct AsgState {
     policies: BTreeMap<String, PolicyRec>,
     /// Synthetic load by load balancer dimension (`app/NAME/ID`).
     load: BTreeMap<String, LoadRec>,
+    /// CPU held by [`SimCloud::set_cpu`].
+    pub(crate) cpu: BTreeMap<InstanceId, f64>,
     /// The healthy targets each target group's latest `RequestCountPerTarget` was divided
     /// by (what a target-tracking policy multiplies it back with).
     per_target_divisor: BTreeMap<String, usize>,
@@ -452,6 +454,22 @@ impl SimCloud {
             .insert(lb.dimension().to_string(), LoadRec { profile, started });
     }
 
+    /// Holds instance `id`'s `CPUUtilization` at `percent` (0-100) from now on, whatever its
+    /// load (`None`: back to what its load costs). Its Auto Scaling group's average follows.
+    pub fn set_cpu(&self, id: &InstanceId, percent: Option<f64>) {
+        let mut st = self.lock();
+        match percent {
+            Some(p) => {
+                st.asg
+                    .cpu
+                    .insert(id.clone(), if p.is_finite() { p.clamp(0.0, 100.0) } else { 0.0 });
+            }
+            None => {
+                st.asg.cpu.remove(id);
+            }
+        }
+    }
+
     /// Stops the synthetic traffic to `lb`.
     pub fn stop_load(&self, lb: &LoadBalancerArn) {
         self.lock().asg.load.remove(lb.dimension());
@@ -571,13 +589,21 @@ impl SimCloud {
                 let warming = g
                     .active()
                     .any(|(_, m)| m.state == LifecycleState::Pending || (m.by_policy && now < m.launched + warmup));
-                // The instances the metric averages over: in service and warmed up (for a
-                // request count, the healthy targets), at least one.
+                // The instances the metric averages over: for a request count the healthy
+                // targets it was divided by, for a group average those that reported it,
+                // else those in service and warmed up; at least one.
                 let warmed = g
                     .active()
                     .filter(|(_, m)| m.state == LifecycleState::InService && now >= m.launched + warmup)
                     .count();
-                let in_service = healthy_targets.unwrap_or(warmed).max(1) as f64;
+                // A group average (CPU, network) is over the instances that reported it.
+                let reporting = match &config {
+                    PolicyConfig::TargetTracking(t) if t.metric != PredefinedMetric::AlbRequestCountPerTarget => {
+                        r.samples.map(|n| n as usize)
+                    }
+                    _ => None,
+                };
+                let in_service = healthy_targets.or(reporting).unwrap_or(warmed).max(1) as f64;
                 let d = g.desired;
                 let new = match &config {
                     PolicyConfig::TargetTracking(t) => {

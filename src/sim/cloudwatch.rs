@@ -702,6 +702,7 @@ impl SimCloud {
                 let dims = [("InstanceId", id.as_str())];
                 let idle = 5.0 + 10.0 * self.random();
                 let cpu = load.cpu.get(&id).map_or(idle, |busy| (5.0 + busy).min(100.0));
+                let cpu = st.asg.cpu.get(&id).copied().unwrap_or(cpu);
                 let cpu = (cpu * 100.0).round() / 100.0;
                 record_builtin(st, "AWS/EC2", "CPUUtilization", &dims, cpu, t);
                 record_builtin(st, "AWS/EC2", "StatusCheckFailed", &dims, 0.0, t);
@@ -2722,22 +2723,25 @@ pub(crate) struct AlarmReading {
     /// The alarm's statistic over its latest evaluated period (`None`: no data, or a
     /// metric-math alarm).
     pub value: Option<f64>,
+    /// How many samples that period had (for a group's average: the instances reporting).
+    pub samples: Option<f64>,
 }
 
 /// The alarm `name`'s state, threshold and latest value.
 pub(crate) fn alarm_reading(st: &SimState, name: &str) -> Option<AlarmReading> {
     let rec = st.cw.alarms.get(name)?;
     let a = &rec.alarm;
-    let value = rec.last_eval.filter(|_| a.metrics.is_empty()).and_then(|t_end| {
+    let agg = rec.last_eval.filter(|_| a.metrics.is_empty()).and_then(|t_end| {
         let p = u64::from(alarm_period(a));
         let samples = st.cw.metrics.get(&key(&a.namespace, &a.metric_name, &a.dimensions))?;
         let w = window(samples, at(t_end.checked_sub(p)?), at(t_end));
-        Agg::of(w, a.unit).and_then(|g| g.get(&alarm_stat(a)))
+        Agg::of(w, a.unit)
     });
     Some(AlarmReading {
         state: a.state.clone(),
         threshold: a.threshold,
-        value,
+        value: agg.as_ref().and_then(|g| g.get(&alarm_stat(a))),
+        samples: agg.as_ref().and_then(|g| g.get("SampleCount")),
     })
 }
 
