@@ -71,6 +71,29 @@ fn web_tier_run(_sim: SimCloud, cloud: Cloud, _ctx: String) -> Pin<Box<dyn Futur
     })
 }
 
+fn elastic_tier() -> WebTier {
+    use aws_facade::workflows::web_tier::{ElasticSpec, ScalingTarget};
+    WebTier {
+        elastic: Some(ElasticSpec::new(2, 4, ScalingTarget::CpuPercent(50.0))),
+        ..tier()
+    }
+}
+
+/// Elastic: apply, re-apply, destroy by outputs; apply again and destroy by name.
+fn elastic_tier_run(_sim: SimCloud, cloud: Cloud, _ctx: String) -> Pin<Box<dyn Future<Output = Result<()>>>> {
+    Box::pin(async move {
+        let spec = elastic_tier();
+        let out = spec.apply(&cloud, None).await?;
+        assert!(out.auto_scaling_group.is_some());
+        let again = spec.apply(&cloud, None).await?;
+        assert_eq!(again.auto_scaling_group, out.auto_scaling_group, "re-apply converges");
+        web_tier::destroy(&cloud, &again, None).await?;
+        spec.apply(&cloud, None).await?;
+        web_tier::destroy_by_name(&cloud, "shop", None).await?;
+        Ok(())
+    })
+}
+
 /// A volume for an instance that is not the workflow's: provision, re-provision, destroy;
 /// provision again and destroy by name.
 fn volume_spec(instance: &str) -> VolumeSpec {
@@ -239,6 +262,12 @@ fn cases() -> Vec<Case> {
             run: web_tier_run,
         },
         Case {
+            name: "elastic web tier",
+            policy: |_| elastic_tier().iam_policy(),
+            setup: Setup::Nothing,
+            run: elastic_tier_run,
+        },
+        Case {
             name: "volume",
             // Under another workflow's run there is no instance: any id will do.
             policy: |instance| {
@@ -371,7 +400,7 @@ async fn a_workflow_under_another_workflows_policy_fails_cleanly_and_leaks_nothi
             pairs += 1;
         }
     }
-    assert_eq!(pairs, 20);
+    assert_eq!(pairs, 30, "six workflows, each under the five others' policies");
 }
 
 #[tokio::test(start_paused = true)]

@@ -43,7 +43,7 @@ mod owned;
 mod requests;
 
 pub use layer::{Denial, Enforce, ResourceTags};
-pub use owned::{PolicyBuilder, alarm_arn, ec2_arn, elb_arn, function_arns};
+pub use owned::{PolicyBuilder, alarm_arn, autoscaling_group_arn, ec2_arn, elb_arn, function_arns};
 pub use requests::{AccessRequest, Arn, requests};
 
 use std::collections::BTreeMap;

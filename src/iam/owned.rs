@@ -26,6 +26,11 @@ pub fn elb_arn(resource: &str) -> String {
     format!("arn:aws:elasticloadbalancing:*:*:{resource}")
 }
 
+/// The ARN pattern of the Auto Scaling group `name` (any region, account and group id).
+pub fn autoscaling_group_arn(name: &str) -> String {
+    format!("arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/{name}")
+}
+
 /// The ARN pattern of CloudWatch alarms named `pattern`.
 pub fn alarm_arn(pattern: &str) -> String {
     format!("arn:aws:cloudwatch:*:*:alarm:{pattern}")

@@ -115,6 +115,12 @@ impl Ctx<'_> {
             self.region, self.account
         )
     }
+    fn asg(&self, name: &str) -> String {
+        format!(
+            "arn:aws:autoscaling:{}:{}:autoScalingGroup:*:autoScalingGroupName/{name}",
+            self.region, self.account
+        )
+    }
     fn alarm(&self, name: &str) -> String {
         format!("arn:aws:cloudwatch:{}:{}:alarm:{name}", self.region, self.account)
     }
@@ -183,7 +189,7 @@ fn arg<'a, T: 'static>(args: &[&'a dyn Any], i: usize) -> Option<&'a T> {
 /// method's order) in `region` and `account`. An operation this table does not know, or
 /// arguments of unexpected types, yield one request for the action on `*`.
 pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<AccessRequest> {
-    use crate::{cloudwatch as cw, ebs, ec2, elb, id, lambda};
+    use crate::{autoscaling, cloudwatch as cw, ebs, ec2, elb, id, lambda};
     let mut c = Ctx {
         region,
         account,
@@ -701,6 +707,50 @@ pub fn requests(op: Op, args: &[&dyn Any], region: &str, account: &str) -> Vec<A
                 c.on(a, arn.as_str().to_string());
             }
         }
+        // ---- Auto Scaling: on the group (its ARN's group id is not known to a request: `*`).
+        "autoscaling:CreateAutoScalingGroup" => {
+            if let Some(r) = arg::<autoscaling::CreateAutoScalingGroupRequest>(args, 0) {
+                let arn = c.asg(r.name.as_str());
+                c.out.push(AccessRequest::new(a, arn.clone()).request_tags(&r.tags));
+                // AWS checks that the caller may launch from the group's launch template.
+                let lt = c.ec2("launch-template", r.launch_template.id().map_or("*", |i| i.as_str()));
+                c.on("ec2:RunInstances", lt);
+                // Tags given at creation also need CreateOrUpdateTags.
+                if !r.tags.is_empty() {
+                    c.out
+                        .push(AccessRequest::new("autoscaling:CreateOrUpdateTags", arn).request_tags(&r.tags));
+                }
+            }
+        }
+        "autoscaling:UpdateAutoScalingGroup" => {
+            if let Some(r) = arg::<autoscaling::UpdateAutoScalingGroupRequest>(args, 0) {
+                c.on(a, c.asg(r.name.as_str()));
+                if let Some(t) = &r.launch_template {
+                    c.on(
+                        "ec2:RunInstances",
+                        c.ec2("launch-template", t.id().map_or("*", |i| i.as_str())),
+                    );
+                }
+            }
+        }
+        "autoscaling:PutScalingPolicy" => {
+            if let Some(r) = arg::<autoscaling::PutScalingPolicyRequest>(args, 0) {
+                c.on(a, c.asg(r.group.as_str()));
+            }
+        }
+        "autoscaling:StartInstanceRefresh" => {
+            if let Some(r) = arg::<autoscaling::StartInstanceRefreshRequest>(args, 0) {
+                c.on(a, c.asg(r.group.as_str()));
+            }
+        }
+        "autoscaling:DeleteAutoScalingGroup"
+        | "autoscaling:SetDesiredCapacity"
+        | "autoscaling:DeletePolicy"
+        | "autoscaling:CancelInstanceRefresh" => {
+            if let Some(g) = arg::<id::AutoScalingGroupName>(args, 0) {
+                c.on(a, c.asg(g.as_str()));
+            }
+        }
         // Describe*, List*, Get* without resource-level permissions.
         _ => {}
     }
@@ -899,6 +949,40 @@ mod tests {
         assert_eq!(got[0].resource, arn.as_str());
         assert_eq!(got[0].context["aws:TagKeys"], ["team"]);
         assert!(!got[0].context.contains_key("aws:RequestTag/team"));
+    }
+
+    #[test]
+    fn a_group_is_authorized_on_its_arn_with_its_tags_and_its_launch_template() {
+        use crate::autoscaling::CreateAutoScalingGroupRequest;
+        let req = CreateAutoScalingGroupRequest::builder()
+            .name("web".parse().unwrap())
+            .launch_template("lt-0123456789abcdef0".parse::<crate::id::LaunchTemplateId>().unwrap())
+            .min_size(1)
+            .max_size(2)
+            .subnets(vec!["subnet-0123456789abcdef0".parse().unwrap()])
+            .tags(Tags::from([("owner".to_string(), "me".to_string())]))
+            .build()
+            .unwrap();
+        let op = Op {
+            service: Service::AutoScaling,
+            name: "CreateAutoScalingGroup",
+            iam_action: "autoscaling:CreateAutoScalingGroup",
+        };
+        let got = requests(op, &[&req], "us-east-1", "123456789012");
+        let group = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/web";
+        let actions: Vec<(&str, &str)> = got.iter().map(|r| (r.action.as_str(), r.resource.as_str())).collect();
+        assert_eq!(
+            actions,
+            vec![
+                ("autoscaling:CreateAutoScalingGroup", group),
+                (
+                    "ec2:RunInstances",
+                    "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0123456789abcdef0"
+                ),
+                ("autoscaling:CreateOrUpdateTags", group),
+            ]
+        );
+        assert_eq!(got[0].context["aws:RequestTag/owner"], vec!["me".to_string()]);
     }
 
     #[test]

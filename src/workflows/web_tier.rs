@@ -2534,7 +2534,27 @@ impl WebTier {
         let tg = elb_arn(&format!("targetgroup/{name}-tg/*"));
         let listener = elb_arn(&format!("listener/app/{name}/*"));
         let alarms = alarm_arn(&format!("{name}-*"));
-        PolicyBuilder::new(WORKFLOW, name)
+        // An elastic tier launches, registers, deregisters and terminates through its Auto
+        // Scaling group (AWS's service-linked role does): those actions are a fixed fleet's
+        // only.
+        let fixed = self.elastic.is_none();
+        let acts = |list: &[&'static str]| -> Vec<&'static str> {
+            list.iter()
+                .copied()
+                .filter(|a| {
+                    fixed
+                        || !matches!(
+                            *a,
+                            "ec2:RunInstances"
+                                | "RunInstances"
+                                | "ec2:TerminateInstances"
+                                | "elasticloadbalancing:RegisterTargets"
+                                | "elasticloadbalancing:DeregisterTargets"
+                        )
+                })
+                .collect()
+        };
+        let policy = PolicyBuilder::new(WORKFLOW, name)
             .read(
                 "Describe",
                 &[
@@ -2557,12 +2577,12 @@ impl WebTier {
             .on("ListAlarms", &["cloudwatch:DescribeAlarms"], &[alarm_arn("*")])
             .create(
                 "CreateTagged",
-                &[
+                &acts(&[
                     "ec2:RunInstances",
                     "ec2:CreateSecurityGroup",
                     "elasticloadbalancing:CreateLoadBalancer",
                     "elasticloadbalancing:CreateTargetGroup",
-                ],
+                ]),
                 &[
                     ec2_arn("instance", "*"),
                     ec2_arn("volume", "*"),
@@ -2575,7 +2595,7 @@ impl WebTier {
                 "TagOnCreateEc2",
                 "ec2:CreateTags",
                 "ec2:CreateAction",
-                &["RunInstances", "CreateSecurityGroup"],
+                &acts(&["RunInstances", "CreateSecurityGroup"]),
                 &[
                     ec2_arn("instance", "*"),
                     ec2_arn("volume", "*"),
@@ -2591,7 +2611,7 @@ impl WebTier {
             )
             .on(
                 "UseImageSubnetAndVpc",
-                &["ec2:RunInstances", "ec2:CreateSecurityGroup"],
+                &acts(&["ec2:RunInstances", "ec2:CreateSecurityGroup"]),
                 &[
                     ec2_arn("image", "*"),
                     ec2_arn("subnet", "*"),
@@ -2601,17 +2621,17 @@ impl WebTier {
             )
             .manage(
                 "ManageOwnedEc2",
-                &[
+                &acts(&[
                     "ec2:RunInstances",
                     "ec2:AuthorizeSecurityGroupIngress",
                     "ec2:DeleteSecurityGroup",
                     "ec2:TerminateInstances",
-                ],
+                ]),
                 &[ec2_arn("security-group", "*"), ec2_arn("instance", "*")],
             )
             .manage(
                 "ManageOwnedElb",
-                &[
+                &acts(&[
                     "elasticloadbalancing:CreateListener",
                     "elasticloadbalancing:ModifyLoadBalancerAttributes",
                     "elasticloadbalancing:ModifyTargetGroupAttributes",
@@ -2620,7 +2640,7 @@ impl WebTier {
                     "elasticloadbalancing:DeleteListener",
                     "elasticloadbalancing:DeleteTargetGroup",
                     "elasticloadbalancing:DeleteLoadBalancer",
-                ],
+                ]),
                 &[lb, tg, listener],
             )
             .create(
@@ -2632,8 +2652,50 @@ impl WebTier {
                 "TierAlarms",
                 &["cloudwatch:ListTagsForResource", "cloudwatch:DeleteAlarms"],
                 &[alarms],
-            )
-            .build()
+            );
+        let policy = match &self.elastic {
+            None => policy,
+            Some(_) => {
+                // An elastic tier: its launch template and group, created with the ownership
+                // tags and changed or removed only with them on the resource.
+                let group = crate::iam::autoscaling_group_arn(name);
+                policy
+                    .create(
+                        "CreateElasticTagged",
+                        &[
+                            "ec2:CreateLaunchTemplate",
+                            "autoscaling:CreateAutoScalingGroup",
+                            "autoscaling:CreateOrUpdateTags",
+                        ],
+                        &[ec2_arn("launch-template", "*"), group.clone()],
+                    )
+                    .tag_on_create(
+                        "TagOnCreateLaunchTemplate",
+                        "ec2:CreateTags",
+                        "ec2:CreateAction",
+                        &["CreateLaunchTemplate"],
+                        &[ec2_arn("launch-template", "*")],
+                    )
+                    .manage(
+                        "ManageOwnedElastic",
+                        &[
+                            "ec2:DeleteLaunchTemplate",
+                            "autoscaling:UpdateAutoScalingGroup",
+                            "autoscaling:DeleteAutoScalingGroup",
+                            "autoscaling:PutScalingPolicy",
+                        ],
+                        &[ec2_arn("launch-template", "*"), group],
+                    )
+                    // AWS checks RunInstances on the template when a group is created (or its
+                    // template changed); the group's service-linked role launches.
+                    .manage(
+                        "LaunchFromOwnedTemplate",
+                        &["ec2:RunInstances"],
+                        &[ec2_arn("launch-template", "*")],
+                    )
+            }
+        };
+        policy.build()
     }
 }
 
