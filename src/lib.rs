@@ -5,7 +5,7 @@
 //! functions, with an in-process simulator and high-level workflows.
 //!
 //! - One async trait per service ([`ec2::Ec2`], [`ebs::Ebs`], [`elb::Elbv2`],
-//!   [`cloudwatch::CloudWatch`], [`lambda::Lambda`]), with typed ids ([`id`]), builder-style
+//!   [`cloudwatch::CloudWatch`], [`lambda::Lambda`], [`autoscaling::AutoScaling`]), with typed ids ([`id`]), builder-style
 //!   requests validated before any call, typed outputs, and one [`Error`].
 //! - Real adapters over the official `aws-sdk-*` crates, bundled as a [`Cloud`]
 //!   ([`Cloud::from_env`], [`Cloud::from_conf`], [`Cloud::for_endpoint`]).
@@ -39,7 +39,7 @@
 //! | `config` | yes | [`Cloud::from_env`] (aws-config's default credential chain) |
 //! | `autoscaling` | no | the EC2 Auto Scaling adapter ([`autoscaling::sdk::SdkAutoScaling`], aws-sdk-autoscaling); the simulator runs groups without it |
 //! | `sim` | yes | the in-process simulator |
-//! | `mock` | no | `mockall` mocks of every trait (`MockEc2`, `MockEbs`, `MockElbv2`, `MockCloudWatch`, `MockLambda`) |
+//! | `mock` | no | `mockall` mocks of every trait (`MockEc2`, `MockEbs`, `MockElbv2`, `MockCloudWatch`, `MockLambda`, `MockAutoScaling`) |
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // Crate-private helpers are shared by several services' adapters and the simulator; a build
