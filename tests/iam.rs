@@ -87,6 +87,12 @@ fn elastic_tier_run(_sim: SimCloud, cloud: Cloud, _ctx: String) -> Pin<Box<dyn F
         assert!(out.auto_scaling_group.is_some());
         let again = spec.apply(&cloud, None).await?;
         assert_eq!(again.auto_scaling_group, out.auto_scaling_group, "re-apply converges");
+        // A new instance type: a new template version and an instance refresh.
+        let bigger = WebTier {
+            instance_type: "t3.small".parse().unwrap(),
+            ..spec.clone()
+        };
+        let again = bigger.apply(&cloud, None).await?;
         web_tier::destroy(&cloud, &again, None).await?;
         spec.apply(&cloud, None).await?;
         web_tier::destroy_by_name(&cloud, "shop", None).await?;

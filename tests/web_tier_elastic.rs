@@ -216,3 +216,69 @@ async fn a_group_named_like_the_tier_without_its_tags_is_never_adopted_or_delete
     );
     assert_eq!(group(&cloud, "shop").await.desired_capacity, 1, "never deleted");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_reapply_with_new_launch_settings_makes_a_version_and_refreshes_the_instances() {
+    use aws_facade::ec2::{LaunchTemplateRef, TemplateVersion};
+    let sim = SimCloud::new();
+    let cloud = sim.cloud();
+    let tier = spec("shop", ScalingTarget::CpuPercent(50.0));
+    let out = tier.apply(&cloud, None).await.unwrap();
+    let before: Vec<_> = group(&cloud, "shop")
+        .await
+        .instances
+        .into_iter()
+        .map(|i| i.instance_id)
+        .collect();
+    // The same spec again: nothing new.
+    tier.apply(&cloud, None).await.unwrap();
+    let lt = out.launch_template_id.clone().unwrap();
+    let versions = cloud
+        .ec2
+        .describe_launch_template_versions(LaunchTemplateRef::Id(lt.clone()), vec![])
+        .await
+        .unwrap();
+    assert_eq!(versions.len(), 1, "an unchanged re-apply makes no version");
+    let bigger = WebTier {
+        instance_type: "t3.small".parse().unwrap(),
+        ..tier.clone()
+    };
+    bigger.apply(&cloud, None).await.unwrap();
+    let default = cloud
+        .ec2
+        .describe_launch_template_versions(LaunchTemplateRef::Id(lt), vec![TemplateVersion::Default])
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(default.version, 2);
+    assert_eq!(
+        default.data.instance_type.as_ref().map(|t| t.as_str()),
+        Some("t3.small")
+    );
+    let refreshes = cloud
+        .autoscaling
+        .describe_instance_refreshes("shop".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(refreshes.len(), 1, "{refreshes:?}");
+    // The refresh replaces both instances, one at a time (90 % of 2 kept in service).
+    sleep(Duration::from_secs(30 * 60)).await;
+    let r = cloud
+        .autoscaling
+        .describe_instance_refreshes("shop".parse().unwrap())
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(r.status, aws_facade::autoscaling::RefreshStatus::Successful, "{r:?}");
+    let g = group(&cloud, "shop").await;
+    assert_eq!(g.in_service().count(), 2);
+    assert!(g.instances.iter().all(|i| !before.contains(&i.instance_id)), "{g:?}");
+    assert!(
+        g.instances
+            .iter()
+            .all(|i| i.instance_type.as_deref() == Some("t3.small")),
+        "{g:?}"
+    );
+    web_tier::destroy_by_name(&cloud, "shop", None).await.unwrap();
+    assert_empty(&sim);
+}

@@ -48,8 +48,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Tags;
 use crate::autoscaling::{
-    CreateAutoScalingGroupRequest, HealthCheckType, PredefinedMetric, PutScalingPolicyRequest, TargetTracking,
-    UpdateAutoScalingGroupRequest,
+    CreateAutoScalingGroupRequest, HealthCheckType, PredefinedMetric, PutScalingPolicyRequest,
+    StartInstanceRefreshRequest, TargetTracking, UpdateAutoScalingGroupRequest,
 };
 use crate::cloud::Cloud;
 use crate::cloudwatch::{
@@ -57,9 +57,10 @@ use crate::cloudwatch::{
     TreatMissingData,
 };
 use crate::ec2::{
-    AuthorizeIngressRequest, CreateLaunchTemplateRequest, CreateSecurityGroupRequest, DescribeImagesRequest,
-    DescribeInstancesRequest, DescribeLaunchTemplatesRequest, DescribeSecurityGroupsRequest, IngressSource, Instance,
-    InstanceState, LaunchTemplateData, RunInstancesRequest,
+    AuthorizeIngressRequest, CreateLaunchTemplateRequest, CreateLaunchTemplateVersionRequest,
+    CreateSecurityGroupRequest, DescribeImagesRequest, DescribeInstancesRequest, DescribeLaunchTemplatesRequest,
+    DescribeSecurityGroupsRequest, IngressSource, Instance, InstanceState, LaunchTemplateData, LaunchTemplateRef,
+    RunInstancesRequest, TemplateVersion,
 };
 use crate::elb::{
     CreateListenerRequest, CreateLoadBalancerRequest, CreateTargetGroupRequest, DEFAULT_TLS_POLICY,
@@ -684,7 +685,7 @@ impl WebTier {
             if let Some(e) = &self.elastic {
                 // Elastic: a launch template and an Auto Scaling group, which launches,
                 // registers and replaces the instances itself.
-                let lt = run
+                let (lt, changed) = run
                     .step(
                         "launch template",
                         &["app security group", "image"],
@@ -698,6 +699,20 @@ impl WebTier {
                         self.ensure_auto_scaling_group(cloud, run, e, &lt, &subnets, &tg, &tags),
                     )
                     .await?;
+                if changed {
+                    // The group's instances still run the old settings: replace them a few
+                    // at a time (90 % kept in service), in the background of the apply.
+                    let id = run
+                        .step("instance refresh", &["auto scaling group"], async {
+                            let req = StartInstanceRefreshRequest::builder()
+                                .group(group.clone())
+                                .instance_warmup_secs(e.instance_warmup_secs)
+                                .build()?;
+                            cloud.autoscaling.start_instance_refresh(req).await
+                        })
+                        .await?;
+                    run.note(format!("instance refresh {id} replaces the group's instances"));
+                }
                 let g = run
                     .step(
                         "wait group in service",
@@ -856,8 +871,19 @@ impl WebTier {
         image_id: &ImageId,
         app_sg: &SecurityGroupId,
         tags: &Tags,
-    ) -> Result<LaunchTemplateId> {
+    ) -> Result<(LaunchTemplateId, bool)> {
         let name = format!("{}-lt", self.name);
+        let data = LaunchTemplateData::builder()
+            .image_id(image_id.clone())
+            .instance_type(self.instance_type.clone())
+            .security_group_ids(vec![app_sg.clone()])
+            .maybe_user_data(self.user_data.clone())
+            .require_imdsv2(true)
+            .encrypt_root_volume(self.root_volume.encrypted)
+            .maybe_root_kms_key_id(self.root_volume.kms_key_id.clone())
+            .maybe_root_volume_size_gib(self.root_volume.size_gib)
+            .tags(tags.clone())
+            .build()?;
         let find = || async {
             let req = DescribeLaunchTemplatesRequest::builder()
                 .names(vec![name.clone()])
@@ -876,19 +902,39 @@ impl WebTier {
             adopt(run, self.name.as_str(), "launch template", t.id.as_str(), owner, || {
                 launch_template_removal(cloud, &t.id)
             })?;
-            return Ok(t.id);
+            // A changed image, type, group or user data: a new default version (the group
+            // launches `$Default`), which the apply then rolls out with an instance refresh.
+            let template = LaunchTemplateRef::Id(t.id.clone());
+            let current = cloud
+                .ec2
+                .describe_launch_template_versions(template.clone(), vec![TemplateVersion::Default])
+                .await?;
+            let same = current.first().is_some_and(|v| {
+                let d = &v.data;
+                d.image_id == data.image_id
+                    && d.instance_type == data.instance_type
+                    && d.security_group_ids == data.security_group_ids
+                    && d.user_data == data.user_data
+                    && d.require_imdsv2 == data.require_imdsv2
+            });
+            if same {
+                return Ok((t.id, false));
+            }
+            let req = CreateLaunchTemplateVersionRequest::builder()
+                .template(template.clone())
+                .data(data)
+                .build()?;
+            let v = cloud.ec2.create_launch_template_version(req).await?;
+            cloud
+                .ec2
+                .set_default_launch_template_version(template, v.version)
+                .await?;
+            run.note(format!(
+                "launch template {} version {} is the default now (the launch settings changed)",
+                t.id, v.version
+            ));
+            return Ok((t.id, true));
         }
-        let data = LaunchTemplateData::builder()
-            .image_id(image_id.clone())
-            .instance_type(self.instance_type.clone())
-            .security_group_ids(vec![app_sg.clone()])
-            .maybe_user_data(self.user_data.clone())
-            .require_imdsv2(true)
-            .encrypt_root_volume(self.root_volume.encrypted)
-            .maybe_root_kms_key_id(self.root_volume.kms_key_id.clone())
-            .maybe_root_volume_size_gib(self.root_volume.size_gib)
-            .tags(tags.clone())
-            .build()?;
         let req = CreateLaunchTemplateRequest::builder()
             .name(name)
             .data(data)
@@ -898,7 +944,7 @@ impl WebTier {
             .build()?;
         let t = cloud.ec2.create_launch_template(req).await?;
         record(run, launch_template_removal(cloud, &t.id));
-        Ok(t.id)
+        Ok((t.id, false))
     }
 
     /// Finds the tier's Auto Scaling group (named like the tier, adopted only with its
@@ -2676,10 +2722,14 @@ impl WebTier {
                         &["CreateLaunchTemplate"],
                         &[ec2_arn("launch-template", "*")],
                     )
+                    .read("DescribeTemplateVersions", &["ec2:DescribeLaunchTemplateVersions"])
                     .manage(
                         "ManageOwnedElastic",
                         &[
                             "ec2:DeleteLaunchTemplate",
+                            "ec2:CreateLaunchTemplateVersion",
+                            "ec2:ModifyLaunchTemplate",
+                            "autoscaling:StartInstanceRefresh",
                             "autoscaling:UpdateAutoScalingGroup",
                             "autoscaling:DeleteAutoScalingGroup",
                             "autoscaling:PutScalingPolicy",
