@@ -179,6 +179,22 @@ impl World {
         groups.remove(0)
     }
 
+    /// Puts target-tracking policy `policy` on the group.
+    async fn track(&self, policy: &str, config: TargetTracking) -> PutScalingPolicyOutput {
+        self.cloud
+            .autoscaling
+            .put_scaling_policy(
+                PutScalingPolicyRequest::builder()
+                    .group(name())
+                    .name(policy)
+                    .config(config.into())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+    }
+
     async fn healthy_targets(&self) -> usize {
         self.cloud
             .elb
@@ -399,17 +415,12 @@ async fn request_count_tracking_scales_out_with_the_ramp_and_back_in() {
     asg.create_auto_scaling_group(w.group(2, 12, 2)).await.unwrap();
     sleep(Duration::from_secs(400)).await;
     // 1,000 requests per second per target: RequestCountPerTarget is a per-minute sum.
-    let policy = asg
-        .put_scaling_policy(
-            PutScalingPolicyRequest::builder()
-                .group(name())
-                .name("requests-per-target")
-                .config(TargetTracking::request_count_per_target(&w.lb.arn, &w.tg.arn, 60_000.0).into())
-                .build()
-                .unwrap(),
+    let policy = w
+        .track(
+            "requests-per-target",
+            TargetTracking::request_count_per_target(&w.lb.arn, &w.tg.arn, 60_000.0),
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(policy.alarms.len(), 2, "a high and a low alarm: {:?}", policy.alarms);
     w.sim.drive_load(&w.lb.arn, ramp());
     let up = run(&w, 35).await;
@@ -448,16 +459,11 @@ async fn cpu_tracking_follows_the_load_cost() {
     let asg = &w.cloud.autoscaling;
     asg.create_auto_scaling_group(w.group(2, 20, 2)).await.unwrap();
     sleep(Duration::from_secs(400)).await;
-    asg.put_scaling_policy(
-        PutScalingPolicyRequest::builder()
-            .group(name())
-            .name("cpu50")
-            .config(TargetTracking::new(PredefinedMetric::AsgAverageCpuUtilization, 50.0).into())
-            .build()
-            .unwrap(),
+    w.track(
+        "cpu50",
+        TargetTracking::new(PredefinedMetric::AsgAverageCpuUtilization, 50.0),
     )
-    .await
-    .unwrap();
+    .await;
     // 0.05 % CPU per request/s over an idle 5 %: 50 % at 900 requests/s per instance, so
     // 10,000 requests/s want ceil(10,000 / 900) = 12 instances.
     w.sim.drive_load(&w.lb.arn, ramp());
@@ -657,16 +663,11 @@ async fn cpu_held_high_on_the_instances_scales_the_group_out_then_in() {
     let asg = &w.cloud.autoscaling;
     asg.create_auto_scaling_group(w.group(2, 8, 2)).await.unwrap();
     sleep(Duration::from_secs(400)).await;
-    asg.put_scaling_policy(
-        PutScalingPolicyRequest::builder()
-            .group(name())
-            .name("cpu50")
-            .config(TargetTracking::new(PredefinedMetric::AsgAverageCpuUtilization, 50.0).into())
-            .build()
-            .unwrap(),
+    w.track(
+        "cpu50",
+        TargetTracking::new(PredefinedMetric::AsgAverageCpuUtilization, 50.0),
     )
-    .await
-    .unwrap();
+    .await;
     let ids: Vec<_> = w
         .describe()
         .await

@@ -1464,7 +1464,6 @@ async fn moto_deviation_lambda_reserved_concurrency_not_enforced() {
 #[tokio::test]
 async fn moto_deviation_asg_loose_checks() {
     use aws_facade::autoscaling::CreateAutoScalingGroupRequest;
-    use aws_facade::ec2::{CreateLaunchTemplateRequest, LaunchTemplateData};
     let Some(b) = Backend::moto().await else { return };
     for id in [
         DeviationId::AsgDuplicateNameAccepted,
@@ -1475,28 +1474,11 @@ async fn moto_deviation_asg_loose_checks() {
     ] {
         assert!(b.deviates(id));
     }
-    let image = b.image().await;
-    let data = LaunchTemplateData::builder()
-        .image_id(image.id)
-        .instance_type("t3.micro".parse().unwrap())
-        .build()
-        .unwrap();
-    let lt = b
-        .cloud
-        .ec2
-        .create_launch_template(
-            CreateLaunchTemplateRequest::builder()
-                .name("dev-asg-lt")
-                .data(data)
-                .build()
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let lt = b.asg_template("dev-asg").await;
     let subnet = b.subnets().await.remove(0);
     let req = CreateAutoScalingGroupRequest::builder()
         .name("dev-asg".parse().unwrap())
-        .launch_template(lt.id.clone())
+        .launch_template(lt.clone())
         .min_size(1)
         .max_size(2)
         .subnets(vec![subnet.id])
@@ -1559,34 +1541,16 @@ async fn moto_deviation_asg_put_scaling_policy_answers_no_arn() {
     use aws_facade::autoscaling::{
         CreateAutoScalingGroupRequest, PredefinedMetric, PutScalingPolicyRequest, TargetTracking,
     };
-    use aws_facade::ec2::{CreateLaunchTemplateRequest, LaunchTemplateData};
     let Some(b) = Backend::moto().await else { return };
     assert!(b.deviates(DeviationId::AsgPutScalingPolicyAnswersNoArn));
-    let image = b.image().await;
-    let data = LaunchTemplateData::builder()
-        .image_id(image.id)
-        .instance_type("t3.micro".parse().unwrap())
-        .build()
-        .unwrap();
-    let lt = b
-        .cloud
-        .ec2
-        .create_launch_template(
-            CreateLaunchTemplateRequest::builder()
-                .name("dev-asg-pol")
-                .data(data)
-                .build()
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let lt = b.asg_template("dev-asg-pol").await;
     let name: aws_facade::id::AutoScalingGroupName = "dev-asg-pol".parse().unwrap();
     b.cloud
         .autoscaling
         .create_auto_scaling_group(
             CreateAutoScalingGroupRequest::builder()
                 .name(name.clone())
-                .launch_template(lt.id)
+                .launch_template(lt)
                 .min_size(0)
                 .max_size(1)
                 .subnets(vec![b.subnets().await.remove(0).id])

@@ -382,6 +382,15 @@ impl GroupRec {
         }
     }
 
+    /// The group's target group that a request-count resource label names
+    /// (`app/.../targetgroup/NAME/ID` ends with the target group's dimension).
+    fn labelled_target_group(&self, label: &str) -> Option<&TargetGroupArn> {
+        self.settings
+            .target_group_arns
+            .iter()
+            .find(|tg| label.ends_with(tg.dimension()))
+    }
+
     fn grace(&self) -> Duration {
         Duration::from_secs(u64::from(self.settings.health_check_grace_period_secs.unwrap_or(0)))
     }
@@ -567,14 +576,12 @@ impl SimCloud {
                 // group's healthy ones then): the metric times those is the load.
                 let healthy_targets = match &config {
                     PolicyConfig::TargetTracking(t) if t.metric == PredefinedMetric::AlbRequestCountPerTarget => {
-                        let label = t.resource_label.clone().unwrap_or_default();
-                        let tg = st.asg.groups.get(&group_name).and_then(|g| {
-                            g.settings
-                                .target_group_arns
-                                .iter()
-                                .find(|tg| label.ends_with(tg.as_str().rsplit_once(':').map_or("", |(_, r)| r)))
-                                .cloned()
-                        });
+                        let label = t.resource_label.as_deref().unwrap_or_default();
+                        let tg = st
+                            .asg
+                            .groups
+                            .get(&group_name)
+                            .and_then(|g| g.labelled_target_group(label));
                         tg.and_then(|tg| st.asg.per_target_divisor.get(tg.dimension()).copied())
                     }
                     _ => None,
@@ -1286,6 +1293,45 @@ impl SimCloud {
     }
 }
 
+/// The group instance `id` belongs to (Auto Scaling's not-found answer if none).
+fn group_of_mut<'a>(st: &'a mut SimState, id: &InstanceId) -> crate::Result<&'a mut GroupRec> {
+    st.asg
+        .groups
+        .values_mut()
+        .find(|g| g.members.contains_key(id))
+        .ok_or_else(|| {
+            err(
+                "ValidationError",
+                format!("Instance Id not found - No managed instance found for instance ID: {id}"),
+            )
+        })
+}
+
+/// Auto Scaling's answer to a launch template (version) a launch could not use.
+fn check_template(st: &SimState, r: &LaunchTemplateRef, v: crate::ec2::TemplateVersion) -> crate::Result<()> {
+    super::ec2::resolve_template(st, r, v).map(|_| ()).map_err(|e| {
+        err(
+            "ValidationError",
+            format!(
+                "You must use a valid fully-formed launch template. {}",
+                e.api_error().map_or(e.to_string(), |a| a.message.clone())
+            ),
+        )
+    })
+}
+
+/// Each subnet with its zone (`ValidationError` for one that does not exist).
+fn zones_of(st: &SimState, subnets: &[SubnetId]) -> crate::Result<Vec<(SubnetId, AvailabilityZone)>> {
+    subnets
+        .iter()
+        .map(|s| {
+            let (zone, _) = super::ec2::subnet_info(st, s)
+                .ok_or_else(|| err("ValidationError", format!("The subnet ID '{s}' does not exist")))?;
+            Ok((s.clone(), zone))
+        })
+        .collect()
+}
+
 /// The capacity `d` changed by `adjustment` read as `kind`.
 fn adjust(d: u32, kind: &AdjustmentType, adjustment: i32, min_magnitude: Option<u32>) -> u32 {
     let d64 = i64::from(d);
@@ -1321,21 +1367,8 @@ impl AutoScaling for SimCloud {
                     ),
                 ));
             }
-            super::ec2::resolve_template(&st, &req.launch_template, req.launch_template_version).map_err(|e| {
-                err(
-                    "ValidationError",
-                    format!(
-                        "You must use a valid fully-formed launch template. {}",
-                        e.api_error().map_or(e.to_string(), |a| a.message.clone())
-                    ),
-                )
-            })?;
-            let mut zones = Vec::new();
-            for s in &req.subnets {
-                let (zone, _) = super::ec2::subnet_info(&st, s)
-                    .ok_or_else(|| err("ValidationError", format!("The subnet ID '{s}' does not exist")))?;
-                zones.push((s.clone(), zone));
-            }
+            check_template(&st, &req.launch_template, req.launch_template_version)?;
+            let zones = zones_of(&st, &req.subnets)?;
             for tg in &req.target_group_arns {
                 if !super::elb::target_group_exists(&st, tg) {
                     return Err(err(
@@ -1378,25 +1411,9 @@ impl AutoScaling for SimCloud {
         req.validate()?;
         let mut st = self.lock();
         if let Some(t) = &req.launch_template {
-            super::ec2::resolve_template(&st, t, req.launch_template_version.unwrap_or_default()).map_err(|e| {
-                err(
-                    "ValidationError",
-                    format!("You must use a valid fully-formed launch template. {e}"),
-                )
-            })?;
+            check_template(&st, t, req.launch_template_version.unwrap_or_default())?;
         }
-        let zones = match &req.subnets {
-            Some(subnets) => {
-                let mut zones = Vec::new();
-                for s in subnets {
-                    let (zone, _) = super::ec2::subnet_info(&st, s)
-                        .ok_or_else(|| err("ValidationError", format!("The subnet ID '{s}' does not exist")))?;
-                    zones.push((s.clone(), zone));
-                }
-                Some(zones)
-            }
-            None => None,
-        };
+        let zones = req.subnets.as_deref().map(|s| zones_of(&st, s)).transpose()?;
         let g = st
             .asg
             .groups
@@ -1574,12 +1591,7 @@ impl AutoScaling for SimCloud {
                 && t.metric == PredefinedMetric::AlbRequestCountPerTarget
             {
                 let label = t.resource_label.as_deref().unwrap_or_default();
-                let attached = g
-                    .settings
-                    .target_group_arns
-                    .iter()
-                    .any(|tg| label.ends_with(tg.as_str().rsplit_once(':').map_or("", |(_, r)| r)));
-                if !attached {
+                if g.labelled_target_group(label).is_none() {
                     return Err(err(
                         "ValidationError",
                         format!(
@@ -1712,17 +1724,7 @@ impl AutoScaling for SimCloud {
         }
         let now = self.now();
         let mut st = self.lock();
-        let g = st
-            .asg
-            .groups
-            .values_mut()
-            .find(|g| g.members.contains_key(&instance))
-            .ok_or_else(|| {
-                err(
-                    "ValidationError",
-                    format!("Instance Id not found - No managed instance found for instance ID: {instance}"),
-                )
-            })?;
+        let g = group_of_mut(&mut st, &instance)?;
         let grace = g.grace();
         let Some(m) = g.members.get_mut(&instance) else {
             return Ok(());
@@ -1742,20 +1744,10 @@ impl AutoScaling for SimCloud {
         instance: InstanceId,
         decrement_desired: bool,
     ) -> crate::Result<ScalingActivity> {
-        let (activity, group, tgs) = {
+        let (activity, action) = {
             let mut st = self.lock();
             let n = st.next();
-            let g = st
-                .asg
-                .groups
-                .values_mut()
-                .find(|g| g.members.contains_key(&instance))
-                .ok_or_else(|| {
-                    err(
-                        "ValidationError",
-                        format!("Instance Id not found - No managed instance found for instance ID: {instance}"),
-                    )
-                })?;
+            let g = group_of_mut(&mut st, &instance)?;
             if decrement_desired && g.desired <= g.settings.min_size {
                 return Err(err(
                     "ValidationError",
@@ -1781,33 +1773,28 @@ impl AutoScaling for SimCloud {
                     time_words(self.wall_clock())
                 )
             };
-            let a = g.activity(
-                self,
-                n,
-                format!("Terminating EC2 instance: {instance}"),
-                cause,
-                ActivityStatus::InProgress,
-            );
-            let already = g.members.get(&instance).is_some_and(|m| is_leaving(&m.state));
-            if let Some(m) = g.members.get_mut(&instance)
-                && !already
-            {
-                m.state = LifecycleState::Terminating;
-                m.terminate_activity = Some(a.clone());
-            }
-            let activity = g.activities.iter().find(|x| x.id == a).cloned().expect("just recorded");
-            (
-                activity,
-                g.settings.name.to_string(),
-                g.settings.target_group_arns.clone(),
-            )
+            // An instance already leaving keeps its termination activity; the call is
+            // recorded and its termination sent again.
+            let action = if g.members.get(&instance).is_some_and(|m| is_leaving(&m.state)) {
+                g.activity(
+                    self,
+                    n,
+                    format!("Terminating EC2 instance: {instance}"),
+                    cause,
+                    ActivityStatus::InProgress,
+                );
+                Action::Terminate {
+                    group: g.settings.name.to_string(),
+                    id: instance,
+                    targets: g.settings.target_group_arns.clone(),
+                }
+            } else {
+                g.begin_termination(self, n, instance, cause)
+            };
+            let activity = g.activities.last().cloned().expect("just recorded");
+            (activity, action)
         };
-        self.perform(vec![Action::Terminate {
-            group,
-            id: instance,
-            targets: tgs,
-        }])
-        .await;
+        self.perform(vec![action]).await;
         Ok(activity)
     }
 

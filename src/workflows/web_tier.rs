@@ -872,7 +872,7 @@ impl WebTier {
         app_sg: &SecurityGroupId,
         tags: &Tags,
     ) -> Result<(LaunchTemplateId, bool)> {
-        let name = format!("{}-lt", self.name);
+        let name = launch_template_name(self.name.as_str());
         let data = LaunchTemplateData::builder()
             .image_id(image_id.clone())
             .instance_type(self.instance_type.clone())
@@ -884,20 +884,7 @@ impl WebTier {
             .maybe_root_volume_size_gib(self.root_volume.size_gib)
             .tags(tags.clone())
             .build()?;
-        let find = || async {
-            let req = DescribeLaunchTemplatesRequest::builder()
-                .names(vec![name.clone()])
-                .build()?;
-            Ok::<_, Error>(
-                cloud
-                    .ec2
-                    .describe_launch_templates(req)
-                    .await
-                    .ok_if_not_found()?
-                    .and_then(|v| v.into_iter().next()),
-            )
-        };
-        if let Some(t) = find().await? {
+        if let Some(t) = find_launch_template(cloud, self.name.as_str()).await? {
             let owner = owner_of(&t.tags, self.name.as_str());
             adopt(run, self.name.as_str(), "launch template", t.id.as_str(), owner, || {
                 launch_template_removal(cloud, &t.id)
@@ -1529,6 +1516,23 @@ fn record(run: &Run, o: Owned) {
     run.created(&o.kind, o.id, o.remove);
 }
 
+/// The launch template of an elastic tier `tier` (`TIER-lt`), if there is one.
+async fn find_launch_template(cloud: &Cloud, tier: &str) -> Result<Option<crate::ec2::LaunchTemplate>> {
+    let req = DescribeLaunchTemplatesRequest::builder()
+        .names(vec![launch_template_name(tier)])
+        .build()?;
+    Ok(cloud
+        .ec2
+        .describe_launch_templates(req)
+        .await
+        .ok_if_not_found()?
+        .and_then(|v| v.into_iter().next()))
+}
+
+fn launch_template_name(tier: &str) -> String {
+    format!("{tier}-lt")
+}
+
 async fn find_target_group(cloud: &Cloud, name: &TargetGroupName) -> Result<Option<TargetGroupArn>> {
     let req = DescribeTargetGroupsRequest::builder()
         .names(vec![name.clone()])
@@ -2057,19 +2061,10 @@ async fn find_elastic(
         Err(e) if e.kind() == crate::ErrorKind::Unsupported => None,
         Err(e) => return Err(e),
     };
-    let req = DescribeLaunchTemplatesRequest::builder()
-        .names(vec![format!("{name}-lt")])
-        .build()?;
-    let template = cloud
-        .ec2
-        .describe_launch_templates(req)
-        .await
-        .ok_if_not_found()?
-        .and_then(|v| v.into_iter().next())
-        .map(|t| {
-            let owner = owner_of(&t.tags, name);
-            (t.id, owner)
-        });
+    let template = find_launch_template(cloud, name).await?.map(|t| {
+        let owner = owner_of(&t.tags, name);
+        (t.id, owner)
+    });
     Ok((group, template))
 }
 

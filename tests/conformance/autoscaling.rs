@@ -15,7 +15,8 @@ impl Backend {
         self.kind != Kind::Moto || cfg!(feature = "autoscaling")
     }
 
-    async fn asg_template(&self, scenario: &str) -> LaunchTemplateId {
+    /// A launch template `SCENARIO-lt` (t3.micro of an available image), tagged for `scenario`.
+    pub async fn asg_template(&self, scenario: &str) -> LaunchTemplateId {
         let image = self.image().await;
         let data = LaunchTemplateData::builder()
             .image_id(image.id)
@@ -105,10 +106,9 @@ impl Backend {
             .delete_launch_template(LaunchTemplateRef::Id(lt))
             .await
             .expect("delete template");
-        if let Some(sim) = &self.sim {
+        if self.sim.is_some() {
             // Its instances finish terminating (and leave the inventory) on the clock.
             tokio::time::sleep(Duration::from_secs(120)).await;
-            let _ = sim;
         }
     }
 }
