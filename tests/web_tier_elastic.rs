@@ -282,3 +282,125 @@ async fn a_reapply_with_new_launch_settings_makes_a_version_and_refreshes_the_in
     web_tier::destroy_by_name(&cloud, "shop", None).await.unwrap();
     assert_empty(&sim);
 }
+
+#[path = "support/safety.rs"]
+mod safety;
+
+/// Live resources per kind (ids differ between runs; counts must not).
+fn counts(sim: &SimCloud) -> Vec<(&'static str, usize)> {
+    sim.inventory()
+        .resources
+        .iter()
+        .map(|(k, v)| (*k, v.len()))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// The elastic apply with a fault at every call index of a clean run: before the call
+/// (AccessDenied: the apply must roll back, leaving nothing) and after it took effect (its
+/// answer lost: the retry must carry it through to exactly a clean run's resources, or roll
+/// back). Then destroy with a lost answer at every call index: everything removed.
+#[tokio::test(start_paused = true)]
+async fn a_fault_at_every_call_index_of_an_elastic_apply_leaves_nothing_behind() {
+    use aws_facade::layer::Recording;
+    let tier = || spec("points", ScalingTarget::CpuPercent(50.0));
+    let journal = Recording::new();
+    let sim = SimCloud::new();
+    let out = tier()
+        .apply(&sim.cloud().layer(journal.clone()).with_seed(1), None)
+        .await
+        .unwrap();
+    let clean = counts(&sim);
+    let points = safety::fault_points(&journal);
+    journal.clear();
+    web_tier::destroy(&sim.cloud().layer(journal.clone()).with_seed(2), &out, None)
+        .await
+        .unwrap();
+    let destroy_points = safety::fault_points(&journal);
+    assert!(points.len() > 20, "a clean apply makes {} calls", points.len());
+    let (mut adopted, mut rolled_back) = (0, 0);
+    for &(op, nth) in &points {
+        for lost in [false, true] {
+            let sim = SimCloud::new();
+            let faults = safety::fault_at(op, nth, lost);
+            let cloud = sim.cloud().layer(faults.clone()).with_seed(1);
+            let what = format!(
+                "{} {op} #{nth}",
+                if lost { "lost answer of" } else { "AccessDenied on" }
+            );
+            match tier().apply(&cloud, None).await {
+                Ok(_) if lost => {
+                    assert_eq!(faults.lost(), 1, "{what}: the point was never reached");
+                    adopted += 1;
+                    assert_eq!(counts(&sim), clean, "{what}: duplicates or missing resources");
+                }
+                Ok(_) => panic!("{what}: the apply succeeded through a permanent error"),
+                Err(Error::Workflow(w)) => {
+                    assert_eq!(faults.injected(), 1, "{what}: the point was never reached");
+                    rolled_back += 1;
+                    assert!(w.left_behind.is_empty(), "{what}: {:?}", w.left_behind);
+                    sleep(Duration::from_secs(600)).await;
+                    assert!(sim.inventory().is_empty(), "{what}: left {}", sim.inventory());
+                }
+                Err(e) => panic!("{what}: unexpected error {e}"),
+            }
+        }
+    }
+    for &(op, nth) in &destroy_points {
+        let sim = SimCloud::new();
+        let out = tier().apply(&sim.cloud().with_seed(1), None).await.unwrap();
+        let cloud = sim.cloud().layer(safety::fault_at(op, nth, true)).with_seed(2);
+        web_tier::destroy(&cloud, &out, None)
+            .await
+            .unwrap_or_else(|e| panic!("destroy, lost answer of {op} #{nth}: {e}"));
+        sleep(Duration::from_secs(600)).await;
+        assert!(
+            sim.inventory().is_empty(),
+            "destroy, lost {op} #{nth}: left {}",
+            sim.inventory()
+        );
+    }
+    eprintln!(
+        "elastic web tier: apply {} fault points x 2: {adopted} lost answers carried through, {rolled_back} \
+         rolled back; destroy {} fault points, all removed everything",
+        points.len(),
+        destroy_points.len()
+    );
+}
+
+/// An elastic apply cancelled (its future dropped) at many instants: what it made (the group
+/// with its instances, the template, the rest) is rolled back on a spawned task, and once
+/// time passes nothing is left, without calling destroy.
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_elastic_apply_leaves_nothing_behind() {
+    let tier = || spec("cancel", ScalingTarget::CpuPercent(50.0));
+    let sim = SimCloud::new();
+    let start = tokio::time::Instant::now();
+    tier().apply(&sim.cloud().with_seed(1), None).await.unwrap();
+    let total = start.elapsed();
+    let (mut cancelled, mut finished) = (0, 0);
+    let step = total / 40;
+    let mut t = Duration::ZERO;
+    while t < total {
+        let sim = SimCloud::new();
+        let cloud = sim.cloud().with_seed(1);
+        match tokio::time::timeout(t, tier().apply(&cloud, None)).await {
+            Ok(done) => {
+                // Health checks run on the simulator's schedule: an apply may finish early.
+                let out = done.unwrap();
+                web_tier::destroy(&cloud, &out, None).await.unwrap();
+                finished += 1;
+            }
+            Err(_) => cancelled += 1,
+        }
+        sleep(Duration::from_secs(1800)).await;
+        assert!(
+            sim.inventory().is_empty(),
+            "cancelled at {t:?}: left {}",
+            sim.inventory()
+        );
+        t += step;
+    }
+    assert!(cancelled >= 30, "{cancelled} cancelled, {finished} finished");
+    eprintln!("elastic web tier apply ({total:?}) cancelled at {cancelled} instants: nothing left");
+}
